@@ -1,0 +1,29 @@
+"""The ``segue`` command line.
+
+$ segue import vectors vectors.npy --ids ids.txt
+$ segue recommend 12 40 7 --limit 5 --json
+"""
+
+from __future__ import annotations
+
+import typer
+
+from . import _demo, _import, _recommend
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="segue",
+    help="Segue: playlist recommendations from the audio embeddings of its tracks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+
+
+app.add_typer(_import.app, name="import")
+app.command("recommend")(_recommend.recommend)
+app.command("demo")(_demo.demo)
+
+
+def main() -> None:
+    app()

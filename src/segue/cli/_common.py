@@ -1,0 +1,75 @@
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.text import Text
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    ProgressColumn,
+    Task,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+
+from segue.errors import SegueError
+from segue.settings import Settings
+
+__all__ = ["DataDirOption", "err_console", "progress_bar", "run", "settings_from"]
+
+T = TypeVar("T")
+
+err_console = Console(stderr=True)
+
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Where embedded data lives (overrides SEGUE_DATA_DIR; default ./segue-data).",
+        show_default=False,
+        file_okay=False,
+    ),
+]
+
+
+def settings_from(data_dir: Path | None) -> Settings:
+    """Settings from the environment, with ``--data-dir`` applied on top."""
+    return Settings(data_dir=data_dir) if data_dir is not None else Settings()
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro``; a :class:`SegueError` becomes one red line on stderr and exit code 2."""
+    try:
+        return asyncio.run(coro)
+    except SegueError as exc:
+        err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False)
+        raise typer.Exit(2) from None
+
+
+class _RateColumn(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
+
+
+def progress_bar() -> Progress:
+    """A progress bar with counts, rate and time left; drawn on stderr, only on a terminal."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        _RateColumn(),
+        TimeRemainingColumn(),
+        console=err_console,
+        disable=not sys.stderr.isatty(),
+    )

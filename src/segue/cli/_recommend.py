@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from segue.engine import Ranking
+from segue.recommender import recommend as run_recommend
+from segue.vectors import open_store
+
+from ._common import DataDirOption, run, settings_from
+
+__all__ = ["recommend"]
+
+
+def recommend(
+    track_ids: Annotated[
+        list[int], typer.Argument(metavar="TRACK_ID...", help="The playlist's track ids.", min=0)
+    ],
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, help="How many tracks to recommend.")
+    ] = 3,
+    as_json: Annotated[
+        bool, typer.Option("--json", help='Print [{"id": ..., "distance": ...}].')
+    ] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Recommend tracks to add to a playlist of TRACK_IDs, best first."""
+    settings = settings_from(data_dir)
+
+    async def _go() -> Ranking:
+        store = open_store(settings)
+        try:
+            return await run_recommend(store, track_ids, limit=limit)
+        finally:
+            await store.aclose()
+
+    ranking = run(_go())
+    rows = [
+        {"id": int(i), "distance": round(float(d), 6)}
+        for i, d in zip(ranking.ids, ranking.distances, strict=True)
+    ]
+    if as_json:
+        typer.echo(json.dumps(rows))
+        return
+    table = Table("rank", "track id", "distance", title=f"{len(rows)} recommendations")
+    for rank, row in enumerate(rows, 1):
+        table.add_row(str(rank), str(row["id"]), f"{row['distance']:.4f}")
+    Console().print(table)

@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from segue.errors import DimensionMismatch, InvalidInput
+
+from ._types import FloatMatrix, IdArray
+
+__all__ = ["MAX_ID", "check_limit", "check_matrix", "check_ids"]
+
+# Track ids are stored as unsigned 64-bit keys by usearch and as signed integers in SQL:
+# the intersection is what is safe everywhere.
+MAX_ID = 2**63 - 1
+
+
+def check_matrix(
+    vectors: ArrayLike, *, dim: int | None = None, name: str = "vectors"
+) -> FloatMatrix:
+    """Return ``vectors`` as a C-contiguous float32 matrix, or raise a clear error."""
+    arr = np.asarray(vectors)
+    if arr.ndim == 1:
+        arr = arr.reshape(1, -1)
+    if arr.ndim != 2:
+        raise InvalidInput(f"{name} must be a 2-D array of shape (n, dim), got {arr.ndim}-D")
+    if arr.shape[1] == 0:
+        raise InvalidInput(f"{name} have dimension 0")
+    if not np.issubdtype(arr.dtype, np.number) or np.issubdtype(arr.dtype, np.complexfloating):
+        raise InvalidInput(f"{name} must be real numbers, got dtype {arr.dtype}")
+    if dim is not None and arr.shape[1] != dim:
+        raise DimensionMismatch(f"{name} have dimension {arr.shape[1]}, expected {dim}")
+    out = np.ascontiguousarray(arr, dtype=np.float32)
+    finite = np.isfinite(out).all(axis=1)
+    if not finite.all():
+        bad = int(np.flatnonzero(~finite)[0])
+        raise InvalidInput(f"{name} row {bad} contains NaN or infinite values")
+    return out
+
+
+def check_ids(ids: Iterable[int] | ArrayLike, *, name: str = "ids") -> IdArray:
+    """Return ``ids`` as int64, refusing negatives, non-integers and values past 2**63 - 1."""
+    arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+    if arr.size == 0:
+        return np.empty(0, np.int64)
+    if arr.ndim != 1:
+        raise InvalidInput(f"{name} must be a flat list of integers")
+    if not np.issubdtype(arr.dtype, np.integer):
+        raise InvalidInput(f"{name} must be integers, got {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.unsignedinteger) and int(arr.max()) > MAX_ID:
+        raise InvalidInput(f"{name} must be at most {MAX_ID}")
+    out = arr.astype(np.int64)
+    if int(out.min()) < 0:
+        raise InvalidInput(f"{name} must be non-negative, got {int(out.min())}")
+    return out
+
+
+def check_limit(limit: int) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1:
+        raise InvalidInput(f"limit must be a positive integer, got {limit!r}")
+    return int(limit)

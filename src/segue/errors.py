@@ -1,0 +1,80 @@
+"""One exception tree for the whole service.
+
+Services raise these; the API's single handler turns them into
+``{"error": ..., "detail": ...}`` with :attr:`SegueError.status_code`, and the CLI prints
+them as one line and exits non-zero. Anything that is not a :class:`SegueError` is a bug.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "Conflict",
+    "DatabaseUnavailable",
+    "DimensionMismatch",
+    "Forbidden",
+    "InvalidInput",
+    "NotFound",
+    "SegueError",
+    "Unauthorized",
+    "Unavailable",
+    "VectorStoreUnavailable",
+]
+
+
+class SegueError(Exception):
+    """Base of every error Segue raises on purpose."""
+
+    status_code: int = 500
+    error: str = "internal_error"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class InvalidInput(SegueError):
+    """The caller sent something Segue cannot use (bad vectors, ids, limits, bodies)."""
+
+    status_code = 422
+    error = "invalid_input"
+
+
+class DimensionMismatch(InvalidInput):
+    """A vector's dimension differs from the store's."""
+
+    error = "dimension_mismatch"
+
+
+class Unauthorized(SegueError):
+    status_code = 401
+    error = "unauthorized"
+
+
+class Forbidden(SegueError):
+    status_code = 403
+    error = "forbidden"
+
+
+class NotFound(SegueError):
+    status_code = 404
+    error = "not_found"
+
+
+class Conflict(SegueError):
+    status_code = 409
+    error = "conflict"
+
+
+class Unavailable(SegueError):
+    """A dependency could not answer in time; the request may be retried later."""
+
+    status_code = 503
+    error = "unavailable"
+
+
+class VectorStoreUnavailable(Unavailable):
+    error = "vector_store_unavailable"
+
+
+class DatabaseUnavailable(Unavailable):
+    error = "database_unavailable"

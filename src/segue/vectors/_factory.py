@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from segue.errors import InvalidInput
+from segue.settings import Settings, VectorBackend
+
+from ._local import LocalVectorStore
+from ._protocol import VectorStore
+
+__all__ = ["open_store"]
+
+
+def open_store(settings: Settings) -> VectorStore:
+    """The configured backend; call once per process and share it."""
+    if settings.vector_backend is VectorBackend.LOCAL:
+        return LocalVectorStore(settings.index_path, exact_threshold=settings.local_exact_threshold)
+    raise InvalidInput(f"vector backend {settings.vector_backend.value!r} is not available here")

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from segue.engine import FloatMatrix, IdArray, Neighbors
+
+__all__ = ["FetchedVectors", "VectorStore"]
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedVectors:
+    """The vectors a store holds for some requested ids, in request order; missing ids skipped."""
+
+    ids: IdArray
+    vectors: FloatMatrix
+
+    def __len__(self) -> int:
+        return int(self.ids.shape[0])
+
+    @classmethod
+    def empty(cls, dim: int = 0) -> FetchedVectors:
+        return cls(np.empty(0, np.int64), np.empty((0, dim), np.float32))
+
+
+@runtime_checkable
+class VectorStore(Protocol):
+    """Where track embeddings live. Every backend passes the same contract suite.
+
+    Distances are cosine distances (``1 - cosine similarity``). Each method is one round
+    trip to the backend, whatever the number of ids or query vectors.
+    """
+
+    #: the most neighbours one query may ask for
+    max_top_k: int
+
+    async def dimension(self) -> int | None:
+        """The vectors' dimension, or ``None`` while the store is empty."""
+        ...
+
+    async def count(self) -> int: ...
+
+    async def get_vectors(self, ids: Sequence[int] | IdArray) -> FetchedVectors: ...
+
+    async def query_many(
+        self,
+        queries: FloatMatrix,
+        *,
+        top_k: int,
+        exclude: Collection[int] | IdArray = (),
+    ) -> list[Neighbors]:
+        """Nearest neighbours of each query row, ``exclude`` ids filtered out, at most top_k."""
+        ...
+
+    async def upsert(
+        self,
+        ids: Sequence[int] | IdArray,
+        vectors: FloatMatrix,
+        attributes: Mapping[str, Sequence[Any]] | None = None,
+    ) -> None:
+        """Insert or replace vectors by id; all or nothing."""
+        ...
+
+    async def delete(self, ids: Sequence[int] | IdArray) -> None: ...
+
+    async def aclose(self) -> None: ...
