@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import typer
 
+from segue._runtime import single_threaded_blas
+
 from . import _demo, _import, _recommend
 
 __all__ = ["app", "main"]
@@ -26,4 +28,5 @@ app.command("demo")(_demo.demo)
 
 
 def main() -> None:
+    single_threaded_blas()
     app()
