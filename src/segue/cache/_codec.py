@@ -22,7 +22,11 @@ class CorruptValueError(ValueError):
 
 
 def encode_ids(ids: Sequence[int]) -> bytes:
-    """>>> decode_ids(encode_ids([3, 1, 2]))
+    """The stored form of ``ids``; :class:`InvalidInput` if one is not an int64.
+
+    >>> encode_ids([1, 2]).hex()
+    '0101000000000000000200000000000000'
+    >>> decode_ids(encode_ids([3, 1, 2]))
     [3, 1, 2]
     """
     try:

@@ -36,8 +36,10 @@ class RedisCache:
     stops calling a Redis that keeps failing, so an outage costs a request nothing once it
     is noticed. Failures are logged as warnings at most once per ``warn_interval_seconds``.
 
-    >>> cache = RedisCache.from_url("redis://127.0.0.1:6379/0", ttl_seconds=3600)
-    >>> # ids = await cache.get(key); await cache.set(key, ids); await cache.aclose()
+        cache = RedisCache.from_url("redis://127.0.0.1:6379/0", ttl_seconds=3600)
+        ids = await cache.get(key)  # None: miss, or Redis unavailable
+        await cache.set(key, ids)  # never raises because Redis is down
+        await cache.aclose()  # at shutdown
 
     The cache owns ``client`` and closes it in :meth:`aclose`.
     """
