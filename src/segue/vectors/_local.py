@@ -5,10 +5,11 @@ import os
 import tempfile
 from collections.abc import Callable, Collection, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
-from usearch.index import Index, MetricKind, ScalarKind
+from usearch.compiled import MetricKind, ScalarKind
+from usearch.index import Index
 
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput
@@ -75,7 +76,8 @@ class LocalVectorStore:
         index = Index.restore(str(self.path), view=True)
         if index is None:
             raise InvalidInput(f"{self.path} is not a usearch index")
-        index.expansion_search = self._hnsw["expansion_search"]
+        # usearch defines this setter away from its getter, where mypy does not look for it
+        index.expansion_search = self._hnsw["expansion_search"]  # type: ignore[misc]
         return index
 
     async def dimension(self) -> int | None:
@@ -95,7 +97,9 @@ class LocalVectorStore:
         if not present.size:
             return FetchedVectors.empty(int(index.ndim))
         rows = index.get(present)
-        matrix = np.vstack(rows if isinstance(rows, tuple) else [rows]).astype(np.float32)
+        # every key asked for is present, so no row is None
+        matrix = np.vstack(cast(Sequence[Any], rows if isinstance(rows, tuple) else [rows]))
+        matrix = matrix.astype(np.float32)
         return FetchedVectors(present, matrix.reshape(present.size, int(index.ndim)))
 
     async def query_many(
@@ -136,7 +140,14 @@ class LocalVectorStore:
     def _writable_copy(self, dim: int) -> Index:
         current = self._current()
         if current is None:
-            return Index(ndim=dim, metric=MetricKind.Cos, dtype=ScalarKind.F32, **self._hnsw)
+            return Index(
+                ndim=dim,
+                metric=MetricKind.Cos,
+                dtype=ScalarKind.F32,
+                connectivity=self._hnsw["connectivity"],
+                expansion_add=self._hnsw["expansion_add"],
+                expansion_search=self._hnsw["expansion_search"],
+            )
         if int(current.ndim) != dim:
             raise DimensionMismatch(f"vectors have dimension {dim}, the index has {current.ndim}")
         index = Index.restore(str(self.path), view=False)
