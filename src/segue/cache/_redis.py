@@ -32,16 +32,17 @@ _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 class RedisCache:
     """The cache in Redis, shared by every process of a deployment.
 
-    Each call has the client's short socket timeouts and no retry; a :class:`CircuitBreaker`
-    stops calling a Redis that keeps failing, so an outage costs a request nothing once it
-    is noticed. Failures are logged as warnings at most once per ``warn_interval_seconds``.
+        Each call has the client's short socket timeouts and no retry; a :class:`CircuitBreaker`
+        stops calling a Redis that keeps failing, so an outage costs a request nothing once it
+        is noticed. Each kind of warning (a failed call, Redis unavailable, a corrupt value, a
+    refusal) is logged at most once per ``warn_interval_seconds``.
 
-        cache = RedisCache.from_url("redis://127.0.0.1:6379/0", ttl_seconds=3600)
-        ids = await cache.get(key)  # None: miss, or Redis unavailable
-        await cache.set(key, ids)  # never raises because Redis is down
-        await cache.aclose()  # at shutdown
+            cache = RedisCache.from_url("redis://127.0.0.1:6379/0", ttl_seconds=3600)
+            ids = await cache.get(key)  # None: miss, or Redis unavailable
+            await cache.set(key, ids)  # never raises because Redis is down
+            await cache.aclose()  # at shutdown
 
-    The cache owns ``client`` and closes it in :meth:`aclose`.
+        The cache owns ``client`` and closes it in :meth:`aclose`.
     """
 
     def __init__(
@@ -60,8 +61,8 @@ class RedisCache:
         self.stats = CacheStats()
         self._warn_interval = warn_interval_seconds
         self._clock = clock
-        self._last_warning: float | None = None
-        self._suppressed = 0
+        # warning kind -> (when last logged, how many suppressed since)
+        self._warned: dict[str, tuple[float | None, int]] = {}
 
     @classmethod
     def from_url(
@@ -98,7 +99,7 @@ class RedisCache:
             # Another writer or an older format; the caller recomputes and overwrites it.
             self.stats.corrupt += 1
             self.stats.misses += 1
-            self._warn("corrupt cache value at %s (%s); treated as a miss", key, exc)
+            self._warn("corrupt", "corrupt cache value at %s (%s); treated as a miss", key, exc)
             return None
         self.stats.hits += 1
         return ids
@@ -132,7 +133,7 @@ class RedisCache:
             # type): not an outage, so no breaker failure, and no reason to fail a request.
             settled = True
             self.breaker.record_success()
-            self._warn("Redis refused %s %s: %s", op, key, exc)
+            self._warn("refused", "Redis refused %s %s: %s", op, key, exc)
             return None
         finally:
             if not settled:  # cancelled mid-call: no verdict on Redis's health
@@ -146,23 +147,24 @@ class RedisCache:
         reason = f"{type(exc).__name__}: {exc}"
         if opened:
             self._warn(
+                "unavailable",
                 "Redis cache unavailable (%s %s); requests compute fresh, next try in %.3g s",
                 op,
                 reason,
                 self.breaker.cooldown_seconds,
             )
         else:
-            self._warn("Redis cache call failed (%s %s); computing fresh", op, reason)
+            self._warn("failed", "Redis cache call failed (%s %s); computing fresh", op, reason)
 
-    def _warn(self, message: str, *args: object) -> None:
-        """Log a warning unless one was logged less than ``warn_interval`` ago."""
+    def _warn(self, kind: str, message: str, *args: object) -> None:
+        """Log a warning unless one of this kind was logged less than ``warn_interval`` ago."""
         now = self._clock()
-        if self._last_warning is not None and now - self._last_warning < self._warn_interval:
-            self._suppressed += 1
+        last, suppressed = self._warned.get(kind, (None, 0))
+        if last is not None and now - last < self._warn_interval:
+            self._warned[kind] = (last, suppressed + 1)
             return
-        if self._suppressed:
-            message += " (%d similar warnings suppressed)"
-            args = (*args, self._suppressed)
-        self._last_warning = now
-        self._suppressed = 0
+        if suppressed:
+            message += " (and %d more like it, not logged)"
+            args = (*args, suppressed)
+        self._warned[kind] = (now, 0)
         log.warning(message, *args)
