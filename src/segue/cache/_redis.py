@@ -32,17 +32,17 @@ _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 class RedisCache:
     """The cache in Redis, shared by every process of a deployment.
 
-        Each call has the client's short socket timeouts and no retry; a :class:`CircuitBreaker`
-        stops calling a Redis that keeps failing, so an outage costs a request nothing once it
-        is noticed. Each kind of warning (a failed call, Redis unavailable, a corrupt value, a
+    Each call has the client's short socket timeouts and no retry; a :class:`CircuitBreaker`
+    stops calling a Redis that keeps failing, so an outage costs a request nothing once it
+    is noticed. Each kind of warning (a failed call, Redis unavailable, a corrupt value, a
     refusal) is logged at most once per ``warn_interval_seconds``.
 
-            cache = RedisCache.from_url("redis://127.0.0.1:6379/0", ttl_seconds=3600)
-            ids = await cache.get(key)  # None: miss, or Redis unavailable
-            await cache.set(key, ids)  # never raises because Redis is down
-            await cache.aclose()  # at shutdown
+        cache = RedisCache.from_url("redis://127.0.0.1:6379/0", ttl_seconds=3600)
+        ids = await cache.get(key)  # None: miss, or Redis unavailable
+        await cache.set(key, ids)  # never raises because Redis is down
+        await cache.aclose()  # at shutdown
 
-        The cache owns ``client`` and closes it in :meth:`aclose`.
+    The cache owns ``client`` and closes it in :meth:`aclose`.
     """
 
     def __init__(
