@@ -22,7 +22,8 @@ class KMeansResult:
 def _sq_distances(x: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
     # ||x||^2 - 2 x.c + ||c||^2, clipped: rounding can make a zero distance slightly negative.
     d = (x * x).sum(1)[:, None] - 2.0 * (x @ c.T) + (c * c).sum(1)[None, :]
-    return np.maximum(d, 0.0)
+    out: NDArray[np.float64] = np.maximum(d, 0.0)
+    return out
 
 
 def _plus_plus(x: NDArray[np.float64], k: int, rng: np.random.Generator) -> NDArray[np.float64]:
