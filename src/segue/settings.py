@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "VectorBackend"]
@@ -31,6 +31,13 @@ class Settings(BaseSettings):
     vector_backend: VectorBackend = VectorBackend.LOCAL
     # Below this many vectors the local index searches exhaustively: exact, and still fast.
     local_exact_threshold: int = Field(default=10_000, ge=0)
+
+    # turbopuffer (SEGUE_VECTOR_BACKEND=turbopuffer); see docs/turbopuffer.md.
+    turbopuffer_api_key: SecretStr | None = None
+    turbopuffer_region: str | None = Field(default=None, description="e.g. gcp-us-central1")
+    turbopuffer_namespace: str = Field(default="segue-tracks", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+    # Replaces https://{region}.turbopuffer.com (a BYOC deployment, or a test server).
+    turbopuffer_base_url: str | None = None
 
     @property
     def index_path(self) -> Path:

@@ -2,13 +2,14 @@
 
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
+$ segue vectors sync --from local --to turbopuffer
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import _demo, _import, _recommend
+from . import _demo, _import, _recommend, _vectors
 
 __all__ = ["app", "main"]
 
@@ -21,6 +22,7 @@ app = typer.Typer(
 
 
 app.add_typer(_import.app, name="import")
+app.add_typer(_vectors.app, name="vectors")
 app.command("recommend")(_recommend.recommend)
 app.command("demo")(_demo.demo)
 
