@@ -4,7 +4,6 @@ import gzip
 import json
 import re
 import threading
-from collections import deque
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,10 +28,22 @@ _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")  # "must match [A-Za-z0-9-_.]{1,1
 
 @dataclass(frozen=True, slots=True)
 class Recorded:
+    """One request as the stand-in saw it (``body`` parsed, when it was JSON)."""
+
     method: str
     path: str
     status: int
     body_bytes: int
+    body: Any = None
+
+
+@dataclass
+class _Fault:
+    status: int
+    headers: dict[str, str]
+    times: int
+    skip: int
+    path_suffix: str
 
 
 class TurbopufferStandin:
@@ -53,14 +64,33 @@ class TurbopufferStandin:
         self.max_request_bytes = max_request_bytes
         self.namespaces: dict[str, Namespace] = {}
         self.requests: list[Recorded] = []
-        self._faults: deque[tuple[int, dict[str, str]]] = deque()
+        self._faults: list[_Fault] = []
         self._lock = threading.Lock()  # the loopback server answers from its own thread
 
     # -- test controls ---------------------------------------------------------------------
 
-    def fail_next(self, status: int, times: int = 1, headers: dict[str, str] | None = None) -> None:
-        """Answer the next ``times`` requests with ``status`` (e.g. 429, 503) unprocessed."""
-        self._faults.extend([(status, headers or {})] * times)
+    def fail_next(
+        self,
+        status: int,
+        times: int = 1,
+        *,
+        headers: dict[str, str] | None = None,
+        skip: int = 0,
+        path_suffix: str = "",
+    ) -> None:
+        """Answer ``times`` requests whose path ends with ``path_suffix`` with ``status``
+        (e.g. 429, 503), after letting ``skip`` of them through."""
+        self._faults.append(_Fault(status, headers or {}, times, skip, path_suffix))
+
+    def _fault_for(self, path: str) -> _Fault | None:
+        for fault in self._faults:
+            if fault.times > 0 and path.endswith(fault.path_suffix):
+                if fault.skip > 0:
+                    fault.skip -= 1
+                    return None
+                fault.times -= 1
+                return fault
+        return None
 
     def count(self, method: str | None = None, path_suffix: str = "") -> int:
         return sum(
@@ -76,19 +106,22 @@ class TurbopufferStandin:
     ) -> tuple[int, dict[str, str], Any]:
         """One request in, (status, headers, JSON body) out, in turbopuffer's error shape."""
         with self._lock:
+            parsed: Any = None
             try:
-                status, extra, payload = self._route(method, path, headers, body)
+                parsed = self._json(headers, body)
+                status, extra, payload = self._route(method, path, headers, parsed)
             except ApiError as err:
                 status, extra, payload = err.status, {}, {"status": "error", "error": err.message}
-            self.requests.append(Recorded(method, path, status, len(body)))
+            self.requests.append(Recorded(method, path, status, len(body), parsed))
             return status, extra, payload
 
     def _route(
-        self, method: str, path: str, headers: dict[str, str], body: bytes
+        self, method: str, path: str, headers: dict[str, str], body: Any
     ) -> tuple[int, dict[str, str], Any]:
-        if self._faults:
-            status, extra = self._faults.popleft()
-            return status, extra, {"status": "error", "error": f"injected failure {status}"}
+        fault = self._fault_for(path)
+        if fault is not None:
+            message = f"injected failure {fault.status}"
+            return fault.status, fault.headers, {"status": "error", "error": message}
         if headers.get("authorization") != f"Bearer {self.api_key}":
             raise reject("missing or invalid API key", status=401)
         for verb, pattern, action in _ROUTES:
@@ -97,7 +130,7 @@ class TurbopufferStandin:
                 name = match.group("ns")
                 if not _NAME.match(name):
                     raise reject(f"invalid namespace name {name!r}")
-                return 200, {}, self._dispatch(action, name, self._json(headers, body))
+                return 200, {}, self._dispatch(action, name, body)
         raise reject(f"no route for {method} {path}", status=404)
 
     def _json(self, headers: dict[str, str], body: bytes) -> Any:
