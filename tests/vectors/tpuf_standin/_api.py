@@ -26,6 +26,10 @@ _ROUTES = [
 _NAME = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")  # "must match [A-Za-z0-9-_.]{1,128}"
 
 
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # Python's json accepts NaN; JSON does not
+
+
 @dataclass(frozen=True, slots=True)
 class Recorded:
     """One request as the stand-in saw it (``body`` parsed, when it was JSON)."""
@@ -143,7 +147,7 @@ class TurbopufferStandin:
                 f"request body of {len(body)} bytes exceeds {self.max_request_bytes}", status=413
             )
         try:
-            return json.loads(body)
+            return json.loads(body, parse_constant=_no_constants)
         except ValueError as exc:
             raise reject(f"malformed JSON body: {exc}") from exc
 
