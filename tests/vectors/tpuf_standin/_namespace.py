@@ -50,11 +50,12 @@ class Namespace:
     _matrix: tuple[np.ndarray, np.ndarray] | None = None
 
     def matrix(self) -> tuple[np.ndarray, np.ndarray]:
-        """All ids (ascending) and their vectors as one float32 matrix, cached until a write."""
+        """All ids (ascending) and their vectors as one float64 matrix, cached until a write."""
         if self._matrix is None:
             ids = np.array(sorted(self.vectors), dtype=np.uint64)
-            mat = np.stack([self.vectors[int(i)] for i in ids]) if ids.size else None
-            self._matrix = (ids, mat if mat is not None else np.empty((0, self.dim or 0), "f4"))
+            rows = [self.vectors[int(i)] for i in ids]
+            mat = np.stack(rows).astype(np.float64) if rows else np.empty((0, self.dim or 0))
+            self._matrix = (ids, mat)
         return self._matrix
 
     def schema(self) -> dict[str, Any]:

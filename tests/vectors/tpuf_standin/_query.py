@@ -55,8 +55,7 @@ def _top_k(body: dict[str, Any], max_top_k: int) -> int:
 
 
 def _distances(ns: Namespace, query: np.ndarray, vectors: np.ndarray) -> np.ndarray:
-    v = vectors.astype(np.float64)
-    q = query.astype(np.float64)
+    v, q = vectors, query.astype(np.float64)
     if ns.metric == "euclidean_squared":
         return np.asarray(((v - q) ** 2).sum(axis=1))
     norms = np.linalg.norm(v, axis=1) * np.linalg.norm(q)
@@ -119,9 +118,9 @@ def run_query(ns: Namespace, body: Any, *, max_top_k: int, encoding: str) -> dic
             raise reject("the ANN query vector must be an array of numbers")
         if len(query) != ns.dim:
             raise reject(f"query vector has {len(query)} dimensions, the namespace has {ns.dim}")
-        ids = np.array([d["id"] for d in docs], dtype=np.uint64)
-        vecs = np.stack([ns.vectors[int(i)] for i in ids]) if ids.size else np.empty((0, ns.dim))
-        d = _distances(ns, np.asarray(query), vecs)
+        all_ids, matrix = ns.matrix()
+        kept = np.isin(all_ids, np.array([d["id"] for d in docs], dtype=np.uint64))
+        ids, d = all_ids[kept], _distances(ns, np.asarray(query), matrix[kept])
         order = np.lexsort((ids, d))[:top_k]  # exact search: distance, then id
         ranked = [ns.docs[int(ids[i])] for i in order]
         dists = {int(ids[i]): float(d[i]) for i in order}
