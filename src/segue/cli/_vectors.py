@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -14,16 +15,23 @@ __all__ = ["app"]
 app = typer.Typer(help="Manage the vector index.", no_args_is_help=True)
 
 
+class Backend(StrEnum):
+    """The backends that hold vectors (``disabled`` holds none)."""
+
+    LOCAL = VectorBackend.LOCAL.value
+    TURBOPUFFER = VectorBackend.TURBOPUFFER.value
+
+
 @app.command("sync")
 def sync(
     source: Annotated[
-        VectorBackend,
+        Backend,
         typer.Option(
             "--from", help="Backend to copy from: local or turbopuffer.", show_default=False
         ),
     ],
     target: Annotated[
-        VectorBackend,
+        Backend,
         typer.Option(
             "--to", help="Backend to copy into: local or turbopuffer.", show_default=False
         ),
@@ -39,21 +47,20 @@ def sync(
 ) -> None:
     """Copy the vector index from one backend to another, e.g. --from local --to turbopuffer.
 
-    Safe to re-run after an interruption: ids the target already holds with the same
-    vector are skipped, and every write is an idempotent upsert. Ids that exist only in
-    the target are left alone. Each backend is configured as usual (SEGUE_DATA_DIR for
-    local, SEGUE_TURBOPUFFER_* for turbopuffer).
+    Safe to re-run after an interruption: it skips what the target already holds.
+
+    Ids that exist only in the target are left alone.
+
+    Backends are configured as usual: SEGUE_DATA_DIR, SEGUE_TURBOPUFFER_*.
     """
     settings = settings_from(data_dir)
-    if VectorBackend.DISABLED in (source, target) or source is target:
-        raise typer.BadParameter(
-            "--from and --to must be two different backends: local, turbopuffer"
-        )
+    if source is target:
+        raise typer.BadParameter("--from and --to must be two different backends")
 
     async def _go() -> SyncReport:
-        src = open_store(settings.model_copy(update={"vector_backend": source}))
+        src = open_store(settings.model_copy(update={"vector_backend": VectorBackend(source)}))
         try:
-            dst = open_store(settings.model_copy(update={"vector_backend": target}))
+            dst = open_store(settings.model_copy(update={"vector_backend": VectorBackend(target)}))
             try:
                 total = await src.count()
                 with progress_bar() as bar:
