@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["CacheBackend", "Settings", "VectorBackend"]
@@ -53,6 +53,12 @@ class Settings(BaseSettings):
     cache_breaker_failures: int = Field(default=3, ge=1)
     cache_breaker_cooldown_seconds: float = Field(default=5.0, gt=0)
     cache_max_entries: int = Field(default=10_000, ge=1)
+    # turbopuffer (SEGUE_VECTOR_BACKEND=turbopuffer); see docs/turbopuffer.md.
+    turbopuffer_api_key: SecretStr | None = None
+    turbopuffer_region: str | None = Field(default=None, description="e.g. gcp-us-central1")
+    turbopuffer_namespace: str = Field(default="segue-tracks", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+    # Replaces https://{region}.turbopuffer.com (a BYOC deployment, or a test server).
+    turbopuffer_base_url: str | None = None
 
     @property
     def index_path(self) -> Path:

@@ -2,6 +2,7 @@
 
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
+$ segue vectors sync --from local --to turbopuffer
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import _demo, _import, _recommend
+from . import _demo, _import, _recommend, _vectors
 
 __all__ = ["app", "main"]
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 
 
 app.add_typer(_import.app, name="import")
+app.add_typer(_vectors.app, name="vectors")
 app.command("recommend")(_recommend.recommend)
 app.command("demo")(_demo.demo)
 
