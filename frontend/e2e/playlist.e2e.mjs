@@ -199,6 +199,45 @@ describe('playlist page', () => {
     }
   });
 
+  it('reorders by dragging and by Alt+Arrow keys, and the server keeps the order', async () => {
+    const { playlists } = await api('GET', '/me/playlists');
+    const target = playlists.find((p) => p.track_count === config.trackCount);
+    assert.ok(target, `no playlist with ${config.trackCount} tracks`);
+    const original = (await api('GET', `/playlists/${encodeURIComponent(target.id)}`)).tracks.map((t) => t.id);
+
+    const { context, page, problems } = await signIn();
+    try {
+      await page.goto(`${config.baseUrl}/playlist/${encodeURIComponent(target.id)}`);
+      await page.getByRole('button', { name: 'Edit playlist' }).click();
+      const items = page.getByRole('list', { name: 'Tracks' }).getByRole('listitem');
+      const shownIds = () => items.evaluateAll((els) => els.map((e) => Number(e.dataset.trackId)));
+      const storedIds = async () =>
+        (await api('GET', `/playlists/${encodeURIComponent(target.id)}`)).tracks.map((t) => t.id);
+
+      // Drag the first track onto the third: it lands at index 2.
+      await items.nth(0).dragTo(items.nth(2));
+      const dragged = [original[1], original[2], original[0], ...original.slice(3)];
+      await eventually(shownIds, dragged, 'order on the page after the drag');
+      await eventually(storedIds, dragged, 'order on the server after the drag');
+
+      // Alt+ArrowUp twice from the moved track's remove button: it goes back to the top,
+      // keyboard focus following it.
+      await items.nth(2).getByRole('button', { name: /^Remove .+ from playlist$/ }).focus();
+      await page.keyboard.press('Alt+ArrowUp');
+      await page.keyboard.press('Alt+ArrowUp');
+      await eventually(shownIds, original, 'order on the page after the keys');
+      await eventually(storedIds, original, 'order on the server after the keys');
+      const focused = await page.evaluate(() => document.activeElement?.closest('li')?.dataset.trackId);
+      assert.equal(Number(focused), original[0], 'focus stayed on the moved track');
+      assert.deepEqual(problems, []);
+    } finally {
+      await api('PUT', `/playlists/${encodeURIComponent(target.id)}/tracks`, { track_ids: original }).catch((err) => {
+        console.error(`could not restore the order of ${target.id}: ${err.message}`);
+      });
+      await context.close();
+    }
+  });
+
   it('shows no recommendation section for an empty playlist', async () => {
     const { playlists } = await api('GET', '/me/playlists');
     let empty = playlists.find((p) => p.name === EMPTY_PLAYLIST_NAME && p.track_count === 0);
