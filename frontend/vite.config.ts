@@ -21,5 +21,9 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.ts'],
     setupFiles: ['./src/test/setup.ts'],
+    // One jsdom per worker instead of per file: the suite runs in about half the time on
+    // this 2-core machine. Tests reset what they share (localStorage, history) themselves.
+    pool: 'threads',
+    isolate: false,
   },
 });
