@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -125,23 +124,38 @@ def _sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
     return engine
 
 
+# SQLSTATE classes that mean "the database cannot serve us now", not "the query is wrong":
+# connection exception, invalid authorization, invalid catalog (no such database),
+# insufficient resources (too many connections), operator intervention (shutdown, cancel).
+_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "28", "3D", "53", "57"})
+
+
 @asynccontextmanager
 async def database_errors() -> AsyncIterator[None]:
     """Turn "the database is down, slow or locked" into :class:`DatabaseUnavailable` (503).
 
-    Constraint violations and programming errors are not caught: they are bugs or
-    conflicts the caller must handle.
+    Constraint violations and programming errors pass through unchanged: they are bugs
+    or conflicts for the caller, not outages.
+
+        >>> async with database_errors():  # doctest: +SKIP
+        ...     await session.execute(stmt)
     """
     try:
         yield
     except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
         # Connection refused or lost, statement timeout, SQLite "database is locked".
         raise DatabaseUnavailable(f"database unavailable: {_first_line(exc.orig)}") from exc
+    except sa_exc.DBAPIError as exc:
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if exc.connection_invalidated or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES:
+            raise DatabaseUnavailable(f"database unavailable: {_first_line(exc.orig)}") from exc
+        raise
     except sa_exc.TimeoutError as exc:
         # No pooled connection became free within pool_timeout.
-        raise DatabaseUnavailable("database unavailable: connection pool exhausted") from exc
-    except (OSError, TimeoutError, sqlite3.OperationalError) as exc:
-        # asyncpg raises these directly while connecting (refused, unreachable, timed out).
+        raise DatabaseUnavailable("database unavailable: no free connection in the pool") from exc
+    except (OSError, TimeoutError) as exc:
+        # asyncpg raises these unwrapped: refused or unreachable while connecting, and
+        # command_timeout (the statement timeout) expiring.
         raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from exc
 
 

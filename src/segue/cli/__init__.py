@@ -2,13 +2,15 @@
 
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
+$ segue db upgrade
+$ segue token create --did did:plc:abc --handle alice.example.com
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import _demo, _import, _recommend
+from . import _db, _demo, _import, _recommend, _token
 
 __all__ = ["app", "main"]
 
@@ -23,6 +25,8 @@ app = typer.Typer(
 app.add_typer(_import.app, name="import")
 app.command("recommend")(_recommend.recommend)
 app.command("demo")(_demo.demo)
+app.add_typer(_db.app, name="db")
+app.add_typer(_token.app, name="token")
 
 
 def main() -> None:
