@@ -74,6 +74,6 @@ async def ensure_schema(database: Database, *, migrate: bool) -> None:
     current = await current_revision(database)
     if current != head_revision():
         raise SchemaOutdated(
-            f"the database schema is at {current or 'nothing'}, Segue needs "
-            f"{head_revision()}: run `segue db upgrade`"
+            f"the database schema is at migration {current or '(none)'} and this Segue "
+            f"needs {head_revision()}: run `segue db upgrade`"
         )
