@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -299,3 +301,23 @@ async def test_list_playlists(session: AsyncSession, seeded: Seeded) -> None:
     assert await list_playlists(session, "did:plc:nobody") == []
     with pytest.raises(InvalidInput):
         await list_playlists(session, alice, limit=0)
+
+
+async def test_concurrent_mutations_of_one_playlist_serialise(
+    database: Database, seeded: Seeded
+) -> None:
+    alice = seeded.alice.did
+    async with database.sessionmaker() as session:
+        playlist = await create_playlist(session, alice, "Mix")
+
+    async def add(track_id: int) -> None:
+        async with database.sessionmaker() as session:
+            await append_track(session, playlist.id, track_id, actor_did=alice)
+
+    # Each append reads the last position and writes the next: without the row lock two
+    # of them would pick the same position and one would fail.
+    await asyncio.gather(*(add(tid) for tid in (1, 2, 3, 4, 7)))
+    items, cid = await _stored(database, playlist.id)
+    assert sorted(items) == [1, 2, 3, 4, 7]
+    async with database.sessionmaker() as session:
+        assert cid == await _expected_cid(session, "Mix", items)
