@@ -14,7 +14,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 __all__ = ["Settings", "VectorBackend"]
@@ -45,6 +45,14 @@ class Settings(BaseSettings):
     # a 503 instead of holding it (and its pool connection) indefinitely.
     database_connect_timeout: float = Field(default=5.0, gt=0)
     database_statement_timeout: float = Field(default=5.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _empty_url_is_unset(cls, value: str | None) -> str | None:
+        # SEGUE_DATABASE_URL= (set but empty) means the embedded default, as unset does.
+        if value is None or not value.strip():
+            return None
+        return value.strip()
 
     @property
     def index_path(self) -> Path:

@@ -100,3 +100,12 @@ async def test_statement_timeout_is_database_unavailable(postgres_database_url: 
         await database.ping()  # the pool recovers
     finally:
         await database.aclose()
+
+
+def test_an_empty_database_url_means_the_embedded_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SEGUE_DATABASE_URL", "  ")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.database_is_embedded
+    assert settings.catalog_url.startswith("sqlite+aiosqlite:///")

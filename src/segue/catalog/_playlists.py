@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -138,19 +139,23 @@ async def create_playlist(
     """
     name = _clean_name(name)
     playlist_id = playlist_id or new_playlist_id()
-    async with committing(session):
-        if await session.get(User, owner_did) is None:
-            raise NotFound(f"no user {owner_did!r}")
-        if await session.get(Playlist, playlist_id) is not None:
-            raise Conflict(f"playlist {playlist_id!r} already exists")
-        session.add(
-            Playlist(
-                id=playlist_id,
-                owner_did=owner_did,
-                name=name,
-                record_cid=playlist_record_cid(name, []),
+    try:
+        async with committing(session):
+            if await session.get(User, owner_did) is None:
+                raise NotFound(f"no user {owner_did!r}")
+            if await session.get(Playlist, playlist_id) is not None:
+                raise Conflict(f"playlist {playlist_id!r} already exists")
+            session.add(
+                Playlist(
+                    id=playlist_id,
+                    owner_did=owner_did,
+                    name=name,
+                    record_cid=playlist_record_cid(name, []),
+                )
             )
-        )
+    except sa_exc.IntegrityError:
+        # Lost a race: the same id was created, or the owner removed, since the checks.
+        raise Conflict(f"playlist {playlist_id!r} could not be created; try again") from None
     return await get_playlist(session, playlist_id)
 
 
