@@ -3,6 +3,8 @@
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
 $ segue vectors sync --from local --to turbopuffer
+$ segue db upgrade
+$ segue token create --did did:plc:abc --handle alice.example.com
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import _demo, _import, _recommend, _vectors
+from . import _db, _demo, _import, _recommend, _token, _vectors
 
 __all__ = ["app", "main"]
 
@@ -27,6 +29,8 @@ app.add_typer(_import.app, name="import")
 app.add_typer(_vectors.app, name="vectors")
 app.command("recommend")(_recommend.recommend)
 app.command("demo")(_demo.demo)
+app.add_typer(_db.app, name="db")
+app.add_typer(_token.app, name="token")
 
 
 def main() -> None:
