@@ -85,6 +85,15 @@ class Settings(BaseSettings):
     def index_path(self) -> Path:
         return self.data_dir / "vectors.usearch"
 
+    # The recommendation endpoint (docs/api.md).
+    # Ranked ids cached per playlist version: enough to fill the largest limit (10) even
+    # when several of them have been hidden or deleted since.
+    recommendation_candidates: int = Field(default=50, ge=10, le=1000)
+    # A vector store that has not answered by then makes the answer `available: false`.
+    vector_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Where the built UI lives (frontend/dist after `npm run build`).
+    ui_dir: Path = Field(default=Path("frontend/dist"))
+
     @property
     def database_is_embedded(self) -> bool:
         """True when no database URL is set and the catalog is the SQLite file in the data dir."""
