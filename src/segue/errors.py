@@ -14,6 +14,7 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "NotFound",
+    "PayloadTooLarge",
     "SchemaOutdated",
     "SegueError",
     "Unauthorized",
@@ -64,6 +65,13 @@ class NotFound(SegueError):
 class Conflict(SegueError):
     status_code = 409
     error = "conflict"
+
+
+class PayloadTooLarge(SegueError):
+    """A request body larger than the service accepts."""
+
+    status_code = 413
+    error = "payload_too_large"
 
 
 class Unavailable(SegueError):

@@ -91,6 +91,9 @@ class Settings(BaseSettings):
     recommendation_candidates: int = Field(default=50, ge=10, le=1000)
     # A vector store that has not answered by then makes the answer `available: false`.
     vector_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Request bodies past this are refused with a 413 before any of it is parsed; the
+    # largest legitimate body (a reorder of 10,000 track ids) is about 200 KB.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     # Where the built UI lives (frontend/dist after `npm run build`).
     ui_dir: Path = Field(default=Path("frontend/dist"))
 

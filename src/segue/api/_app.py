@@ -9,6 +9,7 @@ from segue import __version__
 from segue.settings import Settings
 
 from ._errors import install_error_handlers
+from ._limits import BodySizeLimit
 from ._resources import open_resources
 from ._ui import mount_ui
 from .routes import health_router, me_router, playlists_router, tracks_router
@@ -38,6 +39,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     for router in (health_router, me_router, playlists_router, tracks_router):
         app.include_router(router)
     mount_ui(app, settings.ui_dir, covers_dir=settings.data_dir / "demo-covers")

@@ -1,0 +1,205 @@
+"""The 100k-track catalog the endpoint benchmark and the load test run against.
+
+The vector index (the slow part: minutes for 100k x 512 on two cores) is built once and
+kept under ``bench/.cache/`` (gitignored), with a marker written last so an interrupted
+build is rebuilt rather than trusted. The PostgreSQL catalog is loaded into a database of
+the run's own with chunked bulk inserts (seconds) and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import shutil
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import make_url
+
+from segue.catalog import (
+    ApiToken,
+    Artist,
+    Database,
+    Playlist,
+    PlaylistItem,
+    Track,
+    User,
+    hash_token,
+    open_database,
+    playlist_record_cid,
+    track_ref,
+    upgrade,
+)
+from segue.ingest import synthetic_catalog
+from segue.settings import Settings
+from segue.vectors import LocalVectorStore
+
+__all__ = [
+    "CACHE_DIR",
+    "Catalog",
+    "Owner",
+    "bench_database",
+    "build_index",
+    "catalog_spec",
+    "create_owners",
+    "load_catalog",
+]
+
+CACHE_DIR = Path(__file__).parent / ".cache"
+_CHUNK = 2000  # rows per INSERT: well under PostgreSQL's 65535 bind parameters
+_ADMIN_TIMEOUT = 30.0
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """What was generated: every track has a vector; ``hidden`` tracks are invisible."""
+
+    n_tracks: int
+    dim: int
+    data_dir: Path  # holds vectors.usearch
+    hidden: frozenset[int]
+
+    @property
+    def visible_ids(self) -> np.ndarray:
+        ids = np.arange(1, self.n_tracks + 1, dtype=np.int64)
+        return ids[~np.isin(ids, np.fromiter(self.hidden, np.int64, len(self.hidden)))]
+
+
+@dataclass(frozen=True, slots=True)
+class Owner:
+    """A signed-in user of the benchmark with its bearer token and its playlists."""
+
+    did: str
+    token: str
+    playlists: tuple[str, ...]
+
+
+def catalog_spec(n_tracks: int, dim: int) -> Catalog:
+    # One track in 97 is hidden: recommendations must skip them, the load test checks it.
+    hidden = frozenset(range(97, n_tracks + 1, 97))
+    return Catalog(n_tracks, dim, CACHE_DIR / f"catalog-{n_tracks}x{dim}", hidden)
+
+
+def _n_artists(n_tracks: int) -> int:
+    return max(30, n_tracks // 17)
+
+
+def build_index(spec: Catalog, *, log: bool = True) -> None:
+    """Build the index for ``spec`` unless a complete one is cached already."""
+    marker = spec.data_dir / "complete.json"
+    expected = {"n_tracks": spec.n_tracks, "dim": spec.dim, "seed": 0}
+    if marker.is_file() and json.loads(marker.read_text()) == expected:
+        return
+    if spec.data_dir.exists():
+        shutil.rmtree(spec.data_dir)
+    spec.data_dir.mkdir(parents=True)
+    if log:
+        print(f"building the {spec.n_tracks:,} x {spec.dim} index once (cached after)", flush=True)
+    cat = synthetic_catalog(spec.n_tracks, dim=spec.dim, n_artists=_n_artists(spec.n_tracks))
+    asyncio.run(LocalVectorStore(spec.data_dir / "vectors.usearch").upsert(cat.ids, cat.vectors))
+    marker.write_text(json.dumps(expected))
+
+
+async def _admin(admin_url: str, statement: str) -> None:
+    conn = await asyncpg.connect(admin_url, timeout=_ADMIN_TIMEOUT)
+    try:
+        await conn.execute(statement, timeout=_ADMIN_TIMEOUT)
+    finally:
+        await conn.close()
+
+
+@asynccontextmanager
+async def bench_database(admin_url: str) -> AsyncIterator[str]:
+    """A new, migrated PostgreSQL database for this run; dropped on the way out."""
+    name = f"segue_bench_{secrets.token_hex(6)}"
+    await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    try:
+        database = open_database(Settings(database_url=url))
+        try:
+            await upgrade(database)
+        finally:
+            await database.aclose()
+        yield url
+    finally:
+        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+async def _insert_chunks(
+    database: Database, table: sa.Table, rows: Sequence[dict[str, object]]
+) -> None:
+    async with database.engine.begin() as conn:
+        for start in range(0, len(rows), _CHUNK):
+            await conn.execute(sa.insert(table).values(list(rows[start : start + _CHUNK])))
+
+
+async def load_catalog(database: Database, spec: Catalog) -> None:
+    """Artists and tracks (the same artist assignment as the index's generator)."""
+    # The same generator as the index's, so a track's artist is the one its vector is near.
+    cat = synthetic_catalog(spec.n_tracks, dim=spec.dim, n_artists=_n_artists(spec.n_tracks))
+    artist_of = cat.artist
+    n_artists = _n_artists(spec.n_tracks)
+    artists = [
+        {
+            "did": f"did:plc:bench{a:06d}",
+            "handle": f"artist{a}.bench.test",
+            "display_name": f"Artist {a}",
+        }
+        for a in range(n_artists)
+    ]
+    tracks = [
+        {
+            "id": i,
+            "title": f"Track {i}",
+            "artist_did": f"did:plc:bench{int(artist_of[i - 1]):06d}",
+            "image_url": f"https://img.bench.test/{i}.jpg",
+            "visible": i not in spec.hidden,
+        }
+        for i in range(1, spec.n_tracks + 1)
+    ]
+    await _insert_chunks(database, Artist.__table__, artists)  # type: ignore[arg-type]
+    await _insert_chunks(database, Track.__table__, tracks)  # type: ignore[arg-type]
+
+
+async def create_owners(
+    database: Database, playlists_per_owner: Sequence[Sequence[Sequence[int]]]
+) -> list[Owner]:
+    """One user per entry, each with a token and playlists holding the given track ids.
+
+    Written with bulk inserts, the record CID computed as the catalog computes it.
+    """
+    async with database.engine.connect() as conn:
+        artist_rows = (await conn.execute(sa.select(Track.id, Track.artist_did))).all()
+    artist_of = dict(artist_rows)
+    users, tokens, playlists, items, owners = [], [], [], [], []
+    for n, lists in enumerate(playlists_per_owner):
+        did = f"did:plc:benchuser{n:05d}"
+        token_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(16))
+        token = f"segue_{token_id}_{secrets.token_urlsafe(32)}"
+        users.append({"did": did, "handle": f"user{n}.bench.test"})
+        tokens.append({"id": token_id, "token_hash": hash_token(token), "user_did": did})
+        ids = []
+        for track_ids in lists:
+            pid = secrets.token_hex(6)
+            refs = [track_ref(t, artist_of[t], uri=None, cid=None) for t in track_ids]
+            cid = playlist_record_cid("Bench", refs)
+            playlists.append({"id": pid, "owner_did": did, "name": "Bench", "record_cid": cid})
+            items += [
+                {"playlist_id": pid, "track_id": t, "position": p} for p, t in enumerate(track_ids)
+            ]
+            ids.append(pid)
+        owners.append(Owner(did, token, tuple(ids)))
+    for table, rows in (
+        (User.__table__, users),
+        (ApiToken.__table__, tokens),
+        (Playlist.__table__, playlists),
+        (PlaylistItem.__table__, items),
+    ):
+        await _insert_chunks(database, table, rows)  # type: ignore[arg-type]
+    return owners

@@ -1,0 +1,104 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from segue.catalog import ensure_schema, open_database
+from segue.consistency import ConsistencyReport, check_consistency
+from segue.settings import Settings, VectorBackend
+from segue.vectors import open_store
+
+from ._common import DataDirOption, err_console, run, settings_from
+
+__all__ = ["check"]
+
+_SHOWN = 20  # ids listed per difference; the count is always complete
+
+
+def check(
+    dimension: Annotated[
+        int | None,
+        typer.Option("--dimension", min=1, help="Fail unless the vectors have this dimension."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Check that the vector store holds exactly the catalog's tracks.
+
+    Reports tracks without a vector, vectors without a track, vectors that are not finite
+    or are zero, and the dimension. Exit code 0 when consistent, 1 when not, 2 on error.
+    """
+    settings = settings_from(data_dir)
+    if settings.vector_backend is VectorBackend.DISABLED:
+        err_console.print("[red]error:[/red] the vector backend is disabled: nothing to check")
+        raise typer.Exit(2)
+    report = run(_check(settings, dimension))
+    if as_json:
+        typer.echo(json.dumps(_as_dict(report)))
+    else:
+        _print(report, _leftovers(settings))
+    if not report.consistent:
+        raise typer.Exit(1)
+
+
+async def _check(settings: Settings, dimension: int | None) -> ConsistencyReport:
+    database = open_database(settings)
+    try:
+        await ensure_schema(database, migrate=settings.database_is_embedded)
+        store = open_store(settings)
+        try:
+            return await check_consistency(database, store, expected_dimension=dimension)
+        finally:
+            await store.aclose()
+    finally:
+        await database.aclose()
+
+
+def _leftovers(settings: Settings) -> list[Path]:
+    """Temporary files of local index writes that were killed before renaming them."""
+    if settings.vector_backend is not VectorBackend.LOCAL:
+        return []
+    path = settings.index_path
+    return sorted(path.parent.glob(f"{path.name}.*.tmp")) if path.parent.is_dir() else []
+
+
+def _as_dict(report: ConsistencyReport) -> dict[str, object]:
+    return {
+        "consistent": report.consistent,
+        "tracks": report.tracks,
+        "vectors": report.vectors,
+        "dimension": report.dimension,
+        "expected_dimension": report.expected_dimension,
+        "tracks_without_vectors": report.tracks_without_vectors,
+        "vectors_without_tracks": report.vectors_without_tracks,
+        "invalid_vectors": report.invalid_vectors,
+        "vectors_of_deleted_tracks": report.vectors_of_deleted_tracks,
+    }
+
+
+def _ids(ids: list[int]) -> str:
+    shown = ", ".join(str(i) for i in ids[:_SHOWN])
+    return shown + (f", ... ({len(ids) - _SHOWN} more)" if len(ids) > _SHOWN else "")
+
+
+def _print(report: ConsistencyReport, leftovers: list[Path]) -> None:
+    out = typer.echo
+    out(f"catalog: {report.tracks:,} tracks (not deleted)")
+    out(f"vectors: {report.vectors:,}, dimension {report.dimension or '-'}")
+    if report.dimension_mismatch:
+        out(f"DIFFERENT dimension: expected {report.expected_dimension}, found {report.dimension}")
+    for label, ids in (
+        ("tracks without vectors", report.tracks_without_vectors),
+        ("vectors without tracks", report.vectors_without_tracks),
+        ("invalid vectors (not finite, or zero)", report.invalid_vectors),
+    ):
+        if ids:
+            out(f"DIFFERENT {label}: {len(ids):,}: {_ids(ids)}")
+    if report.vectors_of_deleted_tracks:
+        out(f"note: {report.vectors_of_deleted_tracks:,} vectors of deleted tracks (never shown)")
+    for path in leftovers:
+        out(f"note: {path} is left over from an interrupted write; it may be deleted")
+    out("consistent" if report.consistent else "INCONSISTENT")

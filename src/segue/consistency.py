@@ -1,0 +1,108 @@
+"""Does the vector store hold exactly the catalog's tracks? What ``segue check`` reports.
+
+>>> report = await check_consistency(database, store)  # doctest: +SKIP
+>>> report.consistent, report.tracks_without_vectors[:3]  # doctest: +SKIP
+(False, [17, 203, 999])
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import sqlalchemy as sa
+
+from segue.catalog import Database, Track, database_errors
+from segue.engine import IdArray
+from segue.vectors import VectorStore
+
+__all__ = ["ConsistencyReport", "check_consistency"]
+
+_SCAN_BATCH = 1000
+_ID_BATCH = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ConsistencyReport:
+    """Differences between the catalog and the vector store; ``consistent`` when none.
+
+    ``tracks_without_vectors``: tracks (not deleted) the store has no vector for; they are
+    never recommended nor used as seeds. ``vectors_without_tracks``: vectors whose id is no
+    track at all; they take candidate slots that hydration then drops. ``invalid_vectors``:
+    ids whose vector is not finite or is all zeros (cosine distance means nothing there).
+    Vectors of deleted tracks are counted but are not a difference: hydration skips them.
+    """
+
+    tracks: int
+    vectors: int
+    dimension: int | None
+    expected_dimension: int | None
+    tracks_without_vectors: list[int] = field(default_factory=list)
+    vectors_without_tracks: list[int] = field(default_factory=list)
+    invalid_vectors: list[int] = field(default_factory=list)
+    vectors_of_deleted_tracks: int = 0
+
+    @property
+    def dimension_mismatch(self) -> bool:
+        return (
+            self.expected_dimension is not None
+            and self.dimension is not None
+            and self.dimension != self.expected_dimension
+        )
+
+    @property
+    def consistent(self) -> bool:
+        return not (
+            self.tracks_without_vectors
+            or self.vectors_without_tracks
+            or self.invalid_vectors
+            or self.dimension_mismatch
+        )
+
+
+async def _track_ids(database: Database) -> tuple[IdArray, IdArray]:
+    """(ids of tracks not deleted, ids of deleted tracks), each sorted."""
+    live: list[int] = []
+    deleted: list[int] = []
+    stmt = sa.select(Track.id, Track.deleted_at.is_(None)).order_by(Track.id)
+    async with database_errors(), database.engine.connect() as conn:
+        result = await conn.stream(stmt.execution_options(yield_per=_ID_BATCH))
+        async for track_id, alive in result:
+            (live if alive else deleted).append(int(track_id))
+    return np.asarray(live, np.int64), np.asarray(deleted, np.int64)
+
+
+async def check_consistency(
+    database: Database, store: VectorStore, *, expected_dimension: int | None = None
+) -> ConsistencyReport:
+    """Compare every track id in the catalog with every vector in the store.
+
+    Reads all track ids and scans the store once (vectors in batches, so memory holds the
+    ids and one batch); each vector is checked for its dimension and for finite, non-zero
+    values. Differences are returned in full, sorted by id.
+    """
+    live, deleted = await _track_ids(database)
+    dimension = await store.dimension()
+    vector_ids: list[IdArray] = []
+    invalid: list[IdArray] = []
+    async for batch in store.scan(batch_size=_SCAN_BATCH):
+        if dimension is not None and batch.vectors.shape[1] != dimension:
+            # One store, one dimension: anything else is a corrupt store, reported per id.
+            invalid.append(batch.ids)
+        else:
+            norms = np.linalg.norm(batch.vectors, axis=1)
+            bad = ~np.isfinite(batch.vectors).all(axis=1) | ~(norms > 0)
+            invalid.append(batch.ids[bad])
+        vector_ids.append(batch.ids)
+    in_store = np.unique(np.concatenate(vector_ids)) if vector_ids else np.empty(0, np.int64)
+    orphans = np.setdiff1d(in_store, np.union1d(live, deleted), assume_unique=True)
+    return ConsistencyReport(
+        tracks=int(live.size),
+        vectors=int(in_store.size),
+        dimension=dimension,
+        expected_dimension=expected_dimension,
+        tracks_without_vectors=np.setdiff1d(live, in_store, assume_unique=True).tolist(),
+        vectors_without_tracks=orphans.tolist(),
+        invalid_vectors=np.sort(np.concatenate(invalid)).tolist() if invalid else [],
+        vectors_of_deleted_tracks=int(np.intersect1d(in_store, deleted).size),
+    )

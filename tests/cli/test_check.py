@@ -1,0 +1,153 @@
+"""`segue check`: the catalog's tracks against the vector store's ids, on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+from usearch.compiled import MetricKind, ScalarKind
+from usearch.index import Index
+
+from segue.catalog import Artist, Track, open_database
+from segue.cli import app
+from segue.consistency import check_consistency
+from segue.settings import Settings
+from segue.vectors import LocalVectorStore
+
+DIM = 8
+
+
+def unit(ids: list[int], seed: int = 0) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(len(ids), DIM)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+async def _seed(
+    settings: Settings, track_ids: list[int], vector_ids: list[int], deleted=()
+) -> None:
+    database = open_database(settings)
+    try:
+        async with database.sessionmaker() as s:
+            s.add(Artist(did="did:plc:artist", handle="artist.example.com"))
+            await s.flush()
+            gone = datetime(2025, 1, 1, tzinfo=UTC)
+            rows = [
+                {
+                    "id": i,
+                    "title": f"T{i}",
+                    "artist_did": "did:plc:artist",
+                    "deleted_at": gone if i in deleted else None,
+                }
+                for i in track_ids
+            ]
+            if rows:
+                await s.execute(sa.insert(Track), rows)
+            await s.commit()
+    finally:
+        await database.aclose()
+    if vector_ids:
+        await LocalVectorStore(settings.index_path).upsert(vector_ids, unit(vector_ids))
+
+
+@pytest.fixture
+def invoke(settings: Settings, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SEGUE_DATABASE_URL", settings.catalog_url)
+
+    def go(*args: str):
+        return CliRunner().invoke(app, ["check", *args, "--data-dir", str(settings.data_dir)])
+
+    return go
+
+
+def test_consistent(settings: Settings, invoke):
+    asyncio.run(_seed(settings, [1, 2, 3], [1, 2, 3]))
+    res = invoke()
+    assert res.exit_code == 0, res.output
+    assert "3 tracks" in res.stdout
+    assert "dimension 8" in res.stdout
+    assert res.stdout.strip().endswith("consistent")
+    assert invoke("--dimension", str(DIM)).exit_code == 0
+
+
+def test_reports_every_difference(settings: Settings, invoke):
+    asyncio.run(_seed(settings, [1, 2, 3, 4, 5], [2, 3, 50, 60], deleted={5}))
+    res = invoke("--json")
+    assert res.exit_code == 1, res.output
+    report = json.loads(res.stdout)
+    assert report["consistent"] is False
+    assert report["tracks_without_vectors"] == [1, 4]  # 5 is deleted: it needs none
+    assert report["vectors_without_tracks"] == [50, 60]
+    assert report["tracks"] == 4
+    assert report["vectors"] == 4
+    text = invoke()
+    assert text.exit_code == 1
+    assert "DIFFERENT tracks without vectors: 2: 1, 4" in text.stdout
+    assert "DIFFERENT vectors without tracks: 2: 50, 60" in text.stdout
+    assert "INCONSISTENT" in text.stdout
+
+
+def test_vectors_of_deleted_tracks_are_a_note_not_a_difference(settings: Settings, invoke):
+    asyncio.run(_seed(settings, [1, 2], [1, 2], deleted={2}))
+    res = invoke()
+    assert res.exit_code == 0, res.output
+    assert "1 vectors of deleted tracks" in res.stdout
+
+
+def test_dimension_mismatch(settings: Settings, invoke):
+    asyncio.run(_seed(settings, [1], [1]))
+    res = invoke("--dimension", "512")
+    assert res.exit_code == 1
+    assert "expected 512, found 8" in res.stdout
+
+
+def test_empty_store_lists_every_track(settings: Settings, invoke):
+    asyncio.run(_seed(settings, list(range(1, 31)), []))
+    res = invoke()
+    assert res.exit_code == 1
+    assert "tracks without vectors: 30: 1, 2, 3" in res.stdout
+    assert "(10 more)" in res.stdout
+
+
+def test_invalid_vectors_are_found(settings: Settings, invoke):
+    asyncio.run(_seed(settings, [1, 2, 3], []))
+    # Written with usearch directly: Segue's own upsert refuses such vectors.
+    index = Index(ndim=DIM, metric=MetricKind.Cos, dtype=ScalarKind.F32)
+    bad = unit([1, 2, 3])
+    bad[1] = 0.0
+    bad[2, 0] = np.nan
+    index.add(np.array([1, 2, 3]), bad)
+    settings.index_path.parent.mkdir(parents=True, exist_ok=True)
+    index.save(str(settings.index_path))
+    report = json.loads(invoke("--json").stdout)
+    assert report["invalid_vectors"] == [2, 3]
+    assert report["consistent"] is False
+
+
+def test_leftover_temporary_file_is_noted(settings: Settings, invoke):
+    asyncio.run(_seed(settings, [1], [1]))
+    leftover = Path(f"{settings.index_path}.abc123.tmp")
+    leftover.write_bytes(b"half an index")
+    res = invoke()
+    assert res.exit_code == 0
+    assert "left over from an interrupted write" in res.stdout
+
+
+async def test_service_on_a_large_catalog(settings: Settings):
+    # More ids than one streamed batch and one scan batch, with differences at both ends.
+    ids = list(range(1, 12_001))
+    await _seed(settings, ids, [*ids[1:-1], 20_000])
+    database = open_database(settings)
+    try:
+        report = await check_consistency(database, LocalVectorStore(settings.index_path))
+    finally:
+        await database.aclose()
+    assert report.tracks_without_vectors == [1, 12_000]
+    assert report.vectors_without_tracks == [20_000]
+    assert report.vectors == 11_999
+    assert not report.consistent
