@@ -1,0 +1,107 @@
+"""Redis stopped during load: every request still answers, at no-cache speed; back: caching resumes.
+
+The test's own redis-server is paused (SIGSTOP: it hangs, the worst case for timeouts)
+or killed, in the middle of a load of eight concurrent clients.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import statistics
+from pathlib import Path
+
+import pytest
+import redis
+
+from segue.cache import BreakerState, RedisCache, recommendation_key
+from segue.settings import Settings
+
+from ._servers import RedisServer
+from ._world import SmallWorld, running_app, seed
+from .conftest import Outcome, drive
+
+pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+
+BATCH = 48  # playlists per phase, each asked for once: every request is a miss
+RECOVERY_GUARD = 15.0  # seconds; the breaker probes again after 0.5 s
+
+
+def check_answers(world: SmallWorld, outcomes: list[Outcome]) -> None:
+    for o in outcomes:
+        assert o.status == 200, o.body
+        assert o.body["available"] is True
+        ids = {t["id"] for t in o.body["tracks"]}  # type: ignore[union-attr]
+        assert len(ids) == 5
+        assert not ids & world.members[o.playlist]
+
+
+def median_ms(outcomes: list[Outcome]) -> float:
+    return statistics.median(o.seconds for o in outcomes) * 1e3
+
+
+@pytest.mark.parametrize("outage", ["paused", "killed"])
+async def test_redis_outage_during_load(
+    outage: str, settings: Settings, redis_server: RedisServer, tmp_path: Path
+):
+    s = Settings.model_validate(
+        {
+            **settings.model_dump(),
+            "redis_url": redis_server.url,
+            "cache_backend": "redis",
+            "cache_prefix": "segue-outage",
+            "redis_timeout_ms": 50,
+            "cache_breaker_cooldown_seconds": 0.5,
+            "ui_dir": tmp_path / "no-ui",
+        }
+    )
+    world = await seed(s, n_playlists=3 * BATCH + 1)
+    first, second, third = (world.playlists[i * BATCH : (i + 1) * BATCH] for i in range(3))
+    probe = world.playlists[-1]
+    async with running_app(s) as (app, client):
+        cache = app.state.resources.cache
+        assert isinstance(cache, RedisCache)
+        await drive(client, world, third[:8])  # warm up: connections, code paths
+        no_cache = await drive(client, world, first)
+        check_answers(world, no_cache)
+        assert cache.stats.failures == 0
+
+        async def stop_redis_mid_load() -> None:
+            # A few requests into the load; the app's counter is all there is to wait on.
+            while cache.stats.calls < before + 16:  # noqa: ASYNC110
+                await asyncio.sleep(0.001)
+            if outage == "paused":
+                redis_server.pause()
+            else:
+                redis_server.stop(signal.SIGKILL)
+
+        before = cache.stats.calls
+        during, _ = await asyncio.gather(drive(client, world, second), stop_redis_mid_load())
+        check_answers(world, during)
+        after_stop = during[8:]  # those that started once Redis was gone
+        assert cache.stats.failures >= 1
+        assert cache.stats.skipped > 0, "the breaker never opened: every call waited"
+        assert median_ms(after_stop) <= median_ms(no_cache) + 20, (
+            f"no cache {median_ms(no_cache):.1f} ms, Redis down {median_ms(after_stop):.1f} ms"
+        )
+
+        if outage == "paused":
+            redis_server.resume()
+        else:
+            redis_server.start()
+        # Back: within a few cool-downs a request probes Redis, closes the breaker, and
+        # the next request for a playlist is answered from Redis again.
+        cid = (await client.get(f"/playlists/{probe}", headers=world.auth)).json()["record_cid"]
+        key = recommendation_key(probe, cid, prefix=s.cache_prefix)
+        admin = redis.Redis.from_url(redis_server.url, socket_timeout=2)
+        try:
+            async with asyncio.timeout(RECOVERY_GUARD):
+                while not admin.exists(key):
+                    check_answers(world, await drive(client, world, [probe]))
+                    await asyncio.sleep(0.05)
+            hits = cache.stats.hits
+            check_answers(world, await drive(client, world, [probe]))
+            assert cache.stats.hits == hits + 1
+            assert cache.breaker.state is BreakerState.CLOSED
+        finally:
+            admin.close()
