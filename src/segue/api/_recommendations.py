@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.cache import recommendation_key
 from segue.catalog import PlaylistView, hydrate
-from segue.errors import SegueError, VectorStoreUnavailable
+from segue.errors import InvalidInput, SegueError, VectorStoreUnavailable
 from segue.recommender import recommend
 
 from ._resources import Resources
@@ -41,13 +41,19 @@ async def recommendations_for(
         async def compute() -> list[int]:
             # Seeds are the tracks a listener sees; every item is excluded, hidden or not.
             seeds = [t.id for t in playlist.tracks]
-            async with asyncio.timeout(settings.vector_timeout_seconds):
-                ranking = await recommend(
-                    store,
-                    seeds,
-                    limit=settings.recommendation_candidates,
-                    exclude=playlist.track_ids,
-                )
+            try:
+                async with asyncio.timeout(settings.vector_timeout_seconds):
+                    ranking = await recommend(
+                        store,
+                        seeds,
+                        limit=settings.recommendation_candidates,
+                        exclude=playlist.track_ids,
+                    )
+            except InvalidInput as exc:
+                # Seeds come from the catalog and vectors from the store itself: a refusal
+                # here (a changed schema, a store of another dimension) is the store's
+                # failure, not the caller's, so it must not become a 422 for the client.
+                raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
             ids = [int(i) for i in ranking.ids]
             await resources.cache.set(key, ids)
             return ids

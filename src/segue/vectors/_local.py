@@ -12,7 +12,7 @@ from usearch.compiled import MetricKind, ScalarKind
 from usearch.index import Index
 
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
-from segue.errors import DimensionMismatch, InvalidInput
+from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 
 from ._attributes import check_attributes
 from ._protocol import FetchedVectors
@@ -72,9 +72,18 @@ class LocalVectorStore:
         return self._index
 
     def _open_view(self) -> Index:
-        index = Index.restore(str(self.path), view=True, expansion_search=self.expansion_search)
+        return self._restore(view=True, expansion_search=self.expansion_search)
+
+    def _restore(self, *, view: bool, **options: int) -> Index:
+        """The index in the file; :class:`VectorStoreUnavailable` if it cannot be read."""
+        try:
+            index = Index.restore(str(self.path), view=view, **options)
+        except (ValueError, RuntimeError, OSError) as exc:
+            # usearch says ValueError for a file that is not an index (truncated, another
+            # format) and RuntimeError for its own I/O failures: the store cannot serve.
+            raise VectorStoreUnavailable(f"{self.path} cannot be read as an index: {exc}") from exc
         if index is None:
-            raise InvalidInput(f"{self.path} is not a usearch index")
+            raise VectorStoreUnavailable(f"{self.path} is not a usearch index")
         return index
 
     async def dimension(self) -> int | None:
@@ -156,15 +165,9 @@ class LocalVectorStore:
             )
         if int(current.ndim) != dim:
             raise DimensionMismatch(f"vectors have dimension {dim}, the index has {current.ndim}")
-        index = Index.restore(
-            str(self.path),
-            view=False,
-            expansion_add=self.expansion_add,
-            expansion_search=self.expansion_search,
+        return self._restore(
+            view=False, expansion_add=self.expansion_add, expansion_search=self.expansion_search
         )
-        if index is None:
-            raise InvalidInput(f"{self.path} is not a usearch index")
-        return index
 
     def _commit(self, index: Index) -> None:
         """Write ``index`` beside the live file, flush it, and rename it into place."""

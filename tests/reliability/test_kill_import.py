@@ -1,0 +1,141 @@
+"""SIGKILL in the middle of `segue import vectors`: the index is the old one or the new one,
+whole, and `segue check` says which; a re-run completes it.
+
+The import runs as the installed `segue` command in a process of its own, killed while it
+builds the new index, and again while it writes the new file beside the old one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import sqlalchemy as sa
+from typer.testing import CliRunner
+
+from segue.catalog import Artist, Track, open_database, upgrade
+from segue.cli import app
+from segue.settings import Settings
+from segue.vectors import LocalVectorStore
+
+OLD, NEW, DIM = 3000, 5000, 32  # the index holds 1..OLD; the import brings 1..NEW
+GUARD = 120.0  # seconds for one import run on a loaded machine (it takes a few)
+
+
+def segue_binary() -> str:
+    found = shutil.which("segue", path=str(Path(sys.executable).parent)) or shutil.which("segue")
+    assert found, "the segue command is not installed (uv sync)"
+    return found
+
+
+def unit(n: int, seed: int) -> np.ndarray:
+    x = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+async def _catalog(settings: Settings) -> None:
+    database = open_database(settings)
+    try:
+        await upgrade(database)
+        async with database.sessionmaker() as s:
+            s.add(Artist(did="did:plc:a", handle="a.example.com"))
+            await s.flush()
+            rows = [
+                {"id": i, "title": f"T{i}", "artist_did": "did:plc:a"} for i in range(1, NEW + 1)
+            ]
+            await s.execute(sa.insert(Track), rows)
+            await s.commit()
+    finally:
+        await database.aclose()
+
+
+@pytest.fixture
+def data(tmp_path: Path) -> tuple[Settings, np.ndarray, np.ndarray, list[str]]:
+    settings = Settings(data_dir=tmp_path / "data")
+    asyncio.run(_catalog(settings))
+    old, new = unit(OLD, seed=1), unit(NEW, seed=2)
+    asyncio.run(LocalVectorStore(settings.index_path).upsert(np.arange(1, OLD + 1), old))
+    np.save(tmp_path / "new.npy", new)
+    (tmp_path / "ids.txt").write_text("\n".join(str(i) for i in range(1, NEW + 1)) + "\n")
+    command = [
+        segue_binary(), "import", "vectors", str(tmp_path / "new.npy"),
+        "--ids", str(tmp_path / "ids.txt"), "--data-dir", str(settings.data_dir),
+    ]  # fmt: skip
+    return settings, old, new, command
+
+
+def _mapped(pid: int, path: Path) -> bool:
+    try:
+        return str(path) in Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return False  # the process has gone
+
+
+def _writing(settings: Settings) -> bool:
+    return any(settings.data_dir.glob(f"{settings.index_path.name}.*.tmp"))
+
+
+def kill_while(command: list[str], moment: str, settings: Settings, npy: Path) -> int:
+    """Run the import and SIGKILL it at ``moment``; its exit status."""
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + GUARD
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            if moment == "building" and _mapped(proc.pid, npy):
+                time.sleep(0.3)  # read and validated; the graph is being built
+                break
+            if moment == "writing" and _writing(settings):
+                break
+            time.sleep(0.0005)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        proc.wait()
+    return proc.returncode
+
+
+def check(settings: Settings) -> dict[str, object]:
+    res = CliRunner().invoke(app, ["check", "--json", "--data-dir", str(settings.data_dir)])
+    assert res.exit_code in (0, 1), res.output
+    report: dict[str, object] = json.loads(res.stdout)
+    assert (res.exit_code == 0) == report["consistent"]
+    return report
+
+
+def state(settings: Settings, old: np.ndarray, new: np.ndarray) -> str:
+    """ "old" or "new" when the index is wholly one of them; fails on anything else."""
+    store = LocalVectorStore(settings.index_path)
+    fetched = asyncio.run(store.get_vectors(np.arange(1, NEW + 1)))
+    if len(fetched) == OLD and np.array_equal(fetched.vectors, old):
+        return "old"
+    assert len(fetched) == NEW, f"{len(fetched)} vectors: neither {OLD} nor {NEW}"
+    assert np.array_equal(fetched.vectors, new), "a mix of old and new vectors"
+    return "new"
+
+
+@pytest.mark.parametrize("moment", ["building", "writing"])
+def test_sigkill_leaves_old_or_new_index_whole(moment, data, tmp_path: Path):
+    settings, old, new, command = data
+    code = kill_while(command, moment, settings, tmp_path / "new.npy")
+    assert code == -signal.SIGKILL, f"the import ended by itself ({code}) before it was killed"
+    report = check(settings)
+    if state(settings, old, new) == "old":
+        assert report["tracks_without_vectors"] == list(range(OLD + 1, NEW + 1))
+        assert report["vectors_without_tracks"] == []
+    else:
+        assert report["consistent"] is True
+    # The same import again completes what the killed one started.
+    done = subprocess.run(command, capture_output=True, timeout=GUARD, check=False)
+    assert done.returncode == 0, done.stderr
+    assert state(settings, old, new) == "new"
+    assert check(settings)["consistent"] is True
+    assert os.path.exists(settings.index_path)

@@ -1,0 +1,150 @@
+"""The vector store hanging, erroring or unreadable: ``available: false`` within its
+timeout, never a 500, and the rest of the API unaffected meanwhile.
+
+tests/api/test_recommendations.py covers a store whose methods raise or sleep; these use
+real failures: the turbopuffer backend against a server that accepts connections and then
+never answers, or answers errors, and a local index file that is corrupt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+
+from segue.settings import Settings
+
+from ._world import SmallWorld, running_app, seed
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+VECTOR_TIMEOUT = 1.0
+HANG_GUARD = VECTOR_TIMEOUT + 5.0
+UNAVAILABLE = {"tracks": [], "available": False}
+
+
+class BadServer:
+    """An HTTP server on 127.0.0.1 that hangs, or answers every request with ``status``."""
+
+    def __init__(self, status: int | None) -> None:
+        self.status = status
+        self.requests = 0
+        self.called = asyncio.Event()
+        self._writers: list[asyncio.StreamWriter] = []
+
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._writers.append(writer)
+        while True:
+            head = await reader.readuntil(b"\r\n\r\n")
+            self.requests += 1
+            self.called.set()
+            length = next(
+                (int(line.split(b":")[1]) for line in head.split(b"\r\n")
+                 if line.lower().startswith(b"content-length:")),
+                0,
+            )  # fmt: skip
+            await reader.readexactly(length)
+            if self.status is None:
+                await asyncio.Event().wait()  # hang until the test ends
+            body = b'{"error": "broken on purpose"}'
+            writer.write(
+                f"HTTP/1.1 {self.status} Oops\r\nContent-Type: application/json\r\n"
+                f"Content-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            await writer.drain()
+
+    async def __aenter__(self) -> str:
+        self._server = await asyncio.start_server(self._handle, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        return f"http://127.0.0.1:{port}"
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        for writer in self._writers:
+            writer.close()
+
+
+def tpuf_settings(settings: Settings, tmp_path: Path, base_url: str) -> Settings:
+    return Settings.model_validate(
+        {
+            **settings.model_dump(),
+            "vector_backend": "turbopuffer",
+            "turbopuffer_api_key": "tpuf_test",
+            "turbopuffer_base_url": base_url,
+            "vector_timeout_seconds": VECTOR_TIMEOUT,
+            "cache_backend": "memory",
+            "ui_dir": tmp_path / "no-ui",
+        }
+    )
+
+
+@pytest.fixture
+async def world(settings: Settings) -> SmallWorld:
+    return await seed(settings, n_playlists=3)
+
+
+async def test_hanging_store_leaves_the_rest_of_the_api_alone(
+    settings: Settings, world: SmallWorld, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    server = BadServer(status=None)
+    async with server as url, running_app(tpuf_settings(settings, tmp_path, url)) as (_, client):
+        pid = world.playlists[0]
+        async with asyncio.timeout(HANG_GUARD):
+            pending = asyncio.create_task(
+                client.get(f"/playlists/{pid}/recommendations", headers=world.auth)
+            )
+            await server.called.wait()  # the store has been called and is hanging now
+            others = await asyncio.gather(
+                client.get(f"/playlists/{pid}", headers=world.auth),
+                client.get("/tracks", params={"q": "Track 1"}, headers=world.auth),
+                client.get("/me/playlists", headers=world.auth),
+                client.get("/readyz"),
+            )
+            assert [r.status_code for r in others] == [200] * 4
+            assert not pending.done(), "answered before the store's timeout: nothing hung"
+            r = await pending
+        assert r.status_code == 200
+        assert r.json() == UNAVAILABLE
+        assert "did not answer in time" in caplog.text
+
+
+@pytest.mark.parametrize("status", [500, 503, 429, 400, 401])
+async def test_erroring_store_is_unavailable(
+    status: int, settings: Settings, world: SmallWorld, tmp_path: Path
+):
+    server = BadServer(status=status)
+    async with server as url, running_app(tpuf_settings(settings, tmp_path, url)) as (_, client):
+        async with asyncio.timeout(HANG_GUARD):
+            for pid in world.playlists:
+                r = await client.get(f"/playlists/{pid}/recommendations", headers=world.auth)
+                assert r.status_code == 200, r.text
+                assert r.json() == UNAVAILABLE
+        assert server.requests >= len(world.playlists)
+
+
+async def test_unreadable_local_index_is_unavailable_until_replaced(
+    settings: Settings, world: SmallWorld, tmp_path: Path
+):
+    s = Settings.model_validate(
+        {**settings.model_dump(), "cache_backend": "none", "ui_dir": tmp_path / "no-ui"}
+    )
+    pid = world.playlists[0]
+    good = tmp_path / "good.usearch"
+    shutil.copyfile(s.index_path, good)
+    async with running_app(s) as (_, client):
+        url = f"/playlists/{pid}/recommendations"
+        assert (await client.get(url, headers=world.auth)).json()["available"] is True
+        # Replaced by something that is not an index (a botched copy, a truncated restore):
+        broken = s.index_path.with_suffix(".broken")
+        broken.write_bytes(good.read_bytes()[:4096])
+        broken.replace(s.index_path)
+        r = await client.get(url, headers=world.auth)
+        assert r.status_code == 200, r.text
+        assert r.json() == UNAVAILABLE
+        assert (await client.get(f"/playlists/{pid}", headers=world.auth)).status_code == 200
+        shutil.copyfile(good, broken)
+        broken.replace(s.index_path)
+        assert (await client.get(url, headers=world.auth)).json()["available"] is True
