@@ -17,7 +17,9 @@ from ._resources import Resources
 __all__ = ["CurrentUser", "ResourcesDep", "SessionDep"]
 
 
-def _resources(request: Request) -> Resources:
+async def _resources(request: Request) -> Resources:
+    # async on purpose: FastAPI runs a plain-def dependency in its thread pool, a thread
+    # hand-off on every request for what is an attribute read.
     resources: Resources = request.app.state.resources
     return resources
 

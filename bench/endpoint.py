@@ -1,0 +1,115 @@
+"""The recommendations endpoint over HTTP on loopback, as a browser would call it.
+
+`segue serve` runs as its own process on PostgreSQL (a database of this run's own, dropped
+after), Redis (a key prefix of its own, deleted after) and the local index of 100k
+512-d tracks (built once, cached in bench/.cache). Eight clients in this process send
+their requests concurrently, one after the other each: first to playlists never asked
+for (cache misses), then to the same playlists again (cache hits).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+
+from segue.catalog import open_database
+from segue.settings import Settings
+
+from ._client import Timings, timed_requests
+from ._dataset import (
+    CACHE_DIR,
+    Catalog,
+    Owner,
+    bench_database,
+    build_index,
+    catalog_spec,
+    create_owners,
+    load_catalog,
+)
+from ._server import POSTGRES_ADMIN_URL, REDIS_URL, load_average, redis_prefix, serving
+
+__all__ = ["run"]
+
+CLIENTS = 8
+WARMUP = 10  # per client, not measured: connections, the index's pages, code paths
+# Playlist sizes, taken in turn: the three plans (1 vector, 2-5 vectors, k-means for 6+).
+SIZES = (1, 3, 5, 8, 12, 20, 35, 50)
+LIMIT = 3  # what the playlist page asks for
+
+
+def _path(playlist: str) -> str:
+    return f"/playlists/{playlist}/recommendations?limit={LIMIT}"
+
+
+def _jobs(owners: list[Owner], start: int, stop: int | None = None) -> list[list[tuple[str, str]]]:
+    return [[(o.token, _path(p)) for p in o.playlists[start:stop]] for o in owners]
+
+
+def _playlists(spec: Catalog, per_client: int) -> list[list[list[int]]]:
+    rng = np.random.default_rng(3)
+    visible = spec.visible_ids
+    n = per_client + WARMUP
+    return [
+        [
+            rng.choice(visible, size=SIZES[(c * n + i) % len(SIZES)], replace=False).tolist()
+            for i in range(n)
+        ]
+        for c in range(CLIENTS + 1)  # and one more client, alone
+    ]
+
+
+async def _measure(spec: Catalog, per_client: int) -> tuple[list[Timings], str, str]:
+    async with bench_database(POSTGRES_ADMIN_URL) as url:
+        database = open_database(Settings(database_url=url))
+        try:
+            await load_catalog(database, spec)
+            owners = await create_owners(database, _playlists(spec, per_client))
+        finally:
+            await database.aclose()
+        with redis_prefix() as prefix:
+            env = {
+                "SEGUE_DATABASE_URL": url,
+                "SEGUE_REDIS_URL": REDIS_URL,
+                "SEGUE_CACHE_PREFIX": prefix,
+            }
+            log = CACHE_DIR / "endpoint-server.log"
+            crowd, solo = owners[:CLIENTS], owners[CLIENTS:]
+            with serving(spec.data_dir, env, log) as (base, _pid):
+                await timed_requests(base, _jobs(owners, 0, WARMUP))
+                before = load_average()
+                timings = [
+                    await timed_requests(base, _jobs(crowd, WARMUP)),  # misses
+                    await timed_requests(base, _jobs(crowd, WARMUP)),  # hits
+                    await timed_requests(base, _jobs(solo, WARMUP)),
+                    await timed_requests(base, _jobs(solo, WARMUP)),
+                ]
+                after = load_average()
+    return timings, before, after
+
+
+def run(n_tracks: int = 100_000, dim: int = 512, per_client: int = 100) -> str:
+    """Markdown: p50/p99/max latency, throughput and errors for cache misses and hits."""
+    spec = catalog_spec(n_tracks, dim)
+    build_index(spec)
+    (miss, hit, solo_miss, solo_hit), before, after = asyncio.run(_measure(spec, per_client))
+    return "\n".join(
+        [
+            f"Recommendations endpoint over HTTP (`segue serve`, one uvicorn process; "
+            f"PostgreSQL, Redis, local HNSW index of {n_tracks:,} {dim}-d tracks), "
+            f"{CLIENTS} concurrent clients on loopback, limit={LIMIT}, playlists of "
+            f"{min(SIZES)}-{max(SIZES)} tracks; milliseconds. Load average before/after: "
+            f"{before} / {after}.",
+            "",
+            "| requests | n | p50 | p99 | max | throughput | errors |",
+            "|---|---:|---:|---:|---:|---:|---:|",
+            miss.row(f"{CLIENTS} clients, cache miss (each playlist once)"),
+            hit.row(f"{CLIENTS} clients, cache hit (the same playlists again)"),
+            solo_miss.row("1 client, cache miss"),
+            solo_hit.row("1 client, cache hit"),
+        ]
+    )
+
+
+if __name__ == "__main__":
+    print(run())
