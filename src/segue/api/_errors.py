@@ -45,7 +45,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
-    error = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    # 400 comes from FastAPI when a body cannot be decoded at all (not UTF-8).
+    names = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
+    error = names.get(exc.status_code, "http_error")
     return error_response(exc.status_code, error, str(exc.detail), dict(exc.headers or {}))
 
 

@@ -10,6 +10,7 @@ from segue.catalog import PLAYLIST_MAX_TRACKS, PlaylistSummary, PlaylistView, Tr
 from segue.engine import MAX_ID
 
 __all__ = [
+    "NO_NUL",
     "NewPlaylist",
     "NewTrack",
     "PlaylistList",
@@ -108,8 +109,12 @@ class UserOut(BaseModel):
         return cls(did=user.did, handle=user.handle, display_name=user.display_name)
 
 
+# PostgreSQL text cannot hold NUL, so no stored name or title contains one.
+NO_NUL = r"^[^\x00]*$"
+
+
 class NewPlaylist(_Body):
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
 
 
 class NewTrack(_Body):

@@ -51,6 +51,8 @@ def _clean_name(name: str) -> str:
     cleaned = " ".join(name.split())
     if not cleaned:
         raise InvalidInput("the playlist name is empty")
+    if "\x00" in cleaned:
+        raise InvalidInput("the playlist name contains a NUL character")
     if len(cleaned) > NAME_MAX:
         raise InvalidInput(f"the playlist name is longer than {NAME_MAX} characters")
     return cleaned

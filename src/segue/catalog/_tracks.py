@@ -89,6 +89,9 @@ async def search_tracks(session: AsyncSession, query: str, *, limit: int = 20) -
     text = query.strip()
     if not text:
         raise InvalidInput("the search query is empty")
+    if "\x00" in text:
+        # No title or name can hold NUL (PostgreSQL text cannot), so nothing would match.
+        raise InvalidInput("the search query contains a NUL character")
     if len(text) > SEARCH_MAX_QUERY:
         raise InvalidInput(f"the search query is longer than {SEARCH_MAX_QUERY} characters")
     if not 1 <= limit <= SEARCH_MAX_LIMIT:

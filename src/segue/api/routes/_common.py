@@ -6,7 +6,7 @@ from fastapi import Path
 
 from segue.engine import MAX_ID
 
-__all__ = ["ERRORS", "PlaylistId", "TrackIdPath", "error_response_doc"]
+__all__ = ["BODY_ERRORS", "ERRORS", "PlaylistId", "TrackIdPath", "error_response_doc"]
 
 # Playlist ids are short URL-safe strings (the catalog makes 13 characters; imports may
 # bring their own): anything else is refused before it reaches the database.
@@ -37,4 +37,10 @@ ERRORS: dict[int | str, dict[str, object]] = {
     401: error_response_doc("Missing, malformed, unknown or revoked token"),
     422: error_response_doc("Malformed input"),
     503: error_response_doc("The database is unavailable"),
+}
+
+#: And those of the endpoints that read a JSON body.
+BODY_ERRORS: dict[int | str, dict[str, object]] = {
+    400: error_response_doc("The body could not be read (not UTF-8 JSON)"),
+    413: error_response_doc("The body is larger than SEGUE_MAX_BODY_BYTES"),
 }

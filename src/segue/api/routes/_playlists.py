@@ -18,7 +18,7 @@ from segue.errors import Forbidden
 from .._deps import CurrentUser, ResourcesDep, SessionDep
 from .._recommendations import recommendations_for
 from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder
-from ._common import ERRORS, PlaylistId, TrackIdPath, error_response_doc
+from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
 __all__ = ["router"]
 
@@ -55,7 +55,9 @@ async def read(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) 
     return PlaylistOut.of(await _owned(session, playlist_id, user))
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a playlist")
+@router.post(
+    "", status_code=status.HTTP_201_CREATED, summary="Create a playlist", responses=BODY_ERRORS
+)
 async def create(body: NewPlaylist, user: CurrentUser, session: SessionDep) -> PlaylistOut:
     return PlaylistOut.of(await create_playlist(session, user.did, body.name))
 
@@ -63,7 +65,7 @@ async def create(body: NewPlaylist, user: CurrentUser, session: SessionDep) -> P
 @router.post(
     "/{playlist_id}/tracks",
     summary="Append a track",
-    responses={409: error_response_doc("The track is already in the playlist")},
+    responses={409: error_response_doc("The track is already in the playlist"), **BODY_ERRORS},
 )
 async def add_track(
     playlist_id: PlaylistId, body: NewTrack, user: CurrentUser, session: SessionDep
@@ -80,7 +82,9 @@ async def delete_track(
     return PlaylistOut.of(await remove_track(session, playlist_id, track_id, actor_did=user.did))
 
 
-@router.put("/{playlist_id}/tracks", summary="Set the order of the tracks (same set)")
+@router.put(
+    "/{playlist_id}/tracks", summary="Set the order of the tracks (same set)", responses=BODY_ERRORS
+)
 async def set_order(
     playlist_id: PlaylistId, body: TrackOrder, user: CurrentUser, session: SessionDep
 ) -> PlaylistOut:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 
 from .._deps import CurrentUser, SessionDep
-from .._schemas import TrackList, TrackOut
+from .._schemas import NO_NUL, TrackList, TrackOut
 from ._common import ERRORS
 
 __all__ = ["router"]
@@ -19,7 +19,9 @@ router = APIRouter(prefix="/tracks", tags=["tracks"], responses=ERRORS)
 async def search(
     user: CurrentUser,
     session: SessionDep,
-    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to look for")],
+    q: Annotated[
+        str, Query(min_length=1, max_length=200, pattern=NO_NUL, description="Words to look for")
+    ],
     limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 20,
 ) -> TrackList:
     tracks = await search_tracks(session, q, limit=limit)
