@@ -48,6 +48,9 @@ from ._timing import machine
 __all__ = ["main", "run"]
 
 REQUEST_TIMEOUT = 30.0
+# Seconds: well under uvicorn's 5 s keep-alive, so the client never reuses a connection the
+# server is closing at that moment (a reset that would be the test's fault, not Segue's).
+KEEPALIVE = 2.0
 # The mix, by weight: what one editing session of the playlist page sends.
 MIX = {"recommend": 50, "read": 20, "add": 14, "remove": 12, "reorder": 4}
 START_TRACKS = (3, 15)  # each client's playlist starts with this many tracks (inclusive)
@@ -172,7 +175,11 @@ async def _drive(
     args: argparse.Namespace,
 ) -> tuple[Stats, float]:
     stats = Stats()
-    limits = httpx.Limits(max_connections=args.clients, max_keepalive_connections=args.clients)
+    limits = httpx.Limits(
+        max_connections=args.clients,
+        max_keepalive_connections=args.clients,
+        keepalive_expiry=KEEPALIVE,
+    )
     budget = args.max_requests
     async with httpx.AsyncClient(base_url=base_url, limits=limits, timeout=REQUEST_TIMEOUT) as http:
         clients = [

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 
 import numpy as np
@@ -52,7 +53,13 @@ async def recommend(
     fetched = await store.get_vectors(playlist)
     if not len(fetched):
         return Ranking.empty()
-    queries = plan_queries(fetched.vectors, direct_max=direct_max, max_clusters=max_clusters)
+    if len(fetched) <= direct_max:
+        queries = plan_queries(fetched.vectors, direct_max=direct_max, max_clusters=max_clusters)
+    else:
+        # k-means: milliseconds of numpy for a long playlist, off the event loop.
+        queries = await asyncio.to_thread(
+            plan_queries, fetched.vectors, direct_max=direct_max, max_clusters=max_clusters
+        )
     top_k = query_top_k(limit, excluded.size, store.max_top_k)
     lists = await store.query_many(queries, top_k=top_k, exclude=excluded)
     return rrf_merge(lists, k=rrf_k, exclude=excluded, limit=limit)

@@ -20,6 +20,8 @@ from ._protocol import FetchedVectors
 __all__ = ["LocalVectorStore"]
 
 _ADD_CHUNK = 8192
+# Vectors x queries under which a search costs less than a hand-off to a thread.
+_INLINE_SEARCH_MAX = 20_000
 
 
 class LocalVectorStore:
@@ -136,7 +138,14 @@ class LocalVectorStore:
         count = min(top_k + excluded.size, len(index), self.max_top_k + excluded.size)
         if count == 0 or not q.shape[0]:
             return [Neighbors.empty() for _ in range(q.shape[0])]
-        matches = index.search(q, count, exact=len(index) <= self.exact_threshold, threads=1)
+        exact = len(index) <= self.exact_threshold
+        if len(index) * q.shape[0] < _INLINE_SEARCH_MAX:
+            matches = index.search(q, count, exact=exact, threads=1)
+        else:
+            # usearch releases the GIL while it searches (milliseconds at 100k x 512): in a
+            # worker thread the event loop keeps serving other requests meanwhile, and
+            # timeouts elsewhere (Redis's 50 ms) are not missed because the loop was blocked.
+            matches = await asyncio.to_thread(index.search, q, count, exact=exact, threads=1)
         keys = np.atleast_2d(matches.keys).astype(np.int64)
         dists = np.atleast_2d(matches.distances).astype(np.float32)
         # One query row comes back as Matches (1-D, already trimmed), several as BatchMatches.
