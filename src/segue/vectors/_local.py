@@ -14,7 +14,7 @@ from usearch.index import Index
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput
 
-from ._attributes import check_attributes
+from ._attributes import check_upsert
 from ._protocol import FetchedVectors
 
 __all__ = ["LocalVectorStore"]
@@ -223,13 +223,8 @@ class LocalVectorStore:
 
         ``on_progress(n)`` is called as each batch of ``n`` vectors enters the index.
         """
-        keys = check_ids(ids)
-        matrix = check_matrix(vectors)
-        if keys.size != matrix.shape[0]:
-            raise InvalidInput(f"{keys.size} ids for {matrix.shape[0]} vectors")
-        if np.unique(keys).size != keys.size:
-            raise InvalidInput("ids must be unique within one upsert")
-        check_attributes(attributes, keys.size)
+        checked = check_upsert(ids, vectors, attributes)
+        keys, matrix = checked.ids, checked.vectors
         if not keys.size:
             return
         async with self._write_lock:
