@@ -2,13 +2,14 @@
 
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
+$ segue embed ~/Music            # needs the extra segue[clap]
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import _demo, _import, _recommend
+from . import _demo, _embed, _import, _recommend
 
 __all__ = ["app", "main"]
 
@@ -23,6 +24,7 @@ app = typer.Typer(
 app.add_typer(_import.app, name="import")
 app.command("recommend")(_recommend.recommend)
 app.command("demo")(_demo.demo)
+app.command("embed")(_embed.embed)
 
 
 def main() -> None:
