@@ -6,6 +6,7 @@ import numpy as np
 import numpy.typing as npt
 import torch
 from transformers import ClapAudioConfig, ClapFeatureExtractor, ClapModel
+from transformers.utils import logging as hf_logging
 
 from segue.engine import FloatMatrix
 from segue.errors import ModelUnavailable
@@ -57,6 +58,10 @@ class ClapEmbedder:
         Raises :class:`ModelUnavailable` when neither has it (this project's machines reach no
         model hub, so there it must be a folder made with ``save_pretrained``).
         """
+        # transformers draws its own bar while loading weights, which would tear through
+        # the caller's progress bar; it is put back as it was afterwards.
+        bar_was_on = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
         try:
             model = ClapModel.from_pretrained(name_or_path)
             features = ClapFeatureExtractor.from_pretrained(name_or_path)
@@ -64,9 +69,13 @@ class ClapEmbedder:
         # (and TypeError) for a folder that holds some other kind of model.
         except (OSError, ValueError, TypeError) as exc:
             raise ModelUnavailable(
-                f"cannot load the CLAP model {name_or_path!r}: {exc}. Set SEGUE_CLAP_MODEL to a "
-                "folder holding a saved ClapModel and its preprocessor_config.json."
+                f"cannot load the CLAP model {name_or_path!r}: {str(exc).rstrip('.')}. Set "
+                "SEGUE_CLAP_MODEL to a folder holding a saved ClapModel and its "
+                "preprocessor_config.json."
             ) from None
+        finally:
+            if bar_was_on:
+                hf_logging.enable_progress_bar()
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return cls(model, features, name=name_or_path, device=device)
 
