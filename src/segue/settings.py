@@ -15,13 +15,21 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "VectorBackend"]
+__all__ = ["CacheBackend", "Settings", "VectorBackend"]
 
 
 class VectorBackend(StrEnum):
     LOCAL = "local"
     TURBOPUFFER = "turbopuffer"
     DISABLED = "disabled"
+
+
+class CacheBackend(StrEnum):
+    #: Redis when ``redis_url`` is set, else the in-process cache
+    AUTO = "auto"
+    REDIS = "redis"
+    MEMORY = "memory"
+    NONE = "none"
 
 
 class Settings(BaseSettings):
@@ -34,6 +42,20 @@ class Settings(BaseSettings):
     # `segue embed`: a Hugging Face model id or a local directory holding a saved ClapModel
     # and its feature extractor (preprocessor_config.json).
     clap_model: str = "laion/clap-htsat-unfused"
+
+    # Recommendation cache (docs/cache.md).
+    cache_backend: CacheBackend = CacheBackend.AUTO
+    redis_url: str | None = Field(default=None, description="e.g. redis://127.0.0.1:6379/0")
+    # Redis expiry has millisecond resolution.
+    cache_ttl_seconds: float = Field(default=24 * 3600, ge=0.001)
+    # No glob characters, so ``SCAN MATCH {prefix}:*`` finds exactly this prefix's keys.
+    cache_prefix: str = Field(default="segue", pattern=r"^[A-Za-z0-9._:-]+$")
+    # Redis on the same network answers in well under a millisecond; past 50 ms it is
+    # cheaper to compute the recommendations than to keep waiting.
+    redis_timeout_ms: int = Field(default=50, ge=1)
+    cache_breaker_failures: int = Field(default=3, ge=1)
+    cache_breaker_cooldown_seconds: float = Field(default=5.0, gt=0)
+    cache_max_entries: int = Field(default=10_000, ge=1)
 
     @property
     def index_path(self) -> Path:

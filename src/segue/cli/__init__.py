@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import typer
 
+from segue._runtime import single_threaded_blas
+
 from . import _demo, _embed, _import, _recommend
 
 __all__ = ["app", "main"]
@@ -28,4 +30,5 @@ app.command("embed")(_embed.embed)
 
 
 def main() -> None:
+    single_threaded_blas()
     app()

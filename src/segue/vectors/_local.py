@@ -8,7 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from usearch.index import Index, MetricKind, ScalarKind
+from usearch.compiled import MetricKind, ScalarKind
+from usearch.index import Index
 
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput
@@ -45,11 +46,9 @@ class LocalVectorStore:
     ) -> None:
         self.path = Path(path)
         self.exact_threshold = exact_threshold
-        self._hnsw = {
-            "connectivity": connectivity,
-            "expansion_add": expansion_add,
-            "expansion_search": expansion_search,
-        }
+        self.connectivity = connectivity
+        self.expansion_add = expansion_add
+        self.expansion_search = expansion_search
         self._index: Index | None = None
         self._stamp: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
@@ -72,10 +71,9 @@ class LocalVectorStore:
         return self._index
 
     def _open_view(self) -> Index:
-        index = Index.restore(str(self.path), view=True)
+        index = Index.restore(str(self.path), view=True, expansion_search=self.expansion_search)
         if index is None:
             raise InvalidInput(f"{self.path} is not a usearch index")
-        index.expansion_search = self._hnsw["expansion_search"]
         return index
 
     async def dimension(self) -> int | None:
@@ -94,9 +92,11 @@ class LocalVectorStore:
         present = keys[np.asarray(index.contains(keys), dtype=bool)]
         if not present.size:
             return FetchedVectors.empty(int(index.ndim))
+        # get() answers one array per key (a tuple) for several keys, a bare array for one.
         rows = index.get(present)
-        matrix = np.vstack(rows if isinstance(rows, tuple) else [rows]).astype(np.float32)
-        return FetchedVectors(present, matrix.reshape(present.size, int(index.ndim)))
+        parts = [r for r in (rows if isinstance(rows, tuple) else (rows,)) if r is not None]
+        matrix = np.vstack(parts).astype(np.float32).reshape(present.size, int(index.ndim))
+        return FetchedVectors(present, matrix)
 
     async def query_many(
         self,
@@ -136,11 +136,24 @@ class LocalVectorStore:
     def _writable_copy(self, dim: int) -> Index:
         current = self._current()
         if current is None:
-            return Index(ndim=dim, metric=MetricKind.Cos, dtype=ScalarKind.F32, **self._hnsw)
+            return Index(
+                ndim=dim,
+                metric=MetricKind.Cos,
+                dtype=ScalarKind.F32,
+                connectivity=self.connectivity,
+                expansion_add=self.expansion_add,
+                expansion_search=self.expansion_search,
+            )
         if int(current.ndim) != dim:
             raise DimensionMismatch(f"vectors have dimension {dim}, the index has {current.ndim}")
-        index = Index.restore(str(self.path), view=False)
-        assert index is not None
+        index = Index.restore(
+            str(self.path),
+            view=False,
+            expansion_add=self.expansion_add,
+            expansion_search=self.expansion_search,
+        )
+        if index is None:
+            raise InvalidInput(f"{self.path} is not a usearch index")
         return index
 
     def _commit(self, index: Index) -> None:
