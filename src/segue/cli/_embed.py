@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
 from segue.vectors import open_store
 
@@ -73,7 +74,7 @@ def embed(
                 def on_outcome(outcome: FileOutcome) -> None:
                     bar.advance(task)
                     if outcome.status == "failed":
-                        bar.console.print(f"[yellow]skipped:[/yellow] {outcome.detail}")
+                        _say(f"[yellow]skipped:[/yellow] {escape(outcome.detail)}")
 
                 return await embed_files(
                     files,
@@ -89,13 +90,17 @@ def embed(
             await store.aclose()
 
     for path, reason in missing:
-        err_console.print(f"[yellow]skipped:[/yellow] {path}: {reason}", highlight=False)
+        _say(f"[yellow]skipped:[/yellow] {escape(str(path))}: {reason}")
     report = run(_go())
     embedded = report.with_status("embedded")
     failed = len(report.with_status("failed")) + len(missing)
-    err_console.print(
+    _say(
         f"embedded {len(embedded):,} file(s) ({sum(o.windows for o in embedded):,} windows), "
         f"{len(report.with_status('unchanged')):,} unchanged, {failed:,} unreadable; "
-        f"{report.tracks_written:,} tracks listed in {settings.embedded_tracks_path}",
-        highlight=False,
+        f"{report.tracks_written:,} tracks listed in {escape(str(settings.embedded_tracks_path))}"
     )
+
+
+def _say(markup: str) -> None:
+    # Paths stay on one line (copyable) and brackets in file names are escaped by callers.
+    err_console.print(markup, highlight=False, soft_wrap=True)

@@ -176,7 +176,7 @@ def artist_identity(name: str | None) -> dict[str, str]:
     the reserved ``.local`` suffix: neither can be mistaken for a real account.
 
     >>> artist_identity("Boards of Canada")["artist_handle"]
-    'boards-of-canada-35c8fb41.local'
+    'boards-of-canada-aa2c2448.local'
     """
     display = name or _UNKNOWN_ARTIST
     digest = hashlib.sha256(display.casefold().encode()).hexdigest()
@@ -190,18 +190,18 @@ def artist_identity(name: str | None) -> dict[str, str]:
 def write_tracks_jsonl(path: Path, entries: Iterable[ManifestEntry]) -> int:
     """Write one ``segue import tracks`` row per track id, sorted by id; returns the count.
 
-    Rows: ``{"id", "title", "artist_did", "artist_handle", "artist_display_name"}``.
+    Rows: ``{"id", "title", "artist_did", "artist_handle", "artist_display_name"}``. Names
+    that differ only in case are one artist, shown as spelled on its lowest track id.
     """
     by_id: dict[int, ManifestEntry] = {}
     for entry in entries:
         by_id.setdefault(entry.id, entry)
-    lines = [
-        json.dumps(
-            {"id": tid, "title": entry.title, **artist_identity(entry.artist)},
-            ensure_ascii=False,
-        )
-        for tid, entry in sorted(by_id.items())
-    ]
+    spelling: dict[str, str] = {}
+    lines = []
+    for tid, entry in sorted(by_id.items()):
+        artist = entry.artist and spelling.setdefault(entry.artist.casefold(), entry.artist)
+        row = {"id": tid, "title": entry.title, **artist_identity(artist)}
+        lines.append(json.dumps(row, ensure_ascii=False))
     _write_atomically(path, "".join(line + "\n" for line in lines))
     return len(lines)
 

@@ -61,7 +61,7 @@ class ClapEmbedder:
         # transformers draws its own bar while loading weights, which would tear through
         # the caller's progress bar; it is put back as it was afterwards.
         bar_was_on = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # type: ignore[no-untyped-call]  # unannotated upstream
         try:
             model = ClapModel.from_pretrained(name_or_path)
             features = ClapFeatureExtractor.from_pretrained(name_or_path)
@@ -75,7 +75,7 @@ class ClapEmbedder:
             ) from None
         finally:
             if bar_was_on:
-                hf_logging.enable_progress_bar()
+                hf_logging.enable_progress_bar()  # type: ignore[no-untyped-call]
         device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
         return cls(model, features, name=name_or_path, device=device)
 
