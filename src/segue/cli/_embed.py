@@ -24,7 +24,7 @@ def embed(
     paths: Annotated[
         list[Path],
         typer.Argument(
-            metavar="PATH...",
+            metavar="PATH",
             help="Audio files, or folders searched recursively for .wav .flac .ogg .mp3 files.",
             exists=True,
         ),
@@ -42,12 +42,12 @@ def embed(
     ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Embed audio files with CLAP into the vector store (needs the extra segue[clap]).
+    """Embed audio files with CLAP into the vector store (needs the clap extra).
 
-    Each file becomes one track: 10-second windows at 48 kHz mono, embedded and
-    mean-pooled, then L2-normalised. Unchanged files are skipped; unreadable ones are
-    reported and skipped. Track ids and tags go to tracks.embedded.jsonl in the data dir,
-    ready for `segue import tracks`.
+    Each file becomes one track: 10-second windows at 48 kHz mono, embedded,
+    mean-pooled, then L2-normalised. Unchanged files are skipped; unreadable
+    ones are reported and skipped. Track ids and tags go to
+    tracks.embedded.jsonl in the data dir, ready for `segue import tracks`.
     """
     settings = settings_from(data_dir)
     model_name = model or settings.clap_model
