@@ -13,9 +13,9 @@ __all__ = [
     "DimensionMismatch",
     "Forbidden",
     "InvalidInput",
-    "MissingDependency",
     "ModelUnavailable",
     "NotFound",
+    "SchemaOutdated",
     "SegueError",
     "Unauthorized",
     "Unavailable",
@@ -95,8 +95,7 @@ class ModelUnavailable(Unavailable):
     error = "model_unavailable"
 
 
-class MissingDependency(SegueError):
-    """A feature needs an optional extra that is not installed (e.g. ``segue[clap]``)."""
+class SchemaOutdated(DatabaseUnavailable):
+    """The database is reachable but its schema is older than this Segue needs."""
 
-    status_code = 501
-    error = "missing_dependency"
+    error = "schema_outdated"

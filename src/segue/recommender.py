@@ -33,12 +33,14 @@ async def recommend(
     track_ids: Sequence[int] | IdArray,
     *,
     limit: int,
+    exclude: Sequence[int] | IdArray = (),
     rrf_k: int = RRF_K,
     direct_max: int = DIRECT_MAX,
     max_clusters: int = MAX_CLUSTERS,
 ) -> Ranking:
     """Up to ``limit`` tracks to add to a playlist of ``track_ids``, best first.
 
+    ``exclude`` names more ids never to return (the playlist's own tracks always are).
     Tracks without an embedding are skipped; with none, the ranking is empty. Exactly two
     store calls: one fetch of the playlist's vectors, one multi-query.
     """
@@ -46,10 +48,11 @@ async def recommend(
     playlist = np.unique(check_ids(track_ids))
     if not playlist.size:
         return Ranking.empty()
+    excluded = np.union1d(playlist, check_ids(exclude))
     fetched = await store.get_vectors(playlist)
     if not len(fetched):
         return Ranking.empty()
     queries = plan_queries(fetched.vectors, direct_max=direct_max, max_clusters=max_clusters)
-    top_k = query_top_k(limit, playlist.size, store.max_top_k)
-    lists = await store.query_many(queries, top_k=top_k, exclude=playlist)
-    return rrf_merge(lists, k=rrf_k, exclude=playlist, limit=limit)
+    top_k = query_top_k(limit, excluded.size, store.max_top_k)
+    lists = await store.query_many(queries, top_k=top_k, exclude=excluded)
+    return rrf_merge(lists, k=rrf_k, exclude=excluded, limit=limit)

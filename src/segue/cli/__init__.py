@@ -2,6 +2,10 @@
 
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
+$ segue vectors sync --from local --to turbopuffer
+$ segue serve --port 8000
+$ segue db upgrade
+$ segue token create --did did:plc:abc --handle alice.example.com
 $ segue embed ~/Music            # needs the extra segue[clap]
 """
 
@@ -11,7 +15,7 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import _demo, _embed, _import, _recommend
+from . import _db, _demo, _embed, _import, _recommend, _serve, _token, _vectors
 
 __all__ = ["app", "main"]
 
@@ -24,8 +28,12 @@ app = typer.Typer(
 
 
 app.add_typer(_import.app, name="import")
+app.add_typer(_vectors.app, name="vectors")
 app.command("recommend")(_recommend.recommend)
+app.command("serve")(_serve.serve)
 app.command("demo")(_demo.demo)
+app.add_typer(_db.app, name="db")
+app.add_typer(_token.app, name="token")
 app.command("embed")(_embed.embed)
 
 

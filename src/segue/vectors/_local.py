@@ -3,7 +3,7 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from usearch.index import Index
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput
 
+from ._attributes import check_attributes
 from ._protocol import FetchedVectors
 
 __all__ = ["LocalVectorStore"]
@@ -90,13 +91,22 @@ class LocalVectorStore:
         if index is None or not keys.size:
             return FetchedVectors.empty(0 if index is None else int(index.ndim))
         present = keys[np.asarray(index.contains(keys), dtype=bool)]
-        if not present.size:
-            return FetchedVectors.empty(int(index.ndim))
-        # get() answers one array per key (a tuple) for several keys, a bare array for one.
-        rows = index.get(present)
-        parts = [r for r in (rows if isinstance(rows, tuple) else (rows,)) if r is not None]
-        matrix = np.vstack(parts).astype(np.float32).reshape(present.size, int(index.ndim))
-        return FetchedVectors(present, matrix)
+        return _fetch(index, present)
+
+    async def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
+        """Every id and vector in id order, ``batch_size`` at a time.
+
+        Reads one snapshot: the file mapped when the scan starts, even if a writer
+        replaces it meanwhile. Holds the ids (8 bytes each) and one batch of vectors.
+        """
+        if batch_size < 1:
+            raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
+        index = self._current()
+        if index is None:
+            return
+        keys = np.sort(np.asarray(index.keys, dtype=np.uint64)).astype(np.int64)
+        for start in range(0, keys.size, batch_size):
+            yield _fetch(index, keys[start : start + batch_size])
 
     async def query_many(
         self,
@@ -105,13 +115,13 @@ class LocalVectorStore:
         top_k: int,
         exclude: Collection[int] | IdArray = (),
     ) -> list[Neighbors]:
+        if top_k < 1:
+            raise InvalidInput(f"top_k must be at least 1, got {top_k}")
         index = self._current()
         if index is None:
             q = check_matrix(queries, name="query vectors")
             return [Neighbors.empty() for _ in range(q.shape[0])]
         q = check_matrix(queries, dim=int(index.ndim), name="query vectors")
-        if top_k < 1:
-            raise InvalidInput(f"top_k must be at least 1, got {top_k}")
         excluded = check_ids(exclude)
         # usearch cannot filter inside the search, so ask for enough to survive the filter.
         count = min(top_k + excluded.size, len(index), self.max_top_k + excluded.size)
@@ -208,7 +218,8 @@ class LocalVectorStore:
         *,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Insert or replace, all or nothing; ``attributes`` are ignored (the catalog has them).
+        """Insert or replace, all or nothing; ``attributes`` are validated, then not stored
+        (the catalog has them).
 
         ``on_progress(n)`` is called as each batch of ``n`` vectors enters the index.
         """
@@ -218,6 +229,7 @@ class LocalVectorStore:
             raise InvalidInput(f"{keys.size} ids for {matrix.shape[0]} vectors")
         if np.unique(keys).size != keys.size:
             raise InvalidInput("ids must be unique within one upsert")
+        check_attributes(attributes, keys.size)
         if not keys.size:
             return
         async with self._write_lock:
@@ -231,3 +243,15 @@ class LocalVectorStore:
     async def aclose(self) -> None:
         self._index = None
         self._stamp = None
+
+
+def _fetch(index: Index, keys: IdArray) -> FetchedVectors:
+    """The vectors of ``keys``, all present in ``index``."""
+    if not keys.size:
+        return FetchedVectors.empty(int(index.ndim))
+    got = index.get(keys)
+    rows = [r for r in (got if isinstance(got, tuple) else (got,)) if r is not None]
+    if len(rows) != keys.size:
+        raise InvalidInput("some ids vanished from the index while it was read")
+    matrix = np.vstack(rows).astype(np.float32)
+    return FetchedVectors(keys, matrix.reshape(keys.size, int(index.ndim)))
