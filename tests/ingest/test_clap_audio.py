@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from segue.catalog import is_did, is_handle
 from segue.engine import MAX_ID
 from segue.errors import InvalidInput, UnreadableAudio
 from segue.ingest.clap import (
@@ -192,3 +193,13 @@ def test_artist_identity_is_stable_per_name_and_distinct_between_names():
     assert a["artist_handle"].startswith("bjork-")
     assert a["artist_handle"].endswith(".local")
     assert a["artist_display_name"] == "Björk"
+
+
+@pytest.mark.parametrize(
+    "name", [None, "Björk", "AC/DC", "  ", "!!!", "x" * 300, "Sigur Rós & 松任谷由実"]
+)
+def test_artist_identity_passes_the_catalogs_atproto_syntax_checks(name):
+    ident = artist_identity(name)
+    assert is_did(ident["artist_did"])
+    assert is_handle(ident["artist_handle"])
+    assert ident["artist_display_name"] == ((name or "").strip() or "Unknown artist")

@@ -178,7 +178,7 @@ def artist_identity(name: str | None) -> dict[str, str]:
     >>> artist_identity("Boards of Canada")["artist_handle"]
     'boards-of-canada-aa2c2448.local'
     """
-    display = name or _UNKNOWN_ARTIST
+    display = (name or "").strip() or _UNKNOWN_ARTIST
     digest = hashlib.sha256(display.casefold().encode()).hexdigest()
     return {
         "artist_did": f"did:segue:{digest[:32]}",
