@@ -6,6 +6,7 @@ $ segue vectors sync --from local --to turbopuffer
 $ segue serve --port 8000
 $ segue db upgrade
 $ segue token create --did did:plc:abc --handle alice.example.com
+$ segue embed ~/Music            # needs the extra segue[clap]
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import _db, _demo, _import, _recommend, _serve, _token, _vectors
+from . import _db, _demo, _embed, _import, _recommend, _serve, _token, _vectors
 
 __all__ = ["app", "main"]
 
@@ -33,6 +34,7 @@ app.command("serve")(_serve.serve)
 app.command("demo")(_demo.demo)
 app.add_typer(_db.app, name="db")
 app.add_typer(_token.app, name="token")
+app.command("embed")(_embed.embed)
 
 
 def main() -> None:
