@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test lint typecheck unit bench sync services ui ui-deps ui-test chromium e2e
+.PHONY: help demo serve test lint typecheck unit bench sync sync-test services ui ui-deps ui-test chromium e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
@@ -25,6 +25,10 @@ $(CURDIR)/.tools/bin/uv:
 
 sync: | $(UV)
 	$(UV) sync --locked --quiet
+
+# The tests also cover `segue embed`, which needs the clap extra (torch, CPU build from disk).
+sync-test: | $(UV)
+	$(UV) sync --locked --extra clap --quiet
 
 # -- the UI ---------------------------------------------------------------------------------
 $(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
@@ -57,14 +61,14 @@ services:
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 \
 	  --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 
-lint: sync
+lint: sync-test
 	$(RUN) ruff check src tests bench
 	$(RUN) ruff format --check src tests bench
 
-typecheck: sync
+typecheck: sync-test
 	$(RUN) mypy
 
-unit: sync services
+unit: sync-test services
 	$(RUN) pytest
 
 test: lint typecheck ui-test unit
