@@ -12,8 +12,10 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from segue.engine import DEFAULT_STRATEGY, STRATEGIES
 
 __all__ = ["Settings", "VectorBackend"]
 
@@ -31,6 +33,15 @@ class Settings(BaseSettings):
     vector_backend: VectorBackend = VectorBackend.LOCAL
     # Below this many vectors the local index searches exhaustively: exact, and still fast.
     local_exact_threshold: int = Field(default=10_000, ge=0)
+    # The recommendation strategy (segue.engine.STRATEGIES); "adaptive" is the original one.
+    strategy: str = Field(default=DEFAULT_STRATEGY, description="Recommendation strategy.")
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        if value not in STRATEGIES:
+            raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGIES)}")
+        return value
 
     @property
     def index_path(self) -> Path:
