@@ -14,6 +14,7 @@ __all__ = [
     "Forbidden",
     "InvalidInput",
     "NotFound",
+    "SchemaOutdated",
     "SegueError",
     "Unauthorized",
     "Unavailable",
@@ -78,3 +79,9 @@ class VectorStoreUnavailable(Unavailable):
 
 class DatabaseUnavailable(Unavailable):
     error = "database_unavailable"
+
+
+class SchemaOutdated(DatabaseUnavailable):
+    """The database is reachable but its schema is older than this Segue needs."""
+
+    error = "schema_outdated"

@@ -1,10 +1,12 @@
 """Settings, read from the environment with the prefix ``SEGUE_``.
 
-With nothing set everything is embedded: the index (and later the SQLite catalog) live
-under :attr:`Settings.data_dir`.
+With nothing set everything is embedded: the index and the SQLite catalog live under
+:attr:`Settings.data_dir`.
 
     >>> Settings(data_dir="/tmp/segue").index_path.name
     'vectors.usearch'
+    >>> Settings(data_dir="/tmp/segue").catalog_url
+    'sqlite+aiosqlite:////tmp/segue/segue.db'
 """
 
 from __future__ import annotations
@@ -12,18 +14,26 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segue.engine import DEFAULT_STRATEGY, STRATEGIES
 
-__all__ = ["Settings", "VectorBackend"]
+__all__ = ["CacheBackend", "Settings", "VectorBackend"]
 
 
 class VectorBackend(StrEnum):
     LOCAL = "local"
     TURBOPUFFER = "turbopuffer"
     DISABLED = "disabled"
+
+
+class CacheBackend(StrEnum):
+    #: Redis when ``redis_url`` is set, else the in-process cache
+    AUTO = "auto"
+    REDIS = "redis"
+    MEMORY = "memory"
+    NONE = "none"
 
 
 class Settings(BaseSettings):
@@ -43,6 +53,57 @@ class Settings(BaseSettings):
             raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGIES)}")
         return value
 
+    # Recommendation cache (docs/cache.md).
+    cache_backend: CacheBackend = CacheBackend.AUTO
+    redis_url: str | None = Field(default=None, description="e.g. redis://127.0.0.1:6379/0")
+    # Redis expiry has millisecond resolution.
+    cache_ttl_seconds: float = Field(default=24 * 3600, ge=0.001)
+    # No glob characters, so ``SCAN MATCH {prefix}:*`` finds exactly this prefix's keys.
+    cache_prefix: str = Field(default="segue", pattern=r"^[A-Za-z0-9._:-]+$")
+    # Redis on the same network answers in well under a millisecond; past 50 ms it is
+    # cheaper to compute the recommendations than to keep waiting.
+    redis_timeout_ms: int = Field(default=50, ge=1)
+    cache_breaker_failures: int = Field(default=3, ge=1)
+    cache_breaker_cooldown_seconds: float = Field(default=5.0, gt=0)
+    cache_max_entries: int = Field(default=10_000, ge=1)
+    # turbopuffer (SEGUE_VECTOR_BACKEND=turbopuffer); see docs/turbopuffer.md.
+    turbopuffer_api_key: SecretStr | None = None
+    turbopuffer_region: str | None = Field(default=None, description="e.g. gcp-us-central1")
+    turbopuffer_namespace: str = Field(default="segue-tracks", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+    # Replaces https://{region}.turbopuffer.com (a BYOC deployment, or a test server).
+    turbopuffer_base_url: str | None = None
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the catalog; unset: a SQLite file in the data dir.",
+    )
+    # Per process; the API is stateless, so total connections = processes x (size + overflow).
+    database_pool_size: int = Field(default=10, ge=1)
+    database_max_overflow: int = Field(default=10, ge=0)
+    # Seconds. A database that cannot connect or answer within these fails the request with
+    # a 503 instead of holding it (and its pool connection) indefinitely.
+    database_connect_timeout: float = Field(default=5.0, gt=0)
+    database_statement_timeout: float = Field(default=5.0, gt=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _empty_url_is_unset(cls, value: str | None) -> str | None:
+        # SEGUE_DATABASE_URL= (set but empty) means the embedded default, as unset does.
+        if value is None or not value.strip():
+            return None
+        return value.strip()
+
     @property
     def index_path(self) -> Path:
         return self.data_dir / "vectors.usearch"
+
+    @property
+    def database_is_embedded(self) -> bool:
+        """True when no database URL is set and the catalog is the SQLite file in the data dir."""
+        return self.database_url is None
+
+    @property
+    def catalog_url(self) -> str:
+        """The catalog's database URL: ``SEGUE_DATABASE_URL``, else the embedded SQLite file."""
+        if self.database_url is not None:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'segue.db'}"

@@ -2,13 +2,18 @@
 
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
+$ segue vectors sync --from local --to turbopuffer
+$ segue db upgrade
+$ segue token create --did did:plc:abc --handle alice.example.com
 """
 
 from __future__ import annotations
 
 import typer
 
-from . import _demo, _import, _recommend
+from segue._runtime import single_threaded_blas
+
+from . import _db, _demo, _import, _recommend, _token, _vectors
 
 __all__ = ["app", "main"]
 
@@ -21,9 +26,13 @@ app = typer.Typer(
 
 
 app.add_typer(_import.app, name="import")
+app.add_typer(_vectors.app, name="vectors")
 app.command("recommend")(_recommend.recommend)
 app.command("demo")(_demo.demo)
+app.add_typer(_db.app, name="db")
+app.add_typer(_token.app, name="token")
 
 
 def main() -> None:
+    single_threaded_blas()
     app()

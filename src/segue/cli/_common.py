@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine
+from collections.abc import Coroutine, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
-from rich.text import Text
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -19,11 +19,12 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 
 from segue.errors import SegueError
 from segue.settings import Settings
 
-__all__ = ["DataDirOption", "err_console", "progress_bar", "run", "settings_from"]
+__all__ = ["DataDirOption", "err_console", "exit_on_error", "progress_bar", "run", "settings_from"]
 
 T = TypeVar("T")
 
@@ -46,13 +47,20 @@ def settings_from(data_dir: Path | None) -> Settings:
     return Settings(data_dir=data_dir) if data_dir is not None else Settings()
 
 
-def run(coro: Coroutine[Any, Any, T]) -> T:
-    """Run ``coro``; a :class:`SegueError` becomes one red line on stderr and exit code 2."""
+@contextmanager
+def exit_on_error() -> Iterator[None]:
+    """A :class:`SegueError` inside becomes one red line on stderr and exit code 2."""
     try:
-        return asyncio.run(coro)
+        yield
     except SegueError as exc:
-        err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False)
+        err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+def run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run ``coro`` to completion, reporting a :class:`SegueError` as :func:`exit_on_error`."""
+    with exit_on_error():
+        return asyncio.run(coro)
 
 
 class _RateColumn(ProgressColumn):

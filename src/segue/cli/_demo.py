@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import numpy as np
-import typer
 from rich.console import Console
 from rich.table import Table
 

@@ -8,7 +8,7 @@ import typer
 from segue.ingest import read_npy_with_ids
 from segue.vectors import LocalVectorStore, open_store
 
-from ._common import DataDirOption, err_console, progress_bar, run, settings_from
+from ._common import DataDirOption, err_console, exit_on_error, progress_bar, run, settings_from
 
 __all__ = ["app"]
 
@@ -46,7 +46,8 @@ def vectors(
     replaced atomically, so a failed import leaves the store as it was.
     """
     settings = settings_from(data_dir)
-    data = read_npy_with_ids(vectors_file, ids)
+    with exit_on_error():
+        data = read_npy_with_ids(vectors_file, ids)
 
     async def _go() -> int:
         store = open_store(settings)

@@ -19,32 +19,38 @@ class KMeansResult:
     converged: bool
 
 
-def _sq_distances(x: NDArray[np.float64], c: NDArray[np.float64]) -> NDArray[np.float64]:
+def _sq_distances(x: FloatMatrix, c: FloatMatrix) -> FloatMatrix:
     # ||x||^2 - 2 x.c + ||c||^2, clipped: rounding can make a zero distance slightly negative.
     d = (x * x).sum(1)[:, None] - 2.0 * (x @ c.T) + (c * c).sum(1)[None, :]
-    return np.maximum(d, 0.0)
+    out: FloatMatrix = np.maximum(d, 0.0)
+    return out
 
 
-def _plus_plus(x: NDArray[np.float64], k: int, rng: np.random.Generator) -> NDArray[np.float64]:
+def _plus_plus(x: FloatMatrix, k: int, rng: np.random.Generator) -> FloatMatrix:
     """k-means++ seeding; stops early when every point coincides with a chosen centre."""
+
+    def sq_to(i: int) -> NDArray[np.float64]:
+        # Direct differences, not the expanded form: a duplicate point must be exactly 0.
+        diff = x - x[i]
+        sq: NDArray[np.float64] = np.einsum("ij,ij->i", diff, diff).astype(np.float64)
+        return sq
+
     chosen = [int(rng.integers(x.shape[0]))]
-    closest = _sq_distances(x, x[chosen])[:, 0]
+    closest = sq_to(chosen[0])
     while len(chosen) < k:
         total = closest.sum()
         if total <= 0.0:
             break  # fewer distinct points than k: more centres would be duplicates
         nxt = int(rng.choice(x.shape[0], p=closest / total))
         chosen.append(nxt)
-        closest = np.minimum(closest, _sq_distances(x, x[[nxt]])[:, 0])
+        closest = np.minimum(closest, sq_to(nxt))
     return x[chosen].copy()
 
 
-def _means(
-    x: NDArray[np.float64], labels: NDArray[np.intp], centroids: NDArray[np.float64]
-) -> NDArray[np.float64]:
+def _means(x: FloatMatrix, labels: NDArray[np.intp], centroids: FloatMatrix) -> FloatMatrix:
     k = centroids.shape[0]
-    counts = np.bincount(labels, minlength=k).astype(np.float64)
-    onehot = np.zeros((k, x.shape[0]))
+    counts = np.bincount(labels, minlength=k).astype(np.float32)
+    onehot = np.zeros((k, x.shape[0]), np.float32)
     onehot[labels, np.arange(x.shape[0])] = 1.0
     sums = onehot @ x
     out = centroids.copy()
@@ -69,7 +75,7 @@ def kmeans(vectors: FloatMatrix, k: int, *, seed: int = 0, max_iter: int = 100) 
         raise ValueError(f"k must be at least 1, got {k}")
     if max_iter < 1:
         raise ValueError(f"max_iter must be at least 1, got {max_iter}")
-    x = x32.astype(np.float64)
+    x = x32
     rng = np.random.default_rng(seed)
     centroids = _plus_plus(x, min(k, x.shape[0]), rng)
     labels = _sq_distances(x, centroids).argmin(1)

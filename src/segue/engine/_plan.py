@@ -15,7 +15,8 @@ MAX_CLUSTERS = 3
 def normalize(vectors: FloatMatrix) -> FloatMatrix:
     """Rows scaled to unit length (zero rows stay zero), so Euclidean k-means is cosine."""
     norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    return np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    out: FloatMatrix = np.divide(vectors, norms, out=np.zeros_like(vectors), where=norms > 0)
+    return out
 
 
 def plan_queries(

@@ -9,7 +9,7 @@ from segue.errors import DimensionMismatch, InvalidInput
 
 from ._types import FloatMatrix, IdArray
 
-__all__ = ["MAX_ID", "check_limit", "check_matrix", "check_ids"]
+__all__ = ["MAX_ID", "check_ids", "check_limit", "check_matrix"]
 
 # Track ids are stored as unsigned 64-bit keys by usearch and as signed integers in SQL:
 # the intersection is what is safe everywhere.
@@ -41,7 +41,7 @@ def check_matrix(
 
 def check_ids(ids: Iterable[int] | ArrayLike, *, name: str = "ids") -> IdArray:
     """Return ``ids`` as int64, refusing negatives, non-integers and values past 2**63 - 1."""
-    arr = np.asarray(list(ids) if not isinstance(ids, np.ndarray) else ids)
+    arr = ids if isinstance(ids, np.ndarray) else np.asarray(list(ids))  # type: ignore[arg-type]
     if arr.size == 0:
         return np.empty(0, np.int64)
     if arr.ndim != 1:

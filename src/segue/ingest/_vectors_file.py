@@ -5,7 +5,7 @@ from pathlib import Path
 
 import numpy as np
 
-from segue.engine import FloatMatrix, IdArray, MAX_ID, check_matrix
+from segue.engine import MAX_ID, FloatMatrix, IdArray, check_matrix
 from segue.errors import InvalidInput
 
 __all__ = ["VectorFile", "read_npy_with_ids"]
@@ -35,7 +35,7 @@ def _read_ids(path: Path) -> IdArray:
         if not 0 <= value <= MAX_ID:
             raise InvalidInput(f"{path}:{i + 1}: track id {value} is out of range 0..{MAX_ID}")
         ids[i] = value
-    uniq, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    uniq, counts = np.unique(ids, return_counts=True)
     if (counts > 1).any():
         dup = int(uniq[counts > 1][0])
         lines_with = (np.flatnonzero(ids == dup) + 1).tolist()

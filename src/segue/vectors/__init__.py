@@ -6,8 +6,20 @@
 'LocalVectorStore'
 """
 
+from ._attributes import check_attributes
 from ._factory import open_store
 from ._local import LocalVectorStore
 from ._protocol import FetchedVectors, VectorStore
+from ._sync import SyncReport, sync_stores
+from ._turbopuffer import TurbopufferVectorStore
 
-__all__ = ["FetchedVectors", "LocalVectorStore", "VectorStore", "open_store"]
+__all__ = [
+    "FetchedVectors",
+    "LocalVectorStore",
+    "SyncReport",
+    "TurbopufferVectorStore",
+    "VectorStore",
+    "check_attributes",
+    "open_store",
+    "sync_stores",
+]

@@ -5,12 +5,18 @@ from segue.settings import Settings, VectorBackend
 
 from ._local import LocalVectorStore
 from ._protocol import VectorStore
+from ._turbopuffer import TurbopufferVectorStore
 
 __all__ = ["open_store"]
 
 
 def open_store(settings: Settings) -> VectorStore:
-    """The configured backend; call once per process and share it."""
+    """The configured backend; call once per process, share it, and ``aclose()`` it at the end.
+
+    The turbopuffer backend creates its one API client (and connection pool) here.
+    """
     if settings.vector_backend is VectorBackend.LOCAL:
         return LocalVectorStore(settings.index_path, exact_threshold=settings.local_exact_threshold)
+    if settings.vector_backend is VectorBackend.TURBOPUFFER:
+        return TurbopufferVectorStore.from_settings(settings)
     raise InvalidInput(f"vector backend {settings.vector_backend.value!r} is not available here")

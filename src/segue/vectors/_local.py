@@ -3,16 +3,18 @@ from __future__ import annotations
 import asyncio
 import os
 import tempfile
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from usearch.index import Index, MetricKind, ScalarKind
+from usearch.compiled import MetricKind, ScalarKind
+from usearch.index import Index
 
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput
 
+from ._attributes import check_attributes
 from ._protocol import FetchedVectors
 
 __all__ = ["LocalVectorStore"]
@@ -45,11 +47,9 @@ class LocalVectorStore:
     ) -> None:
         self.path = Path(path)
         self.exact_threshold = exact_threshold
-        self._hnsw = {
-            "connectivity": connectivity,
-            "expansion_add": expansion_add,
-            "expansion_search": expansion_search,
-        }
+        self.connectivity = connectivity
+        self.expansion_add = expansion_add
+        self.expansion_search = expansion_search
         self._index: Index | None = None
         self._stamp: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
@@ -72,10 +72,9 @@ class LocalVectorStore:
         return self._index
 
     def _open_view(self) -> Index:
-        index = Index.restore(str(self.path), view=True)
+        index = Index.restore(str(self.path), view=True, expansion_search=self.expansion_search)
         if index is None:
             raise InvalidInput(f"{self.path} is not a usearch index")
-        index.expansion_search = self._hnsw["expansion_search"]
         return index
 
     async def dimension(self) -> int | None:
@@ -92,11 +91,22 @@ class LocalVectorStore:
         if index is None or not keys.size:
             return FetchedVectors.empty(0 if index is None else int(index.ndim))
         present = keys[np.asarray(index.contains(keys), dtype=bool)]
-        if not present.size:
-            return FetchedVectors.empty(int(index.ndim))
-        rows = index.get(present)
-        matrix = np.vstack(rows if isinstance(rows, tuple) else [rows]).astype(np.float32)
-        return FetchedVectors(present, matrix.reshape(present.size, int(index.ndim)))
+        return _fetch(index, present)
+
+    async def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
+        """Every id and vector in id order, ``batch_size`` at a time.
+
+        Reads one snapshot: the file mapped when the scan starts, even if a writer
+        replaces it meanwhile. Holds the ids (8 bytes each) and one batch of vectors.
+        """
+        if batch_size < 1:
+            raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
+        index = self._current()
+        if index is None:
+            return
+        keys = np.sort(np.asarray(index.keys, dtype=np.uint64)).astype(np.int64)
+        for start in range(0, keys.size, batch_size):
+            yield _fetch(index, keys[start : start + batch_size])
 
     async def query_many(
         self,
@@ -105,13 +115,13 @@ class LocalVectorStore:
         top_k: int,
         exclude: Collection[int] | IdArray = (),
     ) -> list[Neighbors]:
+        if top_k < 1:
+            raise InvalidInput(f"top_k must be at least 1, got {top_k}")
         index = self._current()
         if index is None:
             q = check_matrix(queries, name="query vectors")
             return [Neighbors.empty() for _ in range(q.shape[0])]
         q = check_matrix(queries, dim=int(index.ndim), name="query vectors")
-        if top_k < 1:
-            raise InvalidInput(f"top_k must be at least 1, got {top_k}")
         excluded = check_ids(exclude)
         # usearch cannot filter inside the search, so ask for enough to survive the filter.
         count = min(top_k + excluded.size, len(index), self.max_top_k + excluded.size)
@@ -136,11 +146,24 @@ class LocalVectorStore:
     def _writable_copy(self, dim: int) -> Index:
         current = self._current()
         if current is None:
-            return Index(ndim=dim, metric=MetricKind.Cos, dtype=ScalarKind.F32, **self._hnsw)
+            return Index(
+                ndim=dim,
+                metric=MetricKind.Cos,
+                dtype=ScalarKind.F32,
+                connectivity=self.connectivity,
+                expansion_add=self.expansion_add,
+                expansion_search=self.expansion_search,
+            )
         if int(current.ndim) != dim:
             raise DimensionMismatch(f"vectors have dimension {dim}, the index has {current.ndim}")
-        index = Index.restore(str(self.path), view=False)
-        assert index is not None
+        index = Index.restore(
+            str(self.path),
+            view=False,
+            expansion_add=self.expansion_add,
+            expansion_search=self.expansion_search,
+        )
+        if index is None:
+            raise InvalidInput(f"{self.path} is not a usearch index")
         return index
 
     def _commit(self, index: Index) -> None:
@@ -195,7 +218,8 @@ class LocalVectorStore:
         *,
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
-        """Insert or replace, all or nothing; ``attributes`` are ignored (the catalog has them).
+        """Insert or replace, all or nothing; ``attributes`` are validated, then not stored
+        (the catalog has them).
 
         ``on_progress(n)`` is called as each batch of ``n`` vectors enters the index.
         """
@@ -205,6 +229,7 @@ class LocalVectorStore:
             raise InvalidInput(f"{keys.size} ids for {matrix.shape[0]} vectors")
         if np.unique(keys).size != keys.size:
             raise InvalidInput("ids must be unique within one upsert")
+        check_attributes(attributes, keys.size)
         if not keys.size:
             return
         async with self._write_lock:
@@ -218,3 +243,15 @@ class LocalVectorStore:
     async def aclose(self) -> None:
         self._index = None
         self._stamp = None
+
+
+def _fetch(index: Index, keys: IdArray) -> FetchedVectors:
+    """The vectors of ``keys``, all present in ``index``."""
+    if not keys.size:
+        return FetchedVectors.empty(int(index.ndim))
+    got = index.get(keys)
+    rows = [r for r in (got if isinstance(got, tuple) else (got,)) if r is not None]
+    if len(rows) != keys.size:
+        raise InvalidInput("some ids vanished from the index while it was read")
+    matrix = np.vstack(rows).astype(np.float32)
+    return FetchedVectors(keys, matrix.reshape(keys.size, int(index.ndim)))

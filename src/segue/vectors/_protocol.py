@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -61,9 +61,14 @@ class VectorStore(Protocol):
         vectors: FloatMatrix,
         attributes: Mapping[str, Sequence[Any]] | None = None,
     ) -> None:
-        """Insert or replace vectors by id; all or nothing."""
+        """Insert or replace vectors by id, with optional per-row attributes (one value
+        per id, e.g. ``{"artist": [...], "visibility": [...]}``); all or nothing."""
         ...
 
     async def delete(self, ids: Sequence[int] | IdArray) -> None: ...
+
+    def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
+        """Every id and its vector, in id order, at most ``batch_size`` at a time."""
+        ...
 
     async def aclose(self) -> None: ...

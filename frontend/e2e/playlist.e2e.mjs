@@ -1,0 +1,269 @@
+// End-to-end: the playlist page in a real headless Chromium against a running Segue
+// server on the demo catalog. Run with `npm run e2e` (settings: see config.mjs).
+//
+// It changes the server's data and puts it back: the track it adds to the 25-track
+// playlist is removed again at the end, and the empty playlist it needs is reused
+// from run to run (found by name) rather than created each time.
+
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { chromium } from 'playwright-core';
+import { CHROMIUM_ARGS, loadConfig } from './config.mjs';
+
+const config = loadConfig();
+const EMPTY_PLAYLIST_NAME = 'Segue e2e: empty playlist';
+const TIMEOUT_MS = 15_000;
+
+/** The API from Node, for set-up and for checking what the server really stored. */
+async function api(method, path, body) {
+  const response = await fetch(config.baseUrl + path, {
+    method,
+    headers: {
+      Authorization: `Bearer ${config.token}`,
+      Accept: 'application/json',
+      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+    signal: AbortSignal.timeout(TIMEOUT_MS),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+/** Computed opacity and top border style of the element `locator` points at. */
+function cardStyle(locator) {
+  return locator.evaluate((el) => {
+    const s = getComputedStyle(el);
+    return { opacity: s.opacity, borderStyle: s.borderTopStyle, borderWidth: s.borderTopWidth };
+  });
+}
+
+/** Poll `fn` until it returns `expected` (deep-equal) or the timeout passes. */
+async function eventually(fn, expected, what) {
+  const deadline = Date.now() + TIMEOUT_MS;
+  let last;
+  while (Date.now() < deadline) {
+    last = await fn();
+    try {
+      assert.deepEqual(last, expected);
+      return;
+    } catch {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  assert.deepEqual(last, expected, what);
+}
+
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({ executablePath: config.chromium, headless: true, args: CHROMIUM_ARGS });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A fresh signed-in page: goes through /login?token= like a user of `segue demo`. */
+async function signIn() {
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, reducedMotion: 'reduce' });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  const page = await context.newPage();
+  const problems = [];
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('console', (msg) => {
+    // Cover images on hosts this machine cannot reach fail to load; the page copes (placeholder).
+    if (msg.type() === 'error' && !msg.text().startsWith('Failed to load resource')) {
+      problems.push(`console error: ${msg.text()}`);
+    }
+  });
+  await page.goto(`${config.baseUrl}/login?token=${encodeURIComponent(config.token)}`);
+  await page.waitForURL(`${config.baseUrl}/`);
+  assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), config.token);
+  return { context, page, problems };
+}
+
+/** Requests the page makes for recommendations, answered, in order. */
+function recordRecommendations(page) {
+  const answers = [];
+  page.on('response', async (response) => {
+    if (!/\/playlists\/[^/]+\/recommendations/.test(new URL(response.url()).pathname)) return;
+    answers.push({ status: response.status(), body: await response.json().catch(() => null) });
+  });
+  return answers;
+}
+
+describe('playlist page', () => {
+  it('shows recommendations while editing, adds one with "+", and clears them after', async () => {
+    const { playlists } = await api('GET', '/me/playlists');
+    const target = playlists.find((p) => p.track_count === config.trackCount);
+    assert.ok(
+      target,
+      `no playlist with ${config.trackCount} tracks among ${JSON.stringify(playlists.map((p) => [p.name, p.track_count]))}`,
+    );
+
+    const { context, page, problems } = await signIn();
+    const answers = recordRecommendations(page);
+    let added = null;
+    try {
+      // "/" lists the user's playlists; open the target from there.
+      await page.locator(`a[href="/playlist/${encodeURIComponent(target.id)}"]`).click();
+      await page.waitForURL(`${config.baseUrl}/playlist/${encodeURIComponent(target.id)}`);
+      await page.getByRole('heading', { level: 1, name: target.name }).waitFor();
+      const trackItems = page.getByRole('list', { name: 'Tracks' }).getByRole('listitem');
+      await eventually(() => trackItems.count(), config.trackCount, 'tracks shown');
+
+      // Not editing: no recommendations anywhere.
+      assert.equal(await page.getByTestId('recommendations').count(), 0);
+
+      await page.getByRole('button', { name: 'Edit playlist' }).click();
+      const section = page.getByRole('region', { name: 'Recommended tracks' });
+      await section.waitFor();
+      const plusButtons = section.getByRole('button', { name: /^Add .+ to playlist$/ });
+      await plusButtons.first().waitFor();
+      assert.equal(answers.at(-1).status, 200);
+      assert.equal(answers.at(-1).body.available, true);
+      const shown = await plusButtons.count();
+      assert.equal(shown, answers.at(-1).body.tracks.length, 'one "+" per recommended track');
+      assert.ok(shown >= 1 && shown <= 3, `3 at most by default, got ${shown}`);
+
+      // The pointer away from the cards, so nothing is hovered while styles are read.
+      await page.mouse.move(0, 0);
+      const recCards = section.locator('.track-card');
+      for (let i = 0; i < shown; i++) {
+        const style = await cardStyle(recCards.nth(i));
+        assert.equal(style.borderStyle, 'dashed', `recommendation ${i} border`);
+        assert.equal(style.opacity, '0.7', `recommendation ${i} opacity`);
+      }
+      const playlistCard = trackItems.first().locator('.track-card');
+      const solid = await cardStyle(playlistCard);
+      assert.equal(solid.borderStyle, 'solid');
+      assert.equal(solid.opacity, '1');
+      assert.equal((await cardStyle(recCards.first())).borderWidth, solid.borderWidth, 'same card, other border');
+
+      // Full opacity on hover and on keyboard focus.
+      await recCards.first().hover();
+      await eventually(async () => (await cardStyle(recCards.first())).opacity, '1', 'opacity on hover');
+      await page.mouse.move(0, 0);
+      await eventually(async () => (await cardStyle(recCards.first())).opacity, '0.7', 'opacity after hover');
+      await plusButtons.first().focus();
+      await eventually(async () => (await cardStyle(recCards.first())).opacity, '1', 'opacity on focus');
+      await plusButtons.first().blur();
+
+      mkdirSync(dirname(config.screenshot), { recursive: true });
+      await page.screenshot({ path: config.screenshot, fullPage: true });
+
+      // "+" on the first recommendation: it joins the playlist, the list is fetched again.
+      const first = recCards.first();
+      const addedId = Number(await first.getAttribute('data-track-id'));
+      const addedTitle = (await first.locator('.title').textContent()).trim();
+      const before = answers.length;
+      added = addedId;
+      await plusButtons.first().click();
+
+      await eventually(() => trackItems.count(), config.trackCount + 1, 'tracks after add');
+      assert.equal(Number(await trackItems.last().getAttribute('data-track-id')), addedId);
+      assert.equal((await trackItems.last().locator('.title').textContent()).trim(), addedTitle);
+      const stored = await api('GET', `/playlists/${encodeURIComponent(target.id)}`);
+      assert.equal(stored.tracks.at(-1).id, addedId, 'the server stored the added track last');
+      assert.notEqual(stored.record_cid, target.record_cid, 'the record CID changed with the add');
+
+      await eventually(() => answers.length > before, true, 'recommendations fetched again');
+      const refreshed = answers.at(-1).body;
+      assert.ok(!refreshed.tracks.some((t) => t.id === addedId), 'the added track is not recommended again');
+      if (refreshed.available) {
+        await eventually(
+          () => section.locator('.track-card').evaluateAll((els) => els.map((e) => Number(e.dataset.trackId))),
+          refreshed.tracks.map((t) => t.id),
+          'the refreshed recommendations are shown',
+        );
+      }
+      assert.equal(await section.locator(`.track-card[data-track-id="${addedId}"]`).count(), 0);
+
+      // Leaving edit mode clears them.
+      await page.getByRole('button', { name: 'Done editing' }).click();
+      await eventually(() => page.getByTestId('recommendations').count(), 0, 'recommendations gone');
+      assert.equal(await page.getByRole('button', { name: /^Add .+ to playlist$/ }).count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      // Put the demo playlist back as it was, so the next run finds 25 tracks again.
+      if (added !== null) {
+        await api('DELETE', `/playlists/${encodeURIComponent(target.id)}/tracks/${added}`).catch((err) => {
+          console.error(`could not restore playlist ${target.id}: ${err.message}`);
+        });
+      }
+      await context.close();
+    }
+  });
+
+  it('reorders by dragging and by Alt+Arrow keys, and the server keeps the order', async () => {
+    const { playlists } = await api('GET', '/me/playlists');
+    const target = playlists.find((p) => p.track_count === config.trackCount);
+    assert.ok(target, `no playlist with ${config.trackCount} tracks`);
+    const original = (await api('GET', `/playlists/${encodeURIComponent(target.id)}`)).tracks.map((t) => t.id);
+
+    const { context, page, problems } = await signIn();
+    try {
+      await page.goto(`${config.baseUrl}/playlist/${encodeURIComponent(target.id)}`);
+      await page.getByRole('button', { name: 'Edit playlist' }).click();
+      const items = page.getByRole('list', { name: 'Tracks' }).getByRole('listitem');
+      const shownIds = () => items.evaluateAll((els) => els.map((e) => Number(e.dataset.trackId)));
+      const storedIds = async () =>
+        (await api('GET', `/playlists/${encodeURIComponent(target.id)}`)).tracks.map((t) => t.id);
+
+      // Drag the first track onto the third: it lands at index 2.
+      await items.nth(0).dragTo(items.nth(2));
+      const dragged = [original[1], original[2], original[0], ...original.slice(3)];
+      await eventually(shownIds, dragged, 'order on the page after the drag');
+      await eventually(storedIds, dragged, 'order on the server after the drag');
+
+      // Alt+ArrowUp twice from the moved track's remove button: it goes back to the top,
+      // keyboard focus following it.
+      await items.nth(2).getByRole('button', { name: /^Remove .+ from playlist$/ }).focus();
+      await page.keyboard.press('Alt+ArrowUp');
+      await page.keyboard.press('Alt+ArrowUp');
+      await eventually(shownIds, original, 'order on the page after the keys');
+      await eventually(storedIds, original, 'order on the server after the keys');
+      const focused = await page.evaluate(() => document.activeElement?.closest('li')?.dataset.trackId);
+      assert.equal(Number(focused), original[0], 'focus stayed on the moved track');
+      assert.deepEqual(problems, []);
+    } finally {
+      await api('PUT', `/playlists/${encodeURIComponent(target.id)}/tracks`, { track_ids: original }).catch((err) => {
+        console.error(`could not restore the order of ${target.id}: ${err.message}`);
+      });
+      await context.close();
+    }
+  });
+
+  it('shows no recommendation section for an empty playlist', async () => {
+    const { playlists } = await api('GET', '/me/playlists');
+    let empty = playlists.find((p) => p.name === EMPTY_PLAYLIST_NAME && p.track_count === 0);
+    empty ??= await api('POST', '/playlists', { name: EMPTY_PLAYLIST_NAME });
+
+    const { context, page, problems } = await signIn();
+    const answers = recordRecommendations(page);
+    try {
+      await page.goto(`${config.baseUrl}/playlist/${encodeURIComponent(empty.id)}`);
+      await page.getByRole('heading', { level: 1, name: EMPTY_PLAYLIST_NAME }).waitFor();
+      await page.getByText('This playlist has no tracks yet.').waitFor();
+
+      await page.getByRole('button', { name: 'Edit playlist' }).click();
+      await page.getByRole('button', { name: '+ Add tracks' }).waitFor();
+      await eventually(() => answers.length, 1, 'one recommendations request');
+      assert.equal(answers[0].status, 200);
+      assert.deepEqual(answers[0].body, { tracks: [], available: false });
+
+      await eventually(() => page.getByTestId('recommendations').count(), 0, 'no section');
+      // And it stays away (no late render).
+      await page.waitForTimeout(300);
+      assert.equal(await page.getByTestId('recommendations').count(), 0);
+      assert.equal(await page.getByRole('heading', { name: 'Recommended tracks' }).count(), 0);
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+});

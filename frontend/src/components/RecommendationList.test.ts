@@ -1,0 +1,178 @@
+import { render, screen, waitFor, within } from '@testing-library/svelte';
+import userEvent from '@testing-library/user-event';
+import { describe, expect, it, vi } from 'vitest';
+import { ApiError } from '../lib/api';
+import type { Recommendations, Track } from '../lib/types';
+import { deferred, track } from '../test/fixtures';
+import RecommendationList from './RecommendationList.svelte';
+
+type RecFn = (id: string, limit?: number, opts?: { signal?: AbortSignal }) => Promise<Recommendations>;
+
+function setup(recommendations: RecFn, onAdd: (t: Track) => Promise<void> = async () => {}, version = 'v1') {
+  const api = { recommendations: vi.fn(recommendations) };
+  const add = vi.fn(onAdd);
+  const result = render(RecommendationList, { props: { api, playlistId: 'pl1', version, onAdd: add } });
+  return { api, add, ...result };
+}
+
+describe('RecommendationList', () => {
+  it('shows a polite loading state while the request is pending', async () => {
+    const pending = deferred<Recommendations>();
+    setup(() => pending.promise);
+
+    const section = screen.getByRole('region', { name: 'Recommended tracks' });
+    expect(section).toHaveAttribute('aria-busy', 'true');
+    const status = within(section).getByRole('status');
+    expect(status).toHaveAttribute('aria-live', 'polite');
+    expect(status).toHaveTextContent('Finding tracks that fit');
+
+    pending.resolve({ tracks: [track(7, 'Tidal')], available: true });
+    await screen.findByRole('button', { name: 'Add Tidal to playlist' });
+    expect(section).toHaveAttribute('aria-busy', 'false');
+    expect(status).not.toHaveTextContent('Finding tracks');
+  });
+
+  it('asks for three recommendations of the given playlist', async () => {
+    const { api } = setup(async () => ({ tracks: [], available: true }));
+    await waitFor(() => expect(api.recommendations).toHaveBeenCalledTimes(1));
+    expect(api.recommendations.mock.calls[0][0]).toBe('pl1');
+    expect(api.recommendations.mock.calls[0][1]).toBe(3);
+  });
+
+  it('renders each track as a dashed recommendation card with a labelled "+" button', async () => {
+    setup(async () => ({ tracks: [track(1, 'Ambient Waves'), track(2, 'Low Tide')], available: true }));
+
+    const buttons = await screen.findAllByRole('button', { name: /^Add .* to playlist$/ });
+    expect(buttons.map((b) => b.getAttribute('aria-label'))).toEqual([
+      'Add Ambient Waves to playlist',
+      'Add Low Tide to playlist',
+    ]);
+    for (const button of buttons) {
+      expect(button).toHaveTextContent('+');
+      const card = button.closest('.track-card');
+      expect(card).toHaveClass('track-card--recommendation');
+      expect(card).not.toHaveClass('track-card--playlist');
+    }
+    expect(screen.getByText('Ambient Waves')).toBeInTheDocument();
+    expect(screen.getByText('Artist 1')).toBeInTheDocument();
+  });
+
+  it('renders nothing at all when the API answers available: false', async () => {
+    const { api, container } = setup(async () => ({ tracks: [], available: false }));
+    await waitFor(() => expect(api.recommendations).toHaveBeenCalled());
+    await waitFor(() => expect(screen.queryByTestId('recommendations')).not.toBeInTheDocument());
+    expect(screen.queryByRole('region')).not.toBeInTheDocument();
+    expect(container.textContent?.trim()).toBe('');
+  });
+
+  it('says so politely when there are no recommendations but the feature is available', async () => {
+    setup(async () => ({ tracks: [], available: true }));
+    expect(await screen.findByText('No recommendations right now.')).toBeInTheDocument();
+    expect(screen.queryByRole('button')).not.toBeInTheDocument();
+  });
+
+  it('shows an error politely and fetches again on "Try again"', async () => {
+    let calls = 0;
+    const { api } = setup(async () => {
+      calls += 1;
+      if (calls === 1) throw new ApiError(503, 'unavailable', 'database down');
+      return { tracks: [track(3, 'Second Wind')], available: true };
+    });
+
+    const status = await screen.findByText(/Couldn't load recommendations/);
+    expect(status.closest('[role="status"]')).toHaveAttribute('aria-live', 'polite');
+    expect(status).toHaveTextContent('temporarily unavailable');
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+
+    expect(await screen.findByRole('button', { name: 'Add Second Wind to playlist' })).toBeInTheDocument();
+    expect(api.recommendations).toHaveBeenCalledTimes(2);
+    expect(screen.queryByText(/Couldn't load/)).not.toBeInTheDocument();
+  });
+
+  it('clicking "+" calls add with the track, then fetches again', async () => {
+    const answers: Recommendations[] = [
+      { tracks: [track(1, 'One'), track(2, 'Two')], available: true },
+      { tracks: [track(2, 'Two'), track(3, 'Three')], available: true },
+    ];
+    const { api, add } = setup(async () => answers.shift()!);
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Add One to playlist' }));
+
+    expect(add).toHaveBeenCalledTimes(1);
+    expect(add.mock.calls[0][0]).toMatchObject({ id: 1, title: 'One' });
+    await screen.findByRole('button', { name: 'Add Three to playlist' });
+    expect(api.recommendations).toHaveBeenCalledTimes(2);
+    expect(screen.queryByRole('button', { name: 'Add One to playlist' })).not.toBeInTheDocument();
+  });
+
+  it('fetches once more when the parent passes a new version after the add', async () => {
+    const { api, rerender } = setup(async () => ({ tracks: [track(1, 'One')], available: true }));
+    await screen.findByRole('button', { name: 'Add One to playlist' });
+
+    await rerender({ version: 'v2' });
+
+    await waitFor(() => expect(api.recommendations).toHaveBeenCalledTimes(2));
+    // Give a stray second re-fetch the chance to happen before checking it did not.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(api.recommendations).toHaveBeenCalledTimes(2);
+  });
+
+  it('ignores the answer of a request overtaken by a newer one', async () => {
+    const first = deferred<Recommendations>();
+    const second = deferred<Recommendations>();
+    const queue = [first, second];
+    const signals: AbortSignal[] = [];
+    const { rerender } = setup((_id, _limit, opts) => {
+      signals.push(opts!.signal!);
+      return queue.shift()!.promise;
+    });
+
+    await rerender({ version: 'v2' });
+    await waitFor(() => expect(signals).toHaveLength(2));
+    expect(signals[0].aborted).toBe(true);
+    second.resolve({ tracks: [track(9, 'Fresh')], available: true });
+    first.resolve({ tracks: [track(8, 'Stale')], available: true });
+
+    await screen.findByRole('button', { name: 'Add Fresh to playlist' });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(screen.queryByText('Stale')).not.toBeInTheDocument();
+  });
+
+  it('shows why an add failed and keeps the list', async () => {
+    const { api } = setup(
+      async () => ({ tracks: [track(1, 'One')], available: true }),
+      async () => {
+        throw new ApiError(409, 'conflict', 'track 1 is already in the playlist');
+      },
+    );
+
+    await userEvent.click(await screen.findByRole('button', { name: 'Add One to playlist' }));
+
+    expect(await screen.findByText(/Couldn't add “One”: track 1 is already in the playlist/)).toBeInTheDocument();
+    expect(screen.getByRole('button', { name: 'Add One to playlist' })).toBeEnabled();
+    expect(api.recommendations).toHaveBeenCalledTimes(1);
+  });
+
+  it('disables the "+" buttons while an add is in flight', async () => {
+    const adding = deferred<void>();
+    setup(
+      async () => ({ tracks: [track(1, 'One'), track(2, 'Two')], available: true }),
+      () => adding.promise,
+    );
+    await userEvent.click(await screen.findByRole('button', { name: 'Add One to playlist' }));
+    expect(screen.getByRole('button', { name: 'Add Two to playlist' })).toBeDisabled();
+    adding.resolve();
+    await waitFor(() => expect(screen.queryByRole('button', { name: 'Add One to playlist' })).toBeNull());
+  });
+
+  it('aborts its request when removed from the page (leaving edit mode)', async () => {
+    const signals: AbortSignal[] = [];
+    const { unmount } = setup((_id, _limit, opts) => {
+      signals.push(opts!.signal!);
+      return new Promise(() => {});
+    });
+    await waitFor(() => expect(signals).toHaveLength(1));
+    unmount();
+    expect(signals[0].aborted).toBe(true);
+  });
+});

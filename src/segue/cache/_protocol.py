@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from segue.errors import InvalidInput
+
+__all__ = ["CacheStats", "RecommendationCache", "recommendation_key"]
+
+
+@runtime_checkable
+class RecommendationCache(Protocol):
+    """Ranked recommendation ids by key. Every backend passes the same contract suite.
+
+    A cache is an optimisation, never a dependency: ``get`` answers ``None`` on a miss *and*
+    when the backend is unavailable, ``set`` never raises because of an outage.
+    """
+
+    async def get(self, key: str) -> list[int] | None:
+        """The ids stored under ``key``, in order, or ``None`` (miss, expired, unavailable)."""
+        ...
+
+    async def set(self, key: str, ids: Sequence[int]) -> None:
+        """Store ``ids`` (int64 each) under ``key`` for the configured TTL, replacing any."""
+        ...
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(slots=True)
+class CacheStats:
+    """Counters a backend keeps, for tests and metrics. Not reset by the cache."""
+
+    hits: int = 0
+    misses: int = 0
+    #: calls that went out to the backend (Redis only)
+    calls: int = 0
+    #: calls that failed with a timeout or connection error (Redis only)
+    failures: int = 0
+    #: calls not made because the circuit breaker was open (Redis only)
+    skipped: int = 0
+    #: stored values that could not be decoded, answered as misses
+    corrupt: int = 0
+
+
+def recommendation_key(playlist_id: str, record_cid: str, *, prefix: str = "segue") -> str:
+    """The cache key of a playlist's recommendations at one version of the playlist.
+
+    The record CID changes whenever a track is added, removed or reordered, so an edited
+    playlist never reads stale recommendations.
+
+    >>> recommendation_key("3kxq", "bafyreib2rxk3rh6kzwq")
+    'segue:recommendations:3kxq:bafyreib2rxk3rh6kzwq'
+
+    A CID never contains ``:``, so the key stays unambiguous even when a playlist id does.
+    """
+    if not playlist_id or not record_cid or not prefix:
+        raise InvalidInput("cache key parts must not be empty")
+    if ":" in record_cid:
+        raise InvalidInput(f"not a record CID: {record_cid!r}")
+    return f"{prefix}:recommendations:{playlist_id}:{record_cid}"

@@ -1,0 +1,102 @@
+"""The catalog: artists, tracks, users, playlists and their items, API tokens.
+
+SQLAlchemy 2 (async) on SQLite (embedded default) or PostgreSQL, migrated by Alembic.
+Open the database once per process and pass sessions to the service functions; they
+raise :mod:`segue.errors` and return plain views (no ORM objects):
+
+    >>> db = open_database(Settings())  # doctest: +SKIP
+    >>> await upgrade(db)  # doctest: +SKIP
+    >>> async with db.sessionmaker() as session:  # doctest: +SKIP
+    ...     user = await verify_token(session, token)
+    ...     playlist = await append_track(session, "3kq2d7x4m5abc", 42, actor_did=user.did)
+    ...     playlist.record_cid
+    'bafyrei...'
+
+Mutations commit themselves (one transaction each, see ``_playlists.py``); reads leave
+the session's transaction to the caller.
+"""
+
+from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
+from ._db import Database, database_errors, normalize_url, open_database
+from ._migrate import alembic_config, current_revision, ensure_schema, head_revision, upgrade
+from ._models import ApiToken, Artist, Base, Playlist, PlaylistItem, Track, User
+from ._playlists import (
+    PLAYLIST_MAX_TRACKS,
+    append_track,
+    create_playlist,
+    get_playlist,
+    list_playlists,
+    new_playlist_id,
+    remove_track,
+    reorder_tracks,
+)
+from ._record import (
+    PLAYLIST_RECORD_TYPE,
+    STAND_IN_TRACK_TYPE,
+    StrongRef,
+    playlist_record,
+    playlist_record_cid,
+    track_ref,
+)
+from ._syntax import is_at_uri, is_cid, is_did, is_handle
+from ._tokens import TOKEN_PREFIX, create_token, hash_token, revoke_token, verify_token
+from ._tracks import HYDRATE_MAX_IDS, SEARCH_MAX_LIMIT, escape_like, hydrate, search_tracks
+from ._users import ensure_user, get_user
+from ._views import IssuedToken, PlaylistSummary, PlaylistView, TrackView, UserView
+
+__all__ = [
+    "HYDRATE_MAX_IDS",
+    "PLAYLIST_MAX_TRACKS",
+    "PLAYLIST_RECORD_TYPE",
+    "SEARCH_MAX_LIMIT",
+    "STAND_IN_TRACK_TYPE",
+    "TOKEN_PREFIX",
+    "ApiToken",
+    "Artist",
+    "Base",
+    "Database",
+    "IssuedToken",
+    "Playlist",
+    "PlaylistItem",
+    "PlaylistSummary",
+    "PlaylistView",
+    "StrongRef",
+    "Track",
+    "TrackView",
+    "User",
+    "UserView",
+    "alembic_config",
+    "append_track",
+    "cid_for_dag_cbor",
+    "create_playlist",
+    "create_token",
+    "current_revision",
+    "database_errors",
+    "encode_record",
+    "ensure_schema",
+    "ensure_user",
+    "escape_like",
+    "get_playlist",
+    "get_user",
+    "hash_token",
+    "head_revision",
+    "hydrate",
+    "is_at_uri",
+    "is_cid",
+    "is_did",
+    "is_handle",
+    "list_playlists",
+    "new_playlist_id",
+    "normalize_url",
+    "open_database",
+    "playlist_record",
+    "playlist_record_cid",
+    "record_cid",
+    "remove_track",
+    "reorder_tracks",
+    "revoke_token",
+    "search_tracks",
+    "track_ref",
+    "upgrade",
+    "verify_token",
+]

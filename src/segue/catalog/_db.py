@@ -1,0 +1,164 @@
+"""The catalog's engine and sessions: created once per process, shared by every request."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
+
+from segue.errors import DatabaseUnavailable, InvalidInput
+from segue.settings import Settings
+
+__all__ = ["Database", "database_errors", "normalize_url", "open_database"]
+
+# Plain URLs as people write them, mapped to the async driver Segue uses.
+_ASYNC_DRIVERS = {
+    "postgres": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "sqlite": "sqlite+aiosqlite",
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+}
+
+
+def normalize_url(url: str | URL) -> URL:
+    """``url`` with Segue's async driver, rejecting databases Segue does not support.
+
+    >>> normalize_url("postgresql://postgres@127.0.0.1/segue").drivername
+    'postgresql+asyncpg'
+    """
+    try:
+        parsed = make_url(url)
+    except sa_exc.ArgumentError as exc:
+        raise InvalidInput(f"not a database URL: {exc}") from None
+    driver = _ASYNC_DRIVERS.get(parsed.drivername)
+    if driver is None:
+        raise InvalidInput(
+            f"unsupported database {parsed.drivername!r}: use postgresql://... or sqlite:///..."
+        )
+    return parsed.set(drivername=driver)
+
+
+@dataclass(frozen=True, slots=True)
+class Database:
+    """The engine and its session factory; open once with :func:`open_database`.
+
+    >>> db = open_database(Settings())  # doctest: +SKIP
+    >>> async with db.sessionmaker() as session:  # doctest: +SKIP
+    ...     playlist = await get_playlist(session, "3kq2...")
+    >>> await db.aclose()  # doctest: +SKIP
+    """
+
+    engine: AsyncEngine
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def ping(self) -> None:
+        """Raise :class:`DatabaseUnavailable` unless the database answers ``SELECT 1``."""
+        async with database_errors(), self.engine.connect() as conn:
+            await conn.execute(sa.text("SELECT 1"))
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()
+
+
+def open_database(settings: Settings) -> Database:
+    """Create the engine and sessionmaker for ``settings.catalog_url``; call once per process.
+
+    PostgreSQL gets a bounded pool, a connect timeout and a statement timeout; SQLite gets
+    WAL (readers never wait for the writer), a busy timeout and foreign keys switched on.
+    """
+    url = normalize_url(settings.catalog_url)
+    if url.get_backend_name() == "sqlite":
+        engine = _sqlite_engine(url, settings)
+    else:
+        engine = _create_async_engine(
+            url,
+            pool_size=settings.database_pool_size,
+            max_overflow=settings.database_max_overflow,
+            # Waiting longer for a pooled connection than for the database itself is pointless.
+            pool_timeout=settings.database_connect_timeout,
+            # A connection broken by a database restart is replaced instead of failing a request.
+            pool_pre_ping=True,
+            pool_recycle=1800,
+            connect_args={
+                "timeout": settings.database_connect_timeout,
+                "command_timeout": settings.database_statement_timeout,
+                "server_settings": {"application_name": "segue"},
+            },
+        )
+    # expire_on_commit=False: services return plain values read before commit.
+    return Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+
+
+def _sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
+    database = url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    busy_ms = int(settings.database_statement_timeout * 1000)
+    engine = _create_async_engine(url, connect_args={"timeout": settings.database_connect_timeout})
+
+    @sa.event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            # Safe with WAL: a power loss may drop the last commits, never corrupt the file.
+            cursor.execute("PRAGMA synchronous=NORMAL")
+        finally:
+            cursor.close()
+
+    return engine
+
+
+# SQLSTATE classes that mean "the database cannot serve us now", not "the query is wrong":
+# connection exception, invalid authorization, invalid catalog (no such database),
+# insufficient resources (too many connections), operator intervention (shutdown, cancel).
+_UNAVAILABLE_SQLSTATE_CLASSES = frozenset({"08", "28", "3D", "53", "57"})
+
+
+@asynccontextmanager
+async def database_errors() -> AsyncIterator[None]:
+    """Turn "the database is down, slow or locked" into :class:`DatabaseUnavailable` (503).
+
+    Constraint violations and programming errors pass through unchanged: they are bugs
+    or conflicts for the caller, not outages.
+
+        >>> async with database_errors():  # doctest: +SKIP
+        ...     await session.execute(stmt)
+    """
+    try:
+        yield
+    except (sa_exc.OperationalError, sa_exc.InterfaceError) as exc:
+        # Connection refused or lost, statement timeout, SQLite "database is locked".
+        raise DatabaseUnavailable(f"database unavailable: {_first_line(exc.orig)}") from exc
+    except sa_exc.DBAPIError as exc:
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if exc.connection_invalidated or sqlstate[:2] in _UNAVAILABLE_SQLSTATE_CLASSES:
+            raise DatabaseUnavailable(f"database unavailable: {_first_line(exc.orig)}") from exc
+        raise
+    except sa_exc.TimeoutError as exc:
+        # No pooled connection became free within pool_timeout.
+        raise DatabaseUnavailable("database unavailable: no free connection in the pool") from exc
+    except (OSError, TimeoutError) as exc:
+        # asyncpg raises these unwrapped: refused or unreachable while connecting, and
+        # command_timeout (the statement timeout) expiring.
+        raise DatabaseUnavailable(f"database unavailable: {_first_line(exc)}") from exc
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc) if exc is not None else ""
+    return text.splitlines()[0] if text else type(exc).__name__

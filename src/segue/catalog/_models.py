@@ -1,0 +1,181 @@
+"""The catalog's tables, as SQLAlchemy 2 declarative models.
+
+``artists`` and ``users`` are separate on purpose: artists come with the imported catalog
+(tracks point at them), users are the people who sign in with a token and own playlists.
+Both are ATProto accounts keyed by DID, so one person can be in both with the same DID.
+
+Track ids are chosen by the importer, never generated here, because they are also the ids
+of the tracks' vectors in the vector store.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "ApiToken",
+    "Artist",
+    "Base",
+    "Playlist",
+    "PlaylistItem",
+    "Track",
+    "User",
+    "UtcDateTime",
+    "utc_now",
+]
+
+# Names every constraint, so migrations can refer to them (and SQLite batch mode can
+# rebuild tables) identically on every database.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+DID_LENGTH = 2048  # the ATProto DID syntax limit
+HANDLE_LENGTH = 253  # a DNS name
+URL_LENGTH = 2048
+AT_URI_LENGTH = 8192
+CID_LENGTH = 256
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database.
+
+    PostgreSQL keeps the zone (``timestamptz``); SQLite has no zones, so values are stored
+    as naive UTC and given back their zone when read.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given; use an aware one (e.g. utc_now())")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _created() -> Any:
+    return mapped_column(UtcDateTime(), default=utc_now, server_default=sa.func.now())
+
+
+def _updated() -> Any:
+    return mapped_column(
+        UtcDateTime(), default=utc_now, onupdate=utc_now, server_default=sa.func.now()
+    )
+
+
+# A rowid alias on SQLite (fast lookups by id), a 64-bit integer elsewhere: vector store
+# ids are unsigned 64-bit, and Segue keeps them within the signed range.
+TrackId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Artist(Base):
+    __tablename__ = "artists"
+
+    did: Mapped[str] = mapped_column(sa.String(DID_LENGTH), primary_key=True)
+    handle: Mapped[str] = mapped_column(sa.String(HANDLE_LENGTH))
+    display_name: Mapped[str | None] = mapped_column(sa.String(640))
+    avatar_url: Mapped[str | None] = mapped_column(sa.String(URL_LENGTH))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+    tracks: Mapped[list[Track]] = relationship(back_populates="artist")
+
+
+class Track(Base):
+    __tablename__ = "tracks"
+
+    id: Mapped[int] = mapped_column(TrackId, primary_key=True, autoincrement=False)
+    title: Mapped[str] = mapped_column(sa.String(1000))
+    artist_did: Mapped[str] = mapped_column(sa.ForeignKey("artists.did"), index=True)
+    image_url: Mapped[str | None] = mapped_column(sa.String(URL_LENGTH))
+    # The track's own ATProto record, when it has one; the playlist record refers to it.
+    uri: Mapped[str | None] = mapped_column(sa.String(AT_URI_LENGTH))
+    cid: Mapped[str | None] = mapped_column(sa.String(CID_LENGTH))
+    visible: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+    artist: Mapped[Artist] = relationship(back_populates="tracks")
+
+
+class User(Base):
+    """Someone who signs in with an API token and owns playlists."""
+
+    __tablename__ = "users"
+
+    did: Mapped[str] = mapped_column(sa.String(DID_LENGTH), primary_key=True)
+    handle: Mapped[str] = mapped_column(sa.String(HANDLE_LENGTH))
+    display_name: Mapped[str | None] = mapped_column(sa.String(640))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class Playlist(Base):
+    __tablename__ = "playlists"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    owner_did: Mapped[str] = mapped_column(sa.ForeignKey("users.did"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    # CID of the playlist's record (name + ordered items); rewritten with every item change.
+    record_cid: Mapped[str] = mapped_column(sa.String(CID_LENGTH))
+    created_at: Mapped[datetime] = _created()
+    updated_at: Mapped[datetime] = _updated()
+
+
+class PlaylistItem(Base):
+    """One track in a playlist.
+
+    ``position`` only orders the items: removing one leaves a gap rather than renumbering
+    the rest, and a reorder rewrites the positions 0..n-1.
+    """
+
+    __tablename__ = "playlist_items"
+    __table_args__ = (sa.UniqueConstraint("playlist_id", "position"),)
+
+    playlist_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Part of the primary key: a track is in a playlist at most once.
+    track_id: Mapped[int] = mapped_column(
+        TrackId, sa.ForeignKey("tracks.id"), primary_key=True, index=True
+    )
+    position: Mapped[int] = mapped_column()
+
+
+class ApiToken(Base):
+    """An API token; only the SHA-256 of the secret is kept."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    user_did: Mapped[str] = mapped_column(sa.ForeignKey("users.did"), index=True)
+    created_at: Mapped[datetime] = _created()
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

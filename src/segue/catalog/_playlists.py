@@ -1,0 +1,318 @@
+"""Playlists and their ordered items.
+
+Every mutation is one transaction (see :func:`committing`): it locks the playlist row,
+checks that the caller owns it, changes the items, recomputes the record CID from the new
+items and stores it, then commits; any failure rolls all of it back. The CID therefore
+never disagrees with the items, which is what the recommendation cache relies on.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
+
+from ._db import database_errors
+from ._models import Artist, Playlist, PlaylistItem, Track, User, utc_now
+from ._record import playlist_record_cid, track_ref
+from ._tracks import TRACK_ID_MAX, track_available, track_view, track_view_columns
+from ._unit import committing
+from ._views import PlaylistSummary, PlaylistView
+
+__all__ = [
+    "PLAYLIST_MAX_TRACKS",
+    "append_track",
+    "create_playlist",
+    "get_playlist",
+    "list_playlists",
+    "new_playlist_id",
+    "remove_track",
+    "reorder_tracks",
+]
+
+NAME_MAX = 200
+PLAYLIST_MAX_TRACKS = 10_000
+_ID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # ATProto's base32-sortable alphabet
+_ID_LENGTH = 13
+
+
+def new_playlist_id() -> str:
+    """A random 13-character id, usable as an ATProto record key (65 bits of entropy)."""
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
+
+
+def _clean_name(name: str) -> str:
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise InvalidInput("the playlist name is empty")
+    if len(cleaned) > NAME_MAX:
+        raise InvalidInput(f"the playlist name is longer than {NAME_MAX} characters")
+    return cleaned
+
+
+# -- reading --------------------------------------------------------------------------------
+
+
+async def get_playlist(session: AsyncSession, playlist_id: str) -> PlaylistView:
+    """The playlist and its tracks in order (:class:`NotFound` if there is none).
+
+    Access is the caller's to decide: compare ``owner_did`` with the signed-in user.
+
+        >>> playlist = await get_playlist(session, "3kq2d7x4m5abc")  # doctest: +SKIP
+        >>> [t.title for t in playlist.tracks]  # doctest: +SKIP
+    """
+    async with database_errors():
+        playlist = await session.get(Playlist, playlist_id, populate_existing=True)
+        if playlist is None:
+            raise NotFound(f"no playlist {playlist_id!r}")
+        stmt = (
+            sa.select(*track_view_columns(), Track.visible, Track.deleted_at)
+            .select_from(PlaylistItem)
+            .join(Track, PlaylistItem.track_id == Track.id)
+            .join(Artist, Track.artist_did == Artist.did)
+            .where(PlaylistItem.playlist_id == playlist_id)
+            .order_by(PlaylistItem.position)
+        )
+        rows = (await session.execute(stmt)).all()
+    tracks = tuple(track_view(row) for row in rows if row.visible and row.deleted_at is None)
+    return PlaylistView(
+        id=playlist.id,
+        name=playlist.name,
+        owner_did=playlist.owner_did,
+        record_cid=playlist.record_cid,
+        created_at=playlist.created_at,
+        updated_at=playlist.updated_at,
+        track_ids=tuple(row[0] for row in rows),
+        tracks=tracks,
+    )
+
+
+async def list_playlists(
+    session: AsyncSession, owner_did: str, *, limit: int = 100
+) -> list[PlaylistSummary]:
+    """The user's playlists, most recently changed first."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit must be between 1 and 1000")
+    count = (
+        sa.select(sa.func.count())
+        .where(PlaylistItem.playlist_id == Playlist.id)
+        .correlate(Playlist)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(Playlist, count)
+        .where(Playlist.owner_did == owner_did)
+        .order_by(Playlist.updated_at.desc(), Playlist.id)
+        .limit(limit)
+    )
+    async with database_errors():
+        rows = (await session.execute(stmt)).all()
+    return [
+        PlaylistSummary(
+            id=p.id,
+            name=p.name,
+            owner_did=p.owner_did,
+            record_cid=p.record_cid,
+            track_count=n,
+            created_at=p.created_at,
+            updated_at=p.updated_at,
+        )
+        for p, n in rows
+    ]
+
+
+# -- writing --------------------------------------------------------------------------------
+
+
+async def create_playlist(
+    session: AsyncSession, owner_did: str, name: str, *, playlist_id: str | None = None
+) -> PlaylistView:
+    """Create an empty playlist owned by ``owner_did``; commits. 201 material.
+
+    >>> playlist = await create_playlist(session, user.did, "Late night")  # doctest: +SKIP
+    """
+    name = _clean_name(name)
+    playlist_id = playlist_id or new_playlist_id()
+    try:
+        async with committing(session):
+            if await session.get(User, owner_did) is None:
+                raise NotFound(f"no user {owner_did!r}")
+            if await session.get(Playlist, playlist_id) is not None:
+                raise Conflict(f"playlist {playlist_id!r} already exists")
+            session.add(
+                Playlist(
+                    id=playlist_id,
+                    owner_did=owner_did,
+                    name=name,
+                    record_cid=playlist_record_cid(name, []),
+                )
+            )
+    except sa_exc.IntegrityError:
+        # Lost a race: the same id was created, or the owner removed, since the checks.
+        raise Conflict(f"playlist {playlist_id!r} could not be created; try again") from None
+    return await get_playlist(session, playlist_id)
+
+
+async def append_track(
+    session: AsyncSession, playlist_id: str, track_id: int, *, actor_did: str
+) -> PlaylistView:
+    """Add a track at the end (:class:`Conflict` if it is already in); commits.
+
+    :class:`NotFound` if the playlist or the track does not exist or the track is hidden
+    or deleted; :class:`Forbidden` unless ``actor_did`` owns the playlist.
+    """
+    async with committing(session):
+        name = await _lock_owned(session, playlist_id, actor_did)
+        track = await session.get(Track, track_id) if _is_track_id(track_id) else None
+        if track is None or not track.visible or track.deleted_at is not None:
+            raise NotFound(f"no track {track_id}")
+        in_playlist = await session.scalar(
+            sa.select(sa.func.count()).where(
+                PlaylistItem.playlist_id == playlist_id, PlaylistItem.track_id == track_id
+            )
+        )
+        if in_playlist:
+            raise Conflict(f"track {track_id} is already in the playlist")
+        last, count = (
+            await session.execute(
+                sa.select(sa.func.max(PlaylistItem.position), sa.func.count()).where(
+                    PlaylistItem.playlist_id == playlist_id
+                )
+            )
+        ).one()
+        if count >= PLAYLIST_MAX_TRACKS:
+            raise InvalidInput(f"a playlist holds at most {PLAYLIST_MAX_TRACKS} tracks")
+        session.add(
+            PlaylistItem(
+                playlist_id=playlist_id,
+                track_id=track_id,
+                position=0 if last is None else last + 1,
+            )
+        )
+        await _store_record_cid(session, playlist_id, name)
+    return await get_playlist(session, playlist_id)
+
+
+async def remove_track(
+    session: AsyncSession, playlist_id: str, track_id: int, *, actor_did: str
+) -> PlaylistView:
+    """Remove a track from the playlist (:class:`NotFound` if it is not in it); commits."""
+    async with committing(session):
+        name = await _lock_owned(session, playlist_id, actor_did)
+        if not _is_track_id(track_id):
+            raise NotFound(f"track {track_id} is not in the playlist")
+        deleted = await session.execute(
+            sa.delete(PlaylistItem)
+            .where(PlaylistItem.playlist_id == playlist_id, PlaylistItem.track_id == track_id)
+            .returning(PlaylistItem.track_id)
+        )
+        if deleted.first() is None:
+            raise NotFound(f"track {track_id} is not in the playlist")
+        await _store_record_cid(session, playlist_id, name)
+    return await get_playlist(session, playlist_id)
+
+
+async def reorder_tracks(
+    session: AsyncSession, playlist_id: str, track_ids: Sequence[int], *, actor_did: str
+) -> PlaylistView:
+    """Put the playlist's tracks in the order of ``track_ids``; commits.
+
+    ``track_ids`` is either every item of the playlist, or exactly the ones a client is
+    shown (:attr:`PlaylistView.tracks`); in the second case hidden or deleted items keep
+    their places. Anything else is :class:`InvalidInput`.
+    """
+    wanted = [int(i) for i in track_ids]
+    if len(set(wanted)) != len(wanted):
+        raise InvalidInput("a track appears more than once in the new order")
+    async with committing(session):
+        name = await _lock_owned(session, playlist_id, actor_did)
+        current = (
+            await session.execute(
+                sa.select(PlaylistItem.track_id, track_available())
+                .join(Track, PlaylistItem.track_id == Track.id)
+                .where(PlaylistItem.playlist_id == playlist_id)
+                .order_by(PlaylistItem.position)
+            )
+        ).all()
+        new_order = _new_order([(tid, bool(ok)) for tid, ok in current], wanted)
+        if new_order == [tid for tid, _ in current]:
+            return await get_playlist(session, playlist_id)
+        await session.execute(
+            sa.delete(PlaylistItem).where(PlaylistItem.playlist_id == playlist_id)
+        )
+        await session.execute(
+            sa.insert(PlaylistItem),
+            [
+                {"playlist_id": playlist_id, "track_id": tid, "position": pos}
+                for pos, tid in enumerate(new_order)
+            ],
+        )
+        await _store_record_cid(session, playlist_id, name)
+    return await get_playlist(session, playlist_id)
+
+
+def _is_track_id(track_id: int) -> bool:
+    return 0 <= track_id <= TRACK_ID_MAX
+
+
+def _new_order(current: list[tuple[int, bool]], wanted: list[int]) -> list[int]:
+    everything = [tid for tid, _ in current]
+    if set(wanted) == set(everything):
+        return wanted
+    slots = [i for i, (_, shown) in enumerate(current) if shown]
+    if set(wanted) != {everything[i] for i in slots}:
+        raise InvalidInput("the new order must list exactly the playlist's tracks")
+    new_order = list(everything)
+    for slot, tid in zip(slots, wanted, strict=True):
+        new_order[slot] = tid
+    return new_order
+
+
+async def _lock_owned(session: AsyncSession, playlist_id: str, actor_did: str) -> str:
+    """Lock the playlist row for this transaction; its name if ``actor_did`` owns it.
+
+    The lock is taken by writing (``UPDATE ... RETURNING``) rather than by ``SELECT ...
+    FOR UPDATE``: SQLite has no row locks, and writing first makes it take its write lock
+    up front (waiting on the busy timeout) instead of failing to upgrade a read later.
+    """
+    row = (
+        await session.execute(
+            sa.update(Playlist)
+            .where(Playlist.id == playlist_id)
+            .values(updated_at=utc_now())
+            .returning(Playlist.owner_did, Playlist.name),
+            execution_options={"synchronize_session": False},
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(f"no playlist {playlist_id!r}")
+    owner_did, name = row
+    if owner_did != actor_did:
+        raise Forbidden("only the playlist's owner may change it")
+    return str(name)
+
+
+async def _store_record_cid(session: AsyncSession, playlist_id: str, name: str) -> None:
+    """Recompute the record CID from the items as they now are (in this transaction)."""
+    await session.flush()
+    items: Any = (
+        await session.execute(
+            sa.select(Track.id, Track.artist_did, Track.uri, Track.cid)
+            .join(PlaylistItem, PlaylistItem.track_id == Track.id)
+            .where(PlaylistItem.playlist_id == playlist_id)
+            .order_by(PlaylistItem.position)
+        )
+    ).all()
+    refs = [track_ref(tid, artist, uri=uri, cid=cid) for tid, artist, uri, cid in items]
+    await session.execute(
+        sa.update(Playlist)
+        .where(Playlist.id == playlist_id)
+        .values(record_cid=playlist_record_cid(name, refs)),
+        execution_options={"synchronize_session": False},
+    )

@@ -1,0 +1,146 @@
+"""Tracks as clients see them: search for "add tracks", and hydration of recommendations."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from segue.errors import InvalidInput
+
+from ._db import database_errors
+from ._models import Artist, Track
+from ._views import TrackView
+
+__all__ = [
+    "HYDRATE_MAX_IDS",
+    "SEARCH_MAX_LIMIT",
+    "TRACK_ID_MAX",
+    "escape_like",
+    "hydrate",
+    "search_tracks",
+    "track_available",
+    "track_view",
+    "track_view_columns",
+]
+
+SEARCH_MAX_LIMIT = 100
+SEARCH_MAX_QUERY = 200
+# Far above what one recommendation needs; keeps one query's parameter list bounded.
+HYDRATE_MAX_IDS = 1000
+_LIKE_ESCAPE = "\\"
+# Track ids are non-negative and fit a signed 64-bit column; no other id can exist.
+TRACK_ID_MAX = 2**63 - 1
+
+
+def track_view_columns() -> tuple[Any, ...]:
+    """The columns a :class:`TrackView` is built from (tracks joined with artists)."""
+    return (
+        Track.id,
+        Track.title,
+        Track.artist_did,
+        Artist.handle,
+        Artist.display_name,
+        Track.image_url,
+    )
+
+
+def track_view(row: Any) -> TrackView:
+    """A :class:`TrackView` from a row that starts with :func:`track_view_columns`."""
+    return TrackView(
+        id=row[0],
+        title=row[1],
+        artist_did=row[2],
+        artist_handle=row[3],
+        artist_display_name=row[4],
+        image_url=row[5],
+    )
+
+
+def track_available() -> sa.ColumnElement[bool]:
+    """Tracks that may be shown: visible and not deleted."""
+    return sa.and_(Track.visible.is_(True), Track.deleted_at.is_(None))
+
+
+def escape_like(text: str) -> str:
+    r"""``text`` with LIKE's wildcards escaped, so it matches literally (escape char ``\``).
+
+    >>> escape_like("100%_a\\b")
+    '100\\%\\_a\\\\b'
+    """
+    return (
+        text.replace(_LIKE_ESCAPE, _LIKE_ESCAPE * 2)
+        .replace("%", _LIKE_ESCAPE + "%")
+        .replace("_", _LIKE_ESCAPE + "_")
+    )
+
+
+async def search_tracks(session: AsyncSession, query: str, *, limit: int = 20) -> list[TrackView]:
+    """Available tracks whose title, artist handle or artist name contains ``query``.
+
+    Case-insensitive (ASCII only on SQLite); every character of ``query`` matches itself.
+    Title matches come first, then by title and id.
+
+        >>> await search_tracks(session, "ambient", limit=10)  # doctest: +SKIP
+    """
+    text = query.strip()
+    if not text:
+        raise InvalidInput("the search query is empty")
+    if len(text) > SEARCH_MAX_QUERY:
+        raise InvalidInput(f"the search query is longer than {SEARCH_MAX_QUERY} characters")
+    if not 1 <= limit <= SEARCH_MAX_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {SEARCH_MAX_LIMIT}")
+    pattern = f"%{escape_like(text)}%"
+
+    def contains(column: InstrumentedAttribute[str] | InstrumentedAttribute[str | None]) -> Any:
+        return column.ilike(pattern, escape=_LIKE_ESCAPE)
+
+    title_match = contains(Track.title)
+    stmt = (
+        sa.select(*track_view_columns())
+        .join(Artist, Track.artist_did == Artist.did)
+        .where(
+            track_available(),
+            sa.or_(title_match, contains(Artist.handle), contains(Artist.display_name)),
+        )
+        .order_by(sa.case((title_match, 0), else_=1), Track.title, Track.id)
+        .limit(limit)
+    )
+    async with database_errors():
+        rows = (await session.execute(stmt)).all()
+    return [track_view(row) for row in rows]
+
+
+async def hydrate(
+    session: AsyncSession, track_ids: Sequence[int], *, limit: int | None = None
+) -> list[TrackView]:
+    """The available tracks among ``track_ids``, in that order, at most ``limit`` of them.
+
+    One SELECT (tracks joined with artists). Missing, hidden and deleted tracks are
+    skipped and the next ids fill their place, so pass more ids than ``limit`` when some
+    may be gone. Repeated ids appear once.
+
+        >>> [t.id for t in await hydrate(session, [42, 7, 19], limit=2)]  # doctest: +SKIP
+        [42, 19]
+    """
+    if limit is not None and limit < 0:
+        raise InvalidInput("limit must not be negative")
+    ids = list(dict.fromkeys(int(i) for i in track_ids))
+    ids = [i for i in ids if 0 <= i <= TRACK_ID_MAX]
+    if len(ids) > HYDRATE_MAX_IDS:
+        raise InvalidInput(f"at most {HYDRATE_MAX_IDS} track ids at once")
+    if not ids or limit == 0:
+        return []
+    stmt = (
+        sa.select(*track_view_columns())
+        .join(Artist, Track.artist_did == Artist.did)
+        .where(Track.id.in_(ids), track_available())
+    )
+    async with database_errors():
+        rows = (await session.execute(stmt)).all()
+    found = {row[0]: track_view(row) for row in rows}
+    ranked = [found[i] for i in ids if i in found]
+    return ranked if limit is None else ranked[:limit]

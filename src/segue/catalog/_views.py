@@ -1,0 +1,68 @@
+"""Plain, immutable results of the catalog's services: no ORM objects leave the package."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = ["IssuedToken", "PlaylistSummary", "PlaylistView", "TrackView", "UserView"]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackView:
+    """A track as clients see it (the API's track fields, plus the artist's DID)."""
+
+    id: int
+    title: str
+    artist_did: str
+    artist_handle: str
+    artist_display_name: str | None
+    image_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistView:
+    """A playlist with its items in order.
+
+    ``track_ids`` lists every item; ``tracks`` only the items whose track can still be
+    shown (visible and not deleted), in the same order.
+    """
+
+    id: str
+    name: str
+    owner_did: str
+    record_cid: str
+    created_at: datetime
+    updated_at: datetime
+    track_ids: tuple[int, ...]
+    tracks: tuple[TrackView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistSummary:
+    id: str
+    name: str
+    owner_did: str
+    record_cid: str
+    track_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UserView:
+    did: str
+    handle: str
+    display_name: str | None
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class IssuedToken:
+    """A new API token. ``token`` is the secret: shown once, never stored."""
+
+    id: str
+    token: str
+    user_did: str
+
+    def __repr__(self) -> str:
+        return f"IssuedToken(id={self.id!r}, token='***', user_did={self.user_did!r})"

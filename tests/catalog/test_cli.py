@@ -1,0 +1,195 @@
+"""``segue db upgrade`` and ``segue token create/revoke``, run through typer's CliRunner."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from segue.catalog import (
+    UserView,
+    current_revision,
+    get_user,
+    head_revision,
+    open_database,
+    verify_token,
+)
+from segue.cli import app
+from segue.errors import Unauthorized
+from segue.settings import Settings
+
+TOKEN = re.compile(r"segue_[a-z2-7]{16}_[A-Za-z0-9_-]{43}")
+BOTH = pytest.mark.parametrize("empty_database_url", ["postgresql", "sqlite"], indirect=True)
+
+runner = CliRunner()
+
+
+def _use(monkeypatch: pytest.MonkeyPatch, url: str | None) -> None:
+    if url is None:
+        monkeypatch.delenv("SEGUE_DATABASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("SEGUE_DATABASE_URL", url)
+
+
+def _verify(settings: Settings, token: str) -> UserView:
+    async def go() -> UserView:
+        database = open_database(settings)
+        try:
+            async with database.sessionmaker() as session:
+                return await verify_token(session, token)
+        finally:
+            await database.aclose()
+
+    return asyncio.run(go())
+
+
+def _revision(settings: Settings) -> str | None:
+    async def go() -> str | None:
+        database = open_database(settings)
+        try:
+            return await current_revision(database)
+        finally:
+            await database.aclose()
+
+    return asyncio.run(go())
+
+
+@BOTH
+def test_db_upgrade(empty_database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _use(monkeypatch, empty_database_url)
+    result = runner.invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == ""
+    assert head_revision() in result.stderr
+    assert _revision(Settings(database_url=empty_database_url)) == head_revision()
+    # Again: nothing to do, still fine.
+    assert runner.invoke(app, ["db", "upgrade"]).exit_code == 0
+
+
+def test_db_upgrade_defaults_to_sqlite_in_the_data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use(monkeypatch, None)
+    result = runner.invoke(app, ["db", "upgrade", "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "segue.db").exists()
+    assert _revision(Settings(data_dir=tmp_path / "data")) == head_revision()
+
+
+def test_token_create_prints_the_token_alone_and_it_works(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use(monkeypatch, database_url)
+    args = ["token", "create", "--did", "did:plc:dana", "--handle", "dana.example.com"]
+    result = runner.invoke(app, [*args, "--display-name", "Dana"])
+    assert result.exit_code == 0, result.output
+    token = result.stdout.removesuffix("\n")
+    assert TOKEN.fullmatch(token), result.stdout
+    settings = Settings(database_url=database_url)
+    assert _verify(settings, token) == UserView("did:plc:dana", "dana.example.com", "Dana")
+
+    # Again for the same DID: the user is updated, a second token issued, the first kept.
+    again = runner.invoke(app, [*args, "--display-name", "Dana D."])
+    assert again.exit_code == 0, again.output
+    second = again.stdout.strip()
+    assert TOKEN.fullmatch(second)
+    assert second != token
+    assert _verify(settings, token).display_name == "Dana D."
+
+
+def test_token_create_on_a_fresh_embedded_database_migrates_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use(monkeypatch, None)
+    data_dir = tmp_path / "data"
+    result = runner.invoke(
+        app,
+        [
+            "token",
+            "create",
+            "--did",
+            "did:plc:erin",
+            "--handle",
+            "erin.example.com",
+            "--data-dir",
+            str(data_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert _verify(Settings(data_dir=data_dir), result.stdout.strip()).did == "did:plc:erin"
+
+
+@pytest.mark.parametrize("empty_database_url", ["postgresql"], indirect=True)
+def test_token_create_refuses_an_unmigrated_shared_database(
+    empty_database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _use(monkeypatch, empty_database_url)
+    result = runner.invoke(
+        app, ["token", "create", "--did", "did:plc:f", "--handle", "f.example.com"]
+    )
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    # Rich wraps long lines on stderr; compare the words.
+    assert "run `segue db upgrade`" in " ".join(result.stderr.split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--did", "not-a-did", "--handle", "ok.example.com"],
+        ["--did", "did:plc:ok", "--handle", "no spaces.example.com"],
+    ],
+)
+def test_token_create_validates(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, args: list[str]
+) -> None:
+    _use(monkeypatch, database_url)
+    result = runner.invoke(app, ["token", "create", *args])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert "error:" in result.stderr
+
+
+def test_token_revoke(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _use(monkeypatch, database_url)
+    created = runner.invoke(
+        app, ["token", "create", "--did", "did:plc:gil", "--handle", "gil.example.com"]
+    )
+    token = created.stdout.strip()
+    token_id = token.split("_")[1]
+    settings = Settings(database_url=database_url)
+
+    result = runner.invoke(app, ["token", "revoke", token_id])
+    assert result.exit_code == 0, result.output
+    assert token_id in result.stderr
+    with pytest.raises(Unauthorized):
+        _verify(settings, token)
+
+    other = runner.invoke(
+        app, ["token", "create", "--did", "did:plc:gil", "--handle", "gil.example.com"]
+    ).stdout.strip()
+    assert runner.invoke(app, ["token", "revoke", other]).exit_code == 0
+    with pytest.raises(Unauthorized):
+        _verify(settings, other)
+
+    unknown = runner.invoke(app, ["token", "revoke", "aaaaaaaaaaaaaaaa"])
+    assert unknown.exit_code == 2
+    assert "no such token" in unknown.stderr
+
+
+def test_user_is_stored_by_token_create(database_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    _use(monkeypatch, database_url)
+    runner.invoke(app, ["token", "create", "--did", "did:plc:hal", "--handle", "HAL.example.com"])
+
+    async def go() -> UserView:
+        database = open_database(Settings(database_url=database_url))
+        try:
+            async with database.sessionmaker() as session:
+                return await get_user(session, "did:plc:hal")
+        finally:
+            await database.aclose()
+
+    assert asyncio.run(go()) == UserView("did:plc:hal", "hal.example.com", None)

@@ -1,0 +1,111 @@
+"""The engine: URLs, SQLite pragmas, and a database that is down."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from segue.catalog import Database, database_errors, normalize_url, open_database
+from segue.errors import DatabaseUnavailable, InvalidInput
+from segue.settings import Settings
+
+
+def test_default_url_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    assert settings.database_is_embedded
+    assert settings.catalog_url == f"sqlite+aiosqlite:///{tmp_path / 'segue.db'}"
+
+
+def test_database_url_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SEGUE_DATABASE_URL", "postgresql://u@db.example/segue")
+    settings = Settings()
+    assert not settings.database_is_embedded
+    assert settings.catalog_url == "postgresql://u@db.example/segue"
+
+
+@pytest.mark.parametrize(
+    ("url", "driver"),
+    [
+        ("postgresql://u@h/d", "postgresql+asyncpg"),
+        ("postgres://u@h/d", "postgresql+asyncpg"),
+        ("postgresql+asyncpg://u@h/d", "postgresql+asyncpg"),
+        ("sqlite:///x.db", "sqlite+aiosqlite"),
+    ],
+)
+def test_plain_urls_get_the_async_driver(url: str, driver: str) -> None:
+    assert normalize_url(url).drivername == driver
+
+
+@pytest.mark.parametrize("url", ["mysql://u@h/d", "postgresql+psycopg2://u@h/d", "not a url"])
+def test_unsupported_urls_are_refused(url: str) -> None:
+    with pytest.raises(InvalidInput):
+        normalize_url(url)
+
+
+async def test_sqlite_runs_with_wal_busy_timeout_and_foreign_keys(tmp_path: Path) -> None:
+    database = open_database(Settings(data_dir=tmp_path / "nested" / "dir"))
+    try:
+        async with database.engine.connect() as conn:
+            mode = (await conn.execute(sa.text("PRAGMA journal_mode"))).scalar()
+            busy = (await conn.execute(sa.text("PRAGMA busy_timeout"))).scalar()
+            fks = (await conn.execute(sa.text("PRAGMA foreign_keys"))).scalar()
+        assert (mode, busy, fks) == ("wal", 5000, 1)
+        assert (tmp_path / "nested" / "dir" / "segue.db").exists()
+    finally:
+        await database.aclose()
+
+
+async def test_ping_answers_when_up(database: Database) -> None:
+    await database.ping()
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def test_postgresql_down_is_database_unavailable() -> None:
+    url = f"postgresql://postgres@127.0.0.1:{_closed_port()}/segue"
+    database = open_database(Settings(database_url=url, database_connect_timeout=2))
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            await database.ping()
+    finally:
+        await database.aclose()
+
+
+async def test_missing_postgresql_database_is_database_unavailable(
+    postgres_database_url: str,
+) -> None:
+    url = sa.make_url(postgres_database_url).set(database="segue_test_does_not_exist")
+    database = open_database(Settings(database_url=url.render_as_string(False)))
+    try:
+        with pytest.raises(DatabaseUnavailable, match="does not exist"):
+            await database.ping()
+    finally:
+        await database.aclose()
+
+
+async def test_statement_timeout_is_database_unavailable(postgres_database_url: str) -> None:
+    settings = Settings(database_url=postgres_database_url, database_statement_timeout=0.2)
+    database = open_database(settings)
+    try:
+        with pytest.raises(DatabaseUnavailable):
+            async with database_errors(), database.engine.connect() as conn:
+                await conn.execute(sa.text("SELECT pg_sleep(5)"))
+        await database.ping()  # the pool recovers
+    finally:
+        await database.aclose()
+
+
+def test_an_empty_database_url_means_the_embedded_default(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SEGUE_DATABASE_URL", "  ")
+    settings = Settings(data_dir=tmp_path)
+    assert settings.database_is_embedded
+    assert settings.catalog_url.startswith("sqlite+aiosqlite:///")

@@ -1,0 +1,120 @@
+"""`segue import vectors` and `segue recommend` through the real command line."""
+
+import json
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from segue.cli import app
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+def write(tmp_path, vectors, ids_text, name="v"):
+    vp, ip = tmp_path / f"{name}.npy", tmp_path / f"{name}.txt"
+    np.save(vp, vectors)
+    ip.write_text(ids_text)
+    return str(vp), str(ip)
+
+
+def unit(n, d=8, seed=0):
+    x = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
+    return x / np.linalg.norm(x, axis=1, keepdims=True)
+
+
+def test_import_then_recommend_json(runner, tmp_path):
+    data = tmp_path / "data"
+    x = unit(50)
+    vp, ip = write(tmp_path, x, "\n".join(str(i) for i in range(1000, 1050)) + "\n")
+    res = runner.invoke(app, ["import", "vectors", vp, "--ids", ip, "--data-dir", str(data)])
+    assert res.exit_code == 0, res.output
+    assert "imported 50 vectors of dimension 8" in res.output
+
+    res = runner.invoke(
+        app, ["recommend", "1000", "--limit", "4", "--json", "--data-dir", str(data)]
+    )
+    assert res.exit_code == 0, res.output
+    rows = json.loads(res.stdout)
+    assert len(rows) == 4
+    assert set(rows[0]) == {"id", "distance"}
+    expected = 1000 + np.argsort(1 - x[1:] @ x[0])[:4] + 1
+    assert [r["id"] for r in rows] == expected.tolist()
+
+    table = runner.invoke(app, ["recommend", "1000", "1001", "--data-dir", str(data)])
+    assert table.exit_code == 0
+    assert "3 recommendations" in table.stdout
+
+
+def test_data_dir_from_environment(runner, tmp_path, monkeypatch):
+    monkeypatch.setenv("SEGUE_DATA_DIR", str(tmp_path / "env-data"))
+    vp, ip = write(tmp_path, unit(3), "1\n2\n3")
+    assert runner.invoke(app, ["import", "vectors", vp, "--ids", ip]).exit_code == 0
+    assert (tmp_path / "env-data" / "vectors.usearch").exists()
+
+
+@pytest.mark.parametrize(
+    ("vectors", "ids", "message"),
+    [
+        (unit(3), "1\n2\n", "has 2 ids but"),
+        (unit(3), "1\n2\nx\n", ":3: 'x' is not an integer"),
+        (unit(3), "1\n2\n1\n", "track id 1 appears more than once (lines [1, 3])"),
+        (unit(3), "1\n-2\n3\n", ":2: track id -2 is out of range"),
+        (np.ones((3, 2, 2), np.float32), "1\n2\n3\n", "expected a 2-D array"),
+        (np.ones((3, 4), np.int32), "1\n2\n3\n", "expected float32 values"),
+        (np.array([[1, 2], [np.nan, 1], [1, 1]], np.float32), "1\n2\n3\n", "row 1 contains NaN"),
+    ],
+)
+def test_import_validation_writes_nothing(runner, tmp_path, vectors, ids, message):
+    data = tmp_path / "data"
+    vp, ip = write(tmp_path, vectors, ids)
+    res = runner.invoke(app, ["import", "vectors", vp, "--ids", ip, "--data-dir", str(data)])
+    assert res.exit_code == 2
+    assert message in " ".join(res.stderr.split())
+    assert not (data / "vectors.usearch").exists()
+
+
+def test_wrong_dimension_keeps_the_existing_index(runner, tmp_path):
+    data = tmp_path / "data"
+    vp, ip = write(tmp_path, unit(3, d=8), "1\n2\n3\n", name="a")
+    assert (
+        runner.invoke(
+            app, ["import", "vectors", vp, "--ids", ip, "--data-dir", str(data)]
+        ).exit_code
+        == 0
+    )
+    before = (data / "vectors.usearch").read_bytes()
+    vp, ip = write(tmp_path, unit(3, d=4), "4\n5\n6\n", name="b")
+    res = runner.invoke(app, ["import", "vectors", vp, "--ids", ip, "--data-dir", str(data)])
+    assert res.exit_code == 2
+    assert "dimension 4" in res.stderr
+    assert (data / "vectors.usearch").read_bytes() == before
+
+
+def test_not_a_npy_file(runner, tmp_path):
+    vp = tmp_path / "v.npy"
+    vp.write_bytes(b"garbage")
+    ip = tmp_path / "i.txt"
+    ip.write_text("1\n")
+    res = runner.invoke(
+        app, ["import", "vectors", str(vp), "--ids", str(ip), "--data-dir", str(tmp_path)]
+    )
+    assert res.exit_code == 2
+    assert "cannot read" in res.stderr
+
+
+def test_recommend_on_an_empty_store(runner, tmp_path):
+    res = runner.invoke(app, ["recommend", "1", "--json", "--data-dir", str(tmp_path)])
+    assert res.exit_code == 0
+    assert json.loads(res.stdout) == []
+
+
+def test_demo_runs_twice(runner, tmp_path):
+    first = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
+    assert first.exit_code == 0, first.output
+    assert first.stdout.count("(same)") >= 12  # nearly all recommendations share the style
+    second = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
+    assert second.stdout == first.stdout

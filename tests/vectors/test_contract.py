@@ -1,0 +1,178 @@
+"""The VectorStore contract: one suite, run against every backend (see conftest.BACKENDS).
+
+Expected answers come from numpy (exact cosine distances), never from a backend.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from segue.errors import DimensionMismatch, InvalidInput
+from segue.vectors import VectorStore
+
+DIM = 8
+
+
+def _data(n: int, *, seed: int = 0, dim: int = DIM) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    ids = rng.permutation(np.arange(100, 100 + 3 * n, 3))[:n].astype(np.int64)
+    return ids, rng.normal(size=(n, dim)).astype(np.float32)
+
+
+def _cosine(queries: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    q = queries.astype(np.float64)
+    v = vectors.astype(np.float64)
+    sim = (q @ v.T) / np.outer(np.linalg.norm(q, axis=1), np.linalg.norm(v, axis=1))
+    return 1.0 - sim
+
+
+def _expected(
+    queries: np.ndarray,
+    ids: np.ndarray,
+    vectors: np.ndarray,
+    k: int,
+    exclude: set[int] = frozenset(),
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    keep = np.array([int(i) not in exclude for i in ids])
+    dist = _cosine(queries, vectors[keep])
+    out = []
+    for row in dist:
+        order = np.argsort(row)[:k]
+        out.append((ids[keep][order], row[order]))
+    return out
+
+
+async def test_empty_store_answers_empty(store: VectorStore) -> None:
+    assert await store.count() == 0
+    assert await store.dimension() is None
+    assert len(await store.get_vectors([1, 2, 3])) == 0
+    answers = await store.query_many(np.ones((2, DIM), np.float32), top_k=5)
+    assert [len(a) for a in answers] == [0, 0]
+    assert [batch async for batch in store.scan()] == []
+    await store.delete([1, 2])  # nothing to delete is not an error
+    assert await store.count() == 0
+
+
+async def test_fetch_returns_request_order_and_skips_missing(store: VectorStore) -> None:
+    ids, vectors = _data(30)
+    await store.upsert(ids, vectors)
+    wanted = [int(ids[7]), 999_999, int(ids[2]), int(ids[7]), int(ids[29])]
+    got = await store.get_vectors(wanted)
+    assert got.ids.tolist() == [int(ids[7]), int(ids[2]), int(ids[7]), int(ids[29])]
+    np.testing.assert_array_equal(got.vectors, vectors[[7, 2, 7, 29]])
+    assert await store.count() == 30
+    assert await store.dimension() == DIM
+    assert len(await store.get_vectors([])) == 0
+
+
+async def test_query_many_matches_exact_cosine_neighbours(store: VectorStore) -> None:
+    ids, vectors = _data(40)
+    await store.upsert(ids, vectors)
+    queries = np.random.default_rng(1).normal(size=(3, DIM)).astype(np.float32)
+    answers = await store.query_many(queries, top_k=6)
+    assert len(answers) == 3
+    for got, (want_ids, want_dist) in zip(
+        answers, _expected(queries, ids, vectors, 6), strict=True
+    ):
+        assert got.ids.tolist() == want_ids.tolist()
+        np.testing.assert_allclose(got.distances, want_dist, atol=1e-5)
+
+
+async def test_exclusion_leaves_out_ids_and_still_fills_top_k(store: VectorStore) -> None:
+    ids, vectors = _data(40)
+    await store.upsert(ids, vectors)
+    queries = vectors[:2]  # each query's nearest neighbour is itself, then its neighbours
+    first = await store.query_many(queries, top_k=5)
+    exclude = {int(i) for a in first for i in a.ids[:3]}
+    answers = await store.query_many(queries, top_k=5, exclude=sorted(exclude))
+    want = _expected(queries, ids, vectors, 5, exclude)
+    for got, (want_ids, want_dist) in zip(answers, want, strict=True):
+        assert not exclude & set(got.ids.tolist())
+        assert got.ids.tolist() == want_ids.tolist()
+        np.testing.assert_allclose(got.distances, want_dist, atol=1e-5)
+
+
+async def test_upsert_overwrites_existing_ids(store: VectorStore) -> None:
+    ids, vectors = _data(20)
+    await store.upsert(ids, vectors)
+    replacement = -vectors[4:6]
+    await store.upsert(ids[4:6], replacement)
+    assert await store.count() == 20
+    got = await store.get_vectors(ids[4:6])
+    np.testing.assert_array_equal(got.vectors, replacement)
+    (nearest,) = await store.query_many(replacement[:1], top_k=1)
+    assert nearest.ids.tolist() == [int(ids[4])]
+    assert nearest.distances[0] == pytest.approx(0.0, abs=1e-5)
+
+
+async def test_delete_removes_ids_everywhere(store: VectorStore) -> None:
+    ids, vectors = _data(20)
+    await store.upsert(ids, vectors)
+    gone = [int(ids[0]), int(ids[5]), 123_456_789]
+    await store.delete(gone)
+    assert await store.count() == 18
+    assert len(await store.get_vectors(gone)) == 0
+    answers = await store.query_many(vectors[[0, 5]], top_k=20)
+    assert all(not set(gone) & set(a.ids.tolist()) for a in answers)
+    assert [len(a) for a in answers] == [18, 18]
+
+
+async def test_wrong_dimension_is_refused(store: VectorStore) -> None:
+    ids, vectors = _data(10)
+    await store.upsert(ids, vectors)
+    with pytest.raises(DimensionMismatch):
+        await store.upsert([1, 2], np.ones((2, DIM + 1), np.float32))
+    with pytest.raises(DimensionMismatch):
+        await store.query_many(np.ones((1, DIM - 3), np.float32), top_k=3)
+    assert await store.count() == 10
+    assert await store.dimension() == DIM
+
+
+async def test_top_k_bounds(store: VectorStore) -> None:
+    ids, vectors = _data(12)
+    await store.upsert(ids, vectors)
+    with pytest.raises(InvalidInput):
+        await store.query_many(vectors[:1], top_k=0)
+    (everything,) = await store.query_many(vectors[:1], top_k=store.max_top_k + 50)
+    assert len(everything) == 12  # past the maximum is capped, not an error
+    (three,) = await store.query_many(vectors[:1], top_k=3)
+    assert len(three) == 3
+
+
+async def test_invalid_upsert_writes_nothing(store: VectorStore) -> None:
+    ids, vectors = _data(10)
+    bad = vectors.copy()
+    bad[7, 3] = np.nan
+    with pytest.raises(InvalidInput):
+        await store.upsert(ids, bad)
+    with pytest.raises(InvalidInput):
+        await store.upsert([1, 1], vectors[:2])
+    with pytest.raises(InvalidInput):
+        await store.upsert(ids, vectors, {"artist": ["only one"]})
+    with pytest.raises(InvalidInput):
+        await store.upsert(ids[:2], vectors[:2], {"vector": ["x", "y"]})
+    assert await store.count() == 0
+
+
+async def test_upsert_accepts_row_attributes(store: VectorStore) -> None:
+    ids, vectors = _data(6)
+    attributes = {
+        "artist": [f"artist-{i % 2}" for i in range(6)],
+        "visibility": ["public", "public", "private", "public", "private", "public"],
+    }
+    await store.upsert(ids, vectors, attributes)
+    got = await store.get_vectors(ids)
+    np.testing.assert_array_equal(got.vectors, vectors)
+
+
+async def test_scan_yields_every_vector_in_id_order_in_batches(store: VectorStore) -> None:
+    ids, vectors = _data(25)
+    await store.upsert(ids, vectors)
+    batches = [batch async for batch in store.scan(batch_size=7)]
+    assert [len(b) for b in batches] == [7, 7, 7, 4]
+    seen = np.concatenate([b.ids for b in batches])
+    assert seen.tolist() == sorted(ids.tolist())
+    by_id = dict(zip(ids.tolist(), vectors, strict=True))
+    for batch in batches:
+        np.testing.assert_array_equal(batch.vectors, np.stack([by_id[int(i)] for i in batch.ids]))

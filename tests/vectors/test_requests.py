@@ -1,0 +1,56 @@
+"""Measured: a cache-miss recommendation costs turbopuffer at most 2 HTTP requests, and
+a process's recommendations share one kept-alive connection.
+
+The store uses the client's production transport (aiohttp) against the stand-in behind
+a real server on 127.0.0.1, which records the client port of every request.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from segue.ingest import synthetic_catalog
+from segue.recommender import recommend
+from segue.vectors import TurbopufferVectorStore
+
+from .tpuf_standin import LoopbackServer, TurbopufferStandin
+
+PLAYLISTS = {
+    "one track: its vector": [5],
+    "four tracks: each vector": [1, 2, 3, 4],
+    "twelve tracks: three centroids": list(range(10, 22)),
+}
+
+
+async def test_cache_miss_recommendation_is_two_requests_over_one_connection() -> None:
+    standin = TurbopufferStandin()
+    catalog = synthetic_catalog(400, dim=16, n_styles=4, n_artists=20)
+    with LoopbackServer(standin) as server:
+        writer = TurbopufferVectorStore(
+            namespace="segue-requests", api_key=standin.api_key, base_url=server.base_url
+        )
+        await writer.upsert(catalog.ids, catalog.vectors)
+        await writer.aclose()
+        # a fresh store, as in a new API process: nothing known about the namespace yet
+        store = TurbopufferVectorStore(
+            namespace="segue-requests", api_key=standin.api_key, base_url=server.base_url
+        )
+        first_conn = len(server.connections)
+        queries_sent = []
+        for playlist in PLAYLISTS.values():
+            before = len(standin.requests)
+            ranking = await recommend(store, playlist, limit=5)
+            made = standin.requests[before:]
+            assert len(made) == 2
+            assert all(r.status == 200 and r.path.endswith("/query") for r in made)
+            fetch, search = made[0].body, made[1].body
+            assert fetch["filters"][:2] == ["id", "In"]
+            queries_sent.append(len(search.get("queries", [search])))
+            assert len(ranking) == 5
+            assert not set(playlist) & set(ranking.ids.tolist())
+        await store.aclose()
+        used = server.connections[first_conn:]
+    assert queries_sent == [1, 4, 3]
+    assert len(used) == 6
+    assert len(set(used)) == 1  # one connection, kept alive across all six requests
+    assert np.unique([port for _, port in used]).size == 1
