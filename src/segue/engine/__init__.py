@@ -1,7 +1,7 @@
 """The recommendation engine: pure numpy, arrays in, arrays out, no I/O.
 
 Strategies (:data:`STRATEGIES`, by name) plan the store queries for a playlist and rank
-the store's answers; ``adaptive`` is the original plan + RRF, ``rerank`` the default.
+the store's answers; ``adaptive`` is the original plan + RRF, ``blend`` the default.
 
 >>> import numpy as np
 >>> from segue.engine import plan_queries, rrf_merge, Neighbors
@@ -10,12 +10,13 @@ the store's answers; ``adaptive`` is the original plan + RRF, ``rerank`` the def
 (3, 16)
 """
 
+from ._blend import MAX_QUERIES, Blend, Softmax
 from ._diversity import cap_per_group
 from ._kmeans import KMeansResult, kmeans
 from ._plan import DIRECT_MAX, MAX_CLUSTERS, normalize, plan_queries, query_top_k
 from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy, strategy_names
 from ._rrf import RRF_K, rrf_merge
-from ._strategies import Adaptive, Centroid, Clusters, Rerank
+from ._strategies import Adaptive, Centroid, Clusters
 from ._strategy import QueryPlan, Strategy
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
@@ -25,9 +26,11 @@ __all__ = [
     "DIRECT_MAX",
     "MAX_CLUSTERS",
     "MAX_ID",
+    "MAX_QUERIES",
     "RRF_K",
     "STRATEGIES",
     "Adaptive",
+    "Blend",
     "Centroid",
     "Clusters",
     "FloatMatrix",
@@ -36,7 +39,7 @@ __all__ = [
     "Neighbors",
     "QueryPlan",
     "Ranking",
-    "Rerank",
+    "Softmax",
     "Strategy",
     "cap_per_group",
     "check_ids",

@@ -7,7 +7,7 @@ from numpy.typing import NDArray
 
 from ._types import IdArray, Neighbors
 
-__all__ = ["Pooled", "order_desc", "pool_lists"]
+__all__ = ["Pooled", "order_desc", "pool_lists", "positions"]
 
 
 class Pooled:
@@ -54,7 +54,10 @@ class Pooled:
 
     def total(self, contributions: NDArray[np.float64]) -> NDArray[np.float64]:
         """Per-candidate sum of one value per pair."""
-        return np.bincount(self.inverse, weights=contributions, minlength=self.unique.size)
+        out: NDArray[np.float64] = np.bincount(
+            self.inverse, weights=contributions, minlength=self.unique.size
+        ).astype(np.float64, copy=False)
+        return out
 
 
 def pool_lists(lists: Sequence[Neighbors], exclude: IdArray) -> Pooled:
@@ -68,3 +71,9 @@ def order_desc(
     """Indices by score descending; ties by best distance, then id (order-independent)."""
     return np.lexsort((ids, best, -scores))
 
+
+def positions(order: NDArray[np.intp]) -> NDArray[np.float64]:
+    """1-based rank of each element, given the indices in ranked order."""
+    pos = np.empty(order.size, np.float64)
+    pos[order] = np.arange(1, order.size + 1)
+    return pos

@@ -5,7 +5,8 @@ from typing import Any
 
 from segue.errors import InvalidInput
 
-from ._strategies import Adaptive, Centroid, Clusters, Rerank
+from ._blend import Blend, Softmax
+from ._strategies import Adaptive, Centroid, Clusters
 from ._strategy import Strategy
 
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "get_strategy", "strategy_names"]
@@ -15,11 +16,12 @@ STRATEGIES: dict[str, Callable[..., Strategy]] = {
     Adaptive.name: Adaptive,
     Centroid.name: Centroid,
     Clusters.name: Clusters,
-    Rerank.name: Rerank,
+    Softmax.name: Softmax,
+    Blend.name: Blend,
 }
 
 #: the service's default: the one that won the evaluation (docs/evaluation.md)
-DEFAULT_STRATEGY = Rerank.name
+DEFAULT_STRATEGY = Blend.name
 
 
 def strategy_names() -> list[str]:
@@ -34,7 +36,7 @@ def strategy_names() -> list[str]:
 def get_strategy(name: str, **params: Any) -> Strategy:
     """The strategy registered as ``name``, with its constants overridden by ``params``.
 
-    >>> get_strategy("rerank", temperature=0.2).temperature
+    >>> get_strategy("softmax", temperature=0.2).temperature
     0.2
     """
     try:
