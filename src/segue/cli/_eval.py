@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -155,15 +156,26 @@ def eval_command(
     _print_table(rows)
 
 
+def _short(x: float) -> str:
+    return f"{x:.3f}".removeprefix("0")
+
+
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    table = Table(title="mean [95% CI] over playlists")
-    for column in ("mode", "strategy", "playlists", *METRICS):
+    # Compact, so that the table fits 80 columns: CIs as ".143-.244" under each mean.
+    table = Table(
+        title="mean, and 95% CI below; n = playlists",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        show_edge=False,
+        collapse_padding=True,
+    )
+    for column in ("mode", "strategy", "n", *METRICS):
         table.add_column(column, no_wrap=True)
     for row in rows:
         cells = [
             "-"
             if row[m] is None
-            else f"{row[m]:.3f}\n[{row[m + '_ci'][0]:.3f}, {row[m + '_ci'][1]:.3f}]"
+            else f"{row[m]:.3f}\n{_short(row[m + '_ci'][0])}-{_short(row[m + '_ci'][1])}"
             for m in METRICS
         ]
         table.add_row(row["mode"], row["strategy"], str(row["playlists"]), *cells)
