@@ -108,3 +108,20 @@ def test_bad_files(eval_set):
     res = CliRunner().invoke(app, args(d))
     assert res.exit_code == 2
     assert "2 ids but" in res.output
+
+
+def test_markdown_and_plot(eval_set, tmp_path):
+    d, _, _ = eval_set
+    png = tmp_path / "out" / "eval.png"
+    res = CliRunner().invoke(
+        app, args(d, "--mode", "n=5", "--bootstrap", "50", "--markdown", "--plot", str(png))
+    )
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0] == "| mode | strategy | playlists | " + " | ".join(METRICS) + " |"
+    assert lines[2].startswith("| n=5 | adaptive | 12 | ")
+    assert lines[3].startswith("| n=5 | blend | 12 | ")
+    assert "HR@10 vs adaptive" in lines[5]
+    assert lines[7].startswith("| n=5 | blend | ")
+    assert "x (" in lines[7]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -21,7 +21,9 @@ from segue.evaluation import (
     count_requests,
     evaluate,
     load_eval_data,
+    markdown_tables,
     parse_mode,
+    plot_rows,
     read_artists,
     summarize,
 )
@@ -102,6 +104,18 @@ def eval_command(
         int | None,
         typer.Option("--artist-cap", min=1, help="At most this many tracks per artist."),
     ] = None,
+    as_markdown: Annotated[
+        bool, typer.Option("--markdown", help="Markdown tables, with CIs and vs the baseline.")
+    ] = False,
+    plot: Annotated[
+        Path | None,
+        typer.Option(
+            "--plot",
+            metavar="PATH.png",
+            help="Also draw each metric by mode and strategy (needs the plot extra).",
+            dir_okay=False,
+        ),
+    ] = None,
 ) -> None:
     """Score recommendation strategies on real playlists (see docs/evaluation.md).
 
@@ -149,6 +163,13 @@ def eval_command(
     rows = run(_go())
     for row in rows:
         row["artist_cap"] = artist_cap
+    if plot is not None:
+        with exit_on_error():
+            plot_rows(rows, plot)
+        err_console.print(f"plot written to {plot}")
+    if as_markdown:
+        typer.echo(markdown_tables(rows, baseline=BASELINE), nl=False)
+        return
     if as_json:
         for row in rows:
             typer.echo(json.dumps(row))

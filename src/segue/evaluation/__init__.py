@@ -24,6 +24,7 @@ from ._protocol import (
     shuffled,
     split,
 )
+from ._report import markdown_tables, plot_rows
 from ._runner import BASELINE, MAX_K, Outcome, build_store, count_requests, evaluate, summarize
 
 __all__ = [
@@ -44,10 +45,12 @@ __all__ = [
     "evaluate",
     "hit_rate",
     "load_eval_data",
+    "markdown_tables",
     "ndcg",
     "paired_bootstrap_ci",
     "parse_mode",
     "playlist_seed",
+    "plot_rows",
     "read_artists",
     "read_track_ids",
     "recall",
