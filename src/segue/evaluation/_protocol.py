@@ -69,7 +69,7 @@ def playlist_seed(playlist_id: str) -> int:
     """The shuffle seed: the first 8 bytes of sha256(id, UTF-8), little-endian.
 
     >>> playlist_seed("abc")
-    12294427015718570938
+    16919744041952114874
     """
     return int.from_bytes(hashlib.sha256(playlist_id.encode("utf-8")).digest()[:8], "little")
 
