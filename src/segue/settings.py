@@ -17,6 +17,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from segue.engine import DEFAULT_STRATEGY, STRATEGIES
+
 __all__ = ["CacheBackend", "Settings", "VectorBackend"]
 
 
@@ -44,6 +46,15 @@ class Settings(BaseSettings):
     # `segue embed`: a Hugging Face model id or a local directory holding a saved ClapModel
     # and its feature extractor (preprocessor_config.json).
     clap_model: str = "laion/clap-htsat-unfused"
+    # The recommendation strategy (segue.engine.STRATEGIES); "adaptive" is the original one.
+    strategy: str = Field(default=DEFAULT_STRATEGY, description="Recommendation strategy.")
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        if value not in STRATEGIES:
+            raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGIES)}")
+        return value
 
     # Recommendation cache (docs/cache.md).
     cache_backend: CacheBackend = CacheBackend.AUTO

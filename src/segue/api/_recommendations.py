@@ -47,6 +47,7 @@ async def recommendations_for(
                     seeds,
                     limit=settings.recommendation_candidates,
                     exclude=playlist.track_ids,
+                    strategy=settings.strategy,
                 )
             ids = [int(i) for i in ranking.ids]
             await resources.cache.set(key, ids)

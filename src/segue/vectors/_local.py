@@ -44,8 +44,12 @@ class LocalVectorStore:
         connectivity: int = 16,
         expansion_add: int = 128,
         expansion_search: int = 128,
+        add_threads: int = 0,
     ) -> None:
         self.path = Path(path)
+        # 0: every core. 1 makes a build reproducible: vectors take index slots in id order,
+        # so exact searches break ties between identical vectors the same way every time.
+        self.add_threads = add_threads
         self.exact_threshold = exact_threshold
         self.connectivity = connectivity
         self.expansion_add = expansion_add
@@ -195,7 +199,7 @@ class LocalVectorStore:
             index.remove(existing)
         for start in range(0, keys.size, _ADD_CHUNK):
             stop = min(start + _ADD_CHUNK, keys.size)
-            index.add(keys[start:stop], matrix[start:stop], threads=0)
+            index.add(keys[start:stop], matrix[start:stop], threads=self.add_threads)
             if on_progress is not None:
                 on_progress(stop - start)
         self._commit(index)
