@@ -12,12 +12,13 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test lint typecheck unit bench sync sync-test services ui ui-deps ui-test chromium e2e
+.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report ui ui-deps ui-test chromium e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
 	@echo "make test   install the test tools, then lint, type-check and run every test"
 	@echo "make bench  measure the engine, the local index and the endpoint (docs/benchmarks.md)"
+	@echo "make eval   recommendation quality on the real playlists (docs/evaluation.md)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -72,6 +73,18 @@ unit: sync-test services
 	$(RUN) pytest
 
 test: lint typecheck ui-test unit
+
+EVAL_DATA ?= ../shared/eval/spotify-playlists
+EVAL := $(RUN) segue eval --vectors $(EVAL_DATA)/vectors.npy --ids $(EVAL_DATA)/track_ids.txt \
+	--playlists $(EVAL_DATA)/playlists.dev.jsonl
+
+# Quality on the real playlists (docs/evaluation.md): adaptive against the default.
+eval: sync-test
+	$(EVAL) $(EVAL_ARGS)
+
+# Every strategy, the Markdown table and the plot, as recorded in docs/evaluation.md.
+eval-report: sync-test
+	$(EVAL) --strategy all --markdown --plot docs/evaluation.png $(EVAL_ARGS)
 
 bench: sync services
 	$(RUN) python -m bench $(BENCH_ARGS)
