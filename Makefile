@@ -12,12 +12,13 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test lint typecheck unit bench sync services ui ui-deps ui-test chromium e2e
+.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report ui ui-deps ui-test chromium e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
 	@echo "make test   install the test tools, then lint, type-check and run every test"
 	@echo "make bench  measure the engine, the local index and the endpoint (docs/benchmarks.md)"
+	@echo "make eval   recommendation quality on the real playlists (docs/evaluation.md)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -25,6 +26,10 @@ $(CURDIR)/.tools/bin/uv:
 
 sync: | $(UV)
 	$(UV) sync --locked --quiet
+
+# The tests also cover `segue embed`, which needs the clap extra (torch, CPU build from disk).
+sync-test: | $(UV)
+	$(UV) sync --locked --extra clap --quiet
 
 # -- the UI ---------------------------------------------------------------------------------
 $(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
@@ -57,17 +62,29 @@ services:
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 \
 	  --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
 
-lint: sync
+lint: sync-test
 	$(RUN) ruff check src tests bench
 	$(RUN) ruff format --check src tests bench
 
-typecheck: sync
+typecheck: sync-test
 	$(RUN) mypy
 
-unit: sync services
+unit: sync-test services
 	$(RUN) pytest
 
 test: lint typecheck ui-test unit
+
+EVAL_DATA ?= ../shared/eval/spotify-playlists
+EVAL := $(RUN) segue eval --vectors $(EVAL_DATA)/vectors.npy --ids $(EVAL_DATA)/track_ids.txt \
+	--playlists $(EVAL_DATA)/playlists.dev.jsonl
+
+# Quality on the real playlists (docs/evaluation.md): adaptive against the default.
+eval: sync-test
+	$(EVAL) $(EVAL_ARGS)
+
+# Every strategy, the Markdown table and the plot, as recorded in docs/evaluation.md.
+eval-report: sync-test
+	$(EVAL) --strategy all --markdown --plot docs/evaluation.png $(EVAL_ARGS)
 
 bench: sync services
 	$(RUN) python -m bench $(BENCH_ARGS)

@@ -13,12 +13,14 @@ __all__ = [
     "DimensionMismatch",
     "Forbidden",
     "InvalidInput",
+    "ModelUnavailable",
     "NotFound",
     "PayloadTooLarge",
     "SchemaOutdated",
     "SegueError",
     "Unauthorized",
     "Unavailable",
+    "UnreadableAudio",
     "VectorStoreUnavailable",
 ]
 
@@ -45,6 +47,12 @@ class DimensionMismatch(InvalidInput):
     """A vector's dimension differs from the store's."""
 
     error = "dimension_mismatch"
+
+
+class UnreadableAudio(InvalidInput):
+    """An audio file could not be read or decoded; ``segue embed`` reports it and goes on."""
+
+    error = "unreadable_audio"
 
 
 class Unauthorized(SegueError):
@@ -87,6 +95,12 @@ class VectorStoreUnavailable(Unavailable):
 
 class DatabaseUnavailable(Unavailable):
     error = "database_unavailable"
+
+
+class ModelUnavailable(Unavailable):
+    """An embedding model could not be loaded (not on disk, and the hub not reachable)."""
+
+    error = "model_unavailable"
 
 
 class SchemaOutdated(DatabaseUnavailable):

@@ -48,6 +48,7 @@ async def recommendations_for(
                         seeds,
                         limit=settings.recommendation_candidates,
                         exclude=playlist.track_ids,
+                        strategy=settings.strategy,
                     )
             except InvalidInput as exc:
                 # Seeds come from the catalog and vectors from the store itself: a refusal
