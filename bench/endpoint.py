@@ -14,9 +14,10 @@ import asyncio
 import numpy as np
 
 from segue.catalog import open_database
+from segue.engine import DEFAULT_STRATEGY
 from segue.settings import Settings
 
-from ._client import Timings, timed_requests
+from ._client import timed_requests
 from ._dataset import (
     CACHE_DIR,
     Catalog,
@@ -59,7 +60,41 @@ def _playlists(spec: Catalog, per_client: int) -> list[list[list[int]]]:
     ]
 
 
-async def _measure(spec: Catalog, per_client: int) -> tuple[list[Timings], str, str]:
+async def _serve_and_measure(
+    spec: Catalog, url: str, owners: list[Owner], strategy: str
+) -> list[str]:
+    """Table rows for one server run with ``strategy``; a fresh key prefix: all misses."""
+    with redis_prefix() as prefix:
+        env = {
+            "SEGUE_DATABASE_URL": url,
+            "SEGUE_REDIS_URL": REDIS_URL,
+            "SEGUE_CACHE_PREFIX": prefix,
+            "SEGUE_STRATEGY": strategy,
+        }
+        log = CACHE_DIR / "endpoint-server.log"
+        crowd, solo = owners[:CLIENTS], owners[CLIENTS:]
+        with serving(spec.data_dir, env, log) as (base, _pid):
+            await timed_requests(base, _jobs(owners, 0, WARMUP))
+            before = load_average()
+            rows = [
+                (await timed_requests(base, _jobs(crowd, WARMUP))).row(
+                    f"{strategy}, {CLIENTS} clients, cache miss (each playlist once)"
+                ),
+                (await timed_requests(base, _jobs(crowd, WARMUP))).row(
+                    f"{strategy}, {CLIENTS} clients, cache hit (the same playlists again)"
+                ),
+                (await timed_requests(base, _jobs(solo, WARMUP))).row(
+                    f"{strategy}, 1 client, cache miss"
+                ),
+                (await timed_requests(base, _jobs(solo, WARMUP))).row(
+                    f"{strategy}, 1 client, cache hit"
+                ),
+            ]
+            after = load_average()
+    return [f"{row[:-1]}| {before} / {after} |" for row in rows]
+
+
+async def _measure(spec: Catalog, per_client: int, strategies: tuple[str, ...]) -> list[str]:
     async with bench_database(POSTGRES_ADMIN_URL) as url:
         database = open_database(Settings(database_url=url))
         try:
@@ -67,46 +102,34 @@ async def _measure(spec: Catalog, per_client: int) -> tuple[list[Timings], str, 
             owners = await create_owners(database, _playlists(spec, per_client))
         finally:
             await database.aclose()
-        with redis_prefix() as prefix:
-            env = {
-                "SEGUE_DATABASE_URL": url,
-                "SEGUE_REDIS_URL": REDIS_URL,
-                "SEGUE_CACHE_PREFIX": prefix,
-            }
-            log = CACHE_DIR / "endpoint-server.log"
-            crowd, solo = owners[:CLIENTS], owners[CLIENTS:]
-            with serving(spec.data_dir, env, log) as (base, _pid):
-                await timed_requests(base, _jobs(owners, 0, WARMUP))
-                before = load_average()
-                timings = [
-                    await timed_requests(base, _jobs(crowd, WARMUP)),  # misses
-                    await timed_requests(base, _jobs(crowd, WARMUP)),  # hits
-                    await timed_requests(base, _jobs(solo, WARMUP)),
-                    await timed_requests(base, _jobs(solo, WARMUP)),
-                ]
-                after = load_average()
-    return timings, before, after
+        rows = []
+        for strategy in strategies:
+            rows += await _serve_and_measure(spec, url, owners, strategy)
+    return rows
 
 
-def run(n_tracks: int = 100_000, dim: int = 512, per_client: int = 100) -> str:
-    """Markdown: p50/p99/max latency, throughput and errors for cache misses and hits."""
+def run(
+    n_tracks: int = 100_000,
+    dim: int = 512,
+    per_client: int = 100,
+    strategies: tuple[str, ...] = (DEFAULT_STRATEGY, "adaptive"),
+) -> str:
+    """Markdown: p50/p99/max latency, throughput and errors for cache misses and hits,
+    for each strategy (the default first)."""
     spec = catalog_spec(n_tracks, dim)
     build_index(spec)
-    (miss, hit, solo_miss, solo_hit), before, after = asyncio.run(_measure(spec, per_client))
+    rows = asyncio.run(_measure(spec, per_client, strategies))
     return "\n".join(
         [
             f"Recommendations endpoint over HTTP (`segue serve`, one uvicorn process; "
             f"PostgreSQL, Redis, local HNSW index of {n_tracks:,} {dim}-d tracks), "
-            f"{CLIENTS} concurrent clients on loopback, limit={LIMIT}, playlists of "
-            f"{min(SIZES)}-{max(SIZES)} tracks; milliseconds. Load average before/after: "
-            f"{before} / {after}.",
+            f"{CLIENTS} concurrent clients or 1 on loopback, limit={LIMIT}, playlists of "
+            f"{min(SIZES)}-{max(SIZES)} tracks; milliseconds; the machine's load average "
+            "(1, 5, 15 min) before / after each run.",
             "",
-            "| requests | n | p50 | p99 | max | throughput | errors |",
-            "|---|---:|---:|---:|---:|---:|---:|",
-            miss.row(f"{CLIENTS} clients, cache miss (each playlist once)"),
-            hit.row(f"{CLIENTS} clients, cache hit (the same playlists again)"),
-            solo_miss.row("1 client, cache miss"),
-            solo_hit.row("1 client, cache hit"),
+            "| requests | n | p50 | p99 | max | throughput | errors | load |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+            *rows,
         ]
     )
 
