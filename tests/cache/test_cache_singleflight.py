@@ -180,3 +180,21 @@ async def test_concurrent_misses_hit_redis_once_computed_once(
         assert cache.stats.hits >= 16  # the whole second wave
     finally:
         await cache.aclose()
+
+
+async def test_aclose_cancels_what_is_still_running():
+    flight = SingleFlight()
+    started = asyncio.Event()
+
+    async def forever() -> list[int]:
+        started.set()
+        await asyncio.sleep(3600)
+        return [1]
+
+    waiter = asyncio.create_task(flight.run("k", forever))
+    await started.wait()
+    assert len(flight) == 1
+    await flight.aclose()
+    assert len(flight) == 0
+    with pytest.raises(asyncio.CancelledError):
+        await waiter

@@ -148,3 +148,36 @@ async def test_unreadable_local_index_is_unavailable_until_replaced(
         shutil.copyfile(good, broken)
         broken.replace(s.index_path)
         assert (await client.get(url, headers=world.auth)).json()["available"] is True
+
+
+async def test_a_late_answer_is_cached_for_the_next_request(
+    settings: Settings, world: SmallWorld, tmp_path: Path
+):
+    # The store answers after the request has given up: the work still fills the cache,
+    # so under load a slow computation is not thrown away and repeated.
+    s = Settings.model_validate(
+        {
+            **settings.model_dump(),
+            "cache_backend": "memory",
+            "vector_timeout_seconds": 0.2,
+            "ui_dir": tmp_path / "no-ui",
+        }
+    )
+    async with running_app(s) as (app, client):
+        store = app.state.resources.store
+        original, calls = store.query_many, []
+
+        async def slow(*args, **kwargs):
+            calls.append(1)
+            await asyncio.sleep(0.4)
+            return await original(*args, **kwargs)
+
+        store.query_many = slow
+        url = f"/playlists/{world.playlists[0]}/recommendations"
+        async with asyncio.timeout(HANG_GUARD):
+            assert (await client.get(url, headers=world.auth)).json() == UNAVAILABLE
+            while len(app.state.resources.flights):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)  # the computation finishing in the background
+        r = await client.get(url, headers=world.auth)
+        assert r.json()["available"] is True
+        assert len(calls) == 1

@@ -20,6 +20,8 @@ __all__ = ["recommendations_for"]
 log = logging.getLogger("segue.recommendations")
 
 _UNAVAILABLE = Recommendations(tracks=[], available=False)
+# How many request timeouts a computation may run in the background before it is dropped.
+_COMPUTE_GRACE = 4
 
 
 async def recommendations_for(
@@ -42,7 +44,7 @@ async def recommendations_for(
             # Seeds are the tracks a listener sees; every item is excluded, hidden or not.
             seeds = [t.id for t in playlist.tracks]
             try:
-                async with asyncio.timeout(settings.vector_timeout_seconds):
+                async with asyncio.timeout(settings.vector_timeout_seconds * _COMPUTE_GRACE):
                     ranking = await recommend(
                         store,
                         seeds,
@@ -60,7 +62,11 @@ async def recommendations_for(
             return ids
 
         try:
-            ranked = await resources.flights.run(key, compute)
+            # The request waits vector_timeout_seconds; the computation (shielded by the
+            # single flight) goes on a while longer and caches its result, so work done
+            # under load is not thrown away and the next request for this version hits.
+            async with asyncio.timeout(settings.vector_timeout_seconds):
+                ranked = await resources.flights.run(key, compute)
         except (TimeoutError, VectorStoreUnavailable) as exc:
             # The recommendation box must never take the playlist page down with it.
             log.warning("recommendations unavailable for %s: %s", playlist.id, _reason(exc))

@@ -49,9 +49,12 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         store = None if disabled else open_store(settings)
         try:
             cache = open_cache(settings)
+            flights = SingleFlight()
             try:
-                yield Resources(settings, database, store, cache, SingleFlight())
+                yield Resources(settings, database, store, cache, flights)
             finally:
+                # Computations left running for the cache need the store and the cache.
+                await flights.aclose()
                 await cache.aclose()
         finally:
             if store is not None:

@@ -49,6 +49,14 @@ class SingleFlight:
         # shield: one waiter's cancellation must not cancel the others' computation.
         return cast(T, await asyncio.shield(task))
 
+    async def aclose(self) -> None:
+        """Cancel the computations still running (at shutdown) and wait for them to end."""
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        # return_exceptions: each task's own error or cancellation is expected here.
+        await asyncio.gather(*tasks, return_exceptions=True)
+
     def _forget(self, key: str, task: asyncio.Task[Any]) -> None:
         if self._running.get(key) is task:
             del self._running[key]
