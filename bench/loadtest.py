@@ -249,8 +249,6 @@ async def _run(args: argparse.Namespace) -> tuple[Stats, str]:
                 "SEGUE_DATABASE_URL": url,
                 "SEGUE_REDIS_URL": REDIS_URL,
                 "SEGUE_CACHE_PREFIX": prefix,
-                # One process serves all the clients: a pool as large as the load.
-                "SEGUE_DATABASE_POOL_SIZE": str(min(args.clients, 40)),
             }
             log = CACHE_DIR / "loadtest-server.log"
             with serving(spec.data_dir, env, log) as (base, _pid):

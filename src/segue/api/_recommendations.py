@@ -8,7 +8,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.cache import recommendation_key
-from segue.catalog import PlaylistView, hydrate
+from segue.catalog import PlaylistView, database_errors, hydrate
 from segue.errors import InvalidInput, SegueError, VectorStoreUnavailable
 from segue.recommender import recommend
 
@@ -61,6 +61,11 @@ async def recommendations_for(
             await resources.cache.set(key, ids)
             return ids
 
+        # Nothing is left to read until hydration: end the read transaction, so the pooled
+        # connection serves other requests while this one waits for the vector store,
+        # instead of sitting idle in a transaction for up to vector_timeout_seconds.
+        async with database_errors():
+            await session.rollback()
         try:
             # The request waits vector_timeout_seconds; the computation (shielded by the
             # single flight) goes on a while longer and caches its result, so work done
