@@ -30,6 +30,7 @@ import numpy as np
 
 from segue._runtime import single_threaded_blas
 from segue.catalog import open_database
+from segue.engine import DEFAULT_STRATEGY
 from segue.settings import Settings
 
 from ._dataset import (
@@ -205,8 +206,10 @@ def _report(stats: Stats, wall: float, args: argparse.Namespace, loads: tuple[st
     total = len(every) + stats.transport_errors
     lines = [
         f"Load test: {args.clients} clients for {wall:.0f} s against `segue serve` (one uvicorn "
-        f"process; PostgreSQL, Redis, local HNSW index of {args.tracks:,} {args.dim}-d "
-        f"tracks) on loopback. Load average before/after: {loads[0]} / {loads[1]}.",
+        f"process, strategy {args.strategy or DEFAULT_STRATEGY}, database pool "
+        f"{args.pool_size} + 10; PostgreSQL, Redis, local HNSW "
+        f"index of {args.tracks:,} {args.dim}-d tracks) on loopback. Load average "
+        f"before/after: {loads[0]} / {loads[1]}.",
         "",
         f"{total:,} requests, {total / wall:,.0f}/s; {stats.server_errors} 5xx, "
         f"{stats.transport_errors} transport errors, {len(stats.wrong)} wrong answers, "
@@ -249,6 +252,11 @@ async def _run(args: argparse.Namespace) -> tuple[Stats, str]:
                 "SEGUE_DATABASE_URL": url,
                 "SEGUE_REDIS_URL": REDIS_URL,
                 "SEGUE_CACHE_PREFIX": prefix,
+                **({"SEGUE_STRATEGY": args.strategy} if args.strategy else {}),
+                # Sized for the load, as a deployment would: with the default 10 + 10, a
+                # few of 64 requests wait past the pool timeout (5 s) once the cores are
+                # saturated, and get a 503. 40 + 10 stays well under PostgreSQL's 100.
+                "SEGUE_DATABASE_POOL_SIZE": str(args.pool_size),
             }
             log = CACHE_DIR / "loadtest-server.log"
             with serving(spec.data_dir, env, log) as (base, _pid):
@@ -268,6 +276,8 @@ def run(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-requests", type=int, default=1_000_000, help="stop after this many")
     parser.add_argument("--tracks", type=int, default=100_000)
     parser.add_argument("--dim", type=int, default=512)
+    parser.add_argument("--strategy", help="SEGUE_STRATEGY for the server (default: its own)")
+    parser.add_argument("--pool-size", type=int, default=40, help="SEGUE_DATABASE_POOL_SIZE")
     args = parser.parse_args(argv)
     single_threaded_blas()
     spec = catalog_spec(args.tracks, args.dim)
