@@ -131,10 +131,11 @@ def _cover(style: Style, name: str, rng: np.random.Generator) -> str:
         f'<stop offset="1" stop-color="{c2}"/></linearGradient></defs>'
         '<rect width="120" height="120" fill="url(#g)"/>'
         f'<g fill="#fff">{"".join(shapes)}</g>'
-        '<text x="6" y="14" font-family="sans-serif" font-size="9" font-weight="bold" '
-        'fill="#fff" fill-opacity="0.9">DEMO</text>'
-        '<text x="6" y="113" font-family="sans-serif" font-size="8" fill="#fff" '
-        f'fill-opacity="0.9">{escape(style.name)}</text></svg>\n'
+        # A dark outline keeps the white labels readable on the pale palettes.
+        '<g font-family="sans-serif" fill="#fff" stroke="#000" stroke-opacity="0.45" '
+        'stroke-width="1.5" paint-order="stroke">'
+        '<text x="6" y="14" font-size="9" font-weight="bold">DEMO</text>'
+        f'<text x="6" y="113" font-size="8">{escape(style.name)}</text></g></svg>\n'
     )
 
 
