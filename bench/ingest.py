@@ -97,12 +97,11 @@ async def _run(n: int, dim: int) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         extra = _write_files(root, n, dim)
-        await _tracks(
-            "SQLite", f"sqlite+aiosqlite:///{root / 'segue.db'}", root / "tracks.jsonl", rows
-        )
+        tracks = root / "tracks.jsonl"
+        await _tracks("SQLite", f"sqlite+aiosqlite:///{root / 'segue.db'}", tracks, rows)
         postgres = os.environ.get("SEGUE_BENCH_POSTGRES_URL")
         if postgres:
-            await _tracks("PostgreSQL", postgres, root / "tracks.jsonl", rows)
+            await _tracks("PostgreSQL", postgres, tracks, rows)
         await _vectors(root, root / "vectors.npy", root / "ids.txt", rows)
         if "parquet" in extra:
             await _vectors(root, extra["parquet"], None, rows)
