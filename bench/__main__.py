@@ -1,4 +1,5 @@
-"""`python -m bench [--million] [--only engine|index]`: prints Markdown for docs/benchmarks.md."""
+"""`python -m bench [--million] [--only engine|index|ingest]`: prints Markdown for
+docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -6,14 +7,14 @@ import argparse
 
 from segue._runtime import single_threaded_blas
 
-from . import engine, index
+from . import engine, index, ingest
 from ._timing import machine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--million", action="store_true", help="also index 1M vectors (slow)")
-    parser.add_argument("--only", choices=["engine", "index"], help="run one part only")
+    parser.add_argument("--only", choices=["engine", "index", "ingest"], help="run one part only")
     args = parser.parse_args()
     single_threaded_blas()
     print(f"Machine: {machine()}\n")
@@ -22,6 +23,8 @@ def main() -> None:
     if args.only in (None, "index"):
         sizes = (10_000, 100_000, 1_000_000) if args.million else (10_000, 100_000)
         print(index.run(sizes), "\n", flush=True)
+    if args.only in (None, "ingest"):
+        print(ingest.run(), "\n", flush=True)
 
 
 if __name__ == "__main__":

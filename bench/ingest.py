@@ -2,7 +2,9 @@
 
 Times each step of `segue import tracks` and `segue import vectors` as the services run
 them (reading and checking the file, writing the database, building the index), on the
-embedded SQLite file and on PostgreSQL when ``SEGUE_BENCH_POSTGRES_URL`` is set. Wall
+embedded SQLite file and on PostgreSQL when ``SEGUE_BENCH_POSTGRES_URL`` names a server
+(e.g. ``postgresql://postgres@127.0.0.1/postgres``: a fresh database is made there for the
+run and dropped after). Wall
 time and CPU time are both shown: on a shared machine the wall time moves with the load,
 the CPU time much less.
 """
@@ -12,13 +14,16 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+import asyncpg
 import numpy as np
+from sqlalchemy.engine import make_url
 
 from segue.catalog import open_database, upgrade
 from segue.ingest import import_tracks, import_vectors, read_tracks, read_vectors
@@ -92,6 +97,14 @@ async def _vectors(root: Path, source: Path, ids: Path | None, rows: list[str]) 
     await store.aclose()
 
 
+async def _admin(server: str, statement: str) -> None:
+    conn = await asyncpg.connect(server, timeout=10)
+    try:
+        await conn.execute(statement, timeout=30)
+    finally:
+        await conn.close()
+
+
 async def _run(n: int, dim: int) -> str:
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -99,9 +112,15 @@ async def _run(n: int, dim: int) -> str:
         extra = _write_files(root, n, dim)
         tracks = root / "tracks.jsonl"
         await _tracks("SQLite", f"sqlite+aiosqlite:///{root / 'segue.db'}", tracks, rows)
-        postgres = os.environ.get("SEGUE_BENCH_POSTGRES_URL")
-        if postgres:
-            await _tracks("PostgreSQL", postgres, tracks, rows)
+        server = os.environ.get("SEGUE_BENCH_POSTGRES_URL")
+        if server:
+            name = f"segue_bench_{secrets.token_hex(4)}"
+            await _admin(server, f'CREATE DATABASE "{name}"')
+            try:
+                url = make_url(server).set(database=name).render_as_string(hide_password=False)
+                await _tracks("PostgreSQL", url, tracks, rows)
+            finally:
+                await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await _vectors(root, root / "vectors.npy", root / "ids.txt", rows)
         if "parquet" in extra:
             await _vectors(root, extra["parquet"], None, rows)
