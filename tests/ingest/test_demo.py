@@ -6,6 +6,7 @@ Small sizes keep these quick; tests/cli builds the full-size demo once.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import stat
@@ -53,6 +54,12 @@ async def test_builds_then_reuses(plain):
     assert second.token == first.token
     assert second.playlists == first.playlists
     assert second.user == first.user
+
+
+async def test_two_at_once_build_once(plain):
+    first, second = await asyncio.gather(build_demo(plain, **SMALL), build_demo(plain, **SMALL))
+    assert sorted([first.built, second.built]) == [False, True]
+    assert first.token == second.token
 
 
 async def test_catalog_contents(plain):

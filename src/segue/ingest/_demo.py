@@ -147,7 +147,10 @@ async def build_demo(
     async with _exclusive(root / _LOCK_FILE):
         marker = _read_marker(root / _MARKER)
         if marker is not None and marker.get("params") == params:
-            existing = await _reopen(demo, marker)
+            try:
+                existing = await _reopen(demo, marker)
+            except (KeyError, TypeError, ValueError):
+                existing = None  # a marker that is not one of ours: rebuild
             if existing is not None:
                 return existing
         _clear(root)

@@ -93,6 +93,7 @@ def parse_tracks(
     for row in rows:
         before = problems.count
         if not check_fields(row, TRACK_REQUIRED, TRACK_OPTIONAL, problems):
+            advance(1)
             continue
         get = partial(row_field, row, problems=problems)
         track_id = get("id", parse_track_id)
