@@ -140,6 +140,15 @@ async def test_a_half_built_demo_is_rebuilt(plain):
     assert (plain.data_dir / "demo" / "vectors.usearch").exists()
 
 
+@pytest.mark.parametrize("damaged", ["segue.db", "vectors.usearch", "demo.json"])
+async def test_a_damaged_demo_is_rebuilt(plain, damaged):
+    await build_demo(plain, **SMALL)
+    (plain.data_dir / "demo" / damaged).write_bytes(b"garbage" * 200)
+    info = await build_demo(plain, **SMALL)
+    assert info.built
+    assert not (await build_demo(plain, **SMALL)).built
+
+
 async def test_a_revoked_token_is_replaced(plain):
     first = await build_demo(plain, **SMALL)
     database = open_database(first.settings)

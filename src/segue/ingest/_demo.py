@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import sqlalchemy.exc as sa_exc
+
 from segue.catalog import (
     Database,
     UserView,
@@ -33,7 +35,7 @@ from segue.catalog import (
     upgrade,
     verify_token,
 )
-from segue.errors import NotFound, Unauthorized
+from segue.errors import NotFound, SegueError, Unauthorized
 from segue.settings import CacheBackend, Settings, VectorBackend
 from segue.vectors import LocalVectorStore
 
@@ -149,8 +151,10 @@ async def build_demo(
         if marker is not None and marker.get("params") == params:
             try:
                 existing = await _reopen(demo, marker)
-            except (KeyError, TypeError, ValueError):
-                existing = None  # a marker that is not one of ours: rebuild
+            except (KeyError, TypeError, ValueError, SegueError, sa_exc.DBAPIError):
+                # A marker that is not ours, a damaged database or index file: the demo
+                # holds nothing worth keeping, so rebuilding beats failing `make demo`.
+                existing = None
             if existing is not None:
                 return existing
         _clear(root)
