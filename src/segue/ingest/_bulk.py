@@ -42,6 +42,8 @@ def _upsert_statement(
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(table)
+    if not update:
+        return stmt.on_conflict_do_nothing(index_elements=list(key))
     excluded = stmt.excluded
     changed = sa.or_(*(table.c[name].is_distinct_from(excluded[name]) for name in update))
     set_: dict[str, Any] = {name: excluded[name] for name in update}
@@ -60,7 +62,8 @@ async def upsert_rows(
     advance: Advance,
 ) -> None:
     """Insert ``rows``, or update the columns ``update`` of those whose ``key`` exists and
-    differ; inside the caller's transaction (nothing is committed here)."""
+    differ (with no ``update``, leave existing rows alone); inside the caller's transaction
+    (nothing is committed here)."""
     if not rows:
         return
     stmt = _upsert_statement(session, table, key, update)

@@ -273,7 +273,7 @@ async def import_playlists(
             user_table,
             list(new_users.values()),
             key=("did",),
-            update=("handle", "display_name"),
+            update=(),  # created if missing, never changed (their sign-in owns the profile)
             advance=lambda _n: None,
         )
         await upsert_rows(
