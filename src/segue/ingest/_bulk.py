@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ._progress import Advance
 
-__all__ = ["CHUNK_ROWS", "chunks", "table_of", "upsert_rows"]
+__all__ = ["CHUNK_ROWS", "chunks", "refresh_statistics", "row_count", "table_of", "upsert_rows"]
 
 # Rows per executemany: large enough that round trips do not dominate, small enough that
 # the progress bar moves and one batch's parameters stay modest in memory.
@@ -70,3 +70,27 @@ async def upsert_rows(
     for chunk in chunks(rows):
         await session.execute(stmt, list(chunk))
         advance(len(chunk))
+
+
+async def row_count(session: AsyncSession, table: sa.Table) -> int:
+    """Rows in ``table`` as this transaction sees them.
+
+    Counting before and after an import says how many rows were new, without looking up
+    each key: a long ``IN (...)`` list against a table whose statistics are stale (just
+    bulk-loaded) can get a sequential-scan plan that takes minutes on PostgreSQL.
+    """
+    return int((await session.execute(sa.select(sa.func.count()).select_from(table))).scalar_one())
+
+
+async def refresh_statistics(session: AsyncSession, *tables: sa.Table) -> None:
+    """``ANALYZE`` the tables on PostgreSQL, inside the import's transaction.
+
+    Right after a bulk load the planner still believes the tables are as small as before
+    (autovacuum analyses them only later), and plans chosen on that belief, cached in
+    prepared statements, can be very slow. Measured: re-importing 100k tracks right after
+    importing them took 103 s without this, a few seconds with it. SQLite's planner does
+    not need it for key lookups.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        names = ", ".join(table.name for table in tables)
+        await session.execute(sa.text(f"ANALYZE {names}"))

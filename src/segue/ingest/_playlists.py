@@ -38,7 +38,7 @@ from segue.catalog import (
     track_ref,
 )
 
-from ._bulk import chunks, table_of, upsert_rows
+from ._bulk import chunks, refresh_statistics, table_of, upsert_rows
 from ._fields import (
     DISPLAY_NAME_MAX,
     FieldError,
@@ -296,6 +296,7 @@ async def import_playlists(
                 await session.execute(sa.insert(item_table), items)
             advance(len(batch))
         advance(len(playlists) - len(changed_items))
+        await refresh_statistics(session, user_table, playlist_table, item_table)
     return PlaylistsResult(
         playlists=len(playlists),
         new_playlists=sum(1 for p in playlists if p.id not in existing),

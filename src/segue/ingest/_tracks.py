@@ -14,12 +14,9 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from segue.catalog import Artist, Database, Track, database_errors
 
-from ._bulk import chunks, table_of, upsert_rows
+from ._bulk import refresh_statistics, row_count, table_of, upsert_rows
 from ._fields import (
     DISPLAY_NAME_MAX,
     TITLE_MAX,
@@ -142,14 +139,6 @@ def _describe(artist: dict[str, Any]) -> str:
     return f"{artist['handle']!r} / {artist['display_name']!r}"
 
 
-async def _existing(session: AsyncSession, column: Any, keys: list[Any]) -> set[Any]:
-    """Which of ``keys`` are already in ``column`` (to report new versus updated)."""
-    found: set[Any] = set()
-    for chunk in chunks(keys):
-        found.update(await session.scalars(sa.select(column).where(column.in_(chunk))))
-    return found
-
-
 async def import_tracks(
     database: Database, batch: TrackBatch, *, steps: Steps = no_progress
 ) -> TracksResult:
@@ -161,8 +150,8 @@ async def import_tracks(
     artists_table, tracks_table = table_of(Artist), table_of(Track)
     # One transaction: begin() commits at the end, or rolls everything back on any error.
     async with database_errors(), database.sessionmaker.begin() as session:
-        old_artists = await _existing(session, Artist.did, [a["did"] for a in batch.artists])
-        old_tracks = await _existing(session, Track.id, [t["id"] for t in batch.tracks])
+        artists_before = await row_count(session, artists_table)
+        tracks_before = await row_count(session, tracks_table)
         await upsert_rows(
             session,
             artists_table,
@@ -179,9 +168,12 @@ async def import_tracks(
             update=_TRACK_COLUMNS,
             advance=steps("writing tracks", len(batch.tracks)),
         )
+        new_artists = await row_count(session, artists_table) - artists_before
+        new_tracks = await row_count(session, tracks_table) - tracks_before
+        await refresh_statistics(session, artists_table, tracks_table)
     return TracksResult(
         tracks=len(batch.tracks),
-        new_tracks=len(batch.tracks) - len(old_tracks),
+        new_tracks=new_tracks,
         artists=len(batch.artists),
-        new_artists=len(batch.artists) - len(old_artists),
+        new_artists=new_artists,
     )
