@@ -240,3 +240,15 @@ async def test_a_failure_while_writing_rolls_everything_back(database, tmp_path,
     with pytest.raises(Boom):
         await import_tracks(database, batch, steps=steps)
     assert await snapshot(database) == before
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_postgresql_statistics_are_refreshed(database, tmp_path):
+    """Right after an import the planner knows the new table sizes (see refresh_statistics)."""
+    rows = [track_row(i) for i in range(1, 41)]
+    await import_tracks(database, read_tracks(write(tmp_path, "jsonl", rows)))
+    async with database.engine.connect() as conn:
+        tuples = await conn.scalar(
+            sa.text("SELECT reltuples FROM pg_class WHERE relname = 'tracks'")
+        )
+    assert tuples == 40
