@@ -252,3 +252,25 @@ async def test_postgresql_statistics_are_refreshed(database, tmp_path):
             sa.text("SELECT reltuples FROM pg_class WHERE relname = 'tracks'")
         )
     assert tuples == 40
+
+
+async def test_progress_is_reported_for_every_step(database, tmp_path, monkeypatch):
+    monkeypatch.setattr("segue.ingest._bulk.CHUNK_ROWS", 2)
+    seen: dict[str, list[int]] = {}
+
+    def steps(description, total):
+        seen[description] = [total, 0]
+
+        def advance(n):
+            seen[description][1] += n
+
+        return advance
+
+    path = write(tmp_path, "jsonl", [track_row(i) for i in range(1, 8)])
+    await import_tracks(database, read_tracks(path, steps=steps), steps=steps)
+    # Every bar is filled exactly, in several advances for the chunked writes.
+    assert seen == {
+        "checking tracks": [7, 7],
+        "writing artists": [2, 2],
+        "writing tracks": [7, 7],
+    }
