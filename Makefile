@@ -1,5 +1,5 @@
 # The README's two commands: `make demo` and `make test`. Both install what they need,
-# uv included, so a fresh machine with only Python 3.11+ (and Node 20 for the UI) works.
+# uv included, so a fresh machine with only Python 3.11+ and Node 20 works.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -7,13 +7,18 @@ PYTHON ?= python3
 # Use the uv on PATH if there is one; otherwise install it into .tools/ with pip.
 UV := $(or $(shell command -v uv 2>/dev/null),$(CURDIR)/.tools/bin/uv)
 RUN := $(UV) run --locked
+FRONTEND := frontend
+CHROMIUM ?= /usr/bin/chromium
+E2E_PORT ?= 8799
+NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo test lint typecheck unit bench sync
+.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report ui ui-deps ui-test chromium e2e
 
 help:
-	@echo "make demo   install everything and run Segue on its embedded defaults"
-	@echo "make test   install the test tools and run lint, type check and all tests"
-	@echo "make bench  measure the engine and the local index (docs/benchmarks.md)"
+	@echo "make demo   install everything and run Segue on a generated demo catalog"
+	@echo "make test   install the test tools, then lint, type-check and run every test"
+	@echo "make bench  measure the engine, the local index and the endpoint (docs/benchmarks.md)"
+	@echo "make eval   recommendation quality on the real playlists (docs/evaluation.md)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -22,20 +27,64 @@ $(CURDIR)/.tools/bin/uv:
 sync: | $(UV)
 	$(UV) sync --locked --quiet
 
-demo: sync
+# The tests also cover `segue embed`, which needs the clap extra (torch, CPU build from disk).
+sync-test: | $(UV)
+	$(UV) sync --locked --extra clap --quiet
+
+# -- the UI ---------------------------------------------------------------------------------
+$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && $(NPM_CI)
+
+ui-deps: $(FRONTEND)/node_modules/.package-lock.json
+
+ui: ui-deps
+	cd $(FRONTEND) && npm run build
+
+ui-test: ui
+	cd $(FRONTEND) && npm test
+
+# Debian's Chromium for the browser tests (a test tool's own browser download is impossible here).
+chromium:
+	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# -- running --------------------------------------------------------------------------------
+demo: sync ui
 	$(RUN) segue demo
 
-lint: sync
+serve: sync ui
+	$(RUN) segue serve
+
+# -- checking -------------------------------------------------------------------------------
+# PostgreSQL and Redis run on this project's machines; start them if they were stopped.
+services:
+	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
+	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 \
+	  --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+
+lint: sync-test
 	$(RUN) ruff check src tests bench
 	$(RUN) ruff format --check src tests bench
 
-typecheck: sync
+typecheck: sync-test
 	$(RUN) mypy
 
-unit: sync
+unit: sync-test services
 	$(RUN) pytest
 
-test: lint typecheck unit
+test: lint typecheck ui-test unit
 
-bench: sync
+EVAL_DATA ?= ../shared/eval/spotify-playlists
+EVAL := $(RUN) segue eval --vectors $(EVAL_DATA)/vectors.npy --ids $(EVAL_DATA)/track_ids.txt \
+	--playlists $(EVAL_DATA)/playlists.dev.jsonl
+
+# Quality on the real playlists (docs/evaluation.md): adaptive against the default.
+eval: sync-test
+	$(EVAL) $(EVAL_ARGS)
+
+# Every strategy, the Markdown table and the plot, as recorded in docs/evaluation.md.
+eval-report: sync-test
+	$(EVAL) --strategy all --markdown --plot docs/evaluation.png $(EVAL_ARGS)
+
+bench: sync services
 	$(RUN) python -m bench $(BENCH_ARGS)

@@ -1,5 +1,4 @@
-"""`python -m bench [--million] [--only engine|index|ingest]`: prints Markdown for
-docs/benchmarks.md."""
+"""`python -m bench [--million] [--only engine|index|strategies|ingest]`: Markdown for docs/."""
 
 from __future__ import annotations
 
@@ -7,19 +6,23 @@ import argparse
 
 from segue._runtime import single_threaded_blas
 
-from . import engine, index, ingest
+from . import engine, index, ingest, strategies
 from ._timing import machine
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--million", action="store_true", help="also index 1M vectors (slow)")
-    parser.add_argument("--only", choices=["engine", "index", "ingest"], help="run one part only")
+    parser.add_argument(
+        "--only", choices=["engine", "index", "strategies", "ingest"], help="run one part only"
+    )
     args = parser.parse_args()
     single_threaded_blas()
     print(f"Machine: {machine()}\n")
     if args.only in (None, "engine"):
         print(engine.run(), "\n", flush=True)
+    if args.only in (None, "strategies"):
+        print(strategies.run(), "\n", flush=True)
     if args.only in (None, "index"):
         sizes = (10_000, 100_000, 1_000_000) if args.million else (10_000, 100_000)
         print(index.run(sizes), "\n", flush=True)

@@ -13,11 +13,13 @@ import asyncio
 import os
 import secrets
 import shutil
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
+import redis
 from sqlalchemy.engine import make_url
 
 from segue.catalog import Base, Database, open_database, upgrade
@@ -26,6 +28,7 @@ from segue.settings import Settings
 POSTGRES_ADMIN_URL = os.environ.get(
     "SEGUE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
+REDIS_URL = os.environ.get("SEGUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 # Seconds: fail fast with a clear error when the server is not there.
 _ADMIN_TIMEOUT = 10.0
 
@@ -135,3 +138,26 @@ async def database(settings: Settings) -> AsyncIterator[Database]:
         yield db
     finally:
         await db.aclose()
+
+
+@pytest.fixture(scope="session")
+def redis_admin() -> Iterator[redis.Redis]:
+    """A synchronous client of the shared Redis, for setup, inspection and cleanup."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.exceptions.ConnectionError as exc:  # say what is missing, never skip
+        pytest.fail(f"the cache tests need a real Redis at {REDIS_URL}: {exc}")
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def key_prefix(redis_admin: redis.Redis) -> Iterator[str]:
+    """This run's key prefix; every key under it is deleted when the run ends."""
+    prefix = f"segue-test-{uuid.uuid4().hex[:12]}"
+    yield prefix
+    pattern = f"{prefix}:*"
+    for key in redis_admin.scan_iter(match=pattern, count=1000):
+        redis_admin.delete(key)
+    assert not list(redis_admin.scan_iter(match=pattern)), "test keys left behind"

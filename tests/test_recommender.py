@@ -1,11 +1,13 @@
-"""The pipeline end to end on the local store: plan, one multi-query, RRF."""
+"""The pipeline end to end on the local store: plan, one multi-query, fusion."""
 
 import numpy as np
 import pytest
 
+from segue.engine import DEFAULT_STRATEGY, MAX_QUERIES, STRATEGIES, Adaptive, Blend
 from segue.errors import InvalidInput
 from segue.ingest import synthetic_catalog
-from segue.recommender import recommend
+from segue.recommender import recommend, resolve_strategy
+from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
 
@@ -38,16 +40,59 @@ async def store(tmp_path):
 @pytest.mark.parametrize(("n", "queries"), [(1, 1), (3, 3), (5, 5), (6, 3), (25, 3)])
 async def test_two_round_trips_and_plan_sizes(store, n, queries):
     playlist = store.catalog.ids[store.catalog.style == 2][:n]
+    ranking = await recommend(store, playlist, limit=10, strategy="adaptive")
+    assert store.calls == ["get_vectors", f"query_many[{queries}]"]
+    assert len(ranking) == 10
+    assert not set(ranking.ids.tolist()) & set(playlist.tolist())
+
+
+@pytest.mark.parametrize(
+    ("n", "queries"), [(1, 1), (3, 4), (15, MAX_QUERIES), (16, MAX_QUERIES), (100, MAX_QUERIES)]
+)
+async def test_default_strategy_two_round_trips_and_plan_sizes(store, n, queries):
+    assert DEFAULT_STRATEGY == "blend"
+    playlist = store.catalog.ids[store.catalog.style == 2][:n]
     ranking = await recommend(store, playlist, limit=10)
     assert store.calls == ["get_vectors", f"query_many[{queries}]"]
     assert len(ranking) == 10
     assert not set(ranking.ids.tolist()) & set(playlist.tolist())
 
 
-async def test_recommendations_share_the_playlists_style(store):
+@pytest.mark.parametrize("name", list(STRATEGIES))
+async def test_every_strategy_two_round_trips(store, name):
+    playlist = store.catalog.ids[store.catalog.style == 1][:40]
+    ranking = await recommend(store, playlist, limit=10, strategy=name)
+    assert store.calls[0] == "get_vectors"
+    assert len(store.calls) == 2
+    assert len(ranking) == 10
+    assert not set(ranking.ids.tolist()) & set(playlist.tolist())
+
+
+async def test_the_old_knobs_still_mean_adaptive(store):
+    playlist = store.catalog.ids[:12]
+    by_knob = await recommend(store, playlist, limit=10, rrf_k=60)
+    by_name = await recommend(store, playlist, limit=10, strategy="adaptive")
+    assert by_knob.ids.tolist() == by_name.ids.tolist()
+    assert resolve_strategy(max_clusters=2) == Adaptive(max_clusters=2)
+    assert resolve_strategy() == Blend()
+    with pytest.raises(InvalidInput, match="adaptive"):
+        await recommend(store, playlist, limit=10, rrf_k=30, strategy="blend")
+
+
+def test_strategy_setting(monkeypatch):
+    assert Settings().strategy == DEFAULT_STRATEGY
+    monkeypatch.setenv("SEGUE_STRATEGY", "adaptive")
+    assert Settings().strategy == "adaptive"
+    monkeypatch.setenv("SEGUE_STRATEGY", "nope")
+    with pytest.raises(ValueError, match="unknown strategy"):
+        Settings()
+
+
+@pytest.mark.parametrize("name", list(STRATEGIES))
+async def test_recommendations_share_the_playlists_style(store, name):
     cat = store.catalog
     playlist = cat.ids[cat.style == 3][:25]
-    ranking = await recommend(store, playlist, limit=10)
+    ranking = await recommend(store, playlist, limit=10, strategy=name)
     styles = cat.style[ranking.ids - 1]
     assert (styles == 3).mean() >= 0.9
 

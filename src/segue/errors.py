@@ -14,11 +14,13 @@ __all__ = [
     "Forbidden",
     "ImportRejected",
     "InvalidInput",
+    "ModelUnavailable",
     "NotFound",
     "SchemaOutdated",
     "SegueError",
     "Unauthorized",
     "Unavailable",
+    "UnreadableAudio",
     "VectorStoreUnavailable",
 ]
 
@@ -61,6 +63,12 @@ class ImportRejected(InvalidInput):
         self.problems = problems
 
 
+class UnreadableAudio(InvalidInput):
+    """An audio file could not be read or decoded; ``segue embed`` reports it and goes on."""
+
+    error = "unreadable_audio"
+
+
 class Unauthorized(SegueError):
     status_code = 401
     error = "unauthorized"
@@ -94,6 +102,12 @@ class VectorStoreUnavailable(Unavailable):
 
 class DatabaseUnavailable(Unavailable):
     error = "database_unavailable"
+
+
+class ModelUnavailable(Unavailable):
+    """An embedding model could not be loaded (not on disk, and the hub not reachable)."""
+
+    error = "model_unavailable"
 
 
 class SchemaOutdated(DatabaseUnavailable):

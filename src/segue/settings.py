@@ -17,6 +17,8 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from segue.engine import DEFAULT_STRATEGY, STRATEGIES
+
 __all__ = ["CacheBackend", "Settings", "VectorBackend"]
 
 
@@ -41,6 +43,18 @@ class Settings(BaseSettings):
     vector_backend: VectorBackend = VectorBackend.LOCAL
     # Below this many vectors the local index searches exhaustively: exact, and still fast.
     local_exact_threshold: int = Field(default=10_000, ge=0)
+    # `segue embed`: a Hugging Face model id or a local directory holding a saved ClapModel
+    # and its feature extractor (preprocessor_config.json).
+    clap_model: str = "laion/clap-htsat-unfused"
+    # The recommendation strategy (segue.engine.STRATEGIES); "adaptive" is the original one.
+    strategy: str = Field(default=DEFAULT_STRATEGY, description="Recommendation strategy.")
+
+    @field_validator("strategy")
+    @classmethod
+    def _known_strategy(cls, value: str) -> str:
+        if value not in STRATEGIES:
+            raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGIES)}")
+        return value
 
     # Recommendation cache (docs/cache.md).
     cache_backend: CacheBackend = CacheBackend.AUTO
@@ -85,6 +99,15 @@ class Settings(BaseSettings):
     def index_path(self) -> Path:
         return self.data_dir / "vectors.usearch"
 
+    # The recommendation endpoint (docs/api.md).
+    # Ranked ids cached per playlist version: enough to fill the largest limit (10) even
+    # when several of them have been hidden or deleted since.
+    recommendation_candidates: int = Field(default=50, ge=10, le=1000)
+    # A vector store that has not answered by then makes the answer `available: false`.
+    vector_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Where the built UI lives (frontend/dist after `npm run build`).
+    ui_dir: Path = Field(default=Path("frontend/dist"))
+
     @property
     def database_is_embedded(self) -> bool:
         """True when no database URL is set and the catalog is the SQLite file in the data dir."""
@@ -96,3 +119,13 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'segue.db'}"
+
+    @property
+    def embed_manifest_path(self) -> Path:
+        """What ``segue embed`` has embedded: path -> size, mtime, sha-256, track id, tags."""
+        return self.data_dir / "embedded.manifest.json"
+
+    @property
+    def embedded_tracks_path(self) -> Path:
+        """Tracks ``segue embed`` found, in the format ``segue import tracks`` reads."""
+        return self.data_dir / "tracks.embedded.jsonl"

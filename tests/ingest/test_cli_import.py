@@ -10,11 +10,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from ingest_support import OWNER, snapshot, track_row, write_csv, write_jsonl
 from typer.testing import CliRunner
 
 from segue.catalog import get_playlist, hydrate, open_database
 from segue.cli import app
+
+from .ingest_support import OWNER, snapshot, track_row, write_csv, write_jsonl
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import xml.etree.ElementTree as ET
 from collections import Counter
 
 import pytest
-from ingest_support import count_rows
 
 from segue.catalog import get_playlist, hydrate, open_database, revoke_token, verify_token
 from segue.ingest import DEMO_VERSION, build_demo, demo_settings
@@ -22,6 +21,8 @@ from segue.ingest._demo_catalog import DEMO_SEED, generate_demo
 from segue.recommender import recommend
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
+
+from .ingest_support import count_rows
 
 SMALL = {"tracks": 900, "artists": 60, "dim": 32}
 

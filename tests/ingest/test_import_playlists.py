@@ -4,7 +4,6 @@ catalog, idempotency and all-or-nothing; on PostgreSQL and SQLite."""
 from __future__ import annotations
 
 import pytest
-from ingest_support import OWNER, TRACK_CID, TRACK_URI, snapshot, track_row, write_jsonl
 
 from segue.catalog import (
     append_track,
@@ -17,6 +16,8 @@ from segue.catalog import (
 )
 from segue.errors import ImportRejected
 from segue.ingest import import_playlists, import_tracks, read_playlists, read_tracks
+
+from .ingest_support import OWNER, TRACK_CID, TRACK_URI, snapshot, track_row, write_jsonl
 
 OTHER = "did:plc:someoneelsesomeoneelseso"
 

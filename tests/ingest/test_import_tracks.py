@@ -9,7 +9,12 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from ingest_support import (
+
+from segue.catalog import Artist, Track, hydrate
+from segue.errors import ImportRejected, InvalidInput
+from segue.ingest import MAX_REPORTED, import_tracks, read_tracks
+
+from .ingest_support import (
     ARTIST_A,
     ARTIST_B,
     TRACK_CID,
@@ -19,10 +24,6 @@ from ingest_support import (
     write_csv,
     write_jsonl,
 )
-
-from segue.catalog import Artist, Track, hydrate
-from segue.errors import ImportRejected, InvalidInput
-from segue.ingest import MAX_REPORTED, import_tracks, read_tracks
 
 ROWS = [
     track_row(1, image_url="https://img.example.com/1.jpg", uri=TRACK_URI, cid=TRACK_CID),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from segue.engine import MAX_QUERIES
 from segue.ingest import synthetic_catalog
 from segue.recommender import recommend
 from segue.vectors import TurbopufferVectorStore
@@ -39,7 +40,7 @@ async def test_cache_miss_recommendation_is_two_requests_over_one_connection() -
         queries_sent = []
         for playlist in PLAYLISTS.values():
             before = len(standin.requests)
-            ranking = await recommend(store, playlist, limit=5)
+            ranking = await recommend(store, playlist, limit=5, strategy="adaptive")
             made = standin.requests[before:]
             assert len(made) == 2
             assert all(r.status == 200 and r.path.endswith("/query") for r in made)
@@ -54,3 +55,28 @@ async def test_cache_miss_recommendation_is_two_requests_over_one_connection() -
     assert len(used) == 6
     assert len(set(used)) == 1  # one connection, kept alive across all six requests
     assert np.unique([port for _, port in used]).size == 1
+
+
+async def test_default_strategy_is_two_requests_even_with_its_most_queries() -> None:
+    # blend asks the playlist's mean plus up to 15 anchors: 16 queries, the most one
+    # turbopuffer multi-query request carries, so a long playlist is still 2 requests.
+    standin = TurbopufferStandin()
+    catalog = synthetic_catalog(400, dim=16, n_styles=4, n_artists=20)
+    playlists = [*PLAYLISTS.values(), list(range(100, 140))]
+    with LoopbackServer(standin) as server:
+        store = TurbopufferVectorStore(
+            namespace="segue-requests", api_key=standin.api_key, base_url=server.base_url
+        )
+        await store.upsert(catalog.ids, catalog.vectors)
+        queries_sent = []
+        for playlist in playlists:
+            before = len(standin.requests)
+            ranking = await recommend(store, playlist, limit=5)
+            made = standin.requests[before:]
+            assert len(made) == 2
+            assert all(r.status == 200 and r.path.endswith("/query") for r in made)
+            queries_sent.append(len(made[1].body.get("queries", [made[1].body])))
+            assert len(ranking) == 5
+            assert not set(playlist) & set(ranking.ids.tolist())
+        await store.aclose()
+    assert queries_sent == [1, 5, 13, MAX_QUERIES]

@@ -3,8 +3,11 @@
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
 $ segue vectors sync --from local --to turbopuffer
+$ segue serve --port 8000
 $ segue db upgrade
+$ segue eval --vectors v.npy --ids ids.txt --playlists playlists.jsonl --json
 $ segue token create --did did:plc:abc --handle alice.example.com
+$ segue embed ~/Music            # needs the extra segue[clap]
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import _db, _demo, _import, _recommend, _token, _vectors
+from . import _db, _demo, _embed, _eval, _import, _recommend, _serve, _token, _vectors
 
 __all__ = ["app", "main"]
 
@@ -28,9 +31,12 @@ app = typer.Typer(
 app.add_typer(_import.app, name="import")
 app.add_typer(_vectors.app, name="vectors")
 app.command("recommend")(_recommend.recommend)
+app.command("serve")(_serve.serve)
 app.command("demo")(_demo.demo)
+app.command("eval")(_eval.eval_command)
 app.add_typer(_db.app, name="db")
 app.add_typer(_token.app, name="token")
+app.command("embed")(_embed.embed)
 
 
 def main() -> None:

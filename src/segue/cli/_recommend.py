@@ -7,7 +7,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from segue.engine import Ranking
+from segue.engine import DEFAULT_STRATEGY, STRATEGIES, Ranking
 from segue.recommender import recommend as run_recommend
 from segue.vectors import open_store
 
@@ -26,6 +26,15 @@ def recommend(
     as_json: Annotated[
         bool, typer.Option("--json", help='Print [{"id": ..., "distance": ...}].')
     ] = False,
+    strategy: Annotated[
+        str | None,
+        typer.Option(
+            "--strategy",
+            help=f"One of {', '.join(STRATEGIES)} (default: SEGUE_STRATEGY, else "
+            f"{DEFAULT_STRATEGY}).",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Recommend tracks to add to a playlist of TRACK_IDs, best first."""
@@ -34,7 +43,9 @@ def recommend(
     async def _go() -> Ranking:
         store = open_store(settings)
         try:
-            return await run_recommend(store, track_ids, limit=limit)
+            return await run_recommend(
+                store, track_ids, limit=limit, strategy=strategy or settings.strategy
+            )
         finally:
             await store.aclose()
 

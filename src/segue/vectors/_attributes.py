@@ -2,13 +2,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from segue.engine import FloatMatrix, IdArray, check_ids, check_matrix
 from segue.errors import InvalidInput
 
-__all__ = ["AttributeColumns", "check_attributes"]
+__all__ = ["AttributeColumns", "Upsert", "check_attributes", "check_upsert"]
 
 #: attribute name -> one JSON value per row
 AttributeColumns = dict[str, list[Any]]
@@ -59,3 +61,27 @@ def check_attributes(
             raise InvalidInput(f"attribute {name!r} needs one value per id ({n_rows})")
         out[name] = [_value(v, name) for v in column]
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Upsert:
+    """A validated upsert: unique ids, a finite float32 matrix, per-row attribute columns."""
+
+    ids: IdArray
+    vectors: FloatMatrix
+    attributes: AttributeColumns
+
+
+def check_upsert(
+    ids: Sequence[int] | IdArray,
+    vectors: FloatMatrix,
+    attributes: Mapping[str, Sequence[Any]] | None,
+) -> Upsert:
+    """Everything every backend checks before writing anything."""
+    keys = check_ids(ids)
+    matrix = check_matrix(vectors)
+    if keys.size != matrix.shape[0]:
+        raise InvalidInput(f"{keys.size} ids for {matrix.shape[0]} vectors")
+    if np.unique(keys).size != keys.size:
+        raise InvalidInput("ids must be unique within one upsert")
+    return Upsert(keys, matrix, check_attributes(attributes, keys.size))

@@ -14,7 +14,7 @@ from usearch.index import Index
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput
 
-from ._attributes import check_attributes
+from ._attributes import check_upsert
 from ._protocol import FetchedVectors
 
 __all__ = ["LocalVectorStore"]
@@ -46,8 +46,12 @@ class LocalVectorStore:
         # recall@10 of 0.98-0.99 instead of 0.998 (docs/benchmarks.md, "Building the index").
         expansion_add: int = 64,
         expansion_search: int = 128,
+        add_threads: int = 0,
     ) -> None:
         self.path = Path(path)
+        # 0: every core. 1 makes a build reproducible: vectors take index slots in id order,
+        # so exact searches break ties between identical vectors the same way every time.
+        self.add_threads = add_threads
         self.exact_threshold = exact_threshold
         self.connectivity = connectivity
         self.expansion_add = expansion_add
@@ -197,7 +201,7 @@ class LocalVectorStore:
             index.remove(existing)
         for start in range(0, keys.size, _ADD_CHUNK):
             stop = min(start + _ADD_CHUNK, keys.size)
-            index.add(keys[start:stop], matrix[start:stop], threads=0)
+            index.add(keys[start:stop], matrix[start:stop], threads=self.add_threads)
             if on_progress is not None:
                 on_progress(stop - start)
         self._commit(index)
@@ -225,13 +229,8 @@ class LocalVectorStore:
 
         ``on_progress(n)`` is called as each batch of ``n`` vectors enters the index.
         """
-        keys = check_ids(ids)
-        matrix = check_matrix(vectors)
-        if keys.size != matrix.shape[0]:
-            raise InvalidInput(f"{keys.size} ids for {matrix.shape[0]} vectors")
-        if np.unique(keys).size != keys.size:
-            raise InvalidInput("ids must be unique within one upsert")
-        check_attributes(attributes, keys.size)
+        checked = check_upsert(ids, vectors, attributes)
+        keys, matrix = checked.ids, checked.vectors
         if not keys.size:
             return
         async with self._write_lock:

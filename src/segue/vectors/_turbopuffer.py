@@ -17,7 +17,7 @@ from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matri
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 from segue.settings import Settings
 
-from ._attributes import check_attributes
+from ._attributes import check_upsert
 from ._protocol import FetchedVectors
 from ._tpuf_wire import (
     MAX_MULTI_QUERIES,
@@ -314,13 +314,8 @@ class TurbopufferVectorStore:
         upsert larger than one request that fails part-way leaves its earlier batches
         written, and repeating it (upserts are idempotent) completes it.
         """
-        keys = check_ids(ids)
-        matrix = check_matrix(vectors)
-        if keys.size != matrix.shape[0]:
-            raise InvalidInput(f"{keys.size} ids for {matrix.shape[0]} vectors")
-        if np.unique(keys).size != keys.size:
-            raise InvalidInput("ids must be unique within one upsert")
-        columns = check_attributes(attributes, keys.size)
+        checked = check_upsert(ids, vectors, attributes)
+        keys, matrix, columns = checked.ids, checked.vectors, checked.attributes
         if not keys.size:
             return
         dim = await self._known_dim()

@@ -1,0 +1,60 @@
+"""What the API shares across requests: created once in the lifespan, closed at shutdown."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from segue.cache import RecommendationCache, SingleFlight, open_cache
+from segue.catalog import Database, ensure_schema, open_database
+from segue.errors import DatabaseUnavailable, SchemaOutdated
+from segue.settings import Settings, VectorBackend
+from segue.vectors import VectorStore, open_store
+
+__all__ = ["Resources", "open_resources"]
+
+log = logging.getLogger("segue.api")
+
+
+@dataclass(frozen=True, slots=True)
+class Resources:
+    settings: Settings
+    database: Database
+    #: ``None`` when the vector backend is disabled: recommendations are then unavailable.
+    store: VectorStore | None
+    cache: RecommendationCache
+    flights: SingleFlight
+
+
+@asynccontextmanager
+async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
+    """Open the database, vector store and cache; close them, in reverse, on the way out.
+
+    The embedded SQLite catalog is migrated here; a shared PostgreSQL must already be at
+    the current migration (`segue db upgrade`), or start-up fails with a clear message.
+    """
+    database = open_database(settings)
+    try:
+        try:
+            await ensure_schema(database, migrate=settings.database_is_embedded)
+        except SchemaOutdated:
+            raise  # reachable but behind: serving it would fail every request
+        except DatabaseUnavailable as exc:
+            # Start anyway: /readyz says 503 until the database answers, and requests get a
+            # clear 503 meanwhile, rather than a crash loop while the database restarts.
+            log.warning("starting without the database: %s", exc.detail)
+        disabled = settings.vector_backend is VectorBackend.DISABLED
+        store = None if disabled else open_store(settings)
+        try:
+            cache = open_cache(settings)
+            try:
+                yield Resources(settings, database, store, cache, SingleFlight())
+            finally:
+                await cache.aclose()
+        finally:
+            if store is not None:
+                await store.aclose()
+    finally:
+        await database.aclose()

@@ -1,0 +1,52 @@
+"""Serving the built UI (frontend/dist) and the demo's cover images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+__all__ = ["mount_ui"]
+
+_NOT_BUILT = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Segue: UI not built</title></head>
+<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto">
+<h1>The Segue UI has not been built</h1>
+<p>The API is running (see <a href="/docs">/docs</a>), but there is no built page to serve
+from <code>{ui_dir}</code>.</p>
+<p>Build it with <code>make demo</code>, or <code>cd frontend &amp;&amp; npm ci &amp;&amp;
+npm run build</code>, then reload this page.</p>
+</body></html>
+"""
+
+# The client-side routes of the single-page app; each answers with index.html.
+_PAGES = ("/", "/login", "/playlist/{playlist_id}")
+
+
+def mount_ui(app: FastAPI, ui_dir: Path, covers_dir: Path | None = None) -> None:
+    """Serve ``ui_dir`` (assets and the SPA's pages); a clear page when it was not built."""
+    router = APIRouter(include_in_schema=False)
+    index = ui_dir / "index.html"
+
+    async def page() -> Response:
+        if not index.is_file():
+            return HTMLResponse(_NOT_BUILT.format(ui_dir=ui_dir), status_code=503)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+
+    for path in _PAGES:
+        router.add_api_route(path, page, methods=["GET"])
+
+    @router.get("/favicon.svg")
+    async def favicon() -> Response:
+        icon = ui_dir / "favicon.svg"
+        return FileResponse(icon) if icon.is_file() else Response(status_code=404)
+
+    app.include_router(router)
+    # check_dir=False: the UI may be built after the server started.
+    app.mount("/assets", StaticFiles(directory=ui_dir / "assets", check_dir=False), name="assets")
+    if covers_dir is not None:
+        app.mount(
+            "/demo-covers", StaticFiles(directory=covers_dir, check_dir=False), name="demo-covers"
+        )

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, status
+
+from segue.catalog import (
+    PlaylistView,
+    UserView,
+    append_track,
+    create_playlist,
+    get_playlist,
+    remove_track,
+    reorder_tracks,
+)
+from segue.errors import Forbidden
+
+from .._deps import CurrentUser, ResourcesDep, SessionDep
+from .._recommendations import recommendations_for
+from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder
+from ._common import ERRORS, PlaylistId, TrackIdPath, error_response_doc
+
+__all__ = ["router"]
+
+_OWNED = {
+    **ERRORS,
+    403: error_response_doc("Not the playlist's owner"),
+    404: error_response_doc("No such playlist"),
+}
+
+router = APIRouter(prefix="/playlists", tags=["playlists"], responses=_OWNED)
+
+
+async def _owned(session: SessionDep, playlist_id: str, user: UserView) -> PlaylistView:
+    playlist = await get_playlist(session, playlist_id)
+    if playlist.owner_did != user.did:
+        raise Forbidden("only the playlist's owner can do this")
+    return playlist
+
+
+@router.get("/{playlist_id}/recommendations", summary="Tracks to add to the playlist")
+async def recommendations(
+    playlist_id: PlaylistId,
+    user: CurrentUser,
+    session: SessionDep,
+    resources: ResourcesDep,
+    limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
+) -> Recommendations:
+    playlist = await _owned(session, playlist_id, user)
+    return await recommendations_for(resources, session, playlist, limit=limit)
+
+
+@router.get("/{playlist_id}", summary="The playlist and its tracks in order")
+async def read(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) -> PlaylistOut:
+    return PlaylistOut.of(await _owned(session, playlist_id, user))
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, summary="Create a playlist")
+async def create(body: NewPlaylist, user: CurrentUser, session: SessionDep) -> PlaylistOut:
+    return PlaylistOut.of(await create_playlist(session, user.did, body.name))
+
+
+@router.post(
+    "/{playlist_id}/tracks",
+    summary="Append a track",
+    responses={409: error_response_doc("The track is already in the playlist")},
+)
+async def add_track(
+    playlist_id: PlaylistId, body: NewTrack, user: CurrentUser, session: SessionDep
+) -> PlaylistOut:
+    return PlaylistOut.of(
+        await append_track(session, playlist_id, body.track_id, actor_did=user.did)
+    )
+
+
+@router.delete("/{playlist_id}/tracks/{track_id}", summary="Remove a track")
+async def delete_track(
+    playlist_id: PlaylistId, track_id: TrackIdPath, user: CurrentUser, session: SessionDep
+) -> PlaylistOut:
+    return PlaylistOut.of(await remove_track(session, playlist_id, track_id, actor_did=user.did))
+
+
+@router.put("/{playlist_id}/tracks", summary="Set the order of the tracks (same set)")
+async def set_order(
+    playlist_id: PlaylistId, body: TrackOrder, user: CurrentUser, session: SessionDep
+) -> PlaylistOut:
+    playlist = await reorder_tracks(session, playlist_id, body.track_ids, actor_did=user.did)
+    return PlaylistOut.of(playlist)

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+
+from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
+
+from .._deps import CurrentUser, SessionDep
+from .._schemas import TrackList, TrackOut
+from ._common import ERRORS
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/tracks", tags=["tracks"], responses=ERRORS)
+
+
+@router.get("", summary="Search tracks by title or artist")
+async def search(
+    user: CurrentUser,
+    session: SessionDep,
+    q: Annotated[str, Query(min_length=1, max_length=200, description="Words to look for")],
+    limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 20,
+) -> TrackList:
+    tracks = await search_tracks(session, q, limit=limit)
+    return TrackList(tracks=[TrackOut.of(t) for t in tracks])

@@ -1,0 +1,106 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from segue.vectors import open_store
+
+from ._common import DataDirOption, err_console, progress_bar, run, settings_from
+
+if TYPE_CHECKING:
+    from segue.ingest.clap import EmbedReport, FileOutcome
+
+__all__ = ["embed"]
+
+# The modules `segue[clap]` brings; an ImportError naming another one is a bug, not a
+# missing extra, and is left to propagate.
+_EXTRA_MODULES = frozenset({"torch", "transformers", "soundfile", "soxr", "_soundfile_data"})
+
+
+def embed(
+    paths: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="PATH",
+            help="Audio files, or folders searched recursively for .wav .flac .ogg .mp3 files.",
+            exists=True,
+        ),
+    ],
+    batch_size: Annotated[
+        int, typer.Option("--batch-size", min=1, help="10-second windows per model call.")
+    ] = 8,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="A saved ClapModel folder or hub id (overrides SEGUE_CLAP_MODEL).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Embed audio files with CLAP into the vector store (needs the clap extra).
+
+    Each file becomes one track: 10-second windows at 48 kHz mono, embedded,
+    mean-pooled, then L2-normalised. Unchanged files are skipped; unreadable
+    ones are reported and skipped. Track ids and tags go to
+    tracks.embedded.jsonl in the data dir, ready for `segue import tracks`.
+    """
+    settings = settings_from(data_dir)
+    model_name = model or settings.clap_model
+    try:
+        from segue.ingest.clap import ClapEmbedder, Manifest, embed_files, find_audio_files
+    except ImportError as exc:
+        if (exc.name or "").split(".")[0] not in _EXTRA_MODULES:
+            raise
+        err_console.print(
+            f"[red]error:[/red] segue embed needs the optional extra segue\\[clap] "
+            f"({exc.name} is missing): pip install 'segue\\[clap]', or uv sync --extra clap",
+            highlight=False,
+        )
+        raise typer.Exit(2) from None
+
+    files, missing = find_audio_files(paths)
+
+    async def _go() -> EmbedReport:
+        store = open_store(settings)
+        try:
+            with progress_bar() as bar:
+                task = bar.add_task("embedding audio", total=len(files))
+
+                def on_outcome(outcome: FileOutcome) -> None:
+                    bar.advance(task)
+                    if outcome.status == "failed":
+                        _say(f"[yellow]skipped:[/yellow] {escape(outcome.detail)}")
+
+                return await embed_files(
+                    files,
+                    store=store,
+                    manifest=Manifest.load(settings.embed_manifest_path),
+                    tracks_path=settings.embedded_tracks_path,
+                    model_name=model_name,
+                    load_embedder=lambda: ClapEmbedder.load(model_name),
+                    batch_size=batch_size,
+                    on_outcome=on_outcome,
+                )
+        finally:
+            await store.aclose()
+
+    for path, reason in missing:
+        _say(f"[yellow]skipped:[/yellow] {escape(str(path))}: {reason}")
+    report = run(_go())
+    embedded = report.with_status("embedded")
+    failed = len(report.with_status("failed")) + len(missing)
+    _say(
+        f"embedded {len(embedded):,} file(s) ({sum(o.windows for o in embedded):,} windows), "
+        f"{len(report.with_status('unchanged')):,} unchanged, {failed:,} unreadable; "
+        f"{report.tracks_written:,} tracks listed in {escape(str(settings.embedded_tracks_path))}"
+    )
+
+
+def _say(markup: str) -> None:
+    # Paths stay on one line (copyable) and brackets in file names are escaped by callers.
+    err_console.print(markup, highlight=False, soft_wrap=True)

@@ -1,0 +1,61 @@
+"""Offline evaluation of recommendation strategies on real playlists (docs/evaluation.md).
+
+The protocol (``../shared/eval/README.md``): playlists of at least 10 distinct tracks are
+shuffled with a seed derived from their id, split into seed and hidden tracks by mode,
+and each strategy's ranked list (never a seed track) is scored on the hidden ones.
+
+>>> from segue.evaluation import parse_mode, split
+>>> import numpy as np
+>>> parts = split(np.arange(20), "playlist-1", parse_mode("80%"))
+>>> parts.seeds.size, parts.hidden.size
+(16, 4)
+"""
+
+from ._bootstrap import Interval, bootstrap_ci, paired_bootstrap_ci
+from ._data import EvalData, EvalPlaylist, load_eval_data, read_artists, read_track_ids
+from ._metrics import METRICS, hit_rate, ndcg, recall, score_ranking
+from ._protocol import (
+    DEFAULT_MODES,
+    MIN_TRACKS,
+    Mode,
+    Split,
+    parse_mode,
+    playlist_seed,
+    shuffled,
+    split,
+)
+from ._report import markdown_tables, plot_rows
+from ._runner import BASELINE, MAX_K, Outcome, build_store, count_requests, evaluate, summarize
+
+__all__ = [
+    "BASELINE",
+    "DEFAULT_MODES",
+    "MAX_K",
+    "METRICS",
+    "MIN_TRACKS",
+    "EvalData",
+    "EvalPlaylist",
+    "Interval",
+    "Mode",
+    "Outcome",
+    "Split",
+    "bootstrap_ci",
+    "build_store",
+    "count_requests",
+    "evaluate",
+    "hit_rate",
+    "load_eval_data",
+    "markdown_tables",
+    "ndcg",
+    "paired_bootstrap_ci",
+    "parse_mode",
+    "playlist_seed",
+    "plot_rows",
+    "read_artists",
+    "read_track_ids",
+    "recall",
+    "score_ranking",
+    "shuffled",
+    "split",
+    "summarize",
+]

@@ -1,0 +1,222 @@
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from segue.engine import FloatMatrix, normalize
+from segue.errors import DimensionMismatch, UnreadableAudio
+from segue.vectors import VectorStore
+
+from ._audio import Samples, decode_audio, split_windows
+from ._manifest import (
+    FileStamp,
+    Manifest,
+    ManifestEntry,
+    file_stamp,
+    sha256_file,
+    write_tracks_jsonl,
+)
+
+__all__ = ["EmbedReport", "Embedder", "FileOutcome", "embed_files", "pool_windows"]
+
+Status = Literal["embedded", "unchanged", "failed"]
+
+
+class Embedder(Protocol):
+    """What :func:`embed_files` needs of a model; :class:`ClapEmbedder` is the real one."""
+
+    name: str
+    sample_rate: int
+    window_samples: int
+    dimension: int
+
+    def embed_windows(self, windows: Sequence[Samples]) -> FloatMatrix: ...
+
+
+@dataclass(frozen=True, slots=True)
+class FileOutcome:
+    path: Path
+    status: Status
+    track_id: int | None = None
+    windows: int = 0
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class EmbedReport:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    #: rows in the tracks JSONL sidecar after the run
+    tracks_written: int = 0
+
+    def with_status(self, status: Status) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+
+@dataclass(slots=True)
+class _Job:
+    path: Path
+    stamp: FileStamp
+    sha256: str
+    track_id: int
+    title: str
+    artist: str | None
+    windows: int
+    vectors: list[FloatMatrix] = field(default_factory=list)
+
+
+def pool_windows(window_vectors: FloatMatrix) -> FloatMatrix:
+    """A file's embedding from its windows' unit vectors: their mean, scaled to unit length.
+
+    >>> pool_windows(np.array([[1, 0], [0, 1]], np.float32)).round(4).tolist()
+    [0.7071, 0.7071]
+    """
+    mean = np.asarray(window_vectors, np.float32).mean(axis=0, keepdims=True)
+    return normalize(mean).reshape(-1)
+
+
+async def embed_files(
+    files: Sequence[Path],
+    *,
+    store: VectorStore,
+    manifest: Manifest,
+    tracks_path: Path,
+    model_name: str,
+    load_embedder: Callable[[], Embedder],
+    batch_size: int = 8,
+    min_tail_seconds: float = 1.0,
+    flush_every: int = 64,
+    flush_seconds: float = 300.0,
+    on_outcome: Callable[[FileOutcome], None] | None = None,
+) -> EmbedReport:
+    """Embed audio files into ``store``: decode, cut into windows, embed, mean-pool, normalise.
+
+    Files whose manifest entry matches (same size and mtime, or same SHA-256; same model;
+    vector still in the store) are skipped, and the model is loaded only if some file
+    needs it. Windows of several files share one model call of up to ``batch_size``
+    windows. Unreadable files are reported (status ``failed``) and skipped. Every
+    ``flush_every`` files or ``flush_seconds`` the vectors are upserted and the manifest
+    saved, so an interrupted run keeps what it finished. At the end the tracks JSONL
+    sidecar is rewritten from the manifest.
+
+        >>> report = await embed_files(  # doctest: +SKIP
+        ...     files, store=store, manifest=Manifest.load(settings.embed_manifest_path),
+        ...     tracks_path=settings.embedded_tracks_path, model_name=settings.clap_model,
+        ...     load_embedder=lambda: ClapEmbedder.load(settings.clap_model))
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be at least 1, got {batch_size}")
+    report = EmbedReport()
+
+    def emit(outcome: FileOutcome) -> None:
+        report.outcomes.append(outcome)
+        if on_outcome is not None:
+            on_outcome(outcome)
+
+    # One round trip tells which recorded tracks still have a vector (the index may have
+    # been deleted or rebuilt since): those missing are embedded again.
+    recorded = sorted({e.id for e in manifest.entries() if e.model == model_name})
+    present = set((await store.get_vectors(recorded)).ids.tolist()) if recorded else set()
+
+    embedder: Embedder | None = None
+    queue: deque[tuple[_Job, Samples]] = deque()
+    finished: list[_Job] = []
+    last_flush = time.monotonic()
+
+    async def flush() -> None:
+        nonlocal last_flush
+        last_flush = time.monotonic()
+        if finished:
+            vectors = np.stack([pool_windows(np.stack(job.vectors)) for job in finished])
+            await store.upsert([job.track_id for job in finished], vectors)
+            for job in finished:
+                manifest.set(job.path, _entry(job, model_name))
+            finished.clear()
+        manifest.save()
+
+    def run_batch() -> None:
+        assert embedder is not None
+        items = [queue.popleft() for _ in range(min(batch_size, len(queue)))]
+        vectors = embedder.embed_windows([window for _, window in items])
+        for (job, _), vector in zip(items, vectors, strict=True):
+            job.vectors.append(vector)
+            if len(job.vectors) == job.windows:
+                finished.append(job)
+                emit(FileOutcome(job.path, "embedded", job.track_id, job.windows))
+
+    for path in files:
+        try:
+            stamp = file_stamp(path)
+            entry = manifest.get(path)
+            current = entry is not None and entry.model == model_name and entry.id in present
+            if entry is not None and current and entry.stamp == stamp:
+                emit(FileOutcome(path, "unchanged", entry.id))
+                continue
+            sha = sha256_file(path)
+        # The file vanished or may not be read: that file fails, the run goes on.
+        except OSError as exc:
+            emit(FileOutcome(path, "failed", detail=f"cannot read {path}: {exc}"))
+            continue
+        if entry is not None and current and entry.sha256 == sha:
+            manifest.set(path, replace(entry, size=stamp.size, mtime_ns=stamp.mtime_ns))
+            emit(FileOutcome(path, "unchanged", entry.id))
+            continue
+        if embedder is None:
+            embedder = await _load_checked(load_embedder, store)
+        try:
+            audio = decode_audio(path, embedder.sample_rate)
+        except UnreadableAudio as exc:
+            emit(FileOutcome(path, "failed", detail=exc.detail))
+            continue
+        windows = split_windows(
+            audio.samples,
+            embedder.window_samples,
+            min_tail=max(1, round(min_tail_seconds * embedder.sample_rate)),
+        )
+        job = _Job(
+            path=path,
+            stamp=stamp,
+            sha256=sha,
+            track_id=manifest.assign_id(path, sha),
+            title=audio.title or path.stem,
+            artist=audio.artist,
+            windows=len(windows),
+        )
+        queue.extend((job, window) for window in windows)
+        while len(queue) >= batch_size:
+            run_batch()
+        if len(finished) >= flush_every or time.monotonic() - last_flush >= flush_seconds:
+            await flush()
+    while queue:
+        run_batch()
+    await flush()
+    report.tracks_written = write_tracks_jsonl(tracks_path, manifest.entries())
+    return report
+
+
+async def _load_checked(load_embedder: Callable[[], Embedder], store: VectorStore) -> Embedder:
+    embedder = load_embedder()
+    dim = await store.dimension()
+    if dim is not None and dim != embedder.dimension:
+        raise DimensionMismatch(
+            f"the model {embedder.name!r} makes {embedder.dimension}-d vectors but the store "
+            f"holds {dim}-d ones; use another data dir or vector store for this model"
+        )
+    return embedder
+
+
+def _entry(job: _Job, model_name: str) -> ManifestEntry:
+    return ManifestEntry(
+        id=job.track_id,
+        size=job.stamp.size,
+        mtime_ns=job.stamp.mtime_ns,
+        sha256=job.sha256,
+        model=model_name,
+        title=job.title,
+        artist=job.artist,
+    )

@@ -1,0 +1,49 @@
+"""`segue recommend --strategy` and SEGUE_STRATEGY pick the strategy; blend is the default."""
+
+import json
+
+import numpy as np
+from typer.testing import CliRunner
+
+from segue.cli import app
+from segue.ingest import synthetic_catalog
+
+
+def setup_store(tmp_path):
+    cat = synthetic_catalog(500, dim=8, n_styles=3, n_artists=30)
+    np.save(tmp_path / "v.npy", cat.vectors)
+    (tmp_path / "ids.txt").write_text("\n".join(map(str, cat.ids)))
+    data = tmp_path / "data"
+    runner = CliRunner()
+    args = ["import", "vectors", str(tmp_path / "v.npy"), "--ids", str(tmp_path / "ids.txt")]
+    assert runner.invoke(app, [*args, "--data-dir", str(data)]).exit_code == 0
+    return runner, data, cat
+
+
+def ids_for(runner, data, *extra, env=None):
+    playlist = [str(i) for i in range(1, 13)]
+    args = ["recommend", *playlist, "-n", "8", "--json", "--data-dir", str(data), *extra]
+    res = runner.invoke(app, args, env=env)
+    assert res.exit_code == 0, res.output
+    return [r["id"] for r in json.loads(res.stdout)]
+
+
+def test_strategy_option_and_setting(tmp_path):
+    runner, data, _ = setup_store(tmp_path)
+    default = ids_for(runner, data)
+    assert ids_for(runner, data, "--strategy", "blend") == default
+    adaptive = ids_for(runner, data, "--strategy", "adaptive")
+    assert adaptive != default  # the two strategies rank differently here
+    assert ids_for(runner, data, env={"SEGUE_STRATEGY": "adaptive"}) == adaptive
+    # The option wins over the setting.
+    assert ids_for(runner, data, "--strategy", "blend", env={"SEGUE_STRATEGY": "adaptive"}) == (
+        default
+    )
+    assert not set(default) & set(range(1, 13))
+
+
+def test_unknown_strategy_is_an_error(tmp_path):
+    runner, data, _ = setup_store(tmp_path)
+    res = runner.invoke(app, ["recommend", "1", "--strategy", "nope", "--data-dir", str(data)])
+    assert res.exit_code == 2
+    assert "unknown strategy 'nope'" in res.stderr

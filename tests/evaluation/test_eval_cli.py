@@ -1,0 +1,127 @@
+"""`segue eval` end to end through the real command line, on a tiny generated set."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from segue.cli import app
+from segue.evaluation import METRICS
+
+
+def args(d, *extra):
+    return [
+        "eval",
+        "--vectors",
+        str(d / "vectors.npy"),
+        "--ids",
+        str(d / "track_ids.txt"),
+        "--playlists",
+        str(d / "playlists.jsonl"),
+        *extra,
+    ]
+
+
+def run_json(d, *extra):
+    res = CliRunner().invoke(app, args(d, "--json", "--bootstrap", "200", *extra))
+    assert res.exit_code == 0, res.output
+    return [json.loads(line) for line in res.stdout.splitlines()]
+
+
+def test_json_one_object_per_mode_and_strategy(eval_set):
+    d, _, _ = eval_set
+    rows = run_json(d)
+    assert [(r["mode"], r["strategy"]) for r in rows] == [
+        (m, s) for m in ("n=1", "n=3", "n=5", "n=10", "80%") for s in ("adaptive", "blend")
+    ]
+    for row in rows:
+        # 12 playlists of 10+ distinct tracks; the 9-track one is left out. n=10 skips
+        # the playlists of exactly 10 tracks (nothing hidden).
+        assert row["playlists"] <= 12
+        assert row["playlists"] == 12 or row["mode"] == "n=10"
+        for m in METRICS:
+            assert 0.0 <= row[f"{m}_ci"][0] <= row[m] <= row[f"{m}_ci"][1] <= 1.0
+        assert row["artist_cap"] is None
+        if row["strategy"] == "blend":
+            assert row["HR@10_delta"] == pytest.approx(
+                row["HR@10"]
+                - next(
+                    r["HR@10"]
+                    for r in rows
+                    if r["mode"] == row["mode"] and r["strategy"] == "adaptive"
+                )
+            )
+    # The synthetic playlists are single styles, so the engine finds their tracks.
+    blend_80 = next(r for r in rows if r["mode"] == "80%" and r["strategy"] == "blend")
+    assert blend_80["HR@50"] > 0.5
+
+
+def test_deterministic_and_seeded(eval_set):
+    d, _, _ = eval_set
+    a = run_json(d, "--mode", "n=3", "--strategy", "blend")
+    b = run_json(d, "--mode", "n=3", "--strategy", "blend")
+    c = run_json(d, "--mode", "n=3", "--strategy", "blend", "--seed", "5")
+    assert a == b
+    assert [r["R@50"] for r in a] == [r["R@50"] for r in c]  # the means do not depend on it
+
+
+def test_modes_and_strategies_are_selectable(eval_set):
+    d, _, _ = eval_set
+    rows = run_json(d, "--mode", "n=2", "--mode", "50%", "--strategy", "all")
+    assert {r["mode"] for r in rows} == {"n=2", "50%"}
+    assert {r["strategy"] for r in rows} == {"adaptive", "centroid", "clusters", "softmax", "blend"}
+
+
+def test_artist_cap(eval_set):
+    d, _, _ = eval_set
+    rows = run_json(d, "--mode", "80%", "--artists", str(d / "tracks.csv"), "--artist-cap", "1")
+    assert {r["artist_cap"] for r in rows} == {1}
+
+
+def test_table_output(eval_set):
+    d, _, _ = eval_set
+    res = CliRunner().invoke(app, args(d, "--mode", "n=5", "--bootstrap", "50"))
+    assert res.exit_code == 0, res.output
+    assert "adaptive" in res.stdout
+    assert "blend" in res.stdout
+    assert "HR@10" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--mode", "n=0"], "mode"),
+        (["--strategy", "nope"], "unknown strategy"),
+        (["--artist-cap", "2"], "--artists"),
+    ],
+)
+def test_bad_arguments_are_one_line_errors(eval_set, extra, message):
+    d, _, _ = eval_set
+    res = CliRunner().invoke(app, args(d, *extra))
+    assert res.exit_code == 2
+    assert message in res.output
+
+
+def test_bad_files(eval_set):
+    d, _, _ = eval_set
+    (d / "track_ids.txt").write_text("a\nb\n")
+    res = CliRunner().invoke(app, args(d))
+    assert res.exit_code == 2
+    assert "2 ids but" in res.output
+
+
+def test_markdown_and_plot(eval_set, tmp_path):
+    d, _, _ = eval_set
+    png = tmp_path / "out" / "eval.png"
+    res = CliRunner().invoke(
+        app, args(d, "--mode", "n=5", "--bootstrap", "50", "--markdown", "--plot", str(png))
+    )
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert lines[0] == "| mode | strategy | playlists | " + " | ".join(METRICS) + " |"
+    assert lines[2].startswith("| n=5 | adaptive | 12 | ")
+    assert lines[3].startswith("| n=5 | blend | 12 | ")
+    assert "HR@10 vs adaptive" in lines[5]
+    assert lines[7].startswith("| n=5 | blend | ")
+    assert "x (" in lines[7]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
