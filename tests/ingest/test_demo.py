@@ -13,8 +13,10 @@ import stat
 import xml.etree.ElementTree as ET
 from collections import Counter
 
+import httpx
 import pytest
 
+from segue.api import create_app
 from segue.catalog import get_playlist, hydrate, open_database, revoke_token, verify_token
 from segue.ingest import DEMO_VERSION, build_demo, demo_settings
 from segue.ingest._demo_catalog import DEMO_SEED, generate_demo
@@ -191,3 +193,27 @@ def test_demo_settings_are_embedded():
     assert demo.database_is_embedded
     assert (demo.vector_backend.value, demo.cache_backend.value) == ("local", "memory")
     assert demo.redis_url is None
+
+
+async def test_the_served_demo_answers_recommendations(plain):
+    """The demo as `segue demo` will serve it: its settings, its token, its covers."""
+    info = await build_demo(plain, **SMALL)
+    styles = generate_demo(**SMALL, seed=DEMO_SEED).track_style
+    big = info.playlists[2]
+    settings = info.settings.model_copy(update={"ui_dir": plain.data_dir / "no-ui"})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://demo.test") as client:
+            auth = {"Authorization": f"Bearer {info.token}"}
+            r = await client.get(f"/playlists/{big.id}/recommendations?limit=5", headers=auth)
+            assert r.status_code == 200, r.text
+            body = r.json()
+            cover = await client.get(body["tracks"][0]["image_url"])
+    assert body["available"] is True
+    ids = [t["id"] for t in body["tracks"]]
+    assert len(ids) == 5
+    assert not set(ids) & set(big.track_ids)
+    assert sum(styles[i] == big.style for i in ids) >= 4
+    assert cover.status_code == 200
+    assert cover.headers["content-type"].startswith("image/svg+xml")
