@@ -1,4 +1,4 @@
-"""`python -m bench [--million] [--only engine|index|strategies|endpoint]`: Markdown for docs/."""
+"""`python -m bench [--million] [--only PART]`: prints Markdown for docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 
 from segue._runtime import single_threaded_blas
 
-from . import endpoint, engine, index, strategies
+from . import endpoint, engine, index, ingest, strategies
 from ._timing import machine
 
 
@@ -14,7 +14,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--million", action="store_true", help="also index 1M vectors (slow)")
     parser.add_argument(
-        "--only", choices=["engine", "index", "strategies", "endpoint"], help="run one part only"
+        "--only",
+        choices=["engine", "index", "strategies", "ingest", "endpoint"],
+        help="run one part only",
     )
     args = parser.parse_args()
     single_threaded_blas()
@@ -26,6 +28,8 @@ def main() -> None:
     if args.only in (None, "index"):
         sizes = (10_000, 100_000, 1_000_000) if args.million else (10_000, 100_000)
         print(index.run(sizes), "\n", flush=True)
+    if args.only in (None, "ingest"):
+        print(ingest.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
 

@@ -82,7 +82,7 @@ async def _one(n: int) -> str:
 
 def run(sizes: tuple[int, ...]) -> str:
     head = (
-        f"Local index (usearch HNSW, cosine, f32, M=16, ef_add=128, ef_search=128), {DIM}-d "
+        f"Local index (usearch HNSW, cosine, f32, M=16, ef_add=64, ef_search=128), {DIM}-d "
         f"clustered vectors, {N_QUERIES} single-vector queries, top 10; milliseconds.\n\n"
         "| vectors | build | reopen | HNSW p50 | HNSW p99 | recall@10 | exact p50 | file | "
         "RSS of the open index |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|"

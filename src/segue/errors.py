@@ -12,6 +12,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DimensionMismatch",
     "Forbidden",
+    "ImportRejected",
     "InvalidInput",
     "ModelUnavailable",
     "NotFound",
@@ -47,6 +48,20 @@ class DimensionMismatch(InvalidInput):
     """A vector's dimension differs from the store's."""
 
     error = "dimension_mismatch"
+
+
+class ImportRejected(InvalidInput):
+    """An import file failed validation; nothing was written.
+
+    ``problems`` lists what is wrong, each with its place in the file (``line 12: ...``,
+    ``row 3: ...``); ``detail`` shows the first few of them.
+    """
+
+    error = "import_rejected"
+
+    def __init__(self, detail: str, problems: tuple[str, ...] = ()) -> None:
+        super().__init__(detail)
+        self.problems = problems
 
 
 class UnreadableAudio(InvalidInput):

@@ -60,12 +60,16 @@ def test_data_dir_from_environment(runner, tmp_path, monkeypatch):
     ("vectors", "ids", "message"),
     [
         (unit(3), "1\n2\n", "has 2 ids but"),
-        (unit(3), "1\n2\nx\n", ":3: 'x' is not an integer"),
-        (unit(3), "1\n2\n1\n", "track id 1 appears more than once (lines [1, 3])"),
-        (unit(3), "1\n-2\n3\n", ":2: track id -2 is out of range"),
+        (unit(3), "1\n2\nx\n", "v.txt line 3: expected an integer id, got 'x'"),
+        (unit(3), "1\n2\n1\n", "v.txt line 1: duplicate id 1 (again on v.txt line 3)"),
+        (unit(3), "1\n-2\n3\n", "v.txt line 2: id -2 is out of range"),
         (np.ones((3, 2, 2), np.float32), "1\n2\n3\n", "expected a 2-D array"),
         (np.ones((3, 4), np.int32), "1\n2\n3\n", "expected float32 values"),
-        (np.array([[1, 2], [np.nan, 1], [1, 1]], np.float32), "1\n2\n3\n", "row 1 contains NaN"),
+        (
+            np.array([[1, 2], [np.nan, 1], [1, 1]], np.float32),
+            "1\n2\n3\n",
+            "row 1: the vector contains NaN",
+        ),
     ],
 )
 def test_import_validation_writes_nothing(runner, tmp_path, vectors, ids, message):
@@ -113,8 +117,15 @@ def test_recommend_on_an_empty_store(runner, tmp_path):
 
 
 def test_demo_runs_twice(runner, tmp_path):
-    first = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
+    """The full-size demo: built by the first run, reused by the second."""
+    first = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--port", "8123"])
     assert first.exit_code == 0, first.output
-    assert first.stdout.count("(same)") >= 12  # nearly all recommendations share the style
-    second = runner.invoke(app, ["demo", "--data-dir", str(tmp_path)])
+    assert "demo catalog (built;" in first.stderr
+    for name in ("Demo: one Lo-fi track (1)", "Demo: Jazz sampler (4)", "(25)"):
+        assert name in first.stdout
+    assert first.stdout.count("│ +") == 15  # five recommendations for each playlist
+    assert "http://127.0.0.1:8123/login?token=segue_" in first.stdout
+    second = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--port", "8123"])
+    assert second.exit_code == 0, second.output
+    assert "demo catalog (already built;" in second.stderr
     assert second.stdout == first.stdout

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -24,7 +24,15 @@ from rich.text import Text
 from segue.errors import SegueError
 from segue.settings import Settings
 
-__all__ = ["DataDirOption", "err_console", "exit_on_error", "progress_bar", "run", "settings_from"]
+__all__ = [
+    "DataDirOption",
+    "err_console",
+    "exit_on_error",
+    "progress_bar",
+    "progress_steps",
+    "run",
+    "settings_from",
+]
 
 T = TypeVar("T")
 
@@ -81,3 +89,13 @@ def progress_bar() -> Progress:
         console=err_console,
         disable=not sys.stderr.isatty(),
     )
+
+
+def progress_steps(bar: Progress) -> Callable[[str, int], Callable[[int], None]]:
+    """One bar per step of a service that reports progress (``segue.ingest.Steps``)."""
+
+    def step(description: str, total: int) -> Callable[[int], None]:
+        task = bar.add_task(description, total=total)
+        return lambda n: bar.advance(task, n)
+
+    return step

@@ -1,79 +1,70 @@
 from __future__ import annotations
 
-import numpy as np
+from typing import Annotated
+
+import typer
 from rich.console import Console
 from rich.table import Table
 
-from segue.engine import Ranking
-from segue.ingest import SyntheticCatalog, synthetic_catalog
+from segue.catalog import TrackView, hydrate, open_database
+from segue.ingest import DemoInfo, DemoPlaylist, build_demo
 from segue.recommender import recommend
-from segue.vectors import LocalVectorStore, open_store
+from segue.vectors import open_store
 
-from ._common import DataDirOption, err_console, progress_bar, run, settings_from
+from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from
 
 __all__ = ["demo"]
 
-_DEMO_TRACKS = 5_000
-_PLAYLIST_SIZES = (1, 4, 25)
+_SHOWN = 5
 
 
-def demo(data_dir: DataDirOption = None) -> None:
-    """Build a generated demo catalog (once) and show recommendations for three playlists.
+def demo(
+    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Build the demo catalog (once, in <data dir>/demo) and show what Segue recommends.
 
-    The catalog is clearly synthetic: 5,000 tracks by 300 artists in 15 styles, with
-    embeddings clustered by style and artist, so a good recommendation shares the style.
+    The catalog is generated, not real music: 5,000 tracks by about 300 artists in 15
+    styles, with embeddings clustered by style and artist, a demo user and three
+    playlists (1, 4 and 25 tracks). Always embedded: SQLite and the local index.
     """
     settings = settings_from(data_dir)
-    catalog = synthetic_catalog(_DEMO_TRACKS)
 
-    async def _go() -> list[tuple[np.ndarray, Ranking]]:
-        store = open_store(settings)
+    async def _go() -> tuple[DemoInfo, list[tuple[DemoPlaylist, list[TrackView], list[TrackView]]]]:
+        with progress_bar() as bar:
+            info = await build_demo(settings, steps=progress_steps(bar))
+        store = open_store(info.settings)
+        database = open_database(info.settings)
         try:
-            if await store.count() != catalog.ids.size:
-                with progress_bar() as bar:
-                    task = bar.add_task("building the demo index", total=catalog.ids.size)
-                    assert isinstance(store, LocalVectorStore)
-                    await store.upsert(
-                        catalog.ids, catalog.vectors, on_progress=lambda n: bar.advance(task, n)
-                    )
-            rng = np.random.default_rng(7)
-            out = []
-            for size in _PLAYLIST_SIZES:
-                style = int(rng.integers(catalog.style.max() + 1))
-                members = catalog.ids[catalog.style == style]
-                playlist = rng.choice(members, size=min(size, members.size), replace=False)
-                out.append((playlist, await recommend(store, playlist, limit=5)))
-            return out
+            shown = []
+            for playlist in info.playlists:
+                ranking = await recommend(store, playlist.track_ids, limit=_SHOWN)
+                async with database.sessionmaker() as session:
+                    tracks = await hydrate(session, playlist.track_ids[:_SHOWN])
+                    recs = await hydrate(session, ranking.ids.tolist(), limit=_SHOWN)
+                shown.append((playlist, tracks, recs))
+            return info, shown
         finally:
             await store.aclose()
+            await database.aclose()
 
-    results = run(_go())
-    err_console.print(f"demo catalog (generated, not real music) in {settings.data_dir}")
-    console = Console()
-    for playlist, ranking in results:
-        _show(console, catalog, playlist, ranking)
-
-
-def _show(
-    console: Console, catalog: SyntheticCatalog, playlist: np.ndarray, ranking: Ranking
-) -> None:
-    style = int(catalog.style[playlist[0] - 1])
-    table = Table(
-        "rank",
-        "track",
-        "style",
-        "artist",
-        "distance",
-        title=f"playlist of {playlist.size} track(s) in style {style}",
+    info, shown = run(_go())
+    state = "built" if info.built else "already built"
+    err_console.print(
+        f"demo catalog ({state}; generated data, not real music) in {info.data_dir}",
+        highlight=False,
     )
-    for rank, (tid, dist) in enumerate(zip(ranking.ids, ranking.distances, strict=True), 1):
-        row = int(tid) - 1
-        same = "same" if int(catalog.style[row]) == style else "other"
-        table.add_row(
-            str(rank),
-            str(int(tid)),
-            f"{catalog.style[row]} ({same})",
-            str(catalog.artist[row]),
-            f"{dist:.3f}",
-        )
-    console.print(table)
+    console = Console()
+    for playlist, tracks, recs in shown:
+        table = Table("", "track", "artist", title=f"{playlist.name} ({len(playlist.track_ids)})")
+        for track in tracks:
+            table.add_row("in", track.title, track.artist_display_name or track.artist_handle)
+        if len(playlist.track_ids) > len(tracks):
+            table.add_row("", f"... {len(playlist.track_ids) - len(tracks)} more", "")
+        for rank, track in enumerate(recs, 1):
+            table.add_row(f"+{rank}", track.title, track.artist_display_name or track.artist_handle)
+        console.print(table)
+    # Serving the demo (segue serve on info.settings) is wired in by the API's work;
+    # until then the address is printed for when it is.
+    typer.echo(f"Sign in as the demo user: {info.login_url(host, port)}")

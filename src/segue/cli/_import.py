@@ -1,72 +1,160 @@
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import typer
 
-from segue.ingest import read_npy_with_ids
-from segue.vectors import LocalVectorStore, open_store
+from segue.catalog import Database, ensure_schema, open_database
+from segue.ingest import (
+    PlaylistsResult,
+    TracksResult,
+    import_playlists,
+    import_tracks,
+    import_vectors,
+    read_playlists,
+    read_tracks,
+    read_vectors,
+)
+from segue.settings import Settings
+from segue.vectors import open_store
 
-from ._common import DataDirOption, err_console, exit_on_error, progress_bar, run, settings_from
+from ._common import (
+    DataDirOption,
+    err_console,
+    exit_on_error,
+    progress_bar,
+    progress_steps,
+    run,
+    settings_from,
+)
 
 __all__ = ["app"]
 
+T = TypeVar("T")
+
 app = typer.Typer(
-    help="Import tracks, vectors and playlists (validated, all or nothing).", no_args_is_help=True
+    help="Import tracks, vectors and playlists (validated, all or nothing, idempotent).",
+    no_args_is_help=True,
 )
+
+FileArgument = Annotated[
+    Path, typer.Argument(metavar="FILE", exists=True, dir_okay=False, readable=True)
+]
+
+
+def _format_option(choices: str) -> object:
+    return typer.Option(
+        "--format", help=f"{choices} (default: from the file name's suffix).", show_default=False
+    )
+
+
+async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
+    database = open_database(settings)
+    try:
+        # The embedded SQLite file is migrated here; a shared database must be migrated
+        # on purpose (segue db upgrade), and an outdated one is refused.
+        await ensure_schema(database, migrate=settings.database_is_embedded)
+        return await work(database)
+    finally:
+        await database.aclose()
+
+
+@app.command("tracks")
+def tracks(
+    file: FileArgument,
+    fmt: Annotated[str | None, _format_option("jsonl or csv")] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Import tracks and their artists from JSONL or CSV.
+
+    Fields: id (integer), title, artist_did, artist_handle, and optionally
+    artist_display_name, image_url, uri, cid. Existing tracks are updated; the whole file
+    is checked first, and any problem (listed with its line) means nothing is written.
+    """
+    settings = settings_from(data_dir)
+    with progress_bar() as bar:
+        steps = progress_steps(bar)
+        with exit_on_error():
+            batch = read_tracks(file, fmt, steps=steps)
+
+        async def _go(database: Database) -> TracksResult:
+            return await import_tracks(database, batch, steps=steps)
+
+        result = run(_with_database(settings, _go))
+    err_console.print(
+        f"imported {result.tracks:,} tracks ({result.new_tracks:,} new) by "
+        f"{result.artists:,} artists ({result.new_artists:,} new)",
+        highlight=False,
+    )
 
 
 @app.command("vectors")
 def vectors(
-    vectors_file: Annotated[
-        Path,
-        typer.Argument(
-            metavar="VECTORS.npy",
-            help="float32 array, one row per track.",
-            exists=True,
-            dir_okay=False,
-        ),
-    ],
+    file: FileArgument,
     ids: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--ids",
             metavar="IDS.txt",
-            help="One integer track id per line, in row order.",
+            help="For .npy files: one integer track id per line, in row order.",
             exists=True,
             dir_okay=False,
         ),
-    ],
+    ] = None,
+    fmt: Annotated[str | None, _format_option("npy, parquet or jsonl")] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Import embeddings into the vector store; existing ids are replaced.
 
-    Every row and id is validated before anything is written, and the index file is
-    replaced atomically, so a failed import leaves the store as it was.
+    NPY (float32, one row per track) with --ids; Parquet with an integer id column and a
+    list or fixed-size-list vector column; or JSONL {"id": ..., "vector": [...]}. Every
+    row is validated first (ids, duplicates, NaN, dimension against the store), and the
+    local index file is replaced atomically: a failed import leaves it as it was.
     """
     settings = settings_from(data_dir)
     with exit_on_error():
-        data = read_npy_with_ids(vectors_file, ids)
+        data = read_vectors(file, fmt, ids_path=ids)
 
-    async def _go() -> int:
+    async def _go() -> tuple[int, int, int]:
         store = open_store(settings)
         try:
             with progress_bar() as bar:
-                task = bar.add_task("importing vectors", total=data.ids.size)
-                if isinstance(store, LocalVectorStore):
-                    await store.upsert(
-                        data.ids, data.vectors, on_progress=lambda n: bar.advance(task, n)
-                    )
-                else:
-                    await store.upsert(data.ids, data.vectors)
-                    bar.advance(task, data.ids.size)
-            return await store.count()
+                result = await import_vectors(
+                    store, data, source=str(file), steps=progress_steps(bar)
+                )
+            return result.vectors, result.dimension, result.total
         finally:
             await store.aclose()
 
-    total = run(_go())
+    count, dim, total = run(_go())
     err_console.print(
-        f"imported {data.ids.size:,} vectors of dimension {data.vectors.shape[1]}; "
-        f"the store now holds {total:,}"
+        f"imported {count:,} vectors of dimension {dim}; the store now holds {total:,}",
+        highlight=False,
+    )
+
+
+@app.command("playlists")
+def playlists(file: FileArgument, data_dir: DataDirOption = None) -> None:
+    """Import playlists from JSONL: {"id", "owner_did", "name", "tracks": [ids in order]}.
+
+    The owner must be a user, or the row must give owner_handle (and optionally
+    owner_display_name) to create one. Every track must be in the catalog. Record CIDs
+    are computed; existing playlists (same owner) are replaced by the file's version.
+    """
+    settings = settings_from(data_dir)
+    with progress_bar() as bar:
+        steps = progress_steps(bar)
+        with exit_on_error():
+            records = read_playlists(file, steps=steps)
+
+        async def _go(database: Database) -> PlaylistsResult:
+            return await import_playlists(database, records, source=str(file), steps=steps)
+
+        result = run(_with_database(settings, _go))
+    err_console.print(
+        f"imported {result.playlists:,} playlists ({result.new_playlists:,} new, "
+        f"{result.rewritten:,} changed); {result.new_users:,} new users",
+        highlight=False,
     )

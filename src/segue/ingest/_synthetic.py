@@ -15,8 +15,9 @@ class SyntheticCatalog:
 
     ids: IdArray
     vectors: FloatMatrix
-    style: IdArray
-    artist: IdArray
+    style: IdArray  # per track
+    artist: IdArray  # per track
+    artist_style: IdArray  # per artist, including artists that drew no track
 
 
 def synthetic_catalog(
@@ -47,4 +48,5 @@ def synthetic_catalog(
         vectors=vectors,
         style=artist_style[track_artist].astype(np.int64),
         artist=track_artist.astype(np.int64),
+        artist_style=artist_style.astype(np.int64),
     )

@@ -1,23 +1,152 @@
+"""Reading vector files: NPY with an ids file, Parquet, or JSONL; all checked before use.
+
+Places in a file are reported as ``line N`` (1-based) in text files (the ids file,
+JSONL) and as ``row N`` (0-based, the array index) in NPY and Parquet.
+
+    >>> vf = read_vectors(Path("vectors.parquet"))  # doctest: +SKIP
+    >>> vf.ids.shape, vf.vectors.shape  # doctest: +SKIP
+    ((100000,), (100000, 512))
+"""
+
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
-from segue.engine import MAX_ID, FloatMatrix, IdArray, check_matrix
+from segue.engine import MAX_ID, FloatMatrix, IdArray, check_ids
 from segue.errors import InvalidInput
 
-__all__ = ["VectorFile", "read_npy_with_ids"]
+from ._problems import Problems
+
+__all__ = [
+    "VectorFile",
+    "VectorFormat",
+    "check_vectors",
+    "read_npy_with_ids",
+    "read_vectors",
+    "vector_format",
+]
+
+
+class VectorFormat(StrEnum):
+    NPY = "npy"
+    PARQUET = "parquet"
+    JSONL = "jsonl"
+
+
+_SUFFIXES = {
+    ".npy": VectorFormat.NPY,
+    ".parquet": VectorFormat.PARQUET,
+    ".pq": VectorFormat.PARQUET,
+    ".jsonl": VectorFormat.JSONL,
+    ".ndjson": VectorFormat.JSONL,
+}
+
+
+_INTEGER = re.compile(r"-?[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
 class VectorFile:
+    """Validated ids (unique, in range) and their float32 vectors (finite), row for row."""
+
     ids: IdArray
     vectors: FloatMatrix
 
 
-def _read_ids(path: Path) -> IdArray:
+def vector_format(path: Path, fmt: str | None = None) -> VectorFormat:
+    """The format named by ``fmt``, else the one the file name's suffix says."""
+    if fmt is not None:
+        try:
+            return VectorFormat(fmt.lower())
+        except ValueError:
+            raise InvalidInput(f"unknown format {fmt!r}: use npy, parquet or jsonl") from None
+    found = _SUFFIXES.get(path.suffix.lower())
+    if found is None:
+        raise InvalidInput(f"{path}: cannot tell the format from the name; pass --format")
+    return found
+
+
+def read_vectors(path: Path, fmt: str | None = None, *, ids_path: Path | None = None) -> VectorFile:
+    """Read and validate a vector file; :class:`ImportRejected` lists every problem found.
+
+    NPY needs ``ids_path`` (one id per line, in row order); the other formats carry ids.
+    """
+    kind = vector_format(path, fmt)
+    if kind is VectorFormat.NPY:
+        if ids_path is None:
+            raise InvalidInput(f"{path}: an .npy file needs --ids IDS.txt (one id per line)")
+        return read_npy_with_ids(path, ids_path)
+    if ids_path is not None:
+        raise InvalidInput(f"--ids is for .npy files; {kind.value} files carry their own ids")
+    if kind is VectorFormat.PARQUET:
+        from ._parquet import read_parquet_vectors  # pyarrow is optional and slow to import
+
+        return read_parquet_vectors(path)
+    return read_jsonl_vectors(path)
+
+
+# -- checks shared by every format -----------------------------------------------------------
+
+
+def check_unique(ids: IdArray, places: list[str], problems: Problems) -> None:
+    """Report every id that appears more than once, with where it appears."""
+    uniq, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    for value, at in zip(uniq[counts > 1], first[counts > 1], strict=True):
+        others = [places[i] for i in np.flatnonzero(ids == value) if i != at]
+        problems.add(
+            places[int(at)], f"duplicate id {int(value)} (again on {', '.join(others[:5])})"
+        )
+
+
+def check_finite(matrix: np.ndarray, places: list[str], problems: Problems) -> None:
+    finite = np.isfinite(matrix).all(axis=1)
+    for row in np.flatnonzero(~finite)[:1000]:
+        problems.add(places[int(row)], "the vector contains NaN or infinite values")
+
+
+def finish(ids: IdArray, matrix: np.ndarray, places: list[str], problems: Problems) -> VectorFile:
+    check_unique(ids, places, problems)
+    check_finite(matrix, places, problems)
+    problems.raise_if_any()
+    return VectorFile(ids, np.ascontiguousarray(matrix, dtype=np.float32))
+
+
+def check_vectors(ids: Any, vectors: Any, *, source: str = "vectors") -> VectorFile:
+    """The checks a vector file gets, for ids and vectors made in memory (rows 0-based).
+
+    >>> check_vectors([1, 2], np.eye(2)).vectors.dtype
+    dtype('float32')
+    """
+    problems = Problems(source)
+    id_array = check_ids(ids)
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != id_array.size or matrix.shape[1] == 0:
+        raise InvalidInput(
+            f"{source}: expected {id_array.size} vectors of one dimension, got shape {matrix.shape}"
+        )
+    return finish(id_array, matrix, [f"row {i}" for i in range(id_array.size)], problems)
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` is not a track id, or ``None`` if it is one."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"expected an integer id, got {value!r}"[:120]
+    if not 0 <= value <= MAX_ID:
+        return f"id {value} is out of range 0..{MAX_ID}"
+    return None
+
+
+# -- NPY + ids -------------------------------------------------------------------------------
+
+
+def _read_ids(path: Path, problems: Problems) -> tuple[IdArray, list[str]]:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -25,30 +154,27 @@ def _read_ids(path: Path) -> IdArray:
     lines = text.splitlines()
     while lines and not lines[-1].strip():
         lines.pop()
-    ids = np.empty(len(lines), np.int64)
+    ids = np.zeros(len(lines), np.int64)
+    places = []
     for i, line in enumerate(lines):
+        places.append(f"{path.name} line {i + 1}")
         token = line.strip()
-        try:
-            value = int(token)
-        except ValueError:
-            raise InvalidInput(f"{path}:{i + 1}: {token!r} is not an integer track id") from None
-        if not 0 <= value <= MAX_ID:
-            raise InvalidInput(f"{path}:{i + 1}: track id {value} is out of range 0..{MAX_ID}")
-        ids[i] = value
-    uniq, counts = np.unique(ids, return_counts=True)
-    if (counts > 1).any():
-        dup = int(uniq[counts > 1][0])
-        lines_with = (np.flatnonzero(ids == dup) + 1).tolist()
-        raise InvalidInput(f"{path}: track id {dup} appears more than once (lines {lines_with})")
-    return ids
+        value: Any = int(token) if _INTEGER.fullmatch(token) else token
+        problem = id_problem(value)
+        if problem is not None:
+            problems.add(places[-1], problem)
+        else:
+            ids[i] = value
+    return ids, places
 
 
 def read_npy_with_ids(vectors_path: Path, ids_path: Path) -> VectorFile:
     """Read and validate an ``.npy`` matrix (one row per track) and its ids file.
 
     Everything is checked before anything is returned: shape, dtype, NaN and infinite
-    values (reported by row), ids (reported by line), and that both files have as many rows.
+    values (by row), ids (by line, duplicates included), and that both have as many rows.
     """
+    problems = Problems(f"{vectors_path} with {ids_path}")
     try:
         raw = np.load(vectors_path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -59,10 +185,90 @@ def read_npy_with_ids(vectors_path: Path, ids_path: Path) -> VectorFile:
         )
     if not np.issubdtype(raw.dtype, np.floating):
         raise InvalidInput(f"{vectors_path}: expected float32 values, got {raw.dtype}")
-    ids = _read_ids(ids_path)
+    if raw.shape[1] == 0:
+        raise InvalidInput(f"{vectors_path}: the vectors have dimension 0")
+    ids, id_places = _read_ids(ids_path, problems)
     if ids.size != raw.shape[0]:
         raise InvalidInput(
             f"{ids_path} has {ids.size} ids but {vectors_path} has {raw.shape[0]} rows"
         )
-    vectors = check_matrix(raw, name=str(vectors_path))
-    return VectorFile(ids, vectors)
+    problems.raise_if_any()
+    matrix = np.asarray(raw, dtype=np.float32)
+    rows = [f"row {i}" for i in range(ids.size)]
+    check_unique(ids, id_places, problems)
+    check_finite(matrix, rows, problems)
+    problems.raise_if_any()
+    return VectorFile(ids, np.ascontiguousarray(matrix))
+
+
+# -- JSONL ------------------------------------------------------------------------------------
+
+
+def read_jsonl_vectors(path: Path) -> VectorFile:
+    """``{"id": 7, "vector": [0.1, ...]}`` per line; every vector the same length."""
+    problems = Problems(str(path))
+    try:
+        handle = path.open(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc}") from None
+    ids: list[int] = []
+    vectors: list[np.ndarray] = []
+    places: list[str] = []
+    dim: int | None = None
+    dim_from = ""
+    with handle:
+        try:
+            lines = list(handle)
+        except UnicodeDecodeError as exc:
+            raise InvalidInput(f"cannot read {path}: {exc}") from None
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        where = f"line {number}"
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as exc:
+            problems.add(where, f"not valid JSON ({exc.msg} at column {exc.colno})")
+            continue
+        if not isinstance(record, dict):
+            problems.add(where, f"expected a JSON object, got {type(record).__name__}")
+            continue
+        unknown = sorted(set(record) - {"id", "vector"})
+        missing = [name for name in ("id", "vector") if record.get(name) is None]
+        if unknown or missing:
+            parts = [f"missing {', '.join(missing)}"] if missing else []
+            parts += [f"unknown field(s) {', '.join(map(repr, unknown))}"] if unknown else []
+            problems.add(where, "; ".join(parts))
+            continue
+        problem = id_problem(record["id"])
+        if problem is not None:
+            problems.add(where, f"id: {problem}")
+            continue
+        vector = _json_vector(record["vector"])
+        if isinstance(vector, str):
+            problems.add(where, f"vector: {vector}")
+            continue
+        if dim is None:
+            dim, dim_from = vector.size, where
+        elif vector.size != dim:
+            problems.add(
+                where, f"vector: dimension {vector.size}, but {dim} on {dim_from} (the first)"
+            )
+            continue
+        ids.append(record["id"])
+        vectors.append(vector)
+        places.append(where)
+    if dim is None:
+        problems.raise_if_any()
+        return VectorFile(np.empty(0, np.int64), np.empty((0, 0), np.float32))
+    matrix = np.vstack(vectors) if vectors else np.empty((0, dim), np.float32)
+    return finish(np.asarray(ids, dtype=np.int64), matrix, places, problems)
+
+
+def _json_vector(value: Any) -> np.ndarray | str:
+    """The vector as float32, or why it is not one (NaN is left to the finite check)."""
+    if not isinstance(value, list) or not value:
+        return "expected a non-empty list of numbers"
+    if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value):
+        return "expected a list of numbers"
+    return np.asarray(value, dtype=np.float32)

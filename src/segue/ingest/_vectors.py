@@ -1,0 +1,50 @@
+"""``segue import vectors``: a validated :class:`VectorFile` into the vector store.
+
+>>> data = read_vectors(Path("vectors.parquet"))  # doctest: +SKIP
+>>> result = await import_vectors(store, data, source="vectors.parquet")  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from segue.errors import DimensionMismatch
+from segue.vectors import LocalVectorStore, TurbopufferVectorStore, VectorStore
+
+from ._progress import Steps, no_progress
+from ._vectors_file import VectorFile
+
+__all__ = ["VectorsResult", "import_vectors"]
+
+
+@dataclass(frozen=True, slots=True)
+class VectorsResult:
+    vectors: int
+    dimension: int
+    total: int  # vectors in the store afterwards
+
+
+async def import_vectors(
+    store: VectorStore, data: VectorFile, *, source: str = "vectors", steps: Steps = no_progress
+) -> VectorsResult:
+    """Insert or replace ``data`` in ``store``; refused whole if its dimension differs from
+    the store's. The local index is replaced atomically, so a failure leaves it as it was.
+
+    Ids need not be in the catalog yet: vectors may come first (``segue embed`` writes
+    them before their tracks are imported).
+    """
+    dim = int(data.vectors.shape[1]) if data.vectors.ndim == 2 else 0
+    if data.ids.size:
+        held = await store.dimension()
+        if held is not None and held != dim:
+            raise DimensionMismatch(
+                f"{source}: the vectors have dimension {dim}, but the store holds vectors "
+                f"of dimension {held}; nothing was written"
+            )
+        advance = steps("writing vectors", int(data.ids.size))
+        if isinstance(store, LocalVectorStore | TurbopufferVectorStore):
+            await store.upsert(data.ids, data.vectors, on_progress=advance)
+        else:
+            await store.upsert(data.ids, data.vectors)
+            advance(int(data.ids.size))
+    return VectorsResult(vectors=int(data.ids.size), dimension=dim, total=await store.count())
