@@ -48,6 +48,22 @@ chromium:
 	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# End to end in a real headless Chromium: `segue demo` on a port of its own, in a throwaway
+# data dir, driven by playwright-core (frontend/e2e); the server is stopped afterwards.
+e2e: sync ui chromium
+	@set -euo pipefail; \
+	data=$$(mktemp -d); log="$$data/demo.log"; \
+	SEGUE_DATA_DIR="$$data" $(RUN) segue demo --port $(E2E_PORT) >"$$log" 2>&1 & pid=$$!; \
+	trap 'kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; rm -rf "$$data"' EXIT; \
+	url=""; \
+	for _ in $$(seq 1 300); do \
+	  url=$$(grep -oE 'http://[^ ]+/login\?token=[^ ]+' "$$log" | head -n1 || true); \
+	  if [ -n "$$url" ] && curl -fsS -o /dev/null "http://127.0.0.1:$(E2E_PORT)/readyz"; then break; fi; \
+	  kill -0 $$pid 2>/dev/null || { cat "$$log"; exit 1; }; sleep 1; \
+	done; \
+	[ -n "$$url" ] || { echo "segue demo printed no sign-in address"; cat "$$log"; exit 1; }; \
+	cd $(FRONTEND) && SEGUE_E2E_LOGIN_URL="$$url" SEGUE_E2E_CHROMIUM=$(CHROMIUM) npm run e2e
+
 # -- running --------------------------------------------------------------------------------
 demo: sync ui
 	$(RUN) segue demo
@@ -72,7 +88,7 @@ typecheck: sync-test
 unit: sync-test services
 	$(RUN) pytest
 
-test: lint typecheck ui-test unit
+test: lint typecheck ui-test e2e unit
 
 EVAL_DATA ?= ../shared/eval/spotify-playlists
 EVAL := $(RUN) segue eval --vectors $(EVAL_DATA)/vectors.npy --ids $(EVAL_DATA)/track_ids.txt \

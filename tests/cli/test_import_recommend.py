@@ -118,14 +118,18 @@ def test_recommend_on_an_empty_store(runner, tmp_path):
 
 def test_demo_runs_twice(runner, tmp_path):
     """The full-size demo: built by the first run, reused by the second."""
-    first = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--port", "8123"])
+    first = runner.invoke(
+        app, ["demo", "--no-serve", "--data-dir", str(tmp_path), "--port", "8123"]
+    )
     assert first.exit_code == 0, first.output
     assert "demo catalog (built;" in first.stderr
     for name in ("Demo: one Lo-fi track (1)", "Demo: Jazz sampler (4)", "(25)"):
         assert name in first.stdout
     assert first.stdout.count("│ +") == 15  # five recommendations for each playlist
     assert "http://127.0.0.1:8123/login?token=segue_" in first.stdout
-    second = runner.invoke(app, ["demo", "--data-dir", str(tmp_path), "--port", "8123"])
+    second = runner.invoke(
+        app, ["demo", "--no-serve", "--data-dir", str(tmp_path), "--port", "8123"]
+    )
     assert second.exit_code == 0, second.output
     assert "demo catalog (already built;" in second.stderr
     assert second.stdout == first.stdout

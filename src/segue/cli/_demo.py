@@ -12,6 +12,7 @@ from segue.recommender import recommend
 from segue.vectors import open_store
 
 from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from
+from ._serve import HostOption, PortOption, serve_app
 
 __all__ = ["demo"]
 
@@ -19,15 +20,20 @@ _SHOWN = 5
 
 
 def demo(
-    host: Annotated[str, typer.Option("--host", help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API and UI after building.")
+    ] = True,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Build the demo catalog (once, in <data dir>/demo) and show what Segue recommends.
+    """Build the demo catalog (once, in <data dir>/demo), show what Segue recommends, and
+    serve it, printing the address that opens the UI signed in as the demo user.
 
     The catalog is generated, not real music: 5,000 tracks by about 300 artists in 15
     styles, with embeddings clustered by style and artist, a demo user and three
-    playlists (1, 4 and 25 tracks). Always embedded: SQLite and the local index.
+    playlists (1, 4 and 25 tracks). Always embedded: SQLite, the local index and the
+    in-process cache, whatever SEGUE_DATABASE_URL and the other settings say.
     """
     settings = settings_from(data_dir)
 
@@ -39,7 +45,9 @@ def demo(
         try:
             shown = []
             for playlist in info.playlists:
-                ranking = await recommend(store, playlist.track_ids, limit=_SHOWN)
+                ranking = await recommend(
+                    store, playlist.track_ids, limit=_SHOWN, strategy=info.settings.strategy
+                )
                 async with database.sessionmaker() as session:
                     tracks = await hydrate(session, playlist.track_ids[:_SHOWN])
                     recs = await hydrate(session, ranking.ids.tolist(), limit=_SHOWN)
@@ -65,6 +73,6 @@ def demo(
         for rank, track in enumerate(recs, 1):
             table.add_row(f"+{rank}", track.title, track.artist_display_name or track.artist_handle)
         console.print(table)
-    # Serving the demo (segue serve on info.settings) is wired in by the API's work;
-    # until then the address is printed for when it is.
     typer.echo(f"Sign in as the demo user: {info.login_url(host, port)}")
+    if serve:
+        serve_app(info.settings, host, port)
