@@ -20,7 +20,7 @@ __all__ = ["run"]
 
 DIM = 512
 N_QUERIES = 500
-EF_SEARCH = (64, 128)
+EF_SEARCH = (32, 48, 128)
 
 
 def _rss_mib() -> float:
@@ -88,7 +88,8 @@ async def _one(n: int) -> str:
 
 def run(sizes: tuple[int, ...]) -> str:
     head = (
-        f"Local index (usearch HNSW, cosine, f32, M=16, ef_add=64), {DIM}-d clustered vectors, "
+        f"Local index (usearch HNSW, cosine, f32, M=16, ef_add=64; ef_search 48 is the default), "
+        f"{DIM}-d clustered vectors, "
         f"{N_QUERIES} single-vector queries, top 10; milliseconds.\n\n"
         "| vectors | build | reopen | "
         + " | ".join(f"ef_search {ef}: p50 / p99 / recall@10" for ef in EF_SEARCH)
