@@ -93,7 +93,15 @@ def _n_artists(n_tracks: int) -> int:
 def build_index(spec: Catalog, *, log: bool = True) -> None:
     """Build the index for ``spec`` unless a complete one is cached already."""
     marker = spec.data_dir / "complete.json"
-    expected = {"n_tracks": spec.n_tracks, "dim": spec.dim, "seed": 0}
+    store = LocalVectorStore(spec.data_dir / "vectors.usearch")
+    # The store's build parameters too: an index built with other defaults is rebuilt.
+    expected = {
+        "n_tracks": spec.n_tracks,
+        "dim": spec.dim,
+        "seed": 0,
+        "connectivity": store.connectivity,
+        "expansion_add": store.expansion_add,
+    }
     if marker.is_file() and json.loads(marker.read_text()) == expected:
         return
     if spec.data_dir.exists():
@@ -102,7 +110,7 @@ def build_index(spec: Catalog, *, log: bool = True) -> None:
     if log:
         print(f"building the {spec.n_tracks:,} x {spec.dim} index once (cached after)", flush=True)
     cat = synthetic_catalog(spec.n_tracks, dim=spec.dim, n_artists=_n_artists(spec.n_tracks))
-    asyncio.run(LocalVectorStore(spec.data_dir / "vectors.usearch").upsert(cat.ids, cat.vectors))
+    asyncio.run(store.upsert(cat.ids, cat.vectors))
     marker.write_text(json.dumps(expected))
 
 

@@ -55,8 +55,8 @@ async def test_redis_outage_during_load(
             "ui_dir": tmp_path / "no-ui",
         }
     )
-    world = await seed(s, n_playlists=3 * BATCH + 1)
-    first, second, third = (world.playlists[i * BATCH : (i + 1) * BATCH] for i in range(3))
+    world = await seed(s, n_playlists=4 * BATCH + 1)
+    first, second, third, fourth = (world.playlists[i * BATCH : (i + 1) * BATCH] for i in range(4))
     probe = world.playlists[-1]
     async with running_app(s) as (app, client):
         cache = app.state.resources.cache
@@ -81,9 +81,6 @@ async def test_redis_outage_during_load(
         after_stop = during[8:]  # those that started once Redis was gone
         assert cache.stats.failures >= 1
         assert cache.stats.skipped > 0, "the breaker never opened: every call waited"
-        assert median_ms(after_stop) <= median_ms(no_cache) + 20, (
-            f"no cache {median_ms(no_cache):.1f} ms, Redis down {median_ms(after_stop):.1f} ms"
-        )
 
         if outage == "paused":
             redis_server.resume()
@@ -105,3 +102,13 @@ async def test_redis_outage_during_load(
             assert cache.breaker.state is BreakerState.CLOSED
         finally:
             admin.close()
+
+        # The no-cache figure again, Redis up, so that it brackets the outage in time: on a
+        # shared machine the load drifts more in a few seconds than the 20 ms allowed.
+        no_cache_after = await drive(client, world, fourth)
+        check_answers(world, no_cache_after)
+        baseline = max(median_ms(no_cache), median_ms(no_cache_after))
+        assert median_ms(after_stop) <= baseline + 20, (
+            f"no cache {median_ms(no_cache):.1f} and {median_ms(no_cache_after):.1f} ms, "
+            f"Redis down {median_ms(after_stop):.1f} ms"
+        )

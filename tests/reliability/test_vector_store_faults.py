@@ -20,7 +20,7 @@ from ._world import SmallWorld, running_app, seed
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
-VECTOR_TIMEOUT = 1.0
+VECTOR_TIMEOUT = 2.0
 HANG_GUARD = VECTOR_TIMEOUT + 5.0
 UNAVAILABLE = {"tracks": [], "available": False}
 

@@ -69,29 +69,43 @@ async def get_playlist(session: AsyncSession, playlist_id: str) -> PlaylistView:
         >>> playlist = await get_playlist(session, "3kq2d7x4m5abc")  # doctest: +SKIP
         >>> [t.title for t in playlist.tracks]  # doctest: +SKIP
     """
-    async with database_errors():
-        playlist = await session.get(Playlist, playlist_id, populate_existing=True)
-        if playlist is None:
-            raise NotFound(f"no playlist {playlist_id!r}")
-        stmt = (
-            sa.select(*track_view_columns(), Track.visible, Track.deleted_at)
-            .select_from(PlaylistItem)
-            .join(Track, PlaylistItem.track_id == Track.id)
-            .join(Artist, Track.artist_did == Artist.did)
-            .where(PlaylistItem.playlist_id == playlist_id)
-            .order_by(PlaylistItem.position)
+    # One statement, so one snapshot: read in two, a write committed in between would pair
+    # the old record CID with the new items (PostgreSQL's READ COMMITTED gives each
+    # statement its own snapshot), and recommendations would be cached under a CID whose
+    # items they were not computed from.
+    stmt = (
+        sa.select(
+            *track_view_columns(),
+            Track.visible,
+            Track.deleted_at,
+            Playlist.name.label("playlist_name"),
+            Playlist.owner_did,
+            Playlist.record_cid,
+            Playlist.created_at.label("playlist_created_at"),
+            Playlist.updated_at.label("playlist_updated_at"),
         )
+        .select_from(Playlist)
+        .outerjoin(PlaylistItem, PlaylistItem.playlist_id == Playlist.id)
+        .outerjoin(Track, PlaylistItem.track_id == Track.id)
+        .outerjoin(Artist, Track.artist_did == Artist.did)
+        .where(Playlist.id == playlist_id)
+        .order_by(PlaylistItem.position)
+    )
+    async with database_errors():
         rows = (await session.execute(stmt)).all()
-    tracks = tuple(track_view(row) for row in rows if row.visible and row.deleted_at is None)
+    if not rows:
+        raise NotFound(f"no playlist {playlist_id!r}")
+    head = rows[0]
+    items = [row for row in rows if row[0] is not None]  # an empty playlist: one row of NULLs
     return PlaylistView(
-        id=playlist.id,
-        name=playlist.name,
-        owner_did=playlist.owner_did,
-        record_cid=playlist.record_cid,
-        created_at=playlist.created_at,
-        updated_at=playlist.updated_at,
-        track_ids=tuple(row[0] for row in rows),
-        tracks=tracks,
+        id=playlist_id,
+        name=head.playlist_name,
+        owner_did=head.owner_did,
+        record_cid=head.record_cid,
+        created_at=head.playlist_created_at,
+        updated_at=head.playlist_updated_at,
+        track_ids=tuple(row[0] for row in items),
+        tracks=tuple(track_view(row) for row in items if row.visible and row.deleted_at is None),
     )
 
 
