@@ -50,7 +50,7 @@ chromium:
 
 # End to end in a real headless Chromium: `segue demo` on a port of its own, in a throwaway
 # data dir, driven by playwright-core (frontend/e2e); the server is stopped afterwards.
-e2e: sync ui chromium
+e2e: sync-test ui chromium
 	@set -euo pipefail; \
 	data=$$(mktemp -d); log="$$data/demo.log"; \
 	SEGUE_DATA_DIR="$$data" $(RUN) segue demo --port $(E2E_PORT) >"$$log" 2>&1 & pid=$$!; \
@@ -102,5 +102,5 @@ eval: sync-test
 eval-report: sync-test
 	$(EVAL) --strategy all --markdown --plot docs/evaluation.png $(EVAL_ARGS)
 
-bench: sync services
+bench: sync-test services
 	$(RUN) python -m bench $(BENCH_ARGS)
