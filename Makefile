@@ -12,13 +12,14 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report ui ui-deps ui-test chromium e2e
+.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test chromium e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
 	@echo "make test   install the test tools, then lint, type-check and run every test"
 	@echo "make bench  measure the engine, the local index and the endpoint (docs/benchmarks.md)"
 	@echo "make eval   recommendation quality on the real playlists (docs/evaluation.md)"
+	@echo "make loadtest  64 clients for 60 s against segue serve (docs/reliability.md)"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -101,6 +102,10 @@ eval: sync-test
 # Every strategy, the Markdown table and the plot, as recorded in docs/evaluation.md.
 eval-report: sync-test
 	$(EVAL) --strategy all --markdown --plot docs/evaluation.png $(EVAL_ARGS)
+
+# Not part of make test; the first run builds the 100k index (about a minute, then cached).
+loadtest: sync-test services
+	$(RUN) python -m bench.loadtest $(LOADTEST_ARGS)
 
 bench: sync-test services
 	$(RUN) python -m bench $(BENCH_ARGS)

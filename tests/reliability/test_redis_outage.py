@@ -108,7 +108,12 @@ async def test_redis_outage_during_load(
         no_cache_after = await drive(client, world, fourth)
         check_answers(world, no_cache_after)
         baseline = max(median_ms(no_cache), median_ms(no_cache_after))
-        assert median_ms(after_stop) <= baseline + 20, (
+        # 20 ms, the margin; when the machine is so loaded that a no-cache request
+        # takes over 80 ms, its median drifts by more than that within seconds, so the
+        # margin grows to a quarter of the baseline. That the breaker spared the requests
+        # the wait is asserted exactly above (skipped calls), whatever the load.
+        margin = max(20.0, 0.25 * baseline)
+        assert median_ms(after_stop) <= baseline + margin, (
             f"no cache {median_ms(no_cache):.1f} and {median_ms(no_cache_after):.1f} ms, "
             f"Redis down {median_ms(after_stop):.1f} ms"
         )
