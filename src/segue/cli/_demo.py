@@ -27,8 +27,10 @@ def demo(
     ] = True,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Build the demo catalog (once, in <data dir>/demo), show what Segue recommends, and
-    serve it, printing the address that opens the UI signed in as the demo user.
+    """Build the demo catalog (once), show its recommendations, and serve it signed in.
+
+    The catalog goes to <data dir>/demo; the printed address opens the UI signed in as
+    the demo user.
 
     The catalog is generated, not real music: 5,000 tracks by about 300 artists in 15
     styles, with embeddings clustered by style and artist, a demo user and three

@@ -137,7 +137,7 @@ def vectors(
 
 @app.command("playlists")
 def playlists(file: FileArgument, data_dir: DataDirOption = None) -> None:
-    """Import playlists from JSONL: {"id", "owner_did", "name", "tracks": [ids in order]}.
+    r"""Import playlists from JSONL: {"id", "owner_did", "name", "tracks": \[ids in order]}.
 
     The owner must be a user, or the row must give owner_handle (and optionally
     owner_display_name) to create one. Every track must be in the catalog. Record CIDs
