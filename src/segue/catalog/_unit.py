@@ -19,12 +19,15 @@ async def committing(session: AsyncSession) -> AsyncIterator[None]:
     Used by every mutation, so a change and what derives from it (a playlist's items and
     its record CID) are committed together or not at all.
     """
+    committed = False
     try:
         async with database_errors():
             yield
             await session.commit()
-    except BaseException:
-        # Any failure, cancellation included: undo the partial write, then let it propagate.
-        async with database_errors():
-            await session.rollback()
-        raise
+        committed = True
+    finally:
+        # Any failure, cancellation included, undoes the partial write; the error itself
+        # propagates unchanged.
+        if not committed:
+            async with database_errors():
+                await session.rollback()

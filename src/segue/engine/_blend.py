@@ -113,7 +113,7 @@ class Blend:
 
 
 @dataclass(frozen=True, slots=True)
-class Softmax:
+class Softmax(Blend):
     """As :class:`Blend`, but candidates are re-scored by similarity, not by rank.
 
     The local score of a candidate is a soft-max (kernel density) of its similarities to
@@ -127,23 +127,9 @@ class Softmax:
     """
 
     name: ClassVar[str] = "softmax"
-    pool: int = 100
-    max_queries: int = MAX_QUERIES
     temperature: float = 0.1
-    rrf_k: int = RRF_K
-    seed: int = 0
 
-    def plan(
-        self, vectors: FloatMatrix, *, limit: int, n_excluded: int, max_top_k: int
-    ) -> QueryPlan:
-        return plan_mean_and_anchors(
-            vectors,
-            pool=self.pool,
-            limit=limit,
-            max_top_k=max_top_k,
-            max_queries=self.max_queries,
-            seed=self.seed,
-        )
+    # plan() is Blend's: the same queries, only the ranking differs.
 
     def rank(
         self, plan: QueryPlan, lists: Sequence[Neighbors], *, exclude: IdArray, limit: int
