@@ -1,0 +1,77 @@
+"""The service's Prometheus metrics, defined once for every process.
+
+The names are a contract with dashboards and alerts (issue 11): add, never rename. Under
+``segue serve --workers N`` prometheus-client runs in multi-process mode (the environment
+variable ``PROMETHEUS_MULTIPROC_DIR`` is set before any worker imports this module), so
+each metric says how its values from several processes combine.
+
+    >>> RECOMMENDATION_CACHE.labels(result="hit").inc()
+    >>> with VECTOR_STORE_DURATION.labels(operation="query_many").time():
+    ...     pass
+
+Labels never carry ids, tokens or user names: ``/metrics`` may be readable by anyone who
+can reach the port.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+__all__ = [
+    "COMPUTATIONS_IN_FLIGHT",
+    "RECOMMENDATIONS_UNAVAILABLE",
+    "RECOMMENDATION_CACHE",
+    "RECOMMENDATION_FALLBACKS",
+    "REQUEST_DURATION",
+    "VECTOR_STORE_DURATION",
+]
+
+# From a sub-millisecond cache hit to the 2 s store timeout and beyond.
+_LATENCY_BUCKETS = (
+    0.001,
+    0.0025,
+    0.005,
+    0.01,
+    0.025,
+    0.05,
+    0.1,
+    0.25,
+    0.5,
+    1.0,
+    2.5,
+    5.0,
+    10.0,
+)
+
+REQUEST_DURATION = Histogram(
+    "segue_http_request_duration_seconds",
+    "HTTP requests by route template (never the raw path), method and status.",
+    ["route", "method", "status"],
+    buckets=_LATENCY_BUCKETS,
+)
+RECOMMENDATION_CACHE = Counter(
+    "segue_recommendation_cache_total",
+    "Recommendation cache look-ups: hit, miss, or error (cache unreachable: computed).",
+    ["result"],
+)
+VECTOR_STORE_DURATION = Histogram(
+    "segue_vector_store_duration_seconds",
+    "Vector store calls made for recommendations, by operation.",
+    ["operation"],
+    buckets=_LATENCY_BUCKETS,
+)
+RECOMMENDATIONS_UNAVAILABLE = Counter(
+    "segue_recommendations_unavailable_total",
+    "Answers with available: false, by reason.",
+    ["reason"],
+)
+RECOMMENDATION_FALLBACKS = Counter(
+    "segue_recommendation_fallbacks_total",
+    "Recommendations computed with a cheaper plan than the configured strategy, by reason.",
+    ["reason"],
+)
+COMPUTATIONS_IN_FLIGHT = Gauge(
+    "segue_recommendation_computations_in_flight",
+    "Recommendation computations running now (summed over live processes).",
+    multiprocess_mode="livesum",
+)
