@@ -25,7 +25,7 @@ from turbopuffer import AsyncTurbopuffer
 
 from segue.engine import Neighbors, check_ids, plan_queries, query_top_k, rrf_merge
 from segue.ingest import synthetic_catalog
-from segue.recommender import recommend
+from segue.recommendations import recommend
 from segue.vectors import TurbopufferVectorStore
 
 NAMESPACE = "bench-requests"

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     # The recommendation strategy (segue.engine.STRATEGIES); "adaptive" is the original one.
     strategy: str = Field(default=DEFAULT_STRATEGY, description="Recommendation strategy.")
 
-    @field_validator("strategy")
+    @field_validator("strategy", "fallback_strategy")
     @classmethod
     def _known_strategy(cls, value: str) -> str:
         if value not in STRATEGIES:
@@ -105,6 +105,17 @@ class Settings(BaseSettings):
     recommendation_candidates: int = Field(default=50, ge=10, le=1000)
     # A vector store that has not answered by then makes the answer `available: false`.
     vector_timeout_seconds: float = Field(default=2.0, gt=0)
+    # Degrade before failing (docs/reliability.md): per process, at most this many
+    # recommendation computations run the configured strategy at once, and this many more
+    # wait for a slot (each up to half of vector_timeout_seconds); the rest answer with
+    # fallback_strategy, whose ranking is cached for fallback_cache_seconds only.
+    recommendation_max_in_flight: int = Field(default=4, ge=1)
+    recommendation_max_waiting: int = Field(default=32, ge=0)
+    fallback_strategy: str = Field(default="centroid", description="Cheaper plan under load.")
+    fallback_cache_seconds: float = Field(default=60.0, gt=0)
+    # A verified API token is remembered in process this long: a revoked token stops
+    # working within this bound (0: every request asks the database).
+    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
     # Request bodies past this are refused with a 413 before any of it is parsed; the
     # largest legitimate body (a reorder of 10,000 track ids) is about 200 KB.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)

@@ -20,7 +20,7 @@ from segue.api import create_app
 from segue.catalog import get_playlist, hydrate, open_database, revoke_token, verify_token
 from segue.ingest import DEMO_VERSION, build_demo, demo_settings
 from segue.ingest._demo_catalog import DEMO_SEED, generate_demo
-from segue.recommender import recommend
+from segue.recommendations import recommend
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from segue.engine import normalize
-from segue.recommender import recommend
+from segue.recommendations import recommend
 from segue.vectors import LocalVectorStore
 
 

@@ -176,7 +176,7 @@ async def test_a_late_answer_is_cached_for_the_next_request(
         url = f"/playlists/{world.playlists[0]}/recommendations"
         async with asyncio.timeout(HANG_GUARD):
             assert (await client.get(url, headers=world.auth)).json() == UNAVAILABLE
-            while len(app.state.resources.flights):  # noqa: ASYNC110
+            while len(app.state.resources.recommender.flights):  # noqa: ASYNC110
                 await asyncio.sleep(0.05)  # the computation finishing in the background
         r = await client.get(url, headers=world.auth)
         assert r.json()["available"] is True

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from segue.recommender import recommend
+from segue.recommendations import recommend
 from segue.vectors import TurbopufferVectorStore
 
 from .conftest import live_store

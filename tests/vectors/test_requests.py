@@ -11,7 +11,7 @@ import numpy as np
 
 from segue.engine import MAX_QUERIES
 from segue.ingest import synthetic_catalog
-from segue.recommender import recommend
+from segue.recommendations import recommend
 from segue.vectors import TurbopufferVectorStore
 
 from .tpuf_standin import LoopbackServer, TurbopufferStandin

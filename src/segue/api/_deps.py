@@ -9,12 +9,13 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import UserView, database_errors, verify_token
+from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
+from segue.recommendations import Recommender
 
 from ._resources import Resources
 
-__all__ = ["CurrentUser", "ResourcesDep", "SessionDep"]
+__all__ = ["CurrentUser", "RecommenderDep", "ResourcesDep", "SessionDep"]
 
 
 async def _resources(request: Request) -> Resources:
@@ -25,6 +26,14 @@ async def _resources(request: Request) -> Resources:
 
 
 ResourcesDep = Annotated[Resources, Depends(_resources)]
+
+
+async def _recommender(request: Request) -> Recommender:
+    recommender: Recommender = request.app.state.resources.recommender
+    return recommender
+
+
+RecommenderDep = Annotated[Recommender, Depends(_recommender)]
 
 
 async def _session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
@@ -39,12 +48,13 @@ _bearer = HTTPBearer(auto_error=False, description="An API token from `segue tok
 
 
 async def _current_user(
-    session: SessionDep,
+    resources: ResourcesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> UserView:
+    # No session: a route that needs only the user (a cache hit) opens none.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required")
-    return await verify_token(session, credentials.credentials)
+    return await resources.auth.user(credentials.credentials)
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]

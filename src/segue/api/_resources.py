@@ -7,11 +7,14 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
-from segue.cache import RecommendationCache, SingleFlight, open_cache
+from segue.cache import RecommendationCache, open_cache
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
+from segue.recommendations import Recommender
 from segue.settings import Settings, VectorBackend
 from segue.vectors import VectorStore, open_store
+
+from ._auth import Authenticator
 
 __all__ = ["Resources", "open_resources"]
 
@@ -25,7 +28,8 @@ class Resources:
     #: ``None`` when the vector backend is disabled: recommendations are then unavailable.
     store: VectorStore | None
     cache: RecommendationCache
-    flights: SingleFlight
+    recommender: Recommender
+    auth: Authenticator
 
 
 @asynccontextmanager
@@ -49,12 +53,13 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         store = None if disabled else open_store(settings)
         try:
             cache = open_cache(settings)
-            flights = SingleFlight()
+            recommender = Recommender.from_settings(settings, database, store, cache)
+            auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
             try:
-                yield Resources(settings, database, store, cache, flights)
+                yield Resources(settings, database, store, cache, recommender, auth)
             finally:
                 # Computations left running for the cache need the store and the cache.
-                await flights.aclose()
+                await recommender.aclose()
                 await cache.aclose()
         finally:
             if store is not None:

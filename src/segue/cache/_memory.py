@@ -4,6 +4,8 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+from segue.metrics import RECOMMENDATION_CACHE
+
 from ._codec import decode_ids, encode_ids
 from ._protocol import CacheStats
 
@@ -51,14 +53,19 @@ class MemoryCache:
             if entry is not None:
                 del self._entries[key]
             self.stats.misses += 1
+            RECOMMENDATION_CACHE.labels(result="miss").inc()
             return None
         self._entries.move_to_end(key)
         self.stats.hits += 1
+        RECOMMENDATION_CACHE.labels(result="hit").inc()
         # Only this class writes entries, always through encode_ids: they cannot be corrupt.
         return decode_ids(entry[1])
 
-    async def set(self, key: str, ids: Sequence[int]) -> None:
-        self._entries[key] = (self._clock() + self.ttl_seconds, encode_ids(ids))
+    async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:
+        ttl = self.ttl_seconds if ttl_seconds is None else ttl_seconds
+        if ttl <= 0:
+            raise ValueError("ttl_seconds must be positive")
+        self._entries[key] = (self._clock() + ttl, encode_ids(ids))
         self._entries.move_to_end(key)
         while len(self._entries) > self.max_entries:
             self._entries.popitem(last=False)
@@ -83,9 +90,10 @@ class NullCache:
 
     async def get(self, key: str) -> list[int] | None:
         self.stats.misses += 1
+        RECOMMENDATION_CACHE.labels(result="miss").inc()
         return None
 
-    async def set(self, key: str, ids: Sequence[int]) -> None:
+    async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:
         # Validate anyway, so a caller passing bad ids fails the same way on every backend.
         encode_ids(ids)
 

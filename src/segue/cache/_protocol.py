@@ -21,8 +21,10 @@ class RecommendationCache(Protocol):
         """The ids stored under ``key``, in order, or ``None`` (miss, expired, unavailable)."""
         ...
 
-    async def set(self, key: str, ids: Sequence[int]) -> None:
-        """Store ``ids`` (int64 each) under ``key`` for the configured TTL, replacing any."""
+    async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:
+        """Store ``ids`` (int64 each) under ``key``, replacing any, for ``ttl_seconds`` (the
+        configured TTL when ``None``; shorter for answers that should not last, such as a
+        ranking computed with a fallback plan under load)."""
         ...
 
     async def aclose(self) -> None: ...

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import enum
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -11,6 +12,8 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from segue.metrics import RECOMMENDATION_CACHE
 
 from ._breaker import BreakerState, CircuitBreaker
 from ._codec import CorruptValueError, decode_ids, encode_ids
@@ -27,6 +30,15 @@ R = TypeVar("R")
 # its ConnectionError / TimeoutError; OSError covers the few that escape unwrapped (and
 # builtins.TimeoutError, which asyncio raises, is one).
 _UNAVAILABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+
+
+class _Failed(enum.Enum):
+    """A call that Redis did not answer (skipped, failed or refused): not a missing key."""
+
+    FAILED = enum.auto()
+
+
+_FAILED = _Failed.FAILED
 
 
 class RedisCache:
@@ -90,8 +102,13 @@ class RedisCache:
 
     async def get(self, key: str) -> list[int] | None:
         raw = await self._call("GET", key, lambda: self._client.get(key))
+        if raw is _FAILED:
+            self.stats.misses += 1
+            RECOMMENDATION_CACHE.labels(result="error").inc()
+            return None
         if raw is None:
             self.stats.misses += 1
+            RECOMMENDATION_CACHE.labels(result="miss").inc()
             return None
         try:
             ids = decode_ids(raw)
@@ -100,22 +117,25 @@ class RedisCache:
             self.stats.corrupt += 1
             self.stats.misses += 1
             self._warn("corrupt", "corrupt cache value at %s (%s); treated as a miss", key, exc)
+            RECOMMENDATION_CACHE.labels(result="error").inc()
             return None
         self.stats.hits += 1
+        RECOMMENDATION_CACHE.labels(result="hit").inc()
         return ids
 
-    async def set(self, key: str, ids: Sequence[int]) -> None:
+    async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:
         value = encode_ids(ids)  # bad ids raise whatever the breaker's state
-        await self._call("SET", key, lambda: self._client.set(key, value, px=self._ttl_ms))
+        ttl_ms = self._ttl_ms if ttl_seconds is None else max(1, round(ttl_seconds * 1000))
+        await self._call("SET", key, lambda: self._client.set(key, value, px=ttl_ms))
 
     async def aclose(self) -> None:
         await self._client.aclose()
 
-    async def _call(self, op: str, key: str, call: Callable[[], Awaitable[R]]) -> R | None:
-        """``call()``'s answer, or ``None`` when Redis is skipped, unavailable or refuses."""
+    async def _call(self, op: str, key: str, call: Callable[[], Awaitable[R]]) -> R | _Failed:
+        """``call()``'s answer, or ``_FAILED`` when Redis is skipped, unavailable or refuses."""
         if not self.breaker.allow():
             self.stats.skipped += 1
-            return None
+            return _FAILED
         self.stats.calls += 1
         was = self.breaker.state
         settled = False
@@ -127,14 +147,14 @@ class RedisCache:
             self.stats.failures += 1
             self.breaker.record_failure()
             self._warn_unavailable(op, exc, opened=self.breaker.state is BreakerState.OPEN)
-            return None
+            return _FAILED
         except ResponseError as exc:
             # Redis is up but refused (out of memory, read-only replica, a key of another
             # type): not an outage, so no breaker failure, and no reason to fail a request.
             settled = True
             self.breaker.record_success()
             self._warn("refused", "Redis refused %s %s: %s", op, key, exc)
-            return None
+            return _FAILED
         finally:
             if not settled:  # cancelled mid-call: no verdict on Redis's health
                 self.breaker.release()

@@ -30,6 +30,7 @@ from ._playlists import (
     remove_track,
     reorder_tracks,
 )
+from ._reads import PlaylistHead, PlaylistSeeds, Reader, playlist_head, playlist_seeds
 from ._record import (
     PLAYLIST_RECORD_TYPE,
     STAND_IN_TRACK_TYPE,
@@ -57,9 +58,12 @@ __all__ = [
     "Database",
     "IssuedToken",
     "Playlist",
+    "PlaylistHead",
     "PlaylistItem",
+    "PlaylistSeeds",
     "PlaylistSummary",
     "PlaylistView",
+    "Reader",
     "StrongRef",
     "Track",
     "TrackView",
@@ -89,8 +93,10 @@ __all__ = [
     "new_playlist_id",
     "normalize_url",
     "open_database",
+    "playlist_head",
     "playlist_record",
     "playlist_record_cid",
+    "playlist_seeds",
     "record_cid",
     "remove_track",
     "reorder_tracks",

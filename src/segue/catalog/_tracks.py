@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from segue.errors import InvalidInput
@@ -117,14 +117,22 @@ async def search_tracks(session: AsyncSession, query: str, *, limit: int = 20) -
     return [track_view(row) for row in rows]
 
 
+# Built once: hydration runs on every recommendation request.
+_HYDRATE = (
+    sa.select(*track_view_columns())
+    .join(Artist, Track.artist_did == Artist.did)
+    .where(Track.id.in_(sa.bindparam("ids", expanding=True)), track_available())
+)
+
+
 async def hydrate(
-    session: AsyncSession, track_ids: Sequence[int], *, limit: int | None = None
+    reader: AsyncSession | AsyncConnection, track_ids: Sequence[int], *, limit: int | None = None
 ) -> list[TrackView]:
     """The available tracks among ``track_ids``, in that order, at most ``limit`` of them.
 
-    One SELECT (tracks joined with artists). Missing, hidden and deleted tracks are
-    skipped and the next ids fill their place, so pass more ids than ``limit`` when some
-    may be gone. Repeated ids appear once.
+    One SELECT (tracks joined with artists) on a session or a plain connection. Missing,
+    hidden and deleted tracks are skipped and the next ids fill their place, so pass more
+    ids than ``limit`` when some may be gone. Repeated ids appear once.
 
         >>> [t.id for t in await hydrate(session, [42, 7, 19], limit=2)]  # doctest: +SKIP
         [42, 19]
@@ -137,13 +145,8 @@ async def hydrate(
         raise InvalidInput(f"at most {HYDRATE_MAX_IDS} track ids at once")
     if not ids or limit == 0:
         return []
-    stmt = (
-        sa.select(*track_view_columns())
-        .join(Artist, Track.artist_did == Artist.did)
-        .where(Track.id.in_(ids), track_available())
-    )
     async with database_errors():
-        rows = (await session.execute(stmt)).all()
+        rows = (await reader.execute(_HYDRATE, {"ids": ids})).all()
     found = {row[0]: track_view(row) for row in rows}
     ranked = [found[i] for i in ids if i in found]
     return ranked if limit is None else ranked[:limit]

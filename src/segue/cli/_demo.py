@@ -8,7 +8,7 @@ from rich.table import Table
 
 from segue.catalog import TrackView, hydrate, open_database
 from segue.ingest import DemoInfo, DemoPlaylist, build_demo
-from segue.recommender import recommend
+from segue.recommendations import recommend
 from segue.vectors import open_store
 
 from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from

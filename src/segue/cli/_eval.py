@@ -119,7 +119,7 @@ def eval_command(
 ) -> None:
     """Score recommendation strategies on real playlists (see docs/evaluation.md).
 
-    The real engine (segue.recommender.recommend) on a temporary local store of VECTORS.npy,
+    The real engine (segue.recommendations.recommend) on a temporary local store of VECTORS.npy,
     searched exactly.
 
     HR@10, R@10, nDCG@10, HR@50 and R@50, averaged over playlists, with 95% bootstrap CIs.

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from segue.engine import DEFAULT_STRATEGY, STRATEGIES, Ranking
-from segue.recommender import recommend as run_recommend
+from segue.recommendations import recommend as run_recommend
 from segue.vectors import open_store
 
 from ._common import DataDirOption, run, settings_from

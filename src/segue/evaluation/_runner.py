@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from segue.engine import IdArray, Strategy, cap_per_group
-from segue.recommender import recommend
+from segue.recommendations import recommend
 from segue.vectors import LocalVectorStore, VectorStore
 
 from ._bootstrap import bootstrap_ci, paired_bootstrap_ci

@@ -15,9 +15,8 @@ from segue.catalog import (
 )
 from segue.errors import Forbidden
 
-from .._deps import CurrentUser, ResourcesDep, SessionDep
-from .._recommendations import recommendations_for
-from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder
+from .._deps import CurrentUser, RecommenderDep, SessionDep
+from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder, TrackOut
 from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
 __all__ = ["router"]
@@ -42,12 +41,11 @@ async def _owned(session: SessionDep, playlist_id: str, user: UserView) -> Playl
 async def recommendations(
     playlist_id: PlaylistId,
     user: CurrentUser,
-    session: SessionDep,
-    resources: ResourcesDep,
+    recommender: RecommenderDep,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
 ) -> Recommendations:
-    playlist = await _owned(session, playlist_id, user)
-    return await recommendations_for(resources, session, playlist, limit=limit)
+    page = await recommender.recommend(playlist_id, user_did=user.did, limit=limit)
+    return Recommendations(tracks=[TrackOut.of(t) for t in page.tracks], available=page.available)
 
 
 @router.get("/{playlist_id}", summary="The playlist and its tracks in order")

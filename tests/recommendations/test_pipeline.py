@@ -6,7 +6,7 @@ import pytest
 from segue.engine import DEFAULT_STRATEGY, MAX_QUERIES, STRATEGIES, Adaptive, Blend
 from segue.errors import InvalidInput
 from segue.ingest import synthetic_catalog
-from segue.recommender import recommend, resolve_strategy
+from segue.recommendations import recommend, resolve_strategy
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
@@ -68,15 +68,15 @@ async def test_every_strategy_two_round_trips(store, name):
     assert not set(ranking.ids.tolist()) & set(playlist.tolist())
 
 
-async def test_the_old_knobs_still_mean_adaptive(store):
+async def test_a_strategy_object_with_its_own_constants(store):
     playlist = store.catalog.ids[:12]
-    by_knob = await recommend(store, playlist, limit=10, rrf_k=60)
+    by_object = await recommend(store, playlist, limit=10, strategy=Adaptive(rrf_k=60))
     by_name = await recommend(store, playlist, limit=10, strategy="adaptive")
-    assert by_knob.ids.tolist() == by_name.ids.tolist()
-    assert resolve_strategy(max_clusters=2) == Adaptive(max_clusters=2)
+    assert by_object.ids.tolist() == by_name.ids.tolist()
+    assert resolve_strategy("adaptive") == Adaptive()
     assert resolve_strategy() == Blend()
-    with pytest.raises(InvalidInput, match="adaptive"):
-        await recommend(store, playlist, limit=10, rrf_k=30, strategy="blend")
+    with pytest.raises(InvalidInput, match="unknown strategy"):
+        resolve_strategy("nope")
 
 
 def test_strategy_setting(monkeypatch):

@@ -15,7 +15,6 @@ import numpy as np
 
 from segue.engine import (
     DEFAULT_STRATEGY,
-    Adaptive,
     IdArray,
     Ranking,
     Strategy,
@@ -23,7 +22,7 @@ from segue.engine import (
     check_limit,
     get_strategy,
 )
-from segue.errors import InvalidInput
+from segue.metrics import VECTOR_STORE_DURATION
 from segue.vectors import VectorStore
 
 __all__ = ["recommend", "resolve_strategy"]
@@ -32,42 +31,21 @@ __all__ = ["recommend", "resolve_strategy"]
 # strategies cluster, which is worth a hand-off to a worker thread.
 _INLINE_PLAN_MAX = 5
 
+_FETCH_DURATION = VECTOR_STORE_DURATION.labels(operation="get_vectors")
+_QUERY_DURATION = VECTOR_STORE_DURATION.labels(operation="query_many")
 
-def resolve_strategy(
-    strategy: str | Strategy | None = None,
-    *,
-    rrf_k: int | None = None,
-    direct_max: int | None = None,
-    max_clusters: int | None = None,
-) -> Strategy:
-    """The strategy object for a name (or object); ``None`` means the default.
 
-    ``rrf_k``, ``direct_max`` and ``max_clusters`` are the ``adaptive`` strategy's knobs
-    (kept from the original signature): passing any of them without a strategy selects
-    ``adaptive``, as it did before there was a choice.
+def resolve_strategy(strategy: str | Strategy | None = None) -> Strategy:
+    """The strategy object for a registered name, or ``strategy`` itself; ``None`` means
+    the default.
 
-        >>> resolve_strategy(rrf_k=30)
-        Adaptive(rrf_k=30, direct_max=5, max_clusters=3, seed=0)
+        >>> resolve_strategy("adaptive").name
+        'adaptive'
     """
-    knobs = {
-        key: value
-        for key, value in (
-            ("rrf_k", rrf_k),
-            ("direct_max", direct_max),
-            ("max_clusters", max_clusters),
-        )
-        if value is not None
-    }
     if strategy is None:
-        strategy = Adaptive.name if knobs else DEFAULT_STRATEGY
+        strategy = DEFAULT_STRATEGY
     if isinstance(strategy, str):
-        if knobs and strategy != Adaptive.name:
-            raise InvalidInput(
-                f"{', '.join(knobs)} configure the adaptive strategy, not {strategy!r}"
-            )
-        return get_strategy(strategy, **knobs)
-    if knobs:
-        raise InvalidInput(f"{', '.join(knobs)} cannot reconfigure a strategy object")
+        return get_strategy(strategy)
     return strategy
 
 
@@ -77,9 +55,6 @@ async def recommend(
     *,
     limit: int,
     exclude: Sequence[int] | IdArray = (),
-    rrf_k: int | None = None,
-    direct_max: int | None = None,
-    max_clusters: int | None = None,
     strategy: str | Strategy | None = None,
 ) -> Ranking:
     """Up to ``limit`` tracks to add to a playlist of ``track_ids``, best first.
@@ -91,14 +66,13 @@ async def recommend(
     playlist's vectors, one multi-query.
     """
     limit = check_limit(limit)
-    chosen = resolve_strategy(
-        strategy, rrf_k=rrf_k, direct_max=direct_max, max_clusters=max_clusters
-    )
+    chosen = resolve_strategy(strategy)
     playlist = np.unique(check_ids(track_ids))
     if not playlist.size:
         return Ranking.empty()
     excluded = np.union1d(playlist, check_ids(exclude))
-    fetched = await store.get_vectors(playlist)
+    with _FETCH_DURATION.time():
+        fetched = await store.get_vectors(playlist)
     if not len(fetched):
         return Ranking.empty()
     if len(fetched) <= _INLINE_PLAN_MAX:
@@ -116,5 +90,6 @@ async def recommend(
         )
     if not len(plan):
         return Ranking.empty()
-    lists = await store.query_many(plan.queries, top_k=plan.top_k, exclude=excluded)
+    with _QUERY_DURATION.time():
+        lists = await store.query_many(plan.queries, top_k=plan.top_k, exclude=excluded)
     return chosen.rank(plan, lists, exclude=excluded, limit=limit)

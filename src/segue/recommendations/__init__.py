@@ -1,0 +1,23 @@
+"""The recommendation service: what the playlist page's "Recommended tracks" section shows.
+
+:class:`Recommender` owns the service (cache, single flight, strategy and its cheaper
+fallback under load, hydration); build one per process in the app's lifespan.
+:func:`recommend` is the pipeline underneath: the vector store's two round trips around
+the pure engine, usable on its own (``segue recommend``, ``segue eval``):
+
+    >>> ranking = await recommend(store, [12, 40, 7], limit=3)  # doctest: +SKIP
+    >>> page = await recommender.recommend("3kq2d7x4m5abc", user_did=did, limit=3)  # doctest: +SKIP
+"""
+
+from ._admission import Admission, Degrade
+from ._pipeline import recommend, resolve_strategy
+from ._service import RecommendationPage, Recommender
+
+__all__ = [
+    "Admission",
+    "Degrade",
+    "RecommendationPage",
+    "Recommender",
+    "recommend",
+    "resolve_strategy",
+]

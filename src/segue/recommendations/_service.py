@@ -1,0 +1,250 @@
+"""The recommendation service: one :class:`Recommender` per process, built in the lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from segue.cache import RecommendationCache, SingleFlight, recommendation_key
+from segue.catalog import (
+    Database,
+    PlaylistSeeds,
+    TrackView,
+    database_errors,
+    hydrate,
+    playlist_head,
+    playlist_seeds,
+)
+from segue.engine import Strategy
+from segue.errors import Forbidden, InvalidInput, VectorStoreUnavailable
+from segue.metrics import (
+    COMPUTATIONS_IN_FLIGHT,
+    RECOMMENDATION_FALLBACKS,
+    RECOMMENDATIONS_UNAVAILABLE,
+)
+from segue.settings import Settings
+from segue.vectors import VectorStore
+
+from ._admission import Admission
+from ._pipeline import recommend, resolve_strategy
+
+__all__ = ["RecommendationPage", "Recommender"]
+
+log = logging.getLogger("segue.recommendations")
+
+# How many request timeouts a computation may run in the background before it is dropped.
+_COMPUTE_GRACE = 4
+
+
+@dataclass(frozen=True, slots=True)
+class RecommendationPage:
+    """What the playlist page shows: tracks to add, best first.
+
+    ``available`` is false when there is nothing to show for a reason the page cannot fix
+    (no store, an empty playlist, no embeddings, a store that failed or did not answer in
+    time); the page then hides the section.
+    """
+
+    tracks: tuple[TrackView, ...]
+    available: bool
+
+
+_UNAVAILABLE = RecommendationPage(tracks=(), available=False)
+
+
+class Recommender:
+    """Recommendations for a playlist's owner: cache, single flight, strategy, hydration.
+
+    Build one per process (:meth:`from_settings`, in the app's lifespan) and share it.
+    A cache hit costs four short reads (the playlist's owner and record CID, the cached
+    ids, one hydration query) and no ORM object; a miss reads the items with their CID in
+    one statement, asks the vector store (two round trips), caches the ranked ids under
+    the CID and hydrates them.
+
+        recommender = Recommender.from_settings(settings, database, store, cache)
+        page = await recommender.recommend("3kq2d7x4m5abc", user_did=user.did, limit=3)
+        [t.title for t in page.tracks]
+
+    Under load it degrades quality before availability: at most ``max_in_flight``
+    computations run the configured ``strategy`` at once; one that finds the line full,
+    or cannot get a slot while its request can still wait, runs ``fallback`` (one cheap
+    query) instead, counted in ``segue_recommendation_fallbacks_total`` and cached only
+    for ``fallback_ttl_seconds``.
+    """
+
+    def __init__(
+        self,
+        *,
+        database: Database,
+        store: VectorStore | None,
+        cache: RecommendationCache,
+        strategy: Strategy,
+        fallback: Strategy,
+        candidates: int = 50,
+        timeout_seconds: float = 2.0,
+        cache_prefix: str = "segue",
+        max_in_flight: int = 4,
+        max_waiting: int = 32,
+        fallback_ttl_seconds: float = 60.0,
+    ) -> None:
+        self.database = database
+        self.store = store
+        self.cache = cache
+        self.strategy = strategy
+        self.fallback = fallback
+        self.candidates = candidates
+        self.timeout_seconds = timeout_seconds
+        self.cache_prefix = cache_prefix
+        self.fallback_ttl_seconds = fallback_ttl_seconds
+        self.admission = Admission(max_in_flight=max_in_flight, max_waiting=max_waiting)
+        self.flights = SingleFlight()
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: Settings,
+        database: Database,
+        store: VectorStore | None,
+        cache: RecommendationCache,
+    ) -> Recommender:
+        return cls(
+            database=database,
+            store=store,
+            cache=cache,
+            strategy=resolve_strategy(settings.strategy),
+            fallback=resolve_strategy(settings.fallback_strategy),
+            candidates=settings.recommendation_candidates,
+            timeout_seconds=settings.vector_timeout_seconds,
+            cache_prefix=settings.cache_prefix,
+            max_in_flight=settings.recommendation_max_in_flight,
+            max_waiting=settings.recommendation_max_waiting,
+            fallback_ttl_seconds=settings.fallback_cache_seconds,
+        )
+
+    async def aclose(self) -> None:
+        """Stop the computations still running (at shutdown, before the store closes)."""
+        await self.flights.aclose()
+
+    async def recommend(self, playlist_id: str, *, user_did: str, limit: int) -> RecommendationPage:
+        """Up to ``limit`` visible tracks to add to the playlist, for its owner only.
+
+        :class:`NotFound` for an unknown playlist, :class:`Forbidden` for someone else's.
+        """
+        async with self._connect() as conn:
+            head = await playlist_head(conn, playlist_id)
+            _check_owner(head.owner_did, user_did)
+            if self.store is None:
+                return _unavailable("disabled")
+            key = recommendation_key(head.id, head.record_cid, prefix=self.cache_prefix)
+            ranked = await self.cache.get(key)
+            if ranked:
+                return await self._page(conn, ranked, limit)
+        # A miss. The connection went back to the pool above: none is held while the store
+        # works, so a slow search cannot starve the requests that only need the database.
+        ranked = await self._compute(playlist_id, user_did, self.store)
+        if ranked is None:
+            return _UNAVAILABLE
+        async with self._connect() as conn:
+            return await self._page(conn, ranked, limit)
+
+    # -- the miss -----------------------------------------------------------------------
+
+    async def _compute(
+        self, playlist_id: str, user_did: str, store: VectorStore
+    ) -> list[int] | None:
+        """The ranked ids for the playlist's current version, or ``None`` (counted)."""
+        async with self._connect() as conn:
+            seeds = await playlist_seeds(conn, playlist_id)
+        _check_owner(seeds.owner_did, user_did)
+        if not seeds.item_ids:
+            _count_unavailable("empty_playlist")
+            return None
+        # The key of the version just read: an edit since the head was read is honoured.
+        key = recommendation_key(seeds.id, seeds.record_cid, prefix=self.cache_prefix)
+        try:
+            # The request waits timeout_seconds; the computation (shielded by the single
+            # flight) goes on a while longer and caches its result, so work done under
+            # load is not thrown away and the next request for this version hits.
+            async with asyncio.timeout(self.timeout_seconds):
+                ranked = await self.flights.run(key, lambda: self._rank(key, seeds, store))
+        except TimeoutError:
+            log.warning(
+                "recommendations unavailable for %s: the store did not answer in time", playlist_id
+            )
+            _count_unavailable("store_timeout")
+            return None
+        except VectorStoreUnavailable as exc:
+            log.warning("recommendations unavailable for %s: %s", playlist_id, exc.detail)
+            _count_unavailable("store_error")
+            return None
+        if not ranked:
+            _count_unavailable("no_embeddings")
+            return None
+        return ranked
+
+    async def _rank(self, key: str, seeds: PlaylistSeeds, store: VectorStore) -> list[int]:
+        COMPUTATIONS_IN_FLIGHT.inc()
+        try:
+            # Half the request's time may go to waiting for a slot; the other half is the
+            # full computation's. Past that the cheaper plan still answers in time.
+            async with self.admission.slot(wait_seconds=self.timeout_seconds / 2) as degraded:
+                strategy = self.strategy if degraded is None else self.fallback
+                if degraded is not None:
+                    RECOMMENDATION_FALLBACKS.labels(reason=degraded.value).inc()
+                ids = await self._run(strategy, seeds, store)
+        finally:
+            COMPUTATIONS_IN_FLIGHT.dec()
+        if ids:
+            # An empty ranking is not cached: "no embeddings yet" is usually temporary.
+            ttl = None if degraded is None else self.fallback_ttl_seconds
+            await self.cache.set(key, ids, ttl_seconds=ttl)
+        return ids
+
+    async def _run(self, strategy: Strategy, seeds: PlaylistSeeds, store: VectorStore) -> list[int]:
+        try:
+            async with asyncio.timeout(self.timeout_seconds * _COMPUTE_GRACE):
+                ranking = await recommend(
+                    store,
+                    seeds.seed_ids,
+                    limit=self.candidates,
+                    exclude=seeds.item_ids,
+                    strategy=strategy,
+                )
+        except InvalidInput as exc:
+            # Seeds come from the catalog and vectors from the store itself: a refusal here
+            # (a changed schema, a store of another dimension) is the store's failure, not
+            # the caller's, so it must not become a 422 for the client.
+            raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
+        return [int(i) for i in ranking.ids]
+
+    # -- reading ------------------------------------------------------------------------
+
+    @asynccontextmanager
+    async def _connect(self) -> AsyncIterator[AsyncConnection]:
+        # A plain connection, not a session: the hot path builds no ORM objects.
+        async with database_errors(), self.database.engine.connect() as conn:
+            yield conn
+
+    @staticmethod
+    async def _page(conn: AsyncConnection, ranked: list[int], limit: int) -> RecommendationPage:
+        tracks = await hydrate(conn, ranked, limit=limit)
+        return RecommendationPage(tracks=tuple(tracks), available=True)
+
+
+def _check_owner(owner_did: str, user_did: str) -> None:
+    if owner_did != user_did:
+        raise Forbidden("only the playlist's owner can do this")
+
+
+def _count_unavailable(reason: str) -> None:
+    RECOMMENDATIONS_UNAVAILABLE.labels(reason=reason).inc()
+
+
+def _unavailable(reason: str) -> RecommendationPage:
+    _count_unavailable(reason)
+    return _UNAVAILABLE
