@@ -168,7 +168,7 @@ async def test_vector_store_failure_is_unavailable_not_500(world: World, caplog)
 async def test_vector_store_timeout_is_unavailable(world: World):
     import asyncio
 
-    world.app.state.resources.settings.__dict__["vector_timeout_seconds"] = 0.05
+    world.app.state.resources.recommender.timeout_seconds = 0.05
     store = world.app.state.resources.store
 
     async def hanging(*a, **kw):
