@@ -23,6 +23,7 @@ from pathlib import Path
 __all__ = ["Profile", "py_spy", "top_functions"]
 
 _LINE = re.compile(r":\d+\)$")  # a frame's line number: functions are aggregated over lines
+_FILE = re.compile(r"\((?P<top>[^/.)]+)[^)]*\)$")  # the frame's file: its top-level package
 TOP = 15
 
 
@@ -35,38 +36,55 @@ class Profile:
     def summary(self, top: int = TOP) -> str:
         if self.error is not None:
             return f"py-spy could not profile the server: {self.error}"
-        samples, self_rows, total_rows = top_functions(self.path.read_text(), top)
+        top_self, top_segue, packages, samples = top_functions(self.path.read_text(), top)
         lines = [f"py-spy profile: {self.path} ({samples:,} samples; open it in speedscope.app)"]
-        for title, rows in (("self", self_rows), ("inclusive", total_rows)):
-            lines += ["", f"Top {top} functions by {title} time (% of samples):"]
+        for title, rows in (
+            (f"Top {top} functions by self time", top_self),
+            (f"Top {top} of Segue's functions by inclusive time", top_segue),
+            ("Self time by package", packages),
+        ):
+            lines += ["", f"{title} (% of samples):"]
             lines += [f"  {share:5.1f}%  {name}" for name, share in rows]
         return "\n".join(lines)
 
 
-def top_functions(
-    raw: str, top: int = TOP
-) -> tuple[int, list[tuple[str, float]], list[tuple[str, float]]]:
-    """Samples, then the ``top`` functions by self and by inclusive share of the samples."""
+Shares = list[tuple[str, float]]
+
+
+def top_functions(raw: str, top: int = TOP) -> tuple[Shares, Shares, Shares, int]:
+    r"""From py-spy's raw output: the ``top`` functions by self time, Segue's ``top`` by
+    inclusive time, self time by top-level package (shares in %), and the sample count.
+
+    >>> top_functions("main (app.py:3);f (segue/a.py:9) 3\nmain (app.py:3) 1")[0]
+    [('f (segue/a.py)', 75.0), ('main (app.py)', 25.0)]
+    """
     own: collections.Counter[str] = collections.Counter()
-    inclusive: collections.Counter[str] = collections.Counter()
+    segue: collections.Counter[str] = collections.Counter()
+    packages: collections.Counter[str] = collections.Counter()
     samples = 0
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
         n = int(count)
-        frames = [_LINE.sub(")", f) for f in stack.split(";")]
+        # --subprocesses roots each stack at a "process <pid>:<command line>" frame.
+        frames = [_LINE.sub(")", f) for f in stack.split(";") if not f.startswith("process ")]
+        if not frames:
+            continue
         samples += n
         own[frames[-1]] += n
-        for name in set(frames):
-            inclusive[name] += n
+        found = _FILE.search(frames[-1])
+        packages[found["top"] if found else "?"] += n
+        # The CLI frames hold every sample of the server: they say nothing.
+        for name in {f for f in frames if "(segue/" in f and "(segue/cli/" not in f}:
+            segue[name] += n
     if not samples:
-        return 0, [], []
-    return (
-        samples,
-        [(name, 100 * n / samples) for name, n in own.most_common(top)],
-        [(name, 100 * n / samples) for name, n in inclusive.most_common(top)],
-    )
+        return [], [], [], 0
+
+    def shares(counts: collections.Counter[str]) -> Shares:
+        return [(name, 100 * n / samples) for name, n in counts.most_common(top)]
+
+    return shares(own), shares(segue), shares(packages), samples
 
 
 def _py_spy() -> str | None:
