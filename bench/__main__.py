@@ -1,12 +1,16 @@
-"""`python -m bench [--million] [--only PART]`: prints Markdown for docs/benchmarks.md."""
+"""`python -m bench [--million] [--only PART]`: prints Markdown for docs/benchmarks.md.
+
+The serving part takes ``--seconds`` (per row), ``--profile`` and ``--markdown FILE``.
+"""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from segue._runtime import single_threaded_blas
 
-from . import endpoint, engine, index, ingest, strategies
+from . import endpoint, engine, index, ingest, serving, strategies
 from ._timing import machine
 
 
@@ -15,8 +19,17 @@ def main() -> None:
     parser.add_argument("--million", action="store_true", help="also index 1M vectors (slow)")
     parser.add_argument(
         "--only",
-        choices=["engine", "index", "strategies", "ingest", "endpoint"],
+        choices=["engine", "index", "strategies", "ingest", "endpoint", "serving"],
         help="run one part only",
+    )
+    parser.add_argument(
+        "--seconds", type=int, default=15, help="serving: seconds of wrk per row (default 15)"
+    )
+    parser.add_argument(
+        "--profile", action="store_true", help="serving: py-spy on the Segue cache-hit row"
+    )
+    parser.add_argument(
+        "--markdown", type=Path, metavar="FILE", help="serving: also write its table to FILE"
     )
     args = parser.parse_args()
     single_threaded_blas()
@@ -32,6 +45,8 @@ def main() -> None:
         print(ingest.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
+    if args.only in (None, "serving"):
+        print(serving.run(args.seconds, profile=args.profile, markdown=args.markdown), "\n")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""`segue serve` as a real process for the endpoint benchmark and the load test."""
+"""`segue serve` (or another ASGI app under uvicorn) as a real process for the benchmarks."""
 
 from __future__ import annotations
 
@@ -10,14 +10,22 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
 import redis
 
-__all__ = ["POSTGRES_ADMIN_URL", "REDIS_URL", "load_average", "redis_prefix", "serving"]
+__all__ = [
+    "POSTGRES_ADMIN_URL",
+    "REDIS_URL",
+    "load_average",
+    "redis_prefix",
+    "running",
+    "segue_command",
+    "serving",
+]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "SEGUE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -52,31 +60,55 @@ def redis_prefix() -> Iterator[str]:
             client.close()
 
 
+def segue_command(port: int, data_dir: Path, *extra: str) -> list[str]:
+    """The command line of ``segue serve`` on ``port`` (this environment's ``segue``)."""
+    segue = shutil.which("segue", path=str(Path(sys.executable).parent)) or "segue"
+    host = ["--host", "127.0.0.1", "--port", str(port)]
+    return [segue, "serve", *host, "--data-dir", str(data_dir), *extra]
+
+
 @contextmanager
-def serving(data_dir: Path, env: dict[str, str], log: Path) -> Iterator[tuple[str, int]]:
-    """Run ``segue serve`` on a free loopback port until the block ends.
+def serving(
+    data_dir: Path, env: dict[str, str], log: Path, extra: Sequence[str] = ()
+) -> Iterator[tuple[str, int]]:
+    """Run ``segue serve`` (with ``extra`` options) on a free loopback port until the block ends.
 
     Yields the base URL and the server's pid (for a profiler); its output goes to ``log``.
     """
-    segue = shutil.which("segue", path=str(Path(sys.executable).parent)) or "segue"
+    full_env = {"SEGUE_UI_DIR": str(data_dir / "no-ui"), **env}
+    with running(lambda port: segue_command(port, data_dir, *extra), full_env, log) as served:
+        yield served
+
+
+@contextmanager
+def running(
+    command: Callable[[int], Sequence[str]],
+    env: Mapping[str, str],
+    log: Path,
+    ready_path: str = "/readyz",
+) -> Iterator[tuple[str, int]]:
+    """Run ``command(port)`` on a free loopback port until ``ready_path`` answers 200.
+
+    Yields the base URL and the process's pid; stopped with SIGINT (then killed) after.
+    """
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    full_env = {**os.environ, "SEGUE_UI_DIR": str(data_dir / "no-ui"), **env}
-    args = [segue, "serve", "--host", "127.0.0.1", "--port", str(port), "--data-dir", str(data_dir)]
+    args = list(command(port))
+    name = Path(args[0]).name
     with open(log, "ab") as out:
-        proc = subprocess.Popen(args, env=full_env, stdout=out, stderr=out)
+        proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=out, stderr=out)
     try:
         deadline = time.monotonic() + _START_TIMEOUT
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"segue serve exited with {proc.returncode}; see {log}")
+                raise RuntimeError(f"{name} exited with {proc.returncode}; see {log}")
             try:
-                if httpx.get(f"{base}/readyz", timeout=1.0).status_code == 200:
+                if httpx.get(f"{base}{ready_path}", timeout=1.0).status_code == 200:
                     break
             except httpx.TransportError:
                 pass  # not listening yet
             if time.monotonic() > deadline:
-                raise RuntimeError(f"segue serve not ready after {_START_TIMEOUT:.0f} s; see {log}")
+                raise RuntimeError(f"{name} not ready after {_START_TIMEOUT:.0f} s; see {log}")
             time.sleep(0.1)
         yield base, proc.pid
     finally:

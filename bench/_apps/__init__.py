@@ -1,0 +1,1 @@
+"""Reference ASGI apps the serving benchmark measures Segue against (run by uvicorn)."""

@@ -1,0 +1,360 @@
+"""Serving throughput: `wrk -t2 -c64` against Segue and two reference apps, in one run.
+
+    uv run python -m bench --only serving [--seconds 15] [--profile] [--markdown FILE]
+
+Each row starts its server fresh as its own process (on a free loopback port), checks a
+few answers (200, ``available: true``, 3 tracks: a benchmark of errors never looks fast),
+warms it up with wrk, then measures it with wrk for ``--seconds``; rows run one after
+the other, never together. They share one dataset: a PostgreSQL database of the run's own
+(dropped after), a Redis key prefix of its own (deleted after) and the cached local index
+of 100k 512-d tracks; 64 owners with one playlist each (1-50 tracks), each request
+``/playlists/{id}/recommendations?limit=3`` with its owner's token, in rotation. The
+cache is filled once before the rows by a Segue server, so the reference app and the hit
+rows read the same entries.
+
+``--profile`` runs the Segue cache-hit row a second time under py-spy and prints the top
+functions by self time (the file opens in speedscope.app).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import numpy as np
+from pydantic import ValidationError
+
+from segue.catalog import open_database
+from segue.engine import DEFAULT_STRATEGY
+from segue.settings import Settings
+
+from ._dataset import (
+    CACHE_DIR,
+    Catalog,
+    bench_database,
+    build_index,
+    catalog_spec,
+    create_owners,
+    load_catalog,
+)
+from ._profile import Profile, py_spy
+from ._server import (
+    POSTGRES_ADMIN_URL,
+    REDIS_URL,
+    load_average,
+    redis_prefix,
+    running,
+    segue_command,
+)
+from ._timing import machine
+from ._wrk import CONNECTIONS, THREADS, TIMEOUT, WrkResult, run_wrk, wrk_path
+from .endpoint import SIZES
+
+__all__ = ["ROWS", "Row", "run"]
+
+PLAYLISTS = 64  # one owner each, as many as wrk's connections
+LIMIT = 3
+CHECKS = 4  # answers checked before a row is measured
+WARMUP_SECONDS = 3  # of wrk, not measured: pools, the index's pages, code paths
+REQUEST_TIMEOUT = 30.0
+REDIS_TIMEOUT_MS = 1000
+
+
+def _uvicorn(app: str) -> Callable[[int, Path], list[str]]:
+    # uvicorn's defaults, as `segue serve` runs it: one process, access log on.
+    return lambda port, _: [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
+
+
+def _segue(*extra: str) -> Callable[[int, Path], list[str]]:
+    return lambda port, data_dir: segue_command(port, data_dir, *extra)
+
+
+def _option(name: str) -> Callable[[], str | None]:
+    """Why ``segue serve`` cannot run with ``name`` here, or ``None`` when it can."""
+
+    def probe() -> str | None:
+        helped = subprocess.run(
+            [*segue_command(0, Path("."))[:2], "--help"], capture_output=True, text=True
+        )
+        return None if name in helped.stdout else f"`segue serve --help` lists no {name}"
+
+    return probe
+
+
+def _setting(name: str, value: str) -> Callable[[], str | None]:
+    """Why Segue's settings refuse ``name=value`` here, or ``None`` when they accept it."""
+
+    def probe() -> str | None:
+        if name not in Settings.model_fields:
+            return f"segue.settings.Settings has no {name}"
+        try:
+            Settings.model_validate({name: value})
+        except ValidationError as exc:
+            return f"Settings refuse {name}={value}: {exc.errors()[0]['msg']}"
+        return None
+
+    return probe
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One server to measure: ``command(port, data_dir)``, its environment, when it runs."""
+
+    key: str  # what the ratios refer to
+    name: str
+    command: Callable[[int, Path], list[str]]
+    env: dict[str, str] = field(default_factory=dict)
+    requires: Callable[[], str | None] = lambda: None  # why it cannot run here, or None
+
+
+_NO_CACHE = {"SEGUE_CACHE_BACKEND": "none"}
+ROWS = (
+    Row("bare", "bare FastAPI, fixed JSON body (reference)", _uvicorn("bench._apps.bare:app")),
+    Row("reference", "asyncpg + redis-py, a hit's 4 round trips (reference)",
+        _uvicorn("bench._apps.reference:app")),
+    Row("hit", "Segue, cache hit, 1 worker", _segue()),
+    Row("hit2", "Segue, cache hit, 2 workers", _segue("--workers", "2"),
+        requires=_option("--workers")),
+    Row("miss", f"Segue, cache miss, {DEFAULT_STRATEGY} (default; cache off)", _segue(), _NO_CACHE),
+    Row("adaptive", "Segue, cache miss, adaptive (cache off)", _segue(),
+        {**_NO_CACHE, "SEGUE_STRATEGY": "adaptive"}),
+    Row("miss-f32", f"Segue, cache miss, {DEFAULT_STRATEGY}, f32 index (previous; cache off)",
+        _segue(), {**_NO_CACHE, "SEGUE_LOCAL_INDEX_DTYPE": "f32"},
+        requires=_setting("local_index_dtype", "f32")),
+)  # fmt: skip
+# (numerator, denominator): the figures issue 11 sets targets on.
+RATIOS = (
+    ("hit", "reference"),
+    ("hit", "bare"),
+    ("reference", "bare"),
+    ("hit2", "hit"),
+    ("adaptive", "miss"),
+    ("miss-f32", "miss"),
+)
+# Answers the rows are checked for; the reference and the hit rows read the same entries.
+_SAME_ANSWERS = ("reference", "hit", "hit2")
+
+
+@dataclass
+class Outcome:
+    row: Row
+    result: WrkResult | None = None
+    skipped: str | None = None
+    loads: tuple[str, str] = ("", "")
+    checked: list[list[int]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # the server's own log lines
+
+    @property
+    def failed(self) -> bool:
+        """Most answers were errors (or, where the cache was filled, ``available: false``)."""
+        r = self.result
+        if r is None:
+            return False
+        bad = r.errors + (r.unavailable if self.row.key in _SAME_ANSWERS else 0)
+        return bad * 2 > r.requests
+
+
+def _path(playlist: str) -> str:
+    return f"/playlists/{playlist}/recommendations?limit={LIMIT}"
+
+
+def _check(base: str, targets: Sequence[tuple[str, str]]) -> list[list[int]]:
+    """The ids of each answer; :class:`RuntimeError` unless each is 200, available, 3 tracks."""
+    answers = []
+    with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT) as client:
+        for path, token in targets:
+            r = client.get(path, headers={"Authorization": f"Bearer {token}"})
+            body = r.json() if r.status_code == 200 else {}
+            tracks = body.get("tracks", [])
+            if r.status_code != 200 or body.get("available") is not True or len(tracks) != LIMIT:
+                raise RuntimeError(f"GET {path}: {r.status_code} {r.text[:300]}")
+            answers.append([t["id"] for t in tracks])
+    return answers
+
+
+def _measure_row(
+    row: Row,
+    spec: Catalog,
+    env: dict[str, str],
+    targets: list[tuple[str, str]],
+    seconds: int,
+    profile: Profile | None,
+) -> Outcome:
+    outcome = Outcome(row)
+    reason = row.requires()
+    if reason is not None:
+        outcome.skipped = f"not available: {reason}"
+        return outcome
+    log = CACHE_DIR / f"serving-{row.key}.log"
+    log.unlink(missing_ok=True)
+    print(f"serving: {row.name} (log: {log})", file=sys.stderr, flush=True)
+    command = row.command
+    with running(lambda port: command(port, spec.data_dir), {**env, **row.env}, log) as (base, pid):
+        if row.key != "bare":
+            outcome.checked = _check(base, targets[:CHECKS])
+        run_wrk(base, targets, seconds=WARMUP_SECONDS)
+        before = load_average()
+        outcome.result = run_wrk(base, targets, seconds=seconds)
+        outcome.loads = (before, load_average())
+        if profile is not None:
+            with py_spy(pid, seconds=seconds, out=profile.path) as recorded:
+                under = run_wrk(base, targets, seconds=seconds)
+            profile.error = recorded.error
+            profile.stderr.append(f"{under.requests_per_second:,.0f} requests/s under py-spy")
+    # Anything but uvicorn's own lines: Segue's warnings (a Redis timeout, a slow store).
+    outcome.warnings = [x for x in log.read_text().splitlines() if not x.startswith("INFO:")]
+    return outcome
+
+
+def _fill_cache(spec: Catalog, env: dict[str, str], targets: list[tuple[str, str]]) -> None:
+    """Every playlist's recommendations computed once by Segue, then read back as hits."""
+    with running(
+        lambda port: segue_command(port, spec.data_dir), env, CACHE_DIR / "serving-fill.log"
+    ) as (base, _):
+        with httpx.Client(base_url=base, timeout=REQUEST_TIMEOUT) as client:
+            for path, token in targets:  # one at a time: no miss waits past the store timeout
+                client.get(path, headers={"Authorization": f"Bearer {token}"})
+        _check(base, targets)
+
+
+def _table(outcomes: list[Outcome]) -> list[str]:
+    lines = [
+        "| server | requests/s | p50 ms | p99 ms | non-2xx | socket errors "
+        "| available: false | load before / after |",
+        "|---|---:|---:|---:|---:|---:|---:|---|",
+    ]
+    for o in outcomes:
+        r = o.result
+        if r is None:
+            lines.append(f"| {o.row.name} | {o.skipped} | | | | | | |")
+            continue
+        lines.append(
+            f"| {o.row.name} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
+            f"| {r.non_2xx:,} | {r.socket_errors:,} | {r.unavailable:,} "
+            f"| {o.loads[0]} / {o.loads[1]} |"
+        )
+    rate = {o.row.key: o.result.requests_per_second for o in outcomes if o.result is not None}
+    names = {row.key: row.name for row in ROWS}
+    ratios = [
+        f"- {names[a]} / {names[b]}: **{rate[a] / rate[b]:.2f}x**"
+        for a, b in RATIOS
+        if rate.get(a) is not None and rate.get(b)
+    ]
+    notes = [
+        f"- {o.row.name}: {len(o.warnings):,} warnings in the server's log, first: "
+        f"`{o.warnings[0]}`"
+        for o in outcomes
+        if o.warnings
+    ]
+    if notes:
+        notes = ["", "Server logs (a Redis timeout in a hit row means it measured misses too):",
+                 "", *notes]  # fmt: skip
+    return [*lines, "", "Throughput ratios (requests/s, this run):", "", *ratios, *notes]
+
+
+def _answers_agree(outcomes: list[Outcome]) -> str | None:
+    checked = {o.row.key: o.checked for o in outcomes if o.row.key in _SAME_ANSWERS and o.checked}
+    if len({str(ids) for ids in checked.values()}) > 1:
+        return f"the reference and the hit rows answered different tracks: {checked}"
+    return None
+
+
+async def _measure(
+    spec: Catalog, seconds: int, profile: Profile | None
+) -> tuple[list[Outcome], str]:
+    rng = np.random.default_rng(5)
+    visible = spec.visible_ids
+    lists = [[rng.choice(visible, size=SIZES[i % len(SIZES)], replace=False).tolist()]
+             for i in range(PLAYLISTS)]  # fmt: skip
+    async with bench_database(POSTGRES_ADMIN_URL) as url:
+        database = open_database(Settings(database_url=url))
+        try:
+            await load_catalog(database, spec)
+            owners = await create_owners(database, lists)
+        finally:
+            await database.aclose()
+        targets = [(_path(o.playlists[0]), o.token) for o in owners]
+        with redis_prefix() as prefix:
+            env = {
+                "SEGUE_DATABASE_URL": url,
+                "SEGUE_REDIS_URL": REDIS_URL,
+                "SEGUE_CACHE_PREFIX": prefix,
+                # Not a setting yet (issue 11): it turns off any rate limit a later Segue
+                # has, which would otherwise answer most of wrk's requests with a 429.
+                "SEGUE_RATE_LIMITS": "off",
+                # Segue's default of 50 ms, on a loaded 2-core machine with wrk opening 64
+                # connections at once, times out connecting; the circuit breaker then sends
+                # every request to compute, the computations keep the cores saturated, and
+                # the "hit" row measures misses. The reference app reads it too.
+                "SEGUE_REDIS_TIMEOUT_MS": str(REDIS_TIMEOUT_MS),
+                "SEGUE_UI_DIR": str(spec.data_dir / "no-ui"),
+            }
+            print("serving: rate limits off (SEGUE_RATE_LIMITS=off in every Segue server)",
+                  file=sys.stderr, flush=True)  # fmt: skip
+            print("serving: filling the cache", file=sys.stderr, flush=True)
+            _fill_cache(spec, env, targets)
+            before = load_average()
+            outcomes = [
+                _measure_row(
+                    row, spec, env, targets, seconds, profile if row.key == "hit" else None
+                )
+                for row in ROWS
+            ]
+            loads = f"{before} / {load_average()}"
+    return outcomes, loads
+
+
+def run(
+    seconds: int = 15,
+    *,
+    profile: bool = False,
+    markdown: Path | None = None,
+    n_tracks: int = 100_000,
+    dim: int = 512,
+) -> str:
+    """Markdown: one row per server (`wrk -t2 -c64 -d{seconds}s`), then the ratios.
+
+    :class:`RuntimeError` (after printing the table) when most answers of a row were errors.
+    """
+    wrk_path()  # before minutes of setup: the fix is `make bench`
+    spec = catalog_spec(n_tracks, dim)
+    build_index(spec)
+    recorded = Profile(CACHE_DIR / "serving-hit-profile.txt") if profile else None
+    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded))
+    text = "\n".join(
+        [
+            f"Serving throughput: `wrk -t{THREADS} -c{CONNECTIONS} -d{seconds}s --latency "
+            f"--timeout {TIMEOUT}` on loopback, each server fresh and warmed up "
+            f"({WARMUP_SECONDS} s of wrk), one after the other; {PLAYLISTS} owners' playlists "
+            f"of {min(SIZES)}-{max(SIZES)} tracks in rotation, limit={LIMIT}, PostgreSQL, "
+            f"Redis, local HNSW index of {n_tracks:,} {dim}-d tracks; single uvicorn process "
+            "unless said otherwise, access log on as `segue serve` has it; rate limits off "
+            f"(SEGUE_RATE_LIMITS=off); Redis timeout {REDIS_TIMEOUT_MS} ms (Segue's default, "
+            "50 ms, trips the cache's circuit breaker on this loaded machine). wrk runs on "
+            "the same cores as the server. Load average "
+            f"(1, 5, 15 min) over the whole run: {loads}.",
+            "",
+            *_table(outcomes),
+        ]
+    )
+    if markdown is not None:
+        markdown.write_text(f"Machine: {machine()}\n\n{text}\n")
+    if recorded is not None:
+        text += "\n\n" + "\n".join([recorded.summary(), *recorded.stderr])
+    failed = [o.row.name for o in outcomes if o.failed]
+    disagree = _answers_agree(outcomes)
+    if failed or disagree:
+        print(text, flush=True)
+        problem = f"most answers were errors: {', '.join(failed)}" if failed else disagree
+        raise RuntimeError(f"the serving benchmark is not valid: {problem}")
+    return text
+
+
+if __name__ == "__main__":
+    print(f"Machine: {machine()}\n")
+    print(run())
