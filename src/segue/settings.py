@@ -63,9 +63,12 @@ class Settings(BaseSettings):
     cache_ttl_seconds: float = Field(default=24 * 3600, ge=0.001)
     # No glob characters, so ``SCAN MATCH {prefix}:*`` finds exactly this prefix's keys.
     cache_prefix: str = Field(default="segue", pattern=r"^[A-Za-z0-9._:-]+$")
-    # Redis on the same network answers in well under a millisecond; past 50 ms it is
-    # cheaper to compute the recommendations than to keep waiting.
-    redis_timeout_ms: int = Field(default=50, ge=1)
+    # Redis on the same network answers in well under a millisecond, but the timeout also
+    # runs while this process's event loop is busy: at 50 ms, 64 connections on a loaded
+    # 2-core machine tripped the circuit breaker with Redis healthy, and every hit became a
+    # miss costing ten times the CPU. 250 ms is far past any real answer and still bounds
+    # what a hung Redis costs before the breaker opens (docs/cache.md).
+    redis_timeout_ms: int = Field(default=250, ge=1)
     cache_breaker_failures: int = Field(default=3, ge=1)
     cache_breaker_cooldown_seconds: float = Field(default=5.0, gt=0)
     cache_max_entries: int = Field(default=10_000, ge=1)

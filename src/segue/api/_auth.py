@@ -6,7 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 
-from segue.catalog import Database, UserView, database_errors, hash_token, verify_token
+from segue.catalog import Database, UserView, hash_token, verify_token
 
 __all__ = ["Authenticator"]
 
@@ -58,5 +58,5 @@ class Authenticator:
         return user
 
     async def _verify(self, token: str) -> UserView:
-        async with database_errors(), self.database.engine.connect() as conn:
+        async with self.database.reading() as conn:
             return await verify_token(conn, token)

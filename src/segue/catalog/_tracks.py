@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -117,12 +118,22 @@ async def search_tracks(session: AsyncSession, query: str, *, limit: int = 20) -
     return [track_view(row) for row in rows]
 
 
-# Built once: hydration runs on every recommendation request.
-_HYDRATE = (
-    sa.select(*track_view_columns())
-    .join(Artist, Track.artist_did == Artist.did)
-    .where(Track.id.in_(sa.bindparam("ids", expanding=True)), track_available())
+# Built once per dialect: hydration runs on every recommendation request. PostgreSQL takes
+# the ids as one array parameter, so the statement (and asyncpg's prepared statement) is
+# the same whatever their number; an expanding IN renders one parameter per id each time.
+_HYDRATE_BASE = sa.select(*track_view_columns()).join(Artist, Track.artist_did == Artist.did)
+_HYDRATE_ANY = _HYDRATE_BASE.where(
+    Track.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger))),
+    track_available(),
 )
+_HYDRATE_IN = _HYDRATE_BASE.where(
+    Track.id.in_(sa.bindparam("ids", expanding=True)), track_available()
+)
+
+
+def _hydrate_statement(reader: AsyncSession | AsyncConnection) -> sa.Select[Any]:
+    bind = reader.get_bind() if isinstance(reader, AsyncSession) else reader
+    return _HYDRATE_ANY if bind.dialect.name == "postgresql" else _HYDRATE_IN
 
 
 async def hydrate(
@@ -146,7 +157,7 @@ async def hydrate(
     if not ids or limit == 0:
         return []
     async with database_errors():
-        rows = (await reader.execute(_HYDRATE, {"ids": ids})).all()
+        rows = (await reader.execute(_hydrate_statement(reader), {"ids": ids})).all()
     found = {row[0]: track_view(row) for row in rows}
     ranked = [found[i] for i in ids if i in found]
     return ranked if limit is None else ranked[:limit]

@@ -15,7 +15,6 @@ from segue.catalog import (
     Database,
     PlaylistSeeds,
     TrackView,
-    database_errors,
     hydrate,
     playlist_head,
     playlist_seeds,
@@ -39,6 +38,8 @@ log = logging.getLogger("segue.recommendations")
 
 # How many request timeouts a computation may run in the background before it is dropped.
 _COMPUTE_GRACE = 4
+# Ids hydrated beyond the page's size, in case some are hidden or deleted since caching.
+_HYDRATE_SPARE = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,12 +228,24 @@ class Recommender:
     @asynccontextmanager
     async def _connect(self) -> AsyncIterator[AsyncConnection]:
         # A plain connection, not a session: the hot path builds no ORM objects.
-        async with database_errors(), self.database.engine.connect() as conn:
+        async with self.database.reading() as conn:
             yield conn
 
     @staticmethod
     async def _page(conn: AsyncConnection, ranked: list[int], limit: int) -> RecommendationPage:
-        tracks = await hydrate(conn, ranked, limit=limit)
+        """The first ``limit`` available tracks of ``ranked``.
+
+        Hydrates a few more ids than asked (a hidden or deleted track is skipped and the
+        next fills its place), and reads further along the ranking only when that was not
+        enough: one query in the usual case, never all the cached ids.
+        """
+        tracks: list[TrackView] = []
+        start, batch = 0, limit + _HYDRATE_SPARE
+        while len(tracks) < limit and start < len(ranked):
+            chunk = ranked[start : start + batch]
+            tracks += await hydrate(conn, chunk, limit=limit - len(tracks))
+            start += len(chunk)
+            batch *= 2  # many gone: read further in larger steps
         return RecommendationPage(tracks=tuple(tracks), available=True)
 
 
