@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from segue.cache import RecommendationCache, SingleFlight, recommendation_key
 from segue.catalog import (
+    HYDRATE_MAX_IDS,
     Database,
     PlaylistSeeds,
     TrackView,
@@ -40,6 +41,10 @@ log = logging.getLogger("segue.recommendations")
 _COMPUTE_GRACE = 4
 # Ids hydrated beyond the page's size, in case some are hidden or deleted since caching.
 _HYDRATE_SPARE = 3
+# When hidden, deleted or orphaned ids thin a ranking below a page, it is recomputed this
+# many times longer (and cached so), up to what one hydration query may read.
+_REFILL_FACTOR = 4
+_MAX_CANDIDATES = HYDRATE_MAX_IDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,19 +149,28 @@ class Recommender:
             key = recommendation_key(head.id, head.record_cid, prefix=self.cache_prefix)
             ranked = await self.cache.get(key)
             if ranked:
-                return await self._page(conn, ranked, limit)
-        # A miss. The connection went back to the pool above: none is held while the store
-        # works, so a slow search cannot starve the requests that only need the database.
-        ranked = await self._compute(playlist_id, user_did, self.store)
-        if ranked is None:
-            return _UNAVAILABLE
-        async with self._connect() as conn:
-            return await self._page(conn, ranked, limit)
+                page = await self._page(conn, ranked, limit)
+                if not _ran_dry(page, ranked, limit, self.candidates):
+                    return page
+        # A miss, or a cached ranking whose tracks have mostly been hidden or deleted since.
+        # The connection went back to the pool above: none is held while the store works,
+        # so a slow search cannot starve the requests that only need the database.
+        candidates = self.candidates if not ranked else len(ranked) * _REFILL_FACTOR
+        while True:
+            ranked = await self._compute(playlist_id, user_did, self.store, candidates)
+            if ranked is None:
+                return _UNAVAILABLE
+            async with self._connect() as conn:
+                page = await self._page(conn, ranked, limit)
+            if not _ran_dry(page, ranked, limit, candidates) or candidates >= _MAX_CANDIDATES:
+                return page
+            # Most of the best candidates cannot be shown: rank further down and cache that.
+            candidates = min(candidates * _REFILL_FACTOR, _MAX_CANDIDATES)
 
     # -- the miss -----------------------------------------------------------------------
 
     async def _compute(
-        self, playlist_id: str, user_did: str, store: VectorStore
+        self, playlist_id: str, user_did: str, store: VectorStore, candidates: int
     ) -> list[int] | None:
         """The ranked ids for the playlist's current version, or ``None`` (counted)."""
         async with self._connect() as conn:
@@ -172,7 +186,9 @@ class Recommender:
             # flight) goes on a while longer and caches its result, so work done under
             # load is not thrown away and the next request for this version hits.
             async with asyncio.timeout(self.timeout_seconds):
-                ranked = await self.flights.run(key, lambda: self._rank(key, seeds, store))
+                ranked = await self.flights.run(
+                    f"{key}#{candidates}", lambda: self._rank(key, seeds, store, candidates)
+                )
         except TimeoutError:
             log.warning(
                 "recommendations unavailable for %s: the store did not answer in time", playlist_id
@@ -188,7 +204,9 @@ class Recommender:
             return None
         return ranked
 
-    async def _rank(self, key: str, seeds: PlaylistSeeds, store: VectorStore) -> list[int]:
+    async def _rank(
+        self, key: str, seeds: PlaylistSeeds, store: VectorStore, candidates: int
+    ) -> list[int]:
         COMPUTATIONS_IN_FLIGHT.inc()
         try:
             # Half the request's time may go to waiting for a slot; the other half is the
@@ -197,7 +215,7 @@ class Recommender:
                 strategy = self.strategy if degraded is None else self.fallback
                 if degraded is not None:
                     RECOMMENDATION_FALLBACKS.labels(reason=degraded.value).inc()
-                ids = await self._run(strategy, seeds, store)
+                ids = await self._run(strategy, seeds, store, candidates)
         finally:
             COMPUTATIONS_IN_FLIGHT.dec()
         if ids:
@@ -206,13 +224,15 @@ class Recommender:
             await self.cache.set(key, ids, ttl_seconds=ttl)
         return ids
 
-    async def _run(self, strategy: Strategy, seeds: PlaylistSeeds, store: VectorStore) -> list[int]:
+    async def _run(
+        self, strategy: Strategy, seeds: PlaylistSeeds, store: VectorStore, candidates: int
+    ) -> list[int]:
         try:
             async with asyncio.timeout(self.timeout_seconds * _COMPUTE_GRACE):
                 ranking = await recommend(
                     store,
                     seeds.seed_ids,
-                    limit=self.candidates,
+                    limit=candidates,
                     exclude=seeds.item_ids,
                     strategy=strategy,
                 )
@@ -247,6 +267,12 @@ class Recommender:
             start += len(chunk)
             batch *= 2  # many gone: read further in larger steps
         return RecommendationPage(tracks=tuple(tracks), available=True)
+
+
+def _ran_dry(page: RecommendationPage, ranked: list[int], limit: int, asked: int) -> bool:
+    """The page is short although the store may hold more: ``ranked`` is as long as asked
+    for, so its end is where the ranking was cut, not where the candidates ran out."""
+    return len(page.tracks) < limit and len(ranked) >= asked
 
 
 def _check_owner(owner_did: str, user_did: str) -> None:
