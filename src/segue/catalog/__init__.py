@@ -18,6 +18,7 @@ the session's transaction to the caller.
 
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
+from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
 from ._migrate import alembic_config, current_revision, ensure_schema, head_revision, upgrade
 from ._models import ApiToken, Artist, Base, Playlist, PlaylistItem, Track, User
 from ._playlists import (
@@ -47,6 +48,7 @@ from ._views import IssuedToken, PlaylistSummary, PlaylistView, TrackView, UserV
 
 __all__ = [
     "HYDRATE_MAX_IDS",
+    "INDEX_GENERATION",
     "PLAYLIST_MAX_TRACKS",
     "PLAYLIST_RECORD_TYPE",
     "SEARCH_MAX_LIMIT",
@@ -71,6 +73,8 @@ __all__ = [
     "UserView",
     "alembic_config",
     "append_track",
+    "bump_index_generation",
+    "bump_seeds_generation",
     "cid_for_dag_cbor",
     "create_playlist",
     "create_token",

@@ -22,6 +22,7 @@ __all__ = [
     "ApiToken",
     "Artist",
     "Base",
+    "CatalogState",
     "Playlist",
     "PlaylistItem",
     "Track",
@@ -145,6 +146,9 @@ class Playlist(Base):
     name: Mapped[str] = mapped_column(sa.String(200))
     # CID of the playlist's record (name + ordered items); rewritten with every item change.
     record_cid: Mapped[str] = mapped_column(sa.String(CID_LENGTH))
+    # Bumped when one of its tracks is hidden, shown, deleted or restored: the seeds (the
+    # visible items) change although the record does not. Part of the cache key.
+    seeds_generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -167,6 +171,16 @@ class PlaylistItem(Base):
         TrackId, sa.ForeignKey("tracks.id"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column()
+
+
+class CatalogState(Base):
+    """Counters the whole catalog shares, by name (``index_generation``: bumped by every
+    write of vectors through Segue; part of the recommendation cache key)."""
+
+    __tablename__ = "catalog_state"
+
+    name: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    value: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
 
 
 class ApiToken(Base):

@@ -21,6 +21,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from segue.catalog import bump_index_generation, ensure_schema, open_database
 from segue.errors import SegueError
 from segue.settings import Settings
 
@@ -28,6 +29,7 @@ __all__ = [
     "DataDirOption",
     "err_console",
     "exit_on_error",
+    "note_vectors_written",
     "progress_bar",
     "progress_steps",
     "run",
@@ -63,6 +65,23 @@ def exit_on_error() -> Iterator[None]:
     except SegueError as exc:
         err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
+
+
+async def note_vectors_written(settings: Settings) -> None:
+    """Tell the catalog the vector index was written, so cached recommendations computed
+    from the old vectors are no longer read (the index generation in the cache key)."""
+    database = open_database(settings)
+    try:
+        await ensure_schema(database, migrate=settings.database_is_embedded)
+        await bump_index_generation(database)
+    except SegueError as exc:
+        raise type(exc)(
+            f"the vectors were written, but the catalog could not be told ({exc.detail}); "
+            f"cached recommendations may use the old vectors for up to "
+            f"SEGUE_CACHE_TTL_SECONDS: run the command again once the catalog answers"
+        ) from exc
+    finally:
+        await database.aclose()
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

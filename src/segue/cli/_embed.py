@@ -8,7 +8,14 @@ from rich.markup import escape
 
 from segue.vectors import open_store
 
-from ._common import DataDirOption, err_console, progress_bar, run, settings_from
+from ._common import (
+    DataDirOption,
+    err_console,
+    note_vectors_written,
+    progress_bar,
+    run,
+    settings_from,
+)
 
 if TYPE_CHECKING:
     from segue.ingest.clap import EmbedReport, FileOutcome
@@ -76,7 +83,7 @@ def embed(
                     if outcome.status == "failed":
                         _say(f"[yellow]skipped:[/yellow] {escape(outcome.detail)}")
 
-                return await embed_files(
+                report = await embed_files(
                     files,
                     store=store,
                     manifest=Manifest.load(settings.embed_manifest_path),
@@ -88,6 +95,9 @@ def embed(
                 )
         finally:
             await store.aclose()
+        if report.with_status("embedded"):
+            await note_vectors_written(settings)
+        return report
 
     for path, reason in missing:
         _say(f"[yellow]skipped:[/yellow] {escape(str(path))}: {reason}")

@@ -24,6 +24,7 @@ from ._common import (
     DataDirOption,
     err_console,
     exit_on_error,
+    note_vectors_written,
     progress_bar,
     progress_steps,
     run,
@@ -124,9 +125,11 @@ def vectors(
                 result = await import_vectors(
                     store, data, source=str(file), steps=progress_steps(bar)
                 )
-            return result.vectors, result.dimension, result.total
         finally:
             await store.aclose()
+        if result.vectors:
+            await note_vectors_written(settings)
+        return result.vectors, result.dimension, result.total
 
     count, dim, total = run(_go())
     err_console.print(

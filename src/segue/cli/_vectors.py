@@ -8,7 +8,14 @@ import typer
 from segue.settings import VectorBackend
 from segue.vectors import SyncReport, open_store, sync_stores
 
-from ._common import DataDirOption, err_console, progress_bar, run, settings_from
+from ._common import (
+    DataDirOption,
+    err_console,
+    note_vectors_written,
+    progress_bar,
+    run,
+    settings_from,
+)
 
 __all__ = ["app"]
 
@@ -65,7 +72,7 @@ def sync(
                 total = await src.count()
                 with progress_bar() as bar:
                     task = bar.add_task(f"{source.value} -> {target.value}", total=total)
-                    return await sync_stores(
+                    report = await sync_stores(
                         src,
                         dst,
                         read_batch=batch_size,
@@ -76,6 +83,9 @@ def sync(
                 await dst.aclose()
         finally:
             await src.aclose()
+        if report.written:
+            await note_vectors_written(settings)
+        return report
 
     report = run(_go())
     err_console.print(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -14,6 +15,7 @@ from segue.cache import RecommendationCache, SingleFlight, recommendation_key
 from segue.catalog import (
     HYDRATE_MAX_IDS,
     Database,
+    PlaylistHead,
     PlaylistSeeds,
     TrackView,
     hydrate,
@@ -97,6 +99,7 @@ class Recommender:
         max_in_flight: int = 4,
         max_waiting: int = 32,
         fallback_ttl_seconds: float = 60.0,
+        config_tag: str | None = None,
     ) -> None:
         self.database = database
         self.store = store
@@ -107,6 +110,8 @@ class Recommender:
         self.timeout_seconds = timeout_seconds
         self.cache_prefix = cache_prefix
         self.fallback_ttl_seconds = fallback_ttl_seconds
+        #: short digest of what shapes an answer besides the playlist (see :func:`config_tag`)
+        self.config_tag = config_tag if config_tag is not None else config_digest(strategy)
         self.admission = Admission(max_in_flight=max_in_flight, max_waiting=max_waiting)
         self.flights = SingleFlight()
 
@@ -130,6 +135,15 @@ class Recommender:
             max_in_flight=settings.recommendation_max_in_flight,
             max_waiting=settings.recommendation_max_waiting,
             fallback_ttl_seconds=settings.fallback_cache_seconds,
+            config_tag=config_digest(
+                resolve_strategy(settings.strategy),
+                settings.vector_backend.value,
+                # which index: two deployments sharing one Redis must not share entries
+                str(settings.index_path.resolve()),
+                settings.turbopuffer_base_url or settings.turbopuffer_region or "",
+                settings.turbopuffer_namespace,
+                str(getattr(settings, "local_index_dtype", "")),
+            ),
         )
 
     async def aclose(self) -> None:
@@ -146,8 +160,7 @@ class Recommender:
             _check_owner(head.owner_did, user_did)
             if self.store is None:
                 return _unavailable("disabled")
-            key = recommendation_key(head.id, head.record_cid, prefix=self.cache_prefix)
-            ranked = await self.cache.get(key)
+            ranked = await self.cache.get(self._key(head))
             if ranked:
                 page = await self._page(conn, ranked, limit)
                 if not _ran_dry(page, ranked, limit, self.candidates):
@@ -180,7 +193,7 @@ class Recommender:
             _count_unavailable("empty_playlist")
             return None
         # The key of the version just read: an edit since the head was read is honoured.
-        key = recommendation_key(seeds.id, seeds.record_cid, prefix=self.cache_prefix)
+        key = self._key(seeds)
         try:
             # The request waits timeout_seconds; the computation (shielded by the single
             # flight) goes on a while longer and caches its result, so work done under
@@ -243,6 +256,18 @@ class Recommender:
             raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
         return [int(i) for i in ranking.ids]
 
+    def _key(self, head: PlaylistHead) -> str:
+        """``{prefix}:{config}.{index generation}.{seeds generation}:recommendations:{id}:{cid}``
+
+        The record CID covers the items; the generations cover vectors written since and
+        tracks hidden or shown since; ``config`` the settings that shape the answer, so
+        processes configured differently never read each other's entries.
+        """
+        prefix = (
+            f"{self.cache_prefix}:{self.config_tag}.{head.index_generation}.{head.seeds_generation}"
+        )
+        return recommendation_key(head.id, head.record_cid, prefix=prefix)
+
     # -- reading ------------------------------------------------------------------------
 
     @asynccontextmanager
@@ -267,6 +292,18 @@ class Recommender:
             start += len(chunk)
             batch *= 2  # many gone: read further in larger steps
         return RecommendationPage(tracks=tuple(tracks), available=True)
+
+
+def config_digest(strategy: Strategy, *parts: str) -> str:
+    """Eight hex digits naming a configuration: the strategy with its constants, and
+    ``parts`` (the vector store's identity). Stable across processes and restarts.
+
+        >>> from segue.engine import Adaptive
+        >>> config_digest(Adaptive()) == config_digest(Adaptive(rrf_k=10))
+        False
+    """
+    text = "\x1f".join((repr(strategy), *parts))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
 def _ran_dry(page: RecommendationPage, ranked: list[int], limit: int, asked: int) -> bool:
