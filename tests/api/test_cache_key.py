@@ -79,6 +79,7 @@ async def test_a_seed_hidden_or_shown_is_a_new_key(world: World, database: Datab
 async def test_processes_configured_differently_never_share_entries(world: World):
     calls = StoreCalls(world)
     first = (await world.client.get(url(world), headers=world.auth())).json()
+    assert calls.n == 1
     other = Settings.model_validate({**world.settings.model_dump(), "strategy": "adaptive"})
     app = create_app(other)
     async with app.router.lifespan_context(app):
