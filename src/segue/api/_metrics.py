@@ -16,6 +16,7 @@ import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
+from wsgiref.simple_server import WSGIServer
 
 from fastapi import APIRouter
 from fastapi.responses import Response
@@ -35,6 +36,7 @@ from segue.metrics import REQUEST_DURATION
 
 __all__ = [
     "METHODS",
+    "STATIC",
     "UNMATCHED",
     "RequestMetrics",
     "metrics_registry",
@@ -44,6 +46,8 @@ __all__ = [
 
 #: The route label of a request that matched no route: scanners cannot add label values.
 UNMATCHED = "unmatched"
+#: The route label of a request answered by a mounted app: the UI's static files.
+STATIC = "static"
 #: Methods recorded as themselves; any other is recorded as ``other``.
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -55,9 +59,10 @@ class RequestMetrics:
     """Record ``segue_http_request_duration_seconds`` for every HTTP request.
 
     A pure ASGI middleware (it is on every request): the route label is the template of
-    the route that answered (``scope["route"].path`` once routing is done, a mount's
-    prefix for static files), never the raw path, and ``unmatched`` for a request that
-    matched none. The status is the one sent; 500 when the app failed before sending one.
+    the route that answered (``scope["route"].path`` once routing is done), never the raw
+    path; ``static`` for a file of a mounted directory (a mount's routing extends
+    ``root_path`` and sets no route), and ``unmatched`` for a request that matched nothing.
+    The status is the one sent; 500 when the app failed before sending one.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -70,6 +75,7 @@ class RequestMetrics:
             await self.app(scope, receive, send)
             return
         status = 500
+        root_path = scope.get("root_path", "")
         start = time.perf_counter()
 
         async def send_status(message: Message) -> None:
@@ -82,7 +88,13 @@ class RequestMetrics:
             await self.app(scope, receive, send_status)
         finally:
             elapsed = time.perf_counter() - start
-            template = getattr(scope.get("route"), "path", UNMATCHED)
+            route = scope.get("route")
+            if route is not None:
+                template = route.path
+            elif scope.get("root_path", "") != root_path:
+                template = STATIC
+            else:
+                template = UNMATCHED
             method = scope["method"] if scope["method"] in METHODS else "other"
             self._child(template, method, status).observe(elapsed)
 
@@ -144,10 +156,13 @@ def metrics() -> Response:
     return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)
 
 
-def start_metrics_server(host: str, port: int) -> None:
-    """Serve ``/metrics`` on ``host:port`` from a daemon thread of this process.
+def start_metrics_server(host: str, port: int) -> WSGIServer:
+    """Serve ``/metrics`` on ``host:port`` from a daemon thread of this process; the server.
 
     Under ``--workers N`` this runs in the parent, which merges the workers' files.
+
+        >>> start_metrics_server("127.0.0.1", 9100).shutdown()  # doctest: +SKIP
     """
     # The multi-process collector reads the directory on every scrape: one registry will do.
-    start_http_server(port, addr=host, registry=metrics_registry())
+    server, _thread = start_http_server(port, addr=host, registry=metrics_registry())
+    return server
