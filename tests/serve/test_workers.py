@@ -41,8 +41,6 @@ RECOMMENDATIONS = "/playlists/{playlist_id}/recommendations"
 class Server:
     proc: subprocess.Popen[bytes]
     url: str
-    settings: Settings
-    world: SmallWorld
     log: Path
 
     def workers(self) -> list[int]:
@@ -107,25 +105,18 @@ async def _migrate(url: str) -> None:
         await database.aclose()
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("workers")
-    name = create_postgres_database()
-    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
-    settings = Settings(database_url=url, data_dir=tmp / "data")
-    asyncio.run(_migrate(url))
-    world = asyncio.run(seed(settings, n_playlists=20))
+@contextlib.contextmanager
+def serving(tmp: Path, data_dir: Path, env: dict[str, str], *args: str) -> Iterator[Server]:
+    """``segue serve --workers 2`` on a free port until SIGTERM (or a kill, if it hangs)."""
     port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SEGUE_", "PROMETHEUS_"))}
-    # No cache: every recommendation reads the index in whichever worker answers it.
-    env |= {"SEGUE_DATABASE_URL": url, "SEGUE_CACHE_BACKEND": "none"}
-    env |= {"SEGUE_UI_DIR": str(tmp / "no-ui")}
+    environ = {k: v for k, v in os.environ.items() if not k.startswith(("SEGUE_", "PROMETHEUS_"))}
+    environ |= {"SEGUE_UI_DIR": str(tmp / "no-ui"), **env}
     log = tmp / "serve.log"
     command = [segue_binary(), "serve", "--workers", str(WORKERS), "--port", str(port),
-               "--data-dir", str(settings.data_dir)]  # fmt: skip
+               "--data-dir", str(data_dir), *args]  # fmt: skip
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
-    srv = Server(proc, f"http://127.0.0.1:{port}", settings, world, log)
+        proc = subprocess.Popen(command, env=environ, stdout=out, stderr=subprocess.STDOUT)
+    srv = Server(proc, f"http://127.0.0.1:{port}", log)
     try:
         wait_for(lambda: len(srv.workers()) == WORKERS, "the workers", START_GUARD)
         wait_for(lambda: ok(f"{srv.url}/readyz"), "segue serve --workers 2", START_GUARD)
@@ -140,20 +131,46 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     with contextlib.suppress(ProcessLookupError):
                         os.kill(pid, signal.SIGKILL)
                 proc.wait()
+
+
+@dataclass
+class Seeded:
+    server: Server
+    settings: Settings
+    world: SmallWorld
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
+    """The server over a PostgreSQL database and an index of their own, with playlists."""
+    tmp = tmp_path_factory.mktemp("workers")
+    name = create_postgres_database()
+    try:
+        url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
+        settings = Settings(database_url=url, data_dir=tmp / "data")
+        asyncio.run(_migrate(url))
+        world = asyncio.run(seed(settings, n_playlists=20))
+        # No cache: every recommendation reads the index in whichever worker answers it.
+        env = {"SEGUE_DATABASE_URL": url, "SEGUE_CACHE_BACKEND": "none"}
+        with serving(tmp, settings.data_dir, env) as srv:
+            yield Seeded(srv, settings, world)
+    finally:
         drop_postgres_database(name)
 
 
-def _ask(srv: Server, playlist: str, statuses: list[int]) -> None:
+def _ask(seeded: Seeded, playlist: str, statuses: list[int]) -> None:
     # A new connection each time, so the kernel hands requests to either worker.
-    with httpx.Client(base_url=srv.url, timeout=30, headers={"Connection": "close"}) as client:
-        r = client.get(f"/playlists/{playlist}/recommendations", headers=srv.world.auth)
+    url, auth = seeded.server.url, seeded.world.auth
+    with httpx.Client(base_url=url, timeout=30, headers={"Connection": "close"}) as client:
+        r = client.get(f"/playlists/{playlist}/recommendations", headers=auth)
         statuses.append(r.status_code)
 
 
-def test_workers_share_the_index_and_metrics_add_up(server: Server) -> None:
+def test_workers_share_the_index_and_metrics_add_up(seeded: Seeded) -> None:
+    server, world = seeded.server, seeded.world
     workers = server.workers()
     assert len(workers) == WORKERS
-    index = server.settings.index_path
+    index = seeded.settings.index_path
     statuses: list[int] = []
     rounds = 0
 
@@ -161,9 +178,9 @@ def test_workers_share_the_index_and_metrics_add_up(server: Server) -> None:
         nonlocal rounds
         if all(mapped(pid, index) for pid in workers):
             return True
-        playlists = server.world.playlists
+        playlists = world.playlists
         batch = [playlists[(rounds * 4 + i) % len(playlists)] for i in range(4)]
-        threads = [threading.Thread(target=_ask, args=(server, p, statuses)) for p in batch]
+        threads = [threading.Thread(target=_ask, args=(seeded, p, statuses)) for p in batch]
         for t in threads:
             t.start()
         for t in threads:
@@ -190,11 +207,12 @@ def test_workers_share_the_index_and_metrics_add_up(server: Server) -> None:
             and s.labels == {"route": RECOMMENDATIONS, "method": "GET", "status": "200"}
         ]
         assert counted == [len(statuses)]
-        assert server.world.token not in r.text
-        assert not any(p in r.text for p in server.world.playlists)
+        assert world.token not in r.text
+        assert not any(p in r.text for p in world.playlists)
 
 
-def test_sigterm_stops_every_process_and_removes_the_metrics_directory(server: Server) -> None:
+def test_sigterm_stops_every_process_and_removes_the_metrics_directory(seeded: Seeded) -> None:
+    server = seeded.server
     workers = server.workers()
     processes = [server.proc.pid, *children(server.proc.pid)]  # the workers and their helper
     assert len(workers) == WORKERS
@@ -206,3 +224,24 @@ def test_sigterm_stops_every_process_and_removes_the_metrics_directory(server: S
     wait_for(lambda: not any(alive(pid) for pid in processes), "every process gone", STOP_GUARD)
     assert not directory.exists()
     assert b"Stopping parent process" in server.log.read_bytes()
+
+
+def test_a_metrics_port_serves_every_workers_metrics_from_the_parent(tmp_path: Path) -> None:
+    # The embedded catalog too: a new data dir, migrated by the parent alone.
+    metrics_port = free_port()
+    with serving(tmp_path, tmp_path / "data", {}, "--metrics-port", str(metrics_port)) as srv:
+        for _ in range(6):
+            assert ok(f"{srv.url}/healthz")
+        assert httpx.get(f"{srv.url}/metrics", timeout=30).status_code == 404
+        r = httpx.get(f"http://127.0.0.1:{metrics_port}/metrics", timeout=30)
+        assert r.status_code == 200
+        counted = [
+            s.value
+            for f in text_string_to_metric_families(r.text)
+            for s in f.samples
+            if s.name == "segue_http_request_duration_seconds_count"
+            and s.labels == {"route": "/healthz", "method": "GET", "status": "200"}
+        ]
+        assert counted == [6]
+        assert ok(f"{srv.url}/readyz")
+    assert srv.proc.returncode == 0
