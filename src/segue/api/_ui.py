@@ -30,10 +30,10 @@ class _Files(StaticFiles):
     """Static files whose directory may not exist yet: until it does, every file is a 404."""
 
     async def check_config(self) -> None:
-        # StaticFiles raises RuntimeError (a 500) for a missing directory on every request.
-        if self.directory is not None and not Path(self.directory).is_dir():
-            raise HTTPException(status_code=404)
-        await super().check_config()
+        try:
+            await super().check_config()
+        except RuntimeError as exc:  # "... does not exist" or "is not a directory": a 500
+            raise HTTPException(status_code=404) from exc
 
 
 def mount_ui(app: FastAPI, ui_dir: Path, covers_dir: Path | None = None) -> None:

@@ -115,7 +115,12 @@ def serve(
     metrics_host: MetricsHostOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Serve the API, the built UI and /metrics (the embedded SQLite catalog is migrated first)."""
+    """Serve the API, the built UI and /metrics (the embedded SQLite catalog is migrated first).
+
+    With several workers, the processes share the port and the memory-mapped index, and
+    each has its own database pool: total connections = workers x (pool size + max
+    overflow). SIGTERM or SIGINT stops them all. See docs/operations.md.
+    """
     settings = settings_from(data_dir)
     overrides = {
         "workers": workers,
