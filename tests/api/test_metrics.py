@@ -10,11 +10,12 @@ from __future__ import annotations
 import re
 
 import httpx
-from prometheus_client import CONTENT_TYPE_LATEST
+from fastapi import FastAPI
+from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from segue import metrics
-from segue.api import create_app
+from segue.api import RequestMetrics, create_app
 from segue.settings import Settings
 
 from .conftest import World
@@ -144,3 +145,19 @@ def test_the_metrics_listener_serves_the_same_exposition() -> None:
     assert r.status_code == 200
     names = {f.name for f in text_string_to_metric_families(r.text)}
     assert {"segue_http_request_duration_seconds", "segue_recommendation_cache"} <= names
+
+
+async def test_a_failure_before_any_response_is_recorded_as_a_500() -> None:
+    app = FastAPI()
+
+    @app.get("/boom/{part}")
+    async def boom(part: str) -> None:
+        raise RuntimeError(part)
+
+    app.add_middleware(RequestMetrics)
+    labels = {"route": "/boom/{part}", "method": "GET", "status": "500"}
+    before = REGISTRY.get_sample_value(REQUEST_COUNT, labels) or 0.0
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://segue.test") as client:
+        assert (await client.get("/boom/secret-part")).status_code == 500
+    assert REGISTRY.get_sample_value(REQUEST_COUNT, labels) == before + 1

@@ -11,6 +11,7 @@ worker answers.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import time
@@ -90,7 +91,7 @@ class RequestMetrics:
             elapsed = time.perf_counter() - start
             route = scope.get("route")
             if route is not None:
-                template = route.path
+                template = getattr(route, "path", UNMATCHED)
             elif scope.get("root_path", "") != root_path:
                 template = STATIC
             else:
@@ -117,7 +118,9 @@ class _LiveMultiProcessCollector(MultiProcessCollector):
         for path in Path(self._path).iterdir():
             found = _LIVE_GAUGE_FILE.match(path.name)
             if found is not None and not _alive(int(found.group(1))):
-                mark_process_dead(int(found.group(1)), self._path)  # type: ignore[no-untyped-call]
+                # Another worker's scrape may be removing the same files right now.
+                with contextlib.suppress(FileNotFoundError):
+                    mark_process_dead(int(found.group(1)), self._path)  # type: ignore[no-untyped-call]
         return super().collect()  # type: ignore[no-untyped-call,no-any-return]
 
 
@@ -136,7 +139,7 @@ def metrics_registry() -> CollectorRegistry:
     directory = os.environ.get(_MULTIPROC_ENV)
     if not directory:
         return REGISTRY
-    # A fresh registry per scrape, as prometheus-client's multi-process mode requires.
+    # A fresh registry per scrape, as prometheus-client's multi-process documentation does.
     registry = CollectorRegistry()
     _LiveMultiProcessCollector(registry, directory)  # type: ignore[no-untyped-call]
     return registry
