@@ -124,6 +124,13 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     # Where the built UI lives (frontend/dist after `npm run build`).
     ui_dir: Path = Field(default=Path("frontend/dist"))
+    # `segue serve` (docs/operations.md). Processes serving the API; unset: one per core this
+    # process may run on (os.sched_getaffinity), as each process runs its requests on one core.
+    workers: int | None = Field(default=None, ge=1)
+    # Unset: /metrics is on the API's port. Set: only on this port, on metrics_host, and
+    # no longer on the API's port (where the public may reach it).
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = "127.0.0.1"
 
     @property
     def database_is_embedded(self) -> bool:

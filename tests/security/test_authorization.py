@@ -46,7 +46,8 @@ REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
         {"track_ids": [16]},
     ),
 }
-PUBLIC = {("get", "/healthz"), ("get", "/readyz")}
+# /metrics is public on purpose: it carries no ids or tokens (tests/api/test_metrics.py).
+PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics")}
 BOBS_DATA = ("did:plc:bob", "bob.example.com", "Bob's", "Track 16")
 
 

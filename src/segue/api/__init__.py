@@ -5,6 +5,14 @@
 """
 
 from ._app import create_app
+from ._metrics import RequestMetrics, metrics_registry, start_metrics_server
 from ._resources import Resources, open_resources
 
-__all__ = ["Resources", "create_app", "open_resources"]
+__all__ = [
+    "RequestMetrics",
+    "Resources",
+    "create_app",
+    "metrics_registry",
+    "open_resources",
+    "start_metrics_server",
+]

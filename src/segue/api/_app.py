@@ -10,6 +10,7 @@ from segue.settings import Settings
 
 from ._errors import install_error_handlers
 from ._limits import BodySizeLimit
+from ._metrics import RequestMetrics, metrics_router
 from ._resources import open_resources
 from ._ui import mount_ui
 from .routes import health_router, me_router, playlists_router, tracks_router
@@ -40,7 +41,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    # Added last, so outermost: it times and labels every answer, a 413 included.
+    app.add_middleware(RequestMetrics)
     for router in (health_router, me_router, playlists_router, tracks_router):
         app.include_router(router)
+    if settings.metrics_port is None:  # else `segue serve` serves it on a listener of its own
+        app.include_router(metrics_router)
     mount_ui(app, settings.ui_dir, covers_dir=settings.data_dir / "demo-covers")
     return app

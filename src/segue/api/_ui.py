@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
 
 __all__ = ["mount_ui"]
 
@@ -23,6 +24,16 @@ npm run build</code>, then reload this page.</p>
 
 # The client-side routes of the single-page app; each answers with index.html.
 _PAGES = ("/", "/login", "/playlist/{playlist_id}")
+
+
+class _Files(StaticFiles):
+    """Static files whose directory may not exist yet: until it does, every file is a 404."""
+
+    async def check_config(self) -> None:
+        try:
+            await super().check_config()
+        except RuntimeError as exc:  # "... does not exist" or "is not a directory": a 500
+            raise HTTPException(status_code=404) from exc
 
 
 def mount_ui(app: FastAPI, ui_dir: Path, covers_dir: Path | None = None) -> None:
@@ -45,8 +56,6 @@ def mount_ui(app: FastAPI, ui_dir: Path, covers_dir: Path | None = None) -> None
 
     app.include_router(router)
     # check_dir=False: the UI may be built after the server started.
-    app.mount("/assets", StaticFiles(directory=ui_dir / "assets", check_dir=False), name="assets")
+    app.mount("/assets", _Files(directory=ui_dir / "assets", check_dir=False), name="assets")
     if covers_dir is not None:
-        app.mount(
-            "/demo-covers", StaticFiles(directory=covers_dir, check_dir=False), name="demo-covers"
-        )
+        app.mount("/demo-covers", _Files(directory=covers_dir, check_dir=False), name="demo-covers")

@@ -3,7 +3,7 @@
 $ segue import vectors vectors.npy --ids ids.txt
 $ segue recommend 12 40 7 --limit 5 --json
 $ segue vectors sync --from local --to turbopuffer
-$ segue serve --port 8000
+$ segue serve --port 8000 --workers 4 --metrics-port 9100
 $ segue db upgrade
 $ segue check
 $ segue eval --vectors v.npy --ids ids.txt --playlists playlists.jsonl --json

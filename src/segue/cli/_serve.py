@@ -5,34 +5,127 @@ from typing import Annotated
 import typer
 import uvicorn
 
-from segue.api import create_app
+from segue.api import create_app, start_metrics_server
+from segue.errors import InvalidInput
 from segue.settings import Settings
 
-from ._common import DataDirOption, settings_from
+from ._common import DataDirOption, exit_on_error, run, settings_from
+from ._workers import (
+    WORKER_APP,
+    default_workers,
+    export_settings,
+    migrate_embedded,
+    multiprocess_dir,
+)
 
 __all__ = ["HostOption", "PortOption", "serve", "serve_app"]
 
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Processes serving the API (overrides SEGUE_WORKERS; default: one per usable core).",
+        show_default=False,
+    ),
+]
+MetricsPortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--metrics-port",
+        min=1,
+        max=65535,
+        help="Serve /metrics only on this port, on --metrics-host, not on --port "
+        "(overrides SEGUE_METRICS_PORT; default: on --port).",
+        show_default=False,
+    ),
+]
+MetricsHostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--metrics-host",
+        help="Address of the --metrics-port listener (overrides SEGUE_METRICS_HOST; "
+        "default 127.0.0.1).",
+        show_default=False,
+    ),
+]
+
+# Forwarded headers are trusted only from a proxy on this machine.
+_TRUSTED_PROXIES = "127.0.0.1"
+_GRACEFUL_SHUTDOWN_SECONDS = 10
+# A worker answers the supervisor's health check only once it has imported Segue. That took
+# 12 s on a busy 2-core machine, and at uvicorn's default of 5 s the supervisor killed and
+# restarted workers that were still starting, again and again. A hung worker is found later.
+_WORKER_HEALTHCHECK_SECONDS = 60
 
 
-def serve_app(settings: Settings, host: str, port: int) -> None:
-    """Run the API and UI with uvicorn until interrupted."""
-    uvicorn.run(
-        create_app(settings),
-        host=host,
-        port=port,
-        log_level="info",
-        # Forwarded headers are trusted only from a proxy on this machine.
-        forwarded_allow_ips="127.0.0.1",
-        timeout_graceful_shutdown=10,
-    )
+def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> None:
+    """Run the API and UI with uvicorn until interrupted, in ``workers`` processes.
+
+    One worker serves from this process, as before. Several: the embedded catalog is
+    migrated here first, then uvicorn's supervisor runs them (``segue.cli._workers``).
+    """
+    if workers == 1:
+        _metrics_listener(settings)
+        uvicorn.run(
+            create_app(settings),
+            host=host,
+            port=port,
+            log_level="info",
+            forwarded_allow_ips=_TRUSTED_PROXIES,
+            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+        )
+        return
+    run(migrate_embedded(settings))  # once, here: never N workers migrating at once
+    export_settings(settings)
+    with multiprocess_dir():
+        _metrics_listener(settings)  # in this process, merging the workers' files
+        uvicorn.run(
+            WORKER_APP,
+            factory=True,
+            workers=workers,
+            timeout_worker_healthcheck=_WORKER_HEALTHCHECK_SECONDS,
+            host=host,
+            port=port,
+            log_level="info",
+            forwarded_allow_ips=_TRUSTED_PROXIES,
+            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+        )
+
+
+def _metrics_listener(settings: Settings) -> None:
+    if settings.metrics_port is None:
+        return
+    with exit_on_error():
+        try:
+            start_metrics_server(settings.metrics_host, settings.metrics_port)
+        except OSError as exc:
+            raise InvalidInput(
+                f"cannot serve /metrics on {settings.metrics_host}:{settings.metrics_port}: {exc}"
+            ) from None
 
 
 def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
+    workers: WorkersOption = None,
+    metrics_port: MetricsPortOption = None,
+    metrics_host: MetricsHostOption = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Serve the API and the built UI (the embedded SQLite catalog is migrated first)."""
-    serve_app(settings_from(data_dir), host, port)
+    """Serve the API, the built UI and /metrics (the embedded SQLite catalog is migrated first).
+
+    With several workers, the processes share the port and the memory-mapped index, and
+    each has its own database pool: total connections = workers x (pool size + max
+    overflow). SIGTERM or SIGINT stops them all. See docs/operations.md.
+    """
+    settings = settings_from(data_dir)
+    overrides = {
+        "workers": workers,
+        "metrics_port": metrics_port,
+        "metrics_host": metrics_host,
+    }
+    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    serve_app(settings, host, port, settings.workers or default_workers())

@@ -1,0 +1,171 @@
+"""``/metrics`` and the request-duration middleware (metric names in :mod:`segue.metrics`).
+
+One process (``segue serve --workers 1``) exposes prometheus-client's default registry.
+Several (``--workers N``) share a ``PROMETHEUS_MULTIPROC_DIR`` that the parent creates
+before the workers start; every scrape then merges the files of all of them, whichever
+worker answers.
+
+    >>> app.add_middleware(RequestMetrics)  # doctest: +SKIP
+    >>> app.include_router(metrics_router)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from wsgiref.simple_server import WSGIServer
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Histogram,
+    generate_latest,
+    start_http_server,
+)
+from prometheus_client.metrics_core import Metric
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from segue.metrics import REQUEST_DURATION
+
+__all__ = [
+    "METHODS",
+    "STATIC",
+    "UNMATCHED",
+    "RequestMetrics",
+    "metrics_registry",
+    "metrics_router",
+    "start_metrics_server",
+]
+
+#: The route label of a request that matched no route: scanners cannot add label values.
+UNMATCHED = "unmatched"
+#: The route label of a request answered by a mounted app: the UI's static files.
+STATIC = "static"
+#: Methods recorded as themselves; any other is recorded as ``other``.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
+# gauge_livesum_<pid>.db: the files of a gauge that sums over live processes only.
+_LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w*?_(\d+)\.db$")
+
+
+class RequestMetrics:
+    """Record ``segue_http_request_duration_seconds`` for every HTTP request.
+
+    A pure ASGI middleware (it is on every request): the route label is the template of
+    the route that answered (``scope["route"].path`` once routing is done), never the raw
+    path; ``static`` for a file of a mounted directory (a mount's routing extends
+    ``root_path`` and sets no route), and ``unmatched`` for a request that matched nothing.
+    The status is the one sent; 500 when the app failed before sending one.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        # (route, method, status) -> the histogram's child: skips labels()' lock and checks.
+        self._children: dict[tuple[str, str, int], Histogram] = {}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        status = 500
+        root_path = scope.get("root_path", "")
+        start = time.perf_counter()
+
+        async def send_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_status)
+        finally:
+            elapsed = time.perf_counter() - start
+            route = scope.get("route")
+            if route is not None:
+                template = getattr(route, "path", UNMATCHED)
+            elif scope.get("root_path", "") != root_path:
+                template = STATIC
+            else:
+                template = UNMATCHED
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self._child(template, method, status).observe(elapsed)
+
+    def _child(self, route: str, method: str, status: int) -> Histogram:
+        key = (route, method, status)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = REQUEST_DURATION.labels(route, method, str(status))
+        return child
+
+
+class _LiveMultiProcessCollector(MultiProcessCollector):
+    """Merges every worker's files, first forgetting workers that have died.
+
+    uvicorn restarts a worker that dies; without this its ``livesum`` gauge file (the
+    computations it had in flight when it died) would count forever.
+    """
+
+    def collect(self) -> Iterable[Metric]:
+        for path in Path(self._path).iterdir():
+            found = _LIVE_GAUGE_FILE.match(path.name)
+            if found is not None and not _alive(int(found.group(1))):
+                # Another worker's scrape may be removing the same files right now.
+                with contextlib.suppress(FileNotFoundError):
+                    mark_process_dead(int(found.group(1)), self._path)  # type: ignore[no-untyped-call]
+        return super().collect()  # type: ignore[no-untyped-call,no-any-return]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process now holds that pid; keep the file
+    return True
+
+
+def metrics_registry() -> CollectorRegistry:
+    """What to expose: every worker's values merged, or this process's default registry."""
+    directory = os.environ.get(_MULTIPROC_ENV)
+    if not directory:
+        return REGISTRY
+    # A fresh registry per scrape, as prometheus-client's multi-process documentation does.
+    registry = CollectorRegistry()
+    _LiveMultiProcessCollector(registry, directory)  # type: ignore[no-untyped-call]
+    return registry
+
+
+metrics_router = APIRouter(tags=["operations"])
+
+
+@metrics_router.get(
+    "/metrics",
+    summary="Prometheus metrics (text format); labels carry route templates, never ids",
+    response_class=Response,
+    responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}},
+)
+def metrics() -> Response:
+    # A plain def: merging the workers' files reads from disk, so it runs in the thread pool.
+    return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def start_metrics_server(host: str, port: int) -> WSGIServer:
+    """Serve ``/metrics`` on ``host:port`` from a daemon thread of this process; the server.
+
+    Under ``--workers N`` this runs in the parent, which merges the workers' files.
+
+        >>> start_metrics_server("127.0.0.1", 9100).shutdown()  # doctest: +SKIP
+    """
+    # The multi-process collector reads the directory on every scrape: one registry will do.
+    server, _thread = start_http_server(port, addr=host, registry=metrics_registry())
+    return server
