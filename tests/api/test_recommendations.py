@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from segue.cache import recommendation_key
+from segue.catalog import PlaylistHead
 
 from .conftest import DELETED, HIDDEN, NO_VECTOR, PER_ARTIST, World, artist_of
 
@@ -93,8 +93,11 @@ async def test_cache_key_follows_the_record_cid(world: World):
     cache = world.app.state.resources.cache
     base = f"/playlists/{world.playlist}"
 
+    recommender = world.app.state.resources.recommender
+
     def key(cid: str) -> str:
-        return recommendation_key(world.playlist, cid, prefix=world.settings.cache_prefix)
+        # generations 0: no vectors written and no track hidden since the fixture was made
+        return recommender._key(PlaylistHead(world.playlist, "did:plc:alice", cid, 0, 0))
 
     async def recommend_and_check(cid: str, members: set[int]) -> None:
         assert await cache.get(key(cid)) is None  # a new version: nothing cached yet

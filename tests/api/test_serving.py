@@ -13,8 +13,7 @@ import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
 from segue.api._auth import Authenticator
-from segue.cache import recommendation_key
-from segue.catalog import Database, create_token, ensure_user, revoke_token
+from segue.catalog import Database, create_token, ensure_user, playlist_head, revoke_token
 from segue.errors import Unauthorized
 from segue.recommendations import Admission
 
@@ -167,13 +166,8 @@ async def test_a_busy_process_answers_with_the_fallback_plan(world: World, max_w
     assert (await busy).json()["available"] is True
     # The cheaper ranking is kept only briefly: the next request after it computes in full.
     cache = world.app.state.resources.cache
-    async with world.app.state.resources.database.engine.connect() as conn:
-        cid = (
-            await conn.execute(
-                sa.text("SELECT record_cid FROM playlists WHERE id = :i"), {"i": other}
-            )
-        ).scalar_one()
-    key = recommendation_key(other, cid, prefix=world.settings.cache_prefix)
+    async with world.app.state.resources.database.reading() as conn:
+        key = recommender._key(await playlist_head(conn, other))
     ttl = await _remaining_ttl(cache, key)
     assert 0 < ttl <= recommender.fallback_ttl_seconds
 
