@@ -12,12 +12,12 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test chromium e2e
+.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test chromium wrk e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
 	@echo "make test   install the test tools, then lint, type-check and run every test"
-	@echo "make bench  measure the engine, the local index and the endpoint (docs/benchmarks.md)"
+	@echo "make bench  measure the engine, the local index, the endpoint and serving (docs/benchmarks.md)"
 	@echo "make eval   recommendation quality on the real playlists (docs/evaluation.md)"
 	@echo "make loadtest  64 clients for 60 s against segue serve (docs/reliability.md)"
 
@@ -48,6 +48,11 @@ ui-test: ui
 chromium:
 	@command -v $(CHROMIUM) >/dev/null || { apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+# Debian's wrk for the serving benchmark (bench/serving.py): 64 connections from C, not Python.
+wrk:
+	@command -v wrk >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
 
 # End to end in a real headless Chromium: `segue demo` on a port of its own, in a throwaway
 # data dir, driven by playwright-core (frontend/e2e); the server is stopped afterwards.
@@ -107,5 +112,6 @@ eval-report: sync-test
 loadtest: sync-test services
 	$(RUN) python -m bench.loadtest $(LOADTEST_ARGS)
 
-bench: sync-test services
+# BENCH_ARGS="--only serving [--seconds 15] [--profile] [--markdown FILE]": wrk rows only.
+bench: sync-test services wrk
 	$(RUN) python -m bench $(BENCH_ARGS)

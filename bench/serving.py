@@ -46,6 +46,7 @@ from ._profile import Profile, py_spy
 from ._server import (
     POSTGRES_ADMIN_URL,
     REDIS_URL,
+    cpu_seconds,
     load_average,
     redis_prefix,
     running,
@@ -146,8 +147,20 @@ class Outcome:
     result: WrkResult | None = None
     skipped: str | None = None
     loads: tuple[str, str] = ("", "")
+    cpu: float = 0.0  # the server's CPU seconds during the measured run
     checked: list[list[int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # the server's own log lines
+
+    @property
+    def rate(self) -> float:
+        return self.result.requests_per_second if self.result is not None else 0.0
+
+    @property
+    def cpu_ms(self) -> float:
+        """The server's CPU milliseconds per request (all its processes)."""
+        return (
+            1e3 * self.cpu / self.result.requests if self.result and self.result.requests else 0.0
+        )
 
     @property
     def failed(self) -> bool:
@@ -198,8 +211,9 @@ def _measure_row(
         if row.key != "bare":
             outcome.checked = _check(base, targets[:CHECKS])
         run_wrk(base, targets, seconds=WARMUP_SECONDS)
-        before = load_average()
+        before, cpu = load_average(), cpu_seconds(pid)
         outcome.result = run_wrk(base, targets, seconds=seconds)
+        outcome.cpu = cpu_seconds(pid) - cpu
         outcome.loads = (before, load_average())
         if profile is not None:
             with py_spy(pid, seconds=seconds, out=profile.path) as recorded:
@@ -222,29 +236,40 @@ def _fill_cache(spec: Catalog, env: dict[str, str], targets: list[tuple[str, str
         _check(base, targets)
 
 
+def _ratios(outcomes: list[Outcome]) -> list[str]:
+    names = {row.key: row.name for row in ROWS}
+    measured = {o.row.key: o for o in outcomes if o.result is not None and o.result.requests}
+    pairs = [(a, b) for a, b in RATIOS if a in measured and b in measured]
+    return [
+        *(
+            f"- requests/s, {names[a]} / {names[b]}: **{measured[a].rate / measured[b].rate:.2f}x**"
+            for a, b in pairs
+        ),
+        *(
+            f"- server CPU per request, {names[a]} / {names[b]}: "
+            f"**{measured[a].cpu_ms / measured[b].cpu_ms:.2f}x**"
+            for a, b in pairs
+            if measured[b].cpu_ms
+        ),
+    ]
+
+
 def _table(outcomes: list[Outcome]) -> list[str]:
     lines = [
-        "| server | requests/s | p50 ms | p99 ms | non-2xx | socket errors "
-        "| available: false | load before / after |",
-        "|---|---:|---:|---:|---:|---:|---:|---|",
+        "| server | requests/s | p50 ms | p99 ms | server CPU ms/request | non-2xx "
+        "| socket errors | available: false | load before / after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for o in outcomes:
         r = o.result
         if r is None:
-            lines.append(f"| {o.row.name} | {o.skipped} | | | | | | |")
+            lines.append(f"| {o.row.name} | {o.skipped} | | | | | | | |")
             continue
         lines.append(
-            f"| {o.row.name} | {r.requests_per_second:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} "
+            f"| {o.row.name} | {o.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {o.cpu_ms:.2f} "
             f"| {r.non_2xx:,} | {r.socket_errors:,} | {r.unavailable:,} "
             f"| {o.loads[0]} / {o.loads[1]} |"
         )
-    rate = {o.row.key: o.result.requests_per_second for o in outcomes if o.result is not None}
-    names = {row.key: row.name for row in ROWS}
-    ratios = [
-        f"- {names[a]} / {names[b]}: **{rate[a] / rate[b]:.2f}x**"
-        for a, b in RATIOS
-        if rate.get(a) is not None and rate.get(b)
-    ]
     notes = [
         f"- {o.row.name}: {len(o.warnings):,} warnings in the server's log, first: "
         f"`{o.warnings[0]}`"
@@ -254,7 +279,7 @@ def _table(outcomes: list[Outcome]) -> list[str]:
     if notes:
         notes = ["", "Server logs (a Redis timeout in a hit row means it measured misses too):",
                  "", *notes]  # fmt: skip
-    return [*lines, "", "Throughput ratios (requests/s, this run):", "", *ratios, *notes]
+    return [*lines, "", "Ratios (this run):", "", *_ratios(outcomes), *notes]
 
 
 def _answers_agree(outcomes: list[Outcome]) -> str | None:

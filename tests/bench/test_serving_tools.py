@@ -1,0 +1,73 @@
+"""The serving benchmark's instruments: wrk's Lua script and parser, py-spy's aggregation.
+
+wrk runs for real against the bare reference app (skipped, and says so, when wrk is not
+installed: `make bench` installs it); no test asserts a speed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from bench._profile import top_functions
+from bench._server import cpu_seconds, running
+from bench._wrk import parse, run_wrk
+
+needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
+
+
+def _bare(port: int) -> list[str]:
+    return [sys.executable, "-m", "uvicorn", "bench._apps.bare:app", "--port", str(port)]
+
+
+def test_parse_reads_the_done_hook_line() -> None:
+    out = (
+        "Running 1s test @ http://127.0.0.1:1\n"
+        "BENCH requests=500 duration_us=2000000 non_2xx=7 connect=1 read=2 write=0 "
+        "timeout=3 p50_us=1500 p99_us=9000 max_us=12000 unavailable=4\n"
+    )
+    r = parse(out)
+    assert (r.requests, r.non_2xx, r.socket_errors, r.unavailable) == (500, 7, 6, 4)
+    assert r.requests_per_second == 250.0
+    assert (r.p50_ms, r.p99_ms, r.max_ms) == (1.5, 9.0, 12.0)
+    assert r.errors == 13
+
+
+def test_parse_refuses_output_without_the_line() -> None:
+    with pytest.raises(RuntimeError, match="no BENCH line"):
+        parse("Running 1s test @ http://127.0.0.1:1\n")
+
+
+@needs_wrk
+def test_wrk_counts_answers_non_2xx_and_unavailable(tmp_path: Path) -> None:
+    with running(_bare, {}, tmp_path / "bare.log") as (base, pid):
+        ok = run_wrk(base, [("/playlists/a/recommendations?limit=3", "t1")], seconds=1)
+        missing = run_wrk(base, [("/nowhere", "t1"), ("/nowhere/else", "t2")], seconds=1)
+        assert cpu_seconds(pid) > 0
+    assert ok.requests > 0
+    assert ok.non_2xx == ok.unavailable == 0
+    assert missing.requests > 0
+    assert missing.non_2xx == missing.requests
+    # Both paths were asked for: the script rotates over its targets.
+    log = (tmp_path / "bare.log").read_text()
+    assert '"GET /nowhere HTTP/1.1" 404' in log
+    assert '"GET /nowhere/else HTTP/1.1" 404' in log
+
+
+def test_top_functions_by_self_time_package_and_segue_inclusive() -> None:
+    root = 'process 1:"segue serve";main (segue/cli/__init__.py:3)'
+    raw = "\n".join(
+        [
+            f"{root};get (segue/cache/_redis.py:9);execute (asyncpg/connection.py:10) 6",
+            f"{root};get (segue/cache/_redis.py:12) 2",
+            "run (asyncio/runners.py:1) 2",
+        ]
+    )
+    top_self, segue, packages, samples = top_functions(raw)
+    assert samples == 10
+    assert top_self[0] == ("execute (asyncpg/connection.py)", 60.0)
+    # Two lines of one function add up; the CLI frame that holds everything is left out.
+    assert segue == [("get (segue/cache/_redis.py)", 80.0)]
+    assert dict(packages) == {"asyncpg": 60.0, "segue": 20.0, "asyncio": 20.0}
