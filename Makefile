@@ -91,7 +91,8 @@ lint: sync-test
 typecheck: sync-test
 	$(RUN) mypy
 
-unit: sync-test services
+# wrk: tests/bench drive the real wrk (a missing one must fail the run, not skip it).
+unit: sync-test services wrk
 	$(RUN) pytest
 
 test: lint typecheck ui-test e2e unit

@@ -6,7 +6,6 @@ installed: `make bench` installs it); no test asserts a speed.
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -14,8 +13,6 @@ import pytest
 from bench._profile import top_functions
 from bench._server import cpu_seconds, running
 from bench._wrk import parse, run_wrk
-
-needs_wrk = pytest.mark.skipif(shutil.which("wrk") is None, reason="wrk is not installed")
 
 
 def _bare(port: int) -> list[str]:
@@ -40,7 +37,6 @@ def test_parse_refuses_output_without_the_line() -> None:
         parse("Running 1s test @ http://127.0.0.1:1\n")
 
 
-@needs_wrk
 def test_wrk_counts_answers_non_2xx_and_unavailable(tmp_path: Path) -> None:
     with running(_bare, {}, tmp_path / "bare.log") as (base, pid):
         ok = run_wrk(base, [("/playlists/a/recommendations?limit=3", "t1")], seconds=1)
