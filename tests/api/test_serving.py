@@ -178,3 +178,22 @@ async def _remaining_ttl(cache: object, key: str) -> float:
         return float(remaining(key) or 0.0)
     client = cache._client  # type: ignore[attr-defined]  # the Redis cache's own client
     return float(await client.pttl(key)) / 1000
+
+
+async def test_a_slot_too_late_for_the_full_plan_runs_the_fallback(world: World):
+    recommender = world.app.state.resources.recommender
+    # Recent full computations took longer than a whole request may: even with a free
+    # slot, starting one would answer after the client gave up.
+    recommender.full_cost_seconds = recommender.timeout_seconds * 2
+    fallbacks = metric("segue_recommendation_fallbacks_total", reason="deadline")
+    r = await world.client.get(url(world.playlist), headers=world.auth())
+    assert r.json()["available"] is True
+    assert metric("segue_recommendation_fallbacks_total", reason="deadline") == fallbacks + 1
+    assert recommender.full_cost_seconds == recommender.timeout_seconds * 2  # not a full run
+
+
+async def test_full_computations_keep_a_moving_cost(world: World):
+    recommender = world.app.state.resources.recommender
+    assert recommender.full_cost_seconds == 0.0
+    await world.client.get(url(world.playlist), headers=world.auth())
+    assert recommender.full_cost_seconds > 0.0

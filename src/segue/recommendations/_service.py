@@ -32,7 +32,7 @@ from segue.metrics import (
 from segue.settings import Settings
 from segue.vectors import VectorStore
 
-from ._admission import Admission
+from ._admission import Admission, Degrade
 from ._pipeline import recommend, resolve_strategy
 
 __all__ = ["RecommendationPage", "Recommender"]
@@ -46,6 +46,10 @@ _HYDRATE_SPARE = 3
 # When hidden, deleted or orphaned ids thin a ranking below a page, it is recomputed this
 # many times longer (and cached so), up to what one hydration query may read.
 _REFILL_FACTOR = 4
+# A slot is used for the full computation only when at least this many times its recent
+# cost is left before the request gives up; the weight of each new cost in that mean.
+_COST_MARGIN = 1.5
+_COST_WEIGHT = 0.2
 _MAX_CANDIDATES = HYDRATE_MAX_IDS
 
 
@@ -113,6 +117,8 @@ class Recommender:
         #: short digest of what shapes an answer besides the playlist (see :func:`config_tag`)
         self.config_tag = config_tag if config_tag is not None else config_digest(strategy)
         self.admission = Admission(max_in_flight=max_in_flight, max_waiting=max_waiting)
+        #: what a full computation has recently taken (seconds, moving mean); 0 at start
+        self.full_cost_seconds = 0.0
         self.flights = SingleFlight()
 
     @classmethod
@@ -220,15 +226,24 @@ class Recommender:
     async def _rank(
         self, key: str, seeds: PlaylistSeeds, store: VectorStore, candidates: int
     ) -> list[int]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         COMPUTATIONS_IN_FLIGHT.inc()
         try:
-            # Half the request's time may go to waiting for a slot; the other half is the
-            # full computation's. Past that the cheaper plan still answers in time.
+            # Up to half the request's time may go to waiting for a slot. A slot that comes
+            # too late for the full computation (as long as recent ones took) is not used
+            # for it: the cheaper plan still answers in time, the full one would not.
             async with self.admission.slot(wait_seconds=self.timeout_seconds / 2) as degraded:
+                left = self.timeout_seconds - (loop.time() - started)
+                if degraded is None and left < self.full_cost_seconds * _COST_MARGIN:
+                    degraded = Degrade.DEADLINE
                 strategy = self.strategy if degraded is None else self.fallback
                 if degraded is not None:
                     RECOMMENDATION_FALLBACKS.labels(reason=degraded.value).inc()
+                began = loop.time()
                 ids = await self._run(strategy, seeds, store, candidates)
+                if degraded is None:
+                    self._observe_cost(loop.time() - began)
         finally:
             COMPUTATIONS_IN_FLIGHT.dec()
         if ids:
@@ -236,6 +251,11 @@ class Recommender:
             ttl = None if degraded is None else self.fallback_ttl_seconds
             await self.cache.set(key, ids, ttl_seconds=ttl)
         return ids
+
+    def _observe_cost(self, seconds: float) -> None:
+        # An exponentially weighted mean: follows the machine's load within a few dozen
+        # computations, and one slow outlier moves it only a little.
+        self.full_cost_seconds += _COST_WEIGHT * (seconds - self.full_cost_seconds)
 
     async def _run(
         self, strategy: Strategy, seeds: PlaylistSeeds, store: VectorStore, candidates: int
