@@ -13,7 +13,9 @@ from ._timing import machine
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument(
-        "--million", action="store_true", help="also the 1M-vector index (slow; same as --only million)"
+        "--million",
+        action="store_true",
+        help="also the 1M-vector index (slow; same as --only million)",
     )
     parser.add_argument(
         "--only",

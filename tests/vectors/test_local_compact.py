@@ -79,7 +79,8 @@ async def test_each_write_is_a_new_generation_behind_one_link(path, dtype):
     await store.upsert([1, 2], vectors(2))
     assert path.is_symlink()
     [first] = generations(path)
-    assert first.startswith("vectors.usearch.") and first.endswith(".d")
+    assert first.startswith("vectors.usearch.")
+    assert first.endswith(".d")
     assert sorted(os.listdir(path.parent / first)) == [
         "graph.usearch",
         "keys.npy",
@@ -106,14 +107,16 @@ async def test_switching_types_reads_as_is_and_rebuilds_on_write(path, dtype):
     compact = LocalVectorStore(path, dtype=dtype)
     np.testing.assert_array_equal((await compact.get_vectors(np.arange(50))).vectors, x)
     await compact.upsert([50], vectors(1, seed=4))  # rebuilt in the configured type
-    assert path.is_symlink() and len(generations(path)) == 1
+    assert path.is_symlink()
+    assert len(generations(path)) == 1
     np.testing.assert_array_equal((await compact.get_vectors(np.arange(50))).vectors, x)
     assert await compact.count() == 51
 
     plain = LocalVectorStore(path, dtype="f32")
     assert await plain.count() == 51  # a compact index reads fine with f32 configured
     await plain.delete([50])  # and the next write makes it one f32 file again
-    assert not path.is_symlink() and generations(path) == []
+    assert not path.is_symlink()
+    assert generations(path) == []
     np.testing.assert_array_equal((await plain.get_vectors(np.arange(50))).vectors, x)
 
 

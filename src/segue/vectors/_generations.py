@@ -20,7 +20,15 @@ from pathlib import Path
 
 from ._exact import fsync_path
 
-__all__ = ["GRAPH", "generation_dir", "graph_of", "new_generation", "publish", "remove_stale"]
+__all__ = [
+    "GRAPH",
+    "discard",
+    "generation_dir",
+    "graph_of",
+    "new_generation",
+    "publish",
+    "remove_stale",
+]
 
 GRAPH = "graph.usearch"
 
@@ -58,6 +66,11 @@ def publish(path: Path, tmp: Path) -> Path:
     fsync_path(path.parent)
     remove_stale(path, keep=final)
     return final
+
+
+def discard(tmp: Path) -> None:
+    """Remove a generation that failed before it was published."""
+    shutil.rmtree(tmp, ignore_errors=True)
 
 
 def remove_stale(path: Path, *, keep: Path | None) -> None:

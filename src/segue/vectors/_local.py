@@ -17,7 +17,14 @@ from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 
 from ._attributes import check_upsert
 from ._exact import ExactVectors, fsync_path, write_merged
-from ._generations import generation_dir, graph_of, new_generation, publish, remove_stale
+from ._generations import (
+    discard,
+    generation_dir,
+    graph_of,
+    new_generation,
+    publish,
+    remove_stale,
+)
 from ._protocol import FetchedVectors
 
 __all__ = ["INDEX_DTYPES", "LocalVectorStore"]
@@ -124,7 +131,9 @@ class LocalVectorStore:
         if not directory.is_dir():
             raise FileNotFoundError(directory)
         exact = ExactVectors.load(directory)
-        graph = self._restore(graph_of(directory), view=True, expansion_search=self.expansion_search)
+        graph = self._restore(
+            graph_of(directory), view=True, expansion_search=self.expansion_search
+        )
         if len(graph) != len(exact) or int(graph.ndim) != exact.dim:
             raise VectorStoreUnavailable(
                 f"{directory}: the graph ({len(graph)} x {graph.ndim}) does not match its "
@@ -228,7 +237,9 @@ class LocalVectorStore:
         """A graph to change in memory, and whether it already holds ``snap``'s vectors
         (False: a new, empty graph in this store's dtype, to be filled from scratch)."""
         if snap is not None and int(snap.graph.ndim) != dim:
-            raise DimensionMismatch(f"vectors have dimension {dim}, the index has {snap.graph.ndim}")
+            raise DimensionMismatch(
+                f"vectors have dimension {dim}, the index has {snap.graph.ndim}"
+            )
         if snap is None or snap.graph.dtype != INDEX_DTYPES[self.dtype]:
             return self._new_graph(dim), False
         graph = self._restore(
@@ -238,7 +249,11 @@ class LocalVectorStore:
         return graph, True
 
     def _add(
-        self, index: Index, keys: IdArray, matrix: FloatMatrix, progress: Callable[[int], None] | None
+        self,
+        index: Index,
+        keys: IdArray,
+        matrix: FloatMatrix,
+        progress: Callable[[int], None] | None,
     ) -> None:
         for start in range(0, keys.size, _ADD_CHUNK):
             stop = min(start + _ADD_CHUNK, keys.size)
@@ -295,7 +310,7 @@ class LocalVectorStore:
             publish(self.path, tmp)
         finally:
             if tmp.exists():
-                _remove_tree(tmp)
+                discard(tmp)
         self._stamp = None
 
     def _upsert_sync(
@@ -377,12 +392,6 @@ def _exact_of(snap: _Snapshot | None) -> ExactVectors | None:
         return ExactVectors.from_arrays(np.empty(0, np.int64), np.empty((0, snap.graph.ndim)))
     keys = np.asarray(snap.graph.keys, dtype=np.uint64).astype(np.int64)
     return ExactVectors.from_arrays(keys, _fetch(snap.graph, keys).vectors)
-
-
-def _remove_tree(directory: Path) -> None:
-    for child in directory.iterdir():
-        child.unlink()
-    directory.rmdir()
 
 
 def _fetch(index: Index, keys: IdArray) -> FetchedVectors:
