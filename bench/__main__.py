@@ -6,7 +6,7 @@ import argparse
 
 from segue._runtime import single_threaded_blas
 
-from . import endpoint, engine, index, ingest, million, strategies
+from . import endpoint, engine, index, ingest, million, misses, strategies
 from ._timing import machine
 
 
@@ -31,6 +31,7 @@ def main() -> None:
         print(strategies.run(), "\n", flush=True)
     if args.only in (None, "index"):
         print(index.run((10_000, 100_000)), "\n", flush=True)
+        print(misses.run(), "\n", flush=True)
     if args.only in (None, "ingest"):
         print(ingest.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):

@@ -139,12 +139,15 @@ class ExactVectors:
 
 
 def _norms(rows: FloatMatrix) -> NDArray[np.float32]:
-    return np.linalg.norm(rows, axis=1).astype(np.float32)
+    norms: NDArray[np.float32] = np.linalg.norm(rows, axis=1).astype(np.float32)
+    return norms
 
 
 def _unit(queries: FloatMatrix) -> FloatMatrix:
     q = np.asarray(queries, np.float32)
-    return q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), np.finfo(np.float32).tiny)
+    tiny = np.finfo(np.float32).tiny
+    unit: FloatMatrix = q / np.maximum(np.linalg.norm(q, axis=1, keepdims=True), tiny)
+    return unit
 
 
 def _top(dist: NDArray[np.floating], keys: IdArray, top_k: int) -> list[Neighbors]:

@@ -4,7 +4,6 @@ import asyncio
 import os
 import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from ._generations import (
     remove_stale,
 )
 from ._protocol import FetchedVectors
+from ._snapshot import Snapshot, exact_of, fetch, search
 
 __all__ = ["INDEX_DTYPES", "LocalVectorStore"]
 
@@ -35,14 +35,6 @@ _ADD_CHUNK = 8192
 # Vectors x queries under which a search costs less than a hand-off to a thread.
 _INLINE_SEARCH_MAX = 20_000
 _OPEN_ATTEMPTS = 3  # a writer may remove a generation between resolving the link and opening it
-
-
-@dataclass(frozen=True, slots=True)
-class _Snapshot:
-    """One generation of the index: its graph and, for a compact graph, the exact vectors."""
-
-    graph: Index
-    exact: ExactVectors | None  # None: an f32 file, whose graph holds the exact vectors
 
 
 class LocalVectorStore:
@@ -90,7 +82,7 @@ class LocalVectorStore:
         self.connectivity = connectivity
         self.expansion_add = expansion_add
         self.expansion_search = expansion_search
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
 
@@ -105,7 +97,7 @@ class LocalVectorStore:
             return None
         return (st.st_ino, st.st_mtime_ns)
 
-    def _current(self) -> _Snapshot | None:
+    def _current(self) -> Snapshot | None:
         """The index as on disk now; re-mapped when another process has replaced it."""
         for _ in range(_OPEN_ATTEMPTS):
             stamp = self._file_stamp()
@@ -119,7 +111,7 @@ class LocalVectorStore:
             return snapshot
         raise VectorStoreUnavailable(f"{self.path} names a generation that no longer exists")
 
-    def _open(self) -> _Snapshot:
+    def _open(self) -> Snapshot:
         directory = generation_dir(self.path)
         if directory is None:
             graph = self._restore(self.path, view=True, expansion_search=self.expansion_search)
@@ -127,7 +119,7 @@ class LocalVectorStore:
                 raise VectorStoreUnavailable(
                     f"{self.path} is a {graph.dtype} graph without its exact vectors beside it"
                 )
-            return _Snapshot(graph, None)
+            return Snapshot(graph, None)
         if not directory.is_dir():
             raise FileNotFoundError(directory)
         exact = ExactVectors.load(directory)
@@ -139,7 +131,7 @@ class LocalVectorStore:
                 f"{directory}: the graph ({len(graph)} x {graph.ndim}) does not match its "
                 f"exact vectors ({len(exact)} x {exact.dim})"
             )
-        return _Snapshot(graph, exact)
+        return Snapshot(graph, exact)
 
     def _restore(self, path: Path, *, view: bool, **options: int) -> Index:
         """The index in ``path``; :class:`VectorStoreUnavailable` if it cannot be read."""
@@ -171,7 +163,7 @@ class LocalVectorStore:
         if snap.exact is not None:
             return snap.exact.fetch(keys)
         present = keys[np.asarray(snap.graph.contains(keys), dtype=bool)]
-        return _fetch(snap.graph, present)
+        return fetch(snap.graph, present)
 
     async def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
         """Every id and vector in id order, ``batch_size`` at a time.
@@ -190,7 +182,7 @@ class LocalVectorStore:
             return
         keys = np.sort(np.asarray(snap.graph.keys, dtype=np.uint64)).astype(np.int64)
         for start in range(0, keys.size, batch_size):
-            yield _fetch(snap.graph, keys[start : start + batch_size])
+            yield fetch(snap.graph, keys[start : start + batch_size])
 
     async def query_many(
         self,
@@ -213,12 +205,12 @@ class LocalVectorStore:
         if count == 0 or not q.shape[0]:
             return [Neighbors.empty() for _ in range(q.shape[0])]
         if len(index) * q.shape[0] < _INLINE_SEARCH_MAX:
-            return _search(snap, q, count, top_k, excluded, self.exact_threshold)
+            return search(snap, q, count, top_k, excluded, self.exact_threshold)
         # usearch releases the GIL while it searches (milliseconds at 100k x 512), and so
         # does numpy while it re-scores: in a worker thread the event loop keeps serving
         # other requests meanwhile, and timeouts elsewhere (Redis's 50 ms) are not missed.
         return await asyncio.to_thread(
-            _search, snap, q, count, top_k, excluded, self.exact_threshold
+            search, snap, q, count, top_k, excluded, self.exact_threshold
         )
 
     # -- writing ---------------------------------------------------------------------------
@@ -233,7 +225,7 @@ class LocalVectorStore:
             expansion_search=self.expansion_search,
         )
 
-    def _writable_graph(self, snap: _Snapshot | None, dim: int) -> tuple[Index, bool]:
+    def _writable_graph(self, snap: Snapshot | None, dim: int) -> tuple[Index, bool]:
         """A graph to change in memory, and whether it already holds ``snap``'s vectors
         (False: a new, empty graph in this store's dtype, to be filled from scratch)."""
         if snap is not None and int(snap.graph.ndim) != dim:
@@ -288,7 +280,7 @@ class LocalVectorStore:
         snap = self._current()
         graph, incremental = self._writable_graph(snap, int(matrix.shape[1]))
         # An f32 graph changed in place needs no copy of its vectors (today's single file).
-        old = None if incremental and self.dtype == "f32" else _exact_of(snap)
+        old = None if incremental and self.dtype == "f32" else exact_of(snap)
         gone = np.union1d(drop, keys)
         if incremental:
             present = gone[np.asarray(graph.contains(gone), dtype=bool)] if len(graph) else gone[:0]
@@ -355,52 +347,3 @@ class LocalVectorStore:
     async def aclose(self) -> None:
         self._snapshot = None
         self._stamp = None
-
-
-def _search(
-    snap: _Snapshot, q: FloatMatrix, count: int, top_k: int, excluded: IdArray, exact_below: int
-) -> list[Neighbors]:
-    """One batched search of every query row; compact graphs are re-scored exactly."""
-    index, exact = snap.graph, snap.exact
-    if exact is not None and len(index) <= exact_below:
-        return exact.search(q, top_k=top_k, exclude=excluded)
-    matches = index.search(q, count, exact=len(index) <= exact_below, threads=1)
-    keys = np.atleast_2d(matches.keys).astype(np.int64)
-    # One query row comes back as Matches (1-D, already trimmed), several as BatchMatches.
-    counts = np.asarray(getattr(matches, "counts", [keys.shape[1]]))
-    if exact is not None:
-        valid = np.arange(keys.shape[1]) < counts[:, None]
-        return exact.rescore(q, keys, valid, top_k=top_k, exclude=excluded)
-    dists = np.atleast_2d(matches.distances).astype(np.float32)
-    out = []
-    for row_keys, row_dists, n in zip(keys, dists, counts, strict=True):
-        row_keys, row_dists = row_keys[:n], row_dists[:n]
-        if excluded.size:
-            keep = ~np.isin(row_keys, excluded)
-            row_keys, row_dists = row_keys[keep], row_dists[keep]
-        out.append(Neighbors(row_keys[:top_k], row_dists[:top_k]))
-    return out
-
-
-def _exact_of(snap: _Snapshot | None) -> ExactVectors | None:
-    """The exact vectors of ``snap``: beside a compact graph, or read out of an f32 one."""
-    if snap is None:
-        return None
-    if snap.exact is not None:
-        return snap.exact
-    if not len(snap.graph):
-        return ExactVectors.from_arrays(np.empty(0, np.int64), np.empty((0, snap.graph.ndim)))
-    keys = np.asarray(snap.graph.keys, dtype=np.uint64).astype(np.int64)
-    return ExactVectors.from_arrays(keys, _fetch(snap.graph, keys).vectors)
-
-
-def _fetch(index: Index, keys: IdArray) -> FetchedVectors:
-    """The vectors of ``keys``, all present in ``index``."""
-    if not keys.size:
-        return FetchedVectors.empty(int(index.ndim))
-    got = index.get(keys)
-    rows = [r for r in (got if isinstance(got, tuple) else (got,)) if r is not None]
-    if len(rows) != keys.size:
-        raise InvalidInput("some ids vanished from the index while it was read")
-    matrix = np.vstack(rows).astype(np.float32)
-    return FetchedVectors(keys, matrix.reshape(keys.size, int(index.ndim)))
