@@ -19,13 +19,21 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segue.engine import DEFAULT_STRATEGY, STRATEGIES
 
-__all__ = ["CacheBackend", "Settings", "VectorBackend"]
+__all__ = ["CacheBackend", "IndexDtype", "Settings", "VectorBackend"]
 
 
 class VectorBackend(StrEnum):
     LOCAL = "local"
     TURBOPUFFER = "turbopuffer"
     DISABLED = "disabled"
+
+
+class IndexDtype(StrEnum):
+    """What the local HNSW graph stores; the exact f32 vectors are kept beside a compact one."""
+
+    F32 = "f32"
+    BF16 = "bf16"
+    F16 = "f16"
 
 
 class CacheBackend(StrEnum):
@@ -43,6 +51,13 @@ class Settings(BaseSettings):
     vector_backend: VectorBackend = VectorBackend.LOCAL
     # Below this many vectors the local index searches exhaustively: exact, and still fast.
     local_exact_threshold: int = Field(default=10_000, ge=0)
+    # The local graph's storage type (docs/benchmarks.md, "Cheaper misses"). bf16 halves the
+    # graph and searches faster on CPUs with BF16 dot products; the exact f32 vectors are
+    # kept beside it, so reads and distances stay exact. f32 is the single-file index of
+    # before. Reads use an index as it is on disk; the next write rebuilds it in this type.
+    local_index_dtype: IndexDtype = IndexDtype.BF16
+    # HNSW search depth; a query asking for more neighbours than this searches that deep.
+    local_ef_search: int = Field(default=48, ge=1)
     # `segue embed`: a Hugging Face model id or a local directory holding a saved ClapModel
     # and its feature extractor (preprocessor_config.json).
     clap_model: str = "laion/clap-htsat-unfused"

@@ -138,6 +138,19 @@ def test_leftover_temporary_file_is_noted(settings: Settings, invoke):
     assert "left over from an interrupted write" in res.stdout
 
 
+def test_generation_directory_without_its_link_is_noted(settings: Settings, invoke):
+    asyncio.run(_seed(settings, [1], [1]))
+    # a compact index: its live generation is no leftover, one no link names is
+    asyncio.run(LocalVectorStore(settings.index_path, dtype="bf16").upsert([1], unit([1])))
+    orphan = Path(f"{settings.index_path}.abc123.d")
+    orphan.mkdir()
+    res = invoke()
+    assert res.exit_code == 0
+    noted = [line for line in res.stdout.splitlines() if "left over" in line]
+    assert len(noted) == 1
+    assert str(orphan) in noted[0]
+
+
 async def test_service_on_a_large_catalog(settings: Settings):
     # More ids than one streamed batch and one scan batch, with differences at both ends.
     ids = list(range(1, 12_001))

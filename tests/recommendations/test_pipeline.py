@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from segue.engine import DEFAULT_STRATEGY, MAX_QUERIES, STRATEGIES, Adaptive, Blend
+from segue.engine import BLEND_QUERIES, DEFAULT_STRATEGY, STRATEGIES, Adaptive, Blend
 from segue.errors import InvalidInput
 from segue.ingest import synthetic_catalog
 from segue.recommendations import recommend, resolve_strategy
@@ -47,7 +47,8 @@ async def test_two_round_trips_and_plan_sizes(store, n, queries):
 
 
 @pytest.mark.parametrize(
-    ("n", "queries"), [(1, 1), (3, 4), (15, MAX_QUERIES), (16, MAX_QUERIES), (100, MAX_QUERIES)]
+    ("n", "queries"),
+    [(1, 1), (3, 4), (7, BLEND_QUERIES), (15, BLEND_QUERIES), (100, BLEND_QUERIES)],
 )
 async def test_default_strategy_two_round_trips_and_plan_sizes(store, n, queries):
     assert DEFAULT_STRATEGY == "blend"

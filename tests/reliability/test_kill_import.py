@@ -2,7 +2,9 @@
 whole, and `segue check` says which; a re-run completes it.
 
 The import runs as the installed `segue` command in a process of its own, killed while it
-builds the new index, and again while it writes the new file beside the old one.
+builds the new index, and again while it writes the new file beside the old one; with an f32
+index (one file) and a bf16 one (graph and exact vectors in a generation directory behind a
+link: the pair must never mix generations).
 """
 
 from __future__ import annotations
@@ -59,12 +61,16 @@ async def _catalog(settings: Settings) -> None:
         await database.aclose()
 
 
-@pytest.fixture
-def data(tmp_path: Path) -> tuple[Settings, np.ndarray, np.ndarray, list[str]]:
+@pytest.fixture(params=["f32", "bf16"])
+def data(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Settings, np.ndarray, np.ndarray, list[str]]:
+    monkeypatch.setenv("SEGUE_LOCAL_INDEX_DTYPE", request.param)  # the import inherits it
     settings = Settings(data_dir=tmp_path / "data")
     asyncio.run(_catalog(settings))
     old, new = unit(OLD, seed=1), unit(NEW, seed=2)
-    asyncio.run(LocalVectorStore(settings.index_path).upsert(np.arange(1, OLD + 1), old))
+    store = LocalVectorStore(settings.index_path, dtype=settings.local_index_dtype.value)
+    asyncio.run(store.upsert(np.arange(1, OLD + 1), old))
     np.save(tmp_path / "new.npy", new)
     (tmp_path / "ids.txt").write_text("\n".join(str(i) for i in range(1, NEW + 1)) + "\n")
     command = [
@@ -112,6 +118,31 @@ def check(settings: Settings) -> dict[str, object]:
     return report
 
 
+def save_index(settings: Settings, into: Path) -> None:
+    """A copy of the index as it is: the file, or the link and its generation directory."""
+    path = settings.index_path
+    if path.is_symlink():
+        shutil.copytree(Path(os.path.realpath(path)).parent, into / "generation", symlinks=True)
+        (into / "link").write_text(os.readlink(path))
+    else:
+        shutil.copyfile(path, into / "file")
+
+
+def restore_index(settings: Settings, saved: Path) -> None:
+    """Put the saved index back in place (the same way a write does: rename last)."""
+    path = settings.index_path
+    if (saved / "file").exists():
+        shutil.copyfile(saved / "file", saved / "restore")
+        os.replace(saved / "restore", path)
+        return
+    target = (saved / "link").read_text()
+    directory = path.parent / Path(target).parent
+    if not directory.exists():
+        shutil.copytree(saved / "generation", directory, symlinks=True)
+    os.symlink(target, path.parent / "restore.link")
+    os.replace(path.parent / "restore.link", path)
+
+
 def state(settings: Settings, old: np.ndarray, new: np.ndarray) -> str:
     """ "old" or "new" when the index is wholly one of them; fails on anything else."""
     store = LocalVectorStore(settings.index_path)
@@ -126,16 +157,16 @@ def state(settings: Settings, old: np.ndarray, new: np.ndarray) -> str:
 @pytest.mark.parametrize("moment", ["building", "writing"])
 def test_sigkill_leaves_old_or_new_index_whole(moment, data, tmp_path: Path):
     settings, old, new, command = data
-    saved = tmp_path / "old.usearch"
-    shutil.copyfile(settings.index_path, saved)
+    saved = tmp_path / "saved"
+    saved.mkdir()
+    save_index(settings, saved)
     for _ in range(ATTEMPTS):
         code = kill_while(command, moment, settings, tmp_path / "new.npy")
         if code == -signal.SIGKILL:
             break
         # It finished before the poller saw the moment (a loaded machine can starve the
         # poller for longer than the write takes): put the old index back, try again.
-        shutil.copyfile(saved, tmp_path / "restore.usearch")
-        os.replace(tmp_path / "restore.usearch", settings.index_path)
+        restore_index(settings, saved)
     assert code == -signal.SIGKILL, f"the import ended by itself ({code}) every time"
     report = check(settings)
     if state(settings, old, new) == "old":

@@ -23,7 +23,7 @@ STANDIN_URL = "http://tpuf-standin.test"
 
 # The live leg joins the contract suite only with credentials; test_live.py says it was
 # skipped otherwise (once, rather than once per contract test).
-BACKENDS = ["local", "turbopuffer"] + (
+BACKENDS = ["local", "local-bf16", "local-f16", "turbopuffer"] + (
     [pytest.param("turbopuffer-live", marks=pytest.mark.live)] if os.environ.get(LIVE_KEY) else []
 )
 
@@ -61,8 +61,9 @@ async def make_store(
 
     def make(backend: str) -> VectorStore:
         store: VectorStore
-        if backend == "local":
-            store = LocalVectorStore(tmp_path / f"{uuid.uuid4().hex}.usearch")
+        if backend.startswith("local"):
+            dtype = backend.partition("-")[2] or "f32"
+            store = LocalVectorStore(tmp_path / f"{uuid.uuid4().hex}.usearch", dtype=dtype)
         elif backend == "turbopuffer":
             store = standin_store(standin)
         elif backend == "turbopuffer-live":

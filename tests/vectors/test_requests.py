@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from segue.engine import MAX_QUERIES
+from segue.engine import MAX_QUERIES, Blend
 from segue.ingest import synthetic_catalog
 from segue.recommendations import recommend
 from segue.vectors import TurbopufferVectorStore
@@ -58,8 +58,8 @@ async def test_cache_miss_recommendation_is_two_requests_over_one_connection() -
 
 
 async def test_default_strategy_is_two_requests_even_with_its_most_queries() -> None:
-    # blend asks the playlist's mean plus up to 15 anchors: 16 queries, the most one
-    # turbopuffer multi-query request carries, so a long playlist is still 2 requests.
+    # blend with 16 queries (the playlist's mean plus up to 15 anchors; 8 by default) asks
+    # the most one turbopuffer multi-query request carries: still 2 requests.
     standin = TurbopufferStandin()
     catalog = synthetic_catalog(400, dim=16, n_styles=4, n_artists=20)
     playlists = [*PLAYLISTS.values(), list(range(100, 140))]
@@ -71,7 +71,9 @@ async def test_default_strategy_is_two_requests_even_with_its_most_queries() -> 
         queries_sent = []
         for playlist in playlists:
             before = len(standin.requests)
-            ranking = await recommend(store, playlist, limit=5)
+            ranking = await recommend(
+                store, playlist, limit=5, strategy=Blend(max_queries=MAX_QUERIES)
+            )
             made = standin.requests[before:]
             assert len(made) == 2
             assert all(r.status == 200 and r.path.endswith("/query") for r in made)

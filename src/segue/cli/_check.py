@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Annotated
 
@@ -58,11 +59,16 @@ async def _check(settings: Settings, dimension: int | None) -> ConsistencyReport
 
 
 def _leftovers(settings: Settings) -> list[Path]:
-    """Temporary files of local index writes that were killed before renaming them."""
+    """Temporary files of local index writes that were killed before renaming them, and
+    generation directories of a compact index that its link does not name."""
     if settings.vector_backend is not VectorBackend.LOCAL:
         return []
     path = settings.index_path
-    return sorted(path.parent.glob(f"{path.name}.*.tmp")) if path.parent.is_dir() else []
+    if not path.parent.is_dir():
+        return []
+    live = Path(os.path.realpath(path)).parent if path.is_symlink() else None
+    orphans = [d for d in path.parent.glob(f"{path.name}.*.d") if d != live]
+    return sorted([*path.parent.glob(f"{path.name}.*.tmp"), *orphans])
 
 
 def _as_dict(report: ConsistencyReport) -> dict[str, object]:

@@ -10,7 +10,7 @@ the store's answers; ``adaptive`` is the original plan + RRF, ``blend`` the defa
 (3, 16)
 """
 
-from ._blend import MAX_QUERIES, Blend, Softmax
+from ._blend import BLEND_QUERIES, MAX_QUERIES, Blend, Softmax
 from ._diversity import cap_per_group
 from ._kmeans import KMeansResult, kmeans
 from ._plan import DIRECT_MAX, MAX_CLUSTERS, normalize, plan_queries, query_top_k
@@ -22,6 +22,7 @@ from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
 
 __all__ = [
+    "BLEND_QUERIES",
     "DEFAULT_STRATEGY",
     "DIRECT_MAX",
     "MAX_CLUSTERS",

@@ -14,10 +14,14 @@ from ._strategy import QueryPlan
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import check_matrix
 
-__all__ = ["MAX_QUERIES", "Blend", "Softmax", "plan_mean_and_anchors"]
+__all__ = ["BLEND_QUERIES", "MAX_QUERIES", "Blend", "Softmax", "plan_mean_and_anchors"]
 
 #: queries per request: turbopuffer answers up to 16 in one multi-query request
 MAX_QUERIES = 16
+#: Blend's queries by default: the mean and up to 7 anchors. A search costs about its
+#: number of queries; 16 (MAX_QUERIES) did no better on the evaluation's playlists
+#: (docs/evaluation.md, "How the constants were chosen"; docs/benchmarks.md, "Cheaper misses").
+BLEND_QUERIES = 8
 
 
 def plan_mean_and_anchors(
@@ -86,7 +90,7 @@ class Blend:
 
     name: ClassVar[str] = "blend"
     pool: int = 100
-    max_queries: int = MAX_QUERIES
+    max_queries: int = BLEND_QUERIES
     rrf_k: int = RRF_K
     seed: int = 0
 
@@ -127,6 +131,7 @@ class Softmax(Blend):
     """
 
     name: ClassVar[str] = "softmax"
+    max_queries: int = MAX_QUERIES
     temperature: float = 0.1
 
     # plan() is Blend's: the same queries, only the ranking differs.

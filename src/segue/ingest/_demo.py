@@ -259,7 +259,11 @@ async def _build(demo: Settings, params: dict[str, Any], steps: Steps) -> DemoIn
     try:
         await upgrade(database)
         await import_tracks(database, batch, steps=steps)
-        store = LocalVectorStore(demo.index_path, exact_threshold=demo.local_exact_threshold)
+        store = LocalVectorStore(
+            demo.index_path,
+            dtype=demo.local_index_dtype.value,
+            exact_threshold=demo.local_exact_threshold,
+        )
         try:
             await import_vectors(store, vectors, source="demo vectors", steps=steps)
         finally:

@@ -8,12 +8,13 @@
 
 from ._attributes import check_attributes
 from ._factory import open_store
-from ._local import LocalVectorStore
+from ._local import INDEX_DTYPES, LocalVectorStore
 from ._protocol import FetchedVectors, VectorStore
 from ._sync import SyncReport, sync_stores
 from ._turbopuffer import TurbopufferVectorStore
 
 __all__ = [
+    "INDEX_DTYPES",
     "FetchedVectors",
     "LocalVectorStore",
     "SyncReport",

@@ -16,7 +16,12 @@ def open_store(settings: Settings) -> VectorStore:
     The turbopuffer backend creates its one API client (and connection pool) here.
     """
     if settings.vector_backend is VectorBackend.LOCAL:
-        return LocalVectorStore(settings.index_path, exact_threshold=settings.local_exact_threshold)
+        return LocalVectorStore(
+            settings.index_path,
+            dtype=settings.local_index_dtype.value,
+            exact_threshold=settings.local_exact_threshold,
+            expansion_search=settings.local_ef_search,
+        )
     if settings.vector_backend is VectorBackend.TURBOPUFFER:
         return TurbopufferVectorStore.from_settings(settings)
     raise InvalidInput(f"vector backend {settings.vector_backend.value!r} is not available here")

@@ -15,22 +15,40 @@ from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matri
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 
 from ._attributes import check_upsert
+from ._exact import ExactVectors, fsync_path, write_merged
+from ._generations import (
+    discard,
+    generation_dir,
+    graph_of,
+    new_generation,
+    publish,
+    remove_stale,
+)
 from ._protocol import FetchedVectors
+from ._snapshot import Snapshot, exact_of, fetch, search
 
-__all__ = ["LocalVectorStore"]
+__all__ = ["INDEX_DTYPES", "LocalVectorStore"]
 
+#: graph storage types: f32 holds the exact vectors itself; the others keep them beside it
+INDEX_DTYPES = {"f32": ScalarKind.F32, "bf16": ScalarKind.BF16, "f16": ScalarKind.F16}
 _ADD_CHUNK = 8192
 # Vectors x queries under which a search costs less than a hand-off to a thread.
 _INLINE_SEARCH_MAX = 20_000
+_OPEN_ATTEMPTS = 3  # a writer may remove a generation between resolving the link and opening it
 
 
 class LocalVectorStore:
-    """The embedded default: a usearch HNSW index in one file.
+    """The embedded default: a usearch HNSW index, memory-mapped.
 
-    Reads memory-map the file, so reopening a large index is instant. Every write builds
-    the new index beside the old one and renames it into place, so a crash leaves either
-    the old file or the new one, never half of either. Below ``exact_threshold`` vectors
-    queries search exhaustively (exact and still fast at that size).
+    ``dtype="f32"``: one file, the graph holding the vectors. ``"bf16"`` or ``"f16"``: the
+    graph holds compact copies for the search, the exact f32 vectors are kept beside it
+    (``get_vectors``, ``scan`` and re-scored distances use those), and the path is a link
+    to the current generation (see ``_generations``). Reads use whatever the file is;
+    a write whose ``dtype`` differs from the file's rebuilds the graph in ``dtype``.
+
+    Every write builds the new index beside the old one and renames it into place, so a
+    crash leaves either the old index or the new one, never half of either. Below
+    ``exact_threshold`` vectors queries search exhaustively (exact and still fast).
 
         >>> store = LocalVectorStore(Path("segue-data/vectors.usearch"))  # doctest: +SKIP
         >>> await store.upsert([1, 2], np.eye(2, dtype=np.float32))  # doctest: +SKIP
@@ -42,6 +60,7 @@ class LocalVectorStore:
         self,
         path: Path,
         *,
+        dtype: str = "f32",
         exact_threshold: int = 10_000,
         connectivity: int = 16,
         # 64, not 128: building 100k x 512-d takes ~40% less CPU (87 s vs 140 s here) for a
@@ -52,7 +71,10 @@ class LocalVectorStore:
         expansion_search: int = 48,
         add_threads: int = 0,
     ) -> None:
+        if dtype not in INDEX_DTYPES:
+            raise InvalidInput(f"index dtype must be one of {', '.join(INDEX_DTYPES)}: {dtype!r}")
         self.path = Path(path)
+        self.dtype = dtype
         # 0: every core. 1 makes a build reproducible: vectors take index slots in id order,
         # so exact searches break ties between identical vectors the same way every time.
         self.add_threads = add_threads
@@ -60,7 +82,7 @@ class LocalVectorStore:
         self.connectivity = connectivity
         self.expansion_add = expansion_add
         self.expansion_search = expansion_search
-        self._index: Index | None = None
+        self._snapshot: Snapshot | None = None
         self._stamp: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
 
@@ -68,64 +90,99 @@ class LocalVectorStore:
 
     def _file_stamp(self) -> tuple[int, int] | None:
         try:
-            st = self.path.stat()
+            st = self.path.stat()  # through the link: the current generation's graph
         except FileNotFoundError:
+            if self.path.is_symlink():
+                return (-1, -1)  # a link whose generation was just replaced: re-resolve
             return None
         return (st.st_ino, st.st_mtime_ns)
 
-    def _current(self) -> Index | None:
-        """The index as on disk now; re-mapped when another process has replaced the file."""
-        stamp = self._file_stamp()
-        if stamp != self._stamp:
-            self._index = None if stamp is None else self._open_view()
-            self._stamp = stamp
-        return self._index
+    def _current(self) -> Snapshot | None:
+        """The index as on disk now; re-mapped when another process has replaced it."""
+        for _ in range(_OPEN_ATTEMPTS):
+            stamp = self._file_stamp()
+            if stamp == self._stamp:
+                return self._snapshot
+            try:
+                snapshot = None if stamp is None else self._open()
+            except FileNotFoundError:
+                continue  # the generation went away between resolving and opening it
+            self._snapshot, self._stamp = snapshot, stamp
+            return snapshot
+        raise VectorStoreUnavailable(f"{self.path} names a generation that no longer exists")
 
-    def _open_view(self) -> Index:
-        return self._restore(view=True, expansion_search=self.expansion_search)
+    def _open(self) -> Snapshot:
+        directory = generation_dir(self.path)
+        if directory is None:
+            graph = self._restore(self.path, view=True, expansion_search=self.expansion_search)
+            if graph.dtype != ScalarKind.F32:
+                raise VectorStoreUnavailable(
+                    f"{self.path} is a {graph.dtype} graph without its exact vectors beside it"
+                )
+            return Snapshot(graph, None)
+        if not directory.is_dir():
+            raise FileNotFoundError(directory)
+        exact = ExactVectors.load(directory)
+        graph = self._restore(
+            graph_of(directory), view=True, expansion_search=self.expansion_search
+        )
+        if len(graph) != len(exact) or int(graph.ndim) != exact.dim:
+            raise VectorStoreUnavailable(
+                f"{directory}: the graph ({len(graph)} x {graph.ndim}) does not match its "
+                f"exact vectors ({len(exact)} x {exact.dim})"
+            )
+        return Snapshot(graph, exact)
 
-    def _restore(self, *, view: bool, **options: int) -> Index:
-        """The index in the file; :class:`VectorStoreUnavailable` if it cannot be read."""
+    def _restore(self, path: Path, *, view: bool, **options: int) -> Index:
+        """The index in ``path``; :class:`VectorStoreUnavailable` if it cannot be read."""
+        if not path.exists():
+            raise FileNotFoundError(path)
         try:
-            index = Index.restore(str(self.path), view=view, **options)
+            index = Index.restore(str(path), view=view, **options)
         except (ValueError, RuntimeError, OSError) as exc:
             # usearch says ValueError for a file that is not an index (truncated, another
             # format) and RuntimeError for its own I/O failures: the store cannot serve.
-            raise VectorStoreUnavailable(f"{self.path} cannot be read as an index: {exc}") from exc
+            raise VectorStoreUnavailable(f"{path} cannot be read as an index: {exc}") from exc
         if index is None:
-            raise VectorStoreUnavailable(f"{self.path} is not a usearch index")
+            raise VectorStoreUnavailable(f"{path} is not a usearch index")
         return index
 
     async def dimension(self) -> int | None:
-        index = self._current()
-        return None if index is None else int(index.ndim)
+        snap = self._current()
+        return None if snap is None else int(snap.graph.ndim)
 
     async def count(self) -> int:
-        index = self._current()
-        return 0 if index is None else len(index)
+        snap = self._current()
+        return 0 if snap is None else len(snap.graph)
 
     async def get_vectors(self, ids: Sequence[int] | IdArray) -> FetchedVectors:
         keys = check_ids(ids)
-        index = self._current()
-        if index is None or not keys.size:
-            return FetchedVectors.empty(0 if index is None else int(index.ndim))
-        present = keys[np.asarray(index.contains(keys), dtype=bool)]
-        return _fetch(index, present)
+        snap = self._current()
+        if snap is None or not keys.size:
+            return FetchedVectors.empty(0 if snap is None else int(snap.graph.ndim))
+        if snap.exact is not None:
+            return snap.exact.fetch(keys)
+        present = keys[np.asarray(snap.graph.contains(keys), dtype=bool)]
+        return fetch(snap.graph, present)
 
     async def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
         """Every id and vector in id order, ``batch_size`` at a time.
 
-        Reads one snapshot: the file mapped when the scan starts, even if a writer
+        Reads one snapshot: the index mapped when the scan starts, even if a writer
         replaces it meanwhile. Holds the ids (8 bytes each) and one batch of vectors.
         """
         if batch_size < 1:
             raise InvalidInput(f"batch_size must be at least 1, got {batch_size}")
-        index = self._current()
-        if index is None:
+        snap = self._current()
+        if snap is None:
             return
-        keys = np.sort(np.asarray(index.keys, dtype=np.uint64)).astype(np.int64)
+        if snap.exact is not None:
+            for batch in snap.exact.batches(batch_size):
+                yield batch
+            return
+        keys = np.sort(np.asarray(snap.graph.keys, dtype=np.uint64)).astype(np.int64)
         for start in range(0, keys.size, batch_size):
-            yield _fetch(index, keys[start : start + batch_size])
+            yield fetch(snap.graph, keys[start : start + batch_size])
 
     async def query_many(
         self,
@@ -136,99 +193,131 @@ class LocalVectorStore:
     ) -> list[Neighbors]:
         if top_k < 1:
             raise InvalidInput(f"top_k must be at least 1, got {top_k}")
-        index = self._current()
-        if index is None:
+        snap = self._current()
+        if snap is None:
             q = check_matrix(queries, name="query vectors")
             return [Neighbors.empty() for _ in range(q.shape[0])]
+        index = snap.graph
         q = check_matrix(queries, dim=int(index.ndim), name="query vectors")
         excluded = check_ids(exclude)
         # usearch cannot filter inside the search, so ask for enough to survive the filter.
         count = min(top_k + excluded.size, len(index), self.max_top_k + excluded.size)
         if count == 0 or not q.shape[0]:
             return [Neighbors.empty() for _ in range(q.shape[0])]
-        exact = len(index) <= self.exact_threshold
         if len(index) * q.shape[0] < _INLINE_SEARCH_MAX:
-            matches = index.search(q, count, exact=exact, threads=1)
-        else:
-            # usearch releases the GIL while it searches (milliseconds at 100k x 512): in a
-            # worker thread the event loop keeps serving other requests meanwhile, and
-            # timeouts elsewhere (Redis's 50 ms) are not missed because the loop was blocked.
-            matches = await asyncio.to_thread(index.search, q, count, exact=exact, threads=1)
-        keys = np.atleast_2d(matches.keys).astype(np.int64)
-        dists = np.atleast_2d(matches.distances).astype(np.float32)
-        # One query row comes back as Matches (1-D, already trimmed), several as BatchMatches.
-        counts = getattr(matches, "counts", np.array([keys.shape[1]]))
-        out = []
-        for row_keys, row_dists, n in zip(keys, dists, counts, strict=True):
-            row_keys, row_dists = row_keys[:n], row_dists[:n]
-            if excluded.size:
-                keep = ~np.isin(row_keys, excluded)
-                row_keys, row_dists = row_keys[keep], row_dists[keep]
-            out.append(Neighbors(row_keys[:top_k], row_dists[:top_k]))
-        return out
+            return search(snap, q, count, top_k, excluded, self.exact_threshold)
+        # usearch releases the GIL while it searches (milliseconds at 100k x 512), and so
+        # does numpy while it re-scores: in a worker thread the event loop keeps serving
+        # other requests meanwhile, and timeouts elsewhere (Redis's 50 ms) are not missed.
+        return await asyncio.to_thread(
+            search, snap, q, count, top_k, excluded, self.exact_threshold
+        )
 
     # -- writing ---------------------------------------------------------------------------
 
-    def _writable_copy(self, dim: int) -> Index:
-        current = self._current()
-        if current is None:
-            return Index(
-                ndim=dim,
-                metric=MetricKind.Cos,
-                dtype=ScalarKind.F32,
-                connectivity=self.connectivity,
-                expansion_add=self.expansion_add,
-                expansion_search=self.expansion_search,
-            )
-        if int(current.ndim) != dim:
-            raise DimensionMismatch(f"vectors have dimension {dim}, the index has {current.ndim}")
-        return self._restore(
-            view=False, expansion_add=self.expansion_add, expansion_search=self.expansion_search
+    def _new_graph(self, dim: int) -> Index:
+        return Index(
+            ndim=dim,
+            metric=MetricKind.Cos,
+            dtype=INDEX_DTYPES[self.dtype],
+            connectivity=self.connectivity,
+            expansion_add=self.expansion_add,
+            expansion_search=self.expansion_search,
         )
 
-    def _commit(self, index: Index) -> None:
-        """Write ``index`` beside the live file, flush it, and rename it into place."""
+    def _writable_graph(self, snap: Snapshot | None, dim: int) -> tuple[Index, bool]:
+        """A graph to change in memory, and whether it already holds ``snap``'s vectors
+        (False: a new, empty graph in this store's dtype, to be filled from scratch)."""
+        if snap is not None and int(snap.graph.ndim) != dim:
+            raise DimensionMismatch(
+                f"vectors have dimension {dim}, the index has {snap.graph.ndim}"
+            )
+        if snap is None or snap.graph.dtype != INDEX_DTYPES[self.dtype]:
+            return self._new_graph(dim), False
+        graph = self._restore(
+            self.path, view=False, expansion_add=self.expansion_add,
+            expansion_search=self.expansion_search,
+        )  # fmt: skip
+        return graph, True
+
+    def _add(
+        self,
+        index: Index,
+        keys: IdArray,
+        matrix: FloatMatrix,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        for start in range(0, keys.size, _ADD_CHUNK):
+            stop = min(start + _ADD_CHUNK, keys.size)
+            index.add(keys[start:stop], matrix[start:stop], threads=self.add_threads)
+            if progress is not None:
+                progress(stop - start)
+
+    def _commit_file(self, index: Index) -> None:
+        """Write an f32 ``index`` beside the live file, flush it, and rename it into place."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
         os.close(fd)
         try:
             index.save(tmp)
-            with open(tmp, "rb") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, self.path)
+            fsync_path(Path(tmp))
+            os.replace(tmp, self.path)  # also replaces a link to a compact generation
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-        dir_fd = os.open(self.path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        fsync_path(self.path.parent)
+        remove_stale(self.path, keep=None)
         self._stamp = None  # re-map the new file on the next read
+
+    def _write(
+        self,
+        keys: IdArray,
+        matrix: FloatMatrix,
+        drop: IdArray,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        """Remove ``drop`` and the ``keys`` present, add ``keys`` with ``matrix``, commit."""
+        snap = self._current()
+        graph, incremental = self._writable_graph(snap, int(matrix.shape[1]))
+        # An f32 graph changed in place needs no copy of its vectors (today's single file).
+        old = None if incremental and self.dtype == "f32" else exact_of(snap)
+        gone = np.union1d(drop, keys)
+        if incremental:
+            present = gone[np.asarray(graph.contains(gone), dtype=bool)] if len(graph) else gone[:0]
+            if present.size:
+                graph.remove(present)
+        elif old is not None:  # rebuild: the kept vectors first, then the new ones
+            kept = ~np.isin(old.keys, gone)
+            self._add(graph, old.keys[kept], old.vectors[kept], None)
+        self._add(graph, keys, matrix, progress)
+        if self.dtype == "f32":
+            self._commit_file(graph)
+            return
+        tmp = new_generation(self.path)
+        try:
+            keep = None if old is None else ~np.isin(old.keys, gone)
+            write_merged(tmp, old, keep, keys, matrix)
+            graph.save(str(graph_of(tmp)))
+            fsync_path(graph_of(tmp))
+            publish(self.path, tmp)
+        finally:
+            if tmp.exists():
+                discard(tmp)
+        self._stamp = None
 
     def _upsert_sync(
         self, keys: IdArray, matrix: FloatMatrix, on_progress: Callable[[int], None] | None
     ) -> None:
-        index = self._writable_copy(matrix.shape[1])
-        existing = keys[np.asarray(index.contains(keys), dtype=bool)] if len(index) else keys[:0]
-        if existing.size:
-            index.remove(existing)
-        for start in range(0, keys.size, _ADD_CHUNK):
-            stop = min(start + _ADD_CHUNK, keys.size)
-            index.add(keys[start:stop], matrix[start:stop], threads=self.add_threads)
-            if on_progress is not None:
-                on_progress(stop - start)
-        self._commit(index)
+        self._write(keys, matrix, keys[:0], on_progress)
 
     def _delete_sync(self, keys: IdArray) -> None:
-        current = self._current()
-        if current is None or not keys.size:
+        snap = self._current()
+        if snap is None or not keys.size:
             return
-        index = self._writable_copy(int(current.ndim))
-        present = keys[np.asarray(index.contains(keys), dtype=bool)]
-        if present.size:
-            index.remove(present)
-            self._commit(index)
+        if not np.asarray(snap.graph.contains(keys), dtype=bool).any():
+            return
+        empty = np.empty((0, int(snap.graph.ndim)), np.float32)
+        self._write(keys[:0], empty, keys, None)
 
     async def upsert(
         self,
@@ -256,17 +345,5 @@ class LocalVectorStore:
             await asyncio.to_thread(self._delete_sync, keys)
 
     async def aclose(self) -> None:
-        self._index = None
+        self._snapshot = None
         self._stamp = None
-
-
-def _fetch(index: Index, keys: IdArray) -> FetchedVectors:
-    """The vectors of ``keys``, all present in ``index``."""
-    if not keys.size:
-        return FetchedVectors.empty(int(index.ndim))
-    got = index.get(keys)
-    rows = [r for r in (got if isinstance(got, tuple) else (got,)) if r is not None]
-    if len(rows) != keys.size:
-        raise InvalidInput("some ids vanished from the index while it was read")
-    matrix = np.vstack(rows).astype(np.float32)
-    return FetchedVectors(keys, matrix.reshape(keys.size, int(index.ndim)))
