@@ -14,7 +14,7 @@ import secrets
 import shutil
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import asyncpg
@@ -49,6 +49,7 @@ __all__ = [
     "catalog_spec",
     "create_owners",
     "load_catalog",
+    "with_dtype",
 ]
 
 CACHE_DIR = Path(__file__).parent / ".cache"
@@ -90,15 +91,26 @@ def _n_artists(n_tracks: int) -> int:
     return max(30, n_tracks // 17)
 
 
-def build_index(spec: Catalog, *, log: bool = True) -> None:
-    """Build the index for ``spec`` unless a complete one is cached already."""
+def with_dtype(spec: Catalog, dtype: str) -> Catalog:
+    """The same catalog with its index in a data dir of its own, built in ``dtype``."""
+    return replace(spec, data_dir=spec.data_dir.with_name(f"{spec.data_dir.name}-{dtype}"))
+
+
+def build_index(spec: Catalog, *, dtype: str | None = None, log: bool = True) -> None:
+    """Build the index for ``spec`` unless a complete one is cached already.
+
+    ``dtype`` is the graph's type; by default Segue's (``SEGUE_LOCAL_INDEX_DTYPE``), so
+    ``segue serve`` on this data dir serves the index it would build itself.
+    """
     marker = spec.data_dir / "complete.json"
-    store = LocalVectorStore(spec.data_dir / "vectors.usearch")
+    dtype = dtype or Settings().local_index_dtype.value
+    store = LocalVectorStore(spec.data_dir / "vectors.usearch", dtype=dtype)
     # The store's build parameters too: an index built with other defaults is rebuilt.
     expected = {
         "n_tracks": spec.n_tracks,
         "dim": spec.dim,
         "seed": 0,
+        "dtype": dtype,
         "connectivity": store.connectivity,
         "expansion_add": store.expansion_add,
     }

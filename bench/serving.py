@@ -41,6 +41,7 @@ from ._dataset import (
     catalog_spec,
     create_owners,
     load_catalog,
+    with_dtype,
 )
 from ._profile import Profile, py_spy
 from ._server import (
@@ -71,6 +72,13 @@ REDIS_TIMEOUT_MS = Settings().redis_timeout_ms
 def _uvicorn(app: str) -> Callable[[int, Path], list[str]]:
     # uvicorn's defaults, as `segue serve` runs it: one process, access log on.
     return lambda port, _: [sys.executable, "-m", "uvicorn", app, "--port", str(port)]
+
+
+def _factory(app: str) -> Callable[[int, Path], list[str]]:
+    # An app factory reading SEGUE_DATA_DIR (set for every row), uvicorn's defaults.
+    return lambda port, _: [
+        sys.executable, "-m", "uvicorn", "--factory", app, "--port", str(port)
+    ]  # fmt: skip
 
 
 def _segue(*extra: str) -> Callable[[int, Path], list[str]]:
@@ -113,6 +121,8 @@ class Row:
     command: Callable[[int, Path], list[str]]
     env: dict[str, str] = field(default_factory=dict)
     requires: Callable[[], str | None] = lambda: None  # why it cannot run here, or None
+    #: the row serves an index built in this type, in a data dir of its own
+    dtype: str | None = None
 
 
 _NO_CACHE = {"SEGUE_CACHE_BACKEND": "none"}
@@ -126,9 +136,9 @@ ROWS = (
     Row("miss", f"Segue, cache miss, {DEFAULT_STRATEGY} (default; cache off)", _segue(), _NO_CACHE),
     Row("adaptive", "Segue, cache miss, adaptive (cache off)", _segue(),
         {**_NO_CACHE, "SEGUE_STRATEGY": "adaptive"}),
-    Row("miss-f32", f"Segue, cache miss, {DEFAULT_STRATEGY}, f32 index (previous; cache off)",
-        _segue(), {**_NO_CACHE, "SEGUE_LOCAL_INDEX_DTYPE": "f32"},
-        requires=_setting("local_index_dtype", "f32")),
+    Row("miss-f32", f"Segue, cache miss, {DEFAULT_STRATEGY} as before issue 11 (f32 graph, "
+        "16 queries; cache off)", _factory("bench._apps.previous:app"), _NO_CACHE,
+        requires=_setting("local_index_dtype", "f32"), dtype="f32"),
 )  # fmt: skip
 # (numerator, denominator): the figures issue 11 sets targets on.
 RATIOS = (
@@ -209,7 +219,9 @@ def _measure_row(
     log.unlink(missing_ok=True)
     print(f"serving: {row.name} (log: {log})", file=sys.stderr, flush=True)
     command = row.command
-    with running(lambda port: command(port, spec.data_dir), {**env, **row.env}, log) as (base, pid):
+    data_dir = with_dtype(spec, row.dtype).data_dir if row.dtype else spec.data_dir
+    row_env = {**env, "SEGUE_DATA_DIR": str(data_dir), **row.env}
+    with running(lambda port: command(port, data_dir), row_env, log) as (base, pid):
         if row.key != "bare":
             outcome.checked = _check(base, targets[:CHECKS])
         run_wrk(base, targets, seconds=WARMUP_SECONDS)
@@ -347,6 +359,8 @@ def run(
     wrk_path()  # before minutes of setup: the fix is `make bench`
     spec = catalog_spec(n_tracks, dim)
     build_index(spec)
+    for dtype in {row.dtype for row in ROWS if row.dtype and row.requires() is None}:
+        build_index(with_dtype(spec, dtype), dtype=dtype)
     recorded = Profile(CACHE_DIR / "serving-hit-profile.txt") if profile else None
     outcomes, loads = asyncio.run(_measure(spec, seconds, recorded))
     text = "\n".join(
