@@ -16,7 +16,6 @@ the file says otherwise, but only by the same owner.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -33,21 +32,16 @@ from segue.catalog import (
     PlaylistItem,
     Track,
     User,
+    check_playlist_id,
+    clean_display_name,
+    clean_playlist_name,
     database_errors,
     playlist_record_cid,
     track_ref,
 )
 
 from ._bulk import chunks, refresh_statistics, table_of, upsert_rows
-from ._fields import (
-    DISPLAY_NAME_MAX,
-    FieldError,
-    parse_did,
-    parse_handle,
-    parse_text,
-    parse_track_id,
-    row_field,
-)
+from ._fields import FieldError, parse_did, parse_handle, parse_track_id, row_field
 from ._problems import Problems
 from ._progress import Steps, no_progress
 from ._rows import Row, check_fields, read_table
@@ -62,9 +56,6 @@ __all__ = [
 
 PLAYLIST_REQUIRED = ("id", "owner_did", "name", "tracks")
 PLAYLIST_OPTIONAL = ("owner_handle", "owner_display_name")
-NAME_MAX = 200  # the catalog's limit
-# An ATProto record key, within the catalog's 64-character column.
-_PLAYLIST_ID = re.compile(r"[A-Za-z0-9._~:-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,21 +75,6 @@ class PlaylistsResult:
     new_playlists: int
     rewritten: int  # existing playlists whose name or items changed
     new_users: int
-
-
-def _parse_id(value: Any) -> str:
-    if not isinstance(value, str) or not _PLAYLIST_ID.fullmatch(value) or value in {".", ".."}:
-        raise FieldError(f"not a playlist id (1-64 of A-Z a-z 0-9 . _ ~ : -): {value!r}"[:140])
-    return value
-
-
-def _parse_name(value: Any) -> str:
-    if not isinstance(value, str) or not " ".join(value.split()):
-        raise FieldError("empty" if isinstance(value, str) else f"expected text, got {value!r}")
-    name = " ".join(value.split())
-    if len(name) > NAME_MAX:
-        raise FieldError(f"longer than {NAME_MAX} characters")
-    return name
 
 
 def _parse_tracks(value: Any) -> tuple[int, ...]:
@@ -143,14 +119,12 @@ def parse_playlists(
             advance(1)
             continue
         get = partial(row_field, row, problems=problems)
-        playlist_id = get("id", _parse_id)
+        playlist_id = get("id", check_playlist_id)
         owner = get("owner_did", parse_did)
-        name = get("name", _parse_name)
+        name = get("name", clean_playlist_name)
         tracks = get("tracks", _parse_tracks)
         handle = get("owner_handle", lambda v: None if v is None else parse_handle(v))
-        display = get(
-            "owner_display_name", partial(parse_text, max_length=DISPLAY_NAME_MAX, required=False)
-        )
+        display = get("owner_display_name", clean_display_name)
         if playlist_id is not None:
             first = seen.setdefault(playlist_id, row.where)
             if first != row.where:

@@ -14,12 +14,11 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from segue.catalog import Artist, Database, Track, database_errors
+from segue.catalog import Artist, Database, Track, clean_display_name, database_errors
+from segue.limits import TITLE_MAX_LENGTH
 
 from ._bulk import refresh_statistics, row_count, table_of, upsert_rows
 from ._fields import (
-    DISPLAY_NAME_MAX,
-    TITLE_MAX,
     parse_at_uri,
     parse_cid,
     parse_did,
@@ -94,13 +93,10 @@ def parse_tracks(
             continue
         get = partial(row_field, row, problems=problems)
         track_id = get("id", parse_track_id)
-        title = get("title", partial(parse_text, max_length=TITLE_MAX))
+        title = get("title", partial(parse_text, max_length=TITLE_MAX_LENGTH))
         artist_did = get("artist_did", parse_did)
         handle = get("artist_handle", parse_handle)
-        display_name = get(
-            "artist_display_name",
-            partial(parse_text, max_length=DISPLAY_NAME_MAX, required=False),
-        )
+        display_name = get("artist_display_name", clean_display_name)
         image_url = get("image_url", parse_image_url)
         uri = get("uri", parse_at_uri)
         cid = get("cid", parse_cid)
