@@ -165,26 +165,22 @@ async def import_playlists(
 
     Problems (unknown tracks, a missing owner without ``owner_handle``, a playlist id owned
     by someone else) are all reported together and nothing is written.
+
+    The existing playlists are locked before their items are read, as the catalog's own
+    edits lock them: an edit from the API waits for the import, or the import for it, so
+    each record CID written is that of the items stored with it.
     """
     problems = Problems(source)
     owner_dids = sorted({p.owner_did for p in playlists})
     track_ids = sorted({t for p in playlists for t in p.tracks})
     playlist_ids = [p.id for p in playlists]
     async with database_errors(), database.sessionmaker.begin() as session:
+        existing = {r[0]: r for r in await _lock_playlists(session, playlist_ids)}
         users = {r[0] for r in await _rows_in(session, [User.did], User.did, owner_dids)}
         tracks = {
             r[0]: r
             for r in await _rows_in(
                 session, [Track.id, Track.artist_did, Track.uri, Track.cid], Track.id, track_ids
-            )
-        }
-        existing = {
-            r[0]: r
-            for r in await _rows_in(
-                session,
-                [Playlist.id, Playlist.owner_did, Playlist.name, Playlist.record_cid],
-                Playlist.id,
-                playlist_ids,
             )
         }
         new_users: dict[str, dict[str, Any]] = {}
@@ -277,6 +273,32 @@ async def import_playlists(
         rewritten=rewritten,
         new_users=len(new_users),
     )
+
+
+async def _lock_playlists(session: AsyncSession, playlist_ids: list[str]) -> list[Any]:
+    """The existing playlists among ``playlist_ids``, locked until the transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``, in id order so that two imports cannot deadlock.
+    SQLite has no row locks: an empty write takes its one write lock now, before anything
+    is read (a read-only start would read outside any transaction, and a write committed
+    in between would go unseen).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            sa.update(Playlist).where(sa.false()).values(name=Playlist.name),
+            execution_options={"synchronize_session": False},
+        )
+    columns = [Playlist.id, Playlist.owner_did, Playlist.name, Playlist.record_cid]
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(playlist_ids))):
+        stmt = (
+            sa.select(*columns)
+            .where(Playlist.id.in_(chunk))
+            .order_by(Playlist.id)
+            .with_for_update()
+        )
+        found.extend((await session.execute(stmt)).all())
+    return found
 
 
 async def _current_items(
