@@ -30,6 +30,7 @@ from ._rows import Row
 __all__ = [
     "FieldError",
     "parse_at_uri",
+    "parse_bool",
     "parse_cid",
     "parse_did",
     "parse_handle",
@@ -76,6 +77,25 @@ def parse_track_id(value: Any) -> int:
     if not 0 <= number <= TRACK_ID_MAX:
         raise FieldError(track_id_out_of_range(number))
     return number
+
+
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+
+
+def parse_bool(value: Any) -> bool | None:
+    """``true``/``false`` (a JSON boolean; ``true``, ``false``, ``1`` or ``0`` in CSV), or
+    ``None`` when absent.
+
+        >>> parse_bool(True), parse_bool("FALSE"), parse_bool(None)
+        (True, False, None)
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+    raise FieldError(f"expected true or false, got {_show(value)}")
 
 
 def parse_text(value: Any, *, max_length: int, required: bool = True) -> str | None:
