@@ -63,6 +63,8 @@ async def test_a_deleted_track_is_neither_seed_nor_suggestion(world: World, data
     # A playlist whose recommendations are computed now seeds from SEED alone.
     page = await world.client.get(f"/playlists/{after}", headers=world.auth())
     assert [t["id"] for t in page.json()["tracks"]] == [SEED]
+    mine = await world.client.get("/me/playlists", headers=world.auth())
+    assert {p["id"]: p["track_count"] for p in mine.json()["playlists"]}[after] == 1
     suggested = await _suggested(world, after)
     assert suggested, "the remaining seed still has neighbours"
     assert not any(artist_of(i) == 2 for i in suggested), suggested

@@ -101,12 +101,18 @@ async def get_playlist(session: AsyncSession, playlist_id: str) -> PlaylistView:
 async def list_playlists(
     session: AsyncSession, owner_did: str, *, limit: int = 100
 ) -> list[PlaylistSummary]:
-    """The user's playlists, most recently changed first."""
+    """The user's playlists, most recently changed first.
+
+    ``track_count`` counts the tracks shown (visible, not deleted), as the playlist's page
+    shows them: a track taken down does not count.
+    """
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit must be between 1 and 1000")
     count = (
         sa.select(sa.func.count())
-        .where(PlaylistItem.playlist_id == Playlist.id)
+        .select_from(PlaylistItem)
+        .join(Track, PlaylistItem.track_id == Track.id)
+        .where(PlaylistItem.playlist_id == Playlist.id, track_available())
         .correlate(Playlist)
         .scalar_subquery()
     )
