@@ -22,7 +22,7 @@ def recommend(
         list[int],
         typer.Argument(
             metavar="TRACK_ID...",
-            help=f"The playlist's track ids (0 to {TRACK_ID_MAX}, i.e. 2**53 - 1).",
+            help="The playlist's track ids (at most 2**53 - 1, what a browser holds exactly).",
             min=0,
             max=TRACK_ID_MAX,
         ),
