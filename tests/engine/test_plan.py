@@ -1,8 +1,17 @@
 import numpy as np
 import pytest
 
-from segue.engine import check_ids, check_limit, check_matrix, normalize, plan_queries, query_top_k
+from segue.engine import (
+    MAX_ID,
+    check_ids,
+    check_limit,
+    check_matrix,
+    normalize,
+    plan_queries,
+    query_top_k,
+)
 from segue.errors import DimensionMismatch, InvalidInput
+from segue.limits import TRACK_ID_MAX
 
 
 def rand(n, d=16, seed=0):
@@ -89,5 +98,13 @@ def test_ids_are_checked():
         check_ids([-1])
     with pytest.raises(InvalidInput, match="integers"):
         check_ids([1.5])
-    with pytest.raises(InvalidInput, match="at most"):
+    with pytest.raises(InvalidInput, match="out of range"):
         check_ids(np.array([2**64 - 1], np.uint64))
+
+
+def test_ids_are_capped_where_a_browser_still_holds_them_exactly():
+    assert MAX_ID == TRACK_ID_MAX == 2**53 - 1
+    assert check_ids([0, 2**53 - 1]).tolist() == [0, 2**53 - 1]
+    for too_big in ([2**53], np.array([2**53], np.int64), np.array([2**62], np.uint64)):
+        with pytest.raises(InvalidInput, match=r"0\.\.9007199254740991 \(2\*\*53 - 1"):
+            check_ids(too_big)
