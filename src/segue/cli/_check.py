@@ -28,10 +28,13 @@ def check(
 ) -> None:
     """Check that the vector store and the catalog agree.
 
-    Damage: vectors without a track, vectors that are not finite or are all zeros, a
-    dimension other than --dimension. Pending (normal, not damage): tracks without a vector
-    yet, imported before they were embedded. Exit code 0 when there is no damage (pending
-    tracks or not), 1 on damage, 2 on error.
+    Damage, exit code 1: vectors without a track, vectors that are not
+    finite or are all zeros, a dimension other than --dimension.
+
+    Pending, exit code 0: tracks without a vector yet (imported before
+    they were embedded), a normal state reported apart from damage.
+
+    Exit code 2 on error.
     """
     settings = settings_from(data_dir)
     if settings.vector_backend is VectorBackend.DISABLED:
