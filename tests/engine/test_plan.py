@@ -1,5 +1,8 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
 from segue.engine import (
     MAX_ID,
@@ -53,6 +56,37 @@ def test_deterministic():
 
 def test_no_tracks_no_queries():
     assert plan_queries(np.empty((0, 8), np.float32)).shape == (0, 8)
+
+
+def test_zero_vectors_are_dropped_before_planning():
+    x = rand(4)
+    with_zeros = np.insert(x, [0, 2, 4], 0.0, axis=0)  # 7 rows: k-means if counted
+    assert np.array_equal(plan_queries(with_zeros), x)
+    assert np.array_equal(plan_queries(np.insert(rand(12), 5, 0.0, axis=0)), plan_queries(rand(12)))
+
+
+def test_only_zero_vectors_give_an_empty_plan():
+    for n in (1, 3, 9):
+        assert plan_queries(np.zeros((n, 8), np.float32)).shape == (0, 8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    # Integers over ten: a row is zero exactly when all its entries are (no underflow).
+    values=arrays(
+        np.int8, st.tuples(st.integers(1, 14), st.integers(1, 6)), elements=st.integers(-9, 9)
+    ),
+    zero=st.lists(st.booleans(), min_size=14, max_size=14),
+)
+def test_plan_ignores_zero_rows(values, zero):
+    x = values.astype(np.float32) / 10
+    x[np.asarray(zero[: x.shape[0]])] = 0.0
+    kept = x[x.any(axis=1)]
+    plan = plan_queries(x)
+    assert np.array_equal(plan, plan_queries(kept))
+    if kept.shape[0] <= 5:
+        assert np.array_equal(plan, kept)
+        assert (np.abs(plan).sum(axis=1) > 0).all()
 
 
 def test_query_top_k():
