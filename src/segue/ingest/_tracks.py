@@ -15,10 +15,20 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from segue.catalog import Artist, Database, Track, clean_display_name, database_errors
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from segue.catalog import (
+    Artist,
+    Database,
+    Track,
+    bump_seeds_generation,
+    clean_display_name,
+    database_errors,
+)
 from segue.limits import TITLE_MAX_LENGTH
 
-from ._bulk import refresh_statistics, row_count, table_of, upsert_rows
+from ._bulk import chunks, refresh_statistics, row_count, table_of, upsert_rows
 from ._fields import (
     parse_at_uri,
     parse_bool,
@@ -157,6 +167,27 @@ def _by_state_columns(
     return groups
 
 
+def _states(track: dict[str, Any]) -> bool:
+    return any(c in track for c in _STATE_COLUMNS)
+
+
+async def _shown(session: AsyncSession, ids: list[int]) -> dict[int, tuple[bool, bool]]:
+    """(visible, deleted) of the existing tracks among ``ids``: primary-key look-ups."""
+    shown: dict[int, tuple[bool, bool]] = {}
+    for chunk in chunks(ids):
+        rows = await session.execute(
+            sa.select(Track.id, Track.visible, Track.deleted_at).where(Track.id.in_(chunk))
+        )
+        shown.update({row[0]: (bool(row[1]), row[2] is not None) for row in rows})
+    return shown
+
+
+def _shown_after(track: dict[str, Any], before: tuple[bool, bool]) -> tuple[bool, bool]:
+    visible = bool(track.get("visible", before[0]))
+    deleted = track["deleted_at"] is not None if "deleted_at" in track else before[1]
+    return visible, deleted
+
+
 def _describe(artist: dict[str, Any]) -> str:
     return f"{artist['handle']!r} / {artist['display_name']!r}"
 
@@ -183,6 +214,7 @@ async def import_tracks(
             update=_ARTIST_COLUMNS,
             advance=steps("writing artists", len(batch.artists)),
         )
+        shown_before = await _shown(session, [t["id"] for t in batch.tracks if _states(t)])
         advance = steps("writing tracks", len(batch.tracks))
         for given, rows in _by_state_columns(batch.tracks).items():
             await upsert_rows(
@@ -194,6 +226,15 @@ async def import_tracks(
                 flags=tuple(c for c in given if c == "deleted_at"),
                 advance=advance,
             )
+        # A track hidden, shown, deleted or restored changes the seeds of every playlist
+        # holding it, though not their records: their cache keys must change too.
+        changed = [
+            t["id"]
+            for t in batch.tracks
+            if t["id"] in shown_before
+            and _shown_after(t, shown_before[t["id"]]) != shown_before[t["id"]]
+        ]
+        await bump_seeds_generation(session, changed)
         new_artists = await row_count(session, artists_table) - artists_before
         new_tracks = await row_count(session, tracks_table) - tracks_before
         await refresh_statistics(session, artists_table, tracks_table)
