@@ -69,7 +69,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         timeout=_env_float("SEGUE_DATABASE_CONNECT_TIMEOUT", 5.0),
         command_timeout=_env_float("SEGUE_DATABASE_STATEMENT_TIMEOUT", 5.0),
     )
-    redis_timeout = _env_float("SEGUE_REDIS_TIMEOUT_MS", 50) / 1000
+    redis_timeout = _env_float("SEGUE_REDIS_TIMEOUT_MS", 250) / 1000
     app.state.redis = Redis.from_url(
         os.environ["SEGUE_REDIS_URL"],
         socket_timeout=redis_timeout,
