@@ -41,7 +41,7 @@ async def test_the_key_keeps_the_seeds_shape(world: World):
         from segue.catalog import playlist_head
 
         head = await playlist_head(conn, world.playlist)
-    key = recommender._key(head)
+    key = recommender.cache_key(head)
     prefix = re.escape(world.settings.cache_prefix)
     pattern = (
         rf"{prefix}:[0-9a-f]{{8}}\.\d+\.\d+:recommendations:{world.playlist}:{head.record_cid}"

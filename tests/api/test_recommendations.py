@@ -97,7 +97,7 @@ async def test_cache_key_follows_the_record_cid(world: World):
 
     def key(cid: str) -> str:
         # generations 0: no vectors written and no track hidden since the fixture was made
-        return recommender._key(PlaylistHead(world.playlist, "did:plc:alice", cid, 0, 0))
+        return recommender.cache_key(PlaylistHead(world.playlist, "did:plc:alice", cid, 0, 0))
 
     async def recommend_and_check(cid: str, members: set[int]) -> None:
         assert await cache.get(key(cid)) is None  # a new version: nothing cached yet

@@ -167,7 +167,7 @@ async def test_a_busy_process_answers_with_the_fallback_plan(world: World, max_w
     # The cheaper ranking is kept only briefly: the next request after it computes in full.
     cache = world.app.state.resources.cache
     async with world.app.state.resources.database.reading() as conn:
-        key = recommender._key(await playlist_head(conn, other))
+        key = recommender.cache_key(await playlist_head(conn, other))
     ttl = await _remaining_ttl(cache, key)
     assert 0 < ttl <= recommender.fallback_ttl_seconds
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from segue.cache import BreakerState, RedisCache, recommendation_key
+from segue.cache import BreakerState, RedisCache
+from segue.catalog import playlist_head
 from segue.settings import Settings
 
 from ._servers import RedisServer
@@ -88,8 +89,8 @@ async def test_redis_outage_during_load(
             redis_server.start()
         # Back: within a few cool-downs a request probes Redis, closes the breaker, and
         # the next request for a playlist is answered from Redis again.
-        cid = (await client.get(f"/playlists/{probe}", headers=world.auth)).json()["record_cid"]
-        key = recommendation_key(probe, cid, prefix=s.cache_prefix)
+        async with app.state.resources.database.reading() as conn:
+            key = app.state.resources.recommender.cache_key(await playlist_head(conn, probe))
         admin = redis.Redis.from_url(redis_server.url, socket_timeout=2)
         try:
             async with asyncio.timeout(RECOVERY_GUARD):

@@ -166,7 +166,7 @@ class Recommender:
             _check_owner(head.owner_did, user_did)
             if self.store is None:
                 return _unavailable("disabled")
-            ranked = await self.cache.get(self._key(head))
+            ranked = await self.cache.get(self.cache_key(head))
             if ranked:
                 page = await self._page(conn, ranked, limit)
                 if not _ran_dry(page, ranked, limit, self.candidates):
@@ -199,7 +199,7 @@ class Recommender:
             _count_unavailable("empty_playlist")
             return None
         # The key of the version just read: an edit since the head was read is honoured.
-        key = self._key(seeds)
+        key = self.cache_key(seeds)
         try:
             # The request waits timeout_seconds; the computation (shielded by the single
             # flight) goes on a while longer and caches its result, so work done under
@@ -276,7 +276,7 @@ class Recommender:
             raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
         return [int(i) for i in ranking.ids]
 
-    def _key(self, head: PlaylistHead) -> str:
+    def cache_key(self, head: PlaylistHead) -> str:
         """``{prefix}:{config}.{index generation}.{seeds generation}:recommendations:{id}:{cid}``
 
         The record CID covers the items; the generations cover vectors written since and
