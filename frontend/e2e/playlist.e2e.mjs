@@ -86,6 +86,29 @@ async function signIn() {
   return { context, page, problems };
 }
 
+/**
+ * Start recording, in the page, every moment its text mentions recommendations
+ * ("Recommended tracks", "Finding tracks that fit…", or the screen-reader notice): a
+ * MutationObserver sees even a section that is rendered and removed between two polls.
+ * `mentions(page)` returns what was seen.
+ */
+async function watchMentions(page) {
+  await page.evaluate(() => {
+    const seen = [];
+    window.__segueMentions = seen;
+    const record = () => {
+      const found = document.body.textContent.match(/Recommend[a-z]*|Finding tracks/g);
+      if (found) seen.push(...found);
+    };
+    record();
+    new MutationObserver(record).observe(document.body, { childList: true, subtree: true, characterData: true });
+  });
+}
+
+function mentions(page) {
+  return page.evaluate(() => [...new Set(window.__segueMentions)]);
+}
+
 /** Requests the page makes for recommendations, answered, in order. */
 function recordRecommendations(page) {
   const answers = [];
@@ -250,6 +273,7 @@ describe('playlist page', () => {
       await page.getByRole('heading', { level: 1, name: EMPTY_PLAYLIST_NAME }).waitFor();
       await page.getByText('This playlist has no tracks yet.').waitFor();
 
+      await watchMentions(page);
       await page.getByRole('button', { name: 'Edit playlist' }).click();
       await page.getByRole('button', { name: '+ Add tracks' }).waitFor();
       await eventually(() => answers.length, 1, 'one recommendations request');
@@ -261,8 +285,58 @@ describe('playlist page', () => {
       await page.waitForTimeout(300);
       assert.equal(await page.getByTestId('recommendations').count(), 0);
       assert.equal(await page.getByRole('heading', { name: 'Recommended tracks' }).count(), 0);
+      assert.deepEqual(await mentions(page), [], 'no flash of a section that will not exist');
       assert.deepEqual(problems, []);
     } finally {
+      await context.close();
+    }
+  });
+
+  /*
+   * With the vector store disabled (SEGUE_VECTOR_BACKEND=disabled) every answer is
+   * {"tracks": [], "available": false}. The server under test has a store, so this test
+   * intercepts the recommendations request in the browser (page.route) and answers that
+   * itself, late: the page is observed while the request is pending. What the server
+   * answers with the store disabled is tested in the Python API tests.
+   */
+  it('shows nothing while a recommendations answer that will say unavailable is pending', async () => {
+    const { playlists } = await api('GET', '/me/playlists');
+    const target = playlists.find((p) => p.track_count === config.trackCount);
+    assert.ok(target, `no playlist with ${config.trackCount} tracks`);
+
+    const { context, page, problems } = await signIn();
+    const held = [];
+    let release;
+    const released = new Promise((r) => (release = r));
+    await page.route(
+      (url) => url.pathname.endsWith('/recommendations'),
+      async (route) => {
+        held.push(route.request().url());
+        await released;
+        await route.fulfill({ status: 200, contentType: 'application/json', body: '{"tracks": [], "available": false}' });
+      },
+    );
+    try {
+      await page.goto(`${config.baseUrl}/playlist/${encodeURIComponent(target.id)}`);
+      await page.getByRole('heading', { level: 1, name: target.name }).waitFor();
+      await watchMentions(page);
+      await page.getByRole('button', { name: 'Edit playlist' }).click();
+      await page.getByRole('button', { name: '+ Add tracks' }).waitFor();
+      await eventually(() => held.length, 1, 'the recommendations request is held');
+
+      // Pending: the page must not announce a section it does not know will exist.
+      await page.waitForTimeout(500);
+      assert.equal(await page.getByTestId('recommendations').count(), 0);
+      assert.equal(await page.getByText(/Recommended tracks|Finding tracks/).count(), 0);
+
+      release();
+      await page.waitForTimeout(500);
+      assert.equal(await page.getByTestId('recommendations').count(), 0);
+      assert.deepEqual(await mentions(page), [], 'nothing mentioned recommendations at any moment');
+      assert.equal(held.length, 1);
+      assert.deepEqual(problems, []);
+    } finally {
+      release();
       await context.close();
     }
   });

@@ -1,8 +1,12 @@
 """Does the vector store hold exactly the catalog's tracks? What ``segue check`` reports.
 
+Tracks still waiting for their vector are *pending*, a normal state (tracks are imported
+before they are embedded); vectors without a track, invalid vectors and a dimension
+mismatch are *damage*. The report is ``consistent`` when there is no damage.
+
 >>> report = await check_consistency(database, store)  # doctest: +SKIP
->>> report.consistent, report.tracks_without_vectors[:3]  # doctest: +SKIP
-(False, [17, 203, 999])
+>>> report.consistent, report.damaged, report.tracks_without_vectors[:3]  # doctest: +SKIP
+(True, False, [17, 203, 999])
 """
 
 from __future__ import annotations
@@ -24,13 +28,14 @@ _ID_BATCH = 10_000
 
 @dataclass(frozen=True, slots=True)
 class ConsistencyReport:
-    """Differences between the catalog and the vector store; ``consistent`` when none.
+    """Differences between the catalog and the vector store; ``consistent`` when no damage.
 
-    ``tracks_without_vectors``: tracks (not deleted) the store has no vector for; they are
-    never recommended nor used as seeds. ``vectors_without_tracks``: vectors whose id is no
-    track at all; they take candidate slots that hydration then drops. ``invalid_vectors``:
-    ids whose vector is not finite or is all zeros (cosine distance means nothing there).
-    Vectors of deleted tracks are counted but are not a difference: hydration skips them.
+    Pending, not damage: ``tracks_without_vectors``, tracks (not deleted) the store has no
+    vector for yet; until they have one they are never recommended nor used as seeds.
+    Damage: ``vectors_without_tracks``, vectors whose id is no track at all (they take
+    candidate slots that hydration then drops); ``invalid_vectors``, ids whose vector is not
+    finite or is all zeros (cosine distance means nothing there); a ``dimension_mismatch``.
+    Vectors of deleted tracks are counted but are neither: hydration skips them.
     """
 
     tracks: int
@@ -51,13 +56,19 @@ class ConsistencyReport:
         )
 
     @property
+    def pending(self) -> int:
+        """How many tracks have no vector yet (normal after an import, before embedding)."""
+        return len(self.tracks_without_vectors)
+
+    @property
+    def damaged(self) -> bool:
+        """Orphan vectors, invalid vectors or a dimension mismatch: something to repair."""
+        return bool(self.vectors_without_tracks or self.invalid_vectors or self.dimension_mismatch)
+
+    @property
     def consistent(self) -> bool:
-        return not (
-            self.tracks_without_vectors
-            or self.vectors_without_tracks
-            or self.invalid_vectors
-            or self.dimension_mismatch
-        )
+        """No damage (pending tracks are allowed): what ``segue check`` exits 0 for."""
+        return not self.damaged
 
 
 async def _track_ids(database: Database) -> tuple[IdArray, IdArray]:

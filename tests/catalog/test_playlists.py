@@ -294,6 +294,10 @@ async def test_list_playlists(session: AsyncSession, seeded: Seeded) -> None:
     await create_playlist(session, seeded.bob.did, "Bob's")
     await append_track(session, first.id, 1, actor_did=alice)
     await append_track(session, first.id, 2, actor_did=alice)
+    await append_track(session, first.id, 3, actor_did=alice)
+    # Taken down since it was added: no longer shown, so no longer counted.
+    await session.execute(sa.update(Track).where(Track.id == 3).values(visible=False))
+    await session.commit()
 
     listed = await list_playlists(session, alice)
     # Most recently changed first: "First" was changed after "Second" was created.

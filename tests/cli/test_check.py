@@ -81,15 +81,32 @@ def test_reports_every_difference(settings: Settings, invoke):
     assert res.exit_code == 1, res.output
     report = json.loads(res.stdout)
     assert report["consistent"] is False
+    assert report["damaged"] is True
+    assert report["pending"] == 2
     assert report["tracks_without_vectors"] == [1, 4]  # 5 is deleted: it needs none
     assert report["vectors_without_tracks"] == [50, 60]
     assert report["tracks"] == 4
     assert report["vectors"] == 4
     text = invoke()
     assert text.exit_code == 1
-    assert "DIFFERENT tracks without vectors: 2: 1, 4" in text.stdout
-    assert "DIFFERENT vectors without tracks: 2: 50, 60" in text.stdout
-    assert "INCONSISTENT" in text.stdout
+    assert "pending: tracks without vectors yet: 2: 1, 4" in text.stdout
+    assert "DAMAGE: vectors without tracks: 2: 50, 60" in text.stdout
+    assert text.stdout.strip().endswith("INCONSISTENT")
+
+
+def test_tracks_without_vectors_are_pending_not_damage(settings: Settings, invoke):
+    # Tracks imported before they are embedded: a normal state, reported apart, exit 0.
+    asyncio.run(_seed(settings, [1, 2, 3, 4], [2, 3]))
+    res = invoke()
+    assert res.exit_code == 0, res.output
+    assert "pending: tracks without vectors yet: 2: 1, 4" in res.stdout
+    assert "DAMAGE" not in res.stdout
+    assert res.stdout.strip().endswith("consistent (2 tracks pending: no vector yet)")
+    report = json.loads(invoke("--json").stdout)
+    assert report["consistent"] is True
+    assert report["damaged"] is False
+    assert report["pending"] == 2
+    assert report["tracks_without_vectors"] == [1, 4]
 
 
 def test_vectors_of_deleted_tracks_are_a_note_not_a_difference(settings: Settings, invoke):
@@ -103,14 +120,15 @@ def test_dimension_mismatch(settings: Settings, invoke):
     asyncio.run(_seed(settings, [1], [1]))
     res = invoke("--dimension", "512")
     assert res.exit_code == 1
-    assert "expected 512, found 8" in res.stdout
+    assert "DAMAGE: dimension expected 512, found 8" in res.stdout
+    assert res.stdout.strip().endswith("INCONSISTENT")
 
 
-def test_empty_store_lists_every_track(settings: Settings, invoke):
+def test_empty_store_lists_every_track_as_pending(settings: Settings, invoke):
     asyncio.run(_seed(settings, list(range(1, 31)), []))
     res = invoke()
-    assert res.exit_code == 1
-    assert "tracks without vectors: 30: 1, 2, 3" in res.stdout
+    assert res.exit_code == 0, res.output
+    assert "pending: tracks without vectors yet: 30: 1, 2, 3" in res.stdout
     assert "(10 more)" in res.stdout
 
 
@@ -127,6 +145,9 @@ def test_invalid_vectors_are_found(settings: Settings, invoke):
     report = json.loads(invoke("--json").stdout)
     assert report["invalid_vectors"] == [2, 3]
     assert report["consistent"] is False
+    res = invoke()
+    assert res.exit_code == 1
+    assert "DAMAGE: invalid vectors (not finite, or zero): 2: 2, 3" in res.stdout
 
 
 def test_leftover_temporary_file_is_noted(settings: Settings, invoke):
@@ -163,4 +184,6 @@ async def test_service_on_a_large_catalog(settings: Settings):
     assert report.tracks_without_vectors == [1, 12_000]
     assert report.vectors_without_tracks == [20_000]
     assert report.vectors == 11_999
+    assert report.pending == 2
+    assert report.damaged
     assert not report.consistent

@@ -63,6 +63,11 @@ def test_data_dir_from_environment(runner, tmp_path, monkeypatch):
         (unit(3), "1\n2\nx\n", "v.txt line 3: expected an integer id, got 'x'"),
         (unit(3), "1\n2\n1\n", "v.txt line 1: duplicate id 1 (again on v.txt line 3)"),
         (unit(3), "1\n-2\n3\n", "v.txt line 2: id -2 is out of range"),
+        (
+            unit(3),
+            "1\n9007199254740992\n3\n",
+            "v.txt line 2: id 9007199254740992 is out of range 0..9007199254740991 (2**53 - 1",
+        ),
         (np.ones((3, 2, 2), np.float32), "1\n2\n3\n", "expected a 2-D array"),
         (np.ones((3, 4), np.int32), "1\n2\n3\n", "expected float32 values"),
         (
@@ -114,6 +119,17 @@ def test_recommend_on_an_empty_store(runner, tmp_path):
     res = runner.invoke(app, ["recommend", "1", "--json", "--data-dir", str(tmp_path)])
     assert res.exit_code == 0
     assert json.loads(res.stdout) == []
+
+
+@pytest.mark.parametrize("too_big", ["9007199254740992", "9223372036854775807"])
+def test_recommend_refuses_ids_a_browser_cannot_hold(runner, tmp_path, too_big):
+    res = runner.invoke(app, ["recommend", "1", too_big, "--data-dir", str(tmp_path)])
+    assert res.exit_code == 2
+    assert "9007199254740991" in " ".join(res.stderr.split())
+    res = runner.invoke(
+        app, ["recommend", "9007199254740991", "--json", "--data-dir", str(tmp_path)]
+    )
+    assert res.exit_code == 0, res.output
 
 
 def test_demo_runs_twice(runner, tmp_path):

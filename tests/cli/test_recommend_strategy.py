@@ -47,3 +47,35 @@ def test_unknown_strategy_is_an_error(tmp_path):
     res = runner.invoke(app, ["recommend", "1", "--strategy", "nope", "--data-dir", str(data)])
     assert res.exit_code == 2
     assert "unknown strategy 'nope'" in res.stderr
+
+
+def test_adaptive_skips_zero_vectors_end_to_end(tmp_path):
+    # Imports accept zero vectors (`segue check` reports them); no strategy queries them.
+    cat = synthetic_catalog(500, dim=8, n_styles=3, n_artists=30)
+    vectors = cat.vectors.copy()
+    zero_ids = [int(i) for i in cat.ids[:12]]
+    vectors[:12] = 0.0
+    np.save(tmp_path / "v.npy", vectors)
+    (tmp_path / "ids.txt").write_text("\n".join(map(str, cat.ids)))
+    data = tmp_path / "data"
+    runner = CliRunner()
+    args = ["import", "vectors", str(tmp_path / "v.npy"), "--ids", str(tmp_path / "ids.txt")]
+    assert runner.invoke(app, [*args, "--data-dir", str(data)]).exit_code == 0
+    for name in ("adaptive", "blend"):
+        res = runner.invoke(
+            app,
+            [
+                "recommend",
+                *map(str, zero_ids),
+                "--json",
+                "--strategy",
+                name,
+                "--data-dir",
+                str(data),
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        assert json.loads(res.stdout) == [], name
+    check = runner.invoke(app, ["check", "--json", "--data-dir", str(data)])
+    assert check.exit_code == 1
+    assert json.loads(check.stdout)["invalid_vectors"] == sorted(zero_ids)

@@ -1,8 +1,20 @@
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
 
-from segue.engine import check_ids, check_limit, check_matrix, normalize, plan_queries, query_top_k
+from segue.engine import (
+    MAX_ID,
+    check_ids,
+    check_limit,
+    check_matrix,
+    normalize,
+    plan_queries,
+    query_top_k,
+)
 from segue.errors import DimensionMismatch, InvalidInput
+from segue.limits import TRACK_ID_MAX
 
 
 def rand(n, d=16, seed=0):
@@ -44,6 +56,37 @@ def test_deterministic():
 
 def test_no_tracks_no_queries():
     assert plan_queries(np.empty((0, 8), np.float32)).shape == (0, 8)
+
+
+def test_zero_vectors_are_dropped_before_planning():
+    x = rand(4)
+    with_zeros = np.insert(x, [0, 2, 4], 0.0, axis=0)  # 7 rows: k-means if counted
+    assert np.array_equal(plan_queries(with_zeros), x)
+    assert np.array_equal(plan_queries(np.insert(rand(12), 5, 0.0, axis=0)), plan_queries(rand(12)))
+
+
+def test_only_zero_vectors_give_an_empty_plan():
+    for n in (1, 3, 9):
+        assert plan_queries(np.zeros((n, 8), np.float32)).shape == (0, 8)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    # Integers over ten: a row is zero exactly when all its entries are (no underflow).
+    values=arrays(
+        np.int8, st.tuples(st.integers(1, 14), st.integers(1, 6)), elements=st.integers(-9, 9)
+    ),
+    zero=st.lists(st.booleans(), min_size=14, max_size=14),
+)
+def test_plan_ignores_zero_rows(values, zero):
+    x = values.astype(np.float32) / 10
+    x[np.asarray(zero[: x.shape[0]])] = 0.0
+    kept = x[x.any(axis=1)]
+    plan = plan_queries(x)
+    assert np.array_equal(plan, plan_queries(kept))
+    if kept.shape[0] <= 5:
+        assert np.array_equal(plan, kept)
+        assert (np.abs(plan).sum(axis=1) > 0).all()
 
 
 def test_query_top_k():
@@ -89,5 +132,13 @@ def test_ids_are_checked():
         check_ids([-1])
     with pytest.raises(InvalidInput, match="integers"):
         check_ids([1.5])
-    with pytest.raises(InvalidInput, match="at most"):
+    with pytest.raises(InvalidInput, match="out of range"):
         check_ids(np.array([2**64 - 1], np.uint64))
+
+
+def test_ids_are_capped_where_a_browser_still_holds_them_exactly():
+    assert MAX_ID == TRACK_ID_MAX == 2**53 - 1
+    assert check_ids([0, 2**53 - 1]).tolist() == [0, 2**53 - 1]
+    for too_big in ([2**53], np.array([2**53], np.int64), np.array([2**62], np.uint64)):
+        with pytest.raises(InvalidInput, match=r"0\.\.9007199254740991 \(2\*\*53 - 1"):
+            check_ids(too_big)

@@ -156,11 +156,21 @@ def test_opposite_tracks_have_no_mean_to_query():
     assert len(plan) == 2
 
 
-def test_zero_vectors_are_not_queried():
+@pytest.mark.parametrize("name", ALL)
+def test_zero_vectors_are_not_queried(name):
     x = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
-    for name in ("centroid", "clusters", "blend", "softmax"):
-        plan = get_strategy(name).plan(x, limit=5, n_excluded=3, max_top_k=100)
-        assert np.linalg.norm(plan.queries, axis=1).min() > 0
+    plan = get_strategy(name).plan(x, limit=5, n_excluded=3, max_top_k=100)
+    assert len(plan) >= 1
+    assert np.linalg.norm(plan.queries, axis=1).min() > 0
+
+
+@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("n", [1, 4, 8])
+def test_only_zero_vectors_plan_no_query(name, n):
+    plan = get_strategy(name).plan(
+        np.zeros((n, 16), np.float32), limit=5, n_excluded=n, max_top_k=100
+    )
+    assert len(plan) == 0
 
 
 def test_blend_fuses_the_mean_and_the_anchors():

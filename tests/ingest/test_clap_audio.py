@@ -8,7 +8,6 @@ import pytest
 import soundfile as sf
 
 from segue.catalog import is_did, is_handle
-from segue.engine import MAX_ID
 from segue.errors import InvalidInput, UnreadableAudio
 from segue.ingest.clap import (
     Manifest,
@@ -21,6 +20,7 @@ from segue.ingest.clap import (
     split_windows,
     write_tracks_jsonl,
 )
+from segue.limits import TRACK_ID_MAX
 
 
 def tone(seconds, rate, freq=440.0, channels=1):
@@ -140,7 +140,7 @@ def test_ids_come_from_content_then_stay_with_the_path(tmp_path):
     sha_a, sha_b = "11" * 32, "22" * 32
     a = manifest.assign_id(tmp_path / "a.wav", sha_a)
     assert a == content_id(sha_a)
-    assert 0 <= a <= MAX_ID
+    assert 0 <= a <= TRACK_ID_MAX
     manifest.set(tmp_path / "a.wav", entry(a, sha_a))
     # An edited file keeps its id, so its vector is replaced rather than orphaned.
     assert manifest.assign_id(tmp_path / "a.wav", sha_b) == a

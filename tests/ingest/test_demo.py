@@ -217,3 +217,33 @@ async def test_the_served_demo_answers_recommendations(plain):
     assert sum(styles[i] == big.style for i in ids) >= 4
     assert cover.status_code == 200
     assert cover.headers["content-type"].startswith("image/svg+xml")
+
+
+def _repeated_titles(demo, artist: str) -> list[tuple[str, str]]:
+    seen: set[tuple[str, str]] = set()
+    repeated = []
+    for row in demo.track_rows:
+        key = (row[artist], row["title"].casefold())
+        if key in seen:
+            repeated.append((row["artist_display_name"], row["title"]))
+        seen.add(key)
+    return repeated
+
+
+@pytest.mark.parametrize(
+    "sizes",
+    [
+        {},  # the demo itself: its 25-track playlist once held two "Retro Boulevard" by Cruise 84
+        {"tracks": 900, "artists": 3, "dim": 4},  # more tracks per artist than word pairs
+    ],
+    ids=["demo", "crowded"],
+)
+def test_no_artist_has_two_tracks_of_one_title(sizes):
+    demo = generate_demo(**sizes)
+    assert _repeated_titles(demo, "artist_did") == []
+    # Two artists may draw one name; a listener sees "title by name", so across them too.
+    assert _repeated_titles(demo, "artist_display_name") == []
+    by_id = {row["id"]: row for row in demo.track_rows}
+    for playlist in demo.playlist_rows:
+        pairs = {(by_id[t]["artist_did"], by_id[t]["title"]) for t in playlist["tracks"]}
+        assert len(pairs) == len(playlist["tracks"])

@@ -138,11 +138,12 @@ BAD = [
     (playlist(pid=".."), "line 1: id: not a playlist id"),
     (playlist(pid="x" * 65), "line 1: id: not a playlist id"),
     ({**playlist(), "owner_did": "alice"}, "line 1: owner_did: not a DID"),
-    ({**playlist(), "name": "  "}, "line 1: name: empty"),
-    ({**playlist(), "name": "n" * 201}, "line 1: name: longer than 200 characters"),
+    ({**playlist(), "name": "  "}, "line 1: name: the playlist name is empty"),
+    ({**playlist(), "name": "n" * 201}, "line 1: name: the playlist name is longer than 200"),
     (playlist(tracks=(1, 2, 1)), "line 1: tracks: track 1 appears more than once"),
     (playlist(tracks=(1, "2")), "line 1: tracks: item 1: expected an integer id, got '2'"),
     (playlist(tracks=(1, -2)), "line 1: tracks: item 1: id -2 is out of range"),
+    (playlist(tracks=(2**53,)), "line 1: tracks: item 0: id 9007199254740992 is out of range"),
     ({**playlist(), "tracks": "1,2"}, "line 1: tracks: expected a list of track ids"),
     (playlist(owner_handle="no"), "line 1: owner_handle: not a handle"),
     (playlist(color="red"), "line 1: unknown field(s) 'color'"),
@@ -155,6 +156,33 @@ def test_each_problem_is_reported_with_its_line(tmp_path, row, message):
     with pytest.raises(ImportRejected) as err:
         read_playlists(write_jsonl(tmp_path / "p.jsonl", [row]))
     assert any(p.startswith(message) for p in err.value.problems), err.value.problems
+
+
+async def test_nul_and_lone_surrogates_are_problems_with_their_lines(catalog, tmp_path):
+    """Before: PostgreSQL refused the NUL with a raw database error, and the record's
+    DAG-CBOR encoder raised a bare ValueError on the surrogate."""
+    before = await snapshot(catalog)
+    rows = [
+        {**playlist("nul"), "name": "Late\x00night"},
+        {**playlist("surrogate"), "name": "Late \ud800 night"},
+        playlist(
+            "newowner",
+            owner_did=OTHER,
+            owner_handle="other.example.com",
+            owner_display_name="\udcff",
+        ),
+        playlist("fine"),
+    ]
+    with pytest.raises(ImportRejected) as err:
+        await load(catalog, tmp_path, rows)
+    assert err.value.problems == (
+        "line 1: name: the playlist name contains a control character (U+0000)",
+        "line 2: name: the playlist name contains a lone surrogate (U+D800), "
+        "which no UTF-8 text can hold",
+        "line 3: owner_display_name: the display name contains a lone surrogate (U+DCFF), "
+        "which no UTF-8 text can hold",
+    )
+    assert await snapshot(catalog) == before
 
 
 def test_file_level_problems(tmp_path):

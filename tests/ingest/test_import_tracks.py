@@ -104,12 +104,19 @@ async def test_hidden_tracks_stay_hidden_after_a_reimport(database, tmp_path):
 BAD_LINES = [
     (track_row(1, id="x"), "line 1: id: expected an integer id, got 'x'"),
     (track_row(1, id=-3), "line 1: id: id -3 is out of range"),
-    (track_row(1, id=2**63), "line 1: id: id 9223372036854775808 is out of range"),
+    (track_row(1, id=2**53), "line 1: id: id 9007199254740992 is out of range 0..9007199254740991"),
     (track_row(1, id=1.5), "line 1: id: expected an integer id, got 1.5"),
     (track_row(1, id=True), "line 1: id: expected an integer id, got True"),
     (track_row(1, title="   "), "line 1: title: empty"),
     (track_row(1, title=7), "line 1: title: expected text, got 7"),
     (track_row(1, title="x" * 1001), "line 1: title: longer than 1000 characters"),
+    (track_row(1, title="a\x00b"), "line 1: title: contains a control character (U+0000)"),
+    (track_row(1, title="a\ud800"), "line 1: title: contains a lone surrogate (U+D800)"),
+    (
+        track_row(1, artist_display_name="\udfff"),
+        "line 1: artist_display_name: the display name contains a lone surrogate (U+DFFF)",
+    ),
+    (track_row(1, image_url="https://x/\ud800"), "line 1: image_url: contains spaces or control"),
     (track_row(1, artist_did="plc:abc"), "line 1: artist_did: not a DID: 'plc:abc'"),
     (track_row(1, artist_handle="not a handle"), "line 1: artist_handle: not a handle"),
     (track_row(1, image_url="javascript:alert(1)"), "line 1: image_url: expected an http(s)"),
@@ -164,7 +171,7 @@ def test_csv_problems(tmp_path):
     with pytest.raises(ImportRejected) as err:
         read_tracks(path)
     assert err.value.problems == (
-        "line 3: title: contains control characters",  # a quoted field spanning lines
+        "line 3: title: contains a control character (U+000A)",  # a quoted field spanning lines
         "line 5: id: expected an integer id, got 'x'",
         "line 6: 3 cells, but the header has 4 columns",
         "line 7: missing title",

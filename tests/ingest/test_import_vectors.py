@@ -15,7 +15,8 @@ from segue.errors import DimensionMismatch, ImportRejected, InvalidInput
 from segue.ingest import import_vectors, read_vectors
 from segue.vectors import LocalVectorStore
 
-IDS = np.array([10, 3, 7, 2**62, 0], dtype=np.int64)
+RANGE = "0..9007199254740991 (2**53 - 1, the largest integer a browser holds exactly)"
+IDS = np.array([10, 3, 7, 2**53 - 1, 0], dtype=np.int64)  # the largest id there is
 
 
 def unit(n, d=6, seed=0):
@@ -134,7 +135,7 @@ def test_npy_problems_by_line_and_row(tmp_path):
     (tmp_path / "ids.txt").write_text("1\n1\nx\n-4\n")
     assert problems_of(lambda: read_vectors(tmp_path / "v.npy", ids_path=tmp_path / "ids.txt")) == (
         "ids.txt line 3: expected an integer id, got 'x'",
-        "ids.txt line 4: id -4 is out of range 0..9223372036854775807",
+        f"ids.txt line 4: id -4 is out of range {RANGE}",
     )
     (tmp_path / "ids.txt").write_text("1\n2\n1\n4\n")
     assert problems_of(lambda: read_vectors(tmp_path / "v.npy", ids_path=tmp_path / "ids.txt")) == (
@@ -192,12 +193,15 @@ def test_parquet_problems_by_row(tmp_path):
     )
     path = write_parquet(tmp_path, [2**63, 5], [[1.0], [1.0]], id_type=pa.uint64(), name="u")
     assert problems_of(lambda: read_vectors(path)) == (
-        "row 0: id: 9223372036854775808 is out of range 0..9223372036854775807",
+        f"row 0: id 9223372036854775808 is out of range {RANGE}",
+    )
+    # past the browser's limit, though a signed 64-bit integer holds it
+    path = write_parquet(tmp_path, [5, 2**53], [[1.0], [1.0]], name="big")
+    assert problems_of(lambda: read_vectors(path)) == (
+        f"row 1: id 9007199254740992 is out of range {RANGE}",
     )
     path = write_parquet(tmp_path, [-5, 1], [[1.0], [1.0]], name="neg")
-    assert problems_of(lambda: read_vectors(path)) == (
-        "row 0: id: -5 is out of range 0..9223372036854775807",
-    )
+    assert problems_of(lambda: read_vectors(path)) == (f"row 0: id -5 is out of range {RANGE}",)
 
 
 def test_parquet_null_inside_a_vector(tmp_path):

@@ -2,7 +2,8 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../lib/api';
-import { memoryApi, owner, playlist, stranger, track } from '../test/fixtures';
+import type { Recommendations } from '../lib/types';
+import { deferred, memoryApi, owner, playlist, stranger, track } from '../test/fixtures';
 import PlaylistView from './PlaylistView.svelte';
 
 const catalog = Array.from({ length: 8 }, (_, i) => track(i + 1, `Song ${i + 1}`));
@@ -89,6 +90,33 @@ describe('PlaylistView', () => {
     await enterEditMode(user);
     await waitFor(() => expect(api.recommendations).toHaveBeenCalled());
     await waitFor(() => expect(screen.queryByTestId('recommendations')).not.toBeInTheDocument());
+  });
+
+  it('never mentions recommendations while an answer of available: false is pending', async () => {
+    const { api, user } = setup(catalog.slice(0, 3), owner, { available: false });
+    const pending = deferred<Recommendations>();
+    api.recommendations.mockImplementationOnce(() => pending.promise);
+    await enterEditMode(user);
+    await waitFor(() => expect(api.recommendations).toHaveBeenCalledTimes(1));
+    await new Promise((r) => setTimeout(r, 20));
+
+    // Neither the page nor the screen-reader notice promises a section that will not exist.
+    expect(document.body).not.toHaveTextContent(/Recommend|Finding tracks/);
+    expect(screen.getByRole('button', { name: '+ Add tracks' })).toBeInTheDocument();
+
+    pending.resolve({ tracks: [], available: false });
+    await pending.promise;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(document.body).not.toHaveTextContent(/Recommend|Finding tracks/);
+  });
+
+  it('announces the recommendations once they are available', async () => {
+    const { user } = setup();
+    await enterEditMode(user);
+    await screen.findByRole('region', { name: 'Recommended tracks' });
+    await waitFor(() =>
+      expect(screen.getByText('Editing. Recommendations appear below the Add tracks button.')).toBeInTheDocument(),
+    );
   });
 
   it('reorders with labelled move buttons and keeps focus on the moved track', async () => {

@@ -11,23 +11,69 @@ type RecFn = (id: string, limit?: number, opts?: { signal?: AbortSignal }) => Pr
 function setup(recommendations: RecFn, onAdd: (t: Track) => Promise<void> = async () => {}, version = 'v1') {
   const api = { recommendations: vi.fn(recommendations) };
   const add = vi.fn(onAdd);
-  const result = render(RecommendationList, { props: { api, playlistId: 'pl1', version, onAdd: add } });
-  return { api, add, ...result };
+  const onAvailable = vi.fn();
+  const result = render(RecommendationList, {
+    props: { api, playlistId: 'pl1', version, onAdd: add, onAvailable },
+  });
+  return { api, add, onAvailable, ...result };
 }
 
 describe('RecommendationList', () => {
-  it('shows a polite loading state while the request is pending', async () => {
+  it('shows nothing while the first request is pending, then the section if available', async () => {
     const pending = deferred<Recommendations>();
-    setup(() => pending.promise);
+    const { api, container, onAvailable } = setup(() => pending.promise);
+    await waitFor(() => expect(api.recommendations).toHaveBeenCalledTimes(1));
 
-    const section = screen.getByRole('region', { name: 'Recommended tracks' });
-    expect(section).toHaveAttribute('aria-busy', 'true');
+    // The section may not exist at all: no heading, no "Finding tracks" meanwhile.
+    await new Promise((r) => setTimeout(r, 20));
+    expect(screen.queryByRole('region')).not.toBeInTheDocument();
+    expect(container.textContent?.trim()).toBe('');
+    expect(onAvailable).not.toHaveBeenCalled();
+
+    pending.resolve({ tracks: [track(7, 'Tidal')], available: true });
+    const section = await screen.findByRole('region', { name: 'Recommended tracks' });
+    await within(section).findByRole('button', { name: 'Add Tidal to playlist' });
+    expect(section).toHaveAttribute('aria-busy', 'false');
+    expect(onAvailable).toHaveBeenCalledTimes(1);
+  });
+
+  it('never shows "Recommended" when the pending answer turns out available: false', async () => {
+    const pending = deferred<Recommendations>();
+    const { container, onAvailable } = setup(() => pending.promise);
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => seen.push(container.textContent ?? ''));
+    observer.observe(container, { childList: true, subtree: true, characterData: true });
+    seen.push(container.textContent ?? '');
+
+    await new Promise((r) => setTimeout(r, 20));
+    pending.resolve({ tracks: [], available: false });
+    await pending.promise;
+    await new Promise((r) => setTimeout(r, 20));
+    observer.disconnect();
+
+    expect(seen.join(' ')).not.toMatch(/Recommended|Finding tracks/);
+    expect(container.textContent?.trim()).toBe('');
+    expect(onAvailable).not.toHaveBeenCalled();
+  });
+
+  it('keeps the section with a polite loading state while fetching again', async () => {
+    const again = deferred<Recommendations>();
+    const answers = [Promise.resolve({ tracks: [track(7, 'Tidal')], available: true }), again.promise];
+    const { rerender } = setup(() => answers.shift()!);
+    const section = await screen.findByRole('region', { name: 'Recommended tracks' });
+    await within(section).findByRole('button', { name: 'Add Tidal to playlist' });
+
+    await rerender({ version: 'v2' });
+
+    // Known to exist now: the section stays and says it is loading.
+    await waitFor(() => expect(section).toHaveAttribute('aria-busy', 'true'));
+    expect(section).toBeInTheDocument();
     const status = within(section).getByRole('status');
     expect(status).toHaveAttribute('aria-live', 'polite');
     expect(status).toHaveTextContent('Finding tracks that fit');
 
-    pending.resolve({ tracks: [track(7, 'Tidal')], available: true });
-    await screen.findByRole('button', { name: 'Add Tidal to playlist' });
+    again.resolve({ tracks: [track(8, 'Undertow')], available: true });
+    await within(section).findByRole('button', { name: 'Add Undertow to playlist' });
     expect(section).toHaveAttribute('aria-busy', 'false');
     expect(status).not.toHaveTextContent('Finding tracks');
   });

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from segue.catalog import PLAYLIST_MAX_TRACKS, PlaylistSummary, PlaylistView, TrackView, UserView
-from segue.engine import MAX_ID
+from segue.catalog import (
+    PLAYLIST_MAX_TRACKS,
+    TRACK_ID_MAX,
+    PlaylistSummary,
+    PlaylistView,
+    TrackView,
+    UserView,
+    clean_playlist_name,
+)
+from segue.errors import InvalidInput
+from segue.limits import PLAYLIST_NAME_MAX_LENGTH
 
 __all__ = [
     "NO_NUL",
@@ -17,13 +27,32 @@ __all__ = [
     "PlaylistOut",
     "PlaylistSummaryOut",
     "Recommendations",
+    "TrackId",
     "TrackList",
     "TrackOrder",
     "TrackOut",
     "UserOut",
+    "catalog_check",
 ]
 
-TrackId = Annotated[int, Field(ge=0, le=MAX_ID)]
+T = TypeVar("T")
+
+
+def catalog_check(check: Callable[[T], T]) -> AfterValidator:
+    """The catalog's own check of a value (segue.catalog), as a pydantic validator: the
+    API refuses exactly what the catalog and the imports refuse, with the same words."""
+
+    def validate(value: T) -> T:
+        try:
+            return check(value)
+        except InvalidInput as exc:
+            raise ValueError(exc.detail) from None  # pydantic reports ValueError as a 422
+
+    return AfterValidator(validate)
+
+
+#: The schema shows the maximum (2**53 - 1: ids a browser holds exactly).
+TrackId = Annotated[int, Field(ge=0, le=TRACK_ID_MAX, description="Track id, at most 2**53 - 1")]
 
 
 class _Body(BaseModel):
@@ -114,7 +143,12 @@ NO_NUL = r"^[^\x00]*$"
 
 
 class NewPlaylist(_Body):
-    name: str = Field(min_length=1, max_length=200, pattern=NO_NUL)
+    # The bounds are for the schema; the catalog's check is the rule (and says why).
+    name: Annotated[
+        str,
+        Field(min_length=1, max_length=PLAYLIST_NAME_MAX_LENGTH),
+        catalog_check(clean_playlist_name),
+    ]
 
 
 class NewTrack(_Body):

@@ -42,18 +42,37 @@ from ._record import (
 )
 from ._syntax import is_at_uri, is_cid, is_did, is_handle
 from ._tokens import TOKEN_PREFIX, create_token, hash_token, revoke_token, verify_token
-from ._tracks import HYDRATE_MAX_IDS, SEARCH_MAX_LIMIT, escape_like, hydrate, search_tracks
+from ._tracks import (
+    HYDRATE_MAX_IDS,
+    SEARCH_MAX_LIMIT,
+    TRACK_ID_MAX,
+    escape_like,
+    hydrate,
+    search_tracks,
+)
 from ._users import ensure_user, get_user
+from ._values import (
+    PLAYLIST_ID_PATTERN,
+    check_did,
+    check_playlist_id,
+    check_track_id,
+    clean_display_name,
+    clean_handle,
+    clean_playlist_name,
+    text_problem,
+)
 from ._views import IssuedToken, PlaylistSummary, PlaylistView, TrackView, UserView
 
 __all__ = [
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
+    "PLAYLIST_ID_PATTERN",
     "PLAYLIST_MAX_TRACKS",
     "PLAYLIST_RECORD_TYPE",
     "SEARCH_MAX_LIMIT",
     "STAND_IN_TRACK_TYPE",
     "TOKEN_PREFIX",
+    "TRACK_ID_MAX",
     "ApiToken",
     "Artist",
     "Base",
@@ -75,7 +94,13 @@ __all__ = [
     "append_track",
     "bump_index_generation",
     "bump_seeds_generation",
+    "check_did",
+    "check_playlist_id",
+    "check_track_id",
     "cid_for_dag_cbor",
+    "clean_display_name",
+    "clean_handle",
+    "clean_playlist_name",
     "create_playlist",
     "create_token",
     "current_revision",
@@ -106,6 +131,7 @@ __all__ = [
     "reorder_tracks",
     "revoke_token",
     "search_tracks",
+    "text_problem",
     "track_ref",
     "upgrade",
     "verify_token",

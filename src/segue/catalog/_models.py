@@ -18,6 +18,16 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from segue.limits import (
+    DID_MAX_LENGTH,
+    DISPLAY_NAME_MAX_LENGTH,
+    HANDLE_MAX_LENGTH,
+    PLAYLIST_ID_MAX_LENGTH,
+    PLAYLIST_NAME_MAX_LENGTH,
+    TITLE_MAX_LENGTH,
+    URL_MAX_LENGTH,
+)
+
 __all__ = [
     "ApiToken",
     "Artist",
@@ -41,9 +51,6 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-DID_LENGTH = 2048  # the ATProto DID syntax limit
-HANDLE_LENGTH = 253  # a DNS name
-URL_LENGTH = 2048
 AT_URI_LENGTH = 8192
 CID_LENGTH = 256
 
@@ -86,8 +93,8 @@ def _updated() -> Any:
     )
 
 
-# A rowid alias on SQLite (fast lookups by id), a 64-bit integer elsewhere: vector store
-# ids are unsigned 64-bit, and Segue keeps them within the signed range.
+# A rowid alias on SQLite (fast lookups by id), a 64-bit integer elsewhere. Segue keeps
+# ids within 0..2**53 - 1 (segue.limits.TRACK_ID_MAX), checked before they are written.
 TrackId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
@@ -98,10 +105,10 @@ class Base(DeclarativeBase):
 class Artist(Base):
     __tablename__ = "artists"
 
-    did: Mapped[str] = mapped_column(sa.String(DID_LENGTH), primary_key=True)
-    handle: Mapped[str] = mapped_column(sa.String(HANDLE_LENGTH))
-    display_name: Mapped[str | None] = mapped_column(sa.String(640))
-    avatar_url: Mapped[str | None] = mapped_column(sa.String(URL_LENGTH))
+    did: Mapped[str] = mapped_column(sa.String(DID_MAX_LENGTH), primary_key=True)
+    handle: Mapped[str] = mapped_column(sa.String(HANDLE_MAX_LENGTH))
+    display_name: Mapped[str | None] = mapped_column(sa.String(DISPLAY_NAME_MAX_LENGTH))
+    avatar_url: Mapped[str | None] = mapped_column(sa.String(URL_MAX_LENGTH))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -112,9 +119,9 @@ class Track(Base):
     __tablename__ = "tracks"
 
     id: Mapped[int] = mapped_column(TrackId, primary_key=True, autoincrement=False)
-    title: Mapped[str] = mapped_column(sa.String(1000))
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX_LENGTH))
     artist_did: Mapped[str] = mapped_column(sa.ForeignKey("artists.did"), index=True)
-    image_url: Mapped[str | None] = mapped_column(sa.String(URL_LENGTH))
+    image_url: Mapped[str | None] = mapped_column(sa.String(URL_MAX_LENGTH))
     # The track's own ATProto record, when it has one; the playlist record refers to it.
     uri: Mapped[str | None] = mapped_column(sa.String(AT_URI_LENGTH))
     cid: Mapped[str | None] = mapped_column(sa.String(CID_LENGTH))
@@ -131,9 +138,9 @@ class User(Base):
 
     __tablename__ = "users"
 
-    did: Mapped[str] = mapped_column(sa.String(DID_LENGTH), primary_key=True)
-    handle: Mapped[str] = mapped_column(sa.String(HANDLE_LENGTH))
-    display_name: Mapped[str | None] = mapped_column(sa.String(640))
+    did: Mapped[str] = mapped_column(sa.String(DID_MAX_LENGTH), primary_key=True)
+    handle: Mapped[str] = mapped_column(sa.String(HANDLE_MAX_LENGTH))
+    display_name: Mapped[str | None] = mapped_column(sa.String(DISPLAY_NAME_MAX_LENGTH))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -141,9 +148,9 @@ class User(Base):
 class Playlist(Base):
     __tablename__ = "playlists"
 
-    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    id: Mapped[str] = mapped_column(sa.String(PLAYLIST_ID_MAX_LENGTH), primary_key=True)
     owner_did: Mapped[str] = mapped_column(sa.ForeignKey("users.did"), index=True)
-    name: Mapped[str] = mapped_column(sa.String(200))
+    name: Mapped[str] = mapped_column(sa.String(PLAYLIST_NAME_MAX_LENGTH))
     # CID of the playlist's record (name + ordered items); rewritten with every item change.
     record_cid: Mapped[str] = mapped_column(sa.String(CID_LENGTH))
     # Bumped when one of its tracks is hidden, shown, deleted or restored: the seeds (the

@@ -23,6 +23,7 @@ from ._models import Artist, Playlist, PlaylistItem, Track, User, utc_now
 from ._record import playlist_record_cid, track_ref
 from ._tracks import TRACK_ID_MAX, track_available, track_view, track_view_columns
 from ._unit import committing
+from ._values import check_playlist_id, clean_playlist_name
 from ._views import PlaylistSummary, PlaylistView
 
 __all__ = [
@@ -36,7 +37,6 @@ __all__ = [
     "reorder_tracks",
 ]
 
-NAME_MAX = 200
 PLAYLIST_MAX_TRACKS = 10_000
 _ID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"  # ATProto's base32-sortable alphabet
 _ID_LENGTH = 13
@@ -45,17 +45,6 @@ _ID_LENGTH = 13
 def new_playlist_id() -> str:
     """A random 13-character id, usable as an ATProto record key (65 bits of entropy)."""
     return "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
-
-
-def _clean_name(name: str) -> str:
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise InvalidInput("the playlist name is empty")
-    if "\x00" in cleaned:
-        raise InvalidInput("the playlist name contains a NUL character")
-    if len(cleaned) > NAME_MAX:
-        raise InvalidInput(f"the playlist name is longer than {NAME_MAX} characters")
-    return cleaned
 
 
 # -- reading --------------------------------------------------------------------------------
@@ -112,12 +101,18 @@ async def get_playlist(session: AsyncSession, playlist_id: str) -> PlaylistView:
 async def list_playlists(
     session: AsyncSession, owner_did: str, *, limit: int = 100
 ) -> list[PlaylistSummary]:
-    """The user's playlists, most recently changed first."""
+    """The user's playlists, most recently changed first.
+
+    ``track_count`` counts the tracks shown (visible, not deleted), as the playlist's page
+    shows them: a track taken down does not count.
+    """
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit must be between 1 and 1000")
     count = (
         sa.select(sa.func.count())
-        .where(PlaylistItem.playlist_id == Playlist.id)
+        .select_from(PlaylistItem)
+        .join(Track, PlaylistItem.track_id == Track.id)
+        .where(PlaylistItem.playlist_id == Playlist.id, track_available())
         .correlate(Playlist)
         .scalar_subquery()
     )
@@ -153,8 +148,8 @@ async def create_playlist(
 
     >>> playlist = await create_playlist(session, user.did, "Late night")  # doctest: +SKIP
     """
-    name = _clean_name(name)
-    playlist_id = playlist_id or new_playlist_id()
+    name = clean_playlist_name(name)
+    playlist_id = new_playlist_id() if playlist_id is None else check_playlist_id(playlist_id)
     try:
         async with committing(session):
             if await session.get(User, owner_did) is None:

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import re
 
+from segue.limits import DID_MAX_LENGTH, HANDLE_MAX_LENGTH
+
 __all__ = ["is_at_uri", "is_cid", "is_did", "is_handle"]
 
 _DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]")
-_DID_MAX = 2048
 _HANDLE = re.compile(
     r"([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?\.)+[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
 )
-_HANDLE_MAX = 253
 _NSID = re.compile(
     r"[a-zA-Z]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
     r"(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)+"
@@ -34,12 +34,12 @@ _CID = re.compile(r"[a-zA-Z0-9+=]{8,256}")
 
 def is_did(text: str) -> bool:
     """A syntactically valid DID (any method), at most 2048 characters."""
-    return len(text) <= _DID_MAX and _DID.fullmatch(text) is not None
+    return len(text) <= DID_MAX_LENGTH and _DID.fullmatch(text) is not None
 
 
 def is_handle(text: str) -> bool:
     """A syntactically valid handle: a DNS name whose last label starts with a letter."""
-    return len(text) <= _HANDLE_MAX and _HANDLE.fullmatch(text) is not None
+    return len(text) <= HANDLE_MAX_LENGTH and _HANDLE.fullmatch(text) is not None
 
 
 def is_cid(text: str) -> bool:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from segue.errors import InvalidInput
+from segue.limits import TRACK_ID_MAX
 
 from ._db import database_errors
 from ._models import Artist, Track
@@ -33,8 +34,6 @@ SEARCH_MAX_QUERY = 200
 # Far above what one recommendation needs; keeps one query's parameter list bounded.
 HYDRATE_MAX_IDS = 1000
 _LIKE_ESCAPE = "\\"
-# Track ids are non-negative and fit a signed 64-bit column; no other id can exist.
-TRACK_ID_MAX = 2**63 - 1
 
 
 def track_view_columns() -> tuple[Any, ...]:

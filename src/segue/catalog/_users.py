@@ -6,17 +6,15 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.errors import InvalidInput, NotFound
+from segue.errors import NotFound
 
 from ._db import database_errors
 from ._models import User, utc_now
-from ._syntax import is_did, is_handle
 from ._unit import committing
+from ._values import check_did, clean_display_name, clean_handle
 from ._views import UserView
 
 __all__ = ["ensure_user", "get_user"]
-
-_DISPLAY_NAME_MAX = 640
 
 
 async def ensure_user(
@@ -26,15 +24,9 @@ async def ensure_user(
 
     >>> await ensure_user(session, "did:plc:abc", "alice.example.com", "Alice")  # doctest: +SKIP
     """
-    if not is_did(did):
-        raise InvalidInput(f"not a DID: {did!r}")
-    handle = handle.strip().lower()
-    if not is_handle(handle):
-        raise InvalidInput(f"not a handle: {handle!r}")
-    if display_name is not None:
-        display_name = display_name.strip() or None
-    if display_name is not None and len(display_name) > _DISPLAY_NAME_MAX:
-        raise InvalidInput(f"display name longer than {_DISPLAY_NAME_MAX} characters")
+    did = check_did(did)
+    handle = clean_handle(handle)
+    display_name = clean_display_name(display_name)
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # One statement, so two concurrent first sign-ins of the same DID cannot collide.
     upsert = (

@@ -27,10 +27,15 @@ def check(
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Check that the vector store holds exactly the catalog's tracks.
+    """Check that the vector store and the catalog agree.
 
-    Reports tracks without a vector, vectors without a track, vectors that are not finite
-    or are zero, and the dimension. Exit code 0 when consistent, 1 when not, 2 on error.
+    Damage, exit code 1: vectors without a track, vectors that are not
+    finite or are all zeros, a dimension other than --dimension.
+
+    Pending, exit code 0: tracks without a vector yet (imported before
+    they were embedded), a normal state reported apart from damage.
+
+    Exit code 2 on error.
     """
     settings = settings_from(data_dir)
     if settings.vector_backend is VectorBackend.DISABLED:
@@ -74,6 +79,8 @@ def _leftovers(settings: Settings) -> list[Path]:
 def _as_dict(report: ConsistencyReport) -> dict[str, object]:
     return {
         "consistent": report.consistent,
+        "damaged": report.damaged,
+        "pending": report.pending,
         "tracks": report.tracks,
         "vectors": report.vectors,
         "dimension": report.dimension,
@@ -94,17 +101,24 @@ def _print(report: ConsistencyReport, leftovers: list[Path]) -> None:
     out = typer.echo
     out(f"catalog: {report.tracks:,} tracks (not deleted)")
     out(f"vectors: {report.vectors:,}, dimension {report.dimension or '-'}")
+    if report.tracks_without_vectors:
+        ids = report.tracks_without_vectors
+        out(f"pending: tracks without vectors yet: {len(ids):,}: {_ids(ids)}")
     if report.dimension_mismatch:
-        out(f"DIFFERENT dimension: expected {report.expected_dimension}, found {report.dimension}")
+        out(f"DAMAGE: dimension expected {report.expected_dimension}, found {report.dimension}")
     for label, ids in (
-        ("tracks without vectors", report.tracks_without_vectors),
         ("vectors without tracks", report.vectors_without_tracks),
         ("invalid vectors (not finite, or zero)", report.invalid_vectors),
     ):
         if ids:
-            out(f"DIFFERENT {label}: {len(ids):,}: {_ids(ids)}")
+            out(f"DAMAGE: {label}: {len(ids):,}: {_ids(ids)}")
     if report.vectors_of_deleted_tracks:
         out(f"note: {report.vectors_of_deleted_tracks:,} vectors of deleted tracks (never shown)")
     for path in leftovers:
         out(f"note: {path} is left over from an interrupted write; it may be deleted")
-    out("consistent" if report.consistent else "INCONSISTENT")
+    if report.damaged:
+        out("INCONSISTENT")
+    elif report.pending:
+        out(f"consistent ({report.pending:,} tracks pending: no vector yet)")
+    else:
+        out("consistent")

@@ -1,22 +1,61 @@
 from __future__ import annotations
 
+import contextlib
+import socket
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.console import Console
 from rich.table import Table
 
+from segue.api import create_app
 from segue.catalog import TrackView, hydrate, open_database
 from segue.ingest import DemoInfo, DemoPlaylist, build_demo
 from segue.recommendations import recommend
+from segue.settings import Settings
 from segue.vectors import open_store
 
 from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from
-from ._serve import HostOption, PortOption, serve_app
+from ._serve import GRACEFUL_SHUTDOWN_SECONDS, TRUSTED_PROXIES, HostOption, PortOption
 
 __all__ = ["demo"]
 
 _SHOWN = 5
+
+
+class _AnnouncingServer(uvicorn.Server):
+    """A uvicorn server that prints ``line`` once its socket accepts connections.
+
+    uvicorn's ``startup`` runs the app's lifespan, then binds and listens, then sets
+    ``started``: printing after it means a click on the printed address finds a server.
+    """
+
+    def __init__(self, config: uvicorn.Config, line: str) -> None:
+        super().__init__(config)
+        self.line = line
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            typer.echo(self.line)
+
+
+def _serve_announcing(settings: Settings, host: str, port: int, line: str) -> None:
+    """Serve like ``segue serve`` (one process), printing ``line`` once it listens."""
+    config = uvicorn.Config(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        # As serve_app: forwarded headers trusted only from a proxy on this machine.
+        forwarded_allow_ips=TRUSTED_PROXIES,
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+    )
+    # A port already taken ends uvicorn's startup with its own message and exit code.
+    # A second Ctrl+C during shutdown is no error, as uvicorn.run treats it.
+    with contextlib.suppress(KeyboardInterrupt):
+        _AnnouncingServer(config, line).run()
 
 
 def demo(
@@ -30,7 +69,8 @@ def demo(
     """Build the demo catalog (once), show its recommendations, and serve it signed in.
 
     The catalog goes to <data dir>/demo; the printed address opens the UI signed in as
-    the demo user.
+    the demo user. It is printed once the server accepts connections (with --no-serve,
+    right away).
 
     The catalog is generated, not real music: 5,000 tracks by about 300 artists in 15
     styles, with embeddings clustered by style and artist, a demo user and three
@@ -75,6 +115,8 @@ def demo(
         for rank, track in enumerate(recs, 1):
             table.add_row(f"+{rank}", track.title, track.artist_display_name or track.artist_handle)
         console.print(table)
-    typer.echo(f"Sign in as the demo user: {info.login_url(host, port)}")
+    line = f"Sign in as the demo user: {info.login_url(host, port)}"
     if serve:
-        serve_app(info.settings, host, port)
+        _serve_announcing(info.settings, host, port, line)
+    else:
+        typer.echo(line)

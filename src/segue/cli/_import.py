@@ -70,9 +70,14 @@ def tracks(
 ) -> None:
     """Import tracks and their artists from JSONL or CSV.
 
-    Fields: id (integer), title, artist_did, artist_handle, and optionally
-    artist_display_name, image_url, uri, cid. Existing tracks are updated; the whole file
-    is checked first, and any problem (listed with its line) means nothing is written.
+    Fields: id (integer, 0 to 2**53 - 1), title, artist_did, artist_handle, and
+    optionally artist_display_name, image_url, uri, cid, visible, deleted.
+
+    visible and deleted (true or false) hide a track, take it down or restore it;
+    absent, a track keeps its state.
+
+    Existing tracks are updated; the whole file is checked first, and any problem
+    (listed with its line) means nothing is written.
     """
     settings = settings_from(data_dir)
     with progress_bar() as bar:

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from segue.engine import DEFAULT_STRATEGY, STRATEGIES, Ranking
+from segue.limits import TRACK_ID_MAX
 from segue.recommendations import recommend as run_recommend
 from segue.vectors import open_store
 
@@ -18,7 +19,13 @@ __all__ = ["recommend"]
 
 def recommend(
     track_ids: Annotated[
-        list[int], typer.Argument(metavar="TRACK_ID...", help="The playlist's track ids.", min=0)
+        list[int],
+        typer.Argument(
+            metavar="TRACK_ID...",
+            help="The playlist's track ids (at most 2**53 - 1, what a browser holds exactly).",
+            min=0,
+            max=TRACK_ID_MAX,
+        ),
     ],
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, help="How many tracks to recommend.")

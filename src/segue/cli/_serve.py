@@ -18,7 +18,14 @@ from ._workers import (
     multiprocess_dir,
 )
 
-__all__ = ["HostOption", "PortOption", "serve", "serve_app"]
+__all__ = [
+    "GRACEFUL_SHUTDOWN_SECONDS",
+    "TRUSTED_PROXIES",
+    "HostOption",
+    "PortOption",
+    "serve",
+    "serve_app",
+]
 
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
 PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
@@ -53,8 +60,8 @@ MetricsHostOption = Annotated[
 ]
 
 # Forwarded headers are trusted only from a proxy on this machine.
-_TRUSTED_PROXIES = "127.0.0.1"
-_GRACEFUL_SHUTDOWN_SECONDS = 10
+TRUSTED_PROXIES = "127.0.0.1"
+GRACEFUL_SHUTDOWN_SECONDS = 10
 # A worker answers the supervisor's health check only once it has imported Segue. That took
 # 12 s on a busy 2-core machine, and at uvicorn's default of 5 s the supervisor killed and
 # restarted workers that were still starting, again and again. A hung worker is found later.
@@ -74,8 +81,8 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             host=host,
             port=port,
             log_level="info",
-            forwarded_allow_ips=_TRUSTED_PROXIES,
-            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+            forwarded_allow_ips=TRUSTED_PROXIES,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
         return
     run(migrate_embedded(settings))  # once, here: never N workers migrating at once
@@ -90,8 +97,8 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             host=host,
             port=port,
             log_level="info",
-            forwarded_allow_ips=_TRUSTED_PROXIES,
-            timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
+            forwarded_allow_ips=TRUSTED_PROXIES,
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         )
 
 

@@ -4,7 +4,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._kmeans import kmeans
-from ._plan import normalize
+from ._plan import nonzero_rows, normalize
 from ._types import FloatMatrix
 
 __all__ = ["anchors", "nonzero_rows", "playlist_mean"]
@@ -36,9 +36,3 @@ def anchors(x: FloatMatrix, max_anchors: int, seed: int) -> tuple[FloatMatrix, N
     result = kmeans(normalize(x), max_anchors, seed=seed)
     counts = np.bincount(result.labels, minlength=result.centroids.shape[0])
     return result.centroids, counts.astype(np.float64) / n
-
-
-def nonzero_rows(x: FloatMatrix) -> FloatMatrix:
-    # A zero vector has no direction: cosine queries with it are meaningless.
-    out: FloatMatrix = x[np.linalg.norm(x, axis=1) > 0]
-    return out

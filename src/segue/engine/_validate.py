@@ -6,14 +6,14 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from segue.errors import DimensionMismatch, InvalidInput
+from segue.limits import TRACK_ID_MAX, track_id_out_of_range
 
 from ._types import FloatMatrix, IdArray
 
 __all__ = ["MAX_ID", "check_ids", "check_limit", "check_matrix"]
 
-# Track ids are stored as unsigned 64-bit keys by usearch and as signed integers in SQL:
-# the intersection is what is safe everywhere.
-MAX_ID = 2**63 - 1
+# The one limit of segue.limits, re-exported under the engine's name.
+MAX_ID = TRACK_ID_MAX
 
 
 def check_matrix(
@@ -40,7 +40,8 @@ def check_matrix(
 
 
 def check_ids(ids: Iterable[int] | ArrayLike, *, name: str = "ids") -> IdArray:
-    """Return ``ids`` as int64, refusing negatives, non-integers and values past 2**63 - 1."""
+    """Return ``ids`` as int64, refusing negatives, non-integers and values past
+    :data:`MAX_ID` (2**53 - 1, see :mod:`segue.limits`)."""
     arr = ids if isinstance(ids, np.ndarray) else np.asarray(list(ids))  # type: ignore[arg-type]
     if arr.size == 0:
         return np.empty(0, np.int64)
@@ -48,12 +49,12 @@ def check_ids(ids: Iterable[int] | ArrayLike, *, name: str = "ids") -> IdArray:
         raise InvalidInput(f"{name} must be a flat list of integers")
     if not np.issubdtype(arr.dtype, np.integer):
         raise InvalidInput(f"{name} must be integers, got {arr.dtype}")
-    if np.issubdtype(arr.dtype, np.unsignedinteger) and int(arr.max()) > MAX_ID:
-        raise InvalidInput(f"{name} must be at most {MAX_ID}")
-    out = arr.astype(np.int64)
-    if int(out.min()) < 0:
-        raise InvalidInput(f"{name} must be non-negative, got {int(out.min())}")
-    return out
+    # Compared before any cast: a uint64 past 2**63 - 1 would wrap to a negative int64.
+    if int(arr.max()) > MAX_ID:
+        raise InvalidInput(f"{name}: {track_id_out_of_range(int(arr.max()))}")
+    if int(arr.min()) < 0:
+        raise InvalidInput(f"{name} must be non-negative, got {int(arr.min())}")
+    return arr.astype(np.int64)
 
 
 def check_limit(limit: int) -> int:

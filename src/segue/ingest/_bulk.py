@@ -37,16 +37,30 @@ def table_of(model: Any) -> sa.Table:
 
 
 def _upsert_statement(
-    session: AsyncSession, table: sa.Table, key: Sequence[str], update: Sequence[str]
+    session: AsyncSession,
+    table: sa.Table,
+    key: Sequence[str],
+    update: Sequence[str],
+    flags: Sequence[str] = (),
 ) -> Any:
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     stmt = insert(table)
-    if not update:
+    if not update and not flags:
         return stmt.on_conflict_do_nothing(index_elements=list(key))
     excluded = stmt.excluded
-    changed = sa.or_(*(table.c[name].is_distinct_from(excluded[name]) for name in update))
+    differs = [table.c[name].is_distinct_from(excluded[name]) for name in update]
     set_: dict[str, Any] = {name: excluded[name] for name in update}
+    for name in flags:
+        old, new = table.c[name], excluded[name]
+        # Set or cleared, not re-stamped: a track deleted again keeps its deletion time.
+        differs.append(
+            sa.or_(
+                sa.and_(old.is_(None), new.is_not(None)), sa.and_(old.is_not(None), new.is_(None))
+            )
+        )
+        set_[name] = sa.case((new.is_(None), None), else_=sa.func.coalesce(old, new))
+    changed = sa.or_(*differs)
     if "updated_at" in table.c:
         set_["updated_at"] = datetime.now(UTC)
     return stmt.on_conflict_do_update(index_elements=list(key), set_=set_, where=changed)
@@ -60,13 +74,18 @@ async def upsert_rows(
     key: Sequence[str],
     update: Sequence[str],
     advance: Advance,
+    flags: Sequence[str] = (),
 ) -> None:
     """Insert ``rows``, or update the columns ``update`` of those whose ``key`` exists and
     differ (with no ``update``, leave existing rows alone); inside the caller's transaction
-    (nothing is committed here)."""
+    (nothing is committed here).
+
+    ``flags`` are nullable timestamp columns that stand for a yes/no (``deleted_at``): only
+    whether they are NULL counts, and a timestamp already there is kept.
+    """
     if not rows:
         return
-    stmt = _upsert_statement(session, table, key, update)
+    stmt = _upsert_statement(session, table, key, update, flags)
     for chunk in chunks(rows):
         await session.execute(stmt, list(chunk))
         advance(len(chunk))

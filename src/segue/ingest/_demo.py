@@ -58,7 +58,7 @@ from ._vectors_file import check_vectors
 __all__ = ["DEMO_VERSION", "DemoInfo", "DemoPlaylist", "build_demo", "demo_settings"]
 
 # Bump when what the demo generates changes: a demo dir built by another version is rebuilt.
-DEMO_VERSION = 1
+DEMO_VERSION = 2  # 2: distinct titles per artist
 _MARKER = "demo.json"
 _TOKEN_FILE = "demo-token"
 _LOCK_FILE = ".demo.lock"

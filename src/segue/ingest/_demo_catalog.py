@@ -54,6 +54,9 @@ PLAYLIST_PLAN = (
     (25, "Synthwave", "Demo: Synthwave deep dive"),
 )
 _B32 = "abcdefghijklmnopqrstuvwxyz234567"
+# Draws of a fresh title before numbering one: an artist's word pairs (about a hundred)
+# are rarely all taken, so this is almost never reached.
+_TITLE_DRAWS = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,22 @@ def _artist_name(style: Style, rng: np.random.Generator) -> str:
     )
 
 
-def _title(style: Style, rng: np.random.Generator) -> str:
+def _title(style: Style, rng: np.random.Generator, taken: set[str]) -> str:
+    """A title the artist has not used yet (``taken``, which it is added to): one artist
+    with two "Retro Boulevard" reads as a duplicate, and dedupe would drop one."""
+    title = _draw_title(style, rng)
+    for _ in range(_TITLE_DRAWS):
+        if title.casefold() not in taken:
+            break
+        title = _draw_title(style, rng)
+    base, n = title, 2
+    while title.casefold() in taken:
+        title, n = f"{base} (Take {n})", n + 1
+    taken.add(title.casefold())
+    return title
+
+
+def _draw_title(style: Style, rng: np.random.Generator) -> str:
     adj, noun = _pick(rng, style.adjectives), _pick(rng, style.nouns)
     if style.name == "Classical":
         return f"{adj} No. {int(rng.integers(1, 25))} in {noun}"
@@ -171,12 +189,14 @@ def generate_demo(
         }
     track_rows = []
     track_style = {}
+    # Case-folded titles per artist name, not per artist: two artists may draw one name,
+    # and a listener sees "title by name".
+    titles: dict[str, set[str]] = {}
     for i, track_id in enumerate(cat.ids.tolist()):
-        style = STYLES[int(cat.style[i])]
+        style, artist = STYLES[int(cat.style[i])], artist_rows[int(cat.artist[i])]
         track_style[track_id] = style.name
-        track_rows.append(
-            {"id": track_id, "title": _title(style, rng), **artist_rows[int(cat.artist[i])]}
-        )
+        title = _title(style, rng, titles.setdefault(artist["artist_display_name"], set()))
+        track_rows.append({"id": track_id, "title": title, **artist})
     user = {
         "did": _plc(seed, "user"),
         "handle": DEMO_USER_HANDLE,

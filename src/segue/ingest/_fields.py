@@ -9,6 +9,10 @@ there is text of digits. Either way the result is the same Python value.
     Traceback (most recent call last):
     ...
     segue.ingest._fields.FieldError: expected an integer id, got 4.5
+
+The catalog's own checks (``segue.catalog``: playlist names and ids, display names,
+handles, DIDs) are the ones the API uses; their :class:`InvalidInput` is reported the
+same way as a :class:`FieldError`.
 """
 
 from __future__ import annotations
@@ -16,8 +20,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from segue.catalog import is_at_uri, is_cid, is_did, is_handle
-from segue.engine import MAX_ID
+from segue.catalog import check_did, clean_handle, is_at_uri, is_cid, text_problem
+from segue.errors import InvalidInput
+from segue.limits import TRACK_ID_MAX, URL_MAX_LENGTH, track_id_out_of_range
 
 from ._problems import Problems
 from ._rows import Row
@@ -25,6 +30,7 @@ from ._rows import Row
 __all__ = [
     "FieldError",
     "parse_at_uri",
+    "parse_bool",
     "parse_cid",
     "parse_did",
     "parse_handle",
@@ -36,14 +42,10 @@ __all__ = [
 
 T = TypeVar("T")
 
-# The catalog's column sizes (segue.catalog._models).
-TITLE_MAX = 1000
-DISPLAY_NAME_MAX = 640
-URL_MAX = 2048
 _SHOWN = 60  # characters of a bad value quoted back in a message
 
 
-class FieldError(ValueError):
+class FieldError(InvalidInput):
     """One field's value is unusable; the message says why (the caller adds where)."""
 
 
@@ -56,13 +58,13 @@ def row_field(row: Row, name: str, parse: Callable[[Any], T], problems: Problems
     """``parse(row.fields[name])``, or ``None`` with the problem recorded against the row."""
     try:
         return parse(row.fields.get(name))
-    except FieldError as exc:
-        problems.add(row.where, f"{name}: {exc}")
+    except InvalidInput as exc:  # a FieldError, or the catalog's own check refusing it
+        problems.add(row.where, f"{name}: {exc.detail}")
         return None
 
 
 def parse_track_id(value: Any) -> int:
-    """A track id: an integer in 0..2**63-1 (JSON integer, or digits in CSV)."""
+    """A track id: an integer in 0..2**53-1 (JSON integer, or digits in CSV)."""
     if isinstance(value, str):
         text = value.strip()
         if not text.isdigit() or not text.isascii():
@@ -72,9 +74,28 @@ def parse_track_id(value: Any) -> int:
         number = value
     else:
         raise FieldError(f"expected an integer id, got {_show(value)}")
-    if not 0 <= number <= MAX_ID:
-        raise FieldError(f"id {number} is out of range 0..{MAX_ID}")
+    if not 0 <= number <= TRACK_ID_MAX:
+        raise FieldError(track_id_out_of_range(number))
     return number
+
+
+_TRUE, _FALSE = frozenset({"true", "1"}), frozenset({"false", "0"})
+
+
+def parse_bool(value: Any) -> bool | None:
+    """``true``/``false`` (a JSON boolean; ``true``, ``false``, ``1`` or ``0`` in CSV), or
+    ``None`` when absent.
+
+        >>> parse_bool(True), parse_bool("FALSE"), parse_bool(None)
+        (True, False, None)
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text in _TRUE | _FALSE:
+            return text in _TRUE
+    raise FieldError(f"expected true or false, got {_show(value)}")
 
 
 def parse_text(value: Any, *, max_length: int, required: bool = True) -> str | None:
@@ -92,22 +113,19 @@ def parse_text(value: Any, *, max_length: int, required: bool = True) -> str | N
         return None
     if len(text) > max_length:
         raise FieldError(f"longer than {max_length} characters")
-    if any(ord(c) < 0x20 and c not in "\t" for c in text):
-        raise FieldError("contains control characters")
+    problem = text_problem(text, allow="\t")
+    if problem:
+        raise FieldError(problem)
     return text
 
 
 def parse_did(value: Any) -> str:
-    if not isinstance(value, str) or not is_did(value.strip()):
-        raise FieldError(f"not a DID: {_show(value)}")
-    return value.strip()
+    return check_did(value)
 
 
 def parse_handle(value: Any) -> str:
     """A handle, lower-cased as ATProto compares them."""
-    if not isinstance(value, str) or not is_handle(value.strip()):
-        raise FieldError(f"not a handle: {_show(value)}")
-    return value.strip().lower()
+    return clean_handle(value)
 
 
 def parse_at_uri(value: Any) -> str | None:
@@ -137,12 +155,12 @@ def parse_image_url(value: Any) -> str | None:
     if not isinstance(value, str):
         raise FieldError(f"expected a URL, got {_show(value)}")
     url = value.strip()
-    if len(url) > URL_MAX:
-        raise FieldError(f"longer than {URL_MAX} characters")
+    if len(url) > URL_MAX_LENGTH:
+        raise FieldError(f"longer than {URL_MAX_LENGTH} characters")
     lowered = url.lower()
     local_path = url.startswith("/") and not url.startswith("//")
     if not (lowered.startswith(("http://", "https://")) or local_path):
         raise FieldError(f"expected an http(s) URL or a /path, got {_show(value)}")
-    if any(c.isspace() or ord(c) < 0x20 for c in url):
+    if any(c.isspace() or ord(c) < 0x20 for c in url) or text_problem(url):
         raise FieldError("contains spaces or control characters")
     return url

@@ -18,8 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from segue.engine import MAX_ID
 from segue.errors import InvalidInput
+from segue.limits import TRACK_ID_MAX, track_id_out_of_range
 
 from ._problems import Problems
 from ._vectors_file import VectorFile, finish
@@ -74,13 +74,13 @@ def read_parquet_vectors(path: Path) -> VectorFile:
         problems.add(places[row], "id: missing")
     raw_ids = id_col.fill_null(0).to_numpy(zero_copy_only=False)
     if raw_ids.size and raw_ids.dtype.kind == "u":
-        too_big = raw_ids > MAX_ID
+        too_big = raw_ids > TRACK_ID_MAX
         for row in np.flatnonzero(too_big):
-            problems.add(places[row], f"id: {int(raw_ids[row])} is out of range 0..{MAX_ID}")
+            problems.add(places[row], track_id_out_of_range(int(raw_ids[row])))
         raw_ids = np.where(too_big, 0, raw_ids)
     ids = raw_ids.astype(np.int64)
-    for row in np.flatnonzero(ids < 0):
-        problems.add(places[row], f"id: {int(ids[row])} is out of range 0..{MAX_ID}")
+    for row in np.flatnonzero((ids < 0) | (ids > TRACK_ID_MAX)):
+        problems.add(places[row], track_id_out_of_range(int(ids[row])))
 
     for row in np.flatnonzero(vec_col.is_null().to_numpy(zero_copy_only=False)):
         problems.add(places[row], "vector: missing")

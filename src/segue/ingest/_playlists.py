@@ -16,7 +16,6 @@ the file says otherwise, but only by the same owner.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import partial
@@ -33,21 +32,16 @@ from segue.catalog import (
     PlaylistItem,
     Track,
     User,
+    check_playlist_id,
+    clean_display_name,
+    clean_playlist_name,
     database_errors,
     playlist_record_cid,
     track_ref,
 )
 
 from ._bulk import chunks, refresh_statistics, table_of, upsert_rows
-from ._fields import (
-    DISPLAY_NAME_MAX,
-    FieldError,
-    parse_did,
-    parse_handle,
-    parse_text,
-    parse_track_id,
-    row_field,
-)
+from ._fields import FieldError, parse_did, parse_handle, parse_track_id, row_field
 from ._problems import Problems
 from ._progress import Steps, no_progress
 from ._rows import Row, check_fields, read_table
@@ -62,9 +56,6 @@ __all__ = [
 
 PLAYLIST_REQUIRED = ("id", "owner_did", "name", "tracks")
 PLAYLIST_OPTIONAL = ("owner_handle", "owner_display_name")
-NAME_MAX = 200  # the catalog's limit
-# An ATProto record key, within the catalog's 64-character column.
-_PLAYLIST_ID = re.compile(r"[A-Za-z0-9._~:-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,21 +75,6 @@ class PlaylistsResult:
     new_playlists: int
     rewritten: int  # existing playlists whose name or items changed
     new_users: int
-
-
-def _parse_id(value: Any) -> str:
-    if not isinstance(value, str) or not _PLAYLIST_ID.fullmatch(value) or value in {".", ".."}:
-        raise FieldError(f"not a playlist id (1-64 of A-Z a-z 0-9 . _ ~ : -): {value!r}"[:140])
-    return value
-
-
-def _parse_name(value: Any) -> str:
-    if not isinstance(value, str) or not " ".join(value.split()):
-        raise FieldError("empty" if isinstance(value, str) else f"expected text, got {value!r}")
-    name = " ".join(value.split())
-    if len(name) > NAME_MAX:
-        raise FieldError(f"longer than {NAME_MAX} characters")
-    return name
 
 
 def _parse_tracks(value: Any) -> tuple[int, ...]:
@@ -143,14 +119,12 @@ def parse_playlists(
             advance(1)
             continue
         get = partial(row_field, row, problems=problems)
-        playlist_id = get("id", _parse_id)
+        playlist_id = get("id", check_playlist_id)
         owner = get("owner_did", parse_did)
-        name = get("name", _parse_name)
+        name = get("name", clean_playlist_name)
         tracks = get("tracks", _parse_tracks)
         handle = get("owner_handle", lambda v: None if v is None else parse_handle(v))
-        display = get(
-            "owner_display_name", partial(parse_text, max_length=DISPLAY_NAME_MAX, required=False)
-        )
+        display = get("owner_display_name", clean_display_name)
         if playlist_id is not None:
             first = seen.setdefault(playlist_id, row.where)
             if first != row.where:
@@ -191,26 +165,22 @@ async def import_playlists(
 
     Problems (unknown tracks, a missing owner without ``owner_handle``, a playlist id owned
     by someone else) are all reported together and nothing is written.
+
+    The existing playlists are locked before their items are read, as the catalog's own
+    edits lock them: an edit from the API waits for the import, or the import for it, so
+    each record CID written is that of the items stored with it.
     """
     problems = Problems(source)
     owner_dids = sorted({p.owner_did for p in playlists})
     track_ids = sorted({t for p in playlists for t in p.tracks})
     playlist_ids = [p.id for p in playlists]
     async with database_errors(), database.sessionmaker.begin() as session:
+        existing = {r[0]: r for r in await _lock_playlists(session, playlist_ids)}
         users = {r[0] for r in await _rows_in(session, [User.did], User.did, owner_dids)}
         tracks = {
             r[0]: r
             for r in await _rows_in(
                 session, [Track.id, Track.artist_did, Track.uri, Track.cid], Track.id, track_ids
-            )
-        }
-        existing = {
-            r[0]: r
-            for r in await _rows_in(
-                session,
-                [Playlist.id, Playlist.owner_did, Playlist.name, Playlist.record_cid],
-                Playlist.id,
-                playlist_ids,
             )
         }
         new_users: dict[str, dict[str, Any]] = {}
@@ -303,6 +273,32 @@ async def import_playlists(
         rewritten=rewritten,
         new_users=len(new_users),
     )
+
+
+async def _lock_playlists(session: AsyncSession, playlist_ids: list[str]) -> list[Any]:
+    """The existing playlists among ``playlist_ids``, locked until the transaction ends.
+
+    PostgreSQL: ``SELECT ... FOR UPDATE``, in id order so that two imports cannot deadlock.
+    SQLite has no row locks: an empty write takes its one write lock now, before anything
+    is read (a read-only start would read outside any transaction, and a write committed
+    in between would go unseen).
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        await session.execute(
+            sa.update(Playlist).where(sa.false()).values(name=Playlist.name),
+            execution_options={"synchronize_session": False},
+        )
+    columns = [Playlist.id, Playlist.owner_did, Playlist.name, Playlist.record_cid]
+    found: list[Any] = []
+    for chunk in chunks(sorted(set(playlist_ids))):
+        stmt = (
+            sa.select(*columns)
+            .where(Playlist.id.in_(chunk))
+            .order_by(Playlist.id)
+            .with_for_update()
+        )
+        found.extend((await session.execute(stmt)).all())
+    return found
 
 
 async def _current_items(

@@ -10,17 +10,28 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from segue.catalog import Artist, Database, Track, database_errors
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from ._bulk import refresh_statistics, row_count, table_of, upsert_rows
+from segue.catalog import (
+    Artist,
+    Database,
+    Track,
+    bump_seeds_generation,
+    clean_display_name,
+    database_errors,
+)
+from segue.limits import TITLE_MAX_LENGTH
+
+from ._bulk import chunks, refresh_statistics, row_count, table_of, upsert_rows
 from ._fields import (
-    DISPLAY_NAME_MAX,
-    TITLE_MAX,
     parse_at_uri,
+    parse_bool,
     parse_cid,
     parse_did,
     parse_handle,
@@ -43,15 +54,21 @@ __all__ = [
 ]
 
 TRACK_REQUIRED = ("id", "title", "artist_did", "artist_handle")
-TRACK_OPTIONAL = ("artist_display_name", "image_url", "uri", "cid")
+TRACK_OPTIONAL = ("artist_display_name", "image_url", "uri", "cid", "visible", "deleted")
 TRACK_FIELDS = TRACK_REQUIRED + TRACK_OPTIONAL
 _TRACK_COLUMNS = ("title", "artist_did", "image_url", "uri", "cid")
+# Written only for the rows that give them; absent, a track keeps what it has.
+_STATE_COLUMNS = ("visible", "deleted_at")
 _ARTIST_COLUMNS = ("handle", "display_name")
 
 
 @dataclass(frozen=True, slots=True)
 class TrackBatch:
-    """Validated rows, ready to write: one dict per track and per distinct artist."""
+    """Validated rows, ready to write: one dict per track and per distinct artist.
+
+    A track's dict has ``visible`` and ``deleted_at`` only if its row gave ``visible`` and
+    ``deleted`` (``deleted_at`` is the import's time for ``true``, ``None`` for ``false``).
+    """
 
     tracks: list[dict[str, Any]] = field(default_factory=list)
     artists: list[dict[str, Any]] = field(default_factory=list)
@@ -84,6 +101,7 @@ def parse_tracks(
     """
     rows = list(rows)
     advance = steps("checking tracks", len(rows))
+    now = datetime.now(UTC)
     seen_ids: dict[int, str] = {}
     artists: dict[str, tuple[dict[str, Any], str]] = {}
     tracks: list[dict[str, Any]] = []
@@ -94,16 +112,15 @@ def parse_tracks(
             continue
         get = partial(row_field, row, problems=problems)
         track_id = get("id", parse_track_id)
-        title = get("title", partial(parse_text, max_length=TITLE_MAX))
+        title = get("title", partial(parse_text, max_length=TITLE_MAX_LENGTH))
         artist_did = get("artist_did", parse_did)
         handle = get("artist_handle", parse_handle)
-        display_name = get(
-            "artist_display_name",
-            partial(parse_text, max_length=DISPLAY_NAME_MAX, required=False),
-        )
+        display_name = get("artist_display_name", clean_display_name)
         image_url = get("image_url", parse_image_url)
         uri = get("uri", parse_at_uri)
         cid = get("cid", parse_cid)
+        visible = get("visible", parse_bool)
+        deleted = get("deleted", parse_bool)
         if (uri is None) != (cid is None) and problems.count == before:
             problems.add(row.where, "uri and cid go together: give both or neither")
         if track_id is not None:
@@ -120,19 +137,55 @@ def parse_tracks(
                     f"but {_describe(known[0])} on {known[1]}",
                 )
         if problems.count == before:
-            tracks.append(
-                {
-                    "id": track_id,
-                    "title": title,
-                    "artist_did": artist_did,
-                    "image_url": image_url,
-                    "uri": uri,
-                    "cid": cid,
-                }
-            )
+            track: dict[str, Any] = {
+                "id": track_id,
+                "title": title,
+                "artist_did": artist_did,
+                "image_url": image_url,
+                "uri": uri,
+                "cid": cid,
+            }
+            if visible is not None:
+                track["visible"] = visible
+            if deleted is not None:
+                track["deleted_at"] = now if deleted else None
+            tracks.append(track)
         advance(1)
     problems.raise_if_any()
     return TrackBatch(tracks=tracks, artists=[artist for artist, _ in artists.values()])
+
+
+def _by_state_columns(
+    tracks: list[dict[str, Any]],
+) -> dict[tuple[str, ...], list[dict[str, Any]]]:
+    """Tracks grouped by which of ``visible``/``deleted_at`` they set: one executemany
+    needs the same columns in every row, and an absent one must not be overwritten."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for track in tracks:
+        given = tuple(c for c in _STATE_COLUMNS if c in track)
+        groups.setdefault(given, []).append(track)
+    return groups
+
+
+def _states(track: dict[str, Any]) -> bool:
+    return any(c in track for c in _STATE_COLUMNS)
+
+
+async def _shown(session: AsyncSession, ids: list[int]) -> dict[int, tuple[bool, bool]]:
+    """(visible, deleted) of the existing tracks among ``ids``: primary-key look-ups."""
+    shown: dict[int, tuple[bool, bool]] = {}
+    for chunk in chunks(ids):
+        rows = await session.execute(
+            sa.select(Track.id, Track.visible, Track.deleted_at).where(Track.id.in_(chunk))
+        )
+        shown.update({row[0]: (bool(row[1]), row[2] is not None) for row in rows})
+    return shown
+
+
+def _shown_after(track: dict[str, Any], before: tuple[bool, bool]) -> tuple[bool, bool]:
+    visible = bool(track.get("visible", before[0]))
+    deleted = track["deleted_at"] is not None if "deleted_at" in track else before[1]
+    return visible, deleted
 
 
 def _describe(artist: dict[str, Any]) -> str:
@@ -144,8 +197,9 @@ async def import_tracks(
 ) -> TracksResult:
     """Upsert the batch's artists and tracks in one transaction (all or nothing).
 
-    Existing tracks get the file's title, artist, image and record reference; their
-    visibility and deletion are left alone. Unchanged rows are not written at all.
+    Existing tracks get the file's title, artist, image and record reference, and the
+    ``visible`` and ``deleted`` the file gives; without them a track keeps its own. A track
+    already deleted keeps its deletion time. Unchanged rows are not written at all.
     """
     artists_table, tracks_table = table_of(Artist), table_of(Track)
     # One transaction: begin() commits at the end, or rolls everything back on any error.
@@ -160,14 +214,27 @@ async def import_tracks(
             update=_ARTIST_COLUMNS,
             advance=steps("writing artists", len(batch.artists)),
         )
-        await upsert_rows(
-            session,
-            tracks_table,
-            batch.tracks,
-            key=("id",),
-            update=_TRACK_COLUMNS,
-            advance=steps("writing tracks", len(batch.tracks)),
-        )
+        shown_before = await _shown(session, [t["id"] for t in batch.tracks if _states(t)])
+        advance = steps("writing tracks", len(batch.tracks))
+        for given, rows in _by_state_columns(batch.tracks).items():
+            await upsert_rows(
+                session,
+                tracks_table,
+                rows,
+                key=("id",),
+                update=_TRACK_COLUMNS + tuple(c for c in given if c != "deleted_at"),
+                flags=tuple(c for c in given if c == "deleted_at"),
+                advance=advance,
+            )
+        # A track hidden, shown, deleted or restored changes the seeds of every playlist
+        # holding it, though not their records: their cache keys must change too.
+        changed = [
+            t["id"]
+            for t in batch.tracks
+            if t["id"] in shown_before
+            and _shown_after(t, shown_before[t["id"]]) != shown_before[t["id"]]
+        ]
+        await bump_seeds_generation(session, changed)
         new_artists = await row_count(session, artists_table) - artists_before
         new_tracks = await row_count(session, tracks_table) - tracks_before
         await refresh_statistics(session, artists_table, tracks_table)

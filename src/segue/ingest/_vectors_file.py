@@ -19,8 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from segue.engine import MAX_ID, FloatMatrix, IdArray, check_ids
+from segue.engine import FloatMatrix, IdArray, check_ids
 from segue.errors import InvalidInput
+from segue.limits import TRACK_ID_MAX, track_id_out_of_range
 
 from ._problems import Problems
 
@@ -138,8 +139,8 @@ def id_problem(value: Any) -> str | None:
     """Why ``value`` is not a track id, or ``None`` if it is one."""
     if isinstance(value, bool) or not isinstance(value, int):
         return f"expected an integer id, got {value!r}"[:120]
-    if not 0 <= value <= MAX_ID:
-        return f"id {value} is out of range 0..{MAX_ID}"
+    if not 0 <= value <= TRACK_ID_MAX:
+        return track_id_out_of_range(value)
     return None
 
 

@@ -4,7 +4,10 @@ from typing import Annotated
 
 from fastapi import Path
 
-from segue.engine import MAX_ID
+from segue.catalog import PLAYLIST_ID_PATTERN, TRACK_ID_MAX, check_playlist_id
+from segue.limits import PLAYLIST_ID_MAX_LENGTH
+
+from .._schemas import catalog_check
 
 __all__ = ["BODY_ERRORS", "ERRORS", "PlaylistId", "TrackIdPath", "error_response_doc"]
 
@@ -12,9 +15,15 @@ __all__ = ["BODY_ERRORS", "ERRORS", "PlaylistId", "TrackIdPath", "error_response
 # bring their own): anything else is refused before it reaches the database.
 PlaylistId = Annotated[
     str,
-    Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._~:-]+$", description="Playlist id"),
+    Path(
+        min_length=1,
+        max_length=PLAYLIST_ID_MAX_LENGTH,
+        pattern=PLAYLIST_ID_PATTERN,
+        description="Playlist id",
+    ),
+    catalog_check(check_playlist_id),
 ]
-TrackIdPath = Annotated[int, Path(ge=0, le=MAX_ID, description="Track id")]
+TrackIdPath = Annotated[int, Path(ge=0, le=TRACK_ID_MAX, description="Track id, at most 2**53 - 1")]
 
 
 def error_response_doc(description: str) -> dict[str, object]:

@@ -12,8 +12,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from segue.engine import MAX_ID
 from segue.errors import InvalidInput
+from segue.limits import TRACK_ID_MAX
 
 __all__ = [
     "FileStamp",
@@ -69,12 +69,13 @@ def sha256_file(path: Path) -> str:
 
 
 def content_id(sha256_hex: str) -> int:
-    """The track id a file's content suggests: the first 63 bits of its SHA-256.
+    """The track id a file's content suggests: 53 bits of its SHA-256 (the low 53 of its
+    first 8 bytes), so within :data:`~segue.limits.TRACK_ID_MAX`.
 
     >>> content_id("00" * 7 + "2a" + "00" * 24)
     42
     """
-    return int.from_bytes(bytes.fromhex(sha256_hex)[:8], "big") & MAX_ID
+    return int.from_bytes(bytes.fromhex(sha256_hex)[:8], "big") & TRACK_ID_MAX
 
 
 class Manifest:
@@ -151,7 +152,7 @@ class Manifest:
 
         A path keeps its id across edits, so a re-embedded file replaces its own vector. A
         new path gets :func:`content_id`, or the next free id when another path already has
-        that one (an identical copy of the file, or a 1-in-2**63 clash).
+        that one (an identical copy of the file, or a 1-in-2**53 clash).
         """
         key = str(path)
         kept = self._claims.get(key)
@@ -159,7 +160,7 @@ class Manifest:
             return kept
         candidate = content_id(sha256_hex)
         while self._held_by_another(candidate, key):
-            candidate = (candidate + 1) & MAX_ID
+            candidate = (candidate + 1) & TRACK_ID_MAX
         self._claim(key, candidate)
         return candidate
 
