@@ -12,10 +12,11 @@ import numpy as np
 from segue.engine import normalize
 from segue.recommendations import recommend
 from segue.vectors import LocalVectorStore
+from segue.vectors._snapshot import Snapshot
 
 
 class _Recording:
-    """Stands between the store and its usearch index, noting the thread of each search."""
+    """Stands between the store and its usearch graph, noting the thread of each search."""
 
     def __init__(self, index: Any) -> None:
         self._index = index
@@ -36,8 +37,11 @@ async def _store(tmp_path: Path, n: int) -> tuple[LocalVectorStore, _Recording]:
     store = LocalVectorStore(tmp_path / "v.usearch")
     rng = np.random.default_rng(0)
     await store.upsert(np.arange(1, n + 1), normalize(rng.normal(size=(n, 8)).astype(np.float32)))
-    recording = _Recording(store._current())
-    store._current = lambda: recording  # type: ignore[method-assign]
+    snap = store._current()
+    assert snap is not None
+    recording = _Recording(snap.graph)
+    recorded = Snapshot(recording, snap.exact)  # type: ignore[arg-type]
+    store._current = lambda: recorded  # type: ignore[method-assign]
     return store, recording
 
 

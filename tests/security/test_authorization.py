@@ -125,6 +125,10 @@ async def test_missing_or_malformed_token_is_401(world: World, kind: str):
 
 
 async def test_revoked_token_is_401_everywhere(world: World, database):
+    # Without the in-process token cache: a revoked token may work for up to
+    # SEGUE_TOKEN_CACHE_SECONDS after its last use, a bound tested in tests/api/test_serving.py.
+    # Here the revocation must reach every route.
+    world.app.state.resources.auth.ttl_seconds = 0
     async with database.sessionmaker() as session:
         await revoke_token(session, world.alice)
     for build in REQUESTS.values():
