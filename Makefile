@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test chromium wrk e2e
+.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test types chromium wrk e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
@@ -41,8 +41,15 @@ ui-deps: $(FRONTEND)/node_modules/.package-lock.json
 ui: ui-deps
 	cd $(FRONTEND) && npm run build
 
+# npm test fails when src/lib/types.ts is not what openapi.json gives, and
+# tests/api/test_openapi_schema.py when openapi.json is not the app's schema.
 ui-test: ui
 	cd $(FRONTEND) && npm test
+
+# After changing the API's bodies: the schema snapshot, then the UI's types generated from it.
+types: sync ui-deps
+	$(RUN) python -m segue.api.openapi > $(FRONTEND)/openapi.json
+	cd $(FRONTEND) && npm run types
 
 # Debian's Chromium for the browser tests (a test tool's own browser download is impossible here).
 chromium:

@@ -3,7 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../lib/api';
 import { router } from '../lib/router.svelte';
-import type { PlaylistSummary } from '../lib/types';
+import type { PlaylistSummary } from '../lib/api';
 import { owner, playlist } from '../test/fixtures';
 import PlaylistList from './PlaylistList.svelte';
 

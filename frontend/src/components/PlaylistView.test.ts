@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../lib/api';
-import type { Recommendations } from '../lib/types';
+import type { Recommendations } from '../lib/api';
 import { deferred, memoryApi, owner, playlist, stranger, track } from '../test/fixtures';
 import PlaylistView from './PlaylistView.svelte';
 

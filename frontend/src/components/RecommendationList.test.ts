@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from '@testing-library/svelte';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it, vi } from 'vitest';
 import { ApiError } from '../lib/api';
-import type { Recommendations, Track } from '../lib/types';
+import type { Recommendations, Track } from '../lib/api';
 import { deferred, track } from '../test/fixtures';
 import RecommendationList from './RecommendationList.svelte';
 

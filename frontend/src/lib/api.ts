@@ -1,7 +1,24 @@
 // The one place that talks HTTP to the Segue API: base URL, bearer token, timeout,
 // JSON decoding, and turning `{"error", "detail"}` bodies into a typed ApiError.
 
-import type { Me, Playlist, PlaylistSummary, Recommendations, Track } from './types';
+import type {
+  ErrorOut,
+  PlaylistList,
+  PlaylistOut,
+  PlaylistSummaryOut,
+  Recommendations,
+  TrackList,
+  TrackOut,
+  UserOut,
+} from './types';
+
+// The API's bodies under the names the UI uses. The shapes are generated from the server's
+// OpenAPI schema (lib/types.ts, `make types`), so they cannot drift from it.
+export type Track = TrackOut;
+export type Playlist = PlaylistOut;
+export type PlaylistSummary = PlaylistSummaryOut;
+export type Me = UserOut;
+export type { Recommendations };
 
 /** A request that reached the server and was refused, or never got an answer (status 0). */
 export class ApiError extends Error {
@@ -104,7 +121,7 @@ export function createApi(options: ApiOptions): SegueApi {
   return {
     me: (opts) => request<Me>('GET', '/me', undefined, opts),
     myPlaylists: async (opts) =>
-      (await request<{ playlists: PlaylistSummary[] }>('GET', '/me/playlists', undefined, opts)).playlists,
+      (await request<PlaylistList>('GET', '/me/playlists', undefined, opts)).playlists,
     playlist: (id, opts) => request<Playlist>('GET', `/playlists/${enc(id)}`, undefined, opts),
     createPlaylist: (name, opts) => request<Playlist>('POST', '/playlists', { name }, opts),
     addTrack: (playlistId, trackId, opts) =>
@@ -115,7 +132,7 @@ export function createApi(options: ApiOptions): SegueApi {
       request<Playlist>('PUT', `/playlists/${enc(playlistId)}/tracks`, { track_ids: trackIds }, opts),
     searchTracks: async (query, limit = 20, opts) => {
       const qs = new URLSearchParams({ q: query, limit: String(limit) });
-      return (await request<{ tracks: Track[] }>('GET', `/tracks?${qs}`, undefined, opts)).tracks;
+      return (await request<TrackList>('GET', `/tracks?${qs}`, undefined, opts)).tracks;
     },
     recommendations: (playlistId, limit = 3, opts) =>
       request<Recommendations>(
@@ -141,7 +158,7 @@ async function readJson(response: Response): Promise<unknown> {
 function errorFrom(response: Response, payload: unknown): ApiError {
   const fallback = response.statusText || `HTTP ${response.status}`;
   if (payload && typeof payload === 'object') {
-    const { error, detail } = payload as { error?: unknown; detail?: unknown };
+    const { error, detail } = payload as Partial<Record<keyof ErrorOut, unknown>>;
     return new ApiError(
       response.status,
       typeof error === 'string' ? error : `http_${response.status}`,

@@ -1,7 +1,7 @@
 // Test data and helpers shared by the component tests.
 import { vi } from 'vitest';
 import type { SegueApi } from '../lib/api';
-import type { Me, Playlist, Recommendations, Track } from '../lib/types';
+import type { Me, Playlist, Recommendations, Track } from '../lib/api';
 
 export function track(id: number, title = `Track ${id}`): Track {
   return {

@@ -1,4 +1,8 @@
-"""The API's request and response bodies."""
+"""The API's request and response bodies.
+
+Responses are read from the catalog's views by attribute:
+``PlaylistOut.model_validate(playlist_view)``.
+"""
 
 from __future__ import annotations
 
@@ -10,10 +14,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from segue.catalog import (
     PLAYLIST_MAX_TRACKS,
     TRACK_ID_MAX,
-    PlaylistSummary,
-    PlaylistView,
-    TrackView,
-    UserView,
     clean_playlist_name,
 )
 from segue.errors import InvalidInput
@@ -21,6 +21,7 @@ from segue.limits import PLAYLIST_NAME_MAX_LENGTH
 
 __all__ = [
     "NO_NUL",
+    "ErrorOut",
     "NewPlaylist",
     "NewTrack",
     "PlaylistList",
@@ -59,83 +60,62 @@ class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
-class TrackOut(BaseModel):
+class _Out(BaseModel):
+    """A response body, read from a catalog view's attributes (views are dataclasses)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class ErrorOut(BaseModel):
+    """Every error's body: ``{"error": "not_found", "detail": "no playlist 'x'"}``."""
+
+    error: str = Field(description="A stable name for the kind of error")
+    detail: str = Field(description="What went wrong, for people")
+
+
+class TrackOut(_Out):
     id: int
     title: str
     artist_handle: str
     artist_display_name: str | None
     image_url: str | None
 
-    @classmethod
-    def of(cls, track: TrackView) -> TrackOut:
-        return cls(
-            id=track.id,
-            title=track.title,
-            artist_handle=track.artist_handle,
-            artist_display_name=track.artist_display_name,
-            image_url=track.image_url,
-        )
 
-
-class Recommendations(BaseModel):
+class Recommendations(_Out):
     """Tracks to add, best first. ``available: false`` tells the UI to hide the section."""
 
     tracks: list[TrackOut]
     available: bool
 
 
-class PlaylistOut(BaseModel):
+class PlaylistOut(_Out):
     id: str
     name: str
     owner_did: str
     record_cid: str
     tracks: list[TrackOut]
 
-    @classmethod
-    def of(cls, playlist: PlaylistView) -> PlaylistOut:
-        return cls(
-            id=playlist.id,
-            name=playlist.name,
-            owner_did=playlist.owner_did,
-            record_cid=playlist.record_cid,
-            tracks=[TrackOut.of(t) for t in playlist.tracks],
-        )
 
-
-class PlaylistSummaryOut(BaseModel):
+class PlaylistSummaryOut(_Out):
     id: str
     name: str
     owner_did: str
     record_cid: str
     track_count: int
 
-    @classmethod
-    def of(cls, p: PlaylistSummary) -> PlaylistSummaryOut:
-        return cls(
-            id=p.id,
-            name=p.name,
-            owner_did=p.owner_did,
-            record_cid=p.record_cid,
-            track_count=p.track_count,
-        )
 
-
-class PlaylistList(BaseModel):
+class PlaylistList(_Out):
     playlists: list[PlaylistSummaryOut]
 
 
-class TrackList(BaseModel):
+class TrackList(_Out):
     tracks: list[TrackOut]
 
 
-class UserOut(BaseModel):
+class UserOut(_Out):
     did: str
     handle: str
     display_name: str | None
-
-    @classmethod
-    def of(cls, user: UserView) -> UserOut:
-        return cls(did=user.did, handle=user.handle, display_name=user.display_name)
 
 
 # PostgreSQL text cannot hold NUL, so no stored name or title contains one.

@@ -7,7 +7,7 @@ from fastapi import Path
 from segue.catalog import PLAYLIST_ID_PATTERN, TRACK_ID_MAX, check_playlist_id
 from segue.limits import PLAYLIST_ID_MAX_LENGTH
 
-from .._schemas import catalog_check
+from .._schemas import ErrorOut, catalog_check
 
 __all__ = ["BODY_ERRORS", "ERRORS", "PlaylistId", "TrackIdPath", "error_response_doc"]
 
@@ -27,18 +27,8 @@ TrackIdPath = Annotated[int, Path(ge=0, le=TRACK_ID_MAX, description="Track id, 
 
 
 def error_response_doc(description: str) -> dict[str, object]:
-    return {
-        "description": description,
-        "content": {
-            "application/json": {
-                "schema": {
-                    "type": "object",
-                    "required": ["error", "detail"],
-                    "properties": {"error": {"type": "string"}, "detail": {"type": "string"}},
-                }
-            }
-        },
-    }
+    """An error response for the OpenAPI schema: ``{404: error_response_doc("No such x")}``."""
+    return {"model": ErrorOut, "description": description}
 
 
 #: The error responses every authenticated endpoint can give, for the OpenAPI schema.

@@ -5,7 +5,7 @@ from fastapi import APIRouter
 from segue.catalog import list_playlists
 
 from .._deps import CurrentUser, SessionDep
-from .._schemas import PlaylistList, PlaylistSummaryOut, UserOut
+from .._schemas import PlaylistList, UserOut
 from ._common import ERRORS
 
 __all__ = ["router"]
@@ -15,10 +15,10 @@ router = APIRouter(prefix="/me", tags=["me"], responses=ERRORS)
 
 @router.get("", summary="The signed-in user")
 async def me(user: CurrentUser) -> UserOut:
-    return UserOut.of(user)
+    return UserOut.model_validate(user)
 
 
 @router.get("/playlists", summary="The signed-in user's playlists")
 async def my_playlists(user: CurrentUser, session: SessionDep) -> PlaylistList:
     playlists = await list_playlists(session, user.did)
-    return PlaylistList(playlists=[PlaylistSummaryOut.of(p) for p in playlists])
+    return PlaylistList.model_validate({"playlists": playlists})

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 
 from .._deps import CurrentUser, SessionDep
-from .._schemas import NO_NUL, TrackList, TrackOut
+from .._schemas import NO_NUL, TrackList
 from ._common import ERRORS
 
 __all__ = ["router"]
@@ -25,4 +25,4 @@ async def search(
     limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 20,
 ) -> TrackList:
     tracks = await search_tracks(session, q, limit=limit)
-    return TrackList(tracks=[TrackOut.of(t) for t in tracks])
+    return TrackList.model_validate({"tracks": tracks})

@@ -1,0 +1,45 @@
+"""The OpenAPI schema: the UI's committed snapshot matches the code, errors use ErrorOut."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from segue.api.openapi import openapi_json
+
+from .conftest import World
+
+SNAPSHOT = Path(__file__).parents[2] / "frontend" / "openapi.json"
+
+
+def test_the_uis_snapshot_is_the_apps_schema():
+    # frontend/src/lib/types.ts is generated from this file (and `npm test` checks that).
+    assert SNAPSHOT.read_text() == openapi_json(), (
+        "frontend/openapi.json is stale: run `make types` and commit it with src/lib/types.ts"
+    )
+
+
+def test_every_error_response_is_an_error_out(world: World):
+    schema = world.app.openapi()
+    error_out = schema["components"]["schemas"]["ErrorOut"]
+    assert error_out["required"] == ["error", "detail"]
+    assert set(error_out["properties"]) == {"error", "detail"}
+    errors = [
+        (path, method, status, response)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        for status, response in operation["responses"].items()
+        if int(status) >= 400
+    ]
+    assert len(errors) > 20  # every authenticated operation documents several
+    for path, method, status, response in errors:
+        body = response["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/ErrorOut"}, (path, method, status)
+
+
+async def test_an_error_body_is_exactly_error_and_detail(world: World):
+    r = await world.client.get("/playlists/nosuchplaylist", headers=world.auth())
+    assert r.status_code == 404
+    body = r.json()
+    assert body.keys() == {"error", "detail"}
+    assert body["error"] == "not_found"
+    assert isinstance(body["detail"], str)
