@@ -11,15 +11,8 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from segue.catalog import (
-    PLAYLIST_MAX_TRACKS,
-    Database,
-    Playlist,
-    PlaylistItem,
-    Track,
-    playlist_record_cid,
-    track_ref,
-)
+from segue.catalog import PLAYLIST_MAX_TRACKS, Database, playlist_record_cid, track_ref
+from segue.catalog._models import Playlist, PlaylistItem, Track
 from segue.engine import normalize
 from segue.vectors import LocalVectorStore
 

@@ -28,9 +28,11 @@ import sqlalchemy.exc as sa_exc
 
 from segue.catalog import (
     Database,
+    Steps,
     UserView,
     create_token,
     get_user,
+    no_progress,
     open_database,
     upgrade,
     verify_token,
@@ -49,7 +51,6 @@ from ._demo_catalog import (
 )
 from ._playlists import import_playlists, parse_playlists
 from ._problems import Problems
-from ._progress import Steps, no_progress
 from ._rows import Row
 from ._tracks import import_tracks, parse_tracks
 from ._vectors import import_vectors
