@@ -53,8 +53,8 @@ from ._playlists import import_playlists, parse_playlists
 from ._problems import Problems
 from ._rows import Row
 from ._tracks import import_tracks, parse_tracks
+from ._vector_checks import check_vectors
 from ._vectors import import_vectors
-from ._vectors_file import check_vectors
 
 __all__ = ["DEMO_VERSION", "DemoInfo", "DemoPlaylist", "build_demo", "demo_settings"]
 

@@ -19,7 +19,6 @@ writes them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +35,9 @@ from segue.catalog import (
     replace_playlists,
 )
 
-from ._fields import FieldError, parse_did, parse_handle, parse_track_id, row_field
+from ._fields import FieldError, RowShape, checked_rows, parse_did, parse_handle, parse_track_id
 from ._problems import Problems
-from ._rows import Row, check_fields, read_table
+from ._rows import Row, read_table
 
 __all__ = [
     "PlaylistImport",
@@ -50,6 +49,7 @@ __all__ = [
 
 PLAYLIST_REQUIRED = ("id", "owner_did", "name", "tracks")
 PLAYLIST_OPTIONAL = ("owner_handle", "owner_display_name")
+_PLAYLIST_ROWS = RowShape(PLAYLIST_REQUIRED, PLAYLIST_OPTIONAL, "checking playlists")
 
 
 def _parse_tracks(value: Any) -> tuple[int, ...]:
@@ -83,17 +83,11 @@ def parse_playlists(
 ) -> list[PlaylistImport]:
     """Check every row's fields, and that ids are unique and an owner is described one way;
     raise :class:`ImportRejected` with everything found."""
-    rows = list(rows)
-    advance = steps("checking playlists", len(rows))
     out: list[PlaylistImport] = []
     seen: dict[str, str] = {}
     owners: dict[str, tuple[tuple[str | None, str | None], str]] = {}
-    for row in rows:
+    for row, get in checked_rows(rows, _PLAYLIST_ROWS, problems, steps):
         before = problems.count
-        if not check_fields(row, PLAYLIST_REQUIRED, PLAYLIST_OPTIONAL, problems):
-            advance(1)
-            continue
-        get = partial(row_field, row, problems=problems)
         playlist_id = get("id", check_playlist_id)
         owner = get("owner_did", parse_did)
         name = get("name", clean_playlist_name)
@@ -115,7 +109,6 @@ def parse_playlists(
         ok = problems.count == before
         if ok and playlist_id and owner and name and tracks is not None:
             out.append(PlaylistImport(row.where, playlist_id, owner, name, tracks, handle, display))
-        advance(1)
     problems.raise_if_any()
     return out
 

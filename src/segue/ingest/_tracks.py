@@ -27,6 +27,8 @@ from segue.catalog import (
 from segue.limits import TITLE_MAX_LENGTH
 
 from ._fields import (
+    RowShape,
+    checked_rows,
     parse_at_uri,
     parse_bool,
     parse_cid,
@@ -35,10 +37,9 @@ from ._fields import (
     parse_image_url,
     parse_text,
     parse_track_id,
-    row_field,
 )
 from ._problems import Problems
-from ._rows import Row, check_fields, read_table
+from ._rows import Row, read_table
 
 __all__ = [
     "TRACK_FIELDS",
@@ -51,6 +52,7 @@ __all__ = [
 
 TRACK_REQUIRED = ("id", "title", "artist_did", "artist_handle")
 TRACK_OPTIONAL = ("artist_display_name", "image_url", "uri", "cid", "visible", "deleted")
+_TRACK_ROWS = RowShape(TRACK_REQUIRED, TRACK_OPTIONAL, "checking tracks")
 TRACK_FIELDS = TRACK_REQUIRED + TRACK_OPTIONAL
 
 
@@ -83,18 +85,12 @@ def parse_tracks(
     Besides each field's syntax: an id may appear once, and an artist DID must come with
     the same handle and display name wherever it appears.
     """
-    rows = list(rows)
-    advance = steps("checking tracks", len(rows))
     now = datetime.now(UTC)
     seen_ids: dict[int, str] = {}
     artists: dict[str, tuple[dict[str, Any], str]] = {}
     tracks: list[dict[str, Any]] = []
-    for row in rows:
+    for row, get in checked_rows(rows, _TRACK_ROWS, problems, steps):
         before = problems.count
-        if not check_fields(row, TRACK_REQUIRED, TRACK_OPTIONAL, problems):
-            advance(1)
-            continue
-        get = partial(row_field, row, problems=problems)
         track_id = get("id", parse_track_id)
         title = get("title", partial(parse_text, max_length=TITLE_MAX_LENGTH))
         artist_did = get("artist_did", parse_did)
@@ -134,7 +130,6 @@ def parse_tracks(
             if deleted is not None:
                 track["deleted_at"] = now if deleted else None
             tracks.append(track)
-        advance(1)
     problems.raise_if_any()
     return TrackBatch(tracks=tracks, artists=[artist for artist, _ in artists.values()])
 

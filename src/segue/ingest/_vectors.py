@@ -12,7 +12,7 @@ from segue.catalog import Steps, no_progress
 from segue.errors import DimensionMismatch
 from segue.vectors import LocalVectorStore, TurbopufferVectorStore, VectorStore
 
-from ._vectors_file import VectorFile
+from ._vector_checks import VectorFile
 
 __all__ = ["VectorsResult", "import_vectors"]
 
