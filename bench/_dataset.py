@@ -3,7 +3,8 @@
 The vector index (the slow part: minutes for 100k x 512 on two cores) is built once and
 kept under ``bench/.cache/`` (gitignored), with a marker written last so an interrupted
 build is rebuilt rather than trusted. The PostgreSQL catalog is loaded into a database of
-the run's own with chunked bulk inserts (seconds) and dropped afterwards.
+the run's own with the catalog's bulk writes, as the imports load it (seconds), and
+dropped afterwards.
 """
 
 from __future__ import annotations
@@ -19,24 +20,19 @@ from pathlib import Path
 
 import asyncpg
 import numpy as np
-import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from segue.catalog import (
-    ApiToken,
-    Artist,
     Database,
-    Playlist,
-    PlaylistItem,
-    Track,
-    User,
-    hash_token,
+    PlaylistImport,
+    create_token,
+    ensure_user,
     open_database,
-    playlist_record_cid,
-    track_ref,
+    replace_playlists,
     upgrade,
+    upsert_tracks,
 )
-from segue.ingest import synthetic_catalog
+from segue.ingest import Problems, synthetic_catalog
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
@@ -53,7 +49,6 @@ __all__ = [
 ]
 
 CACHE_DIR = Path(__file__).parent / ".cache"
-_CHUNK = 2000  # rows per INSERT: well under PostgreSQL's 65535 bind parameters
 _ADMIN_TIMEOUT = 30.0
 
 
@@ -151,14 +146,6 @@ async def bench_database(admin_url: str) -> AsyncIterator[str]:
         await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-async def _insert_chunks(
-    database: Database, table: sa.Table, rows: Sequence[dict[str, object]]
-) -> None:
-    async with database.engine.begin() as conn:
-        for start in range(0, len(rows), _CHUNK):
-            await conn.execute(sa.insert(table).values(list(rows[start : start + _CHUNK])))
-
-
 async def load_catalog(database: Database, spec: Catalog) -> None:
     """Artists and tracks (the same artist assignment as the index's generator)."""
     # The same generator as the index's, so a track's artist is the one its vector is near.
@@ -179,12 +166,13 @@ async def load_catalog(database: Database, spec: Catalog) -> None:
             "title": f"Track {i}",
             "artist_did": f"did:plc:bench{int(artist_of[i - 1]):06d}",
             "image_url": f"https://img.bench.test/{i}.jpg",
+            "uri": None,
+            "cid": None,
             "visible": i not in spec.hidden,
         }
         for i in range(1, spec.n_tracks + 1)
     ]
-    await _insert_chunks(database, Artist.__table__, artists)  # type: ignore[arg-type]
-    await _insert_chunks(database, Track.__table__, tracks)  # type: ignore[arg-type]
+    await upsert_tracks(database, artists, tracks)
 
 
 async def create_owners(
@@ -192,34 +180,22 @@ async def create_owners(
 ) -> list[Owner]:
     """One user per entry, each with a token and playlists holding the given track ids.
 
-    Written with bulk inserts, the record CID computed as the catalog computes it.
+    Each user is signed in once (``ensure_user``) and given a token; their playlists are
+    then written as ``segue import playlists`` writes them (the catalog computes the
+    record CIDs).
     """
-    async with database.engine.connect() as conn:
-        artist_rows = (await conn.execute(sa.select(Track.id, Track.artist_did))).all()
-    artist_of = dict(artist_rows)
-    users, tokens, playlists, items, owners = [], [], [], [], []
-    for n, lists in enumerate(playlists_per_owner):
-        did = f"did:plc:benchuser{n:05d}"
-        token_id = "".join(secrets.choice("abcdefghijklmnopqrstuvwxyz234567") for _ in range(16))
-        token = f"segue_{token_id}_{secrets.token_urlsafe(32)}"
-        users.append({"did": did, "handle": f"user{n}.bench.test"})
-        tokens.append({"id": token_id, "token_hash": hash_token(token), "user_did": did})
-        ids = []
-        for track_ids in lists:
-            pid = secrets.token_hex(6)
-            refs = [track_ref(t, artist_of[t], uri=None, cid=None) for t in track_ids]
-            cid = playlist_record_cid("Bench", refs)
-            playlists.append({"id": pid, "owner_did": did, "name": "Bench", "record_cid": cid})
-            items += [
-                {"playlist_id": pid, "track_id": t, "position": p} for p, t in enumerate(track_ids)
+    owners: list[Owner] = []
+    playlists: list[PlaylistImport] = []
+    async with database.sessionmaker() as session:
+        for n, lists in enumerate(playlists_per_owner):
+            did = f"did:plc:benchuser{n:05d}"
+            await ensure_user(session, did, f"user{n}.bench.test")
+            token = await create_token(session, did)
+            mine = [
+                PlaylistImport(f"owner {n}", secrets.token_hex(6), did, "Bench", tuple(ids))
+                for ids in lists
             ]
-            ids.append(pid)
-        owners.append(Owner(did, token, tuple(ids)))
-    for table, rows in (
-        (User.__table__, users),
-        (ApiToken.__table__, tokens),
-        (Playlist.__table__, playlists),
-        (PlaylistItem.__table__, items),
-    ):
-        await _insert_chunks(database, table, rows)  # type: ignore[arg-type]
+            playlists += mine
+            owners.append(Owner(did, token.token, tuple(p.id for p in mine)))
+    await replace_playlists(database, playlists, Problems("bench playlists"))
     return owners

@@ -22,7 +22,8 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from segue.catalog import Base, Database, open_database, upgrade
+from segue.catalog import Database, open_database, upgrade
+from segue.catalog._models import Base
 from segue.settings import Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(

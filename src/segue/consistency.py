@@ -14,16 +14,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import sqlalchemy as sa
 
-from segue.catalog import Database, Track, database_errors
+from segue.catalog import Database, all_track_ids
 from segue.engine import IdArray
 from segue.vectors import VectorStore
 
 __all__ = ["ConsistencyReport", "check_consistency"]
 
 _SCAN_BATCH = 1000
-_ID_BATCH = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,13 +71,7 @@ class ConsistencyReport:
 
 async def _track_ids(database: Database) -> tuple[IdArray, IdArray]:
     """(ids of tracks not deleted, ids of deleted tracks), each sorted."""
-    live: list[int] = []
-    deleted: list[int] = []
-    stmt = sa.select(Track.id, Track.deleted_at.is_(None)).order_by(Track.id)
-    async with database_errors(), database.engine.connect() as conn:
-        result = await conn.stream(stmt.execution_options(yield_per=_ID_BATCH))
-        async for track_id, alive in result:
-            (live if alive else deleted).append(int(track_id))
+    live, deleted = await all_track_ids(database)
     return np.asarray(live, np.int64), np.asarray(deleted, np.int64)
 
 

@@ -16,7 +16,8 @@ import pytest
 from fastapi import FastAPI
 
 from segue.api import create_app
-from segue.catalog import Artist, Database, Track, create_playlist, create_token, ensure_user
+from segue.catalog import Database, create_playlist, create_token, ensure_user
+from segue.catalog._models import Artist, Track
 from segue.engine import normalize
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore

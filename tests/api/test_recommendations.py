@@ -142,7 +142,7 @@ async def test_hidden_since_caching_is_skipped_and_limit_still_filled(world: Wor
     before = [t["id"] for t in (await c.get(url(world, limit=5), headers=h)).json()["tracks"]]
     from sqlalchemy import update
 
-    from segue.catalog import Track
+    from segue.catalog._models import Track
 
     async with database.sessionmaker() as s:
         await s.execute(update(Track).where(Track.id == before[0]).values(visible=False))

@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 
 from segue.api import create_app
-from segue.catalog import Database, Track
+from segue.catalog import Database
+from segue.catalog._models import Track
 from segue.engine import Adaptive
 from segue.settings import Settings
 

@@ -9,7 +9,8 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import Artist, Database, Track, UserView, ensure_user
+from segue.catalog import Database, UserView, ensure_user
+from segue.catalog._models import Artist, Track
 
 AURORA = "did:plc:aurora"
 BASSO = "did:plc:basso"

@@ -9,7 +9,6 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from segue.catalog import (
-    Base,
     Database,
     alembic_config,
     current_revision,
@@ -18,6 +17,7 @@ from segue.catalog import (
     open_database,
     upgrade,
 )
+from segue.catalog._models import Base
 from segue.errors import SchemaOutdated
 from segue.settings import Settings
 

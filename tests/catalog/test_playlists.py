@@ -11,8 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 import segue.catalog._playlists as playlists_module
 from segue.catalog import (
     Database,
-    PlaylistItem,
-    Track,
     append_track,
     create_playlist,
     get_playlist,
@@ -22,6 +20,7 @@ from segue.catalog import (
     reorder_tracks,
     track_ref,
 )
+from segue.catalog._models import PlaylistItem, Track
 from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from .conftest import DELETED, HIDDEN, TRACK_7_CID, TRACK_7_URI, Seeded
@@ -256,7 +255,7 @@ async def test_a_failure_after_the_items_changed_rolls_everything_back(
 
     # The CID is computed after the items were written in the transaction: failing there
     # must undo the item change too.
-    monkeypatch.setattr(playlists_module, "playlist_record_cid", fail)
+    monkeypatch.setattr(playlists_module, "items_record_cid", fail)
     with pytest.raises(BoomError):
         await append_track(session, playlist.id, 3, actor_did=alice)
     with pytest.raises(BoomError):

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import Artist, Database, Track, escape_like, hydrate, search_tracks
+from segue.catalog import Database, escape_like, hydrate, search_tracks
+from segue.catalog._models import Artist, Track
 from segue.errors import InvalidInput
 
 from .conftest import AURORA, DELETED, HIDDEN, Seeded

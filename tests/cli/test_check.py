@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from usearch.compiled import MetricKind, ScalarKind
 from usearch.index import Index
 
-from segue.catalog import Artist, Track, open_database
+from segue.catalog import open_database
+from segue.catalog._models import Artist, Track
 from segue.cli import app
 from segue.consistency import check_consistency
 from segue.settings import Settings

@@ -9,7 +9,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from segue.catalog import Base, Database
+from segue.catalog import Database
+from segue.catalog._models import Base
 
 ARTIST_A = "did:plc:aaaaaaaaaaaaaaaaaaaaaaaa"
 ARTIST_B = "did:plc:bbbbbbbbbbbbbbbbbbbbbbbb"

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from segue.catalog import Track, hydrate
+from segue.catalog import hydrate
+from segue.catalog._models import Track
 from segue.errors import ImportRejected
 from segue.ingest import import_tracks, read_tracks
 

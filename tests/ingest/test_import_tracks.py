@@ -10,7 +10,8 @@ import json
 import pytest
 import sqlalchemy as sa
 
-from segue.catalog import Artist, Track, hydrate
+from segue.catalog import hydrate
+from segue.catalog._models import Artist, Track
 from segue.errors import ImportRejected, InvalidInput
 from segue.ingest import MAX_REPORTED, import_tracks, read_tracks
 
@@ -230,7 +231,7 @@ class Boom(Exception):
 
 
 async def test_a_failure_while_writing_rolls_everything_back(database, tmp_path, monkeypatch):
-    monkeypatch.setattr("segue.ingest._bulk.CHUNK_ROWS", 2)
+    monkeypatch.setattr("segue.catalog._bulk.CHUNK_ROWS", 2)
     await import_tracks(database, read_tracks(write(tmp_path, "jsonl", ROWS)))
     before = await snapshot(database)
     batch = read_tracks(
@@ -263,7 +264,7 @@ async def test_postgresql_statistics_are_refreshed(database, tmp_path):
 
 
 async def test_progress_is_reported_for_every_step(database, tmp_path, monkeypatch):
-    monkeypatch.setattr("segue.ingest._bulk.CHUNK_ROWS", 2)
+    monkeypatch.setattr("segue.catalog._bulk.CHUNK_ROWS", 2)
     seen: dict[str, list[int]] = {}
 
     def steps(description, total):

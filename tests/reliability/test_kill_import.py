@@ -24,7 +24,8 @@ import pytest
 import sqlalchemy as sa
 from typer.testing import CliRunner
 
-from segue.catalog import Artist, Track, open_database, upgrade
+from segue.catalog import open_database, upgrade
+from segue.catalog._models import Artist, Track
 from segue.cli import app
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore

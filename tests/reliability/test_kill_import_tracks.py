@@ -20,7 +20,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from segue.catalog import Artist, Track, open_database
+from segue.catalog import open_database
+from segue.catalog._models import Artist, Track
 from segue.consistency import ConsistencyReport, check_consistency
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore

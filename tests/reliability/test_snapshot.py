@@ -17,15 +17,14 @@ import sqlalchemy as sa
 from sqlalchemy.util import await_only
 
 from segue.catalog import (
-    Artist,
     Database,
-    Track,
     create_playlist,
     ensure_user,
     get_playlist,
     playlist_record_cid,
     track_ref,
 )
+from segue.catalog._models import Artist, Track
 from segue.settings import Settings
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)

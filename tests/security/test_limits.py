@@ -11,15 +11,8 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from segue.catalog import (
-    PLAYLIST_MAX_TRACKS,
-    Database,
-    Playlist,
-    PlaylistItem,
-    Track,
-    playlist_record_cid,
-    track_ref,
-)
+from segue.catalog import PLAYLIST_MAX_TRACKS, Database, items_record_cid
+from segue.catalog._models import Playlist, PlaylistItem, Track
 from segue.engine import normalize
 from segue.vectors import LocalVectorStore
 
@@ -117,7 +110,7 @@ async def _fill(world: World, database: Database, n: int) -> list[int]:
         {"id": i, "title": f"Long {i}", "artist_did": "did:plc:artist1"}
         for i in range(1000, 1000 + n + 100)
     ]
-    refs = [track_ref(i, "did:plc:artist1", uri=None, cid=None) for i in ids]
+    items = [(i, "did:plc:artist1", None, None) for i in ids]
     async with database.sessionmaker() as s:
         await s.execute(sa.insert(Track), rows)
         await s.execute(
@@ -127,7 +120,7 @@ async def _fill(world: World, database: Database, n: int) -> list[int]:
         await s.execute(
             sa.update(Playlist)
             .where(Playlist.id == world.empty)
-            .values(record_cid=playlist_record_cid("Empty", refs))
+            .values(record_cid=items_record_cid("Empty", items))
         )
         await s.commit()
     return ids

@@ -10,7 +10,8 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
-from segue.catalog import Artist, Database, Track
+from segue.catalog import Database
+from segue.catalog._models import Artist, Track
 
 from ..api.conftest import World
 

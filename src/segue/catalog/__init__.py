@@ -13,14 +13,23 @@ raise :mod:`segue.errors` and return plain views (no ORM objects):
     'bafyrei...'
 
 Mutations commit themselves (one transaction each, see ``_playlists.py``); reads leave
-the session's transaction to the caller.
+the session's transaction to the caller. The imports' bulk writes are here too
+(``upsert_tracks``, ``replace_playlists``): every write to the catalog's tables is made by
+this package, whose ORM models stay inside it.
 """
 
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
+from ._imports import (
+    PlaylistImport,
+    PlaylistsResult,
+    ProblemSink,
+    TracksResult,
+    replace_playlists,
+    upsert_tracks,
+)
 from ._migrate import alembic_config, current_revision, ensure_schema, head_revision, upgrade
-from ._models import ApiToken, Artist, Base, Playlist, PlaylistItem, Track, User
 from ._playlists import (
     PLAYLIST_MAX_TRACKS,
     append_track,
@@ -31,11 +40,14 @@ from ._playlists import (
     remove_track,
     reorder_tracks,
 )
+from ._progress import Advance, Steps, no_progress
 from ._reads import PlaylistHead, PlaylistSeeds, Reader, playlist_head, playlist_seeds
 from ._record import (
     PLAYLIST_RECORD_TYPE,
     STAND_IN_TRACK_TYPE,
     StrongRef,
+    TrackItem,
+    items_record_cid,
     playlist_record,
     playlist_record_cid,
     track_ref,
@@ -46,6 +58,7 @@ from ._tracks import (
     HYDRATE_MAX_IDS,
     SEARCH_MAX_LIMIT,
     TRACK_ID_MAX,
+    all_track_ids,
     escape_like,
     hydrate,
     search_tracks,
@@ -73,24 +86,25 @@ __all__ = [
     "STAND_IN_TRACK_TYPE",
     "TOKEN_PREFIX",
     "TRACK_ID_MAX",
-    "ApiToken",
-    "Artist",
-    "Base",
+    "Advance",
     "Database",
     "IssuedToken",
-    "Playlist",
     "PlaylistHead",
-    "PlaylistItem",
+    "PlaylistImport",
     "PlaylistSeeds",
     "PlaylistSummary",
     "PlaylistView",
+    "PlaylistsResult",
+    "ProblemSink",
     "Reader",
+    "Steps",
     "StrongRef",
-    "Track",
+    "TrackItem",
     "TrackView",
-    "User",
+    "TracksResult",
     "UserView",
     "alembic_config",
+    "all_track_ids",
     "append_track",
     "bump_index_generation",
     "bump_seeds_generation",
@@ -118,8 +132,10 @@ __all__ = [
     "is_cid",
     "is_did",
     "is_handle",
+    "items_record_cid",
     "list_playlists",
     "new_playlist_id",
+    "no_progress",
     "normalize_url",
     "open_database",
     "playlist_head",
@@ -129,10 +145,12 @@ __all__ = [
     "record_cid",
     "remove_track",
     "reorder_tracks",
+    "replace_playlists",
     "revoke_token",
     "search_tracks",
     "text_problem",
     "track_ref",
     "upgrade",
+    "upsert_tracks",
     "verify_token",
 ]

@@ -20,7 +20,7 @@ from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from ._db import database_errors
 from ._models import Artist, Playlist, PlaylistItem, Track, User, utc_now
-from ._record import playlist_record_cid, track_ref
+from ._record import items_record_cid
 from ._tracks import TRACK_ID_MAX, track_available, track_view, track_view_columns
 from ._unit import committing
 from ._values import check_playlist_id, clean_playlist_name
@@ -161,7 +161,7 @@ async def create_playlist(
                     id=playlist_id,
                     owner_did=owner_did,
                     name=name,
-                    record_cid=playlist_record_cid(name, []),
+                    record_cid=items_record_cid(name, []),
                 )
             )
     except sa_exc.IntegrityError:
@@ -320,10 +320,9 @@ async def _store_record_cid(session: AsyncSession, playlist_id: str, name: str) 
             .order_by(PlaylistItem.position)
         )
     ).all()
-    refs = [track_ref(tid, artist, uri=uri, cid=cid) for tid, artist, uri, cid in items]
     await session.execute(
         sa.update(Playlist)
         .where(Playlist.id == playlist_id)
-        .values(record_cid=playlist_record_cid(name, refs)),
+        .values(record_cid=items_record_cid(name, items)),
         execution_options={"synchronize_session": False},
     )

@@ -22,11 +22,18 @@ when the playlist was last written, as strong references do in ATProto.
     'at://did:plc:artist/fm.segue.track/7'
     >>> playlist_record_cid("Late night", [ref])[:7]
     'bafyrei'
+
+Every record CID the catalog stores is computed by :func:`items_record_cid`, from the
+playlist's name and its items' ``(track id, artist DID, uri, cid)`` rows in order: the
+API's edits and the imports cannot disagree on it.
+
+    >>> items_record_cid("Late night", [(7, "did:plc:artist", None, None)])[:7]
+    'bafyrei'
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +43,8 @@ __all__ = [
     "PLAYLIST_RECORD_TYPE",
     "STAND_IN_TRACK_TYPE",
     "StrongRef",
+    "TrackItem",
+    "items_record_cid",
     "playlist_record",
     "playlist_record_cid",
     "track_ref",
@@ -43,6 +52,9 @@ __all__ = [
 
 PLAYLIST_RECORD_TYPE = "fm.segue.playlist"
 STAND_IN_TRACK_TYPE = "fm.segue.track"
+
+#: One item as the catalog stores it: (track id, artist DID, record uri, record cid).
+TrackItem = tuple[int, str, str | None, str | None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,3 +87,21 @@ def playlist_record(name: str, items: Iterable[StrongRef]) -> dict[str, Any]:
 def playlist_record_cid(name: str, items: Iterable[StrongRef]) -> str:
     """The CID of the playlist's record: DAG-CBOR, sha-256, CIDv1, base32 ``bafyrei...``."""
     return record_cid(playlist_record(name, items))
+
+
+def items_record_cid(
+    name: str, items: Iterable[TrackItem], *, refs: MutableMapping[int, StrongRef] | None = None
+) -> str:
+    """The record CID of a playlist named ``name`` holding ``items`` in this order.
+
+    ``refs`` memoizes each track's reference across calls (an import computes thousands
+    of playlists over the same tracks; a stand-in reference costs a hash).
+    """
+    memo: MutableMapping[int, StrongRef] = {} if refs is None else refs
+    strong: list[StrongRef] = []
+    for track_id, artist_did, uri, cid in items:
+        ref = memo.get(track_id)
+        if ref is None:
+            ref = memo[track_id] = track_ref(track_id, artist_did, uri=uri, cid=cid)
+        strong.append(ref)
+    return playlist_record_cid(name, strong)

@@ -1,4 +1,5 @@
-"""Tracks as clients see them: search for "add tracks", and hydration of recommendations."""
+"""Tracks as clients see them (search for "add tracks", hydration of recommendations), and
+every track id for ``segue check``."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX
 
-from ._db import database_errors
+from ._db import Database, database_errors
 from ._models import Artist, Track
 from ._views import TrackView
 
@@ -21,6 +22,7 @@ __all__ = [
     "HYDRATE_MAX_IDS",
     "SEARCH_MAX_LIMIT",
     "TRACK_ID_MAX",
+    "all_track_ids",
     "escape_like",
     "hydrate",
     "search_tracks",
@@ -34,6 +36,8 @@ SEARCH_MAX_QUERY = 200
 # Far above what one recommendation needs; keeps one query's parameter list bounded.
 HYDRATE_MAX_IDS = 1000
 _LIKE_ESCAPE = "\\"
+# Rows per fetch when streaming every track id: bounded memory on the driver's side.
+_ID_BATCH = 10_000
 
 
 def track_view_columns() -> tuple[Any, ...]:
@@ -160,3 +164,18 @@ async def hydrate(
     found = {row[0]: track_view(row) for row in rows}
     ranked = [found[i] for i in ids if i in found]
     return ranked if limit is None else ranked[:limit]
+
+
+async def all_track_ids(database: Database) -> tuple[list[int], list[int]]:
+    """(ids of tracks not deleted, ids of deleted tracks), each sorted, streamed.
+
+    >>> live, deleted = await all_track_ids(database)  # doctest: +SKIP
+    """
+    live: list[int] = []
+    deleted: list[int] = []
+    stmt = sa.select(Track.id, Track.deleted_at.is_(None)).order_by(Track.id)
+    async with database_errors(), database.engine.connect() as conn:
+        result = await conn.stream(stmt.execution_options(yield_per=_ID_BATCH))
+        async for track_id, alive in result:
+            (live if alive else deleted).append(int(track_id))
+    return live, deleted

@@ -10,16 +10,17 @@ one atomic index replacement. Importing the same file twice leaves the same stat
     >>> info = await build_demo(Settings())  # doctest: +SKIP
 """
 
+from segue.catalog import Advance, Steps, no_progress
+
 from ._demo import DEMO_VERSION, DemoInfo, DemoPlaylist, build_demo, demo_settings
 from ._playlists import (
-    PlaylistRecord,
+    PlaylistImport,
     PlaylistsResult,
     import_playlists,
     parse_playlists,
     read_playlists,
 )
 from ._problems import MAX_REPORTED, Problems
-from ._progress import Advance, Steps, no_progress
 from ._rows import Row, parse_csv, parse_jsonl
 from ._synthetic import SyntheticCatalog, synthetic_catalog
 from ._tracks import TrackBatch, TracksResult, import_tracks, parse_tracks, read_tracks
@@ -32,7 +33,7 @@ __all__ = [
     "Advance",
     "DemoInfo",
     "DemoPlaylist",
-    "PlaylistRecord",
+    "PlaylistImport",
     "PlaylistsResult",
     "Problems",
     "Row",

@@ -28,9 +28,11 @@ import sqlalchemy.exc as sa_exc
 
 from segue.catalog import (
     Database,
+    Steps,
     UserView,
     create_token,
     get_user,
+    no_progress,
     open_database,
     upgrade,
     verify_token,
@@ -49,11 +51,10 @@ from ._demo_catalog import (
 )
 from ._playlists import import_playlists, parse_playlists
 from ._problems import Problems
-from ._progress import Steps, no_progress
 from ._rows import Row
 from ._tracks import import_tracks, parse_tracks
+from ._vector_checks import check_vectors
 from ._vectors import import_vectors
-from ._vectors_file import check_vectors
 
 __all__ = ["DEMO_VERSION", "DemoInfo", "DemoPlaylist", "build_demo", "demo_settings"]
 

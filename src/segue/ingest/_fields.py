@@ -17,18 +17,22 @@ same way as a :class:`FieldError`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from segue.catalog import check_did, clean_handle, is_at_uri, is_cid, text_problem
+from segue.catalog import Steps, check_did, clean_handle, is_at_uri, is_cid, text_problem
 from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX, URL_MAX_LENGTH, track_id_out_of_range
 
 from ._problems import Problems
-from ._rows import Row
+from ._rows import Row, check_fields
 
 __all__ = [
     "FieldError",
+    "RowFields",
+    "RowShape",
+    "checked_rows",
     "parse_at_uri",
     "parse_bool",
     "parse_cid",
@@ -164,3 +168,45 @@ def parse_image_url(value: Any) -> str | None:
     if any(c.isspace() or ord(c) < 0x20 for c in url) or text_problem(url):
         raise FieldError("contains spaces or control characters")
     return url
+
+
+class RowFields:
+    """``fields(name, parse)``: :func:`row_field` for one row, its problems going to one
+    :class:`Problems`."""
+
+    __slots__ = ("problems", "row")
+
+    def __init__(self, row: Row, problems: Problems) -> None:
+        self.row = row
+        self.problems = problems
+
+    def __call__(self, name: str, parse: Callable[[Any], T]) -> T | None:
+        return row_field(self.row, name, parse, self.problems)
+
+
+@dataclass(frozen=True, slots=True)
+class RowShape:
+    """The fields a kind of row must have and may have, and the progress step checking it."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    description: str
+
+
+def checked_rows(
+    rows: Iterable[Row], shape: RowShape, problems: Problems, steps: Steps
+) -> Iterator[tuple[Row, RowFields]]:
+    """The rows whose fields are known and whose required ones are given (the others are
+    reported, see :func:`check_fields`), each with its :class:`RowFields`; the step
+    ``shape.description`` advances by one as each row is done.
+
+        >>> shape = RowShape(("id",), (), "checking tracks")
+        >>> for row, get in checked_rows(rows, shape, problems, no_progress):  # doctest: +SKIP
+        ...     track_id = get("id", parse_track_id)
+    """
+    rows = list(rows)
+    advance = steps(shape.description, len(rows))
+    for row in rows:
+        if check_fields(row, shape.required, shape.optional, problems):
+            yield row, RowFields(row, problems)
+        advance(1)

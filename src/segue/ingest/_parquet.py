@@ -22,7 +22,7 @@ from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX, track_id_out_of_range
 
 from ._problems import Problems
-from ._vectors_file import VectorFile, finish
+from ._vector_checks import VectorFile, finish
 
 __all__ = ["read_parquet_vectors"]
 

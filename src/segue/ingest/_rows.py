@@ -10,17 +10,29 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from segue.errors import InvalidInput
 
 from ._problems import Problems
 
-__all__ = ["Row", "TableFormat", "check_fields", "parse_csv", "parse_jsonl", "read_table"]
+__all__ = [
+    "Row",
+    "TableFormat",
+    "check_fields",
+    "file_format",
+    "jsonl_rows",
+    "parse_csv",
+    "parse_jsonl",
+    "read_table",
+]
+
+
+F = TypeVar("F", bound=StrEnum)
 
 
 class TableFormat(StrEnum):
@@ -43,12 +55,23 @@ _SUFFIXES = {".jsonl": TableFormat.JSONL, ".ndjson": TableFormat.JSONL, ".csv": 
 
 
 def table_format(path: Path, fmt: str | None) -> TableFormat:
+    return file_format(path, fmt, TableFormat, _SUFFIXES)
+
+
+def file_format(path: Path, fmt: str | None, kind: type[F], suffixes: Mapping[str, F]) -> F:
+    """The format named by ``fmt``, else the one the file name's suffix says.
+
+    >>> file_format(Path("t.CSV"), None, TableFormat, _SUFFIXES)
+    <TableFormat.CSV: 'csv'>
+    """
     if fmt is not None:
         try:
-            return TableFormat(fmt.lower())
+            return kind(fmt.lower())
         except ValueError:
-            raise InvalidInput(f"unknown format {fmt!r}: use jsonl or csv") from None
-    found = _SUFFIXES.get(path.suffix.lower())
+            names = [member.value for member in kind]
+            known = f"{', '.join(names[:-1])} or {names[-1]}"
+            raise InvalidInput(f"unknown format {fmt!r}: use {known}") from None
+    found = suffixes.get(path.suffix.lower())
     if found is None:
         raise InvalidInput(f"{path}: cannot tell the format from the name; pass --format")
     return found
@@ -79,8 +102,16 @@ def read_table(
 
 def parse_jsonl(text: str, problems: Problems) -> list[Row]:
     """One JSON object per line; blank lines are skipped but still counted."""
-    rows = []
-    for number, line in enumerate(text.splitlines(), 1):
+    return list(jsonl_rows(text.splitlines(), problems))
+
+
+def jsonl_rows(lines: Iterable[str], problems: Problems) -> Iterator[Row]:
+    """The JSONL reader of every import: a :class:`Row` per line holding a JSON object,
+    numbered from 1 (blank lines skipped but counted); any other line is a problem.
+
+    A generator, so a caller may turn each row into something smaller as it comes.
+    """
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         where = f"line {number}"
@@ -92,8 +123,7 @@ def parse_jsonl(text: str, problems: Problems) -> list[Row]:
         if not isinstance(value, dict):
             problems.add(where, f"expected a JSON object, got {type(value).__name__}")
             continue
-        rows.append(Row(where, value))
-    return rows
+        yield Row(where, value)
 
 
 def parse_csv(

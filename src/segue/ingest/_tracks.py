@@ -1,4 +1,5 @@
-"""``segue import tracks``: tracks and their artists, validated, then upserted in one go.
+"""``segue import tracks``: tracks and their artists, validated here, then upserted in one
+go by the catalog (:func:`segue.catalog.upsert_tracks`).
 
 >>> batch = read_tracks(Path("tracks.jsonl"))  # doctest: +SKIP
 >>> result = await import_tracks(database, batch)  # doctest: +SKIP
@@ -15,21 +16,19 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from segue.catalog import (
-    Artist,
     Database,
-    Track,
-    bump_seeds_generation,
+    Steps,
+    TracksResult,
     clean_display_name,
-    database_errors,
+    no_progress,
+    upsert_tracks,
 )
 from segue.limits import TITLE_MAX_LENGTH
 
-from ._bulk import chunks, refresh_statistics, row_count, table_of, upsert_rows
 from ._fields import (
+    RowShape,
+    checked_rows,
     parse_at_uri,
     parse_bool,
     parse_cid,
@@ -38,11 +37,9 @@ from ._fields import (
     parse_image_url,
     parse_text,
     parse_track_id,
-    row_field,
 )
 from ._problems import Problems
-from ._progress import Steps, no_progress
-from ._rows import Row, check_fields, read_table
+from ._rows import Row, read_table
 
 __all__ = [
     "TRACK_FIELDS",
@@ -55,11 +52,8 @@ __all__ = [
 
 TRACK_REQUIRED = ("id", "title", "artist_did", "artist_handle")
 TRACK_OPTIONAL = ("artist_display_name", "image_url", "uri", "cid", "visible", "deleted")
+_TRACK_ROWS = RowShape(TRACK_REQUIRED, TRACK_OPTIONAL, "checking tracks")
 TRACK_FIELDS = TRACK_REQUIRED + TRACK_OPTIONAL
-_TRACK_COLUMNS = ("title", "artist_did", "image_url", "uri", "cid")
-# Written only for the rows that give them; absent, a track keeps what it has.
-_STATE_COLUMNS = ("visible", "deleted_at")
-_ARTIST_COLUMNS = ("handle", "display_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,14 +66,6 @@ class TrackBatch:
 
     tracks: list[dict[str, Any]] = field(default_factory=list)
     artists: list[dict[str, Any]] = field(default_factory=list)
-
-
-@dataclass(frozen=True, slots=True)
-class TracksResult:
-    tracks: int
-    new_tracks: int
-    artists: int
-    new_artists: int
 
 
 def read_tracks(path: Path, fmt: str | None = None, *, steps: Steps = no_progress) -> TrackBatch:
@@ -99,18 +85,12 @@ def parse_tracks(
     Besides each field's syntax: an id may appear once, and an artist DID must come with
     the same handle and display name wherever it appears.
     """
-    rows = list(rows)
-    advance = steps("checking tracks", len(rows))
     now = datetime.now(UTC)
     seen_ids: dict[int, str] = {}
     artists: dict[str, tuple[dict[str, Any], str]] = {}
     tracks: list[dict[str, Any]] = []
-    for row in rows:
+    for row, get in checked_rows(rows, _TRACK_ROWS, problems, steps):
         before = problems.count
-        if not check_fields(row, TRACK_REQUIRED, TRACK_OPTIONAL, problems):
-            advance(1)
-            continue
-        get = partial(row_field, row, problems=problems)
         track_id = get("id", parse_track_id)
         title = get("title", partial(parse_text, max_length=TITLE_MAX_LENGTH))
         artist_did = get("artist_did", parse_did)
@@ -150,42 +130,8 @@ def parse_tracks(
             if deleted is not None:
                 track["deleted_at"] = now if deleted else None
             tracks.append(track)
-        advance(1)
     problems.raise_if_any()
     return TrackBatch(tracks=tracks, artists=[artist for artist, _ in artists.values()])
-
-
-def _by_state_columns(
-    tracks: list[dict[str, Any]],
-) -> dict[tuple[str, ...], list[dict[str, Any]]]:
-    """Tracks grouped by which of ``visible``/``deleted_at`` they set: one executemany
-    needs the same columns in every row, and an absent one must not be overwritten."""
-    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
-    for track in tracks:
-        given = tuple(c for c in _STATE_COLUMNS if c in track)
-        groups.setdefault(given, []).append(track)
-    return groups
-
-
-def _states(track: dict[str, Any]) -> bool:
-    return any(c in track for c in _STATE_COLUMNS)
-
-
-async def _shown(session: AsyncSession, ids: list[int]) -> dict[int, tuple[bool, bool]]:
-    """(visible, deleted) of the existing tracks among ``ids``: primary-key look-ups."""
-    shown: dict[int, tuple[bool, bool]] = {}
-    for chunk in chunks(ids):
-        rows = await session.execute(
-            sa.select(Track.id, Track.visible, Track.deleted_at).where(Track.id.in_(chunk))
-        )
-        shown.update({row[0]: (bool(row[1]), row[2] is not None) for row in rows})
-    return shown
-
-
-def _shown_after(track: dict[str, Any], before: tuple[bool, bool]) -> tuple[bool, bool]:
-    visible = bool(track.get("visible", before[0]))
-    deleted = track["deleted_at"] is not None if "deleted_at" in track else before[1]
-    return visible, deleted
 
 
 def _describe(artist: dict[str, Any]) -> str:
@@ -201,46 +147,4 @@ async def import_tracks(
     ``visible`` and ``deleted`` the file gives; without them a track keeps its own. A track
     already deleted keeps its deletion time. Unchanged rows are not written at all.
     """
-    artists_table, tracks_table = table_of(Artist), table_of(Track)
-    # One transaction: begin() commits at the end, or rolls everything back on any error.
-    async with database_errors(), database.sessionmaker.begin() as session:
-        artists_before = await row_count(session, artists_table)
-        tracks_before = await row_count(session, tracks_table)
-        await upsert_rows(
-            session,
-            artists_table,
-            batch.artists,
-            key=("did",),
-            update=_ARTIST_COLUMNS,
-            advance=steps("writing artists", len(batch.artists)),
-        )
-        shown_before = await _shown(session, [t["id"] for t in batch.tracks if _states(t)])
-        advance = steps("writing tracks", len(batch.tracks))
-        for given, rows in _by_state_columns(batch.tracks).items():
-            await upsert_rows(
-                session,
-                tracks_table,
-                rows,
-                key=("id",),
-                update=_TRACK_COLUMNS + tuple(c for c in given if c != "deleted_at"),
-                flags=tuple(c for c in given if c == "deleted_at"),
-                advance=advance,
-            )
-        # A track hidden, shown, deleted or restored changes the seeds of every playlist
-        # holding it, though not their records: their cache keys must change too.
-        changed = [
-            t["id"]
-            for t in batch.tracks
-            if t["id"] in shown_before
-            and _shown_after(t, shown_before[t["id"]]) != shown_before[t["id"]]
-        ]
-        await bump_seeds_generation(session, changed)
-        new_artists = await row_count(session, artists_table) - artists_before
-        new_tracks = await row_count(session, tracks_table) - tracks_before
-        await refresh_statistics(session, artists_table, tracks_table)
-    return TracksResult(
-        tracks=len(batch.tracks),
-        new_tracks=new_tracks,
-        artists=len(batch.artists),
-        new_artists=new_artists,
-    )
+    return await upsert_tracks(database, batch.artists, batch.tracks, steps=steps)

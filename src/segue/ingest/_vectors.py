@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from segue.catalog import Steps, no_progress
 from segue.errors import DimensionMismatch
 from segue.vectors import LocalVectorStore, TurbopufferVectorStore, VectorStore
 
-from ._progress import Steps, no_progress
-from ._vectors_file import VectorFile
+from ._vector_checks import VectorFile
 
 __all__ = ["VectorsResult", "import_vectors"]
 

@@ -10,20 +10,26 @@ JSONL) and as ``row N`` (0-based, the array index) in NPY and Parquet.
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from segue.engine import FloatMatrix, IdArray, check_ids
+from segue.engine import IdArray
 from segue.errors import InvalidInput
-from segue.limits import TRACK_ID_MAX, track_id_out_of_range
 
 from ._problems import Problems
+from ._rows import file_format, jsonl_rows
+from ._vector_checks import (
+    VectorFile,
+    check_finite,
+    check_unique,
+    check_vectors,
+    finish,
+    id_problem,
+)
 
 __all__ = [
     "VectorFile",
@@ -53,25 +59,9 @@ _SUFFIXES = {
 _INTEGER = re.compile(r"-?[0-9]+")
 
 
-@dataclass(frozen=True, slots=True)
-class VectorFile:
-    """Validated ids (unique, in range) and their float32 vectors (finite), row for row."""
-
-    ids: IdArray
-    vectors: FloatMatrix
-
-
 def vector_format(path: Path, fmt: str | None = None) -> VectorFormat:
     """The format named by ``fmt``, else the one the file name's suffix says."""
-    if fmt is not None:
-        try:
-            return VectorFormat(fmt.lower())
-        except ValueError:
-            raise InvalidInput(f"unknown format {fmt!r}: use npy, parquet or jsonl") from None
-    found = _SUFFIXES.get(path.suffix.lower())
-    if found is None:
-        raise InvalidInput(f"{path}: cannot tell the format from the name; pass --format")
-    return found
+    return file_format(path, fmt, VectorFormat, _SUFFIXES)
 
 
 def read_vectors(path: Path, fmt: str | None = None, *, ids_path: Path | None = None) -> VectorFile:
@@ -91,57 +81,6 @@ def read_vectors(path: Path, fmt: str | None = None, *, ids_path: Path | None = 
 
         return read_parquet_vectors(path)
     return read_jsonl_vectors(path)
-
-
-# -- checks shared by every format -----------------------------------------------------------
-
-
-def check_unique(ids: IdArray, places: list[str], problems: Problems) -> None:
-    """Report every id that appears more than once, with where it appears."""
-    uniq, first, counts = np.unique(ids, return_index=True, return_counts=True)
-    for value, at in zip(uniq[counts > 1], first[counts > 1], strict=True):
-        others = [places[i] for i in np.flatnonzero(ids == value) if i != at]
-        problems.add(
-            places[int(at)], f"duplicate id {int(value)} (again on {', '.join(others[:5])})"
-        )
-
-
-def check_finite(matrix: np.ndarray, places: list[str], problems: Problems) -> None:
-    finite = np.isfinite(matrix).all(axis=1)
-    for row in np.flatnonzero(~finite)[:1000]:
-        problems.add(places[int(row)], "the vector contains NaN or infinite values")
-
-
-def finish(ids: IdArray, matrix: np.ndarray, places: list[str], problems: Problems) -> VectorFile:
-    check_unique(ids, places, problems)
-    check_finite(matrix, places, problems)
-    problems.raise_if_any()
-    return VectorFile(ids, np.ascontiguousarray(matrix, dtype=np.float32))
-
-
-def check_vectors(ids: Any, vectors: Any, *, source: str = "vectors") -> VectorFile:
-    """The checks a vector file gets, for ids and vectors made in memory (rows 0-based).
-
-    >>> check_vectors([1, 2], np.eye(2)).vectors.dtype
-    dtype('float32')
-    """
-    problems = Problems(source)
-    id_array = check_ids(ids)
-    matrix = np.asarray(vectors, dtype=np.float32)
-    if matrix.ndim != 2 or matrix.shape[0] != id_array.size or matrix.shape[1] == 0:
-        raise InvalidInput(
-            f"{source}: expected {id_array.size} vectors of one dimension, got shape {matrix.shape}"
-        )
-    return finish(id_array, matrix, [f"row {i}" for i in range(id_array.size)], problems)
-
-
-def id_problem(value: Any) -> str | None:
-    """Why ``value`` is not a track id, or ``None`` if it is one."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        return f"expected an integer id, got {value!r}"[:120]
-    if not 0 <= value <= TRACK_ID_MAX:
-        return track_id_out_of_range(value)
-    return None
 
 
 # -- NPY + ids -------------------------------------------------------------------------------
@@ -222,18 +161,8 @@ def read_jsonl_vectors(path: Path) -> VectorFile:
             lines = list(handle)
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"cannot read {path}: {exc}") from None
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        where = f"line {number}"
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as exc:
-            problems.add(where, f"not valid JSON ({exc.msg} at column {exc.colno})")
-            continue
-        if not isinstance(record, dict):
-            problems.add(where, f"expected a JSON object, got {type(record).__name__}")
-            continue
+    for row in jsonl_rows(lines, problems):
+        where, record = row.where, row.fields
         unknown = sorted(set(record) - {"id", "vector"})
         missing = [name for name in ("id", "vector") if record.get(name) is None]
         if unknown or missing:

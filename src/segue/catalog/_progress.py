@@ -1,4 +1,5 @@
-"""How import services report progress without knowing who draws it.
+"""How bulk writes (and the imports that make them) report progress without knowing who
+draws it.
 
 A service calls ``steps("writing tracks", total)`` once per long step and gets back a
 function to call with each batch's size. The CLI draws rich progress bars; tests and the

@@ -1,0 +1,86 @@
+"""The checks every vector file gets, whatever its format, and what they produce.
+
+Shared by the readers of :mod:`._vectors_file` and :mod:`._parquet` (which imports
+pyarrow, so it is loaded only for Parquet files):
+
+    >>> check_vectors([1, 2], np.eye(2)).vectors.shape
+    (2, 2)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from segue.engine import FloatMatrix, IdArray, check_ids
+from segue.errors import InvalidInput
+from segue.limits import TRACK_ID_MAX, track_id_out_of_range
+
+from ._problems import Problems
+
+__all__ = [
+    "VectorFile",
+    "check_finite",
+    "check_unique",
+    "check_vectors",
+    "finish",
+    "id_problem",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class VectorFile:
+    """Validated ids (unique, in range) and their float32 vectors (finite), row for row."""
+
+    ids: IdArray
+    vectors: FloatMatrix
+
+
+def check_unique(ids: IdArray, places: list[str], problems: Problems) -> None:
+    """Report every id that appears more than once, with where it appears."""
+    uniq, first, counts = np.unique(ids, return_index=True, return_counts=True)
+    for value, at in zip(uniq[counts > 1], first[counts > 1], strict=True):
+        others = [places[i] for i in np.flatnonzero(ids == value) if i != at]
+        problems.add(
+            places[int(at)], f"duplicate id {int(value)} (again on {', '.join(others[:5])})"
+        )
+
+
+def check_finite(matrix: np.ndarray, places: list[str], problems: Problems) -> None:
+    finite = np.isfinite(matrix).all(axis=1)
+    for row in np.flatnonzero(~finite)[:1000]:
+        problems.add(places[int(row)], "the vector contains NaN or infinite values")
+
+
+def finish(ids: IdArray, matrix: np.ndarray, places: list[str], problems: Problems) -> VectorFile:
+    check_unique(ids, places, problems)
+    check_finite(matrix, places, problems)
+    problems.raise_if_any()
+    return VectorFile(ids, np.ascontiguousarray(matrix, dtype=np.float32))
+
+
+def check_vectors(ids: Any, vectors: Any, *, source: str = "vectors") -> VectorFile:
+    """The checks a vector file gets, for ids and vectors made in memory (rows 0-based).
+
+    >>> check_vectors([1, 2], np.eye(2)).vectors.dtype
+    dtype('float32')
+    """
+    problems = Problems(source)
+    id_array = check_ids(ids)
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2 or matrix.shape[0] != id_array.size or matrix.shape[1] == 0:
+        raise InvalidInput(
+            f"{source}: expected {id_array.size} vectors of one dimension, got shape {matrix.shape}"
+        )
+    return finish(id_array, matrix, [f"row {i}" for i in range(id_array.size)], problems)
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` is not a track id, or ``None`` if it is one."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        return f"expected an integer id, got {value!r}"[:120]
+    if not 0 <= value <= TRACK_ID_MAX:
+        return track_id_out_of_range(value)
+    return None
