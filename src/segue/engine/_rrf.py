@@ -46,37 +46,38 @@ class Pooled:
     __slots__ = ("best", "distance", "inverse", "list_index", "n_lists", "rank", "unique")
 
     def __init__(self, lists: Sequence[Neighbors], exclude: Exclude = ()) -> None:
-        ids_parts, rank_parts, dist_parts, owner_parts = [], [], [], []
-        for i, lst in enumerate(lists):
-            # A backend should not repeat an id within one list; if one does, its first
-            # (best) rank counts, so no list can vote twice for the same track.
-            _, first = np.unique(lst.ids, return_index=True)
-            first.sort()
-            ids_parts.append(lst.ids[first])
-            rank_parts.append(first + 1)
-            dist_parts.append(lst.distances[first])
-            owner_parts.append(np.full(first.size, i, np.intp))
-        if ids_parts:
-            ids = np.concatenate(ids_parts).astype(np.int64, copy=False)
-            ranks = np.concatenate(rank_parts).astype(np.float64)
-            dists = np.concatenate(dist_parts).astype(np.float32, copy=False)
-            owner = np.concatenate(owner_parts)
+        self.n_lists = len(lists)
+        sizes = np.fromiter((len(lst) for lst in lists), np.intp, count=len(lists))
+        if sizes.sum():
+            ids = np.concatenate([lst.ids for lst in lists]).astype(np.int64, copy=False)
+            dists = np.concatenate([lst.distances for lst in lists]).astype(np.float32, copy=False)
         else:
-            ids, ranks = np.empty(0, np.int64), np.empty(0)
-            dists, owner = np.empty(0, np.float32), np.empty(0, np.intp)
+            ids, dists = np.empty(0, np.int64), np.empty(0, np.float32)
+        owner = np.repeat(np.arange(len(lists), dtype=np.intp), sizes)
+        starts = np.cumsum(sizes) - sizes
+        ranks = (np.arange(ids.size) - np.repeat(starts, sizes) + 1).astype(np.float64)
         excluded = np.asarray(
             exclude if isinstance(exclude, np.ndarray) else list(exclude), dtype=np.int64
         )
         if excluded.size and ids.size:
-            keep = ~np.isin(ids, excluded)
+            # By sorting: a lookup table would span the ids' range (up to 2**53).
+            keep = ~np.isin(ids, excluded, kind="sort")
             ids, ranks, dists, owner = ids[keep], ranks[keep], dists[keep], owner[keep]
-        self.n_lists = len(lists)
-        self.unique, self.inverse = np.unique(ids, return_inverse=True)
+        unique, inverse = np.unique(ids, return_inverse=True)
+        # A backend should not repeat an id within one list; if one does, its first (best)
+        # rank counts, so no list can vote twice for the same track.
+        pair = owner * unique.size + inverse
+        if pair.size and np.bincount(pair).max() > 1:
+            _, first = np.unique(pair, return_index=True)
+            inverse, ranks, dists, owner = inverse[first], ranks[first], dists[first], owner[first]
+        # The pairs' order is free: every sum over them is taken in a fixed order (total).
+        self.unique: IdArray = unique
+        self.inverse: NDArray[np.intp] = inverse
         self.rank: NDArray[np.float64] = ranks
         self.distance: NDArray[np.float32] = dists
         self.list_index: NDArray[np.intp] = owner
-        best = np.full(self.unique.size, np.inf, dtype=np.float32)
-        np.minimum.at(best, self.inverse, dists)
+        best = np.full(unique.size, np.inf, dtype=np.float32)
+        np.minimum.at(best, inverse, dists)
         self.best: NDArray[np.float32] = best
 
     def __len__(self) -> int:
