@@ -1,9 +1,11 @@
+from collections.abc import Collection, Sequence
+
 import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from segue.engine import Neighbors, rrf_merge
+from segue.engine import Neighbors, Ranking, rrf_merge, weighted_rrf
 
 
 def nb(ids, dists=None):
@@ -102,3 +104,140 @@ def test_best_distance_kept_and_scores_sorted(lists):
             best[i] = min(best.get(i, np.inf), d)
     assert dict(zip(r.ids.tolist(), r.distances.tolist(), strict=True)) == best
     assert all(np.diff(r.scores) <= 0)
+
+
+# -- the fusion core: weighted_rrf, rrf_merge its unit-weight case ---------------------------
+
+
+def rrf_merge_before(
+    lists: Sequence[Neighbors], *, k: int = 60, exclude: Collection[int] = (), limit=None
+) -> Ranking:
+    """rrf_merge as it was before the fusion core (issue 15), verbatim: the oracle."""
+    parts = [lst for lst in lists if len(lst)]
+    if not parts:
+        return Ranking.empty()
+    ids_parts, rank_parts, dist_parts = [], [], []
+    for lst in parts:
+        _, first = np.unique(lst.ids, return_index=True)
+        first.sort()
+        ids_parts.append(lst.ids[first])
+        rank_parts.append(first + 1)
+        dist_parts.append(lst.distances[first])
+    ids = np.concatenate(ids_parts).astype(np.int64, copy=False)
+    ranks = np.concatenate(rank_parts)
+    dists = np.concatenate(dist_parts).astype(np.float32, copy=False)
+    excluded = np.asarray(list(exclude))
+    if excluded.size:
+        keep = ~np.isin(ids, excluded.astype(np.int64))
+        ids, ranks, dists = ids[keep], ranks[keep], dists[keep]
+    if not ids.size:
+        return Ranking.empty()
+    unique, inverse = np.unique(ids, return_inverse=True)
+    contrib = 1.0 / (k + ranks.astype(np.float64))
+    canon = np.lexsort((contrib, inverse))
+    scores = np.zeros(unique.shape[0])
+    np.add.at(scores, inverse[canon], contrib[canon])
+    best = np.full(unique.shape[0], np.inf, dtype=np.float32)
+    np.minimum.at(best, inverse, dists)
+    order = np.lexsort((unique, best, -scores))
+    if limit is not None:
+        order = order[:limit]
+    return Ranking(unique[order], scores[order], best[order])
+
+
+def same(a: Ranking, b: Ranking) -> bool:
+    """Equal bit for bit: ids, scores and distances."""
+    return (
+        a.ids.tobytes() == b.ids.tobytes()
+        and a.scores.tobytes() == b.scores.tobytes()
+        and a.distances.tobytes() == b.distances.tobytes()
+    )
+
+
+# Lists that repeat ids within a list too: a backend should not, but the core must cope.
+noisy_list = st.lists(st.integers(0, 25), max_size=20).flatmap(
+    lambda ids: st.lists(
+        st.sampled_from([0.0, 0.25, 0.5, 1.0]), min_size=len(ids), max_size=len(ids)
+    ).map(lambda ds: nb(ids, ds))
+)
+# No subnormals: there, scaling by a power of two is not exact.
+weight = st.just(0.0) | st.floats(1e-3, 10)
+some_lists = st.lists(ranked_list, max_size=6)
+
+
+@st.composite
+def weighted_lists(draw):
+    chosen = draw(some_lists)
+    return chosen, draw(st.lists(weight, min_size=len(chosen), max_size=len(chosen)))
+
+
+@given(
+    st.lists(noisy_list, max_size=6),
+    st.sets(st.integers(0, 25), max_size=6),
+    st.sampled_from([0, 1, 60]),
+    st.sampled_from([None, 1, 5]),
+)
+def test_unit_weights_are_rrf_merge_before_bit_for_bit(lists, exclude, k, limit):
+    before = rrf_merge_before(lists, k=k, exclude=exclude, limit=limit)
+    assert same(rrf_merge(lists, k=k, exclude=exclude, limit=limit), before)
+    ones = np.ones(len(lists))
+    assert same(weighted_rrf(lists, ones, k=k, exclude=exclude, limit=limit), before)
+
+
+@given(weighted_lists(), st.randoms(use_true_random=False))
+def test_independent_of_list_order_bit_for_bit(lists_and_weights, rnd):
+    lists, weights = lists_and_weights
+    pairs = list(zip(lists, weights, strict=True))
+    rnd.shuffle(pairs)
+    shuffled = [lst for lst, _ in pairs]
+    shuffled_weights = [w for _, w in pairs]
+    assert same(weighted_rrf(lists, weights), weighted_rrf(shuffled, shuffled_weights))
+
+
+@given(weighted_lists(), st.sampled_from([0.25, 2.0, 8.0]))
+def test_scaling_every_weight_scales_every_score(lists_and_weights, factor):
+    lists, weights = lists_and_weights
+    base = weighted_rrf(lists, weights)
+    scaled = weighted_rrf(lists, [w * factor for w in weights])
+    # A power of two scales every float exactly: the same order, scores times factor.
+    assert scaled.ids.tolist() == base.ids.tolist()
+    assert scaled.scores.tolist() == (base.scores * factor).tolist()
+
+
+@given(weighted_lists(), st.sampled_from([0, 1, 60]))
+def test_score_is_the_weighted_sum_of_reciprocal_ranks(lists_and_weights, k):
+    lists, weights = lists_and_weights
+    expected: dict[int, float] = {}
+    for lst, w in zip(lists, weights, strict=True):
+        for rank, i in enumerate(lst.ids.tolist(), start=1):
+            expected[i] = expected.get(i, 0.0) + w / (k + rank)
+    r = weighted_rrf(lists, weights, k=k)
+    got = dict(zip(r.ids.tolist(), r.scores.tolist(), strict=True))
+    assert got.keys() == expected.keys()
+    for i, score in got.items():
+        assert score == pytest.approx(expected[i], rel=1e-12, abs=1e-300)
+
+
+def test_a_heavier_list_outvotes_a_lighter_one():
+    a = nb([1, 2], [0.1, 0.2])
+    b = nb([2, 1], [0.05, 0.2])
+    assert weighted_rrf([a, b], [1.0, 1.0]).ids.tolist() == [2, 1]  # a tie: 2 is closer
+    assert weighted_rrf([a, b], [1.5, 1.0]).ids.tolist() == [1, 2]
+    assert weighted_rrf([a, b], [1.0, 1.5]).ids.tolist() == [2, 1]
+    zero = weighted_rrf([a, b], [0.0, 1.0])
+    assert zero.ids.tolist() == [2, 1]
+    assert zero.scores.tolist() == [1 / 61, 1 / 62]
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [
+        ([1.0], "one value per list"),
+        ([1.0, 2.0, 3.0], "one value per list"),
+        ([1.0, -1.0], "non-negative"),
+        ([1.0, float("nan")], "finite"),
+    ],
+)
+def test_weights_are_validated(weights, match):
+    with pytest.raises(ValueError, match=match):
+        weighted_rrf([nb([1]), nb([2])], weights)

@@ -11,14 +11,14 @@ from segue.engine import (
     Blend,
     Neighbors,
     QueryPlan,
-    Softmax,
     Strategy,
     get_strategy,
     normalize,
     plan_queries,
     rrf_merge,
-    strategy_names,
 )
+from segue.engine._blend import Softmax
+from segue.engine._registry import strategy_names
 from segue.errors import InvalidInput
 
 ALL = list(STRATEGIES)

@@ -1,7 +1,8 @@
 """The recommendation engine: pure numpy, arrays in, arrays out, no I/O.
 
 Strategies (:data:`STRATEGIES`, by name) plan the store queries for a playlist and rank
-the store's answers; ``adaptive`` is the original plan + RRF, ``blend`` the default.
+the store's answers through one fusion core, :func:`weighted_rrf` (:func:`rrf_merge` is
+its unit-weight case); ``adaptive`` is the original plan + RRF, ``blend`` the default.
 
 >>> import numpy as np
 >>> from segue.engine import plan_queries, rrf_merge, Neighbors
@@ -10,37 +11,33 @@ the store's answers; ``adaptive`` is the original plan + RRF, ``blend`` the defa
 (3, 16)
 """
 
-from ._blend import BLEND_QUERIES, MAX_QUERIES, Blend, Softmax
+from ._blend import BLEND_QUERIES, MAX_QUERIES, Blend
 from ._diversity import cap_per_group
-from ._kmeans import KMeansResult, kmeans
-from ._plan import DIRECT_MAX, MAX_CLUSTERS, normalize, plan_queries, query_top_k
-from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy, strategy_names
-from ._rrf import RRF_K, rrf_merge
-from ._strategies import Adaptive, Centroid, Clusters
-from ._strategy import QueryPlan, Strategy
+from ._kmeans import kmeans
+from ._plan import normalize, plan_queries, query_top_k
+from ._protocol import QueryPlan, Strategy
+from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy
+from ._rrf import RRF_K, rrf_merge, weighted_rrf
+from ._strategies import Adaptive
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
 
+# What other packages, bench/ and the docs use; the other strategies are reached by name
+# (get_strategy), and their constants and helpers stay in their modules.
 __all__ = [
     "BLEND_QUERIES",
     "DEFAULT_STRATEGY",
-    "DIRECT_MAX",
-    "MAX_CLUSTERS",
     "MAX_ID",
     "MAX_QUERIES",
     "RRF_K",
     "STRATEGIES",
     "Adaptive",
     "Blend",
-    "Centroid",
-    "Clusters",
     "FloatMatrix",
     "IdArray",
-    "KMeansResult",
     "Neighbors",
     "QueryPlan",
     "Ranking",
-    "Softmax",
     "Strategy",
     "cap_per_group",
     "check_ids",
@@ -52,5 +49,5 @@ __all__ = [
     "plan_queries",
     "query_top_k",
     "rrf_merge",
-    "strategy_names",
+    "weighted_rrf",
 ]

@@ -1,3 +1,5 @@
+"""The mean-plus-anchors strategies: :class:`Blend` (the default) and :class:`Softmax`."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -8,9 +10,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._anchors import anchors, nonzero_rows, playlist_mean
-from ._fusion import Pooled, order_desc, pool_lists, positions
-from ._rrf import RRF_K
-from ._strategy import QueryPlan
+from ._protocol import QueryPlan
+from ._rrf import RRF_K, Pooled, order_desc, pool_lists, positions, rrf_votes
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import check_matrix
 
@@ -112,8 +113,7 @@ class Blend:
         pool = pool_lists(lists, exclude)
         if not len(pool):
             return Ranking.empty()
-        votes = pool.total(plan.weights[pool.list_index] / (self.rrf_k + pool.rank))
-        return _fuse(pool, plan, votes, self.rrf_k, limit)
+        return _fuse(pool, plan, rrf_votes(pool, plan.weights, k=self.rrf_k), self.rrf_k, limit)
 
 
 @dataclass(frozen=True, slots=True)

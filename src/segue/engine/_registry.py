@@ -1,3 +1,5 @@
+"""The strategies by name: what ``SEGUE_STRATEGY``, ``--strategy`` and ``segue eval`` accept."""
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -6,12 +8,19 @@ from typing import Any
 from segue.errors import InvalidInput
 
 from ._blend import Blend, Softmax
+from ._protocol import Strategy
 from ._strategies import Adaptive, Centroid, Clusters
-from ._strategy import Strategy
 
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "get_strategy", "strategy_names"]
 
-#: every strategy by name; each takes its constants as keyword arguments
+#: every strategy by name; each takes its constants as keyword arguments.
+#: ``blend`` is the default; ``centroid`` the fallback plan under load
+#: (SEGUE_FALLBACK_STRATEGY); ``adaptive`` the baseline ``segue eval`` compares against.
+#: ``clusters`` and ``softmax`` are kept to reproduce the evaluation (docs/evaluation.md):
+#: one registry means every name in an evaluation table is one ``SEGUE_STRATEGY``,
+#: ``segue recommend --strategy`` and ``segue eval --strategy`` accept alike, so a figure
+#: can be checked on a live catalog; an unchosen strategy costs nothing (a frozen
+#: dataclass, no resources).
 STRATEGIES: dict[str, Callable[..., Strategy]] = {
     Adaptive.name: Adaptive,
     Centroid.name: Centroid,

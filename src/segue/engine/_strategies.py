@@ -1,3 +1,5 @@
+"""The RRF strategies: :class:`Adaptive` (the baseline), :class:`Centroid`, :class:`Clusters`."""
+
 from __future__ import annotations
 
 import math
@@ -8,18 +10,33 @@ from typing import ClassVar
 import numpy as np
 
 from ._anchors import anchors, nonzero_rows, playlist_mean
-from ._fusion import order_desc, pool_lists
 from ._plan import DIRECT_MAX, MAX_CLUSTERS, plan_queries, query_top_k
-from ._rrf import RRF_K, rrf_merge
-from ._strategy import QueryPlan
+from ._protocol import QueryPlan
+from ._rrf import RRF_K, weighted_rrf
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import check_matrix
 
 __all__ = ["Adaptive", "Centroid", "Clusters"]
 
 
+class _RanksByWeightedRRF:
+    """``rank``: :func:`weighted_rrf` of the store's lists, each voting with its plan weight.
+
+    With the unit weights of :class:`Adaptive` and :class:`Centroid` this is exactly
+    :func:`rrf_merge`; :class:`Clusters` weighs each centroid's list by its cluster's size.
+    """
+
+    __slots__ = ()
+    rrf_k: int
+
+    def rank(
+        self, plan: QueryPlan, lists: Sequence[Neighbors], *, exclude: IdArray, limit: int
+    ) -> Ranking:
+        return weighted_rrf(lists, plan.weights, k=self.rrf_k, exclude=exclude, limit=limit)
+
+
 @dataclass(frozen=True, slots=True)
-class Adaptive:
+class Adaptive(_RanksByWeightedRRF):
     """The baseline: one query per track up to ``direct_max``, else k-means centroids; RRF.
 
     Exactly :func:`plan_queries` followed by :func:`rrf_merge`.
@@ -44,14 +61,9 @@ class Adaptive:
         top_k = query_top_k(limit, n_excluded, max_top_k)
         return QueryPlan(queries, top_k, np.ones(queries.shape[0]))
 
-    def rank(
-        self, plan: QueryPlan, lists: Sequence[Neighbors], *, exclude: IdArray, limit: int
-    ) -> Ranking:
-        return rrf_merge(lists, k=self.rrf_k, exclude=exclude, limit=limit)
-
 
 @dataclass(frozen=True, slots=True)
-class Centroid:
+class Centroid(_RanksByWeightedRRF):
     """One query: the mean of the playlist's vectors. Falls back to each track if it is ~0.
 
     >>> len(Centroid().plan(np.eye(8, dtype=np.float32), limit=5, n_excluded=8,
@@ -70,15 +82,11 @@ class Centroid:
         queries = x if mean is None else mean
         return QueryPlan(queries, min(limit, max_top_k), np.ones(queries.shape[0]))
 
-    def rank(
-        self, plan: QueryPlan, lists: Sequence[Neighbors], *, exclude: IdArray, limit: int
-    ) -> Ranking:
-        # With one list RRF keeps its order; with the fallback's several it fuses them.
-        return rrf_merge(lists, k=self.rrf_k, exclude=exclude, limit=limit)
+    # rank(): with one list RRF keeps its order; with the fallback's several it fuses them.
 
 
 @dataclass(frozen=True, slots=True)
-class Clusters:
+class Clusters(_RanksByWeightedRRF):
     """More centroids as the playlist grows (about sqrt(n)), RRF weighted by cluster size.
 
     Up to ``direct_max`` tracks each track is a query with equal weight, as in the baseline.
@@ -105,13 +113,3 @@ class Clusters:
             return QueryPlan(x, top_k, np.full(n, 1.0 / max(n, 1)))
         queries, weights = anchors(x, min(self.max_clusters, round(math.sqrt(n))), self.seed)
         return QueryPlan(queries, top_k, weights)
-
-    def rank(
-        self, plan: QueryPlan, lists: Sequence[Neighbors], *, exclude: IdArray, limit: int
-    ) -> Ranking:
-        pool = pool_lists(lists, exclude)
-        if not len(pool):
-            return Ranking.empty()
-        scores = pool.total(plan.weights[pool.list_index] / (self.rrf_k + pool.rank))
-        order = order_desc(scores, pool.unique, pool.best)[:limit]
-        return Ranking(pool.unique[order], scores[order], pool.best[order])

@@ -1,3 +1,5 @@
+"""The strategy protocol: :class:`Strategy`, and :class:`QueryPlan`, what a plan asks the store."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
