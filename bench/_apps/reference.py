@@ -31,6 +31,8 @@ from redis.backoff import NoBackoff
 
 from segue.cache import recommendation_key
 from segue.cache._codec import decode_ids
+from segue.recommendations import settings_digest
+from segue.settings import Settings
 
 __all__ = ["app"]
 
@@ -44,7 +46,12 @@ _USER = """
     SELECT t.token_hash, t.revoked_at, u.did FROM api_tokens t
     JOIN users u ON u.did = t.user_did WHERE t.id = $1
 """
-_PLAYLIST = "SELECT owner_did, record_cid FROM playlists WHERE id = $1"
+# The owner, the record CID and the two generations of the cache key, as Segue reads them.
+_PLAYLIST = """
+    SELECT owner_did, record_cid, seeds_generation,
+           (SELECT value FROM catalog_state WHERE name = 'index_generation') AS index_generation
+    FROM playlists WHERE id = $1
+"""
 _HYDRATE = """
     SELECT t.id, t.title, a.handle, a.display_name, t.image_url FROM tracks t
     JOIN artists a ON a.did = t.artist_did
@@ -76,7 +83,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         socket_connect_timeout=redis_timeout,
         retry=Retry(NoBackoff(), 0),
     )
-    app.state.prefix = os.environ.get("SEGUE_CACHE_PREFIX", "segue")
+    # Segue's key prefix carries a digest of its settings (strategy, store): the same here.
+    app.state.prefix = f"{Settings().cache_prefix}:{settings_digest(Settings())}"
     try:
         yield
     finally:
@@ -112,7 +120,9 @@ async def recommendations(
             raise HTTPException(404, "no such playlist")
         if playlist["owner_did"] != user["did"]:
             raise HTTPException(403, "only the playlist's owner can do this")
-        key = recommendation_key(playlist_id, playlist["record_cid"], prefix=app.state.prefix)
+        generations = f"{playlist['index_generation'] or 0}.{playlist['seeds_generation']}"
+        prefix = f"{app.state.prefix}.{generations}"
+        key = recommendation_key(playlist_id, playlist["record_cid"], prefix=prefix)
         raw = await app.state.redis.get(key)
         if raw is None:
             return {"tracks": [], "available": False}

@@ -11,13 +11,15 @@ the pure engine, usable on its own (``segue recommend``, ``segue eval``):
 
 from ._admission import Admission, Degrade
 from ._pipeline import recommend, resolve_strategy
-from ._service import RecommendationPage, Recommender
+from ._service import RecommendationPage, Recommender, config_digest, settings_digest
 
 __all__ = [
     "Admission",
     "Degrade",
     "RecommendationPage",
     "Recommender",
+    "config_digest",
     "recommend",
     "resolve_strategy",
+    "settings_digest",
 ]

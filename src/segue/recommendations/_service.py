@@ -35,7 +35,7 @@ from segue.vectors import VectorStore
 from ._admission import Admission, Degrade
 from ._pipeline import recommend, resolve_strategy
 
-__all__ = ["RecommendationPage", "Recommender"]
+__all__ = ["RecommendationPage", "Recommender", "config_digest", "settings_digest"]
 
 log = logging.getLogger("segue.recommendations")
 
@@ -141,15 +141,7 @@ class Recommender:
             max_in_flight=settings.recommendation_max_in_flight,
             max_waiting=settings.recommendation_max_waiting,
             fallback_ttl_seconds=settings.fallback_cache_seconds,
-            config_tag=config_digest(
-                resolve_strategy(settings.strategy),
-                settings.vector_backend.value,
-                # which index: two deployments sharing one Redis must not share entries
-                str(settings.index_path.resolve()),
-                settings.turbopuffer_base_url or settings.turbopuffer_region or "",
-                settings.turbopuffer_namespace,
-                str(getattr(settings, "local_index_dtype", "")),
-            ),
+            config_tag=settings_digest(settings),
         )
 
     async def aclose(self) -> None:
@@ -312,6 +304,20 @@ class Recommender:
             start += len(chunk)
             batch *= 2  # many gone: read further in larger steps
         return RecommendationPage(tracks=tuple(tracks), available=True)
+
+
+def settings_digest(settings: Settings) -> str:
+    """:func:`config_digest` of what in ``settings`` shapes an answer: the strategy and the
+    vector store's identity (backend, index path or turbopuffer namespace, index type)."""
+    return config_digest(
+        resolve_strategy(settings.strategy),
+        settings.vector_backend.value,
+        # which index: two deployments sharing one Redis must not share entries
+        str(settings.index_path.resolve()),
+        settings.turbopuffer_base_url or settings.turbopuffer_region or "",
+        settings.turbopuffer_namespace,
+        settings.local_index_dtype.value,
+    )
 
 
 def config_digest(strategy: Strategy, *parts: str) -> str:
