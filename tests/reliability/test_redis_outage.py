@@ -17,7 +17,7 @@ import redis
 from segue.cache import BreakerState, RedisCache, recommendation_key
 from segue.settings import Settings
 
-from ._servers import RedisServer
+from ..support import RedisServer
 from ._world import SmallWorld, running_app, seed
 from .conftest import Outcome, drive
 
