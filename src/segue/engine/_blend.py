@@ -1,3 +1,5 @@
+"""``Blend`` (the default strategy) and ``Softmax``: a playlist's mean and neighbourhoods, fused."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

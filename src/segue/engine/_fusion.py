@@ -1,3 +1,5 @@
+"""Pooling ranked lists into flat candidate arrays, and a deterministic descending order."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,3 +1,5 @@
+"""The strategies by name (``STRATEGIES``) and the default one."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,3 +1,5 @@
+"""``rrf_merge``: reciprocal rank fusion of ranked lists."""
+
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence

@@ -1,3 +1,5 @@
+"""The ``Adaptive``, ``Centroid`` and ``Clusters`` strategies."""
+
 from __future__ import annotations
 
 import math

@@ -1,3 +1,5 @@
+"""The ``Strategy`` protocol and its ``QueryPlan``: pure functions around one multi-query."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
