@@ -20,6 +20,7 @@ help:
 	@echo "make bench  measure the engine, the local index, the endpoint and serving (docs/benchmarks.md)"
 	@echo "make eval   recommendation quality on the real playlists (docs/evaluation.md)"
 	@echo "make loadtest  64 clients for 60 s against segue serve (docs/reliability.md)"
+	@echo "make settings-table  regenerate the README's configuration table from settings.py"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -86,7 +87,7 @@ services:
 
 # The README's configuration table, from the fields of src/segue/settings.py (a test fails
 # while they disagree).
-settings-table: sync
+settings-table: | $(UV)
 	$(RUN) python -m segue._settings_table README.md
 
 lint: sync-test
