@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test types chromium wrk e2e
+.PHONY: help demo serve test settings-table lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test types chromium wrk e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
@@ -20,6 +20,7 @@ help:
 	@echo "make bench  measure the engine, the local index, the endpoint and serving (docs/benchmarks.md)"
 	@echo "make eval   recommendation quality on the real playlists (docs/evaluation.md)"
 	@echo "make loadtest  64 clients for 60 s against segue serve (docs/reliability.md)"
+	@echo "make settings-table  regenerate the README's configuration table from settings.py"
 
 $(CURDIR)/.tools/bin/uv:
 	$(PYTHON) -m venv $(CURDIR)/.tools
@@ -90,6 +91,11 @@ services:
 	@pg_isready -q -h 127.0.0.1 -p 5432 || pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql) main start
 	@redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || redis-server --daemonize yes --bind 127.0.0.1 -::1 \
 	  --port 6379 --save "" --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log
+
+# The README's configuration table, from the fields of src/segue/settings.py (a test fails
+# while they disagree).
+settings-table: | $(UV)
+	$(RUN) python -m segue._settings_table README.md
 
 lint: sync-test
 	$(RUN) ruff check src tests bench

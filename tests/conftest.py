@@ -10,7 +10,6 @@ be reached fails the tests: it is never skipped.
 from __future__ import annotations
 
 import asyncio
-import os
 import secrets
 import shutil
 import uuid
@@ -22,14 +21,12 @@ import pytest
 import redis
 from sqlalchemy.engine import make_url
 
-from segue.catalog import Database, open_database, upgrade
+from segue.catalog import Database, open_database
 from segue.catalog._models import Base
 from segue.settings import Settings
 
-POSTGRES_ADMIN_URL = os.environ.get(
-    "SEGUE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-REDIS_URL = os.environ.get("SEGUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+from .support import POSTGRES_ADMIN_URL, REDIS_URL, migrate
+
 # Seconds: fail fast with a clear error when the server is not there.
 _ADMIN_TIMEOUT = 10.0
 
@@ -50,14 +47,6 @@ def _postgres_url(database: str) -> str:
     return make_url(POSTGRES_ADMIN_URL).set(database=database).render_as_string(False)
 
 
-async def _migrate(url: str) -> None:
-    database = open_database(Settings(database_url=url))
-    try:
-        await upgrade(database)
-    finally:
-        await database.aclose()
-
-
 def create_postgres_database() -> str:
     """A new, empty PostgreSQL database; its name. Drop it with :func:`drop_postgres_database`."""
     name = f"segue_test_{secrets.token_hex(6)}"
@@ -75,7 +64,7 @@ def postgres_database_url() -> Iterator[str]:
     name = create_postgres_database()
     try:
         url = _postgres_url(name)
-        asyncio.run(_migrate(url))
+        asyncio.run(migrate(url))
         yield url
     finally:
         drop_postgres_database(name)
@@ -85,7 +74,7 @@ def postgres_database_url() -> Iterator[str]:
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A migrated SQLite file that each test copies (migrating once is what costs)."""
     path = tmp_path_factory.mktemp("catalog-template") / "segue.db"
-    asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+    asyncio.run(migrate(f"sqlite+aiosqlite:///{path}"))
     return path
 
 

@@ -1,3 +1,5 @@
+"""``python -m segue``: the ``segue`` command."""
+
 from segue.cli import main
 
 main()

@@ -23,6 +23,8 @@ __all__ = ["CacheBackend", "IndexDtype", "Settings", "VectorBackend"]
 
 
 class VectorBackend(StrEnum):
+    """Where the track vectors live."""
+
     LOCAL = "local"
     TURBOPUFFER = "turbopuffer"
     DISABLED = "disabled"
@@ -37,6 +39,8 @@ class IndexDtype(StrEnum):
 
 
 class CacheBackend(StrEnum):
+    """Where the ranked recommendations are cached (docs/cache.md)."""
+
     #: Redis when ``redis_url`` is set, else the in-process cache
     AUTO = "auto"
     REDIS = "redis"
@@ -45,24 +49,53 @@ class CacheBackend(StrEnum):
 
 
 class Settings(BaseSettings):
+    """Every setting, each ``SEGUE_<NAME>``; the descriptions make the README's table.
+
+    After changing a field run ``make settings-table`` (tests/test_settings_table.py fails
+    while the README's table and these fields disagree).
+    """
+
     model_config = SettingsConfigDict(env_prefix="SEGUE_", extra="ignore")
 
-    data_dir: Path = Field(default=Path("segue-data"), description="Embedded data lives here.")
-    vector_backend: VectorBackend = VectorBackend.LOCAL
+    data_dir: Path = Field(
+        default=Path("segue-data"),
+        description="embedded data (`segue.db`, `vectors.usearch`); `--data-dir` overrides it",
+    )
+    vector_backend: VectorBackend = Field(
+        default=VectorBackend.LOCAL,
+        description="`local` (usearch HNSW file in the data dir), `turbopuffer`, or `disabled`",
+    )
     # Below this many vectors the local index searches exhaustively: exact, and still fast.
-    local_exact_threshold: int = Field(default=10_000, ge=0)
+    local_exact_threshold: int = Field(
+        default=10_000,
+        ge=0,
+        description="below this many vectors the local index searches exhaustively (exact)",
+    )
     # The local graph's storage type (docs/benchmarks.md, "Cheaper misses"). bf16 halves the
     # graph and searches faster on CPUs with BF16 dot products; the exact f32 vectors are
     # kept beside it, so reads and distances stay exact. f32 is the single-file index of
     # before. Reads use an index as it is on disk; the next write rebuilds it in this type.
-    local_index_dtype: IndexDtype = IndexDtype.BF16
+    local_index_dtype: IndexDtype = Field(
+        default=IndexDtype.BF16,
+        description="the local HNSW graph's type: `bf16`, `f16` (the exact f32 vectors kept "
+        "beside it) or `f32` (one file, as before); the next write rebuilds an index in it",
+    )
     # HNSW search depth; a query asking for more neighbours than this searches that deep.
-    local_ef_search: int = Field(default=48, ge=1)
+    local_ef_search: int = Field(
+        default=48, ge=1, description="the local HNSW index's search depth (ef_search)"
+    )
     # `segue embed`: a Hugging Face model id or a local directory holding a saved ClapModel
     # and its feature extractor (preprocessor_config.json).
-    clap_model: str = "laion/clap-htsat-unfused"
-    # The recommendation strategy (segue.engine.STRATEGIES); "adaptive" is the original one.
-    strategy: str = Field(default=DEFAULT_STRATEGY, description="Recommendation strategy.")
+    clap_model: str = Field(
+        default="laion/clap-htsat-unfused",
+        description="the CLAP model for `segue embed`: a hub name, or a local directory "
+        "holding a saved ClapModel and its feature extractor",
+    )
+    strategy: str = Field(
+        default=DEFAULT_STRATEGY,
+        description="the recommendation strategy (`adaptive`, `blend`, ...; segue.engine's "
+        "STRATEGIES); part of the cache key, so a change takes effect at once",
+    )
 
     @field_validator("strategy", "fallback_strategy")
     @classmethod
@@ -72,38 +105,89 @@ class Settings(BaseSettings):
         return value
 
     # Recommendation cache (docs/cache.md).
-    cache_backend: CacheBackend = CacheBackend.AUTO
-    redis_url: str | None = Field(default=None, description="e.g. redis://127.0.0.1:6379/0")
+    cache_backend: CacheBackend = Field(
+        default=CacheBackend.AUTO,
+        description="`auto` (Redis when `SEGUE_REDIS_URL` is set, else in process), `redis`, "
+        "`memory` or `none`",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Redis for the cache, e.g. `redis://127.0.0.1:6379/0`; unset: an "
+        "in-process TTL cache",
+    )
     # Redis expiry has millisecond resolution.
-    cache_ttl_seconds: float = Field(default=24 * 3600, ge=0.001)
+    cache_ttl_seconds: float = Field(
+        default=24 * 3600,
+        ge=0.001,
+        description="how long a playlist version's recommendations are kept",
+    )
     # No glob characters, so ``SCAN MATCH {prefix}:*`` finds exactly this prefix's keys.
-    cache_prefix: str = Field(default="segue", pattern=r"^[A-Za-z0-9._:-]+$")
+    cache_prefix: str = Field(
+        default="segue",
+        pattern=r"^[A-Za-z0-9._:-]+$",
+        description="the prefix of this deployment's Redis keys (letters, digits, `._:-`)",
+    )
     # Redis on the same network answers in well under a millisecond, but the timeout also
     # runs while this process's event loop is busy: at 50 ms, 64 connections on a loaded
     # 2-core machine tripped the circuit breaker with Redis healthy, and every hit became a
     # miss costing ten times the CPU. 250 ms is far past any real answer and still bounds
     # what a hung Redis costs before the breaker opens (docs/cache.md).
-    redis_timeout_ms: int = Field(default=250, ge=1)
-    cache_breaker_failures: int = Field(default=3, ge=1)
-    cache_breaker_cooldown_seconds: float = Field(default=5.0, gt=0)
-    cache_max_entries: int = Field(default=10_000, ge=1)
+    redis_timeout_ms: int = Field(
+        default=250,
+        ge=1,
+        description="per Redis call; a circuit breaker then stops calling a dead Redis for a "
+        "while (docs/cache.md)",
+    )
+    cache_breaker_failures: int = Field(
+        default=3, ge=1, description="consecutive failed Redis calls that open the breaker"
+    )
+    cache_breaker_cooldown_seconds: float = Field(
+        default=5.0, gt=0, description="how long an open breaker keeps calls away from Redis"
+    )
+    cache_max_entries: int = Field(
+        default=10_000, ge=1, description="capacity of the in-process cache (`memory`)"
+    )
     # turbopuffer (SEGUE_VECTOR_BACKEND=turbopuffer); see docs/turbopuffer.md.
-    turbopuffer_api_key: SecretStr | None = None
-    turbopuffer_region: str | None = Field(default=None, description="e.g. gcp-us-central1")
-    turbopuffer_namespace: str = Field(default="segue-tracks", pattern=r"^[A-Za-z0-9_.-]{1,128}$")
+    turbopuffer_api_key: SecretStr | None = Field(
+        default=None, description="the turbopuffer API key (docs/turbopuffer.md)"
+    )
+    turbopuffer_region: str | None = Field(
+        default=None, description="the turbopuffer region, e.g. `gcp-us-central1`"
+    )
+    turbopuffer_namespace: str = Field(
+        default="segue-tracks",
+        pattern=r"^[A-Za-z0-9_.-]{1,128}$",
+        description="the turbopuffer namespace holding the track vectors",
+    )
     # Replaces https://{region}.turbopuffer.com (a BYOC deployment, or a test server).
-    turbopuffer_base_url: str | None = None
+    turbopuffer_base_url: str | None = Field(
+        default=None,
+        description="replaces `https://{region}.turbopuffer.com` (a BYOC deployment)",
+    )
     database_url: str | None = Field(
         default=None,
-        description="SQLAlchemy URL of the catalog; unset: a SQLite file in the data dir.",
+        description="SQLAlchemy URL of the catalog, e.g. `postgresql://user@host/segue`; "
+        "unset: SQLite in the data dir (migrated by `segue serve`; PostgreSQL by "
+        "`segue db upgrade`)",
     )
     # Per process; the API is stateless, so total connections = processes x (size + overflow).
-    database_pool_size: int = Field(default=10, ge=1)
-    database_max_overflow: int = Field(default=10, ge=0)
-    # Seconds. A database that cannot connect or answer within these fails the request with
-    # a 503 instead of holding it (and its pool connection) indefinitely.
-    database_connect_timeout: float = Field(default=5.0, gt=0)
-    database_statement_timeout: float = Field(default=5.0, gt=0)
+    database_pool_size: int = Field(
+        default=10,
+        ge=1,
+        description="per process: size it to the concurrency each process serves; total "
+        "connections = workers x (pool size + max overflow)",
+    )
+    database_max_overflow: int = Field(
+        default=10, ge=0, description="per process: connections opened past the pool size"
+    )
+    # A database that cannot connect or answer within these fails the request with a 503
+    # instead of holding it (and its pool connection) indefinitely.
+    database_connect_timeout: float = Field(
+        default=5.0, gt=0, description="seconds; past it a request gets a 503"
+    )
+    database_statement_timeout: float = Field(
+        default=5.0, gt=0, description="seconds; past it a request gets a 503"
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -120,32 +204,77 @@ class Settings(BaseSettings):
     # The recommendation endpoint (docs/api.md).
     # Ranked ids cached per playlist version: enough to fill the largest limit (10) even
     # when several of them have been hidden or deleted since.
-    recommendation_candidates: int = Field(default=50, ge=10, le=1000)
-    # A vector store that has not answered by then makes the answer `available: false`.
-    vector_timeout_seconds: float = Field(default=2.0, gt=0)
-    # Degrade before failing (docs/reliability.md): per process, at most this many
-    # recommendation computations run the configured strategy at once, and this many more
-    # wait for a slot (each up to half of vector_timeout_seconds); the rest answer with
-    # fallback_strategy, whose ranking is cached for fallback_cache_seconds only.
-    recommendation_max_in_flight: int = Field(default=4, ge=1)
-    recommendation_max_waiting: int = Field(default=32, ge=0)
-    fallback_strategy: str = Field(default="centroid", description="Cheaper plan under load.")
-    fallback_cache_seconds: float = Field(default=60.0, gt=0)
-    # A verified API token is remembered in process this long: a revoked token stops
-    # working within this bound (0: every request asks the database).
-    token_cache_seconds: float = Field(default=5.0, ge=0, le=60)
-    # Request bodies past this are refused with a 413 before any of it is parsed; the
-    # largest legitimate body (a reorder of 10,000 track ids) is about 200 KB.
-    max_body_bytes: int = Field(default=1024 * 1024, ge=1)
-    # Where the built UI lives (frontend/dist after `npm run build`).
-    ui_dir: Path = Field(default=Path("frontend/dist"))
-    # `segue serve` (docs/operations.md). Processes serving the API; unset: one per core this
-    # process may run on (os.sched_getaffinity), as each process runs its requests on one core.
-    workers: int | None = Field(default=None, ge=1)
-    # Unset: /metrics is on the API's port. Set: only on this port, on metrics_host, and
-    # no longer on the API's port (where the public may reach it).
-    metrics_port: int | None = Field(default=None, ge=1, le=65535)
-    metrics_host: str = "127.0.0.1"
+    recommendation_candidates: int = Field(
+        default=50,
+        ge=10,
+        le=1000,
+        description="ranked ids cached per playlist version, enough for any limit after "
+        "hidden tracks",
+    )
+    vector_timeout_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="a vector store slower than this makes the answer `available: false`",
+    )
+    # Degrade before failing (docs/reliability.md): the fallback's ranking is cached for
+    # fallback_cache_seconds only, so the full ranking returns once the load passes.
+    recommendation_max_in_flight: int = Field(
+        default=4,
+        ge=1,
+        description="per process: computations running the configured strategy at once; "
+        "past it and the queue, they degrade (docs/reliability.md)",
+    )
+    recommendation_max_waiting: int = Field(
+        default=32,
+        ge=0,
+        description="per process: computations that may wait for a slot (each up to half of "
+        "`SEGUE_VECTOR_TIMEOUT_SECONDS`); the rest degrade",
+    )
+    fallback_strategy: str = Field(
+        default="centroid",
+        description="the cheaper plan a computation that degrades runs (`centroid`: one "
+        "query, the playlist's mean)",
+    )
+    fallback_cache_seconds: float = Field(
+        default=60.0, gt=0, description="how long a fallback ranking is cached"
+    )
+    token_cache_seconds: float = Field(
+        default=5.0,
+        ge=0,
+        le=60,
+        description="a verified API token is remembered in process this long, so a revoked "
+        "token stops working within it (`0`: ask the database every time)",
+    )
+    # The largest legitimate body (a reorder of 10,000 track ids) is about 200 KB.
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1,
+        description="larger request bodies get a 413 before any of it is parsed",
+    )
+    ui_dir: Path = Field(
+        default=Path("frontend/dist"),
+        description="the built UI that `segue serve` serves (`npm run build` in frontend/)",
+    )
+    # `segue serve` (docs/operations.md): each process runs its requests on one core, hence
+    # one per usable core (os.sched_getaffinity) by default.
+    workers: int | None = Field(
+        default=None,
+        ge=1,
+        description="processes `segue serve` runs (`--workers`); unset: one per usable core; "
+        "1 serves in-process (docs/operations.md)",
+    )
+    # Off the API's port, the public cannot reach /metrics.
+    metrics_port: int | None = Field(
+        default=None,
+        ge=1,
+        le=65535,
+        description="unset: `/metrics` on the API's port; set: only on this port "
+        "(`--metrics-port`)",
+    )
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="the address of the `SEGUE_METRICS_PORT` listener (`--metrics-host`)",
+    )
 
     @property
     def database_is_embedded(self) -> bool:

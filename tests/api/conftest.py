@@ -22,7 +22,7 @@ from segue.engine import normalize
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
-from ..conftest import REDIS_URL
+from ..support import REDIS_URL
 
 N_ARTISTS = 4
 PER_ARTIST = 15

@@ -133,7 +133,7 @@ async def test_metrics_port_takes_metrics_off_the_api_port(api_settings: Setting
 def test_the_metrics_listener_serves_the_same_exposition() -> None:
     from segue.api import start_metrics_server
 
-    from ..reliability._servers import free_port
+    from ..support import free_port
 
     port = free_port()
     server = start_metrics_server("127.0.0.1", port)

@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import socket
-
 import httpx
 
 from segue.api import create_app
 from segue.settings import Settings
 
-
-def dead_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from ..support import free_port
 
 
 async def test_database_down_is_503_json(tmp_path):
     settings = Settings(
         data_dir=tmp_path,
-        database_url=f"postgresql://postgres@127.0.0.1:{dead_port()}/segue",
+        database_url=f"postgresql://postgres@127.0.0.1:{free_port()}/segue",
         database_connect_timeout=1.0,
         cache_backend="memory",
     )
@@ -44,7 +38,7 @@ async def test_redis_down_still_answers(world):
     from segue.cache import RedisCache, open_cache
 
     cache = world.app.state.resources.cache
-    settings = world.settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{dead_port()}/0"})
+    settings = world.settings.model_copy(update={"redis_url": f"redis://127.0.0.1:{free_port()}/0"})
     dead = open_cache(Settings.model_validate({**settings.model_dump(), "cache_backend": "redis"}))
     assert isinstance(dead, RedisCache)
     object.__setattr__(world.app.state.resources, "cache", dead)

@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 
 import pytest
 from bench.loadtest import MAX_UNAVAILABLE, Stats, _metrics_lines, scrape_metrics
 from prometheus_client import CollectorRegistry, Counter, start_http_server
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from ..support import free_port
 
 
 @pytest.fixture
 def metrics_server() -> Iterator[tuple[str, CollectorRegistry]]:
     """A real Prometheus endpoint with its own registry, as the service's /metrics is."""
     registry = CollectorRegistry()
-    port = _free_port()
+    port = free_port()
     server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
     try:
         yield f"http://127.0.0.1:{port}", registry
@@ -55,7 +50,7 @@ def test_scrape_sums_the_counters_by_label(
 
 
 def test_no_metrics_endpoint_is_reported_not_fatal() -> None:
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     assert "failed" in str(scrape_metrics(f"http://127.0.0.1:{port}"))
     assert _metrics_lines("GET /metrics answered 404", 10)[0].startswith("Server metrics: none")
 

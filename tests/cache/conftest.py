@@ -10,7 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from cache_support import FakeClock, RedisServer
+
+from ..support import RedisServer
+from .cache_support import FakeClock
 
 
 @pytest.fixture
@@ -20,9 +22,8 @@ def clock() -> FakeClock:
 
 @pytest.fixture
 def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
-    server = RedisServer(tmp_path)
-    server.start()
+    server = RedisServer(tmp_path).start()
     try:
         yield server
     finally:
-        server.kill()
+        server.close()

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 
 import pytest
 import redis
-from cache_support import REDIS_URL, FakeClock
 
 from segue.cache import (
     BreakerState,
@@ -20,6 +19,9 @@ from segue.cache import (
 )
 from segue.errors import InvalidInput
 from segue.settings import CacheBackend, Settings
+
+from ..support import REDIS_URL
+from .cache_support import FakeClock
 
 
 def test_key_format() -> None:

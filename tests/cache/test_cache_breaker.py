@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from cache_support import FakeClock
 
 from segue.cache import BreakerState, CircuitBreaker
+
+from .cache_support import FakeClock
 
 
 def opened(clock: FakeClock, threshold: int = 3, cooldown: float = 5.0) -> CircuitBreaker:

@@ -9,10 +9,12 @@ from collections.abc import AsyncIterator
 import numpy as np
 import pytest
 import redis
-from cache_support import REDIS_URL, FakeClock
 
 from segue.cache import MemoryCache, RecommendationCache, RedisCache, recommendation_key
 from segue.errors import InvalidInput
+
+from ..support import REDIS_URL
+from .cache_support import FakeClock
 
 LONG_TTL = 3600.0
 

@@ -13,9 +13,11 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
-from cache_support import FakeClock, RedisServer, free_port
 
 from segue.cache import BreakerState, CircuitBreaker, RedisCache
+
+from ..support import RedisServer, free_port
+from .cache_support import FakeClock
 
 HANG_GUARD_SECONDS = 2.0
 TIMEOUT = 0.05

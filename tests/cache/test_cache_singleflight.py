@@ -7,9 +7,10 @@ import gc
 import uuid
 
 import pytest
-from cache_support import REDIS_URL
 
 from segue.cache import RedisCache, SingleFlight, recommendation_key
+
+from ..support import REDIS_URL
 
 GUARD = 2.0  # seconds; only against hanging
 

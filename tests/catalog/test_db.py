@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
@@ -11,6 +10,8 @@ import sqlalchemy as sa
 from segue.catalog import Database, database_errors, normalize_url, open_database
 from segue.errors import DatabaseUnavailable, InvalidInput
 from segue.settings import Settings
+
+from ..support import free_port
 
 
 def test_default_url_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
@@ -62,14 +63,8 @@ async def test_ping_answers_when_up(database: Database) -> None:
     await database.ping()
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 async def test_postgresql_down_is_database_unavailable() -> None:
-    url = f"postgresql://postgres@127.0.0.1:{_closed_port()}/segue"
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/segue"
     database = open_database(Settings(database_url=url, database_connect_timeout=2))
     try:
         with pytest.raises(DatabaseUnavailable):

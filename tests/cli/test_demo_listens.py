@@ -11,39 +11,26 @@ from __future__ import annotations
 
 import os
 import queue
-import shutil
 import signal
 import socket
 import subprocess
-import sys
 import threading
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from ..support import free_port, segue_binary
+
 RUNS = 3
 GUARD = 180.0  # seconds for one run on a loaded machine (the first builds the catalog)
 PREFIX = "Sign in as the demo user: "
-
-
-def segue_binary() -> str:
-    found = shutil.which("segue", path=str(Path(sys.executable).parent)) or shutil.which("segue")
-    assert found, "the segue command is not installed (uv sync)"
-    return found
 
 
 @pytest.fixture(scope="module")
 def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One data dir for the module: the first `segue demo` builds the catalog in it."""
     return tmp_path_factory.mktemp("demo")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def lines_of(proc: subprocess.Popen[str]) -> queue.Queue[str | None]:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import httpx
 import pytest
 
-from ._servers import PostgresServer, RedisServer
+from ..support import PostgresServer, RedisServer
 from ._world import SmallWorld
 
 

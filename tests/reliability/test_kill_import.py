@@ -15,7 +15,6 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -30,15 +29,11 @@ from segue.cli import app
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
+from ..support import segue_binary
+
 OLD, NEW, DIM = 3000, 5000, 32  # the index holds 1..OLD; the import brings 1..NEW
 ATTEMPTS = 3
 GUARD = 120.0  # seconds for one import run on a loaded machine (it takes a few)
-
-
-def segue_binary() -> str:
-    found = shutil.which("segue", path=str(Path(sys.executable).parent)) or shutil.which("segue")
-    assert found, "the segue command is not installed (uv sync)"
-    return found
 
 
 def unit(n: int, seed: int) -> np.ndarray:

@@ -26,7 +26,7 @@ from segue.consistency import ConsistencyReport, check_consistency
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
-from .test_kill_import import segue_binary
+from ..support import segue_binary
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 

@@ -16,7 +16,7 @@ import pytest
 from segue.catalog import open_database, upgrade
 from segue.settings import Settings
 
-from ._servers import PostgresServer
+from ..support import PostgresServer
 from ._world import SmallWorld, running_app, seed
 
 TIMEOUT = 1.0  # the database connect and statement timeouts under test, seconds

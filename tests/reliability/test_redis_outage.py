@@ -18,7 +18,7 @@ from segue.cache import BreakerState, RedisCache
 from segue.catalog import playlist_head
 from segue.settings import Settings
 
-from ._servers import RedisServer
+from ..support import RedisServer
 from ._world import SmallWorld, running_app, seed
 from .conftest import Outcome, drive
 

@@ -33,8 +33,9 @@ from segue.api import create_app
 from segue.catalog import open_database, upgrade
 from segue.settings import Settings
 
-from ..conftest import _EMPTY_TABLES, REDIS_URL, _admin
+from ..conftest import _EMPTY_TABLES, _admin
 from ..reliability._world import seed
+from ..support import REDIS_URL
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the test client's
 

@@ -22,13 +22,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
-from segue.catalog import open_database, upgrade
 from segue.settings import Settings
 
-from ..conftest import POSTGRES_ADMIN_URL, create_postgres_database, drop_postgres_database
-from ..reliability._servers import free_port, wait_for
+from ..conftest import create_postgres_database, drop_postgres_database
 from ..reliability._world import SmallWorld, seed
-from ..reliability.test_kill_import import segue_binary
+from ..support import POSTGRES_ADMIN_URL, free_port, migrate, segue_binary, wait_for
 
 WORKERS = 2
 # Seconds, generous: each worker imports Segue, which takes many seconds on a loaded machine.
@@ -97,14 +95,6 @@ def ok(url: str) -> bool:
         return False
 
 
-async def _migrate(url: str) -> None:
-    database = open_database(Settings(database_url=url))
-    try:
-        await upgrade(database)
-    finally:
-        await database.aclose()
-
-
 @contextlib.contextmanager
 def serving(tmp: Path, data_dir: Path, env: dict[str, str], *args: str) -> Iterator[Server]:
     """``segue serve --workers 2`` on a free port until SIGTERM (or a kill, if it hangs)."""
@@ -148,7 +138,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Seeded]:
     try:
         url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(False)
         settings = Settings(database_url=url, data_dir=tmp / "data")
-        asyncio.run(_migrate(url))
+        asyncio.run(migrate(url))
         world = asyncio.run(seed(settings, n_playlists=20))
         # No cache: every recommendation reads the index in whichever worker answers it.
         env = {"SEGUE_DATABASE_URL": url, "SEGUE_CACHE_BACKEND": "none"}

@@ -1,3 +1,5 @@
+"""The app factory: ``create_app(settings)`` builds the API, its middleware and the UI."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator

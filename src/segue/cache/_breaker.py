@@ -1,3 +1,5 @@
+"""A circuit breaker: stop calling a failing dependency for a while, then probe it once."""
+
 from __future__ import annotations
 
 import time

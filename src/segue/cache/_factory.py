@@ -1,3 +1,5 @@
+"""``open_cache(settings)``: the configured recommendation cache."""
+
 from __future__ import annotations
 
 from segue.errors import InvalidInput

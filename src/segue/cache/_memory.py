@@ -1,3 +1,5 @@
+"""The in-process cache (LRU with a TTL) and the null cache (caching off)."""
+
 from __future__ import annotations
 
 import time

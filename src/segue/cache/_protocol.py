@@ -1,3 +1,5 @@
+"""The ``RecommendationCache`` protocol every backend implements, and the cache key."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

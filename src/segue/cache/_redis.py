@@ -1,3 +1,5 @@
+"""The Redis cache: short timeouts, no retries, a circuit breaker; never raises because of Redis."""
+
 from __future__ import annotations
 
 import enum

@@ -1,3 +1,5 @@
+"""``SingleFlight``: concurrent misses for one key compute once per process."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,3 +1,5 @@
+"""``segue check``: do the vector store and the catalog agree (damage vs pending)?"""
+
 from __future__ import annotations
 
 import json

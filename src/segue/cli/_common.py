@@ -1,3 +1,5 @@
+"""What the commands share: settings with ``--data-dir``, errors as exit codes, progress."""
+
 from __future__ import annotations
 
 import asyncio

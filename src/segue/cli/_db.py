@@ -1,3 +1,5 @@
+"""``segue db``: migrate the catalog and show its revision."""
+
 from __future__ import annotations
 
 import typer

@@ -1,3 +1,5 @@
+"""``segue demo``: build the demo catalog once, then serve it signed in."""
+
 from __future__ import annotations
 
 import contextlib

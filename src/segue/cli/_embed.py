@@ -1,3 +1,5 @@
+"""``segue embed``: CLAP embeddings of audio files into the vector store."""
+
 from __future__ import annotations
 
 from pathlib import Path

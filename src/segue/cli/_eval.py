@@ -1,3 +1,5 @@
+"""``segue eval``: score strategies on real playlists (docs/evaluation.md)."""
+
 from __future__ import annotations
 
 import json

@@ -1,3 +1,5 @@
+"""``segue import tracks|vectors|playlists``: validated, all-or-nothing imports."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable

@@ -1,3 +1,5 @@
+"""``segue recommend``: recommendations for a list of track ids, from the command line."""
+
 from __future__ import annotations
 
 import json

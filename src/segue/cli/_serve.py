@@ -1,3 +1,5 @@
+"""``segue serve``: the API, the UI and ``/metrics`` under uvicorn, in one or more processes."""
+
 from __future__ import annotations
 
 from typing import Annotated

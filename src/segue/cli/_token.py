@@ -1,3 +1,5 @@
+"""``segue token create|revoke``: API tokens."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,3 +1,5 @@
+"""``segue vectors sync``: copy the vector index between backends."""
+
 from __future__ import annotations
 
 from enum import StrEnum

@@ -1,3 +1,5 @@
+"""A playlist's anchors: its mean, and each track or k-means centroids when there are many."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,3 +1,5 @@
+"""Artist variety: at most a few tracks of each group, in ranked order."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,3 +1,5 @@
+"""Lloyd's k-means with k-means++ seeding, vectorised and deterministic."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

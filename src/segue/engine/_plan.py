@@ -1,3 +1,5 @@
+"""The adaptive plan: one query per track for small playlists, k-means centroids for large ones."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,3 +1,5 @@
+"""The engine's array types: vectors, ids, one query's neighbours, the merged ranking."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,3 +1,5 @@
+"""Input checks: vectors as finite float32 matrices, ids in range, limits."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable

@@ -1,3 +1,5 @@
+"""Bootstrap confidence intervals, plain and paired, over playlists."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

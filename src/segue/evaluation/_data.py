@@ -1,3 +1,5 @@
+"""Reading the evaluation set: vectors, track ids, artists and playlists."""
+
 from __future__ import annotations
 
 import csv

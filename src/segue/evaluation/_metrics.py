@@ -1,3 +1,5 @@
+"""Ranking metrics with binary gains: hit rate, recall and nDCG at k."""
+
 from __future__ import annotations
 
 import numpy as np

@@ -1,3 +1,5 @@
+"""The evaluation protocol: modes, deterministic shuffles and seed/hidden splits."""
+
 from __future__ import annotations
 
 import hashlib

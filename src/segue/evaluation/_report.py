@@ -1,3 +1,5 @@
+"""The evaluation report: Markdown tables and a plot with confidence intervals."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,3 +1,5 @@
+"""Running the evaluation: every strategy on every playlist and mode, then the summary."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence

@@ -1,3 +1,5 @@
+"""Synthetic embeddings with real structure (styles, artists, tracks) for the demo and tests."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,3 +1,5 @@
+"""What every backend checks before a write: unique ids, finite vectors, attribute columns."""
+
 from __future__ import annotations
 
 import math

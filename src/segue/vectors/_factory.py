@@ -1,3 +1,5 @@
+"""``open_store(settings)``: the configured vector store."""
+
 from __future__ import annotations
 
 from segue.errors import InvalidInput

@@ -1,3 +1,5 @@
+"""``LocalVectorStore``: the embedded default, a usearch HNSW index in one file."""
+
 from __future__ import annotations
 
 import asyncio

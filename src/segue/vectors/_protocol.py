@@ -1,3 +1,5 @@
+"""The ``VectorStore`` protocol every backend implements (and passes the contract suite for)."""
+
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection, Mapping, Sequence

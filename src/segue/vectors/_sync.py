@@ -1,3 +1,5 @@
+"""``sync_stores``: copy every vector from one store to another, safely re-runnable."""
+
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence

@@ -1,3 +1,5 @@
+"""``TurbopufferVectorStore``: track embeddings in a turbopuffer namespace."""
+
 from __future__ import annotations
 
 import asyncio

@@ -1,3 +1,5 @@
+"""What the routes share: path parameter types and the error responses in the OpenAPI schema."""
+
 from __future__ import annotations
 
 from typing import Annotated

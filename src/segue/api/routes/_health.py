@@ -1,3 +1,5 @@
+"""``/healthz`` (the process is alive) and ``/readyz`` (the database answers)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter

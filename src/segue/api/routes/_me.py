@@ -1,3 +1,5 @@
+"""``/me``: the signed-in user and their playlists."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter

@@ -1,3 +1,5 @@
+"""``/playlists``: read, create and edit a playlist, and its recommendations."""
+
 from __future__ import annotations
 
 from typing import Annotated

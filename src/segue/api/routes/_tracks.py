@@ -1,3 +1,5 @@
+"""``/tracks``: search tracks by title or artist."""
+
 from __future__ import annotations
 
 from typing import Annotated

@@ -1,3 +1,5 @@
+"""Finding and decoding audio files, and cutting them into windows for CLAP."""
+
 from __future__ import annotations
 
 import os

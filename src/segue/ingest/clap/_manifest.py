@@ -1,3 +1,5 @@
+"""The embed manifest: which files were embedded, as which tracks, so unchanged ones are skipped."""
+
 from __future__ import annotations
 
 import hashlib

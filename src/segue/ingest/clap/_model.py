@@ -1,3 +1,5 @@
+"""``ClapEmbedder``: one CLAP audio window in, one unit vector out."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence

@@ -1,3 +1,5 @@
+"""``embed_files``: decode, window, embed, pool and write each file's vector."""
+
 from __future__ import annotations
 
 import time

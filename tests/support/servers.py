@@ -3,6 +3,13 @@
 Each listens on a free port of 127.0.0.1 and keeps its files in a temporary directory, so
 a test can stop, pause (SIGSTOP: a server that hangs) and restart it without touching the
 shared servers on 5432 and 6379. Every process started here is stopped by ``close()``.
+
+    server = RedisServer().start()
+    try:
+        server.pause()  # a Redis that hangs
+        ...
+    finally:
+        server.close()
 """
 
 from __future__ import annotations
@@ -19,12 +26,15 @@ import tempfile
 import time
 from pathlib import Path
 
+import redis
+
 __all__ = ["PostgresServer", "RedisServer", "free_port", "wait_for"]
 
 _START_TIMEOUT = 30.0  # seconds: a loaded two-core machine can be slow to start PostgreSQL
 
 
 def free_port() -> int:
+    """A port of 127.0.0.1 that nothing listens on (until something binds it)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -37,14 +47,6 @@ def wait_for(ready: object, what: str, timeout: float = _START_TIMEOUT) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError(f"{what} not ready after {timeout:.0f} s")
         time.sleep(0.02)
-
-
-def _accepts(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 def _tree(pid: int) -> list[int]:
@@ -98,12 +100,16 @@ class _Process:
 
 
 class RedisServer(_Process):
-    """``redis-server`` without persistence on a port of its own."""
+    """``redis-server`` without persistence on a port of its own: a restart starts empty.
 
-    def __init__(self) -> None:
+    ``workdir`` holds its files (default: a temporary directory that ``close()`` removes).
+    """
+
+    def __init__(self, workdir: Path | None = None) -> None:
         super().__init__()
         self.port = free_port()
-        self.dir = Path(tempfile.mkdtemp(prefix="segue-redis-"))
+        self._owns_dir = workdir is None
+        self.dir = Path(tempfile.mkdtemp(prefix="segue-redis-")) if workdir is None else workdir
 
     @property
     def url(self) -> str:
@@ -114,16 +120,39 @@ class RedisServer(_Process):
         assert binary, "redis-server is not installed (apt-get install redis-server)"
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir), "--logfile", str(self.dir / "log")],
+             "--appendonly", "no", "--daemonize", "no", "--dir", str(self.dir),
+             "--logfile", str(self.dir / "log")],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )  # fmt: skip
-        wait_for(lambda: _accepts(self.port), "redis-server")
+        wait_for(self._answers, "redis-server")
         return self
+
+    def _answers(self) -> bool:
+        try:
+            with self.admin() as client:
+                return bool(client.ping())
+        except redis.exceptions.ConnectionError:  # not listening yet
+            return False
+
+    def admin(self) -> redis.Redis:
+        """A client of this server for the test itself (not the code under test)."""
+        return redis.Redis(port=self.port, socket_timeout=2, socket_connect_timeout=2)
+
+    def command_calls(self, command: str) -> int:
+        """How many times ``command`` reached this server since it started."""
+        with self.admin() as client:
+            stats = client.info("commandstats")
+        return int(stats.get(f"cmdstat_{command.lower()}", {}).get("calls", 0))
+
+    def kill(self) -> None:
+        """SIGKILL: the server dies at once, keeping nothing; ``start()`` brings it back."""
+        self.stop(signal.SIGKILL)
 
     def close(self) -> None:
         self.stop()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if self._owns_dir:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def _postgres_bin() -> Path:

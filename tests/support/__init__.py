@@ -1,0 +1,50 @@
+"""What tests in several folders share: the service addresses, free ports, servers of their own.
+
+    from ..support import REDIS_URL, RedisServer, free_port
+
+(``conftest.py`` files cannot be imported by name, so shared helpers live here.)
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from segue.catalog import open_database, upgrade
+from segue.settings import Settings
+
+from .servers import PostgresServer, RedisServer, free_port, wait_for
+
+__all__ = [
+    "POSTGRES_ADMIN_URL",
+    "REDIS_URL",
+    "PostgresServer",
+    "RedisServer",
+    "free_port",
+    "migrate",
+    "segue_binary",
+    "wait_for",
+]
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "SEGUE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+REDIS_URL = os.environ.get("SEGUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+async def migrate(url: str) -> None:
+    """Bring the catalog at ``url`` to the newest schema."""
+    database = open_database(Settings(database_url=url))
+    try:
+        await upgrade(database)
+    finally:
+        await database.aclose()
+
+
+def segue_binary() -> str:
+    """The installed ``segue`` command (the one beside this Python first)."""
+    found = shutil.which("segue", path=str(Path(sys.executable).parent)) or shutil.which("segue")
+    assert found, "the segue command is not installed (uv sync)"
+    return found
