@@ -56,6 +56,7 @@ from ._server import (
 from ._timing import machine
 from ._wrk import CONNECTIONS, THREADS, TIMEOUT, WrkResult, run_wrk, wrk_path
 from .endpoint import SIZES
+from .loadtest import scrape_metrics
 
 __all__ = ["ROWS", "Row", "run"]
 
@@ -126,6 +127,7 @@ class Row:
 
 
 _NO_CACHE = {"SEGUE_CACHE_BACKEND": "none"}
+_FALLBACKS = "segue_recommendation_fallbacks_total"
 ROWS = (
     Row("bare", "bare FastAPI, fixed JSON body (reference)", _uvicorn("bench._apps.bare:app")),
     Row("reference", "asyncpg + redis-py, a hit's 4 round trips (reference)",
@@ -134,6 +136,8 @@ ROWS = (
     Row("hit2", "Segue, cache hit, 2 workers", _segue("--workers", "2"),
         requires=_option("--workers")),
     Row("miss", f"Segue, cache miss, {DEFAULT_STRATEGY} (default; cache off)", _segue(), _NO_CACHE),
+    Row("miss2", f"Segue, cache miss, {DEFAULT_STRATEGY}, 2 workers (cache off)",
+        _segue("--workers", "2"), _NO_CACHE, requires=_option("--workers")),
     Row("adaptive", "Segue, cache miss, adaptive (cache off)", _segue(),
         {**_NO_CACHE, "SEGUE_STRATEGY": "adaptive"}),
     Row("miss-f32", f"Segue, cache miss, {DEFAULT_STRATEGY} as before issue 11 (f32 graph, "
@@ -146,6 +150,7 @@ RATIOS = (
     ("hit", "bare"),
     ("reference", "bare"),
     ("hit2", "hit"),
+    ("miss2", "miss"),
     ("adaptive", "miss"),
     ("miss-f32", "miss"),
 )
@@ -162,6 +167,8 @@ class Outcome:
     cpu: float = 0.0  # the server's CPU seconds during the measured run
     checked: list[list[int]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # the server's own log lines
+    #: recommendations answered with the cheaper fallback plan (Segue's /metrics), if known
+    fallbacks: int | None = None
 
     @property
     def rate(self) -> float:
@@ -229,6 +236,10 @@ def _measure_row(
         outcome.result = run_wrk(base, targets, seconds=seconds)
         outcome.cpu = cpu_seconds(pid) - cpu
         outcome.loads = (before, load_average())
+        # Degrading under load mixes cheaper answers into a miss row: say how many.
+        metrics = scrape_metrics(base)
+        if not isinstance(metrics, str):
+            outcome.fallbacks = round(sum(metrics[_FALLBACKS].values()))
         if profile is not None:
             with py_spy(pid, seconds=seconds, out=profile.path) as recorded:
                 under = run_wrk(base, targets, seconds=seconds)
@@ -271,17 +282,18 @@ def _ratios(outcomes: list[Outcome]) -> list[str]:
 def _table(outcomes: list[Outcome]) -> list[str]:
     lines = [
         "| server | requests/s | p50 ms | p99 ms | server CPU ms/request | non-2xx "
-        "| socket errors | available: false | load before / after |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---|",
+        "| socket errors | available: false | fallback plan | load before / after |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|",
     ]
     for o in outcomes:
         r = o.result
         if r is None:
-            lines.append(f"| {o.row.name} | {o.skipped} | | | | | | | |")
+            lines.append(f"| {o.row.name} | {o.skipped} | | | | | | | | |")
             continue
         lines.append(
             f"| {o.row.name} | {o.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {o.cpu_ms:.2f} "
             f"| {r.non_2xx:,} | {r.socket_errors:,} | {r.unavailable:,} "
+            f"| {'-' if o.fallbacks is None else f'{o.fallbacks:,}'} "
             f"| {o.loads[0]} / {o.loads[1]} |"
         )
     notes = [

@@ -182,14 +182,34 @@ async def _remaining_ttl(cache: object, key: str) -> float:
 
 async def test_a_slot_too_late_for_the_full_plan_runs_the_fallback(world: World):
     recommender = world.app.state.resources.recommender
-    # Recent full computations took longer than a whole request may: even with a free
-    # slot, starting one would answer after the client gave up.
-    recommender.full_cost_seconds = recommender.timeout_seconds * 2
+    recommender.admission = Admission(max_in_flight=1, max_waiting=4)
+    other = await _second_playlist(world)
+    fallbacks = metric("segue_recommendation_fallbacks_total", reason="deadline")
+    with Gate(world) as gate:
+        busy = asyncio.create_task(world.client.get(url(world.playlist), headers=world.auth()))
+        await asyncio.wait_for(gate.entered.wait(), 5)  # the only slot is taken
+        # Recent full computations took longer than a whole request may: the slot the
+        # second request gets after waiting is too late to start one.
+        recommender.full_cost_seconds = recommender.timeout_seconds * 2
+        waiting = asyncio.create_task(world.client.get(url(other), headers=world.auth()))
+        await asyncio.sleep(0.2)
+        gate.release.set()
+        r = await waiting
+    assert r.json()["available"] is True
+    assert metric("segue_recommendation_fallbacks_total", reason="deadline") == fallbacks + 1
+    assert (await busy).json()["available"] is True
+
+
+async def test_an_idle_process_runs_the_full_plan_and_recovers(world: World):
+    recommender = world.app.state.resources.recommender
+    # A past overload left a huge estimate: a free slot still runs the full plan (no
+    # fallback), and the estimate comes down with it.
+    recommender.full_cost_seconds = recommender.timeout_seconds * 10
     fallbacks = metric("segue_recommendation_fallbacks_total", reason="deadline")
     r = await world.client.get(url(world.playlist), headers=world.auth())
     assert r.json()["available"] is True
-    assert metric("segue_recommendation_fallbacks_total", reason="deadline") == fallbacks + 1
-    assert recommender.full_cost_seconds == recommender.timeout_seconds * 2  # not a full run
+    assert metric("segue_recommendation_fallbacks_total", reason="deadline") == fallbacks
+    assert recommender.full_cost_seconds < recommender.timeout_seconds * 10
 
 
 async def test_full_computations_keep_a_moving_cost(world: World):

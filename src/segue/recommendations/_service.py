@@ -50,6 +50,8 @@ _REFILL_FACTOR = 4
 # cost is left before the request gives up; the weight of each new cost in that mean.
 _COST_MARGIN = 1.5
 _COST_WEIGHT = 0.2
+# A free slot is taken without suspending (microseconds); past this, the slot was waited for.
+_WAITED = 0.001
 _MAX_CANDIDATES = HYDRATE_MAX_IDS
 
 
@@ -224,10 +226,17 @@ class Recommender:
         try:
             # Up to half the request's time may go to waiting for a slot. A slot that comes
             # too late for the full computation (as long as recent ones took) is not used
-            # for it: the cheaper plan still answers in time, the full one would not.
+            # for it: the cheaper plan still answers in time, the full one would not. Only
+            # after a wait: a slot free at once always runs the full plan, so the estimate
+            # keeps being refreshed and a process recovers once the load is gone.
             async with self.admission.slot(wait_seconds=self.timeout_seconds / 2) as degraded:
-                left = self.timeout_seconds - (loop.time() - started)
-                if degraded is None and left < self.full_cost_seconds * _COST_MARGIN:
+                waited = loop.time() - started
+                left = self.timeout_seconds - waited
+                if (
+                    degraded is None
+                    and waited > _WAITED
+                    and left < self.full_cost_seconds * _COST_MARGIN
+                ):
                     degraded = Degrade.DEADLINE
                 strategy = self.strategy if degraded is None else self.fallback
                 if degraded is not None:
