@@ -215,16 +215,12 @@ def _playlists(marker: dict[str, Any]) -> tuple[DemoPlaylist, ...]:
 
 async def _reopen(demo: Settings, marker: dict[str, Any]) -> DemoInfo | None:
     """The finished demo as it is, or ``None`` if any part of it is missing."""
-    index = LocalVectorStore(demo.index_path)
-    try:
+    async with LocalVectorStore(demo.index_path) as index:
         if await index.count() != marker["params"]["tracks"]:
             return None
-    finally:
-        await index.aclose()
     if not (demo.data_dir / "segue.db").exists():
         return None
-    database = open_database(demo)
-    try:
+    async with open_database(demo) as database:
         await upgrade(database)  # a newer Segue may have added migrations
         async with database.sessionmaker() as session:
             try:
@@ -232,8 +228,6 @@ async def _reopen(demo: Settings, marker: dict[str, Any]) -> DemoInfo | None:
             except NotFound:
                 return None
         token = await _token(database, demo.data_dir, user.did)
-    finally:
-        await database.aclose()
     return DemoInfo(demo, token, user, _playlists(marker), built=False)
 
 
@@ -256,25 +250,19 @@ async def _build(demo: Settings, params: dict[str, Any], steps: Steps) -> DemoIn
     playlist_rows = [Row(f"demo playlist {i}", p) for i, p in enumerate(catalog.playlist_rows)]
     playlists = parse_playlists(playlist_rows, Problems("demo playlists"), steps=steps)
 
-    database = open_database(demo)
-    try:
+    async with open_database(demo) as database:
         await upgrade(database)
         await import_tracks(database, batch, steps=steps)
-        store = LocalVectorStore(
+        async with LocalVectorStore(
             demo.index_path,
             dtype=demo.local_index_dtype.value,
             exact_threshold=demo.local_exact_threshold,
-        )
-        try:
+        ) as store:
             await import_vectors(store, vectors, source="demo vectors", steps=steps)
-        finally:
-            await store.aclose()
         await import_playlists(database, playlists, source="demo playlists", steps=steps)
         async with database.sessionmaker() as session:
             user = await get_user(session, catalog.user["did"])
         token = await _token(database, root, user.did)
-    finally:
-        await database.aclose()
 
     demo_playlists = tuple(
         DemoPlaylist(p.id, p.name, style, p.tracks)

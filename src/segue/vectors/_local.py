@@ -13,6 +13,7 @@ import numpy as np
 from usearch.compiled import MetricKind, ScalarKind
 from usearch.index import Index
 
+from segue._lifecycle import AsyncClosing
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 
@@ -39,7 +40,7 @@ _INLINE_SEARCH_MAX = 20_000
 _OPEN_ATTEMPTS = 3  # a writer may remove a generation between resolving the link and opening it
 
 
-class LocalVectorStore:
+class LocalVectorStore(AsyncClosing):
     """The embedded default: a usearch HNSW index, memory-mapped.
 
     ``dtype="f32"``: one file, the graph holding the vectors. ``"bf16"`` or ``"f16"``: the
@@ -52,8 +53,9 @@ class LocalVectorStore:
     crash leaves either the old index or the new one, never half of either. Below
     ``exact_threshold`` vectors queries search exhaustively (exact and still fast).
 
-        >>> store = LocalVectorStore(Path("segue-data/vectors.usearch"))  # doctest: +SKIP
-        >>> await store.upsert([1, 2], np.eye(2, dtype=np.float32))  # doctest: +SKIP
+        >>> path = Path("segue-data/vectors.usearch")
+        >>> async with LocalVectorStore(path) as store:  # doctest: +SKIP
+        ...     await store.upsert([1, 2], np.eye(2, dtype=np.float32))
     """
 
     max_top_k = 10_000
