@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import sqlalchemy.exc as sa_exc
 
+from segue._files import atomic_write_text
 from segue.catalog import (
     Database,
     Steps,
@@ -177,20 +178,6 @@ def _clear(root: Path) -> None:
     shutil.rmtree(root / _COVERS_DIR, ignore_errors=True)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by the owner only (the token is a credential)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 async def _token(database: Database, root: Path, user_did: str) -> str:
     """The stored demo token if it still works, else a new one (stored for next time)."""
     path = root / _TOKEN_FILE
@@ -202,7 +189,7 @@ async def _token(database: Database, root: Path, user_did: str) -> str:
         except (OSError, UnicodeDecodeError, Unauthorized):
             pass  # missing, unreadable or revoked: issue a fresh one
         issued = await create_token(session, user_did)
-    _write_private(path, issued.token + "\n")
+    atomic_write_text(path, issued.token + "\n", mode=0o600)  # a credential: the owner's only
     return issued.token
 
 
@@ -278,5 +265,5 @@ async def _build(demo: Settings, params: dict[str, Any], steps: Steps) -> DemoIn
             for p in demo_playlists
         ],
     }
-    _write_atomic(root / _MARKER, json.dumps(marker, indent=1) + "\n")
+    atomic_write_text(root / _MARKER, json.dumps(marker, indent=1) + "\n")
     return DemoInfo(demo, token, user, demo_playlists, built=True)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,12 +11,13 @@ import numpy as np
 from usearch.compiled import MetricKind, ScalarKind
 from usearch.index import Index
 
+from segue._files import fsync_path, replacing
 from segue._lifecycle import AsyncClosing
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 
 from ._attributes import check_upsert
-from ._exact import ExactVectors, fsync_path, write_merged
+from ._exact import ExactVectors, write_merged
 from ._generations import (
     discard,
     generation_dir,
@@ -259,17 +258,8 @@ class LocalVectorStore(AsyncClosing):
 
     def _commit_file(self, index: Index) -> None:
         """Write an f32 ``index`` beside the live file, flush it, and rename it into place."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        try:
-            index.save(tmp)
-            fsync_path(Path(tmp))
-            os.replace(tmp, self.path)  # also replaces a link to a compact generation
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        fsync_path(self.path.parent)
+        with replacing(self.path) as tmp:  # also replaces a link to a compact generation
+            index.save(str(tmp))
         remove_stale(self.path, keep=None)
         self._stamp = None  # re-map the new file on the next read
 
