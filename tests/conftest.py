@@ -123,11 +123,8 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 @pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[Database]:
     """The catalog database, opened for this test and closed after it."""
-    db = open_database(settings)
-    try:
+    async with open_database(settings) as db:
         yield db
-    finally:
-        await db.aclose()
 
 
 @pytest.fixture(scope="session")

@@ -104,3 +104,18 @@ def test_an_empty_database_url_means_the_embedded_default(
     settings = Settings(data_dir=tmp_path)
     assert settings.database_is_embedded
     assert settings.catalog_url.startswith("sqlite+aiosqlite:///")
+
+
+async def test_async_with_closes_the_database_even_when_the_block_fails(tmp_path: Path) -> None:
+    database = open_database(Settings(data_dir=tmp_path))
+
+    async def fail_inside() -> None:
+        async with database as entered:
+            assert entered is database
+            await database.ping()
+            assert database.engine.pool.checkedin() == 1  # the ping's connection, kept pooled
+            raise InvalidInput("the block failed")
+
+    with pytest.raises(InvalidInput, match="the block failed"):
+        await fail_inside()
+    assert database.engine.pool.checkedin() == 0  # disposed: no connection left open

@@ -158,3 +158,18 @@ async def test_top_k_bounds(path):
         await store.query_many(unit(1), top_k=0)
     [res] = await store.query_many(unit(1), top_k=1000)
     assert len(res) == 10
+
+
+def mapped(path):
+    """Whether this process has ``path`` memory-mapped (Linux)."""
+    return str(path) in open("/proc/self/maps", encoding="utf-8").read()
+
+
+async def test_async_with_closes_the_store(path):
+    await LocalVectorStore(path).upsert(np.arange(10), unit(10))
+    store = LocalVectorStore(path)
+    async with store as entered:
+        assert entered is store
+        assert await store.count() == 10
+        assert mapped(path)
+    assert not mapped(path)  # the index is unmapped on the way out

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from segue.cache import RecommendationCache, open_cache
@@ -38,9 +38,10 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
 
     The embedded SQLite catalog is migrated here; a shared PostgreSQL must already be at
     the current migration (`segue db upgrade`), or start-up fails with a clear message.
+    Each is closed even when closing another one fails.
     """
-    database = open_database(settings)
-    try:
+    async with AsyncExitStack() as stack:
+        database = await stack.enter_async_context(open_database(settings))
         try:
             await ensure_schema(database, migrate=settings.database_is_embedded)
         except SchemaOutdated:
@@ -50,19 +51,10 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             # clear 503 meanwhile, rather than a crash loop while the database restarts.
             log.warning("starting without the database: %s", exc.detail)
         disabled = settings.vector_backend is VectorBackend.DISABLED
-        store = None if disabled else open_store(settings)
-        try:
-            cache = open_cache(settings)
-            recommender = Recommender.from_settings(settings, database, store, cache)
-            auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
-            try:
-                yield Resources(settings, database, store, cache, recommender, auth)
-            finally:
-                # Computations left running for the cache need the store and the cache.
-                await recommender.aclose()
-                await cache.aclose()
-        finally:
-            if store is not None:
-                await store.aclose()
-    finally:
-        await database.aclose()
+        store = None if disabled else await stack.enter_async_context(open_store(settings))
+        cache = await stack.enter_async_context(open_cache(settings))
+        recommender = Recommender.from_settings(settings, database, store, cache)
+        # Closed first: computations left running for the cache need the store and the cache.
+        stack.push_async_callback(recommender.aclose)
+        auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
+        yield Resources(settings, database, store, cache, recommender, auth)

@@ -6,6 +6,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 
+from segue._lifecycle import AsyncClosing
 from segue.metrics import RECOMMENDATION_CACHE
 
 from ._codec import decode_ids, encode_ids
@@ -16,7 +17,7 @@ __all__ = ["MemoryCache", "NullCache"]
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 
 
-class MemoryCache:
+class MemoryCache(AsyncClosing):
     """An in-process cache: least recently used entries go first once ``max_entries`` is hit.
 
     One per process (each process of a deployment has its own). Values are stored encoded,
@@ -84,7 +85,7 @@ class MemoryCache:
         self._entries.clear()
 
 
-class NullCache:
+class NullCache(AsyncClosing):
     """Caching disabled (``SEGUE_CACHE_BACKEND=none``): every ``get`` is a miss."""
 
     def __init__(self) -> None:

@@ -6,17 +6,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from segue._lifecycle import AsyncResource
 from segue.errors import InvalidInput
 
 __all__ = ["CacheStats", "RecommendationCache", "recommendation_key"]
 
 
 @runtime_checkable
-class RecommendationCache(Protocol):
+class RecommendationCache(AsyncResource, Protocol):
     """Ranked recommendation ids by key. Every backend passes the same contract suite.
 
     A cache is an optimisation, never a dependency: ``get`` answers ``None`` on a miss *and*
-    when the backend is unavailable, ``set`` never raises because of an outage.
+    when the backend is unavailable, ``set`` never raises because of an outage. ``async
+    with`` closes the cache on the way out (``aclose()``).
     """
 
     async def get(self, key: str) -> list[int] | None:
@@ -28,8 +30,6 @@ class RecommendationCache(Protocol):
         configured TTL when ``None``; shorter for answers that should not last, such as a
         ranking computed with a fallback plan under load)."""
         ...
-
-    async def aclose(self) -> None: ...
 
 
 @dataclass(slots=True)

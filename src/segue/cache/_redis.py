@@ -15,6 +15,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from segue._lifecycle import AsyncClosing
 from segue.metrics import RECOMMENDATION_CACHE
 
 from ._breaker import BreakerState, CircuitBreaker
@@ -43,7 +44,7 @@ class _Failed(enum.Enum):
 _FAILED = _Failed.FAILED
 
 
-class RedisCache:
+class RedisCache(AsyncClosing):
     """The cache in Redis, shared by every process of a deployment.
 
     Each call has the client's short socket timeouts and no retry; a :class:`CircuitBreaker`
@@ -56,7 +57,7 @@ class RedisCache:
         await cache.set(key, ids)  # never raises because Redis is down
         await cache.aclose()  # at shutdown
 
-    The cache owns ``client`` and closes it in :meth:`aclose`.
+    The cache owns ``client`` and closes it in :meth:`aclose` (or on leaving ``async with``).
     """
 
     def __init__(

@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from segue._lifecycle import AsyncClosing
 from segue.errors import DatabaseUnavailable, InvalidInput
 from segue.settings import Settings
 
@@ -48,13 +49,14 @@ def normalize_url(url: str | URL) -> URL:
 
 
 @dataclass(frozen=True, slots=True)
-class Database:
+class Database(AsyncClosing):
     """The engine and its session factory; open once with :func:`open_database`.
 
-    >>> db = open_database(Settings())  # doctest: +SKIP
-    >>> async with db.sessionmaker() as session:  # doctest: +SKIP
-    ...     playlist = await get_playlist(session, "3kq2...")
-    >>> await db.aclose()  # doctest: +SKIP
+    ``async with`` closes it on the way out (a lifespan may call :meth:`aclose` instead):
+
+    >>> async with open_database(Settings()) as db:  # doctest: +SKIP
+    ...     async with db.sessionmaker() as session:
+    ...         playlist = await get_playlist(session, "3kq2...")
     """
 
     engine: AsyncEngine
@@ -86,6 +88,7 @@ class Database:
             await conn.execute(sa.text("SELECT 1"))
 
     async def aclose(self) -> None:
+        """Close the pool's connections; the engine is not to be used afterwards."""
         await self.engine.dispose()
 
 

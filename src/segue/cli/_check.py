@@ -9,12 +9,11 @@ from typing import Annotated
 
 import typer
 
-from segue.catalog import ensure_schema, open_database
 from segue.consistency import ConsistencyReport, check_consistency
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
-from ._common import DataDirOption, err_console, run, settings_from
+from ._common import DataDirOption, err_console, open_catalog, run, settings_from
 
 __all__ = ["check"]
 
@@ -53,16 +52,8 @@ def check(
 
 
 async def _check(settings: Settings, dimension: int | None) -> ConsistencyReport:
-    database = open_database(settings)
-    try:
-        await ensure_schema(database, migrate=settings.database_is_embedded)
-        store = open_store(settings)
-        try:
-            return await check_consistency(database, store, expected_dimension=dimension)
-        finally:
-            await store.aclose()
-    finally:
-        await database.aclose()
+    async with open_catalog(settings) as database, open_store(settings) as store:
+        return await check_consistency(database, store, expected_dimension=dimension)
 
 
 def _leftovers(settings: Settings) -> list[Path]:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from collections.abc import Callable, Coroutine, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -23,7 +23,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from segue.catalog import bump_index_generation, ensure_schema, open_database
+from segue.catalog import Database, bump_index_generation, ensure_schema, open_database
 from segue.errors import SegueError
 from segue.settings import Settings
 
@@ -32,6 +32,7 @@ __all__ = [
     "err_console",
     "exit_on_error",
     "note_vectors_written",
+    "open_catalog",
     "progress_bar",
     "progress_steps",
     "run",
@@ -69,21 +70,33 @@ def exit_on_error() -> Iterator[None]:
         raise typer.Exit(2) from None
 
 
+@asynccontextmanager
+async def open_catalog(settings: Settings) -> AsyncIterator[Database]:
+    """The catalog database, at the current migration; closed on the way out.
+
+    The embedded SQLite file is migrated here; a shared database must be migrated on
+    purpose (``segue db upgrade``), and an outdated one is refused.
+
+        >>> async with open_catalog(settings) as database:  # doctest: +SKIP
+        ...     await import_tracks(database, batch)
+    """
+    async with open_database(settings) as database:
+        await ensure_schema(database, migrate=settings.database_is_embedded)
+        yield database
+
+
 async def note_vectors_written(settings: Settings) -> None:
     """Tell the catalog the vector index was written, so cached recommendations computed
     from the old vectors are no longer read (the index generation in the cache key)."""
-    database = open_database(settings)
     try:
-        await ensure_schema(database, migrate=settings.database_is_embedded)
-        await bump_index_generation(database)
+        async with open_catalog(settings) as database:
+            await bump_index_generation(database)
     except SegueError as exc:
         raise type(exc)(
             f"the vectors were written, but the catalog could not be told ({exc.detail}); "
             f"cached recommendations may use the old vectors for up to "
             f"SEGUE_CACHE_TTL_SECONDS: run the command again once the catalog answers"
         ) from exc
-    finally:
-        await database.aclose()
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

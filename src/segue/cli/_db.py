@@ -22,12 +22,9 @@ def upgrade_command(data_dir: DataDirOption = None) -> None:
     settings = settings_from(data_dir)
 
     async def _go() -> str | None:
-        database = open_database(settings)
-        try:
+        async with open_database(settings) as database:
             await upgrade(database)
             return await current_revision(database)
-        finally:
-            await database.aclose()
 
     revision = run(_go())
     err_console.print(f"catalog database at migration {revision}", highlight=False)

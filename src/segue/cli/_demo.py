@@ -84,9 +84,8 @@ def demo(
     async def _go() -> tuple[DemoInfo, list[tuple[DemoPlaylist, list[TrackView], list[TrackView]]]]:
         with progress_bar() as bar:
             info = await build_demo(settings, steps=progress_steps(bar))
-        store = open_store(info.settings)
-        database = open_database(info.settings)
-        try:
+        # The store is closed first, and the database even when closing the store fails.
+        async with open_database(info.settings) as database, open_store(info.settings) as store:
             shown = []
             for playlist in info.playlists:
                 ranking = await recommend(
@@ -97,9 +96,6 @@ def demo(
                     recs = await hydrate(session, ranking.ids.tolist(), limit=_SHOWN)
                 shown.append((playlist, tracks, recs))
             return info, shown
-        finally:
-            await store.aclose()
-            await database.aclose()
 
     info, shown = run(_go())
     state = "built" if info.built else "already built"

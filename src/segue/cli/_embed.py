@@ -75,8 +75,7 @@ def embed(
     files, missing = find_audio_files(paths)
 
     async def _go() -> EmbedReport:
-        store = open_store(settings)
-        try:
+        async with open_store(settings) as store:
             with progress_bar() as bar:
                 task = bar.add_task("embedding audio", total=len(files))
 
@@ -95,8 +94,6 @@ def embed(
                     batch_size=batch_size,
                     on_outcome=on_outcome,
                 )
-        finally:
-            await store.aclose()
         if report.with_status("embedded"):
             await note_vectors_written(settings)
         return report

@@ -139,8 +139,7 @@ def eval_command(
     async def _go() -> list[dict[str, Any]]:
         with tempfile.TemporaryDirectory(prefix="segue-eval-") as tmp:
             started = time.perf_counter()
-            store = await build_store(data, Path(tmp))
-            try:
+            async with await build_store(data, Path(tmp)) as store:
                 with progress_bar() as bar:
                     total = count_requests(data, mode_list, len(chosen))
                     task = bar.add_task("evaluating", total=total)
@@ -153,8 +152,6 @@ def eval_command(
                         artist_cap=artist_cap,
                         on_request=lambda: bar.advance(task),
                     )
-            finally:
-                await store.aclose()
             rows = summarize(outcomes, n_resamples=n_resamples, seed=seed)
             err_console.print(
                 f"{total:,} recommendations in {time.perf_counter() - started:.1f} s "

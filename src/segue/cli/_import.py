@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, TypeVar
+from typing import Annotated
 
 import typer
 
-from segue.catalog import Database, ensure_schema, open_database
 from segue.ingest import (
     PlaylistsResult,
     TracksResult,
@@ -19,7 +17,6 @@ from segue.ingest import (
     read_tracks,
     read_vectors,
 )
-from segue.settings import Settings
 from segue.vectors import open_store
 
 from ._common import (
@@ -27,6 +24,7 @@ from ._common import (
     err_console,
     exit_on_error,
     note_vectors_written,
+    open_catalog,
     progress_bar,
     progress_steps,
     run,
@@ -34,8 +32,6 @@ from ._common import (
 )
 
 __all__ = ["app"]
-
-T = TypeVar("T")
 
 app = typer.Typer(
     help="Import tracks, vectors and playlists (validated, all or nothing, idempotent).",
@@ -51,17 +47,6 @@ def _format_option(choices: str) -> object:
     return typer.Option(
         "--format", help=f"{choices} (default: from the file name's suffix).", show_default=False
     )
-
-
-async def _with_database(settings: Settings, work: Callable[[Database], Awaitable[T]]) -> T:
-    database = open_database(settings)
-    try:
-        # The embedded SQLite file is migrated here; a shared database must be migrated
-        # on purpose (segue db upgrade), and an outdated one is refused.
-        await ensure_schema(database, migrate=settings.database_is_embedded)
-        return await work(database)
-    finally:
-        await database.aclose()
 
 
 @app.command("tracks")
@@ -87,10 +72,11 @@ def tracks(
         with exit_on_error():
             batch = read_tracks(file, fmt, steps=steps)
 
-        async def _go(database: Database) -> TracksResult:
-            return await import_tracks(database, batch, steps=steps)
+        async def _go() -> TracksResult:
+            async with open_catalog(settings) as database:
+                return await import_tracks(database, batch, steps=steps)
 
-        result = run(_with_database(settings, _go))
+        result = run(_go())
     err_console.print(
         f"imported {result.tracks:,} tracks ({result.new_tracks:,} new) by "
         f"{result.artists:,} artists ({result.new_artists:,} new)",
@@ -126,14 +112,11 @@ def vectors(
         data = read_vectors(file, fmt, ids_path=ids)
 
     async def _go() -> tuple[int, int, int]:
-        store = open_store(settings)
-        try:
+        async with open_store(settings) as store:
             with progress_bar() as bar:
                 result = await import_vectors(
                     store, data, source=str(file), steps=progress_steps(bar)
                 )
-        finally:
-            await store.aclose()
         if result.vectors:
             await note_vectors_written(settings)
         return result.vectors, result.dimension, result.total
@@ -159,10 +142,11 @@ def playlists(file: FileArgument, data_dir: DataDirOption = None) -> None:
         with exit_on_error():
             records = read_playlists(file, steps=steps)
 
-        async def _go(database: Database) -> PlaylistsResult:
-            return await import_playlists(database, records, source=str(file), steps=steps)
+        async def _go() -> PlaylistsResult:
+            async with open_catalog(settings) as database:
+                return await import_playlists(database, records, source=str(file), steps=steps)
 
-        result = run(_with_database(settings, _go))
+        result = run(_go())
     err_console.print(
         f"imported {result.playlists:,} playlists ({result.new_playlists:,} new, "
         f"{result.rewritten:,} changed); {result.new_users:,} new users",

@@ -50,13 +50,10 @@ def recommend(
     settings = settings_from(data_dir)
 
     async def _go() -> Ranking:
-        store = open_store(settings)
-        try:
+        async with open_store(settings) as store:
             return await run_recommend(
                 store, track_ids, limit=limit, strategy=strategy or settings.strategy
             )
-        finally:
-            await store.aclose()
 
     ranking = run(_go())
     rows = [

@@ -9,14 +9,12 @@ import typer
 from segue.catalog import (
     IssuedToken,
     create_token,
-    ensure_schema,
     ensure_user,
-    open_database,
     revoke_token,
 )
 from segue.settings import Settings
 
-from ._common import DataDirOption, err_console, run, settings_from
+from ._common import DataDirOption, err_console, open_catalog, run, settings_from
 
 __all__ = ["app"]
 
@@ -39,14 +37,9 @@ def create(
     settings = settings_from(data_dir)
 
     async def _go() -> IssuedToken:
-        database = open_database(settings)
-        try:
-            await ensure_schema(database, migrate=settings.database_is_embedded)
-            async with database.sessionmaker() as session:
-                user = await ensure_user(session, did, handle, display_name)
-                return await create_token(session, user.did)
-        finally:
-            await database.aclose()
+        async with open_catalog(settings) as database, database.sessionmaker() as session:
+            user = await ensure_user(session, did, handle, display_name)
+            return await create_token(session, user.did)
 
     issued = run(_go())
     typer.echo(issued.token)
@@ -68,10 +61,5 @@ def revoke(
 
 
 async def _revoke(settings: Settings, token: str) -> str:
-    database = open_database(settings)
-    try:
-        await ensure_schema(database, migrate=settings.database_is_embedded)
-        async with database.sessionmaker() as session:
-            return await revoke_token(session, token)
-    finally:
-        await database.aclose()
+    async with open_catalog(settings) as database, database.sessionmaker() as session:
+        return await revoke_token(session, token)

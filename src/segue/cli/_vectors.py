@@ -67,24 +67,19 @@ def sync(
         raise typer.BadParameter("--from and --to must be two different backends")
 
     async def _go() -> SyncReport:
-        src = open_store(settings.model_copy(update={"vector_backend": VectorBackend(source)}))
-        try:
-            dst = open_store(settings.model_copy(update={"vector_backend": VectorBackend(target)}))
-            try:
-                total = await src.count()
-                with progress_bar() as bar:
-                    task = bar.add_task(f"{source.value} -> {target.value}", total=total)
-                    report = await sync_stores(
-                        src,
-                        dst,
-                        read_batch=batch_size,
-                        skip_unchanged=not rewrite,
-                        on_progress=lambda n: bar.advance(task, n),
-                    )
-            finally:
-                await dst.aclose()
-        finally:
-            await src.aclose()
+        src_settings = settings.model_copy(update={"vector_backend": VectorBackend(source)})
+        dst_settings = settings.model_copy(update={"vector_backend": VectorBackend(target)})
+        async with open_store(src_settings) as src, open_store(dst_settings) as dst:
+            total = await src.count()
+            with progress_bar() as bar:
+                task = bar.add_task(f"{source.value} -> {target.value}", total=total)
+                report = await sync_stores(
+                    src,
+                    dst,
+                    read_batch=batch_size,
+                    skip_unchanged=not rewrite,
+                    on_progress=lambda n: bar.advance(task, n),
+                )
         if report.written:
             await note_vectors_written(settings)
         return report

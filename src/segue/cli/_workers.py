@@ -108,11 +108,8 @@ async def migrate_embedded(settings: Settings) -> None:
     """
     if not settings.database_is_embedded:
         return
-    database = open_database(settings)
-    try:
+    async with open_database(settings) as database:
         await ensure_schema(database, migrate=True)
-    finally:
-        await database.aclose()
 
 
 def worker_app() -> FastAPI:

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import sqlalchemy.exc as sa_exc
 
+from segue._files import atomic_write_text
 from segue.catalog import (
     Database,
     Steps,
@@ -177,20 +178,6 @@ def _clear(root: Path) -> None:
     shutil.rmtree(root / _COVERS_DIR, ignore_errors=True)
 
 
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by the owner only (the token is a credential)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(text)
-    os.chmod(path, 0o600)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 async def _token(database: Database, root: Path, user_did: str) -> str:
     """The stored demo token if it still works, else a new one (stored for next time)."""
     path = root / _TOKEN_FILE
@@ -202,7 +189,7 @@ async def _token(database: Database, root: Path, user_did: str) -> str:
         except (OSError, UnicodeDecodeError, Unauthorized):
             pass  # missing, unreadable or revoked: issue a fresh one
         issued = await create_token(session, user_did)
-    _write_private(path, issued.token + "\n")
+    atomic_write_text(path, issued.token + "\n", mode=0o600)  # a credential: the owner's only
     return issued.token
 
 
@@ -215,16 +202,12 @@ def _playlists(marker: dict[str, Any]) -> tuple[DemoPlaylist, ...]:
 
 async def _reopen(demo: Settings, marker: dict[str, Any]) -> DemoInfo | None:
     """The finished demo as it is, or ``None`` if any part of it is missing."""
-    index = LocalVectorStore(demo.index_path)
-    try:
+    async with LocalVectorStore(demo.index_path) as index:
         if await index.count() != marker["params"]["tracks"]:
             return None
-    finally:
-        await index.aclose()
     if not (demo.data_dir / "segue.db").exists():
         return None
-    database = open_database(demo)
-    try:
+    async with open_database(demo) as database:
         await upgrade(database)  # a newer Segue may have added migrations
         async with database.sessionmaker() as session:
             try:
@@ -232,8 +215,6 @@ async def _reopen(demo: Settings, marker: dict[str, Any]) -> DemoInfo | None:
             except NotFound:
                 return None
         token = await _token(database, demo.data_dir, user.did)
-    finally:
-        await database.aclose()
     return DemoInfo(demo, token, user, _playlists(marker), built=False)
 
 
@@ -256,25 +237,19 @@ async def _build(demo: Settings, params: dict[str, Any], steps: Steps) -> DemoIn
     playlist_rows = [Row(f"demo playlist {i}", p) for i, p in enumerate(catalog.playlist_rows)]
     playlists = parse_playlists(playlist_rows, Problems("demo playlists"), steps=steps)
 
-    database = open_database(demo)
-    try:
+    async with open_database(demo) as database:
         await upgrade(database)
         await import_tracks(database, batch, steps=steps)
-        store = LocalVectorStore(
+        async with LocalVectorStore(
             demo.index_path,
             dtype=demo.local_index_dtype.value,
             exact_threshold=demo.local_exact_threshold,
-        )
-        try:
+        ) as store:
             await import_vectors(store, vectors, source="demo vectors", steps=steps)
-        finally:
-            await store.aclose()
         await import_playlists(database, playlists, source="demo playlists", steps=steps)
         async with database.sessionmaker() as session:
             user = await get_user(session, catalog.user["did"])
         token = await _token(database, root, user.did)
-    finally:
-        await database.aclose()
 
     demo_playlists = tuple(
         DemoPlaylist(p.id, p.name, style, p.tracks)
@@ -290,5 +265,5 @@ async def _build(demo: Settings, params: dict[str, Any], steps: Steps) -> DemoIn
             for p in demo_playlists
         ],
     }
-    _write_atomic(root / _MARKER, json.dumps(marker, indent=1) + "\n")
+    atomic_write_text(root / _MARKER, json.dumps(marker, indent=1) + "\n")
     return DemoInfo(demo, token, user, demo_playlists, built=True)

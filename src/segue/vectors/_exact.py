@@ -13,7 +13,6 @@ the page cache.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,24 +20,16 @@ from pathlib import Path
 import numpy as np
 from numpy.typing import NDArray
 
+from segue._files import fsync_path
 from segue.engine import FloatMatrix, IdArray, Neighbors
 from segue.errors import VectorStoreUnavailable
 
 from ._protocol import FetchedVectors
 
-__all__ = ["ExactVectors", "fsync_path", "write_merged"]
+__all__ = ["ExactVectors", "write_merged"]
 
 KEYS, VECTORS, NORMS = "keys.npy", "vectors.npy", "norms.npy"
 _CHUNK = 65_536  # rows copied at a time when writing (256 MiB at 1024-d)
-
-
-def fsync_path(path: Path) -> None:
-    """Flush a file or a directory to disk."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 @dataclass(frozen=True, slots=True)

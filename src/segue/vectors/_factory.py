@@ -15,6 +15,9 @@ __all__ = ["open_store"]
 def open_store(settings: Settings) -> VectorStore:
     """The configured backend; call once per process, share it, and ``aclose()`` it at the end.
 
+        >>> async with open_store(settings) as store:  # doctest: +SKIP
+        ...     ranking = await recommend(store, [12, 40], limit=5, strategy="centroid")
+
     The turbopuffer backend creates its one API client (and connection pool) here.
     """
     if settings.vector_backend is VectorBackend.LOCAL:

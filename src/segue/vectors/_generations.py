@@ -18,7 +18,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from ._exact import fsync_path
+from segue._files import fsync_path
 
 __all__ = [
     "GRAPH",

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import tempfile
 from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -13,11 +11,13 @@ import numpy as np
 from usearch.compiled import MetricKind, ScalarKind
 from usearch.index import Index
 
+from segue._files import fsync_path, replacing
+from segue._lifecycle import AsyncClosing
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 
 from ._attributes import check_upsert
-from ._exact import ExactVectors, fsync_path, write_merged
+from ._exact import ExactVectors, write_merged
 from ._generations import (
     discard,
     generation_dir,
@@ -39,7 +39,7 @@ _INLINE_SEARCH_MAX = 20_000
 _OPEN_ATTEMPTS = 3  # a writer may remove a generation between resolving the link and opening it
 
 
-class LocalVectorStore:
+class LocalVectorStore(AsyncClosing):
     """The embedded default: a usearch HNSW index, memory-mapped.
 
     ``dtype="f32"``: one file, the graph holding the vectors. ``"bf16"`` or ``"f16"``: the
@@ -52,8 +52,9 @@ class LocalVectorStore:
     crash leaves either the old index or the new one, never half of either. Below
     ``exact_threshold`` vectors queries search exhaustively (exact and still fast).
 
-        >>> store = LocalVectorStore(Path("segue-data/vectors.usearch"))  # doctest: +SKIP
-        >>> await store.upsert([1, 2], np.eye(2, dtype=np.float32))  # doctest: +SKIP
+        >>> path = Path("segue-data/vectors.usearch")
+        >>> async with LocalVectorStore(path) as store:  # doctest: +SKIP
+        ...     await store.upsert([1, 2], np.eye(2, dtype=np.float32))
     """
 
     max_top_k = 10_000
@@ -257,17 +258,8 @@ class LocalVectorStore:
 
     def _commit_file(self, index: Index) -> None:
         """Write an f32 ``index`` beside the live file, flush it, and rename it into place."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=self.path.name + ".", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
-        try:
-            index.save(tmp)
-            fsync_path(Path(tmp))
-            os.replace(tmp, self.path)  # also replaces a link to a compact generation
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-        fsync_path(self.path.parent)
+        with replacing(self.path) as tmp:  # also replaces a link to a compact generation
+            index.save(str(tmp))
         remove_stale(self.path, keep=None)
         self._stamp = None  # re-map the new file on the next read
 

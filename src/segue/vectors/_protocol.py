@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from segue._lifecycle import AsyncResource
 from segue.engine import FloatMatrix, IdArray, Neighbors
 
 __all__ = ["FetchedVectors", "VectorStore"]
@@ -29,11 +30,12 @@ class FetchedVectors:
 
 
 @runtime_checkable
-class VectorStore(Protocol):
+class VectorStore(AsyncResource, Protocol):
     """Where track embeddings live. Every backend passes the same contract suite.
 
     Distances are cosine distances (``1 - cosine similarity``). Each method is one round
-    trip to the backend, whatever the number of ids or query vectors.
+    trip to the backend, whatever the number of ids or query vectors. ``async with`` closes
+    the store on the way out (``aclose()``).
     """
 
     #: the most neighbours one query may ask for
@@ -72,5 +74,3 @@ class VectorStore(Protocol):
     def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
         """Every id and its vector, in id order, at most ``batch_size`` at a time."""
         ...
-
-    async def aclose(self) -> None: ...

@@ -15,6 +15,7 @@ from turbopuffer.types import DistanceMetric, namespace_multi_query_params
 from turbopuffer.types.custom import Filter
 from turbopuffer.types.row_param import RowParam
 
+from segue._lifecycle import AsyncClosing
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 from segue.settings import Settings
@@ -73,11 +74,12 @@ class _NamespaceMissing(Exception):
     """turbopuffer answered 404: the namespace has never been written (an empty store)."""
 
 
-class TurbopufferVectorStore:
+class TurbopufferVectorStore(AsyncClosing):
     """Track embeddings in one turbopuffer namespace, through the official async client.
 
     One instance per process: it owns the client (and its connection pool), created here
-    and closed by :meth:`aclose`. A namespace that does not exist yet is an empty store.
+    and closed by :meth:`aclose` (or on leaving ``async with``). A namespace that does not
+    exist yet is an empty store.
 
         >>> store = TurbopufferVectorStore(namespace="segue-tracks", api_key="tpuf_...",
         ...                                region="gcp-us-central1")  # doctest: +SKIP

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
@@ -14,6 +12,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from segue._files import atomic_write_text
 from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX
 
@@ -123,7 +122,7 @@ class Manifest:
             "version": _VERSION,
             "files": {key: asdict(entry) for key, entry in sorted(self._entries.items())},
         }
-        _write_atomically(self.path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
+        atomic_write_text(self.path, json.dumps(body, indent=1, ensure_ascii=False) + "\n")
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -205,19 +204,5 @@ def write_tracks_jsonl(path: Path, entries: Iterable[ManifestEntry]) -> int:
         artist = entry.artist and spelling.setdefault(entry.artist.casefold(), entry.artist)
         row = {"id": tid, "title": entry.title, **artist_identity(artist)}
         lines.append(json.dumps(row, ensure_ascii=False))
-    _write_atomically(path, "".join(line + "\n" for line in lines))
+    atomic_write_text(path, "".join(line + "\n" for line in lines))
     return len(lines)
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)

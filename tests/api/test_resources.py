@@ -1,0 +1,88 @@
+"""The shared resources close in reverse order of opening, each even when another fails."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+import pytest
+
+from segue.api import _resources
+from segue.api._resources import open_resources
+from segue.cache import MemoryCache
+from segue.catalog import Database, open_database
+from segue.errors import SegueError, Unavailable
+from segue.recommendations import Recommender
+from segue.settings import Settings
+from segue.vectors import LocalVectorStore
+
+
+class CloseFailed(Unavailable):
+    """Raised by the part of the test told to fail on close."""
+
+
+def recording(closed: list[str], failing: str) -> dict[str, Callable[..., object]]:
+    """Stand-ins for the real factories: real parts that note when they are closed."""
+
+    def close(name: str) -> None:
+        closed.append(name)
+        if name == failing:
+            raise CloseFailed(f"{name} failed to close")
+
+    class Db(Database):
+        async def aclose(self) -> None:
+            close("database")
+            await super().aclose()
+
+    class Store(LocalVectorStore):
+        async def aclose(self) -> None:
+            await super().aclose()
+            close("store")
+
+    class Cache(MemoryCache):
+        async def aclose(self) -> None:
+            await super().aclose()
+            close("cache")
+
+    class Rec(Recommender):
+        async def aclose(self) -> None:
+            await super().aclose()
+            close("recommender")
+
+    def open_db(settings: Settings) -> Database:
+        real = open_database(settings)
+        return Db(real.engine, real.sessionmaker, real.autocommit)
+
+    return {
+        "open_database": open_db,
+        "open_store": lambda settings: Store(settings.index_path),
+        "open_cache": lambda settings: Cache(),
+        "Recommender": Rec,
+    }
+
+
+@pytest.mark.parametrize("failing", ["nothing", "recommender", "cache", "store"])
+async def test_everything_is_closed_in_reverse_order(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, failing: str
+) -> None:
+    closed: list[str] = []
+    for name, factory in recording(closed, failing).items():
+        monkeypatch.setattr(_resources, name, factory)
+    expected = pytest.raises(CloseFailed) if failing != "nothing" else contextlib.nullcontext()
+    with expected:
+        async with open_resources(settings) as resources:
+            assert await resources.store.count() == 0  # type: ignore[union-attr]
+            assert closed == []
+    assert closed == ["recommender", "cache", "store", "database"]
+
+
+async def test_a_failure_inside_is_not_hidden_by_closing(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[str] = []
+    for name, factory in recording(closed, "nothing").items():
+        monkeypatch.setattr(_resources, name, factory)
+    with pytest.raises(SegueError, match="while serving"):
+        async with open_resources(settings):
+            raise SegueError("while serving")
+    assert closed == ["recommender", "cache", "store", "database"]
