@@ -14,6 +14,10 @@ from ._protocol import CacheStats
 
 __all__ = ["MemoryCache", "NullCache"]
 
+# Bound once: every look-up counts itself (segue_recommendation_cache_total).
+_HIT = RECOMMENDATION_CACHE.labels(result="hit")
+_MISS = RECOMMENDATION_CACHE.labels(result="miss")
+
 DEFAULT_TTL_SECONDS = 24 * 3600.0
 
 
@@ -56,11 +60,11 @@ class MemoryCache(AsyncClosing):
             if entry is not None:
                 del self._entries[key]
             self.stats.misses += 1
-            RECOMMENDATION_CACHE.labels(result="miss").inc()
+            _MISS.inc()
             return None
         self._entries.move_to_end(key)
         self.stats.hits += 1
-        RECOMMENDATION_CACHE.labels(result="hit").inc()
+        _HIT.inc()
         # Only this class writes entries, always through encode_ids: they cannot be corrupt.
         return decode_ids(entry[1])
 
@@ -93,7 +97,7 @@ class NullCache(AsyncClosing):
 
     async def get(self, key: str) -> list[int] | None:
         self.stats.misses += 1
-        RECOMMENDATION_CACHE.labels(result="miss").inc()
+        _MISS.inc()
         return None
 
     async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:

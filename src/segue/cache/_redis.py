@@ -25,6 +25,11 @@ from ._protocol import CacheStats
 
 __all__ = ["RedisCache"]
 
+# Bound once: every look-up counts itself (segue_recommendation_cache_total).
+_HIT = RECOMMENDATION_CACHE.labels(result="hit")
+_MISS = RECOMMENDATION_CACHE.labels(result="miss")
+_ERROR = RECOMMENDATION_CACHE.labels(result="error")
+
 log = logging.getLogger(__name__)
 
 R = TypeVar("R")
@@ -107,11 +112,11 @@ class RedisCache(AsyncClosing):
         raw = await self._call("GET", key, lambda: self._client.get(key))
         if raw is _FAILED:
             self.stats.misses += 1
-            RECOMMENDATION_CACHE.labels(result="error").inc()
+            _ERROR.inc()
             return None
         if raw is None:
             self.stats.misses += 1
-            RECOMMENDATION_CACHE.labels(result="miss").inc()
+            _MISS.inc()
             return None
         try:
             ids = decode_ids(raw)
@@ -120,10 +125,10 @@ class RedisCache(AsyncClosing):
             self.stats.corrupt += 1
             self.stats.misses += 1
             self._warn("corrupt", "corrupt cache value at %s (%s); treated as a miss", key, exc)
-            RECOMMENDATION_CACHE.labels(result="error").inc()
+            _ERROR.inc()
             return None
         self.stats.hits += 1
-        RECOMMENDATION_CACHE.labels(result="hit").inc()
+        _HIT.inc()
         return ids
 
     async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:

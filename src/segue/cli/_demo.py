@@ -19,7 +19,7 @@ from segue.settings import Settings
 from segue.vectors import open_store
 
 from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from
-from ._serve import GRACEFUL_SHUTDOWN_SECONDS, TRUSTED_PROXIES, HostOption, PortOption
+from ._serve import UVICORN_OPTIONS, HostOption, PortOption, start_metrics_listener
 
 __all__ = ["demo"]
 
@@ -49,11 +49,9 @@ def _serve_announcing(settings: Settings, host: str, port: int, line: str) -> No
         create_app(settings),
         host=host,
         port=port,
-        log_level="info",
-        # As serve_app: forwarded headers trusted only from a proxy on this machine.
-        forwarded_allow_ips=TRUSTED_PROXIES,
-        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+        **UVICORN_OPTIONS,
     )
+    start_metrics_listener(settings)
     # A port already taken ends uvicorn's startup with its own message and exit code.
     # A second Ctrl+C during shutdown is no error, as uvicorn.run treats it.
     with contextlib.suppress(KeyboardInterrupt):

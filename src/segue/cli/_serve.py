@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
@@ -21,12 +21,12 @@ from ._workers import (
 )
 
 __all__ = [
-    "GRACEFUL_SHUTDOWN_SECONDS",
-    "TRUSTED_PROXIES",
+    "UVICORN_OPTIONS",
     "HostOption",
     "PortOption",
     "serve",
     "serve_app",
+    "start_metrics_listener",
 ]
 
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
@@ -61,9 +61,13 @@ MetricsHostOption = Annotated[
     ),
 ]
 
-# Forwarded headers are trusted only from a proxy on this machine.
-TRUSTED_PROXIES = "127.0.0.1"
-GRACEFUL_SHUTDOWN_SECONDS = 10
+# How every Segue server runs uvicorn (`segue serve`, `segue demo`): forwarded headers are
+# trusted only from a proxy on this machine; a stop waits this long for requests in flight.
+UVICORN_OPTIONS: dict[str, Any] = {
+    "log_level": "info",
+    "forwarded_allow_ips": "127.0.0.1",
+    "timeout_graceful_shutdown": 10,
+}
 # A worker answers the supervisor's health check only once it has imported Segue. That took
 # 12 s on a busy 2-core machine, and at uvicorn's default of 5 s the supervisor killed and
 # restarted workers that were still starting, again and again. A hung worker is found later.
@@ -77,20 +81,18 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     migrated here first, then uvicorn's supervisor runs them (``segue.cli._workers``).
     """
     if workers == 1:
-        _metrics_listener(settings)
+        start_metrics_listener(settings)
         uvicorn.run(
             create_app(settings),
             host=host,
             port=port,
-            log_level="info",
-            forwarded_allow_ips=TRUSTED_PROXIES,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **UVICORN_OPTIONS,
         )
         return
     run(migrate_embedded(settings))  # once, here: never N workers migrating at once
     export_settings(settings)
     with multiprocess_dir():
-        _metrics_listener(settings)  # in this process, merging the workers' files
+        start_metrics_listener(settings)  # in this process, merging the workers' files
         uvicorn.run(
             WORKER_APP,
             factory=True,
@@ -98,13 +100,12 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             timeout_worker_healthcheck=_WORKER_HEALTHCHECK_SECONDS,
             host=host,
             port=port,
-            log_level="info",
-            forwarded_allow_ips=TRUSTED_PROXIES,
-            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
+            **UVICORN_OPTIONS,
         )
 
 
-def _metrics_listener(settings: Settings) -> None:
+def start_metrics_listener(settings: Settings) -> None:
+    """Serve /metrics on ``SEGUE_METRICS_PORT`` from this process, when it is set."""
     if settings.metrics_port is None:
         return
     with exit_on_error():

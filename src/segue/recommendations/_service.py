@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -155,9 +153,11 @@ class Recommender:
 
         :class:`NotFound` for an unknown playlist, :class:`Forbidden` for someone else's.
         """
-        async with self._connect() as conn:
+        # A plain autocommit connection, not a session: the hot path builds no ORM objects.
+        async with self.database.reading() as conn:
             head = await playlist_head(conn, playlist_id)
-            _check_owner(head.owner_did, user_did)
+            if head.owner_did != user_did:
+                raise Forbidden("only the playlist's owner can do this")
             if self.store is None:
                 return _unavailable("disabled")
             ranked = await self.cache.get(self.cache_key(head))
@@ -165,15 +165,20 @@ class Recommender:
                 page = await self._page(conn, ranked, limit)
                 if not _ran_dry(page, ranked, limit, self.candidates):
                     return page
-        # A miss, or a cached ranking whose tracks have mostly been hidden or deleted since.
-        # The connection went back to the pool above: none is held while the store works,
-        # so a slow search cannot starve the requests that only need the database.
+            # A miss, or a cached ranking mostly hidden or deleted since: the items, with
+            # the record CID and generations they belong to (an edit since the head was
+            # read is honoured: the key is this version's).
+            seeds = await playlist_seeds(conn, playlist_id)
+        # The connection went back to the pool: none is held while the store works, so a
+        # slow search cannot starve the requests that only need the database.
+        if not seeds.item_ids:
+            return _unavailable("empty_playlist")
         candidates = self.candidates if not ranked else len(ranked) * _REFILL_FACTOR
         while True:
-            ranked = await self._compute(playlist_id, user_did, self.store, candidates)
+            ranked = await self._compute(seeds, self.store, candidates)
             if ranked is None:
                 return _UNAVAILABLE
-            async with self._connect() as conn:
+            async with self.database.reading() as conn:
                 page = await self._page(conn, ranked, limit)
             if not _ran_dry(page, ranked, limit, candidates) or candidates >= _MAX_CANDIDATES:
                 return page
@@ -183,16 +188,9 @@ class Recommender:
     # -- the miss -----------------------------------------------------------------------
 
     async def _compute(
-        self, playlist_id: str, user_did: str, store: VectorStore, candidates: int
+        self, seeds: PlaylistSeeds, store: VectorStore, candidates: int
     ) -> list[int] | None:
-        """The ranked ids for the playlist's current version, or ``None`` (counted)."""
-        async with self._connect() as conn:
-            seeds = await playlist_seeds(conn, playlist_id)
-        _check_owner(seeds.owner_did, user_did)
-        if not seeds.item_ids:
-            _count_unavailable("empty_playlist")
-            return None
-        # The key of the version just read: an edit since the head was read is honoured.
+        """The ranked ids for this version of the playlist, or ``None`` (counted)."""
         key = self.cache_key(seeds)
         try:
             # The request waits timeout_seconds; the computation (shielded by the single
@@ -204,12 +202,12 @@ class Recommender:
                 )
         except TimeoutError:
             log.warning(
-                "recommendations unavailable for %s: the store did not answer in time", playlist_id
+                "recommendations unavailable for %s: the store did not answer in time", seeds.id
             )
             _count_unavailable("store_timeout")
             return None
         except VectorStoreUnavailable as exc:
-            log.warning("recommendations unavailable for %s: %s", playlist_id, exc.detail)
+            log.warning("recommendations unavailable for %s: %s", seeds.id, exc.detail)
             _count_unavailable("store_error")
             return None
         if not ranked:
@@ -291,12 +289,6 @@ class Recommender:
 
     # -- reading ------------------------------------------------------------------------
 
-    @asynccontextmanager
-    async def _connect(self) -> AsyncIterator[AsyncConnection]:
-        # A plain connection, not a session: the hot path builds no ORM objects.
-        async with self.database.reading() as conn:
-            yield conn
-
     @staticmethod
     async def _page(conn: AsyncConnection, ranked: list[int], limit: int) -> RecommendationPage:
         """The first ``limit`` available tracks of ``ranked``.
@@ -345,11 +337,6 @@ def _ran_dry(page: RecommendationPage, ranked: list[int], limit: int, asked: int
     """The page is short although the store may hold more: ``ranked`` is as long as asked
     for, so its end is where the ranking was cut, not where the candidates ran out."""
     return len(page.tracks) < limit and len(ranked) >= asked
-
-
-def _check_owner(owner_did: str, user_did: str) -> None:
-    if owner_did != user_did:
-        raise Forbidden("only the playlist's owner can do this")
 
 
 def _count_unavailable(reason: str) -> None:
