@@ -309,7 +309,8 @@ class Recommender:
 
 def settings_digest(settings: Settings) -> str:
     """:func:`config_digest` of what in ``settings`` shapes an answer: the strategy and the
-    vector store's identity (backend, index path or turbopuffer namespace, index type)."""
+    vector store's identity (backend, index path or turbopuffer namespace) and its search
+    (index type, search depth)."""
     return config_digest(
         resolve_strategy(settings.strategy),
         settings.vector_backend.value,
@@ -318,6 +319,7 @@ def settings_digest(settings: Settings) -> str:
         settings.turbopuffer_base_url or settings.turbopuffer_region or "",
         settings.turbopuffer_namespace,
         settings.local_index_dtype.value,
+        str(settings.local_ef_search),
     )
 
 
