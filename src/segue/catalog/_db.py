@@ -108,7 +108,9 @@ def open_database(settings: Settings) -> Database:
             max_overflow=settings.database_max_overflow,
             # Waiting longer for a pooled connection than for the database itself is pointless.
             pool_timeout=settings.database_connect_timeout,
-            # A connection broken by a database restart is replaced instead of failing a request.
+            # No round trip per checkout: a connection broken by a database restart fails
+            # one request, and that disconnect invalidates the whole pool, so every other
+            # stale connection is replaced on its next checkout.
             pool_pre_ping=False,
             pool_recycle=1800,
             connect_args={
