@@ -45,6 +45,7 @@ __all__ = [
     "catalog_spec",
     "create_owners",
     "load_catalog",
+    "seeded_database",
     "with_dtype",
 ]
 
@@ -136,11 +137,8 @@ async def bench_database(admin_url: str) -> AsyncIterator[str]:
     await _admin(admin_url, f'CREATE DATABASE "{name}"')
     url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
-        database = open_database(Settings(database_url=url))
-        try:
+        async with open_database(Settings(database_url=url)) as database:
             await upgrade(database)
-        finally:
-            await database.aclose()
         yield url
     finally:
         await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -199,3 +197,20 @@ async def create_owners(
             owners.append(Owner(did, token.token, tuple(p.id for p in mine)))
     await replace_playlists(database, playlists, Problems("bench playlists"))
     return owners
+
+
+@asynccontextmanager
+async def seeded_database(
+    admin_url: str, spec: Catalog, playlists: Sequence[Sequence[Sequence[int]]]
+) -> AsyncIterator[tuple[str, list[Owner]]]:
+    """A bench database holding ``spec``'s catalog and one owner per entry of ``playlists``
+    (their playlists' track ids); yields its URL and the owners, dropped on the way out.
+
+        >>> async with seeded_database(POSTGRES_ADMIN_URL, spec, [[[1, 2, 3]]]) as (url, owners):
+        ...     ...  # doctest: +SKIP
+    """
+    async with bench_database(admin_url) as url:
+        async with open_database(Settings(database_url=url)) as database:
+            await load_catalog(database, spec)
+            owners = await create_owners(database, playlists)
+        yield url, owners

@@ -13,20 +13,16 @@ import asyncio
 
 import numpy as np
 
-from segue.catalog import open_database
 from segue.engine import DEFAULT_STRATEGY
-from segue.settings import Settings
 
 from ._client import timed_requests
 from ._dataset import (
     CACHE_DIR,
     Catalog,
     Owner,
-    bench_database,
     build_index,
     catalog_spec,
-    create_owners,
-    load_catalog,
+    seeded_database,
 )
 from ._server import POSTGRES_ADMIN_URL, REDIS_URL, load_average, redis_prefix, serving
 
@@ -95,13 +91,8 @@ async def _serve_and_measure(
 
 
 async def _measure(spec: Catalog, per_client: int, strategies: tuple[str, ...]) -> list[str]:
-    async with bench_database(POSTGRES_ADMIN_URL) as url:
-        database = open_database(Settings(database_url=url))
-        try:
-            await load_catalog(database, spec)
-            owners = await create_owners(database, _playlists(spec, per_client))
-        finally:
-            await database.aclose()
+    playlists = _playlists(spec, per_client)
+    async with seeded_database(POSTGRES_ADMIN_URL, spec, playlists) as (url, owners):
         rows = []
         for strategy in strategies:
             rows += await _serve_and_measure(spec, url, owners, strategy)

@@ -72,8 +72,7 @@ async def _timed(label: str, rows: list[str], work: Callable[[], Awaitable[T]]) 
 
 
 async def _tracks(label: str, url: str, path: Path, rows: list[str]) -> None:
-    database = open_database(Settings(database_url=url))
-    try:
+    async with open_database(Settings(database_url=url)) as database:
         await upgrade(database)
 
         async def read() -> Any:
@@ -82,8 +81,6 @@ async def _tracks(label: str, url: str, path: Path, rows: list[str]) -> None:
         batch = await _timed(f"read + check {path.name}", rows, read)
         await _timed(f"write tracks ({label})", rows, lambda: import_tracks(database, batch))
         await _timed(f"again, unchanged ({label})", rows, lambda: import_tracks(database, batch))
-    finally:
-        await database.aclose()
 
 
 async def _vectors(root: Path, source: Path, ids: Path | None, rows: list[str]) -> None:
@@ -92,9 +89,8 @@ async def _vectors(root: Path, source: Path, ids: Path | None, rows: list[str]) 
 
     data = await _timed(f"read + check {source.name}", rows, read)
     index = root / f"index-{source.suffix[1:]}.usearch"
-    store = LocalVectorStore(index)
-    await _timed("build the index", rows, lambda: import_vectors(store, data))
-    await store.aclose()
+    async with LocalVectorStore(index) as store:
+        await _timed("build the index", rows, lambda: import_vectors(store, data))
 
 
 async def _admin(server: str, statement: str) -> None:

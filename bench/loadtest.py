@@ -33,19 +33,15 @@ import numpy as np
 from prometheus_client.parser import text_string_to_metric_families
 
 from segue._runtime import single_threaded_blas
-from segue.catalog import open_database
 from segue.engine import DEFAULT_STRATEGY
-from segue.settings import Settings
 
 from ._dataset import (
     CACHE_DIR,
     Catalog,
     Owner,
-    bench_database,
     build_index,
     catalog_spec,
-    create_owners,
-    load_catalog,
+    seeded_database,
 )
 from ._server import POSTGRES_ADMIN_URL, REDIS_URL, load_average, redis_prefix, serving
 from ._timing import machine
@@ -299,13 +295,8 @@ async def _run(args: argparse.Namespace) -> tuple[Stats, str]:
                    replace=False).tolist()
         for _ in range(args.clients)
     ]  # fmt: skip
-    async with bench_database(POSTGRES_ADMIN_URL) as url:
-        database = open_database(Settings(database_url=url))
-        try:
-            await load_catalog(database, spec)
-            owners = await create_owners(database, [[tracks] for tracks in lists])
-        finally:
-            await database.aclose()
+    playlists = [[tracks] for tracks in lists]
+    async with seeded_database(POSTGRES_ADMIN_URL, spec, playlists) as (url, owners):
         with redis_prefix() as prefix:
             env = {
                 "SEGUE_DATABASE_URL": url,

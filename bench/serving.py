@@ -29,18 +29,15 @@ import httpx
 import numpy as np
 from pydantic import ValidationError
 
-from segue.catalog import open_database
 from segue.engine import DEFAULT_STRATEGY
 from segue.settings import Settings
 
 from ._dataset import (
     CACHE_DIR,
     Catalog,
-    bench_database,
     build_index,
     catalog_spec,
-    create_owners,
-    load_catalog,
+    seeded_database,
     with_dtype,
 )
 from ._profile import Profile, py_spy
@@ -322,13 +319,7 @@ async def _measure(
     visible = spec.visible_ids
     lists = [[rng.choice(visible, size=SIZES[i % len(SIZES)], replace=False).tolist()]
              for i in range(PLAYLISTS)]  # fmt: skip
-    async with bench_database(POSTGRES_ADMIN_URL) as url:
-        database = open_database(Settings(database_url=url))
-        try:
-            await load_catalog(database, spec)
-            owners = await create_owners(database, lists)
-        finally:
-            await database.aclose()
+    async with seeded_database(POSTGRES_ADMIN_URL, spec, lists) as (url, owners):
         targets = [(_path(o.playlists[0]), o.token) for o in owners]
         with redis_prefix() as prefix:
             env = {

@@ -118,30 +118,30 @@ async def main(tracks: int, dim: int, runs: int) -> None:
     catalog = synthetic_catalog(tracks, dim=dim)
     rng = np.random.default_rng(1)
     with LoopbackServer(standin) as server:
-        store = TurbopufferVectorStore(
+        async with TurbopufferVectorStore(
             namespace=NAMESPACE, api_key=standin.api_key, base_url=server.base_url
-        )
-        await store.upsert(catalog.ids, catalog.vectors)
-        print(f"{tracks} tracks of dimension {dim}, {runs} runs each, loopback HTTP/1.1\n")
-        print(
-            "| pattern | requests / rec. | new connections / rec. | min ms | median ms | p90 ms |"
-        )
-        print("|---|---|---|---|---|---|")
-        for size in (4, 12):
-            playlist = rng.choice(catalog.ids, size=size, replace=False).tolist()
-            q = plan_queries(catalog.vectors[np.asarray(playlist) - 1]).shape[0]
+        ) as store:
+            await store.upsert(catalog.ids, catalog.vectors)
+            print(f"{tracks} tracks of dimension {dim}, {runs} runs each, loopback HTTP/1.1\n")
+            print(
+                "| pattern | requests / rec. | new connections / rec. | min ms | median ms |",
+                end="",
+            )
+            print(" p90 ms |\n|---|---|---|---|---|---|")
+            for size in (4, 12):
+                playlist = rng.choice(catalog.ids, size=size, replace=False).tolist()
+                q = plan_queries(catalog.vectors[np.asarray(playlist) - 1]).shape[0]
 
-            async def shared(playlist: list[int] = playlist) -> int:
-                return len(await recommend(store, playlist, limit=5))
+                async def shared(playlist: list[int] = playlist) -> int:
+                    return len(await recommend(store, playlist, limit=5))
 
-            async def naive(playlist: list[int] = playlist) -> int:
-                return await naive_recommend(server.base_url, standin.api_key, playlist, 5)
+                async def naive(playlist: list[int] = playlist) -> int:
+                    return await naive_recommend(server.base_url, standin.api_key, playlist, 5)
 
-            await measure(f"Segue, {size} tracks (q={q})", shared, standin, server, runs)
-            await measure(f"naive, {size} tracks (q={q})", naive, standin, server, runs)
-        print("\n| request | min ms | median ms |\n|---|---|---|")
-        await per_request(server.base_url, standin.api_key, store, runs)
-        await store.aclose()
+                await measure(f"Segue, {size} tracks (q={q})", shared, standin, server, runs)
+                await measure(f"naive, {size} tracks (q={q})", naive, standin, server, runs)
+            print("\n| request | min ms | median ms |\n|---|---|---|")
+            await per_request(server.base_url, standin.api_key, store, runs)
 
 
 if __name__ == "__main__":
