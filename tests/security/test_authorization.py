@@ -20,6 +20,7 @@ from ..api.conftest import World
 # fails when the schema gains an operation missing here, so none goes untried.
 Request = tuple[str, str, object]
 REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
+    ("post", "/auth/logout"): lambda p: ("POST", "/auth/logout", None),
     ("get", "/me"): lambda p: ("GET", "/me", None),
     ("get", "/me/playlists"): lambda p: ("GET", "/me/playlists", None),
     ("get", "/tracks"): lambda p: ("GET", "/tracks?q=Track", None),
