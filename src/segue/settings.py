@@ -255,8 +255,8 @@ class Settings(BaseSettings):
     )
     api_docs: bool = Field(
         default=False,
-        description="serve the interactive API docs at `/docs` (off: they need scripts the "
-        "Content-Security-Policy refuses); `/openapi.json` is always served",
+        description="serve Swagger UI at `/docs`, from this server's own files (needs the "
+        "`docs` extra); `/openapi.json` is always served (docs/security.md)",
     )
     # The largest legitimate body (a reorder of 10,000 track ids) is about 200 KB.
     max_body_bytes: int = Field(

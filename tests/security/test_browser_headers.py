@@ -129,6 +129,36 @@ async def test_the_api_docs_load_no_third_party_script(world: World):
     assert "/auth/logout" in r.json()["paths"]
 
 
+async def test_api_docs_when_on_come_from_this_origin_only(api_settings: Settings):
+    app: FastAPI = create_app(api_settings.model_copy(update={"api_docs": True}))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://segue.test") as c:
+            page = await c.get("/docs")
+            assert page.status_code == 200
+            assert_hardened(page)
+            scripts = re.findall(r"<script\b([^>]*)>(.*?)</script>", page.text, flags=re.S)
+            sources = [re.search(r'src="([^"]+)"', attrs) for attrs, _ in scripts]
+            assert [m.group(1) for m in sources if m] == [
+                "/docs/swagger-ui-bundle.js",
+                "/docs/start.js",
+            ]
+            assert all(not body.strip() for _, body in scripts)  # nothing inline
+            assert "//" not in re.sub(r"<!doctype[^>]*>", "", page.text)  # no other host
+            for path, kind in [
+                ("/docs/swagger-ui-bundle.js", "text/javascript"),
+                ("/docs/start.js", "text/javascript"),
+                ("/docs/swagger-ui.css", "text/css"),
+            ]:
+                r = await c.get(path)
+                assert r.status_code == 200, path
+                assert r.headers["content-type"].startswith(kind)
+                assert_hardened(r)
+            assert "SwaggerUIBundle" in (await c.get("/docs/swagger-ui-bundle.js")).text
+            assert (await c.get("/redoc")).status_code == 404
+            assert (await c.get("/docs/swagger-editor-bundle.js")).status_code == 404
+
+
 def test_the_ui_page_has_no_inline_script() -> None:
     """script-src 'self' without 'unsafe-inline' holds only if the page has no inline
     script: the source page (what Vite builds from) loads its one script by src."""

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from segue import __version__
 from segue.settings import Settings
 
+from ._docs import mount_docs
 from ._errors import install_error_handlers
 from ._headers import SecurityHeaders
 from ._limits import BodySizeLimit
@@ -42,7 +43,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Playlist recommendations from the audio embeddings of its tracks.",
         lifespan=lifespan,
         # FastAPI's /docs and /redoc load scripts from a CDN, which the CSP refuses and a
-        # same-origin page should not run anyway; /openapi.json is always served.
+        # same-origin page should not run anyway; /openapi.json is always served, and
+        # SEGUE_API_DOCS=true serves /docs from this origin's own files (_docs.py).
         docs_url=None,
         redoc_url=None,
     )
@@ -57,5 +59,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router)
     if settings.metrics_port is None:  # else `segue serve` serves it on a listener of its own
         app.include_router(metrics_router)
+    if settings.api_docs:
+        mount_docs(app)
     mount_ui(app, settings.ui_dir, covers_dir=settings.data_dir / "demo-covers")
     return app

@@ -13,14 +13,16 @@ __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "SecurityHeaders"]
 #: own files (the built UI has no inline script and no inline style sheet: Svelte's styles
 #: are compiled into a CSS file, and its dynamic styles are set through the CSSOM, which a
 #: CSP does not govern). Images may also come from http(s) hosts, as track covers do
-#: (``image_url`` is an http(s) URL or a path here; `segue.ingest` refuses anything else).
+#: (``image_url`` is an http(s) URL or a path here; `segue.ingest` refuses anything else),
+#: and from ``data:`` URLs, which Swagger UI's stylesheet draws its icons with (an image
+#: runs no script).
 #: No plugins, no <base> rewriting, forms post only here, and no framing at all.
 CONTENT_SECURITY_POLICY = "; ".join(
     (
         "default-src 'self'",
         "script-src 'self'",
         "style-src 'self'",
-        "img-src 'self' https: http:",
+        "img-src 'self' https: http: data:",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
