@@ -380,7 +380,7 @@ describe('sign-in links and signing out', () => {
       await page.getByRole('button', { name: `Switch to @${other}` }).click();
       await page.waitForURL(`${config.baseUrl}/`);
       assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), config.otherToken);
-      await page.getByText(`@${other}`).waitFor();
+      await page.getByText(`@${other}`, { exact: true }).waitFor();
       assert.deepEqual(problems, []);
     } finally {
       await context.close();
