@@ -3,6 +3,7 @@ log line, whatever a client puts in its request."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -12,6 +13,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
+from segue.api import RedactSecrets
 from segue.catalog import UserView
 from segue.cli import app as cli
 from segue.ingest import DemoInfo
@@ -118,3 +120,16 @@ def test_no_log_line_carries_a_token(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert token not in text
     assert secret not in text
     assert secret[:12] not in text
+
+
+def test_the_log_filter_masks_tokens_in_messages_and_arguments() -> None:
+    token = "segue_abcdefghijklmnop_" + "Z" * 43
+    record = logging.LogRecord(
+        "segue.api", logging.WARNING, __file__, 1, "refused %s on /x?key=%d", (token, 7), None
+    )
+    assert RedactSecrets().filter(record)
+    assert token not in record.getMessage()
+    assert record.getMessage() == "refused segue_[redacted] on /x?key=7"
+    plain = logging.LogRecord("segue.api", logging.WARNING, __file__, 1, f"/a?t={token}", (), None)
+    RedactSecrets().filter(plain)
+    assert plain.getMessage() == "/a?t=[redacted]"

@@ -37,8 +37,11 @@ def redact(text: str) -> str:
     >>> redact("token segue_abcdefghijklmnop_s3cr3tsecret refused")
     'token segue_[redacted] refused'
     """
-    text = _TOKEN.sub(f"segue_{REDACTED}", text)
-    return _QUERY_VALUE.sub(rf"\g<name>={REDACTED}", text)
+    return _QUERY_VALUE.sub(rf"\g<name>={REDACTED}", _mask_tokens(text))
+
+
+def _mask_tokens(text: str) -> str:
+    return _TOKEN.sub(f"segue_{REDACTED}", text)
 
 
 class RedactSecrets(logging.Filter):
@@ -46,7 +49,9 @@ class RedactSecrets(logging.Filter):
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
+            # With arguments, the message is a format string: only tokens are masked in it
+            # (they hold no %), so its placeholders keep lining up with the arguments.
+            record.msg = redact(record.msg) if not record.args else _mask_tokens(record.msg)
         if isinstance(record.args, tuple):
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         elif isinstance(record.args, dict):
