@@ -50,7 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    # Added last, so outermost: it times and labels every answer, a 413 included.
+    # Outside the body limit: it times and labels every answer, a 413 included.
     app.add_middleware(RequestMetrics)
     # Outermost: every answer gets the headers, a 413 and a 404 included (the 500 of an
     # unhandled error is answered outside all middleware, and carries them itself).

@@ -56,12 +56,13 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The last resort for bugs: logged with the trace, never shown to the client.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    # Starlette answers this one outside every middleware, so it brings its own headers.
+    # Starlette answers this one outside every middleware, so it brings its own headers
+    # (no-store whoever asked: an error is never worth keeping).
     return error_response(
         500,
         "internal_error",
         "an internal error occurred; it has been logged",
-        dict(SECURITY_HEADERS),
+        {**SECURITY_HEADERS, "Cache-Control": "no-store"},
     )
 
 

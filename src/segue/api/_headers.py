@@ -44,9 +44,12 @@ _RAW = [
     (name.lower().encode("latin-1"), value.encode("latin-1"))
     for name, value in SECURITY_HEADERS.items()
 ]
+_NO_STORE = (b"cache-control", b"no-store")
+# The names this middleware sets; any the app set is dropped first. Starlette sends header
+# names in lower case, as ASGI asks.
 _NAMES = frozenset(name for name, _ in _RAW)
-_CACHE_CONTROL = b"cache-control"
-_NO_STORE = (_CACHE_CONTROL, b"no-store")
+_NAMES_AUTHENTICATED = _NAMES | {_NO_STORE[0]}
+_RAW_AUTHENTICATED = [*_RAW, _NO_STORE]
 
 
 class SecurityHeaders:
@@ -67,16 +70,15 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        authenticated = any(name == b"authorization" for name, _ in scope["headers"])
+        if any(name == b"authorization" for name, _ in scope["headers"]):
+            replaced, added = _NAMES_AUTHENTICATED, _RAW_AUTHENTICATED
+        else:
+            replaced, added = _NAMES, _RAW
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                replaced = _NAMES | {_CACHE_CONTROL} if authenticated else _NAMES
-                headers = [h for h in message.get("headers", ()) if h[0].lower() not in replaced]
-                headers += _RAW
-                if authenticated:
-                    headers.append(_NO_STORE)
-                message = {**message, "headers": headers}
+                kept = [h for h in message.get("headers", ()) if h[0] not in replaced]
+                message = {**message, "headers": kept + added}
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
