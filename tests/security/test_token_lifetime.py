@@ -102,10 +102,12 @@ async def test_last_use_is_recorded_once_an_interval_off_the_request(
     async with database.sessionmaker() as s:
         token = (await create_token(s, "did:plc:alice")).token
     wall = [datetime.now(UTC)]
-    auth = Authenticator(database, ttl_seconds=0, wall_clock=lambda: wall[0])
+    auth = Authenticator(database, ttl_seconds=0, wall_clock=lambda: wall[0], flush_seconds=3600)
     assert await _last_used(database, token) is None
     await auth.user(token)
-    await auth.aclose()  # the write runs in the background; wait for it
+    await asyncio.sleep(0.05)
+    assert await _last_used(database, token) is None  # not written on the request's path
+    await auth.aclose()  # writes what was noted (else a background task does, later)
     first = await _last_used(database, token)
     assert first == wall[0]
 

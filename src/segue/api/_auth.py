@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections import OrderedDict
@@ -17,7 +18,7 @@ from segue.catalog import (
     hash_token,
     revoke_token,
     token_id_of,
-    touch_token,
+    touch_tokens,
 )
 from segue.errors import DatabaseUnavailable
 
@@ -42,9 +43,11 @@ class Authenticator:
     keyed by the token's SHA-256, never the token itself.
 
     A token's last use is recorded off the request's path: when a verification finds the
-    stored ``last_used_at`` older than ``last_used_interval``, a background task updates
-    it (one at a time per token), so a busy token costs one write an hour, not one per
-    request, and a failed write costs the request nothing.
+    stored ``last_used_at`` older than ``last_used_interval``, the use is noted in memory,
+    and a background task writes the uses noted meanwhile ``flush_seconds`` later (and at
+    :meth:`aclose`), in one transaction. So a busy token costs one write an hour, not one
+    per request; the write never takes a pooled connection while the request that noted
+    it is running; and a failed write costs the requests nothing.
 
         >>> auth = Authenticator(database, ttl_seconds=5)  # doctest: +SKIP
         >>> (await auth.user("segue_abcd..._...")).did  # doctest: +SKIP
@@ -62,6 +65,7 @@ class Authenticator:
         clock: Callable[[], float] = time.monotonic,
         wall_clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         last_used_interval: timedelta = LAST_USED_INTERVAL,
+        flush_seconds: float = 10.0,
     ) -> None:
         if ttl_seconds < 0 or max_entries < 1:
             raise ValueError("ttl_seconds must be >= 0 and max_entries >= 1")
@@ -69,12 +73,15 @@ class Authenticator:
         self.ttl_seconds = ttl_seconds
         self.max_entries = max_entries
         self.last_used_interval = last_used_interval
+        self.flush_seconds = flush_seconds
         self._clock = clock
         self._wall_clock = wall_clock
         # token hash -> (valid until, user); order is recency of insertion, oldest first
         self._verified: OrderedDict[str, tuple[float, UserView]] = OrderedDict()
-        # token id -> its last-use write in flight (a reference keeps the task alive)
-        self._touching: dict[str, asyncio.Task[None]] = {}
+        # token id -> when it was used, not yet written; and the task that will write it
+        self._unrecorded: dict[str, datetime] = {}
+        self._flush: asyncio.Task[None] | None = None
+        self._flush_now = asyncio.Event()
 
     async def user(self, token: str) -> UserView:
         """The user ``token`` belongs to; :class:`Unauthorized` if it is invalid, expired
@@ -108,26 +115,32 @@ class Authenticator:
         self._verified.pop(hash_token(token), None)
 
     async def aclose(self) -> None:
-        """Wait for last-use writes in flight (called before the database closes)."""
-        if self._touching:
-            await asyncio.gather(*self._touching.values(), return_exceptions=True)
+        """Write the uses noted so far (called before the database closes)."""
+        task = self._flush
+        if task is not None:
+            self._flush_now.set()
+            await task
 
     async def _verify(self, token: str) -> TokenCheck:
         now = self._wall_clock()
         async with self.database.reading() as conn:
             check = await check_token(conn, token, now=now)
         stale = check.last_used_at is None or now - check.last_used_at >= self.last_used_interval
-        if stale and check.id not in self._touching:
-            task = asyncio.create_task(self._touch(check.id, now))
-            self._touching[check.id] = task
+        if stale:
+            self._unrecorded.setdefault(check.id, now)
+            if self._flush is None:
+                self._flush = asyncio.create_task(self._flush_later())
         return check
 
-    async def _touch(self, token_id: str, now: datetime) -> None:
+    async def _flush_later(self) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._flush_now.wait(), self.flush_seconds)
+        self._flush_now.clear()
+        # From here on, uses noted go to the next flush.
+        uses, self._unrecorded, self._flush = self._unrecorded, {}, None
         try:
             async with self.database.sessionmaker() as session:
-                await touch_token(session, token_id, now=now, older_than=self.last_used_interval)
+                await touch_tokens(session, uses, older_than=self.last_used_interval)
         except DatabaseUnavailable as exc:
-            # Bookkeeping only: the next verification an interval on tries again.
-            log.warning("could not record the use of token %s: %s", token_id, exc.detail)
-        finally:
-            self._touching.pop(token_id, None)
+            # Bookkeeping only: the next verification an interval on notes the use again.
+            log.warning("could not record the last use of %d token(s): %s", len(uses), exc.detail)

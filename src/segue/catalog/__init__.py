@@ -61,7 +61,7 @@ from ._tokens import (
     list_tokens,
     revoke_token,
     token_id_of,
-    touch_token,
+    touch_tokens,
     verify_token,
 )
 from ._tracks import (
@@ -172,7 +172,7 @@ __all__ = [
     "search_tracks",
     "text_problem",
     "token_id_of",
-    "touch_token",
+    "touch_tokens",
     "track_ref",
     "upgrade",
     "upsert_tracks",

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -38,7 +39,7 @@ __all__ = [
     "list_tokens",
     "revoke_token",
     "token_id_of",
-    "touch_token",
+    "touch_tokens",
     "verify_token",
 ]
 
@@ -137,25 +138,30 @@ async def verify_token(reader: AsyncSession | AsyncConnection, token: str) -> Us
     return (await check_token(reader, token)).user
 
 
-async def touch_token(
-    session: AsyncSession, token_id: str, *, now: datetime, older_than: timedelta
-) -> bool:
-    """Set the token's ``last_used_at`` to ``now`` unless it is more recent than
-    ``now - older_than``; commits. True if the row was written.
+async def touch_tokens(
+    session: AsyncSession, uses: Mapping[str, datetime], *, older_than: timedelta
+) -> int:
+    """Record when tokens were used (token id -> time); commits; how many rows changed.
 
-    The condition is in the UPDATE, so processes that see the same stale value at once
-    write it once between them, not once each.
+    A token's ``last_used_at`` is only moved when it is older than its new value minus
+    ``older_than``: the condition is in the UPDATE, so processes that see the same stale
+    value at once write it once between them, not once each.
     """
-    stale = sa.or_(ApiToken.last_used_at.is_(None), ApiToken.last_used_at < now - older_than)
-    statement = (
-        sa.update(ApiToken)
-        .where(ApiToken.id == token_id, stale)
-        .values(last_used_at=now)
-        .execution_options(synchronize_session=False)
-    )
+    written = 0
     async with committing(session):
-        result = await session.execute(statement)
-    return bool(getattr(result, "rowcount", 0))
+        for token_id, used_at in uses.items():
+            stale = sa.or_(
+                ApiToken.last_used_at.is_(None), ApiToken.last_used_at < used_at - older_than
+            )
+            statement = (
+                sa.update(ApiToken)
+                .where(ApiToken.id == token_id, stale)
+                .values(last_used_at=used_at)
+                .execution_options(synchronize_session=False)
+            )
+            result = await session.execute(statement)
+            written += int(getattr(result, "rowcount", 0) or 0)
+    return written
 
 
 async def list_tokens(session: AsyncSession, user_did: str | None = None) -> list[TokenInfo]:
