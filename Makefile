@@ -71,12 +71,15 @@ e2e: sync-test ui chromium
 	trap 'kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; rm -rf "$$data"' EXIT; \
 	url=""; \
 	for _ in $$(seq 1 300); do \
-	  url=$$(grep -oE 'http://[^ ]+/login\?token=[^ ]+' "$$log" | head -n1 || true); \
+	  url=$$(grep -oE 'http://[^ ]+/login#token=[^ ]+' "$$log" | head -n1 || true); \
 	  if [ -n "$$url" ] && curl -fsS -o /dev/null "http://127.0.0.1:$(E2E_PORT)/readyz"; then break; fi; \
 	  kill -0 $$pid 2>/dev/null || { cat "$$log"; exit 1; }; sleep 1; \
 	done; \
 	[ -n "$$url" ] || { echo "segue demo printed no sign-in address"; cat "$$log"; exit 1; }; \
-	cd $(FRONTEND) && SEGUE_E2E_LOGIN_URL="$$url" SEGUE_E2E_CHROMIUM=$(CHROMIUM) npm run e2e
+	other=$$(SEGUE_DATA_DIR="$$data/demo" $(RUN) segue token create --did did:plc:e2eother \
+	  --handle other.e2e.example --expires-in 1h 2>/dev/null); \
+	cd $(FRONTEND) && SEGUE_E2E_LOGIN_URL="$$url" SEGUE_E2E_OTHER_TOKEN="$$other" \
+	  SEGUE_E2E_CHROMIUM=$(CHROMIUM) npm run e2e
 
 # -- running --------------------------------------------------------------------------------
 demo: sync ui

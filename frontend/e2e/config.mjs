@@ -1,10 +1,13 @@
 // Settings of the end-to-end run, all from the environment, so the Makefile (or a person)
 // points it at any running `segue serve` / `segue demo`:
 //
-//   SEGUE_E2E_LOGIN_URL  the address `segue demo` prints: http://HOST:PORT/login?token=...
+//   SEGUE_E2E_LOGIN_URL  the address `segue demo` prints: http://HOST:PORT/login#token=...
 //   or both of
 //   SEGUE_E2E_URL        the server's base address, e.g. http://127.0.0.1:8000
 //   SEGUE_E2E_TOKEN      an API token of the user who owns the demo playlists
+//
+//   SEGUE_E2E_OTHER_TOKEN a token of another user (`segue token create`), for the
+//                         account-switch prompt and sign-out; those tests fail without it
 //
 //   SEGUE_E2E_SCREENSHOT  where to save the edit-view screenshot
 //                         (default: frontend/e2e-artifacts/edit-view.png)
@@ -26,7 +29,7 @@ export function loadConfig(env = process.env) {
   if (env.SEGUE_E2E_LOGIN_URL) {
     const login = new URL(env.SEGUE_E2E_LOGIN_URL);
     baseUrl ??= login.origin;
-    token ??= login.searchParams.get('token') ?? undefined;
+    token ??= new URLSearchParams(login.hash.slice(1)).get('token') ?? undefined;
   }
   if (!baseUrl || !token) {
     throw new ConfigError(
@@ -45,6 +48,7 @@ export function loadConfig(env = process.env) {
   return {
     baseUrl: baseUrl.replace(/\/+$/, ''),
     token,
+    otherToken: env.SEGUE_E2E_OTHER_TOKEN || null,
     chromium,
     trackCount,
     screenshot: resolve(env.SEGUE_E2E_SCREENSHOT || resolve(here, '..', 'e2e-artifacts', 'edit-view.png')),

@@ -67,8 +67,8 @@ after(async () => {
   await browser?.close();
 });
 
-/** A fresh signed-in page: goes through /login?token= like a user of `segue demo`. */
-async function signIn() {
+/** A fresh signed-in page: goes through /login#token= like a user of `segue demo`. */
+async function signIn(token = config.token) {
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 }, reducedMotion: 'reduce' });
   context.setDefaultTimeout(TIMEOUT_MS);
   const page = await context.newPage();
@@ -80,9 +80,12 @@ async function signIn() {
       problems.push(`console error: ${msg.text()}`);
     }
   });
-  await page.goto(`${config.baseUrl}/login?token=${encodeURIComponent(config.token)}`);
+  const response = await page.goto(`${config.baseUrl}/login#token=${encodeURIComponent(token)}`);
+  // The browser never sends the fragment: the server saw /login and nothing else.
+  assert.equal(new URL(response.url()).pathname + new URL(response.url()).search, '/login');
+  assert.match(response.headers()['content-security-policy'] ?? '', /script-src 'self'/);
   await page.waitForURL(`${config.baseUrl}/`);
-  assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), config.token);
+  assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), token);
   return { context, page, problems };
 }
 
@@ -337,6 +340,68 @@ describe('playlist page', () => {
       assert.deepEqual(problems, []);
     } finally {
       release();
+      await context.close();
+    }
+  });
+});
+
+describe('sign-in links and signing out', () => {
+  /** The other user's handle, from the API. */
+  async function handleOf(token) {
+    const response = await fetch(`${config.baseUrl}/me`, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    assert.equal(response.status, 200, 'SEGUE_E2E_OTHER_TOKEN must be a working token');
+    return (await response.json()).handle;
+  }
+
+  it('asks before a link switches accounts, and the token never stays in the address', async () => {
+    assert.ok(config.otherToken, 'set SEGUE_E2E_OTHER_TOKEN (make e2e does)');
+    const me = await handleOf(config.token);
+    const other = await handleOf(config.otherToken);
+    const { context, page, problems } = await signIn();
+    try {
+      const link = `${config.baseUrl}/login#token=${encodeURIComponent(config.otherToken)}`;
+      await page.goto(link);
+      const dialog = page.getByRole('alertdialog', { name: 'Switch accounts?' });
+      await dialog.waitFor();
+      const prompt = `You are signed in as @${me}. Switch to the account in this link?`;
+      assert.ok((await dialog.innerText()).includes(prompt), await dialog.innerText());
+      assert.ok(!page.url().includes(config.otherToken), `the token left in ${page.url()}`);
+      assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), config.token);
+
+      await page.getByRole('button', { name: `Stay signed in as @${me}` }).click();
+      await page.waitForURL(`${config.baseUrl}/`);
+      assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), config.token);
+      assert.equal(await page.evaluate(() => location.hash), '');
+
+      await page.goto(link);
+      await page.getByRole('button', { name: `Switch to @${other}` }).click();
+      await page.waitForURL(`${config.baseUrl}/`);
+      assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), config.otherToken);
+      await page.getByText(`@${other}`, { exact: true }).waitFor();
+      assert.deepEqual(problems, []);
+    } finally {
+      await context.close();
+    }
+  });
+
+  // Last: it revokes the other token for good.
+  it('"Sign out" revokes the token on the server', async () => {
+    assert.ok(config.otherToken, 'set SEGUE_E2E_OTHER_TOKEN (make e2e does)');
+    const { context, page, problems } = await signIn(config.otherToken);
+    try {
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      await page.getByRole('link', { name: 'Sign in' }).first().waitFor();
+      assert.equal(await page.evaluate(() => localStorage.getItem('segue.token')), null);
+      const response = await fetch(`${config.baseUrl}/me`, {
+        headers: { Authorization: `Bearer ${config.otherToken}` },
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+      });
+      assert.equal(response.status, 401);
+      assert.deepEqual(problems, []);
+    } finally {
       await context.close();
     }
   });

@@ -243,7 +243,20 @@ class Settings(BaseSettings):
         ge=0,
         le=60,
         description="a verified API token is remembered in process this long, so a revoked "
-        "token stops working within it (`0`: ask the database every time)",
+        "token stops working within it (`0`: ask the database every time); never past the "
+        "token's expiry, and `POST /auth/logout` forgets it at once",
+    )
+    token_ttl_days: int = Field(
+        default=90,
+        ge=1,
+        le=3650,
+        description="lifetime of a token `segue token create` issues without `--expires-in` "
+        "(docs/security.md)",
+    )
+    api_docs: bool = Field(
+        default=False,
+        description="serve Swagger UI at `/docs`, from this server's own files (needs the "
+        "`docs` extra); `/openapi.json` is always served (docs/security.md)",
     )
     # The largest legitimate body (a reorder of 10,000 track ids) is about 200 KB.
     max_body_bytes: int = Field(

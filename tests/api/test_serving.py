@@ -13,7 +13,14 @@ import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
 from segue.api._auth import Authenticator
-from segue.catalog import Database, create_token, ensure_user, playlist_head, revoke_token
+from segue.catalog import (
+    Database,
+    create_token,
+    ensure_user,
+    playlist_head,
+    revoke_token,
+    token_id_of,
+)
 from segue.errors import Unauthorized
 from segue.recommendations import Admission
 
@@ -83,7 +90,7 @@ async def test_a_revoked_token_stops_working_within_the_cache_bound(database: Da
     auth = Authenticator(database, ttl_seconds=5, clock=lambda: now[0])
     assert (await auth.user(token)).did == did
     async with database.sessionmaker() as s:
-        await revoke_token(s, token)
+        await revoke_token(s, token_id_of(token))
     now[0] += 4.9
     assert (await auth.user(token)).did == did  # still remembered: the documented bound
     now[0] += 0.1
@@ -96,7 +103,7 @@ async def test_without_the_token_cache_revocation_is_immediate(database: Databas
     auth = Authenticator(database, ttl_seconds=0)
     await auth.user(token)
     async with database.sessionmaker() as s:
-        await revoke_token(s, token)
+        await revoke_token(s, token_id_of(token))
     with pytest.raises(Unauthorized, match="revoked"):
         await auth.user(token)
 

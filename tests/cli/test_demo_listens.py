@@ -73,7 +73,7 @@ def test_address_is_printed_once_the_server_listens(data_dir: Path, tmp_path: Pa
             # First thing after the line: connect, as a fast click would.
             with socket.create_connection(("127.0.0.1", port), timeout=10):
                 pass
-            assert line.startswith(f"{PREFIX}http://127.0.0.1:{port}/login?token=segue_")
+            assert line.startswith(f"{PREFIX}http://127.0.0.1:{port}/login#token=segue_")
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=10) as res:
                 assert res.status == 200
         finally:

@@ -142,7 +142,7 @@ def test_demo_runs_twice(runner, tmp_path):
     for name in ("Demo: one Lo-fi track (1)", "Demo: Jazz sampler (4)", "(25)"):
         assert name in first.stdout
     assert first.stdout.count("│ +") == 15  # five recommendations for each playlist
-    assert "http://127.0.0.1:8123/login?token=segue_" in first.stdout
+    assert "http://127.0.0.1:8123/login#token=segue_" in first.stdout
     second = runner.invoke(
         app, ["demo", "--no-serve", "--data-dir", str(tmp_path), "--port", "8123"]
     )

@@ -17,7 +17,14 @@ import httpx
 import pytest
 
 from segue.api import create_app
-from segue.catalog import get_playlist, hydrate, open_database, revoke_token, verify_token
+from segue.catalog import (
+    get_playlist,
+    hydrate,
+    open_database,
+    revoke_token,
+    token_id_of,
+    verify_token,
+)
 from segue.ingest import DEMO_VERSION, build_demo, demo_settings
 from segue.ingest._demo_catalog import DEMO_SEED, generate_demo
 from segue.recommendations import recommend
@@ -100,7 +107,7 @@ async def test_catalog_contents(plain):
     token_file = info.data_dir / "demo-token"
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert token_file.read_text().strip() == info.token
-    assert info.login_url("127.0.0.1", 8000) == (f"http://127.0.0.1:8000/login?token={info.token}")
+    assert info.login_url("127.0.0.1", 8000) == (f"http://127.0.0.1:8000/login#token={info.token}")
     assert info.token not in repr(info)
 
 
@@ -157,7 +164,7 @@ async def test_a_revoked_token_is_replaced(plain):
     database = open_database(first.settings)
     try:
         async with database.sessionmaker() as s:
-            await revoke_token(s, first.token)
+            await revoke_token(s, token_id_of(first.token))
     finally:
         await database.aclose()
     second = await build_demo(plain, **SMALL)

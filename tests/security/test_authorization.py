@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import pytest
 
-from segue.catalog import revoke_token
+from segue.catalog import revoke_token, token_id_of
 
 from ..api.conftest import World
 
@@ -20,6 +20,7 @@ from ..api.conftest import World
 # fails when the schema gains an operation missing here, so none goes untried.
 Request = tuple[str, str, object]
 REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
+    ("post", "/auth/logout"): lambda p: ("POST", "/auth/logout", None),
     ("get", "/me"): lambda p: ("GET", "/me", None),
     ("get", "/me/playlists"): lambda p: ("GET", "/me/playlists", None),
     ("get", "/tracks"): lambda p: ("GET", "/tracks?q=Track", None),
@@ -130,7 +131,7 @@ async def test_revoked_token_is_401_everywhere(world: World, database):
     # Here the revocation must reach every route.
     world.app.state.resources.auth.ttl_seconds = 0
     async with database.sessionmaker() as session:
-        await revoke_token(session, world.alice)
+        await revoke_token(session, token_id_of(world.alice))
     for build in REQUESTS.values():
         r = await send(world, build(world.playlist), world.auth())
         assert r.status_code == 401

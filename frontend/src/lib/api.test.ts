@@ -31,6 +31,14 @@ describe('createApi', () => {
     expect((calls[0].init.headers as Record<string, string>).Authorization).toBe('Bearer tok-123');
   });
 
+  it('signs out with POST /auth/logout and its token, reading the 204 as success', async () => {
+    const { fetch, calls } = fakeFetch(() => new Response(null, { status: 204 }));
+    await expect(createApi({ getToken: () => 'tok-9', fetch }).logout()).resolves.toBeUndefined();
+    expect(calls[0].url).toBe('/auth/logout');
+    expect(calls[0].init.method).toBe('POST');
+    expect((calls[0].init.headers as Record<string, string>).Authorization).toBe('Bearer tok-9');
+  });
+
   it('omits the Authorization header when signed out', async () => {
     const { fetch, calls } = fakeFetch(() => json({ playlists: [] }));
     await createApi({ getToken: () => null, fetch }).myPlaylists();

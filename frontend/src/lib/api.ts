@@ -57,6 +57,8 @@ export interface RequestOptions {
 /** Everything the UI asks of the server. Components take the parts they use. */
 export interface SegueApi {
   me(opts?: RequestOptions): Promise<Me>;
+  /** Revoke the token this client signs with (POST /auth/logout); drop it locally after. */
+  logout(opts?: RequestOptions): Promise<void>;
   myPlaylists(opts?: RequestOptions): Promise<PlaylistSummary[]>;
   playlist(id: string, opts?: RequestOptions): Promise<Playlist>;
   createPlaylist(name: string, opts?: RequestOptions): Promise<Playlist>;
@@ -109,6 +111,8 @@ export function createApi(options: ApiOptions): SegueApi {
       clearTimeout(timer);
     }
 
+    // 204 No Content (POST /auth/logout): success with nothing to read.
+    if (response.status === 204) return undefined as T;
     const payload = await readJson(response);
     if (!response.ok) throw errorFrom(response, payload);
     if (payload === undefined) {
@@ -120,6 +124,7 @@ export function createApi(options: ApiOptions): SegueApi {
   const enc = encodeURIComponent;
   return {
     me: (opts) => request<Me>('GET', '/me', undefined, opts),
+    logout: (opts) => request<void>('POST', '/auth/logout', undefined, opts),
     myPlaylists: async (opts) =>
       (await request<PlaylistList>('GET', '/me/playlists', undefined, opts)).playlists,
     playlist: (id, opts) => request<Playlist>('GET', `/playlists/${enc(id)}`, undefined, opts),

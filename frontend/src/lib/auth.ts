@@ -1,5 +1,11 @@
 // Where the API token lives in the browser. One key, read on every request so that
 // signing in or out in another tab takes effect without a reload.
+//
+// localStorage rather than sessionStorage, on purpose (docs/security.md): a script that
+// could read one could read the other, so what protects the token is that no script but
+// the UI's own can run (the Content-Security-Policy allows scripts from this origin only,
+// and the built page has no inline script); tokens expire, and "Sign out" revokes the
+// token on the server before it is dropped here.
 
 export const TOKEN_KEY = 'segue.token';
 
@@ -14,7 +20,7 @@ export function getToken(): string | null {
   }
 }
 
-/** Store `token` for later requests: `setToken(new URLSearchParams(location.search).get('token'))`. */
+/** Store `token` for later requests: `setToken(route.token)` on the sign-in page. */
 export function setToken(token: string): void {
   localStorage.setItem(TOKEN_KEY, token.trim());
 }

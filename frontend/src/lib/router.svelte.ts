@@ -7,11 +7,18 @@ export type Route =
   | { name: 'playlist'; id: string }
   | { name: 'not-found'; path: string };
 
-/** Map a location to a route: `matchRoute('/playlist/abc', '')` is `{name: 'playlist', id: 'abc'}`. */
-export function matchRoute(pathname: string, search: string): Route {
+/**
+ * Map a location to a route: `matchRoute('/playlist/abc', '')` is `{name: 'playlist', id: 'abc'}`.
+ * A sign-in link carries its token in the fragment (`/login#token=...`), which browsers never
+ * send to the server; a `?token=` in the query is ignored, so such a link signs nobody in.
+ */
+export function matchRoute(pathname: string, hash: string): Route {
   const path = pathname.replace(/\/+$/, '') || '/';
   if (path === '/') return { name: 'home' };
-  if (path === '/login') return { name: 'login', token: new URLSearchParams(search).get('token') };
+  if (path === '/login') {
+    const token = new URLSearchParams(hash.startsWith('#') ? hash.slice(1) : '').get('token');
+    return { name: 'login', token: token && token.trim() ? token.trim() : null };
+  }
   const playlist = /^\/playlist\/([^/]+)$/.exec(path);
   if (playlist) {
     try {
@@ -24,8 +31,22 @@ export function matchRoute(pathname: string, search: string): Route {
   return { name: 'not-found', path };
 }
 
+/**
+ * The route of the current location. A sign-in link's token is taken out of the address at
+ * once (history.replaceState, so neither the address bar nor the back button keeps it);
+ * the route object keeps it for the sign-in page.
+ */
+function currentRoute(): Route {
+  const route = matchRoute(location.pathname, location.hash);
+  // An old `?token=` link is scrubbed too, though it signs nobody in.
+  if (route.name === 'login' && (location.hash || location.search)) {
+    history.replaceState(history.state, '', '/login');
+  }
+  return route;
+}
+
 class Router {
-  route = $state<Route>(matchRoute(location.pathname, location.search));
+  route = $state<Route>(currentRoute());
 
   constructor() {
     window.addEventListener('popstate', () => this.sync());
@@ -40,7 +61,7 @@ class Router {
   }
 
   sync(): void {
-    this.route = matchRoute(location.pathname, location.search);
+    this.route = currentRoute();
   }
 }
 

@@ -49,6 +49,7 @@ export function memoryApi(initial: Playlist, catalog: Track[], { available = tru
   const rev = () => `bafyrei${current.tracks.map((t) => t.id).join('x')}`;
   const api = {
     me: vi.fn(async () => owner),
+    logout: vi.fn(async () => undefined),
     myPlaylists: vi.fn(async () => []),
     createPlaylist: vi.fn(async (name: string) => playlist([], { id: 'new', name })),
     playlist: vi.fn(async () => answer()),

@@ -10,12 +10,14 @@ from fastapi import FastAPI
 from segue import __version__
 from segue.settings import Settings
 
+from ._docs import mount_docs
 from ._errors import install_error_handlers
+from ._headers import SecurityHeaders
 from ._limits import BodySizeLimit
 from ._metrics import RequestMetrics, metrics_router
 from ._resources import open_resources
 from ._ui import mount_ui
-from .routes import health_router, me_router, playlists_router, tracks_router
+from .routes import auth_router, health_router, me_router, playlists_router, tracks_router
 
 __all__ = ["create_app"]
 
@@ -40,14 +42,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         summary="Playlist recommendations from the audio embeddings of its tracks.",
         lifespan=lifespan,
+        # FastAPI's /docs and /redoc load scripts from a CDN, which the CSP refuses and a
+        # same-origin page should not run anyway; /openapi.json is always served, and
+        # SEGUE_API_DOCS=true serves /docs from this origin's own files (_docs.py).
+        docs_url=None,
+        redoc_url=None,
     )
     install_error_handlers(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    # Added last, so outermost: it times and labels every answer, a 413 included.
+    # Outside the body limit: it times and labels every answer, a 413 included.
     app.add_middleware(RequestMetrics)
-    for router in (health_router, me_router, playlists_router, tracks_router):
+    # Outermost: every answer gets the headers, a 413 and a 404 included (the 500 of an
+    # unhandled error is answered outside all middleware, and carries them itself).
+    app.add_middleware(SecurityHeaders)
+    for router in (auth_router, health_router, me_router, playlists_router, tracks_router):
         app.include_router(router)
     if settings.metrics_port is None:  # else `segue serve` serves it on a listener of its own
         app.include_router(metrics_router)
+    if settings.api_docs:
+        mount_docs(app)
     mount_ui(app, settings.ui_dir, covers_dir=settings.data_dir / "demo-covers")
     return app

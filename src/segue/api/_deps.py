@@ -15,7 +15,7 @@ from segue.recommendations import Recommender
 
 from ._resources import Resources
 
-__all__ = ["CurrentUser", "RecommenderDep", "ResourcesDep", "SessionDep"]
+__all__ = ["BearerToken", "CurrentUser", "RecommenderDep", "ResourcesDep", "SessionDep"]
 
 
 async def _resources(request: Request) -> Resources:
@@ -47,14 +47,21 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `segue token create`.")
 
 
-async def _current_user(
-    resources: ResourcesDep,
+async def _bearer_token(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> UserView:
-    # No session: a route that needs only the user (a cache hit) opens none.
+) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required")
-    return await resources.auth.user(credentials.credentials)
+    return credentials.credentials
+
+
+#: The request's bearer token, unchecked (401 when there is none): for ``/auth/logout``.
+BearerToken = Annotated[str, Depends(_bearer_token)]
+
+
+async def _current_user(resources: ResourcesDep, token: BearerToken) -> UserView:
+    # No session: a route that needs only the user (a cache hit) opens none.
+    return await resources.auth.user(token)
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]

@@ -11,6 +11,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from segue.errors import SegueError, Unauthorized
 
+from ._headers import SECURITY_HEADERS
+
 __all__ = ["error_response", "install_error_handlers"]
 
 log = logging.getLogger("segue.api")
@@ -54,7 +56,14 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
 async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The last resort for bugs: logged with the trace, never shown to the client.
     log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return error_response(500, "internal_error", "an internal error occurred; it has been logged")
+    # Starlette answers this one outside every middleware, so it brings its own headers
+    # (no-store whoever asked: an error is never worth keeping).
+    return error_response(
+        500,
+        "internal_error",
+        "an internal error occurred; it has been logged",
+        {**SECURITY_HEADERS, "Cache-Control": "no-store"},
+    )
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -57,4 +57,6 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         # Closed first: computations left running for the cache need the store and the cache.
         stack.push_async_callback(recommender.aclose)
         auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
+        # Closed before the database: its last-use writes in flight need it.
+        stack.push_async_callback(auth.aclose)
         yield Resources(settings, database, store, cache, recommender, auth)

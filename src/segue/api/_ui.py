@@ -13,10 +13,10 @@ __all__ = ["mount_ui"]
 
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Segue: UI not built</title></head>
-<body style="font-family: system-ui, sans-serif; max-width: 40rem; margin: 4rem auto">
+<body>
 <h1>The Segue UI has not been built</h1>
-<p>The API is running (see <a href="/docs">/docs</a>), but there is no built page to serve
-from <code>{ui_dir}</code>.</p>
+<p>The API is running (its schema: <a href="/openapi.json">/openapi.json</a>), but there
+is no built page to serve from <code>{ui_dir}</code>.</p>
 <p>Build it with <code>make demo</code>, or <code>cd frontend &amp;&amp; npm ci &amp;&amp;
 npm run build</code>, then reload this page.</p>
 </body></html>

@@ -53,7 +53,17 @@ from ._record import (
     track_ref,
 )
 from ._syntax import is_at_uri, is_cid, is_did, is_handle
-from ._tokens import TOKEN_PREFIX, create_token, hash_token, revoke_token, verify_token
+from ._tokens import (
+    TOKEN_PREFIX,
+    check_token,
+    create_token,
+    hash_token,
+    list_tokens,
+    revoke_token,
+    token_id_of,
+    touch_tokens,
+    verify_token,
+)
 from ._tracks import (
     HYDRATE_MAX_IDS,
     SEARCH_MAX_LIMIT,
@@ -74,7 +84,15 @@ from ._values import (
     clean_playlist_name,
     text_problem,
 )
-from ._views import IssuedToken, PlaylistSummary, PlaylistView, TrackView, UserView
+from ._views import (
+    IssuedToken,
+    PlaylistSummary,
+    PlaylistView,
+    TokenCheck,
+    TokenInfo,
+    TrackView,
+    UserView,
+)
 
 __all__ = [
     "HYDRATE_MAX_IDS",
@@ -99,6 +117,8 @@ __all__ = [
     "Reader",
     "Steps",
     "StrongRef",
+    "TokenCheck",
+    "TokenInfo",
     "TrackItem",
     "TrackView",
     "TracksResult",
@@ -110,6 +130,7 @@ __all__ = [
     "bump_seeds_generation",
     "check_did",
     "check_playlist_id",
+    "check_token",
     "check_track_id",
     "cid_for_dag_cbor",
     "clean_display_name",
@@ -134,6 +155,7 @@ __all__ = [
     "is_handle",
     "items_record_cid",
     "list_playlists",
+    "list_tokens",
     "new_playlist_id",
     "no_progress",
     "normalize_url",
@@ -149,6 +171,8 @@ __all__ = [
     "revoke_token",
     "search_tracks",
     "text_problem",
+    "token_id_of",
+    "touch_tokens",
     "track_ref",
     "upgrade",
     "upsert_tracks",

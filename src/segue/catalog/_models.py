@@ -200,3 +200,7 @@ class ApiToken(Base):
     user_did: Mapped[str] = mapped_column(sa.ForeignKey("users.did"), index=True)
     created_at: Mapped[datetime] = _created()
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: ``None``: never expires (tokens issued before expiry existed, or ``--expires-in never``)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Recorded at most once an hour per token (``segue.api.Authenticator``), not per request
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())

@@ -1,12 +1,15 @@
 """API tokens: random secrets, shown once; only their SHA-256 is stored.
 
-A token reads ``segue_<id>_<secret>``. The id is not secret: it finds the row (and names
-the token in ``segue token revoke``); the secret's hash is then compared in constant time,
-so response timing says nothing about how much of a guess was right.
+A token reads ``segue_<id>_<secret>``. The id is not secret: it finds the row and names
+the token in ``segue token list`` and ``segue token revoke`` (so the secret never has to
+be typed into a shell); the secret's hash is then compared in constant time, so response
+timing says nothing about how much of a guess was right. A token may expire
+(``expires_at``) and may be revoked (``revoked_at``); either makes it refused.
 
-    >>> issued = await create_token(session, "did:plc:abc")  # doctest: +SKIP
+    >>> issued = await create_token(session, did, expires_in=timedelta(days=90))  # doctest: +SKIP
     >>> (await verify_token(session, issued.token)).did  # doctest: +SKIP
     'did:plc:abc'
+    >>> await revoke_token(session, issued.id)  # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -15,18 +18,30 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Mapping
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from segue.errors import NotFound, Unauthorized
+from segue.errors import InvalidInput, NotFound, Unauthorized
 
 from ._db import database_errors
 from ._models import ApiToken, User, utc_now
 from ._unit import committing
-from ._views import IssuedToken, UserView
+from ._views import IssuedToken, TokenCheck, TokenInfo, UserView
 
-__all__ = ["TOKEN_PREFIX", "create_token", "hash_token", "revoke_token", "verify_token"]
+__all__ = [
+    "TOKEN_PREFIX",
+    "check_token",
+    "create_token",
+    "hash_token",
+    "list_tokens",
+    "revoke_token",
+    "token_id_of",
+    "touch_tokens",
+    "verify_token",
+]
 
 TOKEN_PREFIX = "segue_"
 _ID_ALPHABET = "abcdefghijklmnopqrstuvwxyz234567"
@@ -43,29 +58,62 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-async def create_token(session: AsyncSession, user_did: str) -> IssuedToken:
-    """Issue a new token for an existing user; commits. Show ``token`` once, then drop it."""
+def token_id_of(token: str) -> str:
+    """The id inside a whole token (not secret); :class:`Unauthorized` if it is malformed."""
+    match = _TOKEN.fullmatch(token)
+    if match is None:
+        raise Unauthorized("invalid token")
+    return match["id"]
+
+
+async def create_token(
+    session: AsyncSession, user_did: str, *, expires_in: timedelta | None = None
+) -> IssuedToken:
+    """Issue a new token for an existing user; commits. Show ``token`` once, then drop it.
+
+    ``expires_in=None`` makes a token that never expires: callers that issue tokens for
+    people (``segue token create``) pass the configured default, ``SEGUE_TOKEN_TTL_DAYS``.
+    """
+    if expires_in is not None and expires_in <= timedelta(0):
+        raise InvalidInput("a token's lifetime must be positive")
     token_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
     token = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(_SECRET_BYTES)}"
+    expires_at = None if expires_in is None else utc_now() + expires_in
     async with committing(session):
         if await session.get(User, user_did) is None:
             raise NotFound(f"no user {user_did!r}")
-        session.add(ApiToken(id=token_id, token_hash=hash_token(token), user_did=user_did))
-    return IssuedToken(id=token_id, token=token, user_did=user_did)
+        session.add(
+            ApiToken(
+                id=token_id, token_hash=hash_token(token), user_did=user_did, expires_at=expires_at
+            )
+        )
+    return IssuedToken(id=token_id, token=token, user_did=user_did, expires_at=expires_at)
 
 
-# Built once: every authenticated request runs it.
+# Built once: every authenticated request that misses the authenticator's cache runs it.
 _VERIFY = (
-    sa.select(ApiToken.token_hash, ApiToken.revoked_at, User.did, User.handle, User.display_name)
+    sa.select(
+        ApiToken.token_hash,
+        ApiToken.revoked_at,
+        ApiToken.expires_at,
+        ApiToken.last_used_at,
+        User.did,
+        User.handle,
+        User.display_name,
+    )
     .join(User, ApiToken.user_did == User.did)
     .where(ApiToken.id == sa.bindparam("token_id"))
 )
 
 
-async def verify_token(reader: AsyncSession | AsyncConnection, token: str) -> UserView:
-    """The user a valid, unrevoked token belongs to; :class:`Unauthorized` otherwise.
+async def check_token(
+    reader: AsyncSession | AsyncConnection, token: str, *, now: datetime | None = None
+) -> TokenCheck:
+    """A valid token's id, user, expiry and last use; :class:`Unauthorized` otherwise.
 
-    ``reader`` is a session or a plain connection (the request's hot path uses the latter).
+    Refused: a malformed or unknown token, a wrong secret, a revoked token, and a token
+    whose ``expires_at`` is not after ``now`` (default: the current time). ``reader`` is a
+    session or a plain connection (the request's hot path uses the latter).
     """
     match = _TOKEN.fullmatch(token)
     if match is None:
@@ -79,23 +127,84 @@ async def verify_token(reader: AsyncSession | AsyncConnection, token: str) -> Us
         raise Unauthorized("invalid token")
     if row.revoked_at is not None:
         raise Unauthorized("this token has been revoked")
-    return UserView(did=row.did, handle=row.handle, display_name=row.display_name)
+    if row.expires_at is not None and row.expires_at <= (now or utc_now()):
+        raise Unauthorized("this token has expired")
+    user = UserView(did=row.did, handle=row.handle, display_name=row.display_name)
+    return TokenCheck(match["id"], user, row.expires_at, row.last_used_at)
 
 
-async def revoke_token(session: AsyncSession, token_or_id: str) -> str:
-    """Revoke a token, given whole or by its id; commits and returns the id.
+async def verify_token(reader: AsyncSession | AsyncConnection, token: str) -> UserView:
+    """The user a valid, unexpired, unrevoked token belongs to; :class:`Unauthorized` otherwise."""
+    return (await check_token(reader, token)).user
 
-    Revoking a revoked token changes nothing; an unknown one is :class:`NotFound`.
+
+async def touch_tokens(
+    session: AsyncSession, uses: Mapping[str, datetime], *, older_than: timedelta
+) -> int:
+    """Record when tokens were used (token id -> time); commits; how many rows changed.
+
+    A token's ``last_used_at`` is only moved when it is older than its new value minus
+    ``older_than``: the condition is in the UPDATE, so processes that see the same stale
+    value at once write it once between them, not once each.
     """
-    text = token_or_id.strip()
+    written = 0
+    async with committing(session):
+        for token_id, used_at in uses.items():
+            stale = sa.or_(
+                ApiToken.last_used_at.is_(None), ApiToken.last_used_at < used_at - older_than
+            )
+            statement = (
+                sa.update(ApiToken)
+                .where(ApiToken.id == token_id, stale)
+                .values(last_used_at=used_at)
+                .execution_options(synchronize_session=False)
+            )
+            result = await session.execute(statement)
+            written += int(getattr(result, "rowcount", 0) or 0)
+    return written
+
+
+async def list_tokens(session: AsyncSession, user_did: str | None = None) -> list[TokenInfo]:
+    """Every token (or one user's), oldest first, without secrets or hashes."""
+    query = (
+        sa.select(
+            ApiToken.id,
+            ApiToken.user_did,
+            User.handle,
+            ApiToken.created_at,
+            ApiToken.expires_at,
+            ApiToken.last_used_at,
+            ApiToken.revoked_at,
+        )
+        .join(User, ApiToken.user_did == User.did)
+        .order_by(ApiToken.created_at, ApiToken.id)
+    )
+    if user_did is not None:
+        query = query.where(ApiToken.user_did == user_did)
+    async with database_errors():
+        rows = (await session.execute(query)).all()
+    return [TokenInfo(*row) for row in rows]
+
+
+async def revoke_token(session: AsyncSession, token_id: str) -> str:
+    """Revoke the token with this id; commits and returns the id.
+
+    Revoking a revoked token changes nothing; an unknown id is :class:`NotFound`. A whole
+    token is refused (:class:`InvalidInput`): revoking by id keeps secrets out of shell
+    histories and process lists.
+    """
+    text = token_id.strip()
     match = _TOKEN.fullmatch(text)
-    token_id = match["id"] if match is not None else text
-    if not _TOKEN_ID.fullmatch(token_id):
+    if match is not None:
+        raise InvalidInput(
+            f"give the token's id, not the token itself: `segue token revoke {match['id']}`"
+        )
+    if not _TOKEN_ID.fullmatch(text):
         raise NotFound("no such token")
     async with committing(session):
-        api_token = await session.get(ApiToken, token_id, with_for_update=True)
+        api_token = await session.get(ApiToken, text, with_for_update=True)
         if api_token is None:
             raise NotFound("no such token")
         if api_token.revoked_at is None:
             api_token.revoked_at = utc_now()
-    return token_id
+    return text

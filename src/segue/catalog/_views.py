@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-__all__ = ["IssuedToken", "PlaylistSummary", "PlaylistView", "TrackView", "UserView"]
+__all__ = [
+    "IssuedToken",
+    "PlaylistSummary",
+    "PlaylistView",
+    "TokenCheck",
+    "TokenInfo",
+    "TrackView",
+    "UserView",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +71,35 @@ class IssuedToken:
     id: str
     token: str
     user_did: str
+    #: ``None``: the token never expires
+    expires_at: datetime | None = None
 
     def __repr__(self) -> str:
-        return f"IssuedToken(id={self.id!r}, token='***', user_did={self.user_did!r})"
+        return (
+            f"IssuedToken(id={self.id!r}, token='***', user_did={self.user_did!r}, "
+            f"expires_at={self.expires_at!r})"
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    """A token that passed verification: whose it is, and what the authenticator needs to
+    bound its cache entry (``expires_at``) and to record use sparingly (``last_used_at``)."""
+
+    id: str
+    user: UserView
+    expires_at: datetime | None
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    """A token as ``segue token list`` shows it: everything but the secret."""
+
+    id: str
+    user_did: str
+    user_handle: str
+    created_at: datetime
+    expires_at: datetime | None
+    last_used_at: datetime | None
+    revoked_at: datetime | None

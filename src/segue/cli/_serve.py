@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
-from segue.api import create_app, start_metrics_server
+from segue.api import LOG_CONFIG, create_app, start_metrics_server
 from segue.errors import InvalidInput
 from segue.settings import Settings
 
@@ -62,9 +62,11 @@ MetricsHostOption = Annotated[
 ]
 
 # How every Segue server runs uvicorn (`segue serve`, `segue demo`): forwarded headers are
-# trusted only from a proxy on this machine; a stop waits this long for requests in flight.
+# trusted only from a proxy on this machine; a stop waits this long for requests in flight;
+# no log line carries a query value or a token (segue.api.LOG_CONFIG).
 UVICORN_OPTIONS: dict[str, Any] = {
     "log_level": "info",
+    "log_config": LOG_CONFIG,
     "forwarded_allow_ips": "127.0.0.1",
     "timeout_graceful_shutdown": 10,
 }

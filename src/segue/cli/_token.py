@@ -1,24 +1,57 @@
-"""``segue token create|revoke``: API tokens."""
+"""``segue token create|list|revoke``: API tokens."""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
+from rich.console import Console
+from rich.table import Table
 
 from segue.catalog import (
     IssuedToken,
+    TokenInfo,
     create_token,
     ensure_user,
+    list_tokens,
     revoke_token,
 )
+from segue.errors import InvalidInput
 from segue.settings import Settings
 
-from ._common import DataDirOption, err_console, open_catalog, run, settings_from
+from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
 
-__all__ = ["app"]
+__all__ = ["app", "parse_lifetime"]
 
-app = typer.Typer(help="API tokens: create and revoke.", no_args_is_help=True)
+app = typer.Typer(help="API tokens: create, list and revoke.", no_args_is_help=True)
+
+_LIFETIME = re.compile(r"(?P<count>[1-9][0-9]{0,6})(?P<unit>[dhm])")
+_UNITS = {"d": "days", "h": "hours", "m": "minutes"}
+_MAX_LIFETIME = timedelta(days=3650)
+
+
+def parse_lifetime(text: str) -> timedelta | None:
+    """A token lifetime: ``30d``, ``12h``, ``90m``, or ``never`` (``None``).
+
+    >>> parse_lifetime("12h")
+    datetime.timedelta(seconds=43200)
+    >>> parse_lifetime("never") is None
+    True
+    """
+    text = text.strip().lower()
+    if text == "never":
+        return None
+    match = _LIFETIME.fullmatch(text)
+    if match is None:
+        raise InvalidInput(
+            f"--expires-in {text!r}: give a number with d, h or m (30d, 12h, 90m), or never"
+        )
+    lifetime = timedelta(**{_UNITS[match["unit"]]: int(match["count"])})
+    if lifetime > _MAX_LIFETIME:
+        raise InvalidInput("--expires-in: at most 3650d; use never for a token that never expires")
+    return lifetime
 
 
 @app.command("create")
@@ -28,6 +61,14 @@ def create(
     display_name: Annotated[
         str | None, typer.Option("--display-name", help="The user's display name.")
     ] = None,
+    expires_in: Annotated[
+        str | None,
+        typer.Option(
+            "--expires-in",
+            help="Lifetime: 30d, 12h, 90m, or never (default: SEGUE_TOKEN_TTL_DAYS days, 90).",
+            show_default=False,
+        ),
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
     """Create a token for a user (created, or updated, with these details).
@@ -35,31 +76,77 @@ def create(
     Prints the token alone on stdout, once: it is not stored and cannot be shown again.
     """
     settings = settings_from(data_dir)
+    with exit_on_error():
+        lifetime = (
+            timedelta(days=settings.token_ttl_days)
+            if expires_in is None
+            else parse_lifetime(expires_in)
+        )
 
     async def _go() -> IssuedToken:
         async with open_catalog(settings) as database, database.sessionmaker() as session:
             user = await ensure_user(session, did, handle, display_name)
-            return await create_token(session, user.did)
+            return await create_token(session, user.did, expires_in=lifetime)
 
     issued = run(_go())
     typer.echo(issued.token)
+    expiry = "never expires" if issued.expires_at is None else f"expires {_when(issued.expires_at)}"
     err_console.print(
-        f"token {issued.id} for {issued.user_did}; revoke it with `segue token revoke {issued.id}`",
+        f"token {issued.id} for {issued.user_did} ({expiry}); "
+        f"revoke it with `segue token revoke {issued.id}`",
         highlight=False,
     )
 
 
-@app.command("revoke")
-def revoke(
-    token: Annotated[str, typer.Argument(metavar="TOKEN_OR_ID", help="The token, or its id.")],
+@app.command("list")
+def list_(
+    did: Annotated[
+        str | None, typer.Option("--did", help="Only this user's tokens.", show_default=False)
+    ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Revoke a token: requests with it are refused from now on."""
+    """List tokens: id, user, created, expires, last used, revoked. Never the secrets."""
     settings = settings_from(data_dir)
-    token_id = run(_revoke(settings, token))
-    err_console.print(f"token {token_id} revoked", highlight=False)
+
+    async def _go() -> list[TokenInfo]:
+        async with open_catalog(settings) as database, database.sessionmaker() as session:
+            return await list_tokens(session, did)
+
+    tokens = run(_go())
+    table = Table("id", "user", "created", "expires", "last used", "revoked")
+    for t in tokens:
+        table.add_row(
+            t.id,
+            f"{t.user_handle} ({t.user_did})",
+            _when(t.created_at),
+            "never" if t.expires_at is None else _when(t.expires_at),
+            "never" if t.last_used_at is None else _when(t.last_used_at),
+            "" if t.revoked_at is None else _when(t.revoked_at),
+        )
+    Console(width=200).print(table)
 
 
-async def _revoke(settings: Settings, token: str) -> str:
+@app.command("revoke")
+def revoke(
+    token_id: Annotated[
+        str,
+        typer.Argument(
+            metavar="TOKEN_ID",
+            help="The token's id (`segue token list`; the part after segue_), not the secret.",
+        ),
+    ],
+    data_dir: DataDirOption = None,
+) -> None:
+    """Revoke a token by its id: requests with it are refused from now on."""
+    settings = settings_from(data_dir)
+    revoked = run(_revoke(settings, token_id))
+    err_console.print(f"token {revoked} revoked", highlight=False)
+
+
+async def _revoke(settings: Settings, token_id: str) -> str:
     async with open_catalog(settings) as database, database.sessionmaker() as session:
-        return await revoke_token(session, token)
+        return await revoke_token(session, token_id)
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")

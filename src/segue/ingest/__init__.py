@@ -12,7 +12,14 @@ one atomic index replacement. Importing the same file twice leaves the same stat
 
 from segue.catalog import Advance, Steps, no_progress
 
-from ._demo import DEMO_VERSION, DemoInfo, DemoPlaylist, build_demo, demo_settings
+from ._demo import (
+    DEMO_TOKEN_LIFETIME,
+    DEMO_VERSION,
+    DemoInfo,
+    DemoPlaylist,
+    build_demo,
+    demo_settings,
+)
 from ._playlists import (
     PlaylistImport,
     PlaylistsResult,
@@ -28,6 +35,7 @@ from ._vectors import VectorsResult, import_vectors
 from ._vectors_file import VectorFile, VectorFormat, read_npy_with_ids, read_vectors
 
 __all__ = [
+    "DEMO_TOKEN_LIFETIME",
     "DEMO_VERSION",
     "MAX_REPORTED",
     "Advance",

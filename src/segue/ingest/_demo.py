@@ -6,7 +6,7 @@ build goes through the same validation and import services as ``segue import``.
 
     >>> info = await build_demo(Settings())  # doctest: +SKIP
     >>> info.login_url("127.0.0.1", 8000)  # doctest: +SKIP
-    'http://127.0.0.1:8000/login?token=segue_...'
+    'http://127.0.0.1:8000/login#token=segue_...'
     >>> app = create_app(info.settings)  # serve info.covers_dir at /demo-covers  # doctest: +SKIP
 """
 
@@ -20,6 +20,7 @@ import shutil
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -57,12 +58,22 @@ from ._tracks import import_tracks, parse_tracks
 from ._vector_checks import check_vectors
 from ._vectors import import_vectors
 
-__all__ = ["DEMO_VERSION", "DemoInfo", "DemoPlaylist", "build_demo", "demo_settings"]
+__all__ = [
+    "DEMO_TOKEN_LIFETIME",
+    "DEMO_VERSION",
+    "DemoInfo",
+    "DemoPlaylist",
+    "build_demo",
+    "demo_settings",
+]
 
 # Bump when what the demo generates changes: a demo dir built by another version is rebuilt.
 DEMO_VERSION = 2  # 2: distinct titles per artist
 _MARKER = "demo.json"
 _TOKEN_FILE = "demo-token"
+#: The demo token's lifetime: long enough for a demo, short enough that a copied sign-in
+#: address does not work for ever; the next `segue demo` issues a new one after it.
+DEMO_TOKEN_LIFETIME = timedelta(days=30)
 _LOCK_FILE = ".demo.lock"
 _COVERS_DIR = "demo-covers"
 # Everything a build writes (and a rebuild removes); nothing else in the folder is touched.
@@ -97,9 +108,14 @@ class DemoInfo:
         return self.settings.data_dir / _COVERS_DIR
 
     def login_url(self, host: str = "127.0.0.1", port: int = 8000) -> str:
-        """The address that opens the UI signed in as the demo user."""
+        """The address that opens the UI signed in as the demo user.
+
+        The token is in the fragment (``#token=``), which a browser never sends to a
+        server: it stays out of access logs and proxies, and the page removes it from
+        the address bar and the history as soon as it has read it.
+        """
         shown = f"[{host}]" if ":" in host else host
-        return f"http://{shown}:{port}/login?token={quote(self.token, safe='')}"
+        return f"http://{shown}:{port}/login#token={quote(self.token, safe='')}"
 
     def __repr__(self) -> str:
         return f"DemoInfo(data_dir={str(self.data_dir)!r}, user={self.user.did!r}, token='***')"
@@ -179,7 +195,12 @@ def _clear(root: Path) -> None:
 
 
 async def _token(database: Database, root: Path, user_did: str) -> str:
-    """The stored demo token if it still works, else a new one (stored for next time)."""
+    """The stored demo token if it still works, else a new one (stored for next time).
+
+    The token is reused from run to run (its sign-in address stays the same) and expires
+    after :data:`DEMO_TOKEN_LIFETIME`; an expired, revoked (signed out) or lost one is
+    replaced by the next ``segue demo``.
+    """
     path = root / _TOKEN_FILE
     async with database.sessionmaker() as session:
         try:
@@ -188,7 +209,7 @@ async def _token(database: Database, root: Path, user_did: str) -> str:
             return token
         except (OSError, UnicodeDecodeError, Unauthorized):
             pass  # missing, unreadable or revoked: issue a fresh one
-        issued = await create_token(session, user_did)
+        issued = await create_token(session, user_did, expires_in=DEMO_TOKEN_LIFETIME)
     atomic_write_text(path, issued.token + "\n", mode=0o600)  # a credential: the owner's only
     return issued.token
 

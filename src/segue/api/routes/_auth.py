@@ -1,0 +1,26 @@
+"""``/auth``: signing out, which revokes the token the request carries."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response, status
+
+from .._deps import BearerToken, CurrentUser, ResourcesDep
+from ._common import ERRORS
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
+
+
+@router.post(
+    "/logout",
+    summary="Sign out: revoke the token this request carries",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+)
+async def logout(token: BearerToken, user: CurrentUser, resources: ResourcesDep) -> Response:
+    # CurrentUser first: only a valid token is revoked (anything else is the usual 401).
+    # The token stops working in this process at once, in the others within
+    # SEGUE_TOKEN_CACHE_SECONDS.
+    await resources.auth.logout(token)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
