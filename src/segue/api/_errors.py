@@ -25,9 +25,11 @@ def error_response(
 async def _segue_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SegueError)
     if exc.status_code >= 500:
+        # The specifics (a driver's message, a host, a path) go to the log only; the
+        # client gets the class's generic detail (segue.errors).
         log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    return error_response(exc.status_code, exc.error, exc.detail, headers)
+    return error_response(exc.status_code, exc.error, exc.client_detail, headers)
 
 
 def _describe(errors: list[dict[str, object]]) -> str:
