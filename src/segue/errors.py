@@ -24,6 +24,7 @@ __all__ = [
     "ModelUnavailable",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "SchemaOutdated",
     "SegueError",
     "Unauthorized",
@@ -116,6 +117,21 @@ class PayloadTooLarge(SegueError):
     status_code = 413
     error = "payload_too_large"
     public_detail = None
+
+
+class RateLimited(SegueError):
+    """A token spent its budget of requests; ``retry_after`` seconds until it may go on.
+
+    The API answers 429 with a ``Retry-After`` header (docs/security-limits.md).
+    """
+
+    status_code = 429
+    error = "rate_limited"
+    public_detail = None
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
 
 
 class Unavailable(SegueError):

@@ -288,6 +288,35 @@ class Settings(BaseSettings):
         ge=1,
         description="larger request bodies get a 413 before any of it is parsed",
     )
+    # Per-token budgets (docs/security-limits.md): far above what a person editing sends,
+    # far below what a script can. Sliding windows of one minute, in Redis when
+    # SEGUE_REDIS_URL is set (shared by every worker and machine), else in process.
+    rate_limits: bool = Field(
+        default=True,
+        description="`on`: per-token rate limits, 429 with `Retry-After` past a budget "
+        "(docs/security-limits.md); `off` for benchmarks and load tests",
+    )
+    rate_limit_reads_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="per token: GET requests (a cached recommendation is a read)",
+    )
+    rate_limit_writes_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="per token: POST, PUT and DELETE requests (edits)",
+    )
+    rate_limit_misses_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="per token: recommendations computed rather than read from the cache "
+        "(each also counts as a read)",
+    )
+    max_playlists_per_user: int = Field(
+        default=1000,
+        ge=1,
+        description="playlists one user may create through the API (409 past it)",
+    )
     ui_dir: Path = Field(
         default=Path("frontend/dist"),
         description="the built UI that `segue serve` serves (`npm run build` in frontend/)",

@@ -53,12 +53,13 @@ def test_every_server_error_has_a_generic_client_detail():
         return [cls, *(s for sub in cls.__subclasses__() for s in subclasses(sub))]
 
     for cls in subclasses(SegueError):
-        exc = cls("at /srv/segue/data: [Errno 13] Permission denied for user bob@db.internal")
         if cls.status_code >= 500:
+            exc = cls("at /srv/segue/data: [Errno 13] Permission denied for user bob@db.internal")
             assert exc.client_detail != exc.detail, cls
-            assert "/srv" not in exc.client_detail and "bob" not in exc.client_detail
+            assert "/srv" not in exc.client_detail
+            assert "bob" not in exc.client_detail
         else:  # a 4xx describes the client's own request, word for word
-            assert exc.client_detail == exc.detail, cls
+            assert cls.public_detail is None, cls
     assert issubclass(Unavailable, SegueError)
 
 
@@ -75,5 +76,6 @@ async def test_the_ui_not_built_page_names_no_server_path(
             r = await c.get("/")
     assert r.status_code == 503
     assert "has not been built" in r.text
-    assert "very-private-place" not in r.text and str(tmp_path) not in r.text
+    assert "very-private-place" not in r.text
+    assert str(tmp_path) not in r.text
     assert "very-private-place" in caplog.text  # the operator is told where it looked

@@ -1,8 +1,9 @@
-"""Typed dependencies: the shared resources, a database session per request, the user."""
+"""Typed dependencies: the shared resources, a database session per request, the user
+(whose token is charged a read or a write here), and the charge for a recommendation miss."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,9 +14,10 @@ from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
 from segue.recommendations import Recommender
 
+from ._ratelimit import Budget
 from ._resources import Resources
 
-__all__ = ["CurrentUser", "RecommenderDep", "ResourcesDep", "SessionDep"]
+__all__ = ["ChargeMiss", "CurrentUser", "RecommenderDep", "ResourcesDep", "SessionDep"]
 
 
 async def _resources(request: Request) -> Resources:
@@ -47,14 +49,35 @@ SessionDep = Annotated[AsyncSession, Depends(_session)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `segue token create`.")
 
 
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+
+
 async def _current_user(
-    resources: ResourcesDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    request: Request, resources: ResourcesDep, credentials: Credentials
 ) -> UserView:
     # No session: a route that needs only the user (a cache hit) opens none.
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required")
-    return await resources.auth.user(credentials.credentials)
+    user = await resources.auth.user(credentials.credentials)
+    # Charged once the token is known good, so made-up tokens leave no counters behind.
+    await resources.limiter.check(Budget.of_method(request.method), credentials.credentials)
+    return user
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]
+
+
+async def _charge_miss(
+    resources: ResourcesDep, credentials: Credentials
+) -> Callable[[], Awaitable[None]]:
+    token = credentials.credentials if credentials is not None else ""
+
+    async def charge() -> None:
+        await resources.limiter.check(Budget.MISS, token)
+
+    return charge
+
+
+#: Spends one of the token's recommendation misses (``RateLimited`` once they are spent);
+#: the recommender calls it only when it is about to compute, never on a cache hit.
+ChargeMiss = Annotated[Callable[[], Awaitable[None]], Depends(_charge_miss)]

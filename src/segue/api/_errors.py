@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from segue.errors import SegueError, Unauthorized
+from segue.errors import RateLimited, SegueError, Unauthorized
 
 __all__ = ["error_response", "install_error_handlers"]
 
@@ -28,7 +28,11 @@ async def _segue_error(request: Request, exc: Exception) -> JSONResponse:
         # The specifics (a driver's message, a host, a path) go to the log only; the
         # client gets the class's generic detail (segue.errors).
         log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
+    headers = None
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return error_response(exc.status_code, exc.error, exc.client_detail, headers)
 
 

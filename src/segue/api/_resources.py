@@ -15,6 +15,7 @@ from segue.settings import Settings, VectorBackend
 from segue.vectors import VectorStore, open_store
 
 from ._auth import Authenticator
+from ._ratelimit import RateLimiter
 
 __all__ = ["Resources", "open_resources"]
 
@@ -30,6 +31,8 @@ class Resources:
     cache: RecommendationCache
     recommender: Recommender
     auth: Authenticator
+    #: per-token budgets (a no-op with SEGUE_RATE_LIMITS=off)
+    limiter: RateLimiter
 
 
 @asynccontextmanager
@@ -57,4 +60,6 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         # Closed first: computations left running for the cache need the store and the cache.
         stack.push_async_callback(recommender.aclose)
         auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
-        yield Resources(settings, database, store, cache, recommender, auth)
+        limiter = RateLimiter.from_settings(settings)
+        stack.push_async_callback(limiter.aclose)
+        yield Resources(settings, database, store, cache, recommender, auth, limiter)
