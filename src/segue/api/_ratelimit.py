@@ -69,7 +69,7 @@ class RateLimiter:
     """Per-token budgets per minute; ``budgets=None`` turns every check into a no-op.
 
     ``shared`` is the Redis storage every process uses (``None``: in process only);
-    ``pool`` its connection pool, closed by :meth:`aclose`.
+    ``pool`` a connection pool this limiter owns and :meth:`aclose` closes.
     """
 
     def __init__(
@@ -89,8 +89,14 @@ class RateLimiter:
         self.breaker = breaker if breaker is not None else CircuitBreaker()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RateLimiter:
-        """The limiter ``SEGUE_RATE_LIMITS`` and the ``SEGUE_RATE_LIMIT_*`` budgets ask for."""
+    def from_settings(
+        cls, settings: Settings, *, shared_pool: ConnectionPool | None = None
+    ) -> RateLimiter:
+        """The limiter ``SEGUE_RATE_LIMITS`` and the ``SEGUE_RATE_LIMIT_*`` budgets ask for.
+
+        ``shared_pool``: the Redis cache's connection pool, to use rather than open a second
+        set of connections to the same Redis (it stays the cache's to close).
+        """
         if not settings.rate_limits:
             return cls(None)
         budgets = {
@@ -103,12 +109,15 @@ class RateLimiter:
         url = settings.redis_url.get_secret_value()
         timeout = settings.redis_timeout_ms / 1000
         # The cache's short timeouts and no retry: the breaker handles an outage.
-        pool = ConnectionPool.from_url(
-            url,
-            socket_timeout=timeout,
-            socket_connect_timeout=timeout,
-            retry=Retry(NoBackoff(), 0),
-        )
+        owned = None
+        if shared_pool is None:
+            owned = ConnectionPool.from_url(
+                url,
+                socket_timeout=timeout,
+                socket_connect_timeout=timeout,
+                retry=Retry(NoBackoff(), 0),
+            )
+        pool = shared_pool or owned
         shared = RedisStorage(
             url if url.startswith("redis") else f"redis+{url}",  # unix://... as limits names it
             implementation="redispy",
@@ -119,7 +128,7 @@ class RateLimiter:
             failure_threshold=settings.cache_breaker_failures,
             cooldown_seconds=settings.cache_breaker_cooldown_seconds,
         )
-        return cls(budgets, shared=shared, pool=pool, breaker=breaker)
+        return cls(budgets, shared=shared, pool=owned, breaker=breaker)
 
     @property
     def enabled(self) -> bool:

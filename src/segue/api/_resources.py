@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from segue.cache import RecommendationCache, open_cache
+from segue.cache import RecommendationCache, RedisCache, open_cache
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
 from segue.recommendations import Recommender
@@ -60,6 +60,8 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         # Closed first: computations left running for the cache need the store and the cache.
         stack.push_async_callback(recommender.aclose)
         auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
-        limiter = RateLimiter.from_settings(settings)
+        # One set of connections to Redis: the limiter borrows the cache's pool.
+        pool = cache.connection_pool if isinstance(cache, RedisCache) else None
+        limiter = RateLimiter.from_settings(settings, shared_pool=pool)
         stack.push_async_callback(limiter.aclose)
         yield Resources(settings, database, store, cache, recommender, auth, limiter)
