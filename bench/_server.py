@@ -102,7 +102,9 @@ def serving(
 
     Yields the base URL and the server's pid (for a profiler); its output goes to ``log``.
     """
-    full_env = {"SEGUE_UI_DIR": str(data_dir / "no-ui"), **env}
+    # Rate limits off unless the caller says otherwise: a benchmark's few tokens send far
+    # more than any person, and would measure 429s (docs/security.md).
+    full_env = {"SEGUE_UI_DIR": str(data_dir / "no-ui"), "SEGUE_RATE_LIMITS": "off", **env}
     with running(lambda port: segue_command(port, data_dir, *extra), full_env, log) as served:
         yield served
 

@@ -326,8 +326,8 @@ async def _measure(
                 "SEGUE_DATABASE_URL": url,
                 "SEGUE_REDIS_URL": REDIS_URL,
                 "SEGUE_CACHE_PREFIX": prefix,
-                # Not a setting yet (issue 11): it turns off any rate limit a later Segue
-                # has, which would otherwise answer most of wrk's requests with a 429.
+                # The per-token rate limits (issue 13) would answer most of wrk's requests
+                # with a 429; a Segue without them ignores the variable.
                 "SEGUE_RATE_LIMITS": "off",
                 "SEGUE_REDIS_TIMEOUT_MS": str(REDIS_TIMEOUT_MS),
                 "SEGUE_UI_DIR": str(spec.data_dir / "no-ui"),

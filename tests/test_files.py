@@ -34,15 +34,17 @@ def test_a_failed_write_leaves_the_old_file_and_no_leftover(tmp_path: Path) -> N
     assert sorted(p.name for p in tmp_path.iterdir()) == ["index.bin"]
 
 
-def test_modes_follow_the_umask_or_stay_private(tmp_path: Path) -> None:
+def test_files_are_private_unless_asked_otherwise(tmp_path: Path) -> None:
     umask = os.umask(0o022)
     try:
-        atomic_write_text(tmp_path / "public", "x")
-        atomic_write_text(tmp_path / "token", "segue_secret", mode=0o600)
+        atomic_write_text(tmp_path / "nested" / "token", "segue_secret")
+        atomic_write_text(tmp_path / "public", "x", mode=0o644)
     finally:
         os.umask(umask)
+    # The data dir's files are the owner's only by default (issue 13), whatever the umask.
+    assert stat.S_IMODE((tmp_path / "nested" / "token").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "nested").stat().st_mode) == 0o700
     assert stat.S_IMODE((tmp_path / "public").stat().st_mode) == 0o644
-    assert stat.S_IMODE((tmp_path / "token").stat().st_mode) == 0o600
 
 
 def test_a_link_is_replaced_not_followed(tmp_path: Path) -> None:

@@ -43,6 +43,8 @@ def test_every_setting_has_a_row_with_its_default_and_every_row_is_a_setting(
     for variable, name in fields.items():
         value = getattr(defaults, name)
         shown = rows[variable]
+        if isinstance(value, bool):  # a switch, written as operators set it
+            value = "on" if value else "off"
         if isinstance(value, Enum):
             value = value.value
         if isinstance(value, float) and value.is_integer():

@@ -31,6 +31,8 @@ def render_default(field: FieldInfo) -> str:
     value = field.get_default(call_default_factory=True)
     if value is None:
         return "unset"
+    if isinstance(value, bool):  # a switch: SEGUE_X=on / off
+        value = "on" if value else "off"
     if isinstance(value, Enum):
         value = value.value
     if isinstance(value, float) and value.is_integer():

@@ -3,6 +3,13 @@
 Services raise these; the API's single handler turns them into
 ``{"error": ..., "detail": ...}`` with :attr:`SegueError.status_code`, and the CLI prints
 them as one line and exits non-zero. Anything that is not a :class:`SegueError` is a bug.
+
+An outage's ``detail`` names what failed and how (``[Errno 111] Connection refused``,
+hosts, paths): the log and the CLI show it, but an API client gets only the class's
+:attr:`SegueError.public_detail`, which names no host, user or path.
+
+    >>> DatabaseUnavailable("database unavailable: [Errno 111] Connection refused").client_detail
+    'database unavailable'
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ __all__ = [
     "ModelUnavailable",
     "NotFound",
     "PayloadTooLarge",
+    "RateLimited",
     "SchemaOutdated",
     "SegueError",
     "Unauthorized",
@@ -31,10 +39,18 @@ class SegueError(Exception):
 
     status_code: int = 500
     error: str = "internal_error"
+    #: what an API client is told instead of ``detail``; ``None``: ``detail`` itself, which
+    #: then must describe only the client's own request
+    public_detail: str | None = "an internal error occurred; it has been logged"
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    @property
+    def client_detail(self) -> str:
+        """The detail an API client gets: :attr:`public_detail`, else :attr:`detail`."""
+        return self.public_detail if self.public_detail is not None else self.detail
 
 
 class InvalidInput(SegueError):
@@ -42,6 +58,7 @@ class InvalidInput(SegueError):
 
     status_code = 422
     error = "invalid_input"
+    public_detail = None
 
 
 class DimensionMismatch(InvalidInput):
@@ -73,21 +90,25 @@ class UnreadableAudio(InvalidInput):
 class Unauthorized(SegueError):
     status_code = 401
     error = "unauthorized"
+    public_detail = None
 
 
 class Forbidden(SegueError):
     status_code = 403
     error = "forbidden"
+    public_detail = None
 
 
 class NotFound(SegueError):
     status_code = 404
     error = "not_found"
+    public_detail = None
 
 
 class Conflict(SegueError):
     status_code = 409
     error = "conflict"
+    public_detail = None
 
 
 class PayloadTooLarge(SegueError):
@@ -95,6 +116,22 @@ class PayloadTooLarge(SegueError):
 
     status_code = 413
     error = "payload_too_large"
+    public_detail = None
+
+
+class RateLimited(SegueError):
+    """A token spent its budget of requests; ``retry_after`` seconds until it may go on.
+
+    The API answers 429 with a ``Retry-After`` header (docs/security.md).
+    """
+
+    status_code = 429
+    error = "rate_limited"
+    public_detail = None
+
+    def __init__(self, detail: str, *, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = max(1, retry_after)
 
 
 class Unavailable(SegueError):
@@ -102,23 +139,28 @@ class Unavailable(SegueError):
 
     status_code = 503
     error = "unavailable"
+    public_detail = "a service Segue depends on is unavailable; try again later"
 
 
 class VectorStoreUnavailable(Unavailable):
     error = "vector_store_unavailable"
+    public_detail = "vector store unavailable"
 
 
 class DatabaseUnavailable(Unavailable):
     error = "database_unavailable"
+    public_detail = "database unavailable"
 
 
 class ModelUnavailable(Unavailable):
     """An embedding model could not be loaded (not on disk, and the hub not reachable)."""
 
     error = "model_unavailable"
+    public_detail = "embedding model unavailable"
 
 
 class SchemaOutdated(DatabaseUnavailable):
     """The database is reachable but its schema is older than this Segue needs."""
 
     error = "schema_outdated"
+    public_detail = "the database schema is out of date"

@@ -19,6 +19,8 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "COMPUTATIONS_IN_FLIGHT",
+    "RATE_LIMITED",
+    "RATE_LIMIT_ERRORS",
     "RECOMMENDATIONS_UNAVAILABLE",
     "RECOMMENDATION_CACHE",
     "RECOMMENDATION_FALLBACKS",
@@ -74,4 +76,14 @@ COMPUTATIONS_IN_FLIGHT = Gauge(
     "segue_recommendation_computations_in_flight",
     "Recommendation computations running now (summed over live processes).",
     multiprocess_mode="livesum",
+)
+RATE_LIMITED = Counter(
+    "segue_rate_limited_total",
+    "Requests refused with 429 because their token spent a budget, by budget.",
+    ["budget"],
+)
+RATE_LIMIT_ERRORS = Counter(
+    "segue_rate_limit_errors_total",
+    "Rate-limit checks that Redis could not answer (down, slow, refusing); each was then "
+    "decided by this process's own counters.",
 )

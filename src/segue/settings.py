@@ -11,8 +11,10 @@ With nothing set everything is embedded: the index and the SQLite catalog live u
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,6 +48,15 @@ class CacheBackend(StrEnum):
     REDIS = "redis"
     MEMORY = "memory"
     NONE = "none"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a name other than localhost
+        return False
 
 
 class Settings(BaseSettings):
@@ -110,10 +121,12 @@ class Settings(BaseSettings):
         description="`auto` (Redis when `SEGUE_REDIS_URL` is set, else in process), `redis`, "
         "`memory` or `none`",
     )
-    redis_url: str | None = Field(
+    # A secret: it may carry a password. `settings.redis_url.get_secret_value()` to connect;
+    # printed, logged or repr'd it shows as '**********'.
+    redis_url: SecretStr | None = Field(
         default=None,
-        description="Redis for the cache, e.g. `redis://127.0.0.1:6379/0`; unset: an "
-        "in-process TTL cache",
+        description="Redis for the cache and the rate limits, e.g. "
+        "`redis://127.0.0.1:6379/0` (a secret: never printed); unset: in process",
     )
     # Redis expiry has millisecond resolution.
     cache_ttl_seconds: float = Field(
@@ -162,13 +175,35 @@ class Settings(BaseSettings):
     # Replaces https://{region}.turbopuffer.com (a BYOC deployment, or a test server).
     turbopuffer_base_url: str | None = Field(
         default=None,
-        description="replaces `https://{region}.turbopuffer.com` (a BYOC deployment)",
+        description="replaces `https://{region}.turbopuffer.com` (a BYOC deployment); "
+        "`https://` only, or `http://` to a loopback address",
     )
-    database_url: str | None = Field(
+
+    @field_validator("turbopuffer_base_url")
+    @classmethod
+    def _tls_unless_loopback(cls, value: str | None) -> str | None:
+        # The API key travels in every request's headers: over plain HTTP only to this
+        # machine (a local stand-in), never across a network.
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        parts = urlsplit(value)
+        if parts.scheme == "https" and parts.hostname:
+            return value
+        if parts.scheme == "http" and parts.hostname and _is_loopback(parts.hostname):
+            return value
+        raise ValueError(
+            "the turbopuffer base URL must be https://..., or http:// to a loopback "
+            "address (127.0.0.1, ::1, localhost): the API key travels with every request"
+        )
+
+    # A secret: it may carry a password. `settings.catalog_url` is the URL to connect to;
+    # printed, logged or repr'd, this shows as '**********'.
+    database_url: SecretStr | None = Field(
         default=None,
-        description="SQLAlchemy URL of the catalog, e.g. `postgresql://user@host/segue`; "
-        "unset: SQLite in the data dir (migrated by `segue serve`; PostgreSQL by "
-        "`segue db upgrade`)",
+        description="SQLAlchemy URL of the catalog, e.g. `postgresql://user@host/segue` (a "
+        "secret: never printed); unset: SQLite in the data dir (migrated by `segue serve`; "
+        "PostgreSQL by `segue db upgrade`)",
     )
     # Per process; the API is stateless, so total connections = processes x (size + overflow).
     database_pool_size: int = Field(
@@ -189,13 +224,15 @@ class Settings(BaseSettings):
         default=5.0, gt=0, description="seconds; past it a request gets a 503"
     )
 
-    @field_validator("database_url")
+    @field_validator("database_url", "redis_url", mode="before")
     @classmethod
-    def _empty_url_is_unset(cls, value: str | None) -> str | None:
+    def _empty_url_is_unset(cls, value: object) -> object:
         # SEGUE_DATABASE_URL= (set but empty) means the embedded default, as unset does.
-        if value is None or not value.strip():
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if value is None or (isinstance(value, str) and not value.strip()):
             return None
-        return value.strip()
+        return value.strip() if isinstance(value, str) else value
 
     @property
     def index_path(self) -> Path:
@@ -264,6 +301,35 @@ class Settings(BaseSettings):
         ge=1,
         description="larger request bodies get a 413 before any of it is parsed",
     )
+    # Per-token budgets (docs/security.md): far above what a person editing sends,
+    # far below what a script can. Sliding windows of one minute, in Redis when
+    # SEGUE_REDIS_URL is set (shared by every worker and machine), else in process.
+    rate_limits: bool = Field(
+        default=True,
+        description="`on`: per-token rate limits, 429 with `Retry-After` past a budget "
+        "(docs/security.md); `off` for benchmarks and load tests",
+    )
+    rate_limit_reads_per_minute: int = Field(
+        default=600,
+        ge=1,
+        description="per token: GET requests (a cached recommendation is a read)",
+    )
+    rate_limit_writes_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="per token: POST, PUT and DELETE requests (edits)",
+    )
+    rate_limit_misses_per_minute: int = Field(
+        default=120,
+        ge=1,
+        description="per token: recommendations computed rather than read from the cache "
+        "(each also counts as a read)",
+    )
+    max_playlists_per_user: int = Field(
+        default=1000,
+        ge=1,
+        description="playlists one user may create through the API (409 past it)",
+    )
     ui_dir: Path = Field(
         default=Path("frontend/dist"),
         description="the built UI that `segue serve` serves (`npm run build` in frontend/)",
@@ -298,7 +364,7 @@ class Settings(BaseSettings):
     def catalog_url(self) -> str:
         """The catalog's database URL: ``SEGUE_DATABASE_URL``, else the embedded SQLite file."""
         if self.database_url is not None:
-            return self.database_url
+            return self.database_url.get_secret_value()
         return f"sqlite+aiosqlite:///{self.data_dir / 'segue.db'}"
 
     @property

@@ -1,8 +1,9 @@
-"""Typed dependencies: the shared resources, a database session per request, the user."""
+"""Typed dependencies: the shared resources, a database session per request, the user
+(whose token is charged a read or a write here), and the charge for a recommendation miss."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -13,9 +14,17 @@ from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
 from segue.recommendations import Recommender
 
+from ._ratelimit import Budget
 from ._resources import Resources
 
-__all__ = ["BearerToken", "CurrentUser", "RecommenderDep", "ResourcesDep", "SessionDep"]
+__all__ = [
+    "BearerToken",
+    "ChargeMiss",
+    "CurrentUser",
+    "RecommenderDep",
+    "ResourcesDep",
+    "SessionDep",
+]
 
 
 async def _resources(request: Request) -> Resources:
@@ -59,9 +68,26 @@ async def _bearer_token(
 BearerToken = Annotated[str, Depends(_bearer_token)]
 
 
-async def _current_user(resources: ResourcesDep, token: BearerToken) -> UserView:
+async def _current_user(request: Request, resources: ResourcesDep, token: BearerToken) -> UserView:
     # No session: a route that needs only the user (a cache hit) opens none.
-    return await resources.auth.user(token)
+    user = await resources.auth.user(token)
+    # Charged once the token is known good, so made-up tokens leave no counters behind.
+    await resources.limiter.check(Budget.of_method(request.method), token)
+    return user
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]
+
+
+async def _charge_miss(
+    resources: ResourcesDep, token: BearerToken
+) -> Callable[[], Awaitable[None]]:
+    async def charge() -> None:
+        await resources.limiter.check(Budget.MISS, token)
+
+    return charge
+
+
+#: Spends one of the token's recommendation misses (``RateLimited`` once they are spent);
+#: the recommender calls it only when it is about to compute, never on a cache hit.
+ChargeMiss = Annotated[Callable[[], Awaitable[None]], Depends(_charge_miss)]

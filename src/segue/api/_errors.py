@@ -9,7 +9,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from segue.errors import SegueError, Unauthorized
+from segue.errors import RateLimited, SegueError, Unauthorized
 
 from ._headers import SECURITY_HEADERS
 
@@ -27,9 +27,15 @@ def error_response(
 async def _segue_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, SegueError)
     if exc.status_code >= 500:
+        # The specifics (a driver's message, a host, a path) go to the log only; the
+        # client gets the class's generic detail (segue.errors).
         log.warning("%s %s: %s", request.method, request.url.path, exc.detail)
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, Unauthorized) else None
-    return error_response(exc.status_code, exc.error, exc.detail, headers)
+    headers = None
+    if isinstance(exc, Unauthorized):
+        headers = {"WWW-Authenticate": "Bearer"}
+    elif isinstance(exc, RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
+    return error_response(exc.status_code, exc.error, exc.client_detail, headers)
 
 
 def _describe(errors: list[dict[str, object]]) -> str:

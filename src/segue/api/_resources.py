@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from segue.cache import RecommendationCache, open_cache
+from segue.cache import RecommendationCache, RedisCache, open_cache
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
 from segue.recommendations import Recommender
@@ -15,6 +15,7 @@ from segue.settings import Settings, VectorBackend
 from segue.vectors import VectorStore, open_store
 
 from ._auth import Authenticator
+from ._ratelimit import RateLimiter
 
 __all__ = ["Resources", "open_resources"]
 
@@ -30,6 +31,8 @@ class Resources:
     cache: RecommendationCache
     recommender: Recommender
     auth: Authenticator
+    #: per-token budgets (a no-op with SEGUE_RATE_LIMITS=off)
+    limiter: RateLimiter
 
 
 @asynccontextmanager
@@ -59,4 +62,8 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
         # Closed before the database: its last-use writes in flight need it.
         stack.push_async_callback(auth.aclose)
-        yield Resources(settings, database, store, cache, recommender, auth)
+        # One set of connections to Redis: the limiter borrows the cache's pool.
+        pool = cache.connection_pool if isinstance(cache, RedisCache) else None
+        limiter = RateLimiter.from_settings(settings, shared_pool=pool)
+        stack.push_async_callback(limiter.aclose)
+        yield Resources(settings, database, store, cache, recommender, auth, limiter)

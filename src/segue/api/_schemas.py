@@ -57,7 +57,13 @@ TrackId = Annotated[int, Field(ge=0, le=TRACK_ID_MAX, description="Track id, at 
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """A request body: strict types, no unknown fields.
+
+    Strict, so ``{"track_id": "12"}`` and ``{"track_id": true}`` are 422 rather than
+    tracks 12 and 1: a client sending the wrong type has a bug to hear about.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class _Out(BaseModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
@@ -11,12 +12,15 @@ from starlette.exceptions import HTTPException
 
 __all__ = ["mount_ui"]
 
+log = logging.getLogger("segue.api")
+
 _NOT_BUILT = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Segue: UI not built</title></head>
 <body>
 <h1>The Segue UI has not been built</h1>
 <p>The API is running (its schema: <a href="/openapi.json">/openapi.json</a>), but there
-is no built page to serve from <code>{ui_dir}</code>.</p>
+is no built page to serve in the UI directory (<code>SEGUE_UI_DIR</code>; the server's log
+names it).</p>
 <p>Build it with <code>make demo</code>, or <code>cd frontend &amp;&amp; npm ci &amp;&amp;
 npm run build</code>, then reload this page.</p>
 </body></html>
@@ -40,10 +44,16 @@ def mount_ui(app: FastAPI, ui_dir: Path, covers_dir: Path | None = None) -> None
     """Serve ``ui_dir`` (assets and the SPA's pages); a clear page when it was not built."""
     router = APIRouter(include_in_schema=False)
     index = ui_dir / "index.html"
+    warned = False
 
     async def page() -> Response:
+        nonlocal warned
         if not index.is_file():
-            return HTMLResponse(_NOT_BUILT.format(ui_dir=ui_dir), status_code=503)
+            # The page names no server path (issue 13): the operator finds it in the log.
+            if not warned:
+                log.warning("the UI is not built: there is no %s", index)
+                warned = True
+            return HTMLResponse(_NOT_BUILT, status_code=503)
         return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
     for path in _PAGES:

@@ -33,7 +33,7 @@ def open_cache(settings: Settings) -> RecommendationCache:
         cooldown_seconds=settings.cache_breaker_cooldown_seconds,
     )
     return RedisCache.from_url(
-        settings.redis_url,
+        settings.redis_url.get_secret_value(),
         ttl_seconds=settings.cache_ttl_seconds,
         timeout_seconds=settings.redis_timeout_ms / 1000,
         breaker=breaker,

@@ -8,7 +8,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from redis.asyncio import Redis
+from redis.asyncio import ConnectionPool, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -103,6 +103,12 @@ class RedisCache(AsyncClosing):
             retry=Retry(NoBackoff(), 0),
         )
         return cls(client, ttl_seconds=ttl_seconds, breaker=breaker, clock=clock)
+
+    @property
+    def connection_pool(self) -> ConnectionPool:
+        """The client's pool, for another part that talks to the same Redis (the rate
+        limits) to share its connections; the cache still owns and closes it."""
+        return self._client.connection_pool
 
     @property
     def ttl_seconds(self) -> float:

@@ -41,7 +41,14 @@ from ._playlists import (
     reorder_tracks,
 )
 from ._progress import Advance, Steps, no_progress
-from ._reads import PlaylistHead, PlaylistSeeds, Reader, playlist_head, playlist_seeds
+from ._reads import (
+    PlaylistHead,
+    PlaylistSeeds,
+    Reader,
+    playlist_head,
+    playlist_seeds,
+    require_owner,
+)
 from ._record import (
     PLAYLIST_RECORD_TYPE,
     STAND_IN_TRACK_TYPE,
@@ -168,6 +175,7 @@ __all__ = [
     "remove_track",
     "reorder_tracks",
     "replace_playlists",
+    "require_owner",
     "revoke_token",
     "search_tracks",
     "text_problem",

@@ -14,6 +14,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
+from segue._files import private_dir, private_file
 from segue._lifecycle import AsyncClosing
 from segue.errors import DatabaseUnavailable, InvalidInput
 from segue.settings import Settings
@@ -38,8 +39,9 @@ def normalize_url(url: str | URL) -> URL:
     """
     try:
         parsed = make_url(url)
-    except sa_exc.ArgumentError as exc:
-        raise InvalidInput(f"not a database URL: {exc}") from None
+    except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
+        # Not SQLAlchemy's message: it quotes the whole URL, password included.
+        raise InvalidInput("not a database URL: use postgresql://... or sqlite:///...") from None
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     if driver is None:
         raise InvalidInput(
@@ -130,7 +132,10 @@ def open_database(settings: Settings) -> Database:
 def _sqlite_engine(url: URL, settings: Settings) -> AsyncEngine:
     database = url.database
     if database and database != ":memory:" and not database.startswith("file:"):
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        # Made here, before SQLite would make it 0644: SQLite gives its -wal and -shm files
+        # the database file's mode, so all three are the owner's only (issue 13).
+        private_dir(Path(database).parent)
+        private_file(Path(database))
     busy_ms = int(settings.database_statement_timeout * 1000)
     engine = _create_async_engine(url, connect_args={"timeout": settings.database_connect_timeout})
 

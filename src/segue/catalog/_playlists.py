@@ -20,6 +20,7 @@ from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from ._db import database_errors
 from ._models import Artist, Playlist, PlaylistItem, Track, User, utc_now
+from ._reads import require_owner
 from ._record import items_record_cid
 from ._tracks import TRACK_ID_MAX, track_available, track_view, track_view_columns
 from ._unit import committing
@@ -142,9 +143,17 @@ async def list_playlists(
 
 
 async def create_playlist(
-    session: AsyncSession, owner_did: str, name: str, *, playlist_id: str | None = None
+    session: AsyncSession,
+    owner_did: str,
+    name: str,
+    *,
+    playlist_id: str | None = None,
+    max_playlists: int | None = None,
 ) -> PlaylistView:
     """Create an empty playlist owned by ``owner_did``; commits. 201 material.
+
+    With ``max_playlists`` (the API's ``SEGUE_MAX_PLAYLISTS_PER_USER``), a user who has
+    that many already gets :class:`Conflict`.
 
     >>> playlist = await create_playlist(session, user.did, "Late night")  # doctest: +SKIP
     """
@@ -152,8 +161,23 @@ async def create_playlist(
     playlist_id = new_playlist_id() if playlist_id is None else check_playlist_id(playlist_id)
     try:
         async with committing(session):
-            if await session.get(User, owner_did) is None:
+            # FOR UPDATE: on PostgreSQL concurrent creations by one user are counted one
+            # after the other, so the cap holds exactly. SQLite has no row locks: there,
+            # creations racing each other may pass it by a few (a guard against scripts,
+            # which the rate limits slow down anyway, not an exact quota).
+            user = await session.get(User, owner_did, with_for_update=max_playlists is not None)
+            if user is None:
                 raise NotFound(f"no user {owner_did!r}")
+            if max_playlists is not None:
+                owned = await session.scalar(
+                    sa.select(sa.func.count())
+                    .select_from(Playlist)
+                    .where(Playlist.owner_did == owner_did)
+                )
+                if (owned or 0) >= max_playlists:
+                    raise Conflict(
+                        f"a user may have at most {max_playlists} playlists; this one has {owned}"
+                    )
             if await session.get(Playlist, playlist_id) is not None:
                 raise Conflict(f"playlist {playlist_id!r} already exists")
             session.add(
@@ -178,6 +202,7 @@ async def append_track(
     :class:`NotFound` if the playlist or the track does not exist or the track is hidden
     or deleted; :class:`Forbidden` unless ``actor_did`` owns the playlist.
     """
+    await require_owner(session, playlist_id, actor_did)  # before any lock is taken
     async with committing(session):
         name = await _lock_owned(session, playlist_id, actor_did)
         track = await session.get(Track, track_id) if _is_track_id(track_id) else None
@@ -214,6 +239,7 @@ async def remove_track(
     session: AsyncSession, playlist_id: str, track_id: int, *, actor_did: str
 ) -> PlaylistView:
     """Remove a track from the playlist (:class:`NotFound` if it is not in it); commits."""
+    await require_owner(session, playlist_id, actor_did)  # before any lock is taken
     async with committing(session):
         name = await _lock_owned(session, playlist_id, actor_did)
         if not _is_track_id(track_id):
@@ -241,6 +267,8 @@ async def reorder_tracks(
     wanted = [int(i) for i in track_ids]
     if len(set(wanted)) != len(wanted):
         raise InvalidInput("a track appears more than once in the new order")
+    # Someone else's playlist is refused before its row is locked or its items read.
+    await require_owner(session, playlist_id, actor_did)
     async with committing(session):
         name = await _lock_owned(session, playlist_id, actor_did)
         current = (

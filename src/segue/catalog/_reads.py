@@ -19,13 +19,20 @@ from typing import TypeAlias
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from segue.errors import NotFound
+from segue.errors import Forbidden, NotFound
 
 from ._db import database_errors
 from ._generations import INDEX_GENERATION
 from ._models import CatalogState, Playlist, PlaylistItem, Track
 
-__all__ = ["PlaylistHead", "PlaylistSeeds", "Reader", "playlist_head", "playlist_seeds"]
+__all__ = [
+    "PlaylistHead",
+    "PlaylistSeeds",
+    "Reader",
+    "playlist_head",
+    "playlist_seeds",
+    "require_owner",
+]
 
 #: what the read functions accept: a Core connection (the hot path) or an ORM session
 Reader: TypeAlias = AsyncConnection | AsyncSession
@@ -72,6 +79,7 @@ _HEAD_COLUMNS = (
     _INDEX_GENERATION,
 )
 _HEAD = sa.select(*_HEAD_COLUMNS).where(Playlist.id == sa.bindparam("playlist_id"))
+_OWNER = sa.select(Playlist.owner_did).where(Playlist.id == sa.bindparam("playlist_id"))
 
 # One statement, so one snapshot: read in two, a write committed in between would pair the
 # old record CID with the new items (PostgreSQL's READ COMMITTED gives each statement its
@@ -93,6 +101,21 @@ async def playlist_head(reader: Reader, playlist_id: str) -> PlaylistHead:
     if row is None:
         raise NotFound(f"no playlist {playlist_id!r}")
     return PlaylistHead(playlist_id, row[0], row[1], row[2], row[3] or 0)
+
+
+async def require_owner(reader: Reader, playlist_id: str, user_did: str) -> None:
+    """:class:`NotFound` unless the playlist exists, :class:`Forbidden` unless ``user_did``
+    owns it: one primary-key read, no lock, before anything loads or locks its items.
+
+    A request for someone else's playlist of 10,000 tracks is refused for the price of
+    this read, and never waits for (or takes) the lock the owner's edits hold.
+    """
+    async with database_errors():
+        owner = (await reader.execute(_OWNER, {"playlist_id": playlist_id})).scalar_one_or_none()
+    if owner is None:
+        raise NotFound(f"no playlist {playlist_id!r}")
+    if owner != user_did:
+        raise Forbidden("only the playlist's owner can do this")
 
 
 async def playlist_seeds(reader: Reader, playlist_id: str) -> PlaylistSeeds:

@@ -13,6 +13,8 @@ $ segue embed ~/Music            # needs the extra segue[clap]
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from segue._runtime import single_threaded_blas
@@ -43,4 +45,8 @@ app.command("embed")(_embed.embed)
 
 def main() -> None:
     single_threaded_blas()
+    # Whatever a command creates (the catalog and its WAL, the index, tokens, manifests,
+    # reports) is its owner's only; the code also sets these modes where it creates the
+    # data dir's files, so the library used on its own is no looser (issue 13).
+    os.umask(0o077)
     app()

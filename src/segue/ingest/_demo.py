@@ -27,7 +27,7 @@ from urllib.parse import quote
 
 import sqlalchemy.exc as sa_exc
 
-from segue._files import atomic_write_text
+from segue._files import atomic_write_text, private_dir
 from segue.catalog import (
     Database,
     Steps,
@@ -161,8 +161,7 @@ async def build_demo(
     from scratch. The smaller sizes are for tests.
     """
     demo = demo_settings(settings)
-    root = demo.data_dir
-    root.mkdir(parents=True, exist_ok=True)
+    root = private_dir(demo.data_dir)
     params = {"version": DEMO_VERSION, "tracks": tracks, "artists": artists, "dim": dim}
     async with _exclusive(root / _LOCK_FILE):
         marker = _read_marker(root / _MARKER)

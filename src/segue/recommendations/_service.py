@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -148,10 +149,19 @@ class Recommender:
         """Stop the computations still running (at shutdown, before the store closes)."""
         await self.flights.aclose()
 
-    async def recommend(self, playlist_id: str, *, user_did: str, limit: int) -> RecommendationPage:
+    async def recommend(
+        self,
+        playlist_id: str,
+        *,
+        user_did: str,
+        limit: int,
+        charge_miss: Callable[[], Awaitable[None]] | None = None,
+    ) -> RecommendationPage:
         """Up to ``limit`` visible tracks to add to the playlist, for its owner only.
 
         :class:`NotFound` for an unknown playlist, :class:`Forbidden` for someone else's.
+        ``charge_miss`` is awaited before a ranking is computed (never for a cache hit); it
+        may refuse by raising (the API's rate limit on misses, ``RateLimited``).
         """
         # A plain autocommit connection, not a session: the hot path builds no ORM objects.
         async with self.database.reading() as conn:
@@ -173,6 +183,8 @@ class Recommender:
         # slow search cannot starve the requests that only need the database.
         if not seeds.item_ids:
             return _unavailable("empty_playlist")
+        if charge_miss is not None:
+            await charge_miss()
         candidates = self.candidates if not ranked else len(ranked) * _REFILL_FACTOR
         while True:
             ranked = await self._compute(seeds, self.store, candidates)

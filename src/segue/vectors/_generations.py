@@ -18,7 +18,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from segue._files import fsync_path
+from segue._files import PRIVATE_DIR, PRIVATE_FILE, fsync_path
 
 __all__ = [
     "GRAPH",
@@ -46,17 +46,20 @@ def generation_dir(path: Path) -> Path | None:
 
 def new_generation(path: Path) -> Path:
     """An empty directory beside ``path`` to build the next generation in."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=PRIVATE_DIR)
     tmp = path.parent / f"{path.name}.{secrets.token_hex(6)}.tmp"
-    tmp.mkdir()
+    tmp.mkdir(mode=PRIVATE_DIR)
     return tmp
 
 
 def publish(path: Path, tmp: Path) -> Path:
     """Make the generation built in ``tmp`` the one ``path`` names; its final directory.
 
-    Everything in ``tmp`` must already be flushed to disk.
+    Everything in ``tmp`` must already be flushed to disk. Its files become the owner's
+    only (0600), whatever mode the library that wrote them gave them.
     """
+    for file in tmp.iterdir():
+        os.chmod(file, PRIVATE_FILE)
     fsync_path(tmp)
     final = tmp.with_suffix(".d")
     os.rename(tmp, final)

@@ -37,6 +37,10 @@ def error_response_doc(description: str) -> dict[str, object]:
 ERRORS: dict[int | str, dict[str, object]] = {
     401: error_response_doc("Missing, malformed, unknown or revoked token"),
     422: error_response_doc("Malformed input"),
+    429: error_response_doc(
+        "The token spent its budget of requests (SEGUE_RATE_LIMIT_*); the Retry-After "
+        "header says in how many seconds to try again"
+    ),
     503: error_response_doc("The database is unavailable"),
 }
 
