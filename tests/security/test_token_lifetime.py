@@ -130,7 +130,7 @@ async def test_requests_record_last_use(world: World, database: Database):
 
 
 async def test_new_tokens_expire_by_default(world: World, database: Database, monkeypatch):
-    monkeypatch.setenv("SEGUE_DATABASE_URL", world.settings.database_url or "")
+    monkeypatch.setenv("SEGUE_DATABASE_URL", world.settings.catalog_url)
     monkeypatch.setenv("SEGUE_TOKEN_TTL_DAYS", "7")
     args = ["token", "create", "--did", "did:plc:carol", "--handle", "carol.example.com"]
     default = await asyncio.to_thread(runner.invoke, cli, args)
@@ -164,7 +164,7 @@ def test_expires_in_is_checked(bad: str, tmp_path) -> None:
 async def test_token_list_shows_no_secret_and_revoke_takes_the_id(
     world: World, database: Database, monkeypatch
 ):
-    monkeypatch.setenv("SEGUE_DATABASE_URL", world.settings.database_url or "")
+    monkeypatch.setenv("SEGUE_DATABASE_URL", world.settings.catalog_url)
     async with database.sessionmaker() as s:
         issued = await create_token(s, "did:plc:bob", expires_in=timedelta(days=3))
     listed = await asyncio.to_thread(runner.invoke, cli, ["token", "list"])
