@@ -16,7 +16,7 @@ from ._diversity import VARIETY_WINDOWS, artist_variety, cap_per_group
 from ._duplicates import drop_title_duplicates, title_key
 from ._kmeans import kmeans
 from ._nearest import DEFAULT_NEAR_DUPLICATE_DISTANCE, closest_seeds, cosine_distances, explain
-from ._negatives import NEGATIVE_MARGIN, NEGATIVE_PUSH, demote_near_negatives, push_away
+from ._negatives import NEGATIVE_PUSH, NEGATIVE_RADIUS, demote_near_negatives, push_away
 from ._plan import normalize, plan_queries, query_top_k
 from ._protocol import QueryPlan, Strategy
 from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy
@@ -34,8 +34,8 @@ __all__ = [
     "DEFAULT_STRATEGY",
     "MAX_ID",
     "MAX_QUERIES",
-    "NEGATIVE_MARGIN",
     "NEGATIVE_PUSH",
+    "NEGATIVE_RADIUS",
     "NO_REASON",
     "RRF_K",
     "STRATEGIES",

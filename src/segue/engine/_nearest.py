@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from ._negatives import NEGATIVE_MARGIN, demote_near_negatives
+from ._negatives import NEGATIVE_RADIUS, demote_near_negatives
 from ._plan import normalize
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 
@@ -22,7 +22,7 @@ __all__ = ["DEFAULT_NEAR_DUPLICATE_DISTANCE", "closest_seeds", "cosine_distances
 
 #: below this cosine distance to a playlist track a candidate counts as the same
 #: recording (docs/evaluation.md, "Near-duplicate vectors", says how it was measured)
-DEFAULT_NEAR_DUPLICATE_DISTANCE = 1e-4
+DEFAULT_NEAR_DUPLICATE_DISTANCE = 0.003
 
 
 def cosine_distances(a: FloatMatrix, b: FloatMatrix) -> NDArray[np.float32]:
@@ -55,7 +55,7 @@ def explain(
     limit: int,
     near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
     negatives: FloatMatrix | None = None,
-    negative_margin: float | None = NEGATIVE_MARGIN,
+    negative_radius: float = NEGATIVE_RADIUS,
 ) -> Ranking:
     """The first ``limit`` tracks of ``ranking`` that are not near-duplicates of a seed,
     each with ``because``: the id of the seed (playlist track) closest to it.
@@ -64,9 +64,10 @@ def explain(
     is the same recording under another id and is dropped (0 drops none). The
     candidates' vectors come from ``lists`` (a store's answer with ``with_vectors``), so
     this costs no store round trip; only as many candidates as needed are compared, a
-    window at a time. With ``negatives`` (dismissed tracks' vectors) and a
-    ``negative_margin``, every candidate is compared first, and those nearer a negative
-    than the playlist are demoted (:func:`demote_near_negatives`).
+    window at a time. With ``negatives`` (dismissed tracks' vectors) and a positive
+    ``negative_radius``, every candidate is compared first, and those within that radius
+    of a negative and nearer to it than to the playlist are demoted
+    (:func:`demote_near_negatives`).
 
         >>> lst = Neighbors(np.array([7, 8]), np.zeros(2, np.float32),
         ...                 np.array([[1, 0], [0, 1]], np.float32))
@@ -90,11 +91,11 @@ def explain(
         out: NDArray[np.intp] = first[at]
         return out
 
-    if negatives is not None and negatives.shape[0] and negative_margin is not None:
+    if negatives is not None and negatives.shape[0] and negative_radius > 0:
         candidates = vectors[rows_of(ranking.ids)]
         _, to_seed = closest_seeds(candidates, seed_vectors)
         to_negative = cosine_distances(candidates, negatives).min(axis=1)
-        ranking = ranking.take(demote_near_negatives(to_seed, to_negative, margin=negative_margin))
+        ranking = ranking.take(demote_near_negatives(to_seed, to_negative, radius=negative_radius))
     kept: list[NDArray[np.intp]] = []
     because: list[IdArray] = []
     n_kept, start = 0, 0

@@ -19,12 +19,14 @@ from numpy.typing import NDArray
 from ._plan import normalize
 from ._types import FloatMatrix
 
-__all__ = ["NEGATIVE_MARGIN", "NEGATIVE_PUSH", "demote_near_negatives", "push_away"]
+__all__ = ["NEGATIVE_PUSH", "NEGATIVE_RADIUS", "demote_near_negatives", "push_away"]
 
 #: :func:`push_away`'s default weight (docs/evaluation.md, "Dismissals as negatives")
 NEGATIVE_PUSH = 0.0
-#: :func:`demote_near_negatives`'s default margin, in cosine distance; ``None`` is off
-NEGATIVE_MARGIN: float | None = 0.0
+#: :func:`demote_near_negatives`'s default radius, in cosine distance (0 is off): the
+#: near-duplicate distance, so a dismissed track's other copies and versions go down too;
+#: wider radii lost on the evaluation (docs/evaluation.md, "Dismissals as negatives")
+NEGATIVE_RADIUS = 0.003
 
 
 def push_away(queries: FloatMatrix, negatives: FloatMatrix, *, weight: float) -> FloatMatrix:
@@ -45,18 +47,18 @@ def push_away(queries: FloatMatrix, negatives: FloatMatrix, *, weight: float) ->
 
 
 def demote_near_negatives(
-    seed_distance: NDArray[np.floating], negative_distance: NDArray[np.floating], *, margin: float
+    seed_distance: NDArray[np.floating], negative_distance: NDArray[np.floating], *, radius: float
 ) -> NDArray[np.intp]:
-    """Positions ``0..n-1`` reordered: a candidate whose closest negative is nearer than
-    its closest playlist track by more than ``margin`` (cosine distance) goes behind all
-    the others; both groups keep their order.
+    """Positions ``0..n-1`` reordered: a candidate within ``radius`` (cosine distance) of
+    a negative and nearer to it than to every playlist track goes behind all the others;
+    both groups keep their order.
 
         >>> demote_near_negatives(np.array([0.1, 0.3, 0.2]), np.array([0.5, 0.1, 0.9]),
-        ...                       margin=0.0).tolist()
+        ...                       radius=0.2).tolist()
         [0, 2, 1]
     """
     if seed_distance.shape != negative_distance.shape:
         raise ValueError("one seed distance and one negative distance per candidate")
-    demoted = negative_distance + margin < seed_distance
+    demoted = (negative_distance < radius) & (negative_distance < seed_distance)
     out: NDArray[np.intp] = np.argsort(demoted, kind="stable")
     return out

@@ -12,8 +12,8 @@ from numpy.typing import NDArray
 
 from segue.engine import (
     DEFAULT_NEAR_DUPLICATE_DISTANCE,
-    NEGATIVE_MARGIN,
     NEGATIVE_PUSH,
+    NEGATIVE_RADIUS,
     IdArray,
     Ranking,
     Strategy,
@@ -74,10 +74,10 @@ class Rules:
     near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE
     max_per_artist: int = 1
     meta: TrackMeta | None = None
-    #: push and margin for dismissed tracks (see segue.engine.push_away and
+    #: push and radius for dismissed tracks (see segue.engine.push_away and
     #: demote_near_negatives)
     negative_push: float = NEGATIVE_PUSH
-    negative_margin: float | None = NEGATIVE_MARGIN
+    negative_radius: float = NEGATIVE_RADIUS
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +148,7 @@ async def _answer(
         near_duplicate_distance=rules.near_duplicate_distance,
         strategy=strategy,
         negative_push=rules.negative_push,
-        negative_margin=rules.negative_margin,
+        negative_radius=rules.negative_radius,
     )
     ids = ranking.ids
     if np.isin(ids, seeds).any():

@@ -16,8 +16,8 @@ import numpy as np
 from segue.engine import (
     DEFAULT_NEAR_DUPLICATE_DISTANCE,
     DEFAULT_STRATEGY,
-    NEGATIVE_MARGIN,
     NEGATIVE_PUSH,
+    NEGATIVE_RADIUS,
     IdArray,
     QueryPlan,
     Ranking,
@@ -65,7 +65,7 @@ async def recommend(
     near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
     strategy: str | Strategy | None = None,
     negative_push: float = NEGATIVE_PUSH,
-    negative_margin: float | None = NEGATIVE_MARGIN,
+    negative_radius: float = NEGATIVE_RADIUS,
 ) -> Ranking:
     """Up to ``limit`` tracks to add to a playlist of ``track_ids``, best first, each with
     ``because``: the playlist track it is closest to.
@@ -75,8 +75,8 @@ async def recommend(
     the playlist's own tracks, which never come back. ``negatives`` (dismissed tracks)
     never come back either, and steer: the queries are pushed away from them by
     ``negative_push`` (:func:`segue.engine.push_away`), and a candidate nearer to one of
-    them than to the playlist by more than ``negative_margin`` is demoted
-    (:func:`segue.engine.demote_near_negatives`; ``None`` turns that off). A candidate
+    them than to the playlist, within ``negative_radius``, is demoted
+    (:func:`segue.engine.demote_near_negatives`; 0 turns that off). A candidate
     closer than ``near_duplicate_distance`` (cosine) to a playlist track is the same
     recording under another id, and is dropped (0: none is). Tracks without an embedding
     are skipped; with none, the ranking is empty.
@@ -132,5 +132,5 @@ async def recommend(
         limit=limit,
         near_duplicate_distance=near_duplicate_distance,
         negatives=negative_vectors,
-        negative_margin=negative_margin,
+        negative_radius=negative_radius,
     )
