@@ -97,13 +97,19 @@ async def run(folds: int, data_dir: Path, cache: Path | None = None) -> None:
         for m in modes:
             chosen_rows[m.label].append(values[(pick.chosen, m.label)][test])
         order.extend(test.tolist())
+    everything = choose(
+        values, names, baseline=BASELINE, rows=np.arange(len(playlists)), column=column
+    )
+    print(f"| all | {len(playlists)} | {everything.chosen} | {everything.best} | "
+          f"{everything.scores[everything.best]:.3f} | "
+          f"{everything.scores[everything.chosen]:.3f} |")  # fmt: skip
     ids = [playlists[i] for i in order]
     cv = [Outcome(m.label, "cross-validated", ids, np.vstack(chosen_rows[m.label])) for m in modes]
     base = [Outcome(m.label, BASELINE, ids, values[(BASELINE, m.label)][order]) for m in modes]
     fixed = [
         Outcome(m.label, name, ids, values[(name, m.label)][order])
         for m in modes
-        for name in ("blend q=8 pool=100 k=60",)
+        for name in dict.fromkeys(("blend q=8 pool=100 k=60", everything.chosen))
     ]
     print()
     print(markdown_tables(summarize(base + cv + fixed), baseline=BASELINE))
