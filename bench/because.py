@@ -1,6 +1,6 @@
 """What issue 14 adds to a miss: `because`, near-duplicates and negatives, one run.
 
-`python -m bench --only because` (or `python -m bench.because`): on the cached 100k x 512
+`python -m bench --only because` (or `python -m bench.because [DIR]`): on the cached 100k x 512
 catalog in Segue's index type (bf16 graph + exact f32 vectors), the same playlists (1-50
 tracks) are computed three ways, interleaved so that load hits each alike:
 
@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 import time
+from dataclasses import replace
+from pathlib import Path
 
 import numpy as np
 
@@ -47,8 +50,11 @@ async def _before(store: LocalVectorStore, blend: Blend, ids: np.ndarray) -> Ran
     return blend.rank(plan, lists, exclude=playlist, limit=LIMIT)
 
 
-def run() -> str:
+def run(directory: Path | None = None) -> str:
+    """``directory``: where the index is built and kept (default: the bench cache)."""
     spec = catalog_spec(N_TRACKS, DIM)
+    if directory is not None:
+        spec = replace(spec, data_dir=directory)
     build_index(spec)
     store = LocalVectorStore(spec.data_dir / "vectors.usearch", dtype="bf16")
     rng = np.random.default_rng(14)
@@ -103,4 +109,4 @@ def run() -> str:
 if __name__ == "__main__":
     single_threaded_blas()
     print(f"Machine: {machine()}\n")
-    print(run())
+    print(run(Path(sys.argv[1]) if len(sys.argv) > 1 else None))

@@ -85,3 +85,15 @@ def test_property_variety_is_a_permutation_within_caps_when_possible(artists, ca
         assert [i for i in order if artists[i] == a] == [
             i for i in range(len(artists)) if artists[i] == a
         ]
+
+
+def test_show_order_drops_title_duplicates_then_spreads_artists():
+    from segue.engine import show_order
+
+    keys = ["a\x1fx", "a\x1fx", "a\x1fy", "b\x1fz", "c\x1fw", "s\x1fseed"]
+    artists = ["a", "a", "a", "b", "c", "s"]
+    order = show_order(keys, artists, seen=["s\x1fseed"], max_per_artist=1)
+    assert order.tolist() == [0, 3, 4, 2]
+    assert show_order(keys, artists, seen=[], max_per_artist=0).tolist() == [0, 2, 3, 4, 5]
+    with pytest.raises(ValueError, match="one entry per ranked track"):
+        show_order(keys, artists[:2], seen=[], max_per_artist=1)
