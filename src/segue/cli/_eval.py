@@ -251,15 +251,22 @@ def _short(x: float) -> str:
 
 
 def _print_table(rows: list[dict[str, Any]]) -> None:
-    # Compact, so that the table fits 80 columns: CIs as ".143-.244" under each mean.
+    # Compact, so that each table fits 80 columns: CIs as ".143-.244" under each mean; the
+    # rates, when measured, in a second table of their own.
+    rates = tuple(r for r in RATES if any(row.get(r) is not None for row in rows))
+    _print_columns(rows, METRICS, "mean, and 95% CI below; n = playlists")
+    if rates:
+        _print_columns(rows, rates, "rates in the top 10: duplicates of a seed, artist repeats")
+
+
+def _print_columns(rows: list[dict[str, Any]], columns: tuple[str, ...], title: str) -> None:
     table = Table(
-        title="mean, and 95% CI below; n = playlists",
+        title=title,
         box=box.SIMPLE_HEAD,
         pad_edge=False,
         show_edge=False,
         collapse_padding=True,
     )
-    columns = (*METRICS, *(r for r in RATES if any(row.get(r) is not None for row in rows)))
     for column in ("mode", "strategy", "n", *columns):
         table.add_column(column, no_wrap=True)
     for row in rows:
