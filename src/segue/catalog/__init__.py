@@ -18,6 +18,7 @@ the session's transaction to the caller. The imports' bulk writes are here too
 this package, whose ORM models stay inside it.
 """
 
+from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
@@ -41,7 +42,14 @@ from ._playlists import (
     reorder_tracks,
 )
 from ._progress import Advance, Steps, no_progress
-from ._reads import PlaylistHead, PlaylistSeeds, Reader, playlist_head, playlist_seeds
+from ._reads import (
+    PlaylistHead,
+    PlaylistSeeds,
+    Reader,
+    dismissed_ids,
+    playlist_head,
+    playlist_seeds,
+)
 from ._record import (
     PLAYLIST_RECORD_TYPE,
     STAND_IN_TRACK_TYPE,
@@ -59,13 +67,16 @@ from ._tracks import (
     SEARCH_MAX_LIMIT,
     TRACK_ID_MAX,
     all_track_ids,
+    available_titles,
     escape_like,
     hydrate,
+    hydrate_suggestions,
     search_tracks,
 )
 from ._users import ensure_user, get_user
 from ._values import (
     PLAYLIST_ID_PATTERN,
+    check_audio_url,
     check_did,
     check_playlist_id,
     check_track_id,
@@ -74,9 +85,18 @@ from ._values import (
     clean_playlist_name,
     text_problem,
 )
-from ._views import IssuedToken, PlaylistSummary, PlaylistView, TrackView, UserView
+from ._views import (
+    Because,
+    IssuedToken,
+    PlaylistSummary,
+    PlaylistView,
+    SuggestionView,
+    TrackView,
+    UserView,
+)
 
 __all__ = [
+    "DISMISSALS_MAX",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
@@ -87,6 +107,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "TRACK_ID_MAX",
     "Advance",
+    "Because",
     "Database",
     "IssuedToken",
     "PlaylistHead",
@@ -99,6 +120,7 @@ __all__ = [
     "Reader",
     "Steps",
     "StrongRef",
+    "SuggestionView",
     "TrackItem",
     "TrackView",
     "TracksResult",
@@ -106,8 +128,10 @@ __all__ = [
     "alembic_config",
     "all_track_ids",
     "append_track",
+    "available_titles",
     "bump_index_generation",
     "bump_seeds_generation",
+    "check_audio_url",
     "check_did",
     "check_playlist_id",
     "check_track_id",
@@ -119,6 +143,8 @@ __all__ = [
     "create_token",
     "current_revision",
     "database_errors",
+    "dismiss_track",
+    "dismissed_ids",
     "encode_record",
     "ensure_schema",
     "ensure_user",
@@ -128,6 +154,7 @@ __all__ = [
     "hash_token",
     "head_revision",
     "hydrate",
+    "hydrate_suggestions",
     "is_at_uri",
     "is_cid",
     "is_did",
@@ -150,6 +177,7 @@ __all__ = [
     "search_tracks",
     "text_problem",
     "track_ref",
+    "undismiss_track",
     "upgrade",
     "upsert_tracks",
     "verify_token",
