@@ -75,7 +75,7 @@ async def test_empty_playlist_is_unavailable_without_a_store_call(world: World):
 
     store.get_vectors = counting
     r = await world.client.get(url(world, world.empty), headers=world.auth())
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "has_more": False}
     assert calls == []
 
 
@@ -85,7 +85,7 @@ async def test_no_embeddings_is_unavailable(world: World):
         await c.delete(f"/playlists/{world.playlist}/tracks/{t}", headers=h)
     await c.post(f"/playlists/{world.playlist}/tracks", json={"track_id": NO_VECTOR}, headers=h)
     r = await c.get(url(world), headers=h)
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "has_more": False}
 
 
 async def test_cache_key_follows_the_record_cid(world: World):
@@ -164,7 +164,7 @@ async def test_vector_store_failure_is_unavailable_not_500(world: World, caplog)
     store.query_many = broken
     r = await world.client.get(url(world), headers=world.auth())
     assert r.status_code == 200
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "has_more": False}
     assert "turbopuffer answered 503" in caplog.text
 
 
@@ -179,7 +179,7 @@ async def test_vector_store_timeout_is_unavailable(world: World):
 
     store.query_many = hanging
     r = await world.client.get(url(world), headers=world.auth())
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "has_more": False}
     # the rest of the API is unaffected
     assert (
         await world.client.get(f"/playlists/{world.playlist}", headers=world.auth())
