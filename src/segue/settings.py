@@ -17,7 +17,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from segue.engine import DEFAULT_STRATEGY, STRATEGIES
+from segue.engine import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGIES
 
 __all__ = ["CacheBackend", "IndexDtype", "Settings", "VectorBackend"]
 
@@ -95,6 +95,23 @@ class Settings(BaseSettings):
         default=DEFAULT_STRATEGY,
         description="the recommendation strategy (`adaptive`, `blend`, ...; segue.engine's "
         "STRATEGIES); part of the cache key, so a change takes effect at once",
+    )
+
+    near_duplicate_distance: float = Field(
+        default=DEFAULT_NEAR_DUPLICATE_DISTANCE,
+        ge=0.0,
+        le=1.0,
+        description="a suggestion closer than this cosine distance to a playlist track is the "
+        "same recording under another id and is left out; 0 turns the rule off (the default "
+        "is measured in docs/evaluation.md)",
+    )
+    max_per_artist: int = Field(
+        default=1,
+        ge=0,
+        le=10,
+        description="artist variety: at most this many tracks of one artist among the first "
+        "3 suggestions and twice this among the first 10 (others move down, none is dropped); "
+        "0 turns the rule off",
     )
 
     @field_validator("strategy", "fallback_strategy")

@@ -10,7 +10,9 @@ from segue.engine import Ranking, cap_per_group
 
 def ranking(ids):
     ids = np.asarray(ids, dtype=np.int64)
-    return Ranking(ids, -np.arange(ids.size, dtype=np.float64), np.zeros(ids.size, np.float32))
+    return Ranking.unexplained(
+        ids, -np.arange(ids.size, dtype=np.float64), np.zeros(ids.size, np.float32)
+    )
 
 
 def test_keeps_the_first_of_each_group_in_order():

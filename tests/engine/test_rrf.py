@@ -142,7 +142,7 @@ def rrf_merge_before(
     order = np.lexsort((unique, best, -scores))
     if limit is not None:
         order = order[:limit]
-    return Ranking(unique[order], scores[order], best[order])
+    return Ranking.unexplained(unique[order], scores[order], best[order])
 
 
 def same(a: Ranking, b: Ranking) -> bool:

@@ -124,3 +124,66 @@ async def test_deterministic(store):
     a = await recommend(store, np.arange(1, 40), limit=10)
     b = await recommend(store, np.arange(39, 0, -1), limit=10)
     assert a.ids.tolist() == b.ids.tolist()
+
+
+async def test_because_is_the_closest_playlist_track_and_costs_no_round_trip(store):
+    cat = store.catalog
+    playlist = cat.ids[cat.style == 2][:12]
+    ranking = await recommend(store, playlist, limit=10)
+    assert store.calls == ["get_vectors", f"query_many[{BLEND_QUERIES}]"]
+    seeds = (await store.get_vectors(playlist)).vectors
+    got = (await store.get_vectors(ranking.ids)).vectors
+    sim = (got / np.linalg.norm(got, axis=1, keepdims=True)) @ (
+        seeds / np.linalg.norm(seeds, axis=1, keepdims=True)
+    ).T
+    assert ranking.because.tolist() == playlist[sim.argmax(1)].tolist()
+
+
+async def test_near_duplicate_vectors_are_dropped(tmp_path):
+    cat = synthetic_catalog(500, dim=16, n_styles=3, n_artists=20)
+    vectors = cat.vectors.copy()
+    ids = cat.ids
+    # The playlist is tracks 0-2; 3 and 4 copy 0 and 1 exactly, 5 is 2 scaled (the same
+    # direction), 6 is close to 0 without being a copy.
+    vectors[3], vectors[4], vectors[5] = vectors[0], vectors[1], vectors[2] * 2.0
+    rng = np.random.default_rng(0)
+    vectors[6] = vectors[0] + 0.05 * np.linalg.norm(vectors[0]) * rng.normal(size=16)
+    s = LocalVectorStore(tmp_path / "v.usearch")
+    await s.upsert(ids, vectors)
+    copies = {int(i) for i in ids[3:6]}
+    for name in STRATEGIES:
+        on = await recommend(s, ids[:3], limit=10, strategy=name)
+        assert not copies & set(on.ids.tolist()), name
+        assert len(on) == 10, name
+    # Adaptive queries each track: with the rule off, each copy is its list's first.
+    off = await recommend(s, ids[:3], limit=10, strategy="adaptive", near_duplicate_distance=0)
+    assert copies == set(off.ids[:3].tolist())
+    on = await recommend(s, ids[:1], limit=10, strategy="adaptive")
+    assert on.ids[0] == ids[6]  # close, not identical: kept, and first
+    assert (on.because == ids[0]).all()
+
+
+async def test_negatives_never_come_back_and_share_the_fetch(store):
+    cat = store.catalog
+    playlist = cat.ids[cat.style == 2][:8]
+    first = await recommend(store, playlist, limit=10)
+    store.calls.clear()
+    dismissed = first.ids[:3]
+    again = await recommend(store, playlist, limit=10, negatives=dismissed)
+    assert store.calls == ["get_vectors", f"query_many[{BLEND_QUERIES}]"]
+    assert not set(dismissed.tolist()) & set(again.ids.tolist())
+    assert len(again) == 10
+    # A negative that is also a playlist track stays a playlist track.
+    same = await recommend(store, playlist, limit=10, negatives=playlist[:1])
+    assert same.ids.tolist() == first.ids.tolist()
+
+
+def test_rule_settings(monkeypatch):
+    assert Settings().max_per_artist == 1
+    monkeypatch.setenv("SEGUE_NEAR_DUPLICATE_DISTANCE", "0")
+    monkeypatch.setenv("SEGUE_MAX_PER_ARTIST", "0")
+    assert Settings().near_duplicate_distance == 0
+    assert Settings().max_per_artist == 0
+    monkeypatch.setenv("SEGUE_MAX_PER_ARTIST", "-1")
+    with pytest.raises(ValueError, match="max_per_artist"):
+        Settings()

@@ -79,6 +79,30 @@ async def test_query_many_matches_exact_cosine_neighbours(store: VectorStore) ->
         np.testing.assert_allclose(got.distances, want_dist, atol=1e-5)
 
 
+async def test_query_many_with_vectors_returns_each_neighbours_exact_vector(
+    store: VectorStore,
+) -> None:
+    ids, vectors = _data(40)
+    await store.upsert(ids, vectors)
+    queries = np.random.default_rng(2).normal(size=(3, DIM)).astype(np.float32)
+    plain = await store.query_many(queries, top_k=6, exclude=[int(ids[0])])
+    answers = await store.query_many(queries, top_k=6, exclude=[int(ids[0])], with_vectors=True)
+    row_of = {int(i): r for r, i in enumerate(ids)}
+    for got, before in zip(answers, plain, strict=True):
+        assert got.ids.tolist() == before.ids.tolist()
+        np.testing.assert_array_equal(got.distances, before.distances)
+        assert got.vectors is not None
+        assert got.vectors.dtype == np.float32
+        np.testing.assert_array_equal(got.vectors, vectors[[row_of[int(i)] for i in got.ids]])
+    assert all(a.vectors is None for a in plain)
+
+
+async def test_query_many_with_vectors_on_an_empty_store(store: VectorStore) -> None:
+    answers = await store.query_many(np.ones((2, DIM), np.float32), top_k=5, with_vectors=True)
+    assert [len(a) for a in answers] == [0, 0]
+    assert all(a.vectors is not None and a.vectors.shape == (0, DIM) for a in answers)
+
+
 async def test_exclusion_leaves_out_ids_and_still_fills_top_k(store: VectorStore) -> None:
     ids, vectors = _data(40)
     await store.upsert(ids, vectors)

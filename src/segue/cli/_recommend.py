@@ -52,7 +52,11 @@ def recommend(
     async def _go() -> Ranking:
         async with open_store(settings) as store:
             return await run_recommend(
-                store, track_ids, limit=limit, strategy=strategy or settings.strategy
+                store,
+                track_ids,
+                limit=limit,
+                strategy=strategy or settings.strategy,
+                near_duplicate_distance=settings.near_duplicate_distance,
             )
 
     ranking = run(_go())

@@ -12,25 +12,30 @@ its unit-weight case); ``adaptive`` is the original plan + RRF, ``blend`` the de
 """
 
 from ._blend import BLEND_QUERIES, MAX_QUERIES, Blend
-from ._diversity import cap_per_group
+from ._diversity import VARIETY_WINDOWS, artist_variety, cap_per_group
+from ._duplicates import drop_title_duplicates, title_key
 from ._kmeans import kmeans
+from ._nearest import DEFAULT_NEAR_DUPLICATE_DISTANCE, closest_seeds, cosine_distances, explain
 from ._plan import normalize, plan_queries, query_top_k
 from ._protocol import QueryPlan, Strategy
 from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy
 from ._rrf import RRF_K, rrf_merge, weighted_rrf
 from ._strategies import Adaptive
-from ._types import FloatMatrix, IdArray, Neighbors, Ranking
+from ._types import NO_REASON, FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
 
 # What other packages, bench/ and the docs use; the other strategies are reached by name
 # (get_strategy), and their constants and helpers stay in their modules.
 __all__ = [
     "BLEND_QUERIES",
+    "DEFAULT_NEAR_DUPLICATE_DISTANCE",
     "DEFAULT_STRATEGY",
     "MAX_ID",
     "MAX_QUERIES",
+    "NO_REASON",
     "RRF_K",
     "STRATEGIES",
+    "VARIETY_WINDOWS",
     "Adaptive",
     "Blend",
     "FloatMatrix",
@@ -39,15 +44,21 @@ __all__ = [
     "QueryPlan",
     "Ranking",
     "Strategy",
+    "artist_variety",
     "cap_per_group",
     "check_ids",
     "check_limit",
     "check_matrix",
+    "closest_seeds",
+    "cosine_distances",
+    "drop_title_duplicates",
+    "explain",
     "get_strategy",
     "kmeans",
     "normalize",
     "plan_queries",
     "query_top_k",
     "rrf_merge",
+    "title_key",
     "weighted_rrf",
 ]

@@ -65,7 +65,7 @@ def _fuse(
         center_rank[pool.inverse[from_center]] = pool.rank[from_center]
         scores = scores + 1.0 / (rrf_k + center_rank)
     order = order_desc(scores, pool.unique, pool.best)[:limit]
-    return Ranking(pool.unique[order], scores[order], pool.best[order])
+    return Ranking.unexplained(pool.unique[order], scores[order], pool.best[order])
 
 
 @dataclass(frozen=True, slots=True)

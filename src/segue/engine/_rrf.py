@@ -171,7 +171,7 @@ def weighted_rrf(
     if not len(pool):
         return Ranking.empty()
     order = order_desc(scores, pool.unique, pool.best)[:limit]
-    return Ranking(pool.unique[order], scores[order], pool.best[order])
+    return Ranking.unexplained(pool.unique[order], scores[order], pool.best[order])
 
 
 def rrf_merge(

@@ -14,12 +14,14 @@ from collections.abc import Sequence
 import numpy as np
 
 from segue.engine import (
+    DEFAULT_NEAR_DUPLICATE_DISTANCE,
     DEFAULT_STRATEGY,
     IdArray,
     Ranking,
     Strategy,
     check_ids,
     check_limit,
+    explain,
     get_strategy,
 )
 from segue.metrics import VECTOR_STORE_DURATION
@@ -55,41 +57,64 @@ async def recommend(
     *,
     limit: int,
     exclude: Sequence[int] | IdArray = (),
+    negatives: Sequence[int] | IdArray = (),
+    near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
     strategy: str | Strategy | None = None,
 ) -> Ranking:
-    """Up to ``limit`` tracks to add to a playlist of ``track_ids``, best first.
+    """Up to ``limit`` tracks to add to a playlist of ``track_ids``, best first, each with
+    ``because``: the playlist track it is closest to.
 
     ``strategy`` is a registered name (``segue.engine.STRATEGIES``) or a strategy object;
     by default the evaluated winner. ``exclude`` names more ids never to return, beside
-    the playlist's own tracks, which never come back. Tracks without an embedding are
-    skipped; with none, the ranking is empty. Exactly two store calls: one fetch of the
-    playlist's vectors, one multi-query.
+    the playlist's own tracks, which never come back. ``negatives`` (dismissed tracks)
+    never come back either. A candidate closer than ``near_duplicate_distance`` (cosine)
+    to a playlist track is the same recording under another id, and is dropped (0: none
+    is). Tracks without an embedding are skipped; with none, the ranking is empty.
+
+    Exactly two store calls: one fetch of the playlist's and the negatives' vectors, one
+    multi-query that also returns the candidates' vectors (for ``because`` and the
+    near-duplicates).
     """
     limit = check_limit(limit)
     chosen = resolve_strategy(strategy)
     playlist = np.unique(check_ids(track_ids))
     if not playlist.size:
         return Ranking.empty()
-    excluded = np.union1d(playlist, check_ids(exclude))
+    dismissed = np.setdiff1d(check_ids(negatives, name="negatives"), playlist)
+    excluded = np.union1d(np.union1d(playlist, check_ids(exclude)), dismissed)
     with _FETCH_DURATION.time():
-        fetched = await store.get_vectors(playlist)
-    if not len(fetched):
+        fetched = await store.get_vectors(np.concatenate([playlist, dismissed]))
+    is_seed = np.isin(fetched.ids, playlist)
+    seed_ids, seeds = fetched.ids[is_seed], fetched.vectors[is_seed]
+    if not seed_ids.size:
         return Ranking.empty()
-    if len(fetched) <= _INLINE_PLAN_MAX:
-        plan = chosen.plan(
-            fetched.vectors, limit=limit, n_excluded=excluded.size, max_top_k=store.max_top_k
-        )
+    # Room for one near-duplicate per playlist track among the candidates asked for.
+    wanted = limit + (seed_ids.size if near_duplicate_distance > 0 else 0)
+    if seed_ids.size <= _INLINE_PLAN_MAX:
+        plan = chosen.plan(seeds, limit=wanted, n_excluded=excluded.size, max_top_k=store.max_top_k)
     else:
         # Planning a long playlist (k-means) takes milliseconds of numpy: off the event loop.
         plan = await asyncio.to_thread(
             chosen.plan,
-            fetched.vectors,
-            limit=limit,
+            seeds,
+            limit=wanted,
             n_excluded=excluded.size,
             max_top_k=store.max_top_k,
         )
     if not len(plan):
         return Ranking.empty()
     with _QUERY_DURATION.time():
-        lists = await store.query_many(plan.queries, top_k=plan.top_k, exclude=excluded)
-    return chosen.rank(plan, lists, exclude=excluded, limit=limit)
+        lists = await store.query_many(
+            plan.queries, top_k=plan.top_k, exclude=excluded, with_vectors=True
+        )
+    # Every candidate in order, so near-duplicates dropped below leave room for the next.
+    pooled = max(limit, sum(len(lst) for lst in lists))
+    ranking = chosen.rank(plan, lists, exclude=excluded, limit=pooled)
+    return explain(
+        ranking,
+        lists,
+        seed_ids,
+        seeds,
+        limit=limit,
+        near_duplicate_distance=near_duplicate_distance,
+    )

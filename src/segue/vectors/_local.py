@@ -193,28 +193,30 @@ class LocalVectorStore(AsyncClosing):
         *,
         top_k: int,
         exclude: Collection[int] | IdArray = (),
+        with_vectors: bool = False,
     ) -> list[Neighbors]:
         if top_k < 1:
             raise InvalidInput(f"top_k must be at least 1, got {top_k}")
         snap = self._current()
         if snap is None:
             q = check_matrix(queries, name="query vectors")
-            return [Neighbors.empty() for _ in range(q.shape[0])]
+            dim = q.shape[1] if with_vectors else None
+            return [Neighbors.empty(dim) for _ in range(q.shape[0])]
         index = snap.graph
         q = check_matrix(queries, dim=int(index.ndim), name="query vectors")
         excluded = check_ids(exclude)
         # usearch cannot filter inside the search, so ask for enough to survive the filter.
         count = min(top_k + excluded.size, len(index), self.max_top_k + excluded.size)
         if count == 0 or not q.shape[0]:
-            return [Neighbors.empty() for _ in range(q.shape[0])]
+            dim = int(index.ndim) if with_vectors else None
+            return [Neighbors.empty(dim) for _ in range(q.shape[0])]
+        args = (snap, q, count, top_k, excluded, self.exact_threshold, with_vectors)
         if len(index) * q.shape[0] < _INLINE_SEARCH_MAX:
-            return search(snap, q, count, top_k, excluded, self.exact_threshold)
+            return search(*args)
         # usearch releases the GIL while it searches (milliseconds at 100k x 512), and so
         # does numpy while it re-scores: in a worker thread the event loop keeps serving
         # other requests meanwhile, and timeouts elsewhere (Redis's 50 ms) are not missed.
-        return await asyncio.to_thread(
-            search, snap, q, count, top_k, excluded, self.exact_threshold
-        )
+        return await asyncio.to_thread(search, *args)
 
     # -- writing ---------------------------------------------------------------------------
 

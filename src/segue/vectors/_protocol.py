@@ -55,8 +55,13 @@ class VectorStore(AsyncResource, Protocol):
         *,
         top_k: int,
         exclude: Collection[int] | IdArray = (),
+        with_vectors: bool = False,
     ) -> list[Neighbors]:
-        """Nearest neighbours of each query row, ``exclude`` ids filtered out, at most top_k."""
+        """Nearest neighbours of each query row, ``exclude`` ids filtered out, at most top_k.
+
+        ``with_vectors``: each neighbour's stored vector comes back too
+        (``Neighbors.vectors``), exactly as upserted, in the same round trip.
+        """
         ...
 
     async def upsert(

@@ -29,9 +29,40 @@ class Snapshot:
 
 
 def search(
+    snap: Snapshot,
+    q: FloatMatrix,
+    count: int,
+    top_k: int,
+    excluded: IdArray,
+    exact_below: int,
+    with_vectors: bool = False,
+) -> list[Neighbors]:
+    """One batched search of every query row; compact graphs are re-scored exactly.
+
+    ``with_vectors``: each neighbour's exact vector too (the f32 vectors beside a
+    compact graph, or the f32 graph's own), gathered in one read for all rows.
+    """
+    lists = _search(snap, q, count, top_k, excluded, exact_below)
+    return _with_vectors(snap, lists) if with_vectors else lists
+
+
+def _with_vectors(snap: Snapshot, lists: list[Neighbors]) -> list[Neighbors]:
+    ids = np.concatenate([n.ids for n in lists]) if lists else np.empty(0, np.int64)
+    unique, inverse = np.unique(ids, return_inverse=True)
+    got = snap.exact.fetch(unique) if snap.exact is not None else fetch(snap.graph, unique)
+    if len(got) != unique.size:
+        raise InvalidInput("some ids vanished from the index while it was read")
+    rows = got.vectors[inverse]
+    bounds = np.cumsum([len(n) for n in lists])[:-1]
+    return [
+        Neighbors(n.ids, n.distances, block)
+        for n, block in zip(lists, np.split(rows, bounds), strict=True)
+    ]
+
+
+def _search(
     snap: Snapshot, q: FloatMatrix, count: int, top_k: int, excluded: IdArray, exact_below: int
 ) -> list[Neighbors]:
-    """One batched search of every query row; compact graphs are re-scored exactly."""
     index, exact = snap.graph, snap.exact
     if exact is not None and len(index) <= exact_below:
         return exact.search(q, top_k=top_k, exclude=excluded)

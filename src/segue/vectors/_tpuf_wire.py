@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
@@ -125,10 +127,32 @@ def fetched_from_rows(rows: Sequence[Any]) -> FetchedVectors:
     return FetchedVectors(ids, vectors)
 
 
-def neighbors_from_rows(rows: Sequence[Any] | None) -> Neighbors:
-    """ANN rows, nearest first, with their ``$dist`` (cosine distance)."""
+def _vector(value: Any, dim: int) -> FloatMatrix:
+    """One row's ``vector``: base64 little-endian f32, or a list of numbers."""
+    if isinstance(value, str):
+        try:
+            raw = base64.b64decode(value, validate=True)
+        except binascii.Error as exc:
+            raise VectorStoreUnavailable(f"turbopuffer returned a malformed vector: {exc}") from exc
+        vec = np.frombuffer(raw, dtype="<f4") if len(raw) % 4 == 0 else np.empty(0, np.float32)
+    else:
+        vec = np.asarray(value, dtype=np.float32)
+    if vec.shape != (dim,):
+        raise VectorStoreUnavailable(
+            f"turbopuffer returned a vector of shape {vec.shape}, expected ({dim},)"
+        )
+    out: FloatMatrix = vec.astype(np.float32)
+    return out
+
+
+def neighbors_from_rows(rows: Sequence[Any] | None, dim: int | None = None) -> Neighbors:
+    """ANN rows, nearest first, with their ``$dist`` (cosine distance); with ``dim``,
+    their ``vector`` attribute too (base64 or numbers, ``dim`` of them)."""
     if not rows:
-        return Neighbors.empty()
+        return Neighbors.empty(dim)
     ids = np.fromiter((_row_id(r) for r in rows), dtype=np.int64, count=len(rows))
     dists = np.fromiter((float(r["$dist"]) for r in rows), dtype=np.float32, count=len(rows))
-    return Neighbors(ids, dists)
+    if dim is None:
+        return Neighbors(ids, dists)
+    vectors = np.stack([_vector(getattr(r, "vector", None), dim) for r in rows])
+    return Neighbors(ids, dists, vectors)

@@ -245,36 +245,51 @@ class TurbopufferVectorStore(AsyncClosing):
         *,
         top_k: int,
         exclude: Collection[int] | IdArray = (),
+        with_vectors: bool = False,
     ) -> list[Neighbors]:
         """Cosine nearest neighbours of each row: one multi-query request for up to 16
-        rows, ``exclude`` filtered out by turbopuffer, top_k capped at ``max_top_k``."""
+        rows, ``exclude`` filtered out by turbopuffer, top_k capped at ``max_top_k``.
+
+        ``with_vectors`` adds the ``vector`` attribute to every sub-query of the same
+        request, base64-encoded (little-endian f32: exact, and about half the bytes of
+        the JSON numbers).
+        """
         q = check_matrix(queries, name="query vectors")
         if top_k < 1:
             raise InvalidInput(f"top_k must be at least 1, got {top_k}")
         if not q.shape[0]:
             return []
         dim = await self._known_dim()
+        empty_dim = q.shape[1] if with_vectors else None
         if dim is None:
-            return [Neighbors.empty() for _ in range(q.shape[0])]
+            return [Neighbors.empty(empty_dim) for _ in range(q.shape[0])]
         if q.shape[1] != dim:
             raise DimensionMismatch(f"query vectors have dimension {q.shape[1]}, expected {dim}")
         excluded = np.unique(check_ids(exclude))
         base: dict[str, Any] = {"top_k": min(top_k, self.max_top_k), "distance_metric": _METRIC}
         if excluded.size:
             base["filters"] = ("id", "NotIn", excluded.tolist())
+        if with_vectors:
+            base["include_attributes"] = ["vector"]
+        encoding: dict[str, Any] = {"vector_encoding": "base64"} if with_vectors else {}
         out: list[Neighbors] = []
         try:
             for group in chunked(q, MAX_MULTI_QUERIES):
                 subs = [{**base, "rank_by": ("vector", "ANN", row.tolist())} for row in group]
                 if len(subs) == 1:
-                    single = await self._call(self._read.query(**subs[0]))
-                    out.append(neighbors_from_rows(single.rows))
+                    single = await self._call(self._read.query(**subs[0], **encoding))
+                    out.append(neighbors_from_rows(single.rows, dim if with_vectors else None))
                 else:
-                    multi = await self._call(self._read.multi_query(queries=subs))  # type: ignore[arg-type]
-                    out.extend(neighbors_from_rows(r.rows) for r in multi.results)
+                    multi = await self._call(
+                        self._read.multi_query(queries=subs, **encoding)  # type: ignore[arg-type]
+                    )
+                    out.extend(
+                        neighbors_from_rows(r.rows, dim if with_vectors else None)
+                        for r in multi.results
+                    )
         except _NamespaceMissing:
             self._dim = None
-            return [Neighbors.empty() for _ in range(q.shape[0])]
+            return [Neighbors.empty(empty_dim) for _ in range(q.shape[0])]
         return out
 
     async def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
