@@ -125,7 +125,7 @@ async def recommendations(
         key = recommendation_key(playlist_id, playlist["record_cid"], prefix=prefix)
         raw = await app.state.redis.get(key)
         if raw is None:
-            return {"tracks": [], "available": False}
+            return {"tracks": [], "available": False, "has_more": False}
         ranked = decode_ids(raw)
         rows = {row["id"]: row for row in await conn.fetch(_HYDRATE, ranked)}
     tracks = [

@@ -141,7 +141,10 @@ async def test_refused_dismissals(world: World, body: object, status: int, error
 async def test_undo_of_what_is_not_dismissed_is_404(world: World):
     r = await world.client.delete(f"{dismissed(world)}/20", headers=world.auth())
     assert r.status_code == 404
-    assert r.json() == {"error": "not_found", "detail": "track 20 is not dismissed for this playlist"}
+    assert r.json() == {
+        "error": "not_found",
+        "detail": "track 20 is not dismissed for this playlist",
+    }
 
 
 async def test_only_the_owner_dismisses(world: World):
@@ -149,7 +152,9 @@ async def test_only_the_owner_dismisses(world: World):
         dismissed(world, world.bobs), json={"track_id": 20}, headers=world.auth()
     )
     assert r.status_code == 403
-    r = await world.client.post(dismissed(world), json={"track_id": 20}, headers=world.auth(world.bob))
+    r = await world.client.post(
+        dismissed(world), json={"track_id": 20}, headers=world.auth(world.bob)
+    )
     assert r.status_code == 403
     r = await world.client.delete(f"{dismissed(world, world.bobs)}/20", headers=world.auth())
     assert r.status_code == 403

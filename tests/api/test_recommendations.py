@@ -19,17 +19,32 @@ async def test_response_shape_and_default_limit(world: World):
     r = await world.client.get(url(world), headers=world.auth())
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"tracks", "available"}
+    assert set(body) == {"tracks", "available", "has_more"}
     assert body["available"] is True
+    assert body["has_more"] is True
     assert len(body["tracks"]) == 3
     for t in body["tracks"]:
-        assert set(t) == {"id", "title", "artist_handle", "artist_display_name", "image_url"}
+        # the seed's five fields, then issue 14's two
+        assert set(t) == {
+            "id",
+            "title",
+            "artist_handle",
+            "artist_display_name",
+            "image_url",
+            "because",
+            "audio_url",
+        }
+        assert t["audio_url"] is None  # none imported
+        assert t["because"]["track_id"] in (1, 2, 3, 4)
         assert t["title"] == f"Track {t['id']}"
         assert t["image_url"] == f"https://img.example/{t['id']}.png"
         assert t["artist_handle"] == f"artist{artist_of(t['id'])}.example.com"
 
 
 async def test_recommends_nearest_neighbours_never_the_playlist_nor_hidden(world: World):
+    # Nearest first, as the store ranks them: without the artist variety rule, which
+    # tests/api/test_recommendation_pages.py tests.
+    world.app.state.resources.recommender.max_per_artist = 0
     r = await world.client.get(url(world, limit=10), headers=world.auth())
     ids = [t["id"] for t in r.json()["tracks"]]
     assert len(ids) == 10

@@ -15,7 +15,13 @@ from ._limits import BodySizeLimit
 from ._metrics import RequestMetrics, metrics_router
 from ._resources import open_resources
 from ._ui import mount_ui
-from .routes import health_router, me_router, playlists_router, tracks_router
+from .routes import (
+    dismissals_router,
+    health_router,
+    me_router,
+    playlists_router,
+    tracks_router,
+)
 
 __all__ = ["create_app"]
 
@@ -45,7 +51,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     # Added last, so outermost: it times and labels every answer, a 413 included.
     app.add_middleware(RequestMetrics)
-    for router in (health_router, me_router, playlists_router, tracks_router):
+    routers = (health_router, me_router, playlists_router, dismissals_router, tracks_router)
+    for router in routers:
         app.include_router(router)
     if settings.metrics_port is None:  # else `segue serve` serves it on a listener of its own
         app.include_router(metrics_router)

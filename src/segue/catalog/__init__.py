@@ -18,9 +18,9 @@ the session's transaction to the caller. The imports' bulk writes are here too
 this package, whose ORM models stay inside it.
 """
 
-from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
+from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
 from ._imports import (
     PlaylistImport,
@@ -67,11 +67,11 @@ from ._tracks import (
     SEARCH_MAX_LIMIT,
     TRACK_ID_MAX,
     all_track_ids,
-    available_titles,
     escape_like,
     hydrate,
     hydrate_suggestions,
     search_tracks,
+    track_titles,
 )
 from ._users import ensure_user, get_user
 from ._values import (
@@ -128,7 +128,6 @@ __all__ = [
     "alembic_config",
     "all_track_ids",
     "append_track",
-    "available_titles",
     "bump_index_generation",
     "bump_seeds_generation",
     "check_audio_url",
@@ -177,6 +176,7 @@ __all__ = [
     "search_tracks",
     "text_problem",
     "track_ref",
+    "track_titles",
     "undismiss_track",
     "upgrade",
     "upsert_tracks",

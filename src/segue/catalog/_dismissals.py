@@ -26,6 +26,7 @@ __all__ = ["DISMISSALS_MAX", "dismiss_track", "undismiss_track"]
 # examples bounded (each dismissed track's vector is fetched with the playlist's).
 DISMISSALS_MAX = 500
 
+
 async def dismiss_track(
     session: AsyncSession, playlist_id: str, track_id: int, *, actor_did: str
 ) -> None:
@@ -57,8 +58,7 @@ async def dismiss_track(
             return
         if count >= DISMISSALS_MAX:
             raise InvalidInput(
-                f"a playlist keeps at most {DISMISSALS_MAX} dismissed suggestions; "
-                "undo some first"
+                f"a playlist keeps at most {DISMISSALS_MAX} dismissed suggestions; undo some first"
             )
         session.add(Dismissal(playlist_id=playlist_id, track_id=track_id))
 

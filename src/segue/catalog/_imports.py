@@ -89,12 +89,12 @@ async def upsert_tracks(
 ) -> TracksResult:
     """Upsert artists (``did``, ``handle``, ``display_name``) and tracks in one transaction.
 
-    A track is ``id``, ``title``, ``artist_did``, ``image_url``, ``audio_url``, ``uri``,
-    ``cid``, and optionally ``visible`` and ``deleted_at``. Existing tracks get the given
-    title, artist, image, preview and record reference, and the ``visible`` and ``deleted_at`` given; without them
-    a track keeps its own. A track already deleted keeps its deletion time. Unchanged rows
-    are not written at all. A track hidden, shown, deleted or restored moves the seeds
-    generation of the playlists holding it.
+    A track is ``id``, ``title``, ``artist_did``, ``image_url``, ``audio_url`` (absent:
+    none), ``uri``, ``cid``, and optionally ``visible`` and ``deleted_at``. Existing tracks
+    get the given title, artist, image, preview and record reference, and the ``visible``
+    and ``deleted_at`` given; without them a track keeps its own. A track already deleted
+    keeps its deletion time. Unchanged rows are not written at all. A track hidden, shown,
+    deleted or restored moves the seeds generation of the playlists holding it.
     """
     artists_table, tracks_table = table_of(Artist), table_of(Track)
     # A row without a preview has none (as a row without an image), whoever built it.

@@ -160,9 +160,7 @@ class Playlist(Base):
     # visible items) change although the record does not. Part of the cache key.
     seeds_generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     # Bumped with every dismissal and undo, in the same transaction: part of the cache key.
-    dismissals_generation: Mapped[int] = mapped_column(
-        sa.BigInteger, default=0, server_default="0"
-    )
+    dismissals_generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 

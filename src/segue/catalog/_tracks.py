@@ -24,11 +24,11 @@ __all__ = [
     "TRACK_ID_MAX",
     "all_track_ids",
     "escape_like",
-    "available_titles",
     "hydrate",
     "hydrate_suggestions",
     "search_tracks",
     "track_available",
+    "track_titles",
     "track_view",
     "track_view_columns",
 ]
@@ -57,10 +57,15 @@ def track_view_columns() -> tuple[Any, ...]:
 
 def track_view(row: Any) -> TrackView:
     """A :class:`TrackView` from a row that starts with :func:`track_view_columns`."""
-    return TrackView(*row[:_VIEW_COLUMNS])
-
-
-_VIEW_COLUMNS = len(track_view_columns())
+    return TrackView(
+        id=row[0],
+        title=row[1],
+        artist_did=row[2],
+        artist_handle=row[3],
+        artist_display_name=row[4],
+        image_url=row[5],
+        audio_url=row[6],
+    )
 
 
 def track_available() -> sa.ColumnElement[bool]:
@@ -134,12 +139,13 @@ _HYDRATE_IN = _HYDRATE_BASE.where(
 
 
 # The same for the (artist, title) of candidates at a miss: the duplicate and variety rules.
-_TITLES_BASE = sa.select(Track.id, Track.artist_did, Track.title)
-_TITLES_ANY = _TITLES_BASE.where(
-    Track.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger))),
-    track_available(),
+_TITLES_BASE = sa.select(
+    Track.id, Track.artist_did, Track.title, track_available().label("available")
 )
-_TITLES_IN = _TITLES_BASE.where(Track.id.in_(sa.bindparam("ids", expanding=True)), track_available())
+_TITLES_ANY = _TITLES_BASE.where(
+    Track.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger)))
+)
+_TITLES_IN = _TITLES_BASE.where(Track.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 def _is_postgresql(reader: AsyncSession | AsyncConnection) -> bool:
@@ -209,20 +215,31 @@ async def hydrate_suggestions(
         if row is None:
             continue
         reason = found.get(reasons.get(i, -1))
-        suggestions.append(
-            SuggestionView(
-                *row[:_VIEW_COLUMNS],
-                because=None if reason is None else Because(track_id=reason[0], title=reason[1]),
-            )
-        )
+        why = None if reason is None else Because(track_id=reason[0], title=reason[1])
+        suggestions.append(_suggestion(row, why))
     return suggestions
 
 
-async def available_titles(
+def _suggestion(row: Any, because: Because | None) -> SuggestionView:
+    """A :class:`SuggestionView` from a row that starts with :func:`track_view_columns`."""
+    return SuggestionView(
+        id=row[0],
+        title=row[1],
+        artist_did=row[2],
+        artist_handle=row[3],
+        artist_display_name=row[4],
+        image_url=row[5],
+        audio_url=row[6],
+        because=because,
+    )
+
+
+async def track_titles(
     reader: AsyncSession | AsyncConnection, track_ids: Sequence[int]
-) -> dict[int, tuple[str, str]]:
-    """``(artist DID, title)`` of the available tracks among ``track_ids`` (one SELECT, at
-    most :data:`HYDRATE_MAX_IDS` ids): what the duplicate and artist variety rules need."""
+) -> dict[int, tuple[str, str, bool]]:
+    """``(artist DID, title, available)`` of the tracks among ``track_ids`` that exist (one
+    SELECT, at most :data:`HYDRATE_MAX_IDS` ids): what the duplicate and artist variety
+    rules need. ``available``: visible and not deleted, so shown."""
     ids = _clean_ids(track_ids)
     if len(ids) > HYDRATE_MAX_IDS:
         raise InvalidInput(f"at most {HYDRATE_MAX_IDS} track ids at once")
@@ -230,8 +247,8 @@ async def available_titles(
         return {}
     statement = _TITLES_ANY if _is_postgresql(reader) else _TITLES_IN
     async with database_errors():
-        rows = (await reader.execute(statement, {"ids": ids})).all()
-    return {row[0]: (row[1], row[2]) for row in rows}
+        rows: Any = (await reader.execute(statement, {"ids": ids})).all()
+    return {row[0]: (row[1], row[2], bool(row[3])) for row in rows}
 
 
 async def all_track_ids(database: Database) -> tuple[list[int], list[int]]:

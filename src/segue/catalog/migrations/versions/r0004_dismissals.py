@@ -43,9 +43,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("playlists") as batch:
         batch.add_column(
-            sa.Column(
-                "dismissals_generation", sa.BigInteger(), server_default="0", nullable=False
-            )
+            sa.Column("dismissals_generation", sa.BigInteger(), server_default="0", nullable=False)
         )
     with op.batch_alter_table("tracks") as batch:
         batch.add_column(sa.Column("audio_url", sa.String(2048), nullable=True))
