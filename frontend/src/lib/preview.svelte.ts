@@ -19,7 +19,7 @@ class Preview {
       return;
     }
     const audio = this.#element();
-    audio.pause();
+    if (this.playing) audio.pause();
     audio.src = url;
     this.playing = url;
     this.failed = null;
@@ -34,7 +34,7 @@ class Preview {
 
   /** Stop playing (leaving the page section, or the track is gone). */
   stop(): void {
-    this.#audio?.pause();
+    if (this.playing) this.#audio?.pause();
     this.playing = null;
   }
 
