@@ -112,7 +112,7 @@ test: lint typecheck ui-test e2e unit
 
 EVAL_DATA ?= ../shared/eval/spotify-playlists
 EVAL := $(RUN) segue eval --vectors $(EVAL_DATA)/vectors.npy --ids $(EVAL_DATA)/track_ids.txt \
-	--playlists $(EVAL_DATA)/playlists.dev.jsonl
+	--playlists $(EVAL_DATA)/playlists.dev.jsonl --tracks $(EVAL_DATA)/tracks.csv
 
 # Quality on the real playlists (docs/evaluation.md): adaptive against the default.
 eval: sync-test

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from segue._runtime import single_threaded_blas
 
-from . import endpoint, engine, index, ingest, million, misses, serving, strategies
+from . import because, endpoint, engine, index, ingest, million, misses, serving, strategies
 from ._timing import machine
 
 
@@ -23,7 +23,16 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["engine", "index", "strategies", "ingest", "endpoint", "serving", "million"],
+        choices=[
+            "engine",
+            "index",
+            "strategies",
+            "because",
+            "ingest",
+            "endpoint",
+            "serving",
+            "million",
+        ],
         help="run one part only",
     )
     parser.add_argument(
@@ -42,6 +51,8 @@ def main() -> None:
         print(engine.run(), "\n", flush=True)
     if args.only in (None, "strategies"):
         print(strategies.run(), "\n", flush=True)
+    if args.only in (None, "because"):
+        print(because.run(), "\n", flush=True)
     if args.only in (None, "index"):
         print(index.run((10_000, 100_000)), "\n", flush=True)
         print(misses.run(), "\n", flush=True)

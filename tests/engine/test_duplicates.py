@@ -22,6 +22,10 @@ from segue.engine import VARIETY_WINDOWS, artist_variety, drop_title_duplicates,
         (("Beyoncé", "Halo"), ("beyonce\u0301", "halo")),  # NFKC: composed vs combining
         (("\uff21\uff22\uff22\uff21", "Waterloo"), ("abba", "Waterloo!")),  # full width
         (("Muse", "Uprising"), ("Muse", "  Uprising   ")),
+        (("SHAED", "Trampoline"), ("SHAED", "Trampoline (with ZAYN)")),
+        (("Herve Pagez", "Spicy"), ("Herve Pagez", "Spicy - with Diplo & Charli XCX")),
+        (("Calvin Harris", "Promises - Remix"), ("Calvin Harris", "Promises (with X) - Remix")),
+        (("ZAYN", "Dusk"), ("ZAYN", 'Dusk - From "Some Film" Soundtrack')),
         (("Straße", "Lied"), ("STRASSE", "lied")),  # case folding, not lowering
     ],
 )
@@ -37,6 +41,7 @@ def test_same_recording_same_key(a, b):
         (("Muse", "Uprising"), ("Blur", "Uprising")),
         (("Avicii", "Levels"), ("Avicii", "Levels - Skrillex Remix")),
         (("A", "BC"), ("AB", "C")),  # the separator keeps artist and title apart
+        (("Billy Idol", "Dancing with Myself"), ("Billy Idol", "Dancing")),
     ],
 )
 def test_other_recordings_other_keys(a, b):

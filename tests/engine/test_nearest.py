@@ -72,3 +72,37 @@ def test_ranking_arrays_must_agree_and_head_slices_because():
     assert Ranking.empty().because.size == 0
     with pytest.raises(ValueError, match="one entry per id"):
         Ranking(np.array([1, 2]), np.zeros(2), np.zeros(2, np.float32), np.array([5]))
+
+
+def test_push_away_moves_queries_from_the_negatives():
+    from segue.engine import push_away
+
+    q = np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]], np.float32)
+    neg = np.array([[0.0, 2.0, 0.0]], np.float32)
+    pushed = push_away(q, neg, weight=0.5)
+    before = cosine_distances(q, neg)[:, 0]
+    after = cosine_distances(pushed, neg)[:, 0]
+    assert (after > before).all()
+    assert push_away(q, neg, weight=0.0) is q
+    assert push_away(q, neg[:0], weight=0.5) is q
+    with pytest.raises(ValueError, match="non-negative"):
+        push_away(q, neg, weight=-1)
+
+
+def test_demote_near_negatives_keeps_both_groups_in_order():
+    from segue.engine import demote_near_negatives
+
+    seed = np.array([0.1, 0.2, 0.3, 0.4, 0.5])
+    neg = np.array([0.05, 0.5, 0.01, 0.6, 0.2])
+    assert demote_near_negatives(seed, neg, radius=0.1).tolist() == [1, 3, 4, 0, 2]
+    assert demote_near_negatives(seed, neg, radius=1.0).tolist() == [1, 3, 0, 2, 4]
+    assert demote_near_negatives(seed, neg, radius=0.0).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_explain_demotes_copies_of_negatives():
+    seeds, seed_ids, cand, ids, lists, ranking, order = _setup()
+    negatives = cand[order[1:2]] * 2.0  # a copy of the second-ranked candidate
+    out = explain(ranking, lists, seed_ids, seeds, limit=8, near_duplicate_distance=1e-4,
+                  negatives=negatives, negative_radius=1e-3)  # fmt: skip
+    assert out.ids[-1] == ids[order[1]]
+    assert out.ids[:-1].tolist() == ids[order[2:]].tolist()

@@ -125,3 +125,35 @@ def test_markdown_and_plot(eval_set, tmp_path):
     assert lines[7].startswith("| n=5 | blend | ")
     assert "x (" in lines[7]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_tracks_turn_on_the_rules_and_the_rates(eval_set):
+    d, _, _ = eval_set
+    rows = run_json(d, "--mode", "n=5", "--tracks", str(d / "tracks.csv"))
+    for row in rows:
+        assert row["dup@10"] == 0.0  # the rules leave none
+        assert 0.0 <= row["repeat@10"] <= 0.5
+        assert row["max_per_artist"] == 1
+    off = run_json(d, "--mode", "n=5", "--tracks", str(d / "tracks.csv"), "--max-per-artist", "0")
+    assert sum(r["repeat@10"] for r in off) > sum(r["repeat@10"] for r in rows)
+    assert "dup@10" not in run_json(d, "--mode", "n=5")[0]
+
+
+def test_feedback_mode(eval_set):
+    d, _, _ = eval_set
+    rows = run_json(d, "--mode", "n=3", "--strategy", "blend", "--feedback")
+    assert [r["strategy"] for r in rows] == ["blend excluded", "blend negatives"]
+    assert "R@50_delta" in rows[1]
+    assert "R@50_delta" not in rows[0]
+    res = CliRunner().invoke(
+        app, args(d, "--mode", "n=3", "--strategy", "blend", "--feedback", "--markdown")
+    )
+    assert res.exit_code == 0, res.output
+    assert "HR@10 vs reference" in res.stdout
+
+
+def test_help_names_the_new_options():
+    res = CliRunner().invoke(app, ["eval", "--help"])
+    assert res.exit_code == 0
+    for option in ("--tracks", "--max-per-artist", "--near-duplicate-distance", "--feedback"):
+        assert option in res.output

@@ -187,3 +187,21 @@ def test_rule_settings(monkeypatch):
     monkeypatch.setenv("SEGUE_MAX_PER_ARTIST", "-1")
     with pytest.raises(ValueError, match="max_per_artist"):
         Settings()
+
+
+async def test_a_dismissed_tracks_copies_go_down_with_it(tmp_path):
+    cat = synthetic_catalog(500, dim=16, n_styles=3, n_artists=20)
+    vectors = cat.vectors.copy()
+    ids = cat.ids
+    s = LocalVectorStore(tmp_path / "v.usearch")
+    await s.upsert(ids, vectors)
+    first = await recommend(s, ids[:3], limit=10)
+    dismissed = first.ids[:1]
+    # Another id with the dismissed track's vector (a re-upload).
+    copy_id = int(ids.max()) + 1
+    await s.upsert([copy_id], vectors[dismissed - 1])
+    excluded = await recommend(s, ids[:3], limit=10, exclude=dismissed)
+    assert copy_id in excluded.ids[:2].tolist()
+    negatives = await recommend(s, ids[:3], limit=10, negatives=dismissed)
+    assert copy_id not in negatives.ids.tolist()
+    assert dismissed[0] not in negatives.ids.tolist()

@@ -13,20 +13,31 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from segue.engine import DEFAULT_STRATEGY, STRATEGIES, Strategy, get_strategy
+from segue.engine import (
+    DEFAULT_NEAR_DUPLICATE_DISTANCE,
+    DEFAULT_STRATEGY,
+    STRATEGIES,
+    Strategy,
+    get_strategy,
+)
 from segue.errors import InvalidInput
 from segue.evaluation import (
     BASELINE,
     DEFAULT_MODES,
+    DISMISSED,
     METRICS,
+    RATES,
+    Rules,
     build_store,
     count_requests,
     evaluate,
+    feedback_pairs,
     load_eval_data,
     markdown_tables,
     parse_mode,
     plot_rows,
     read_artists,
+    read_tracks,
     summarize,
 )
 
@@ -106,6 +117,42 @@ def eval_command(
         int | None,
         typer.Option("--artist-cap", min=1, help="At most this many tracks per artist."),
     ] = None,
+    tracks: Annotated[
+        Path | None,
+        typer.Option(
+            "--tracks",
+            metavar="TRACKS.csv",
+            help="CSV with track_id, track_name and track_artist columns: turns on the "
+            "title-duplicate and artist-variety rules, and reports dup@10 and repeat@10.",
+            **_FILE,
+        ),
+    ] = None,
+    max_per_artist: Annotated[
+        int,
+        typer.Option(
+            "--max-per-artist",
+            min=0,
+            help="Artist variety with --tracks: at most this many tracks of one artist in "
+            "the first 3, twice this in the first 10; 0 turns it off.",
+        ),
+    ] = 1,
+    near_duplicate_distance: Annotated[
+        float,
+        typer.Option(
+            "--near-duplicate-distance",
+            min=0.0,
+            help="Drop suggestions closer than this cosine distance to a seed; 0 turns it off.",
+        ),
+    ] = DEFAULT_NEAR_DUPLICATE_DISTANCE,
+    feedback: Annotated[
+        bool,
+        typer.Option(
+            "--feedback",
+            help=f"Dismiss the first answer's top {DISMISSED} non-hidden tracks, ask again, "
+            "and score that answer with them merely excluded and as negatives "
+            "(the latter compared with the former).",
+        ),
+    ] = False,
     as_markdown: Annotated[
         bool, typer.Option("--markdown", help="Markdown tables, with CIs and vs the baseline.")
     ] = False,
@@ -124,7 +171,10 @@ def eval_command(
     The real engine (segue.recommendations.recommend) on a temporary local store of VECTORS.npy,
     searched exactly.
 
-    HR@10, R@10, nDCG@10, HR@50 and R@50, averaged over playlists, with 95% bootstrap CIs.
+    HR@10, R@10, nDCG@10, HR@50 and R@50, averaged over playlists, with 95% bootstrap CIs;
+    with --tracks, the rules the service applies (no title duplicates, artist variety) and
+    the rates of duplicates and artist repeats in the top 10 (dup@10, repeat@10).
+    Near-identical vectors are dropped unless --near-duplicate-distance 0.
     """
     with exit_on_error():
         mode_list = [parse_mode(m) for m in (modes or DEFAULT_MODES)]
@@ -133,6 +183,13 @@ def eval_command(
             raise InvalidInput("--artist-cap needs --artists TRACKS.csv")
         data = load_eval_data(vectors, ids, playlists)
         artist_rows = read_artists(artists, data.track_ids) if artists is not None else None
+        meta = read_tracks(tracks, data.track_ids) if tracks is not None else None
+        rules = Rules(
+            near_duplicate_distance=near_duplicate_distance,
+            max_per_artist=max_per_artist,
+            meta=meta,
+        )
+        pairs = feedback_pairs(list(chosen)) if feedback else None
     if data.unknown_tracks:
         err_console.print(f"{data.unknown_tracks} playlist entries are not in the catalog")
 
@@ -148,11 +205,13 @@ def eval_command(
                         data,
                         mode_list,
                         chosen,
+                        rules=rules,
                         artists=artist_rows,
                         artist_cap=artist_cap,
+                        feedback=feedback,
                         on_request=lambda: bar.advance(task),
                     )
-            rows = summarize(outcomes, n_resamples=n_resamples, seed=seed)
+            rows = summarize(outcomes, n_resamples=n_resamples, seed=seed, pairs=pairs)
             err_console.print(
                 f"{total:,} recommendations in {time.perf_counter() - started:.1f} s "
                 f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists)"
@@ -162,12 +221,14 @@ def eval_command(
     rows = run(_go())
     for row in rows:
         row["artist_cap"] = artist_cap
+        row["max_per_artist"] = max_per_artist if tracks is not None else None
+        row["near_duplicate_distance"] = near_duplicate_distance
     if plot is not None:
         with exit_on_error():
             plot_rows(rows, plot)
         err_console.print(f"plot written to {plot}")
     if as_markdown:
-        typer.echo(markdown_tables(rows, baseline=BASELINE), nl=False)
+        typer.echo(markdown_tables(rows, baseline=BASELINE, pairs=pairs), nl=False)
         return
     if as_json:
         for row in rows:
@@ -189,14 +250,15 @@ def _print_table(rows: list[dict[str, Any]]) -> None:
         show_edge=False,
         collapse_padding=True,
     )
-    for column in ("mode", "strategy", "n", *METRICS):
+    columns = (*METRICS, *(r for r in RATES if any(row.get(r) is not None for row in rows)))
+    for column in ("mode", "strategy", "n", *columns):
         table.add_column(column, no_wrap=True)
     for row in rows:
         cells = [
             "-"
-            if row[m] is None
+            if row.get(m) is None
             else f"{row[m]:.3f}\n{_short(row[m + '_ci'][0])}-{_short(row[m + '_ci'][1])}"
-            for m in METRICS
+            for m in columns
         ]
         table.add_row(row["mode"], row["strategy"], str(row["playlists"]), *cells)
     Console().print(table)

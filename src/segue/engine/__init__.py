@@ -16,10 +16,12 @@ from ._diversity import VARIETY_WINDOWS, artist_variety, cap_per_group
 from ._duplicates import drop_title_duplicates, title_key
 from ._kmeans import kmeans
 from ._nearest import DEFAULT_NEAR_DUPLICATE_DISTANCE, closest_seeds, cosine_distances, explain
+from ._negatives import NEGATIVE_PUSH, NEGATIVE_RADIUS, demote_near_negatives, push_away
 from ._plan import normalize, plan_queries, query_top_k
 from ._protocol import QueryPlan, Strategy
 from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy
 from ._rrf import RRF_K, rrf_merge, weighted_rrf
+from ._rules import show_order
 from ._strategies import Adaptive
 from ._types import NO_REASON, FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
@@ -32,6 +34,8 @@ __all__ = [
     "DEFAULT_STRATEGY",
     "MAX_ID",
     "MAX_QUERIES",
+    "NEGATIVE_PUSH",
+    "NEGATIVE_RADIUS",
     "NO_REASON",
     "RRF_K",
     "STRATEGIES",
@@ -51,14 +55,17 @@ __all__ = [
     "check_matrix",
     "closest_seeds",
     "cosine_distances",
+    "demote_near_negatives",
     "drop_title_duplicates",
     "explain",
     "get_strategy",
     "kmeans",
     "normalize",
     "plan_queries",
+    "push_away",
     "query_top_k",
     "rrf_merge",
+    "show_order",
     "title_key",
     "weighted_rrf",
 ]

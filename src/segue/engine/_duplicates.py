@@ -26,9 +26,14 @@ _RELEASE_WORDS = (
     r"remaster(?:ed)?|re-?master(?:ed)?|radio (?:edit|version|mix)|single (?:version|edit)|"
     r"album (?:version|edit)|mono|stereo|explicit|clean|bonus track|deluxe(?: edition)?"
 )
-# "(feat. X)", "[ft. X]", " feat. X" to the end, "featuring X"
+# Credits: "(feat. X)", "[ft. X]", " feat. X" to the end; "(with X)" and " - with X" only
+# as a bracket or a dash part ("Dancing with Myself" keeps its "with"). "From <film>" in
+# the same places names the soundtrack, not another recording.
 _FEAT = r"(?:feat\.?|ft\.?|featuring)\s"
-_FEATURING = re.compile(rf"\s*[(\[]\s*{_FEAT}[^)\]]*[)\]]|\s+{_FEAT}.*$")
+_FEATURING = re.compile(
+    rf"\s*[(\[]\s*(?:{_FEAT}|with\s|from\s)[^)\]]*[)\]]|\s+{_FEAT}.*$"
+    r"|\s+[-\u2013\u2014]\s+(?:with|from)\s.*$"
+)
 _RELEASE_BRACKET = re.compile(rf"\s*[(\[][^)\]]*\b(?:{_RELEASE_WORDS})\b[^)\]]*[)\]]")
 _RELEASE_DASH = re.compile(rf"\s+[-\u2013\u2014]\s+[^-\u2013\u2014]*\b(?:{_RELEASE_WORDS})\b.*$")
 _SEPARATOR = "\x1f"  # cannot survive the normalisation inside either part

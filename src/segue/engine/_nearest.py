@@ -14,6 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from ._negatives import NEGATIVE_RADIUS, demote_near_negatives
 from ._plan import normalize
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 
@@ -21,7 +22,7 @@ __all__ = ["DEFAULT_NEAR_DUPLICATE_DISTANCE", "closest_seeds", "cosine_distances
 
 #: below this cosine distance to a playlist track a candidate counts as the same
 #: recording (docs/evaluation.md, "Near-duplicate vectors", says how it was measured)
-DEFAULT_NEAR_DUPLICATE_DISTANCE = 1e-4
+DEFAULT_NEAR_DUPLICATE_DISTANCE = 0.003
 
 
 def cosine_distances(a: FloatMatrix, b: FloatMatrix) -> NDArray[np.float32]:
@@ -53,6 +54,8 @@ def explain(
     *,
     limit: int,
     near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
+    negatives: FloatMatrix | None = None,
+    negative_radius: float = NEGATIVE_RADIUS,
 ) -> Ranking:
     """The first ``limit`` tracks of ``ranking`` that are not near-duplicates of a seed,
     each with ``because``: the id of the seed (playlist track) closest to it.
@@ -61,7 +64,10 @@ def explain(
     is the same recording under another id and is dropped (0 drops none). The
     candidates' vectors come from ``lists`` (a store's answer with ``with_vectors``), so
     this costs no store round trip; only as many candidates as needed are compared, a
-    window at a time.
+    window at a time. With ``negatives`` (dismissed tracks' vectors) and a positive
+    ``negative_radius``, every candidate is compared first, and those within that radius
+    of a negative and nearer to it than to the playlist are demoted
+    (:func:`demote_near_negatives`).
 
         >>> lst = Neighbors(np.array([7, 8]), np.zeros(2, np.float32),
         ...                 np.array([[1, 0], [0, 1]], np.float32))
@@ -77,17 +83,26 @@ def explain(
     known = np.concatenate([lst.ids for lst in lists])
     vectors = np.concatenate([lst.vectors for lst in lists if lst.vectors is not None])
     unique, first = np.unique(known, return_index=True)
+
+    def rows_of(ids: IdArray) -> NDArray[np.intp]:
+        at = np.searchsorted(unique, ids)
+        if np.any(at >= unique.size) or np.any(unique[np.minimum(at, unique.size - 1)] != ids):
+            raise ValueError("a ranked id is in none of the lists")
+        out: NDArray[np.intp] = first[at]
+        return out
+
+    if negatives is not None and negatives.shape[0] and negative_radius > 0:
+        candidates = vectors[rows_of(ranking.ids)]
+        _, to_seed = closest_seeds(candidates, seed_vectors)
+        to_negative = cosine_distances(candidates, negatives).min(axis=1)
+        ranking = ranking.take(demote_near_negatives(to_seed, to_negative, radius=negative_radius))
     kept: list[NDArray[np.intp]] = []
     because: list[IdArray] = []
     n_kept, start = 0, 0
     while start < len(ranking) and n_kept < limit:
         # Twice what is still missing: near-duplicates are rare, so one window is the rule.
         stop = min(len(ranking), start + 2 * (limit - n_kept))
-        ids = ranking.ids[start:stop]
-        at = np.searchsorted(unique, ids)
-        if np.any(at >= unique.size) or np.any(unique[np.minimum(at, unique.size - 1)] != ids):
-            raise ValueError("a ranked id is in none of the lists")
-        seed_row, dist = closest_seeds(vectors[first[at]], seed_vectors)
+        seed_row, dist = closest_seeds(vectors[rows_of(ranking.ids[start:stop])], seed_vectors)
         ok = np.flatnonzero(~(dist < near_duplicate_distance))[: limit - n_kept]
         kept.append(start + ok)
         because.append(seed_ids[seed_row[ok]])

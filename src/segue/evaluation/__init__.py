@@ -12,7 +12,15 @@ and each strategy's ranked list (never a seed track) is scored on the hidden one
 """
 
 from ._bootstrap import Interval, bootstrap_ci, paired_bootstrap_ci
-from ._data import EvalData, EvalPlaylist, load_eval_data, read_artists, read_track_ids
+from ._data import (
+    EvalData,
+    EvalPlaylist,
+    TrackMeta,
+    load_eval_data,
+    read_artists,
+    read_track_ids,
+    read_tracks,
+)
 from ._metrics import METRICS, hit_rate, ndcg, recall, score_ranking
 from ._protocol import (
     DEFAULT_MODES,
@@ -25,24 +33,44 @@ from ._protocol import (
     split,
 )
 from ._report import markdown_tables, plot_rows
-from ._runner import BASELINE, MAX_K, Outcome, build_store, count_requests, evaluate, summarize
+from ._runner import (
+    BASELINE,
+    DISMISSED,
+    FEEDBACK_ARMS,
+    MAX_K,
+    RATES,
+    Outcome,
+    Rules,
+    build_store,
+    count_requests,
+    evaluate,
+    feedback_pairs,
+    summarize,
+    top10_rates,
+)
 
 __all__ = [
     "BASELINE",
     "DEFAULT_MODES",
+    "DISMISSED",
+    "FEEDBACK_ARMS",
     "MAX_K",
     "METRICS",
     "MIN_TRACKS",
+    "RATES",
     "EvalData",
     "EvalPlaylist",
     "Interval",
     "Mode",
     "Outcome",
+    "Rules",
     "Split",
+    "TrackMeta",
     "bootstrap_ci",
     "build_store",
     "count_requests",
     "evaluate",
+    "feedback_pairs",
     "hit_rate",
     "load_eval_data",
     "markdown_tables",
@@ -53,9 +81,11 @@ __all__ = [
     "plot_rows",
     "read_artists",
     "read_track_ids",
+    "read_tracks",
     "recall",
     "score_ranking",
     "shuffled",
     "split",
     "summarize",
+    "top10_rates",
 ]

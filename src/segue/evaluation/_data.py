@@ -9,10 +9,18 @@ from pathlib import Path
 
 import numpy as np
 
-from segue.engine import FloatMatrix, IdArray, check_matrix
+from segue.engine import FloatMatrix, IdArray, check_matrix, title_key
 from segue.errors import InvalidInput
 
-__all__ = ["EvalData", "EvalPlaylist", "load_eval_data", "read_artists", "read_track_ids"]
+__all__ = [
+    "EvalData",
+    "EvalPlaylist",
+    "TrackMeta",
+    "load_eval_data",
+    "read_artists",
+    "read_track_ids",
+    "read_tracks",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +130,24 @@ def load_eval_data(vectors: Path, ids: Path, playlists: Path) -> EvalData:
     return EvalData(track_ids, matrix, lists, unknown)
 
 
-def read_artists(path: Path, track_ids: list[str]) -> IdArray:
-    """One artist label (an integer code) per catalog row, from a CSV with an artist column.
+@dataclass(frozen=True, slots=True)
+class TrackMeta:
+    """Per catalog row: an artist label (an integer code) and the :func:`title_key`.
 
-    Columns ``track_id``/``id`` and ``track_artist``/``artist`` are recognised. A track
-    missing from the file gets an artist of its own, so an artist cap never drops it.
+    A track missing from the metadata file gets an artist and a key of its own, so no
+    rule ever drops or demotes it for a name it does not have.
+    """
+
+    artists: IdArray
+    keys: list[str]
+
+
+def read_tracks(path: Path, track_ids: list[str]) -> TrackMeta:
+    """Artists and title keys per catalog row, from a CSV with a track id, an artist and
+    (optionally) a title column.
+
+    Columns ``track_id``/``id``, ``track_artist``/``artist`` and ``track_name``/``name``/
+    ``title`` are recognised; without a title column each key is the track's own.
     """
     try:
         with path.open(encoding="utf-8", newline="") as fh:
@@ -134,19 +155,35 @@ def read_artists(path: Path, track_ids: list[str]) -> IdArray:
             fields = reader.fieldnames or []
             id_col = next((c for c in ("track_id", "id") if c in fields), None)
             artist_col = next((c for c in ("track_artist", "artist") if c in fields), None)
+            title_col = next((c for c in ("track_name", "name", "title") if c in fields), None)
             if id_col is None or artist_col is None:
                 raise InvalidInput(f"{path}: needs a track id and an artist column")
-            artist_of = {row[id_col]: row[artist_col] for row in reader}
+            meta_of = {
+                row[id_col]: (row[artist_col], row[title_col] if title_col else None)
+                for row in reader
+            }
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InvalidInput(f"cannot read {path}: {exc}") from None
     codes: dict[str, int] = {}
     labels = np.empty(len(track_ids), np.int64)
+    keys: list[str] = []
     next_own = -1
     for row, track in enumerate(track_ids):
-        artist = artist_of.get(track)
+        artist, title = meta_of.get(track, (None, None))
         if artist is None:
             labels[row] = next_own
             next_own -= 1
         else:
             labels[row] = codes.setdefault(artist, len(codes))
-    return labels
+        # "\x00" cannot be in a normalised key: a track's own key never meets another's.
+        keys.append(f"\x00{track}" if artist is None or title is None else title_key(artist, title))
+    return TrackMeta(labels, keys)
+
+
+def read_artists(path: Path, track_ids: list[str]) -> IdArray:
+    """One artist label (an integer code) per catalog row, from a CSV with an artist column.
+
+    Columns ``track_id``/``id`` and ``track_artist``/``artist`` are recognised. A track
+    missing from the file gets an artist of its own, so an artist cap never drops it.
+    """
+    return read_tracks(path, track_ids).artists

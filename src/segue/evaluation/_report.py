@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from segue.errors import InvalidInput
 
 from ._metrics import METRICS
+from ._runner import RATES
 
 __all__ = ["markdown_tables", "plot_rows"]
 
@@ -21,33 +22,47 @@ def _cell(row: dict[str, Any], metric: str) -> str:
 
 
 def _vs_cell(row: dict[str, Any], base: dict[str, Any], metric: str) -> str:
-    if row.get(f"{metric}_delta") is None or not base.get(metric):
+    if row.get(f"{metric}_delta") is None:
         return "-"
     low, high = row[f"{metric}_delta_ci"]
-    ratio = row[metric] / base[metric]
-    return f"{ratio:.2f}x ({row[f'{metric}_delta']:+.4f} [{low:+.4f}, {high:+.4f}])"
+    delta = f"{row[f'{metric}_delta']:+.4f} [{low:+.4f}, {high:+.4f}]"
+    if not base.get(metric):
+        return delta  # no ratio to a zero
+    return f"{row[metric] / base[metric]:.2f}x ({delta})"
 
 
-def markdown_tables(rows: Sequence[dict[str, Any]], *, baseline: str) -> str:
+def markdown_tables(
+    rows: Sequence[dict[str, Any]], *, baseline: str, pairs: Mapping[str, str] | None = None
+) -> str:
     """The summary rows as Markdown: every (mode, strategy) with its CIs, then each
-    strategy against ``baseline`` (ratio of means, and the paired difference with its CI).
+    strategy against ``baseline`` (or ``pairs[strategy]``): the ratio of means, and the
+    paired difference with its CI.
     """
-    head = "| mode | strategy | playlists | " + " | ".join(METRICS) + " |"
-    rule = "|---|---|---:|" + "---:|" * len(METRICS)
+    columns = (*METRICS, *(r for r in RATES if any(row.get(r) is not None for row in rows)))
+    head = "| mode | strategy | playlists | " + " | ".join(columns) + " |"
+    rule = "|---|---|---:|" + "---:|" * len(columns)
     lines = [head, rule]
     for row in rows:
-        cells = " | ".join(_cell(row, m) for m in METRICS)
+        cells = " | ".join(_cell(row, m) for m in columns)
         lines.append(f"| {row['mode']} | {row['strategy']} | {row['playlists']} | {cells} |")
-    bases = {r["mode"]: r for r in rows if r["strategy"] == baseline}
-    others = [r for r in rows if r["strategy"] != baseline and r["mode"] in bases]
+    by_key = {(r["mode"], r["strategy"]): r for r in rows}
+    ref_of = dict(pairs) if pairs is not None else {r["strategy"]: baseline for r in rows}
+    others = [
+        r
+        for r in rows
+        if ref_of.get(r["strategy"], r["strategy"]) != r["strategy"]
+        and (r["mode"], ref_of[r["strategy"]]) in by_key
+    ]
     if others:
+        against = baseline if pairs is None else "reference"
         lines += [
             "",
-            "| mode | strategy | " + " | ".join(f"{m} vs {baseline}" for m in METRICS) + " |",
-            "|---|---|" + "---:|" * len(METRICS),
+            "| mode | strategy | " + " | ".join(f"{m} vs {against}" for m in columns) + " |",
+            "|---|---|" + "---:|" * len(columns),
         ]
         for row in others:
-            cells = " | ".join(_vs_cell(row, bases[row["mode"]], m) for m in METRICS)
+            base = by_key[(row["mode"], ref_of[row["strategy"]])]
+            cells = " | ".join(_vs_cell(row, base, m) for m in columns)
             lines.append(f"| {row['mode']} | {row['strategy']} | {cells} |")
     return "\n".join(lines) + "\n"
 

@@ -10,16 +10,40 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from segue.engine import IdArray, Strategy, cap_per_group
+from segue.engine import (
+    DEFAULT_NEAR_DUPLICATE_DISTANCE,
+    NEGATIVE_PUSH,
+    NEGATIVE_RADIUS,
+    IdArray,
+    Ranking,
+    Strategy,
+    cap_per_group,
+    cosine_distances,
+    show_order,
+)
 from segue.recommendations import recommend
 from segue.vectors import LocalVectorStore, VectorStore
 
 from ._bootstrap import bootstrap_ci, paired_bootstrap_ci
-from ._data import EvalData
+from ._data import EvalData, TrackMeta
 from ._metrics import METRICS, score_ranking
 from ._protocol import MIN_TRACKS, Mode, split
 
-__all__ = ["BASELINE", "MAX_K", "Outcome", "build_store", "count_requests", "evaluate", "summarize"]
+__all__ = [
+    "BASELINE",
+    "DISMISSED",
+    "FEEDBACK_ARMS",
+    "MAX_K",
+    "RATES",
+    "Outcome",
+    "Rules",
+    "build_store",
+    "count_requests",
+    "evaluate",
+    "feedback_pairs",
+    "summarize",
+    "top10_rates",
+]
 
 #: what every other strategy is compared with
 BASELINE = "adaptive"
@@ -30,9 +54,36 @@ MAX_K = 50
 _CAP_HEADROOM = 2
 
 
+#: rates in the top 10, reported beside METRICS when the tracks' names are known: the
+#: share of duplicate suggestions (the same title key as a seed, or a vector closer than
+#: the default near-duplicate distance to one) and of artist repeats (a track whose artist
+#: is already higher in the top 10)
+RATES = ("dup@10", "repeat@10")
+#: the feedback mode: how many of the first answer's non-hidden tracks are dismissed
+DISMISSED = 3
+#: the feedback mode's two arms, per strategy: ``"<strategy> <arm>"``
+FEEDBACK_ARMS = ("excluded", "negatives")
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """What runs after the strategy, as in the service: near-identical vectors dropped in
+    the pipeline; with ``meta``, title duplicates dropped and artists spread
+    (:func:`segue.engine.show_order`), and the rates of :data:`RATES` measured."""
+
+    near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE
+    max_per_artist: int = 1
+    meta: TrackMeta | None = None
+    #: push and radius for dismissed tracks (see segue.engine.push_away and
+    #: demote_near_negatives)
+    negative_push: float = NEGATIVE_PUSH
+    negative_radius: float = NEGATIVE_RADIUS
+
+
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """Per-playlist metrics of one strategy in one mode: ``values[i]`` is :data:`METRICS`."""
+    """Per-playlist metrics of one strategy in one mode: ``values[i]`` is :data:`METRICS`,
+    then :data:`RATES` when they were measured."""
 
     mode: str
     strategy: str
@@ -75,44 +126,137 @@ def count_requests(data: EvalData, modes: Sequence[Mode], n_strategies: int) -> 
     return len(_cases(data, modes)) * n_strategies
 
 
+async def _answer(
+    store: VectorStore,
+    data: EvalData,
+    seeds: IdArray,
+    strategy: Strategy,
+    rules: Rules,
+    *,
+    limit: int,
+    exclude: IdArray | None = None,
+    negatives: IdArray | None = None,
+) -> IdArray:
+    """One recommendation as the service would show it: the pipeline, then the rules."""
+    none = np.empty(0, np.int64)
+    ranking = await recommend(
+        store,
+        seeds,
+        limit=limit,
+        exclude=none if exclude is None else exclude,
+        negatives=none if negatives is None else negatives,
+        near_duplicate_distance=rules.near_duplicate_distance,
+        strategy=strategy,
+        negative_push=rules.negative_push,
+        negative_radius=rules.negative_radius,
+    )
+    ids = ranking.ids
+    if np.isin(ids, seeds).any():
+        raise AssertionError(f"{strategy.name} recommended a seed track")
+    meta = rules.meta
+    if meta is not None:
+        keys = [meta.keys[i] for i in ids]
+        seen = [meta.keys[i] for i in seeds]
+        ids = ids[
+            show_order(keys, meta.artists[ids], seen=seen, max_per_artist=rules.max_per_artist)
+        ]
+    return ids
+
+
+def top10_rates(top: IdArray, seeds: IdArray, data: EvalData, meta: TrackMeta) -> list[float]:
+    """:data:`RATES` of one answer (its first 10 ids) for a playlist of ``seeds``."""
+    top = top[:10]
+    if not top.size:
+        return [0.0, 0.0]
+    same_title = np.isin([meta.keys[i] for i in top], [meta.keys[i] for i in seeds])
+    near = cosine_distances(data.vectors[top], data.vectors[seeds]).min(axis=1)
+    duplicate = same_title | (near < DEFAULT_NEAR_DUPLICATE_DISTANCE)
+    n_artists = np.unique(meta.artists[top]).size
+    return [float(duplicate.mean()), 1.0 - n_artists / top.size]
+
+
 async def evaluate(
     store: VectorStore,
     data: EvalData,
     modes: Sequence[Mode],
     strategies: Mapping[str, Strategy],
     *,
+    rules: Rules | None = None,
     artists: IdArray | None = None,
     artist_cap: int | None = None,
+    feedback: bool = False,
     on_request: Callable[[], Any] | None = None,
 ) -> list[Outcome]:
-    """Score each strategy in each mode: one ``recommend`` per (playlist, mode, strategy).
+    """Score each strategy in each mode: one answer per (playlist, mode, strategy).
 
     Playlists with fewer than :data:`MIN_TRACKS` distinct tracks are left out, and so is a
-    playlist in a mode that hides none of its tracks. With ``artist_cap``, each ranking
-    keeps at most that many tracks per artist (``artists[row]``) before it is scored.
+    playlist in a mode that hides none of its tracks. Each answer goes through ``rules``
+    (default: near-identical vectors dropped, no metadata rules). With ``artist_cap``,
+    each answer keeps at most that many tracks per artist (``artists[row]``) before it is
+    scored.
+
+    ``feedback``: the first answer's top :data:`DISMISSED` tracks that are not hidden are
+    dismissed, and the next answer is scored twice, once with them merely excluded, once
+    with them as negatives: outcomes ``"<strategy> excluded"`` and ``"<strategy> negatives"``.
     """
+    rules = rules or Rules()
     if artist_cap is not None and artists is None:
         raise ValueError("an artist cap needs the artists")
-    limit = MAX_K * _CAP_HEADROOM if artist_cap is not None else MAX_K
+    headroom = artist_cap is not None or rules.meta is not None
+    limit = MAX_K * _CAP_HEADROOM if headroom else MAX_K
+    labels = (
+        [f"{n} {arm}" for n in strategies for arm in FEEDBACK_ARMS]
+        if feedback
+        else list(strategies)
+    )
     rows: dict[tuple[str, str], tuple[list[str], list[NDArray[np.float64]]]] = {
-        (mode.label, name): ([], []) for mode in modes for name in strategies
+        (mode.label, label): ([], []) for mode in modes for label in labels
     }
+
+    def record(
+        mode: Mode, label: str, playlist_id: str, ids: IdArray, seeds: IdArray, hidden: IdArray
+    ) -> None:
+        if artist_cap is not None and artists is not None:
+            ids = ids[cap_positions(artists[ids], artist_cap)]
+        values = list(score_ranking(ids[:MAX_K], hidden))
+        if rules.meta is not None:
+            values += top10_rates(ids, seeds, data, rules.meta)
+        got_ids, got = rows[(mode.label, label)]
+        got_ids.append(playlist_id)
+        got.append(np.array(values))
+
     for playlist_id, mode, seeds, hidden in _cases(data, modes):
         for name, strategy in strategies.items():
-            ranking = await recommend(store, seeds, limit=limit, strategy=strategy)
-            if np.isin(ranking.ids, seeds).any():
-                raise AssertionError(f"{name} recommended a seed track of {playlist_id}")
-            if artist_cap is not None and artists is not None:
-                ranking = cap_per_group(ranking, artists[ranking.ids], artist_cap)
-            ids, values = rows[(mode.label, name)]
-            ids.append(playlist_id)
-            values.append(score_ranking(ranking.ids[:MAX_K], hidden))
+            first = await _answer(store, data, seeds, strategy, rules, limit=limit)
+            if not feedback:
+                record(mode, name, playlist_id, first, seeds, hidden)
+            else:
+                dismissed = first[~np.isin(first, hidden)][:DISMISSED]
+                for arm in FEEDBACK_ARMS:
+                    kw = {"exclude" if arm == "excluded" else "negatives": dismissed}
+                    again = await _answer(store, data, seeds, strategy, rules, limit=limit, **kw)
+                    record(mode, f"{name} {arm}", playlist_id, again, seeds, hidden)
             if on_request is not None:
                 on_request()
+    width = len(METRICS) + (len(RATES) if rules.meta is not None else 0)
     return [
-        Outcome(mode, name, ids, np.array(values).reshape(len(ids), len(METRICS)))
-        for (mode, name), (ids, values) in rows.items()
+        Outcome(mode, label, ids, np.array(values).reshape(len(ids), width))
+        for (mode, label), (ids, values) in rows.items()
     ]
+
+
+def cap_positions(groups: IdArray, cap: int) -> NDArray[np.intp]:
+    """Positions kept by :func:`segue.engine.cap_per_group` (at most ``cap`` per group)."""
+    order = np.arange(groups.size, dtype=np.int64)
+    ranking = Ranking.unexplained(order, np.zeros(order.size), np.zeros(order.size, np.float32))
+    kept: NDArray[np.intp] = cap_per_group(ranking, groups, cap).ids.astype(np.intp)
+    return kept
+
+
+def feedback_pairs(strategies: Sequence[str]) -> dict[str, str]:
+    """For :func:`summarize` in the feedback mode: each strategy's ``negatives`` arm
+    against its ``excluded`` arm."""
+    return {f"{n} {FEEDBACK_ARMS[1]}": f"{n} {FEEDBACK_ARMS[0]}" for n in strategies}
 
 
 def summarize(
@@ -122,33 +266,38 @@ def summarize(
     level: float = 0.95,
     seed: int = 0,
     baseline: str = BASELINE,
+    pairs: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
-    """One JSON-ready row per (mode, strategy): each metric's mean and ``<metric>_ci``.
+    """One JSON-ready row per (mode, strategy): each metric's mean and ``<metric>_ci``
+    (:data:`RATES` too when measured).
 
-    When ``baseline`` ran too, each other strategy also gets ``<metric>_delta`` (its mean
-    minus the baseline's, over the same playlists) and ``<metric>_delta_ci`` (paired).
+    Each other strategy also gets ``<metric>_delta`` (its mean minus its reference's, over
+    the same playlists) and ``<metric>_delta_ci`` (paired): the reference is ``baseline``
+    when it ran, or ``pairs[strategy]`` when ``pairs`` is given.
     """
-    reference = {o.mode: o for o in outcomes if o.strategy == baseline}
+    by_mode = {(o.mode, o.strategy): o for o in outcomes}
     out: list[dict[str, Any]] = []
     for o in outcomes:
+        columns = (*METRICS, *RATES)[: o.values.shape[1]]
         row: dict[str, Any] = {
             "mode": o.mode,
             "strategy": o.strategy,
             "playlists": len(o.playlists),
         }
         if not o.playlists:
-            out.append(row | dict.fromkeys(METRICS))
+            out.append(row | dict.fromkeys(columns))
             continue
         ci = bootstrap_ci(o.values, n_resamples=n_resamples, level=level, seed=seed)
-        for j, name in enumerate(METRICS):
+        for j, name in enumerate(columns):
             row[name] = float(ci.mean[j])
             row[f"{name}_ci"] = [float(ci.low[j]), float(ci.high[j])]
-        ref = reference.get(o.mode)
-        if ref is not None and o.strategy != baseline and ref.playlists == o.playlists:
+        other = baseline if pairs is None else pairs.get(o.strategy)
+        ref = by_mode.get((o.mode, other)) if other is not None else None
+        if ref is not None and o.strategy != other and ref.playlists == o.playlists:
             diff = paired_bootstrap_ci(
                 o.values, ref.values, n_resamples=n_resamples, level=level, seed=seed
             )
-            for j, name in enumerate(METRICS):
+            for j, name in enumerate(columns):
                 row[f"{name}_delta"] = float(diff.mean[j])
                 row[f"{name}_delta_ci"] = [float(diff.low[j]), float(diff.high[j])]
         out.append(row)

@@ -16,13 +16,17 @@ import numpy as np
 from segue.engine import (
     DEFAULT_NEAR_DUPLICATE_DISTANCE,
     DEFAULT_STRATEGY,
+    NEGATIVE_PUSH,
+    NEGATIVE_RADIUS,
     IdArray,
+    QueryPlan,
     Ranking,
     Strategy,
     check_ids,
     check_limit,
     explain,
     get_strategy,
+    push_away,
 )
 from segue.metrics import VECTOR_STORE_DURATION
 from segue.vectors import VectorStore
@@ -60,6 +64,8 @@ async def recommend(
     negatives: Sequence[int] | IdArray = (),
     near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
     strategy: str | Strategy | None = None,
+    negative_push: float = NEGATIVE_PUSH,
+    negative_radius: float = NEGATIVE_RADIUS,
 ) -> Ranking:
     """Up to ``limit`` tracks to add to a playlist of ``track_ids``, best first, each with
     ``because``: the playlist track it is closest to.
@@ -67,9 +73,13 @@ async def recommend(
     ``strategy`` is a registered name (``segue.engine.STRATEGIES``) or a strategy object;
     by default the evaluated winner. ``exclude`` names more ids never to return, beside
     the playlist's own tracks, which never come back. ``negatives`` (dismissed tracks)
-    never come back either. A candidate closer than ``near_duplicate_distance`` (cosine)
-    to a playlist track is the same recording under another id, and is dropped (0: none
-    is). Tracks without an embedding are skipped; with none, the ranking is empty.
+    never come back either, and steer: the queries are pushed away from them by
+    ``negative_push`` (:func:`segue.engine.push_away`), and a candidate nearer to one of
+    them than to the playlist, within ``negative_radius``, is demoted
+    (:func:`segue.engine.demote_near_negatives`; 0 turns that off). A candidate
+    closer than ``near_duplicate_distance`` (cosine) to a playlist track is the same
+    recording under another id, and is dropped (0: none is). Tracks without an embedding
+    are skipped; with none, the ranking is empty.
 
     Exactly two store calls: one fetch of the playlist's and the negatives' vectors, one
     multi-query that also returns the candidates' vectors (for ``because`` and the
@@ -86,6 +96,7 @@ async def recommend(
         fetched = await store.get_vectors(np.concatenate([playlist, dismissed]))
     is_seed = np.isin(fetched.ids, playlist)
     seed_ids, seeds = fetched.ids[is_seed], fetched.vectors[is_seed]
+    negative_vectors = fetched.vectors[~is_seed]
     if not seed_ids.size:
         return Ranking.empty()
     # Room for one near-duplicate per playlist track among the candidates asked for.
@@ -103,6 +114,9 @@ async def recommend(
         )
     if not len(plan):
         return Ranking.empty()
+    if negative_vectors.shape[0] and negative_push:
+        queries = push_away(plan.queries, negative_vectors, weight=negative_push)
+        plan = QueryPlan(queries, plan.top_k, plan.weights, plan.center)
     with _QUERY_DURATION.time():
         lists = await store.query_many(
             plan.queries, top_k=plan.top_k, exclude=excluded, with_vectors=True
@@ -117,4 +131,6 @@ async def recommend(
         seeds,
         limit=limit,
         near_duplicate_distance=near_duplicate_distance,
+        negatives=negative_vectors,
+        negative_radius=negative_radius,
     )

@@ -1,0 +1,113 @@
+"""`python -m bench.crossval [--folds K]`: k-fold cross-validation of the strategy
+constants on the evaluation's development playlists (docs/evaluation.md, "Cross-validated").
+
+Every candidate runs once on every playlist and mode, with the service's rules on
+(near-identical vectors, title duplicates, artist variety); then, for each fold, the
+constants are chosen on the other folds (segue.evaluation._crossval.choose) and the
+chosen candidate's figures on the fold's own playlists are kept. Prints the candidates'
+objective per fold, the choices, and the cross-validated figures against adaptive.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from segue.engine import Strategy, get_strategy
+from segue.evaluation import (
+    BASELINE,
+    DEFAULT_MODES,
+    METRICS,
+    RATES,
+    Outcome,
+    Rules,
+    build_store,
+    evaluate,
+    load_eval_data,
+    markdown_tables,
+    parse_mode,
+    read_tracks,
+    summarize,
+)
+from segue.evaluation._crossval import choose, fold_of
+
+DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "spotify-playlists"
+
+
+def candidates() -> dict[str, Strategy]:
+    """Simplest first: fewer queries x neighbours (the cost of a miss), then the usual
+    RRF k; the other strategies after blend's grid, each at its defaults."""
+    grid: list[tuple[int, int, int]] = [
+        (q, pool, k) for q in (4, 8, 16) for pool in (50, 100, 200) for k in (60, 20)
+    ]
+    grid.sort(key=lambda c: (c[0] * c[1], c[2] != 60))
+    out: dict[str, Strategy] = {"centroid": get_strategy("centroid")}
+    for q, pool, k in grid:
+        out[f"blend q={q} pool={pool} k={k}"] = get_strategy(
+            "blend", max_queries=q, pool=pool, rrf_k=k
+        )
+    out["clusters"] = get_strategy("clusters")
+    out["softmax"] = get_strategy("softmax")
+    return out
+
+
+async def run(folds: int, data_dir: Path) -> None:
+    data = load_eval_data(
+        data_dir / "vectors.npy", data_dir / "track_ids.txt", data_dir / "playlists.dev.jsonl"
+    )
+    rules = Rules(meta=read_tracks(data_dir / "tracks.csv", data.track_ids))
+    modes = [parse_mode(m) for m in DEFAULT_MODES]
+    strategies = {BASELINE: get_strategy(BASELINE), **candidates()}
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="segue-cv-") as tmp:
+        async with await build_store(data, Path(tmp)) as store:
+            outcomes = await evaluate(store, data, modes, strategies, rules=rules)
+    print(f"{len(strategies)} candidates x {len(modes)} modes in "
+          f"{time.perf_counter() - started:.0f} s\n")  # fmt: skip
+    values = {(o.strategy, o.mode): o.values for o in outcomes}
+    playlists = outcomes[0].playlists
+    assert all(o.playlists == playlists for o in outcomes), "every candidate, same playlists"
+    column = {m: j for j, m in enumerate((*METRICS, *RATES))}
+    fold = np.array([fold_of(p, folds) for p in playlists])
+    names = list(candidates())
+    chosen_rows: dict[str, list[np.ndarray[Any, Any]]] = {m.label: [] for m in modes}
+    order: list[int] = []
+    print("| fold | playlists | chosen | best on the other folds | best's objective | chosen's |")
+    print("|---:|---:|---|---|---:|---:|")
+    for f in range(folds):
+        train = np.flatnonzero(fold != f)
+        test = np.flatnonzero(fold == f)
+        pick = choose(values, names, baseline=BASELINE, rows=train, column=column)
+        print(f"| {f} | {test.size} | {pick.chosen} | {pick.best} | "
+              f"{pick.scores[pick.best]:.3f} | {pick.scores[pick.chosen]:.3f} |")  # fmt: skip
+        for m in modes:
+            chosen_rows[m.label].append(values[(pick.chosen, m.label)][test])
+        order.extend(test.tolist())
+    ids = [playlists[i] for i in order]
+    cv = [Outcome(m.label, "cross-validated", ids, np.vstack(chosen_rows[m.label])) for m in modes]
+    base = [Outcome(m.label, BASELINE, ids, values[(BASELINE, m.label)][order]) for m in modes]
+    fixed = [
+        Outcome(m.label, name, ids, values[(name, m.label)][order])
+        for m in modes
+        for name in ("blend q=8 pool=100 k=60",)
+    ]
+    print()
+    print(markdown_tables(summarize(base + cv + fixed), baseline=BASELINE))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench.crossval", description=__doc__)
+    parser.add_argument("--folds", type=int, default=5, help="k (default 5)")
+    parser.add_argument("--data", type=Path, default=DATA, help="the evaluation set's folder")
+    args = parser.parse_args()
+    asyncio.run(run(args.folds, args.data))
+
+
+if __name__ == "__main__":
+    main()
