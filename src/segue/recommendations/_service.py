@@ -25,8 +25,7 @@ from segue.engine import (
     DEFAULT_NEAR_DUPLICATE_DISTANCE,
     Ranking,
     Strategy,
-    artist_variety,
-    drop_title_duplicates,
+    show_order,
     title_key,
 )
 from segue.errors import Forbidden, InvalidInput, VectorStoreUnavailable
@@ -331,13 +330,17 @@ class Recommender:
         hidden = [i for i in known if not titles[ids[i]][2]]
         key = {i: title_key(titles[ids[i]][0], titles[ids[i]][1]) for i in known}
         claimed = {title_key(artist, title) for artist, title in seeds.seed_titles}
-        kept = [shown[j] for j in drop_title_duplicates([key[i] for i in shown], claimed)]
+        # The rules as segue eval applies them (segue.engine.show_order), on the tracks shown.
+        order = show_order(
+            [key[i] for i in shown],
+            [titles[ids[i]][0] for i in shown],
+            seen=claimed,
+            max_per_artist=self.max_per_artist,
+        )
+        kept = [shown[j] for j in order.tolist()]
         claimed.update(key[i] for i in kept)
         hidden = [i for i in hidden if key[i] not in claimed]
-        artists = [titles[ids[i]][0] for i in kept]
-        reordered = iter(
-            [kept[j] for j in artist_variety(artists, max_per_artist=self.max_per_artist)]
-        )
+        reordered = iter(kept)
         # The shown tracks' places, filled in their new order; the hidden keep theirs.
         hidden_at = set(hidden)
         final = [i if i in hidden_at else next(reordered) for i in sorted(kept + hidden)]
