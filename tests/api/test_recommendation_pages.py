@@ -201,3 +201,30 @@ async def test_artist_variety_by_default_and_off_with_0(world: World):
     # the playlist artist's tracks the rule kept on top are its best, in the same order
     mine = [i for i in varied if artist_of(i) == 0]
     assert mine == nearest[: len(mine)]
+
+
+async def test_a_track_hidden_when_ranked_shows_in_its_place_once_shown_again(
+    world: World, database: Database
+):
+    world.app.state.resources.recommender.max_per_artist = 0
+    full = ids(await page(world, 10, 0))
+    hidden = full[2]
+
+    async def set_visible(visible: bool) -> None:
+        async with database.sessionmaker() as s:
+            await s.execute(sa.update(Track).where(Track.id == hidden).values(visible=visible))
+            await s.commit()
+
+    await set_visible(False)
+    # A new ranking (another playlist of the same tracks), computed while it is hidden.
+    r = await world.client.post("/playlists", json={"name": "Same"}, headers=world.auth())
+    other = r.json()["id"]
+    for t in PLAYLIST:
+        await world.client.post(
+            f"/playlists/{other}/tracks", json={"track_id": t}, headers=world.auth()
+        )
+    without = ids(await page(world, 10, 0, other))
+    assert hidden not in without
+    assert without[:9] == [t for t in full if t != hidden]
+    await set_visible(True)  # not a seed of either playlist: their cache keys stay
+    assert ids(await page(world, 10, 0, other)) == full
