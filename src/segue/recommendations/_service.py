@@ -19,14 +19,11 @@ from segue.catalog import (
     hydrate_suggestions,
     playlist_head,
     playlist_seeds,
-    track_titles,
 )
 from segue.engine import (
     DEFAULT_NEAR_DUPLICATE_DISTANCE,
     Ranking,
     Strategy,
-    show_order,
-    title_key,
 )
 from segue.errors import Forbidden, InvalidInput, VectorStoreUnavailable
 from segue.metrics import (
@@ -39,6 +36,7 @@ from segue.vectors import VectorStore
 
 from ._admission import Admission, Degrade
 from ._pipeline import recommend, resolve_strategy
+from ._shape import shape
 
 __all__ = ["MAX_OFFSET", "RecommendationPage", "Recommender", "config_digest", "settings_digest"]
 
@@ -275,7 +273,10 @@ class Recommender:
                     self._observe_cost(loop.time() - began)
         finally:
             COMPUTATIONS_IN_FLIGHT.dec()
-        ids = await self._shape(ranking, seeds, asked=candidates)
+        async with self.database.reading() as conn:
+            ids = await shape(
+                conn, ranking, seeds, asked=candidates, max_per_artist=self.max_per_artist
+            )
         if ids:
             # An empty ranking is not cached: "no embeddings yet" is usually temporary.
             ttl = None if degraded is None else self.fallback_ttl_seconds
@@ -306,50 +307,6 @@ class Recommender:
             # (a changed schema, a store of another dimension) is the store's failure, not
             # the caller's, so it must not become a 422 for the client.
             raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
-
-    async def _shape(self, ranking: Ranking, seeds: PlaylistSeeds, *, asked: int) -> CachedRanking:
-        """The ranking as it is cached: no duplicate by (artist, normalised title) of a
-        playlist track or of a better suggestion, and the artist variety rule applied.
-        Done once per miss, so a hit costs what it did.
-
-        Tracks hidden or deleted now keep their places, so one shown again appears at
-        once (hydration skips them meanwhile), but the rules see only the tracks shown: a
-        hidden track neither hides a duplicate of itself nor takes an artist's place at
-        the top. It is dropped if its title repeats a playlist track or a suggestion.
-        """
-        # The store gave fewer than asked: a longer computation would find nothing new.
-        complete = len(ranking.ids) < asked
-        ids = ranking.ids.tolist()
-        if not ids:
-            return CachedRanking(asked=asked, complete=complete)
-        async with self.database.reading() as conn:
-            titles = await track_titles(conn, ids)
-        dismissed = set(seeds.dismissed_ids)
-        known = [i for i, t in enumerate(ids) if t in titles and t not in dismissed]
-        shown = [i for i in known if titles[ids[i]][2]]
-        hidden = [i for i in known if not titles[ids[i]][2]]
-        key = {i: title_key(titles[ids[i]][0], titles[ids[i]][1]) for i in known}
-        claimed = {title_key(artist, title) for artist, title in seeds.seed_titles}
-        # The rules as segue eval applies them (segue.engine.show_order), on the tracks shown.
-        order = show_order(
-            [key[i] for i in shown],
-            [titles[ids[i]][0] for i in shown],
-            seen=claimed,
-            max_per_artist=self.max_per_artist,
-        )
-        kept = [shown[j] for j in order.tolist()]
-        claimed.update(key[i] for i in kept)
-        hidden = [i for i in hidden if key[i] not in claimed]
-        reordered = iter(kept)
-        # The shown tracks' places, filled in their new order; the hidden keep theirs.
-        hidden_at = set(hidden)
-        final = [i if i in hidden_at else next(reordered) for i in sorted(kept + hidden)]
-        return CachedRanking(
-            [ids[i] for i in final],
-            because=ranking.because[final].tolist(),
-            asked=asked,
-            complete=complete,
-        )
 
     def cache_key(self, head: PlaylistHead) -> str:
         """``{prefix}:{config}.{index}.{seeds}.{dismissals}:recommendations:{id}:{cid}``
