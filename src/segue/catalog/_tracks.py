@@ -196,8 +196,9 @@ async def hydrate_suggestions(
     playlist track at the same position of ``because`` (``None`` when that is unknown or
     not shown). One SELECT for both: the titles cost no extra round trip.
 
-        >>> [(s.id, s.because.title) for s in await hydrate_suggestions(conn, [42], [7])]
-        [(42, 'Tidal')]  # doctest: +SKIP
+        >>> found = await hydrate_suggestions(conn, [42], [7])  # doctest: +SKIP
+        >>> [(s.id, s.because.title) for s in found]  # doctest: +SKIP
+        [(42, 'Tidal')]
     """
     ids = _clean_ids(track_ids)
     reasons = dict(zip((int(i) for i in track_ids), (int(b) for b in because), strict=False))
