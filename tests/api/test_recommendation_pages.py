@@ -35,8 +35,13 @@ def ids(body: dict) -> list[int]:
     return [t["id"] for t in body["tracks"]]
 
 
-@pytest.mark.parametrize("limit", [3, 10])
-async def test_pages_walk_one_ranking_to_its_end_without_repeats(world: World, limit: int):
+@pytest.mark.parametrize(("limit", "candidates"), [(3, 50), (10, 50), (3, 10), (10, 10)])
+async def test_pages_walk_one_ranking_to_its_end_without_repeats(
+    world: World, limit: int, candidates: int
+):
+    # With 10 candidates, walking the pages ranks longer twice (10, 40, then 160): each
+    # longer ranking keeps what the shorter one showed as it was.
+    world.app.state.resources.recommender.candidates = candidates
     first = ids(await page(world, 10, 0))
     seen: list[int] = []
     offset, more = 0, True

@@ -21,6 +21,7 @@ from ._views import Because, SuggestionView, TrackView
 __all__ = [
     "HYDRATE_MAX_IDS",
     "SEARCH_MAX_LIMIT",
+    "TITLES_MAX_IDS",
     "TRACK_ID_MAX",
     "all_track_ids",
     "escape_like",
@@ -37,6 +38,7 @@ SEARCH_MAX_LIMIT = 100
 SEARCH_MAX_QUERY = 200
 # Far above what one recommendation needs; keeps one query's parameter list bounded.
 HYDRATE_MAX_IDS = 1000
+TITLES_MAX_IDS = 2 * HYDRATE_MAX_IDS
 _LIKE_ESCAPE = "\\"
 # Rows per fetch when streaming every track id: bounded memory on the driver's side.
 _ID_BATCH = 10_000
@@ -239,11 +241,12 @@ async def track_titles(
     reader: AsyncSession | AsyncConnection, track_ids: Sequence[int]
 ) -> dict[int, tuple[str, str, bool]]:
     """``(artist DID, title, available)`` of the tracks among ``track_ids`` that exist (one
-    SELECT, at most :data:`HYDRATE_MAX_IDS` ids): what the duplicate and artist variety
-    rules need. ``available``: visible and not deleted, so shown."""
+    SELECT, at most :data:`TITLES_MAX_IDS` ids: a ranking and the shorter one it extends):
+    what the duplicate and artist variety rules need. ``available``: visible and not
+    deleted, so shown."""
     ids = _clean_ids(track_ids)
-    if len(ids) > HYDRATE_MAX_IDS:
-        raise InvalidInput(f"at most {HYDRATE_MAX_IDS} track ids at once")
+    if len(ids) > TITLES_MAX_IDS:
+        raise InvalidInput(f"at most {TITLES_MAX_IDS} track ids at once")
     if not ids:
         return {}
     statement = _TITLES_ANY if _is_postgresql(reader) else _TITLES_IN

@@ -185,7 +185,8 @@ class Recommender:
                 raise Forbidden("only the playlist's owner can do this")
             if self.store is None:
                 return _unavailable("disabled")
-            ranked = await self.cache.get(self.cache_key(head))
+            key = self.cache_key(head)
+            ranked = await self.cache.get(key)
             if ranked:
                 page = await self._page(conn, ranked, limit, offset)
                 if not _ran_dry(page, ranked, limit):
@@ -199,10 +200,14 @@ class Recommender:
         if not seeds.item_ids:
             return _unavailable("empty_playlist")
         candidates = self.candidates
+        # A ranking ranked further keeps what this version's shorter one showed, as it was:
+        # a next page never repeats a track of an earlier one, nor skips one.
+        shown_before = ranked if ranked and self.cache_key(seeds) == key else None
         if ranked:
             candidates = min(max(ranked.asked, self.candidates) * _REFILL_FACTOR, _MAX_CANDIDATES)
         while True:
-            ranked = await self._compute(seeds, self.store, candidates)
+            ranked = await self._compute(seeds, self.store, candidates, shown_before)
+            shown_before = ranked
             if ranked is None:
                 return _UNAVAILABLE
             async with self.database.reading() as conn:
@@ -215,9 +220,14 @@ class Recommender:
     # -- the miss -----------------------------------------------------------------------
 
     async def _compute(
-        self, seeds: PlaylistSeeds, store: VectorStore, candidates: int
+        self,
+        seeds: PlaylistSeeds,
+        store: VectorStore,
+        candidates: int,
+        before: CachedRanking | None = None,
     ) -> CachedRanking | None:
-        """The ranked ids for this version of the playlist, or ``None`` (counted)."""
+        """The ranked ids for this version of the playlist, or ``None`` (counted); a longer
+        ranking than ``before`` (this version's), which it starts with."""
         key = self.cache_key(seeds)
         try:
             # The request waits timeout_seconds; the computation (shielded by the single
@@ -225,7 +235,8 @@ class Recommender:
             # load is not thrown away and the next request for this version hits.
             async with asyncio.timeout(self.timeout_seconds):
                 ranked = await self.flights.run(
-                    f"{key}#{candidates}", lambda: self._rank(key, seeds, store, candidates)
+                    f"{key}#{candidates}",
+                    lambda: self._rank(key, seeds, store, candidates, before),
                 )
         except TimeoutError:
             log.warning(
@@ -244,7 +255,12 @@ class Recommender:
         return ranked
 
     async def _rank(
-        self, key: str, seeds: PlaylistSeeds, store: VectorStore, candidates: int
+        self,
+        key: str,
+        seeds: PlaylistSeeds,
+        store: VectorStore,
+        candidates: int,
+        before: CachedRanking | None,
     ) -> CachedRanking:
         loop = asyncio.get_running_loop()
         started = loop.time()
@@ -275,7 +291,12 @@ class Recommender:
             COMPUTATIONS_IN_FLIGHT.dec()
         async with self.database.reading() as conn:
             ids = await shape(
-                conn, ranking, seeds, asked=candidates, max_per_artist=self.max_per_artist
+                conn,
+                ranking,
+                seeds,
+                asked=candidates,
+                max_per_artist=self.max_per_artist,
+                before=before,
             )
         if ids:
             # An empty ranking is not cached: "no embeddings yet" is usually temporary.
