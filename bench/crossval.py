@@ -57,26 +57,35 @@ def candidates() -> dict[str, Strategy]:
     return out
 
 
-async def run(folds: int, data_dir: Path) -> None:
+async def run(folds: int, data_dir: Path, cache: Path | None = None) -> None:
     data = load_eval_data(
         data_dir / "vectors.npy", data_dir / "track_ids.txt", data_dir / "playlists.dev.jsonl"
     )
     rules = Rules(meta=read_tracks(data_dir / "tracks.csv", data.track_ids))
     modes = [parse_mode(m) for m in DEFAULT_MODES]
     strategies = {BASELINE: get_strategy(BASELINE), **candidates()}
-    started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="segue-cv-") as tmp:
-        async with await build_store(data, Path(tmp)) as store:
-            outcomes = await evaluate(store, data, modes, strategies, rules=rules)
-    print(f"{len(strategies)} candidates x {len(modes)} modes in "
-          f"{time.perf_counter() - started:.0f} s\n")  # fmt: skip
-    values = {(o.strategy, o.mode): o.values for o in outcomes}
-    playlists = outcomes[0].playlists
-    assert all(o.playlists == playlists for o in outcomes), "every candidate, same playlists"
+    if cache is not None and cache.is_file():  # noqa: ASYNC240 - a script, nothing else runs
+        saved = np.load(cache, allow_pickle=False)
+        playlists = saved["playlists"].tolist()
+        values = {(s, m.label): saved[f"{s}|{m.label}"] for s in strategies for m in modes}
+    else:
+        started = time.perf_counter()
+        with tempfile.TemporaryDirectory(prefix="segue-cv-") as tmp:
+            async with await build_store(data, Path(tmp)) as store:
+                outcomes = await evaluate(store, data, modes, strategies, rules=rules)
+        print(f"{len(strategies)} candidates x {len(modes)} modes in "
+              f"{time.perf_counter() - started:.0f} s\n")  # fmt: skip
+        values = {(o.strategy, o.mode): o.values for o in outcomes}
+        playlists = outcomes[0].playlists
+        assert all(o.playlists == playlists for o in outcomes), "every candidate, same playlists"
+        if cache is not None:
+            arrays = {f"{s}|{m}": v for (s, m), v in values.items()}
+            np.savez(cache, playlists=np.array(playlists), **arrays)
     column = {m: j for j, m in enumerate((*METRICS, *RATES))}
     fold = np.array([fold_of(p, folds) for p in playlists])
     names = list(candidates())
     chosen_rows: dict[str, list[np.ndarray[Any, Any]]] = {m.label: [] for m in modes}
+    best_rows: dict[str, list[np.ndarray[Any, Any]]] = {m.label: [] for m in modes}
     order: list[int] = []
     print("| fold | playlists | chosen | best on the other folds | best's objective | chosen's |")
     print("|---:|---:|---|---|---:|---:|")
@@ -88,14 +97,25 @@ async def run(folds: int, data_dir: Path) -> None:
               f"{pick.scores[pick.best]:.3f} | {pick.scores[pick.chosen]:.3f} |")  # fmt: skip
         for m in modes:
             chosen_rows[m.label].append(values[(pick.chosen, m.label)][test])
+            best_rows[m.label].append(values[(pick.best, m.label)][test])
         order.extend(test.tolist())
+    everything = choose(
+        values, names, baseline=BASELINE, rows=np.arange(len(playlists)), column=column
+    )
+    print(f"| all | {len(playlists)} | {everything.chosen} | {everything.best} | "
+          f"{everything.scores[everything.best]:.3f} | "
+          f"{everything.scores[everything.chosen]:.3f} |")  # fmt: skip
     ids = [playlists[i] for i in order]
     cv = [Outcome(m.label, "cross-validated", ids, np.vstack(chosen_rows[m.label])) for m in modes]
+    # For comparison: the best by the objective in each fold, no preference for the simpler.
+    cv += [
+        Outcome(m.label, "cross-validated, best", ids, np.vstack(best_rows[m.label])) for m in modes
+    ]
     base = [Outcome(m.label, BASELINE, ids, values[(BASELINE, m.label)][order]) for m in modes]
     fixed = [
         Outcome(m.label, name, ids, values[(name, m.label)][order])
         for m in modes
-        for name in ("blend q=8 pool=100 k=60",)
+        for name in dict.fromkeys(("blend q=8 pool=100 k=60", everything.chosen))
     ]
     print()
     print(markdown_tables(summarize(base + cv + fixed), baseline=BASELINE))
@@ -105,8 +125,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.crossval", description=__doc__)
     parser.add_argument("--folds", type=int, default=5, help="k (default 5)")
     parser.add_argument("--data", type=Path, default=DATA, help="the evaluation set's folder")
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="FILE.npz",
+        help="keep every candidate's per-playlist figures here, and reuse them if present",
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.folds, args.data))
+    asyncio.run(run(args.folds, args.data, args.cache))
 
 
 if __name__ == "__main__":

@@ -53,7 +53,7 @@ CONFIGS = (
     Config("today: f32, ef 48, blend 16 queries", "f32", TODAY),
     Config("bf16 + exact f32, blend 16 queries", "bf16", TODAY),
     Config("f16 + exact f32, blend 16 queries", "f16", TODAY),
-    Config("new default: bf16 + exact f32, blend 8 queries", "bf16", Blend()),
+    Config("new default: bf16 + exact f32, blend 8 queries", "bf16", Blend(max_queries=8)),
 )
 
 

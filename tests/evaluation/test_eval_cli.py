@@ -137,6 +137,9 @@ def test_tracks_turn_on_the_rules_and_the_rates(eval_set):
     off = run_json(d, "--mode", "n=5", "--tracks", str(d / "tracks.csv"), "--max-per-artist", "0")
     assert sum(r["repeat@10"] for r in off) > sum(r["repeat@10"] for r in rows)
     assert "dup@10" not in run_json(d, "--mode", "n=5")[0]
+    measured = run_json(d, "--mode", "n=5", "--tracks", str(d / "tracks.csv"), "--no-rules")
+    assert [r["repeat@10"] for r in measured] == [r["repeat@10"] for r in off]
+    assert {r["max_per_artist"] for r in measured} == {None}
 
 
 def test_feedback_mode(eval_set):
@@ -155,5 +158,11 @@ def test_feedback_mode(eval_set):
 def test_help_names_the_new_options():
     res = CliRunner().invoke(app, ["eval", "--help"])
     assert res.exit_code == 0
-    for option in ("--tracks", "--max-per-artist", "--near-duplicate-distance", "--feedback"):
+    for option in (
+        "--tracks",
+        "--max-per-artist",
+        "--near-duplicate-distance",
+        "--feedback",
+        "--no-rules",
+    ):
         assert option in res.output

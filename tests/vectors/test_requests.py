@@ -82,3 +82,28 @@ async def test_default_strategy_is_two_requests_even_with_its_most_queries() -> 
             assert not set(playlist) & set(ranking.ids.tolist())
         await store.aclose()
     assert queries_sent == [1, 5, 13, MAX_QUERIES]
+
+
+async def test_because_and_negatives_add_no_request() -> None:
+    # The dismissed tracks' vectors come in the playlist's fetch; the candidates' vectors
+    # (for because and near-duplicates) in the multi-query, base64-encoded.
+    standin = TurbopufferStandin()
+    catalog = synthetic_catalog(400, dim=16, n_styles=4, n_artists=20)
+    playlist, dismissed = list(range(10, 22)), [300, 301]
+    with LoopbackServer(standin) as server:
+        store = TurbopufferVectorStore(
+            namespace="segue-requests", api_key=standin.api_key, base_url=server.base_url
+        )
+        await store.upsert(catalog.ids, catalog.vectors)
+        before = len(standin.requests)
+        ranking = await recommend(store, playlist, limit=5, negatives=dismissed)
+        made = standin.requests[before:]
+        await store.aclose()
+    assert len(made) == 2
+    fetch, search = made[0].body, made[1].body
+    assert sorted(fetch["filters"][2]) == sorted(playlist + dismissed)
+    assert search["vector_encoding"] == "base64"
+    assert all(q["include_attributes"] == ["vector"] for q in search["queries"])
+    assert len(ranking) == 5
+    assert set(ranking.because.tolist()) <= set(playlist)
+    assert not set(dismissed) & set(ranking.ids.tolist())

@@ -127,6 +127,14 @@ def eval_command(
             **_FILE,
         ),
     ] = None,
+    apply_rules: Annotated[
+        bool,
+        typer.Option(
+            "--rules/--no-rules",
+            help="With --tracks: apply the title-duplicate and artist-variety rules, or "
+            "only measure dup@10 and repeat@10 without them.",
+        ),
+    ] = True,
     max_per_artist: Annotated[
         int,
         typer.Option(
@@ -188,6 +196,7 @@ def eval_command(
             near_duplicate_distance=near_duplicate_distance,
             max_per_artist=max_per_artist,
             meta=meta,
+            apply_names=apply_rules,
         )
         pairs = feedback_pairs(list(chosen)) if feedback else None
     if data.unknown_tracks:
@@ -221,7 +230,7 @@ def eval_command(
     rows = run(_go())
     for row in rows:
         row["artist_cap"] = artist_cap
-        row["max_per_artist"] = max_per_artist if tracks is not None else None
+        row["max_per_artist"] = max_per_artist if tracks is not None and apply_rules else None
         row["near_duplicate_distance"] = near_duplicate_distance
     if plot is not None:
         with exit_on_error():

@@ -19,10 +19,11 @@ __all__ = ["BLEND_QUERIES", "MAX_QUERIES", "Blend", "Softmax", "plan_mean_and_an
 
 #: queries per request: turbopuffer answers up to 16 in one multi-query request
 MAX_QUERIES = 16
-#: Blend's queries by default: the mean and up to 7 anchors. A search costs about its
-#: number of queries; 16 (MAX_QUERIES) did no better on the evaluation's playlists
-#: (docs/evaluation.md, "How the constants were chosen"; docs/benchmarks.md, "Cheaper misses").
-BLEND_QUERIES = 8
+#: Blend's queries by default: the mean and up to 3 anchors, chosen by 5-fold
+#: cross-validation, which prefers the simpler (cheaper) choice when a gain is inside the
+#: interval: 8 and 16 queries did not do better beyond it (docs/evaluation.md,
+#: "Cross-validated constants"). A search costs about its number of queries.
+BLEND_QUERIES = 4
 
 
 def plan_mean_and_anchors(

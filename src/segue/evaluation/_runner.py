@@ -69,11 +69,14 @@ FEEDBACK_ARMS = ("excluded", "negatives")
 class Rules:
     """What runs after the strategy, as in the service: near-identical vectors dropped in
     the pipeline; with ``meta``, title duplicates dropped and artists spread
-    (:func:`segue.engine.show_order`), and the rates of :data:`RATES` measured."""
+    (:func:`segue.engine.show_order`) unless not ``apply_names``, and the rates of
+    :data:`RATES` measured."""
 
     near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE
     max_per_artist: int = 1
     meta: TrackMeta | None = None
+    #: False: ``meta`` only measures the rates, the name rules are not applied
+    apply_names: bool = True
     #: push and radius for dismissed tracks (see segue.engine.push_away and
     #: demote_near_negatives)
     negative_push: float = NEGATIVE_PUSH
@@ -154,7 +157,7 @@ async def _answer(
     if np.isin(ids, seeds).any():
         raise AssertionError(f"{strategy.name} recommended a seed track")
     meta = rules.meta
-    if meta is not None:
+    if meta is not None and rules.apply_names:
         keys = [meta.keys[i] for i in ids]
         seen = [meta.keys[i] for i in seeds]
         ids = ids[
