@@ -130,7 +130,7 @@ async def recommendations(
         key = recommendation_key(playlist_id, playlist["record_cid"], prefix=prefix)
         raw = await app.state.redis.get(key)
         if raw is None:
-            return {"tracks": [], "available": False, "has_more": False}
+            return {"tracks": [], "available": False, "more": False}
         ranked = decode_ids(raw)
         because = dict(zip(ranked, ranked.because, strict=False))
         wanted = [*ranked, *because.values()]
@@ -148,9 +148,9 @@ async def recommendations(
         for i in ranked
         if i in rows
     ]
-    # Segue's has_more also counts a ranking it could compute longer; the first page of a
+    # Segue's more also counts a ranking it could compute longer; the first page of a
     # cached one almost always has more after it.
-    return {"tracks": tracks[:limit], "available": True, "has_more": len(tracks) > limit}
+    return {"tracks": tracks[:limit], "available": True, "more": len(tracks) > limit}
 
 
 def _because(row: asyncpg.Record | None) -> dict[str, object] | None:

@@ -347,7 +347,7 @@ describe('playlist page', () => {
       await page.getByRole('button', { name: '+ Add tracks' }).waitFor();
       await eventually(() => answers.length, 1, 'one recommendations request');
       assert.equal(answers[0].status, 200);
-      assert.deepEqual(answers[0].body, { tracks: [], available: false, has_more: false });
+      assert.deepEqual(answers[0].body, { tracks: [], available: false, more: false });
 
       await eventually(() => page.getByTestId('recommendations').count(), 0, 'no section');
       // And it stays away (no late render).
@@ -363,7 +363,7 @@ describe('playlist page', () => {
 
   /*
    * With the vector store disabled (SEGUE_VECTOR_BACKEND=disabled) every answer is
-   * {"tracks": [], "available": false, "has_more": false}. The server under test has a store, so this test
+   * {"tracks": [], "available": false, "more": false}. The server under test has a store, so this test
    * intercepts the recommendations request in the browser (page.route) and answers that
    * itself, late: the page is observed while the request is pending. What the server
    * answers with the store disabled is tested in the Python API tests.
@@ -382,7 +382,7 @@ describe('playlist page', () => {
       async (route) => {
         held.push(route.request().url());
         await released;
-        await route.fulfill({ status: 200, contentType: 'application/json', body: '{"tracks": [], "available": false, "has_more": false}' });
+        await route.fulfill({ status: 200, contentType: 'application/json', body: '{"tracks": [], "available": false, "more": false}' });
       },
     );
     try {

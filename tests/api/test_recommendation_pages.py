@@ -1,5 +1,5 @@
 """GET /playlists/{id}/recommendations beyond the seed (issue 14): pages of one ranking
-(offset, has_more), "because", previews, and the duplicate and artist variety rules, on
+(offset, more), "because", previews, and the duplicate and artist variety rules, on
 PostgreSQL with Redis and on SQLite with the in-process cache."""
 
 from __future__ import annotations
@@ -47,15 +47,15 @@ async def test_pages_walk_one_ranking_to_its_end_without_repeats(
     offset, more = 0, True
     while more:
         body = await page(world, limit, offset)
-        assert len(body["tracks"]) == limit or not body["has_more"], body
+        assert len(body["tracks"]) == limit or not body["more"], body
         seen += ids(body)
-        offset, more = offset + limit, body["has_more"]
-        assert offset <= 100, "has_more never turned false"
+        offset, more = offset + limit, body["more"]
+        assert offset <= 100, "more never turned false"
     assert len(seen) == len(set(seen))  # no track of an earlier page again
     assert set(seen) == SUGGESTIBLE  # all of them, past the first 50 cached too
     assert seen[:10] == first  # the same ranking the first page came from
     after = await page(world, limit, offset)
-    assert after == {"tracks": [], "available": True, "has_more": False}
+    assert after == {"tracks": [], "available": True, "more": False}
 
 
 async def test_a_next_page_is_read_from_the_cached_ranking(world: World):
@@ -72,8 +72,8 @@ async def test_a_next_page_is_read_from_the_cached_ranking(world: World):
     first = await page(world, 3, 0)
     second = await page(world, 3, 3)
     assert calls == 1
-    assert first["has_more"]
-    assert second["has_more"]
+    assert first["more"]
+    assert second["more"]
     assert ids(first) + ids(second) == ids(await page(world, 6, 0))
     assert calls == 1
 
@@ -160,7 +160,7 @@ async def test_no_title_duplicate_of_a_playlist_track_nor_of_a_better_suggestion
     while more:
         body = await page(world, 10, offset)
         got += ids(body)
-        offset, more = offset + 10, body["has_more"]
+        offset, more = offset + 10, body["more"]
     assert 70 not in got
     assert len({71, 72} & set(got)) == 1
     assert {73, 74} <= set(got)

@@ -19,9 +19,9 @@ async def test_response_shape_and_default_limit(world: World):
     r = await world.client.get(url(world), headers=world.auth())
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"tracks", "available", "has_more"}
+    assert set(body) == {"tracks", "available", "more"}
     assert body["available"] is True
-    assert body["has_more"] is True
+    assert body["more"] is True
     assert len(body["tracks"]) == 3
     for t in body["tracks"]:
         # the seed's five fields, then issue 14's two
@@ -90,7 +90,7 @@ async def test_empty_playlist_is_unavailable_without_a_store_call(world: World):
 
     store.get_vectors = counting
     r = await world.client.get(url(world, world.empty), headers=world.auth())
-    assert r.json() == {"tracks": [], "available": False, "has_more": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
     assert calls == []
 
 
@@ -100,7 +100,7 @@ async def test_no_embeddings_is_unavailable(world: World):
         await c.delete(f"/playlists/{world.playlist}/tracks/{t}", headers=h)
     await c.post(f"/playlists/{world.playlist}/tracks", json={"track_id": NO_VECTOR}, headers=h)
     r = await c.get(url(world), headers=h)
-    assert r.json() == {"tracks": [], "available": False, "has_more": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
 
 
 async def test_cache_key_follows_the_record_cid(world: World):
@@ -179,7 +179,7 @@ async def test_vector_store_failure_is_unavailable_not_500(world: World, caplog)
     store.query_many = broken
     r = await world.client.get(url(world), headers=world.auth())
     assert r.status_code == 200
-    assert r.json() == {"tracks": [], "available": False, "has_more": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
     assert "turbopuffer answered 503" in caplog.text
 
 
@@ -194,7 +194,7 @@ async def test_vector_store_timeout_is_unavailable(world: World):
 
     store.query_many = hanging
     r = await world.client.get(url(world), headers=world.auth())
-    assert r.json() == {"tracks": [], "available": False, "has_more": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
     # the rest of the API is unaffected
     assert (
         await world.client.get(f"/playlists/{world.playlist}", headers=world.auth())

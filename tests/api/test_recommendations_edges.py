@@ -153,7 +153,7 @@ async def test_a_disabled_store_is_unavailable_and_the_rest_works(api_settings: 
             auth = {"Authorization": f"Bearer {token}"}
             r = await client.get(f"/playlists/{playlist.id}/recommendations", headers=auth)
             assert r.status_code == 200
-            assert r.json() == {"tracks": [], "available": False, "has_more": False}
+            assert r.json() == {"tracks": [], "available": False, "more": False}
             assert (await client.get(f"/playlists/{playlist.id}", headers=auth)).status_code == 200
             r = await client.get("/playlists/nope/recommendations", headers=auth)
             assert r.status_code == 404  # ownership and existence still come first
@@ -169,7 +169,7 @@ async def test_no_embeddings_yet_is_not_remembered(world: World):
     assert (await c.get(url, headers=h)).json() == {
         "tracks": [],
         "available": False,
-        "has_more": False,
+        "more": False,
     }
     # The vector arrives straight in the store: the cache key is unchanged.
     await world.app.state.resources.store.upsert(

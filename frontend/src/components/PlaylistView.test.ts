@@ -127,7 +127,7 @@ describe('PlaylistView', () => {
     expect(document.body).not.toHaveTextContent(/Recommend|Finding tracks/);
     expect(screen.getByRole('button', { name: '+ Add tracks' })).toBeInTheDocument();
 
-    pending.resolve({ tracks: [], available: false, has_more: false });
+    pending.resolve({ tracks: [], available: false, more: false });
     await pending.promise;
     await new Promise((r) => setTimeout(r, 20));
     expect(document.body).not.toHaveTextContent(/Recommend|Finding tracks/);

@@ -39,7 +39,7 @@ describe('RecommendationList', () => {
     expect(container.textContent?.trim()).toBe('');
     expect(onAvailable).not.toHaveBeenCalled();
 
-    pending.resolve({ tracks: [track(7, 'Tidal')], available: true, has_more: false });
+    pending.resolve({ tracks: [track(7, 'Tidal')], available: true, more: false });
     const section = await screen.findByRole('region', { name: 'Recommended tracks' });
     await within(section).findByRole('button', { name: 'Add Tidal to playlist' });
     expect(section).toHaveAttribute('aria-busy', 'false');
@@ -55,7 +55,7 @@ describe('RecommendationList', () => {
     seen.push(container.textContent ?? '');
 
     await new Promise((r) => setTimeout(r, 20));
-    pending.resolve({ tracks: [], available: false, has_more: false });
+    pending.resolve({ tracks: [], available: false, more: false });
     await pending.promise;
     await new Promise((r) => setTimeout(r, 20));
     observer.disconnect();
@@ -67,7 +67,7 @@ describe('RecommendationList', () => {
 
   it('keeps the section with a polite loading state while fetching again', async () => {
     const again = deferred<Recommendations>();
-    const answers = [Promise.resolve({ tracks: [track(7, 'Tidal')], available: true, has_more: false }), again.promise];
+    const answers = [Promise.resolve({ tracks: [track(7, 'Tidal')], available: true, more: false }), again.promise];
     const { rerender } = setup(() => answers.shift()!);
     const section = await screen.findByRole('region', { name: 'Recommended tracks' });
     await within(section).findByRole('button', { name: 'Add Tidal to playlist' });
@@ -81,21 +81,21 @@ describe('RecommendationList', () => {
     expect(status).toHaveAttribute('aria-live', 'polite');
     expect(status).toHaveTextContent('Finding tracks that fit');
 
-    again.resolve({ tracks: [track(8, 'Undertow')], available: true, has_more: false });
+    again.resolve({ tracks: [track(8, 'Undertow')], available: true, more: false });
     await within(section).findByRole('button', { name: 'Add Undertow to playlist' });
     expect(section).toHaveAttribute('aria-busy', 'false');
     expect(status).not.toHaveTextContent('Finding tracks');
   });
 
   it('asks for three recommendations of the given playlist', async () => {
-    const { api } = setup(async () => ({ tracks: [], available: true, has_more: false }));
+    const { api } = setup(async () => ({ tracks: [], available: true, more: false }));
     await waitFor(() => expect(api.recommendations).toHaveBeenCalledTimes(1));
     expect(api.recommendations.mock.calls[0][0]).toBe('pl1');
     expect(api.recommendations.mock.calls[0][1]).toBe(3);
   });
 
   it('renders each track as a dashed recommendation card with a labelled "+" button', async () => {
-    setup(async () => ({ tracks: [track(1, 'Ambient Waves'), track(2, 'Low Tide')], available: true, has_more: false }));
+    setup(async () => ({ tracks: [track(1, 'Ambient Waves'), track(2, 'Low Tide')], available: true, more: false }));
 
     const buttons = await screen.findAllByRole('button', { name: /^Add .* to playlist$/ });
     expect(buttons.map((b) => b.getAttribute('aria-label'))).toEqual([
@@ -113,7 +113,7 @@ describe('RecommendationList', () => {
   });
 
   it('renders nothing at all when the API answers available: false', async () => {
-    const { api, container } = setup(async () => ({ tracks: [], available: false, has_more: false }));
+    const { api, container } = setup(async () => ({ tracks: [], available: false, more: false }));
     await waitFor(() => expect(api.recommendations).toHaveBeenCalled());
     await waitFor(() => expect(screen.queryByTestId('recommendations')).not.toBeInTheDocument());
     expect(screen.queryByRole('region')).not.toBeInTheDocument();
@@ -121,7 +121,7 @@ describe('RecommendationList', () => {
   });
 
   it('says so politely when there are no recommendations but the feature is available', async () => {
-    setup(async () => ({ tracks: [], available: true, has_more: false }));
+    setup(async () => ({ tracks: [], available: true, more: false }));
     expect(await screen.findByText('No recommendations right now.')).toBeInTheDocument();
     expect(screen.queryByRole('button')).not.toBeInTheDocument();
   });
@@ -131,7 +131,7 @@ describe('RecommendationList', () => {
     const { api } = setup(async () => {
       calls += 1;
       if (calls === 1) throw new ApiError(503, 'unavailable', 'database down');
-      return { tracks: [track(3, 'Second Wind')], available: true, has_more: false };
+      return { tracks: [track(3, 'Second Wind')], available: true, more: false };
     });
 
     const status = await screen.findByText(/Couldn't load recommendations/);
@@ -146,8 +146,8 @@ describe('RecommendationList', () => {
 
   it('clicking "+" calls add with the track, then fetches again', async () => {
     const answers: Recommendations[] = [
-      { tracks: [track(1, 'One'), track(2, 'Two')], available: true, has_more: false },
-      { tracks: [track(2, 'Two'), track(3, 'Three')], available: true, has_more: false },
+      { tracks: [track(1, 'One'), track(2, 'Two')], available: true, more: false },
+      { tracks: [track(2, 'Two'), track(3, 'Three')], available: true, more: false },
     ];
     const { api, add } = setup(async () => answers.shift()!);
 
@@ -161,7 +161,7 @@ describe('RecommendationList', () => {
   });
 
   it('fetches once more when the parent passes a new version after the add', async () => {
-    const { api, rerender } = setup(async () => ({ tracks: [track(1, 'One')], available: true, has_more: false }));
+    const { api, rerender } = setup(async () => ({ tracks: [track(1, 'One')], available: true, more: false }));
     await screen.findByRole('button', { name: 'Add One to playlist' });
 
     await rerender({ version: 'v2' });
@@ -185,8 +185,8 @@ describe('RecommendationList', () => {
     await rerender({ version: 'v2' });
     await waitFor(() => expect(signals).toHaveLength(2));
     expect(signals[0].aborted).toBe(true);
-    second.resolve({ tracks: [track(9, 'Fresh')], available: true, has_more: false });
-    first.resolve({ tracks: [track(8, 'Stale')], available: true, has_more: false });
+    second.resolve({ tracks: [track(9, 'Fresh')], available: true, more: false });
+    first.resolve({ tracks: [track(8, 'Stale')], available: true, more: false });
 
     await screen.findByRole('button', { name: 'Add Fresh to playlist' });
     await new Promise((r) => setTimeout(r, 10));
@@ -195,7 +195,7 @@ describe('RecommendationList', () => {
 
   it('shows why an add failed and keeps the list', async () => {
     const { api } = setup(
-      async () => ({ tracks: [track(1, 'One')], available: true, has_more: false }),
+      async () => ({ tracks: [track(1, 'One')], available: true, more: false }),
       async () => {
         throw new ApiError(409, 'conflict', 'track 1 is already in the playlist');
       },
@@ -211,7 +211,7 @@ describe('RecommendationList', () => {
   it('disables the "+" buttons while an add is in flight', async () => {
     const adding = deferred<void>();
     setup(
-      async () => ({ tracks: [track(1, 'One'), track(2, 'Two')], available: true, has_more: false }),
+      async () => ({ tracks: [track(1, 'One'), track(2, 'Two')], available: true, more: false }),
       () => adding.promise,
     );
     await userEvent.click(await screen.findByRole('button', { name: 'Add One to playlist' }));
@@ -235,7 +235,7 @@ describe('RecommendationList', () => {
     setup(async () => ({
       tracks: [track(1, 'One', { because: { track_id: 40, title: 'Night Drive' } }), track(2, 'Two')],
       available: true,
-      has_more: false,
+      more: false,
     }));
     const first = (await screen.findByRole('button', { name: 'Add One to playlist' })).closest('.track-card')!;
     expect(first).toHaveTextContent('sounds like Night Drive');
@@ -245,9 +245,9 @@ describe('RecommendationList', () => {
 
   it('dismisses with ✕, shows the next page of the new ranking, and undoes', async () => {
     const answers: Recommendations[] = [
-      { tracks: [track(1, 'One'), track(2, 'Two')], available: true, has_more: true },
-      { tracks: [track(1, 'One'), track(3, 'Three')], available: true, has_more: true },
-      { tracks: [track(1, 'One'), track(2, 'Two')], available: true, has_more: true },
+      { tracks: [track(1, 'One'), track(2, 'Two')], available: true, more: true },
+      { tracks: [track(1, 'One'), track(3, 'Three')], available: true, more: true },
+      { tracks: [track(1, 'One'), track(2, 'Two')], available: true, more: true },
     ];
     const { api } = setup(async () => answers.shift()!);
     const user = userEvent.setup();
@@ -273,7 +273,7 @@ describe('RecommendationList', () => {
 
   it('keeps the card and says why when a dismissal fails', async () => {
     const { api } = setup(
-      async () => ({ tracks: [track(1, 'One')], available: true, has_more: false }),
+      async () => ({ tracks: [track(1, 'One')], available: true, more: false }),
       undefined,
       undefined,
       {
@@ -291,8 +291,8 @@ describe('RecommendationList', () => {
 
   it('"Show others" asks for the next page, and says when there are no more', async () => {
     const pages: Record<number, Recommendations> = {
-      0: { tracks: [track(1), track(2), track(3)], available: true, has_more: true },
-      3: { tracks: [track(4), track(5)], available: true, has_more: false },
+      0: { tracks: [track(1), track(2), track(3)], available: true, more: true },
+      3: { tracks: [track(4), track(5)], available: true, more: false },
     };
     const { api } = setup(async (_id, _limit, opts) => pages[opts?.offset ?? 0]);
     const user = userEvent.setup();
@@ -316,8 +316,8 @@ describe('RecommendationList', () => {
 
   it('says so when a next page turns out empty', async () => {
     const pages: Record<number, Recommendations> = {
-      0: { tracks: [track(1)], available: true, has_more: true },
-      3: { tracks: [], available: true, has_more: false },
+      0: { tracks: [track(1)], available: true, more: true },
+      3: { tracks: [], available: true, more: false },
     };
     setup(async (_id, _limit, opts) => pages[opts?.offset ?? 0]);
     await userEvent.click(await screen.findByRole('button', { name: 'Show others' }));
@@ -326,7 +326,7 @@ describe('RecommendationList', () => {
   });
 
   it('starts from the first page again when the playlist changes', async () => {
-    const { api, rerender } = setup(async () => ({ tracks: [track(1)], available: true, has_more: true }));
+    const { api, rerender } = setup(async () => ({ tracks: [track(1)], available: true, more: true }));
     await userEvent.click(await screen.findByRole('button', { name: 'Show others' }));
     await waitFor(() => expect(api.recommendations).toHaveBeenCalledTimes(2));
     await rerender({ version: 'v2' });
@@ -355,7 +355,7 @@ describe('RecommendationList previews', () => {
         track(3, 'Three'),
       ],
       available: true,
-      has_more: false,
+      more: false,
     }));
     const user = userEvent.setup();
     const first = await screen.findByRole('button', { name: 'Play preview of One' });
@@ -382,7 +382,7 @@ describe('RecommendationList previews', () => {
     setup(async () => ({
       tracks: [track(1, 'One', { audio_url: 'http://127.0.0.1/previews/1.mp3' })],
       available: true,
-      has_more: false,
+      more: false,
     }));
     const button = await screen.findByRole('button', { name: 'Play preview of One' });
     await userEvent.click(button);

@@ -43,7 +43,7 @@ describe('createApi', () => {
       c.url.includes('/dismissed')
         ? new Response(null, { status: 204 })
         : c.url.startsWith('/tracks') || c.url.includes('recommendations')
-          ? json({ tracks: [], available: true, has_more: false })
+          ? json({ tracks: [], available: true, more: false })
           : json(pl, c.init.method === 'POST' && c.url === '/base/playlists' ? 201 : 200),
     );
     const api = createApi({ getToken: () => 't', fetch, baseUrl: '/base/' });

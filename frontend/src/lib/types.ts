@@ -320,10 +320,10 @@ export interface components {
             /** Available */
             available: boolean;
             /**
-             * Has More
+             * More
              * @description The next page (offset + limit) would show more of the same ranking
              */
-            has_more: boolean;
+            more: boolean;
         };
         /**
          * SuggestionOut

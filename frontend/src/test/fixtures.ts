@@ -79,14 +79,14 @@ export function memoryApi(initial: Playlist, catalog: Track[], { available = tru
     searchTracks: vi.fn(async (q: string) => catalog.filter((t) => t.title.toLowerCase().includes(q.toLowerCase()))),
     recommendations: vi.fn(
       async (_id: string, limit = 3, opts: { offset?: number } = {}): Promise<Recommendations> => {
-        if (!available || current.tracks.length === 0) return { tracks: [], available: false, has_more: false };
+        if (!available || current.tracks.length === 0) return { tracks: [], available: false, more: false };
         const inIt = new Set(current.tracks.map((t) => t.id));
         const ranked = catalog.filter((t) => !inIt.has(t.id) && !dismissed.has(t.id));
         const start = opts.offset ?? 0;
         return {
           tracks: ranked.slice(start, start + limit).map((t) => ({ ...t, because: null, audio_url: null })),
           available: true,
-          has_more: ranked.length > start + limit,
+          more: ranked.length > start + limit,
         };
       },
     ),

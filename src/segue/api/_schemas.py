@@ -105,7 +105,7 @@ class Recommendations(_Out):
 
     tracks: list[SuggestionOut]
     available: bool
-    has_more: bool = Field(
+    more: bool = Field(
         description="The next page (offset + limit) would show more of the same ranking"
     )
 

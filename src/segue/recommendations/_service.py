@@ -69,13 +69,13 @@ class RecommendationPage:
 
     ``available`` is false when there is nothing to show for a reason the page cannot fix
     (no store, an empty playlist, no embeddings, a store that failed or did not answer in
-    time); the page then hides the section. ``has_more``: a next page (the next
+    time); the page then hides the section. ``more``: a next page (the next
     ``offset``) would show more of the same ranking.
     """
 
     tracks: tuple[SuggestionView, ...]
     available: bool
-    has_more: bool = False
+    more: bool = False
 
 
 _UNAVAILABLE = RecommendationPage(tracks=(), available=False)
@@ -368,7 +368,7 @@ class Recommender:
         # Past the ranking's end, a longer computation may still find more.
         more = len(found) > offset + limit or _extendable(ranked)
         return RecommendationPage(
-            tracks=tuple(found[offset : offset + limit]), available=True, has_more=more
+            tracks=tuple(found[offset : offset + limit]), available=True, more=more
         )
 
 
