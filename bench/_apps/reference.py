@@ -7,7 +7,8 @@ What `GET /playlists/{id}/recommendations` costs when nothing but the necessary 
 done, for the serving benchmark to compare Segue's cache hit with (issue 11): (1) the
 token's user by token id, its hash compared in constant time; (2) the playlist's owner and
 record CID; (3) Redis GET of the ids Segue cached under that CID; (4) one SELECT of those
-tracks joined with their artists, visible and not deleted, put in ranked order. It reads
+tracks joined with their artists, visible and not deleted, and of the playlist tracks
+each sounds like (their titles are "because"), put in ranked order (first page only). It reads
 the same database and the cache entries `segue serve` wrote (the key and value formats
 are Segue's, imported from it), with pools sized as Segue's are. A cache miss answers
 ``available: false``: this app never computes.
@@ -46,14 +47,15 @@ _USER = """
     SELECT t.token_hash, t.revoked_at, u.did FROM api_tokens t
     JOIN users u ON u.did = t.user_did WHERE t.id = $1
 """
-# The owner, the record CID and the two generations of the cache key, as Segue reads them.
+# The owner, the record CID and the three generations of the cache key, as Segue reads them.
 _PLAYLIST = """
     SELECT owner_did, record_cid, seeds_generation,
-           (SELECT value FROM catalog_state WHERE name = 'index_generation') AS index_generation
+           (SELECT value FROM catalog_state WHERE name = 'index_generation') AS index_generation,
+           dismissals_generation
     FROM playlists WHERE id = $1
 """
 _HYDRATE = """
-    SELECT t.id, t.title, a.handle, a.display_name, t.image_url FROM tracks t
+    SELECT t.id, t.title, a.handle, a.display_name, t.image_url, t.audio_url FROM tracks t
     JOIN artists a ON a.did = t.artist_did
     WHERE t.id = ANY($1::bigint[]) AND t.visible AND t.deleted_at IS NULL
 """
@@ -120,14 +122,19 @@ async def recommendations(
             raise HTTPException(404, "no such playlist")
         if playlist["owner_did"] != user["did"]:
             raise HTTPException(403, "only the playlist's owner can do this")
-        generations = f"{playlist['index_generation'] or 0}.{playlist['seeds_generation']}"
+        generations = (
+            f"{playlist['index_generation'] or 0}.{playlist['seeds_generation']}"
+            f".{playlist['dismissals_generation']}"
+        )
         prefix = f"{app.state.prefix}.{generations}"
         key = recommendation_key(playlist_id, playlist["record_cid"], prefix=prefix)
         raw = await app.state.redis.get(key)
         if raw is None:
-            return {"tracks": [], "available": False}
+            return {"tracks": [], "available": False, "more": False}
         ranked = decode_ids(raw)
-        rows = {row["id"]: row for row in await conn.fetch(_HYDRATE, ranked)}
+        because = dict(zip(ranked, ranked.because, strict=False))
+        wanted = [*ranked, *because.values()]
+        rows = {row["id"]: row for row in await conn.fetch(_HYDRATE, wanted)}
     tracks = [
         {
             "id": i,
@@ -135,8 +142,16 @@ async def recommendations(
             "artist_handle": rows[i]["handle"],
             "artist_display_name": rows[i]["display_name"],
             "image_url": rows[i]["image_url"],
+            "because": _because(rows.get(because.get(i, -1))),
+            "audio_url": rows[i]["audio_url"],
         }
         for i in ranked
         if i in rows
     ]
-    return {"tracks": tracks[:limit], "available": True}
+    # Segue's more also counts a ranking it could compute longer; the first page of a
+    # cached one almost always has more after it.
+    return {"tracks": tracks[:limit], "available": True, "more": len(tracks) > limit}
+
+
+def _because(row: asyncpg.Record | None) -> dict[str, object] | None:
+    return None if row is None else {"track_id": row["id"], "title": row["title"]}

@@ -117,7 +117,7 @@ function recordRecommendations(page) {
   const answers = [];
   page.on('response', async (response) => {
     if (!/\/playlists\/[^/]+\/recommendations/.test(new URL(response.url()).pathname)) return;
-    answers.push({ status: response.status(), body: await response.json().catch(() => null) });
+    answers.push({ url: response.url(), status: response.status(), body: await response.json().catch(() => null) });
   });
   return answers;
 }
@@ -225,6 +225,75 @@ describe('playlist page', () => {
     }
   });
 
+  it('dismisses a suggestion with ✕ and undoes it, shows others, and says what each sounds like', async () => {
+    const { playlists } = await api('GET', '/me/playlists');
+    const target = playlists.find((p) => p.track_count === config.trackCount);
+    assert.ok(target, `no playlist with ${config.trackCount} tracks`);
+    const stored = await api('GET', `/playlists/${encodeURIComponent(target.id)}`);
+    const titles = new Set(stored.tracks.map((t) => t.title));
+
+    const { context, page, problems } = await signIn();
+    const answers = recordRecommendations(page);
+    let dismissedId = null;
+    try {
+      await page.goto(`${config.baseUrl}/playlist/${encodeURIComponent(target.id)}`);
+      await page.getByRole('button', { name: 'Edit playlist' }).click();
+      const section = page.getByRole('region', { name: 'Recommended tracks' });
+      const cards = section.locator('.track-card');
+      await cards.first().waitFor();
+      const shownIds = () => cards.evaluateAll((els) => els.map((e) => Number(e.dataset.trackId)));
+      const firstPage = await shownIds();
+      assert.equal(firstPage.length, 3);
+
+      // "sounds like <title>": a track of this playlist, for every card.
+      for (let i = 0; i < firstPage.length; i++) {
+        const note = (await cards.nth(i).locator('.note').textContent()).trim();
+        const match = note.match(/^sounds like (.+)$/);
+        assert.ok(match && titles.has(match[1]), `card ${i} says "${note}"`);
+      }
+      assert.equal(await section.getByRole('button', { name: /^Play preview/ }).count(), 0, 'no preview without audio_url');
+
+      // ✕ on the second card: gone from the page and from the server's answers; focus on Undo.
+      dismissedId = firstPage[1];
+      const dismissedTitle = (await cards.nth(1).locator('.title').textContent()).trim();
+      await section.getByRole('button', { name: `Not for this playlist: ${dismissedTitle}` }).click();
+      const undo = section.getByRole('button', { name: 'Undo' });
+      await undo.waitFor();
+      await eventually(async () => (await shownIds()).includes(dismissedId), false, 'dismissed card gone');
+      await eventually(async () => (await shownIds()).length, 3, 'its place filled');
+      assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Undo');
+      const again = await api('GET', `/playlists/${encodeURIComponent(target.id)}/recommendations?limit=10`);
+      assert.ok(!again.tracks.some((t) => t.id === dismissedId), 'the server no longer suggests it');
+
+      // "Show others": the next page of the same ranking, none of the first page's tracks.
+      const before = await shownIds();
+      await section.getByRole('button', { name: 'Show others' }).click();
+      const anotherPage = async () => {
+        const ids = await shownIds();
+        return ids.length > 0 && !ids.some((id) => before.includes(id) || id === dismissedId);
+      };
+      await eventually(anotherPage, true, 'another page, none of the first');
+      assert.equal(answers.at(-1).status, 200);
+      assert.match(answers.at(-1).url, /[?&]offset=3\b/);
+
+      // Undo from the keyboard: the track may be suggested again, and the server agrees.
+      await undo.focus();
+      await page.keyboard.press('Enter');
+      await eventually(() => undo.count(), 0, 'undo done');
+      const restored = await api('GET', `/playlists/${encodeURIComponent(target.id)}/recommendations?limit=10`);
+      assert.ok(restored.tracks.some((t) => t.id === dismissedId), 'suggested again after the undo');
+      dismissedId = null;
+      assert.deepEqual(problems, []);
+    } finally {
+      if (dismissedId !== null) {
+        await api('DELETE', `/playlists/${encodeURIComponent(target.id)}/recommendations/dismissed/${dismissedId}`).catch(
+          (err) => console.error(`could not undo the dismissal of ${dismissedId}: ${err.message}`),
+        );
+      }
+      await context.close();
+    }
+  });
+
   it('reorders by dragging and by Alt+Arrow keys, and the server keeps the order', async () => {
     const { playlists } = await api('GET', '/me/playlists');
     const target = playlists.find((p) => p.track_count === config.trackCount);
@@ -281,7 +350,7 @@ describe('playlist page', () => {
       await page.getByRole('button', { name: '+ Add tracks' }).waitFor();
       await eventually(() => answers.length, 1, 'one recommendations request');
       assert.equal(answers[0].status, 200);
-      assert.deepEqual(answers[0].body, { tracks: [], available: false });
+      assert.deepEqual(answers[0].body, { tracks: [], available: false, more: false });
 
       await eventually(() => page.getByTestId('recommendations').count(), 0, 'no section');
       // And it stays away (no late render).
@@ -297,7 +366,7 @@ describe('playlist page', () => {
 
   /*
    * With the vector store disabled (SEGUE_VECTOR_BACKEND=disabled) every answer is
-   * {"tracks": [], "available": false}. The server under test has a store, so this test
+   * {"tracks": [], "available": false, "more": false}. The server under test has a store, so this test
    * intercepts the recommendations request in the browser (page.route) and answers that
    * itself, late: the page is observed while the request is pending. What the server
    * answers with the store disabled is tested in the Python API tests.
@@ -316,7 +385,7 @@ describe('playlist page', () => {
       async (route) => {
         held.push(route.request().url());
         await released;
-        await route.fulfill({ status: 200, contentType: 'application/json', body: '{"tracks": [], "available": false}' });
+        await route.fulfill({ status: 200, contentType: 'application/json', body: '{"tracks": [], "available": false, "more": false}' });
       },
     );
     try {

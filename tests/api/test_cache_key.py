@@ -1,6 +1,8 @@
 """The cache key covers what changes the answer (issue 12): the record CID (items), the
-index generation (vectors written), the seeds generation (tracks hidden or shown) and the
-configuration (strategy, store), and keeps the seed's shape `...:recommendations:{id}:{cid}`.
+index generation (vectors written), the seeds generation (tracks hidden or shown), the
+dismissals generation (issue 14; tests/api/test_dismissals.py) and the configuration
+(strategy, store, the duplicate and variety rules), and keeps the seed's shape
+`...:recommendations:{id}:{cid}`.
 """
 
 from __future__ import annotations
@@ -44,7 +46,8 @@ async def test_the_key_keeps_the_seeds_shape(world: World):
     key = recommender.cache_key(head)
     prefix = re.escape(world.settings.cache_prefix)
     pattern = (
-        rf"{prefix}:[0-9a-f]{{8}}\.\d+\.\d+:recommendations:{world.playlist}:{head.record_cid}"
+        rf"{prefix}:[0-9a-f]{{8}}\.\d+\.\d+\.\d+:recommendations:{world.playlist}:"
+        rf"{head.record_cid}"
     )
     assert re.fullmatch(pattern, key), key
 

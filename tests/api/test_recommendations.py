@@ -19,17 +19,32 @@ async def test_response_shape_and_default_limit(world: World):
     r = await world.client.get(url(world), headers=world.auth())
     assert r.status_code == 200
     body = r.json()
-    assert set(body) == {"tracks", "available"}
+    assert set(body) == {"tracks", "available", "more"}
     assert body["available"] is True
+    assert body["more"] is True
     assert len(body["tracks"]) == 3
     for t in body["tracks"]:
-        assert set(t) == {"id", "title", "artist_handle", "artist_display_name", "image_url"}
+        # the seed's five fields, then issue 14's two
+        assert set(t) == {
+            "id",
+            "title",
+            "artist_handle",
+            "artist_display_name",
+            "image_url",
+            "because",
+            "audio_url",
+        }
+        assert t["audio_url"] is None  # none imported
+        assert t["because"]["track_id"] in (1, 2, 3, 4)
         assert t["title"] == f"Track {t['id']}"
         assert t["image_url"] == f"https://img.example/{t['id']}.png"
         assert t["artist_handle"] == f"artist{artist_of(t['id'])}.example.com"
 
 
 async def test_recommends_nearest_neighbours_never_the_playlist_nor_hidden(world: World):
+    # Nearest first, as the store ranks them: without the artist variety rule, which
+    # tests/api/test_recommendation_pages.py tests.
+    world.app.state.resources.recommender.max_per_artist = 0
     r = await world.client.get(url(world, limit=10), headers=world.auth())
     ids = [t["id"] for t in r.json()["tracks"]]
     assert len(ids) == 10
@@ -75,7 +90,7 @@ async def test_empty_playlist_is_unavailable_without_a_store_call(world: World):
 
     store.get_vectors = counting
     r = await world.client.get(url(world, world.empty), headers=world.auth())
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
     assert calls == []
 
 
@@ -85,7 +100,7 @@ async def test_no_embeddings_is_unavailable(world: World):
         await c.delete(f"/playlists/{world.playlist}/tracks/{t}", headers=h)
     await c.post(f"/playlists/{world.playlist}/tracks", json={"track_id": NO_VECTOR}, headers=h)
     r = await c.get(url(world), headers=h)
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
 
 
 async def test_cache_key_follows_the_record_cid(world: World):
@@ -164,7 +179,7 @@ async def test_vector_store_failure_is_unavailable_not_500(world: World, caplog)
     store.query_many = broken
     r = await world.client.get(url(world), headers=world.auth())
     assert r.status_code == 200
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
     assert "turbopuffer answered 503" in caplog.text
 
 
@@ -179,7 +194,7 @@ async def test_vector_store_timeout_is_unavailable(world: World):
 
     store.query_many = hanging
     r = await world.client.get(url(world), headers=world.auth())
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
     # the rest of the API is unaffected
     assert (
         await world.client.get(f"/playlists/{world.playlist}", headers=world.auth())

@@ -72,7 +72,7 @@ async def test_a_miss_counts_and_times_the_store(world: World):
 async def test_unavailable_answers_count_their_reason(world: World):
     before = metric("segue_recommendations_unavailable_total", reason="empty_playlist")
     r = await world.client.get(url(world.empty), headers=world.auth())
-    assert r.json() == {"tracks": [], "available": False}
+    assert r.json() == {"tracks": [], "available": False, "more": False}
     after = metric("segue_recommendations_unavailable_total", reason="empty_playlist")
     assert after == before + 1
 

@@ -123,7 +123,18 @@ async def test_redis_stores_a_format_byte_and_eight_bytes_an_id(
     )
 
 
-@pytest.mark.parametrize("garbage", [b"", b"\x01abc", b"\x02" + bytes(8), b"[1, 2, 3]"])
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        b"",
+        b"\x01abc",
+        b"\x02" + bytes(8),
+        b"\x02" + bytes(5) + bytes(8),  # one id without its because id
+        b"\x02\x00",  # a header cut short
+        b"\x03" + bytes(16),
+        b"[1, 2, 3]",
+    ],
+)
 async def test_redis_corrupt_value_is_a_logged_miss(
     redis_cache: RedisCache,
     redis_admin: redis.Redis,

@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 import redis
 
-from segue.cache import MemoryCache, RecommendationCache, RedisCache, recommendation_key
+from segue.cache import (
+    CachedRanking,
+    MemoryCache,
+    RecommendationCache,
+    RedisCache,
+    recommendation_key,
+)
 from segue.errors import InvalidInput
 
 from ..support import REDIS_URL
@@ -88,6 +94,36 @@ async def test_set_then_get_returns_the_ids_in_order(cache, harness: Harness) ->
     ids = [42, 7, 0, 2**63 - 1, -(2**63), 7, 100_000]
     await cache.set(key, ids)
     assert await cache.get(key) == ids
+
+
+async def test_a_ranking_keeps_its_because_ids_and_how_it_was_cut(cache, harness) -> None:
+    key = harness.key()
+    ranking = CachedRanking([88, 3, 2**53 - 1], because=[12, 40, 12], asked=200, complete=True)
+    await cache.set(key, ranking)
+    got = await cache.get(key)
+    assert got == [88, 3, 2**53 - 1]
+    assert got is not None
+    assert (got.because, got.asked, got.complete) == ([12, 40, 12], 200, True)
+    await cache.set(key, CachedRanking([5], because=[6], asked=50))
+    got = await cache.get(key)
+    assert got is not None
+    assert (list(got), got.because, got.asked, got.complete) == ([5], [6], 50, False)
+
+
+async def test_plain_ids_come_back_without_because(cache, harness: Harness) -> None:
+    key = harness.key()
+    await cache.set(key, [4, 5])
+    got = await cache.get(key)
+    assert got is not None
+    # as cut as they are long: a longer ranking may exist
+    assert (got.because, got.asked, got.complete) == ([], 2, False)
+
+
+async def test_because_ids_must_match_the_ids(cache) -> None:
+    with pytest.raises(InvalidInput, match="1 because ids for 2 ids"):
+        await cache.set("k", CachedRanking([1, 2], because=[3]))
+    with pytest.raises(InvalidInput, match="cannot cache"):
+        await cache.set("k", CachedRanking([1], because=[3], asked=2**32))
 
 
 async def test_empty_list_is_a_hit_not_a_miss(cache, harness: Harness) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from segue.catalog import (
+    check_audio_url,
     check_playlist_id,
     check_track_id,
     clean_display_name,
@@ -85,3 +86,40 @@ async def test_services_refuse_what_the_database_cannot_hold(database):
             await create_playlist(s, alice.did, "Mine", playlist_id="x" * 65)
         with pytest.raises(InvalidInput, match="lone surrogate"):
             await create_playlist(s, alice.did, "Mi\ud800ne")
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, None),
+        ("", None),
+        ("   ", None),
+        ("https://cdn.example/p/1.mp3", "https://cdn.example/p/1.mp3"),
+        (" http://127.0.0.1:8000/a.ogg\n", "http://127.0.0.1:8000/a.ogg"),
+        ("HTTPS://CDN.example/x", "HTTPS://CDN.example/x"),
+    ],
+)
+def test_audio_url_accepted(given, expected):
+    assert check_audio_url(given) == expected
+
+
+@pytest.mark.parametrize(
+    "given",
+    [
+        "javascript:alert(1)",
+        "data:audio/mp3;base64,AAAA",
+        "file:///etc/passwd",
+        "//cdn.example/a.mp3",
+        "/demo/a.mp3",
+        "ftp://cdn.example/a.mp3",
+        "https://",
+        "https:///path",
+        "https://cdn.example/a b.mp3",
+        "https://cdn.example/\x00.mp3",
+        "https://cdn.example/" + "a" * 2048,
+        12,
+    ],
+)
+def test_audio_url_refused(given):
+    with pytest.raises(InvalidInput, match="audio URL"):
+        check_audio_url(given)

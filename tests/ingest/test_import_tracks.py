@@ -29,7 +29,7 @@ from .ingest_support import (
 ROWS = [
     track_row(1, image_url="https://img.example.com/1.jpg", uri=TRACK_URI, cid=TRACK_CID),
     track_row(2, title="  Night Drive  ", artist_display_name=None),
-    track_row(3, image_url="/demo-covers/x.svg"),
+    track_row(3, image_url="/demo-covers/x.svg", audio_url=" https://cdn.example.com/3.mp3 "),
 ]
 
 
@@ -51,6 +51,8 @@ async def test_round_trip(database, tmp_path, fmt):
     assert views[1].title == "Track 1"
     assert views[1].image_url == "https://img.example.com/1.jpg"
     assert views[0].image_url == "/demo-covers/x.svg"
+    assert views[0].audio_url == "https://cdn.example.com/3.mp3"  # trimmed
+    assert views[1].audio_url is None
     assert views[2].title == "Night Drive"  # trimmed
     assert (tracks[1].uri, tracks[1].cid) == (TRACK_URI, TRACK_CID)
     assert tracks[2].uri is None
@@ -122,6 +124,15 @@ BAD_LINES = [
     (track_row(1, artist_handle="not a handle"), "line 1: artist_handle: not a handle"),
     (track_row(1, image_url="javascript:alert(1)"), "line 1: image_url: expected an http(s)"),
     (track_row(1, image_url="//evil.example/x.png"), "line 1: image_url: expected an http(s)"),
+    (
+        track_row(1, audio_url="javascript:alert(1)"),
+        "line 1: audio_url: the audio URL must start with http:// or https://",
+    ),
+    (
+        track_row(1, audio_url="/demo/1.mp3"),
+        "line 1: audio_url: the audio URL must start with http:// or https://",
+    ),
+    (track_row(1, audio_url=3), "line 1: audio_url: the audio URL must be text, got 3"),
     (track_row(1, uri="https://x"), "line 1: uri: not an AT-URI"),
     (track_row(1, uri=TRACK_URI, cid="Qmbad!"), "line 1: cid: not a CID"),
     (track_row(1, uri=TRACK_URI), "line 1: uri and cid go together"),

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
 
 VECTOR_TIMEOUT = 2.0
 HANG_GUARD = VECTOR_TIMEOUT + 5.0
-UNAVAILABLE = {"tracks": [], "available": False}
+UNAVAILABLE = {"tracks": [], "available": False, "more": False}
 
 
 class BadServer:

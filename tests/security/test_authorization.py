@@ -41,6 +41,16 @@ REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
         f"/playlists/{p}/tracks/16",
         None,
     ),
+    ("post", "/playlists/{playlist_id}/recommendations/dismissed"): lambda p: (
+        "POST",
+        f"/playlists/{p}/recommendations/dismissed",
+        {"track_id": 20},
+    ),
+    ("delete", "/playlists/{playlist_id}/recommendations/dismissed/{track_id}"): lambda p: (
+        "DELETE",
+        f"/playlists/{p}/recommendations/dismissed/20",
+        None,
+    ),
     ("put", "/playlists/{playlist_id}/tracks"): lambda p: (
         "PUT",
         f"/playlists/{p}/tracks",

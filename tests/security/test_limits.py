@@ -29,6 +29,10 @@ MEMORY_BOUND = 64 * MIB  # Python allocations at the peak of one request
         "/playlists/{p}/recommendations?limit=11",
         "/playlists/{p}/recommendations?limit=1000000000000000000000000000000",
         "/playlists/{p}/recommendations?limit=-9223372036854775809",
+        "/playlists/{p}/recommendations?offset=1001",
+        "/playlists/{p}/recommendations?offset=-1",
+        "/playlists/{p}/recommendations?offset=" + "9" * 100,
+        "/playlists/{p}/recommendations/dismissed/" + "9" * 100,
         "/tracks?q=x&limit=101",
         "/tracks?q=x&limit=0",
         "/tracks?q=" + "a" * 201,
@@ -41,7 +45,7 @@ MEMORY_BOUND = 64 * MIB  # Python allocations at the peak of one request
 )
 async def test_out_of_range_is_422(world: World, path: str):
     r = await world.client.get(path.format(p=world.playlist), headers=world.auth())
-    if "/tracks/" in path:  # a DELETE-only path: try the DELETE
+    if "/tracks/" in path or "/dismissed/" in path:  # a DELETE-only path: try the DELETE
         r = await world.client.delete(path.format(p=world.playlist), headers=world.auth())
     assert r.status_code == 422, r.text
     assert r.json()["error"] == "invalid_input"
@@ -97,6 +101,25 @@ async def test_too_many_ids_in_a_reorder_is_422(world: World):
     )
     assert r.status_code == 422
     assert "track_ids" in r.json()["detail"]
+
+
+async def test_dismissals_stop_at_their_cap_with_a_clear_422(world: World, monkeypatch):
+    import segue.catalog._dismissals as dismissals
+
+    monkeypatch.setattr(dismissals, "DISMISSALS_MAX", 3)
+    url, h = f"/playlists/{world.playlist}/recommendations/dismissed", world.auth()
+    for track_id in (20, 21, 22):
+        assert (
+            await world.client.post(url, json={"track_id": track_id}, headers=h)
+        ).status_code == 204
+    r = await world.client.post(url, json={"track_id": 23}, headers=h)
+    assert r.status_code == 422
+    assert r.json() == {
+        "error": "invalid_input",
+        "detail": "a playlist keeps at most 3 dismissed suggestions; undo some first",
+    }
+    assert (await world.client.delete(f"{url}/20", headers=h)).status_code == 204
+    assert (await world.client.post(url, json={"track_id": 23}, headers=h)).status_code == 204
 
 
 async def _fill(world: World, database: Database, n: int) -> list[int]:

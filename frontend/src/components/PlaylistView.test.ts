@@ -77,6 +77,29 @@ describe('PlaylistView', () => {
     expect(screen.getByRole('heading', { level: 1 }).parentElement).toHaveTextContent('4 tracks');
   });
 
+  it('dismisses a suggestion, shows others, and undoes the dismissal', async () => {
+    const { api, user } = setup();
+    await enterEditMode(user);
+    const section = await screen.findByRole('region', { name: 'Recommended tracks' });
+    const shown = () =>
+      within(section)
+        .queryAllByRole('button', { name: /^Add .* to playlist$/ })
+        .map((b) => b.getAttribute('aria-label'));
+    await waitFor(() => expect(shown()).toEqual(['Add Song 4 to playlist', 'Add Song 5 to playlist', 'Add Song 6 to playlist']));
+
+    await user.click(within(section).getByRole('button', { name: 'Not for this playlist: Song 5' }));
+    await waitFor(() => expect(shown()).toEqual(['Add Song 4 to playlist', 'Add Song 6 to playlist', 'Add Song 7 to playlist']));
+    expect(api.dismiss).toHaveBeenCalledWith('pl1', 5);
+
+    await user.click(within(section).getByRole('button', { name: 'Show others' }));
+    await waitFor(() => expect(shown()).toEqual(['Add Song 8 to playlist']));
+    expect(within(section).getByText('These are the last suggestions for this playlist.')).toBeInTheDocument();
+
+    await user.click(within(section).getByRole('button', { name: 'Undo' }));
+    await waitFor(() => expect(shown()).toEqual(['Add Song 7 to playlist', 'Add Song 8 to playlist']));
+    expect(api.undismiss).toHaveBeenCalledWith('pl1', 5);
+  });
+
   it('shows no recommendation section for an empty playlist', async () => {
     const { api, user } = setup([]);
     await enterEditMode(user);
@@ -104,7 +127,7 @@ describe('PlaylistView', () => {
     expect(document.body).not.toHaveTextContent(/Recommend|Finding tracks/);
     expect(screen.getByRole('button', { name: '+ Add tracks' })).toBeInTheDocument();
 
-    pending.resolve({ tracks: [], available: false });
+    pending.resolve({ tracks: [], available: false, more: false });
     await pending.promise;
     await new Promise((r) => setTimeout(r, 20));
     expect(document.body).not.toHaveTextContent(/Recommend|Finding tracks/);

@@ -48,9 +48,11 @@ describe('createApi', () => {
   it('builds each endpoint of issue 3 with its method, path and body', async () => {
     const pl = { id: 'p/1', name: 'n', owner_did: 'd', record_cid: 'c', tracks: [] };
     const { fetch, calls } = fakeFetch((c) =>
-      c.url.startsWith('/tracks') || c.url.includes('recommendations')
-        ? json({ tracks: [], available: true })
-        : json(pl, c.init.method === 'POST' && c.url === '/base/playlists' ? 201 : 200),
+      c.url.includes('/dismissed')
+        ? new Response(null, { status: 204 })
+        : c.url.startsWith('/tracks') || c.url.includes('recommendations')
+          ? json({ tracks: [], available: true, more: false })
+          : json(pl, c.init.method === 'POST' && c.url === '/base/playlists' ? 201 : 200),
     );
     const api = createApi({ getToken: () => 't', fetch, baseUrl: '/base/' });
 
@@ -62,6 +64,9 @@ describe('createApi', () => {
     await api.searchTracks('a&b c', 7);
     await api.recommendations('p/1');
     await api.recommendations('p/1', 10);
+    await api.recommendations('p/1', 3, { offset: 6 });
+    expect(await api.dismiss('p/1', 8)).toBeUndefined();
+    expect(await api.undismiss('p/1', 8)).toBeUndefined();
 
     expect(calls.map((c) => `${c.init.method} ${c.url} ${c.init.body ?? ''}`.trim())).toEqual([
       'GET /base/playlists/p%2F1',
@@ -72,6 +77,9 @@ describe('createApi', () => {
       'GET /base/tracks?q=a%26b+c&limit=7',
       'GET /base/playlists/p%2F1/recommendations?limit=3',
       'GET /base/playlists/p%2F1/recommendations?limit=10',
+      'GET /base/playlists/p%2F1/recommendations?limit=3&offset=6',
+      'POST /base/playlists/p%2F1/recommendations/dismissed {"track_id":8}',
+      'DELETE /base/playlists/p%2F1/recommendations/dismissed/8',
     ]);
     expect((calls[1].init.headers as Record<string, string>)['Content-Type']).toBe('application/json');
   });

@@ -7,6 +7,7 @@ import type {
   PlaylistOut,
   PlaylistSummaryOut,
   Recommendations,
+  SuggestionOut,
   TrackList,
   TrackOut,
   UserOut,
@@ -15,6 +16,8 @@ import type {
 // The API's bodies under the names the UI uses. The shapes are generated from the server's
 // OpenAPI schema (lib/types.ts, `make types`), so they cannot drift from it.
 export type Track = TrackOut;
+/** A suggested track: a Track with `because` (the playlist track it sounds like) and `audio_url`. */
+export type Suggestion = SuggestionOut;
 export type Playlist = PlaylistOut;
 export type PlaylistSummary = PlaylistSummaryOut;
 export type Me = UserOut;
@@ -54,6 +57,11 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
+export interface RecommendationOptions extends RequestOptions {
+  /** How many of the ranking to skip: `offset + limit` asks for the next page. */
+  offset?: number;
+}
+
 /** Everything the UI asks of the server. Components take the parts they use. */
 export interface SegueApi {
   me(opts?: RequestOptions): Promise<Me>;
@@ -66,7 +74,11 @@ export interface SegueApi {
   removeTrack(playlistId: string, trackId: number, opts?: RequestOptions): Promise<Playlist>;
   reorderTracks(playlistId: string, trackIds: number[], opts?: RequestOptions): Promise<Playlist>;
   searchTracks(query: string, limit?: number, opts?: RequestOptions): Promise<Track[]>;
-  recommendations(playlistId: string, limit?: number, opts?: RequestOptions): Promise<Recommendations>;
+  recommendations(playlistId: string, limit?: number, opts?: RecommendationOptions): Promise<Recommendations>;
+  /** "Not for this playlist": never suggested for it again (until undone). */
+  dismiss(playlistId: string, trackId: number, opts?: RequestOptions): Promise<void>;
+  /** Undo a dismissal. */
+  undismiss(playlistId: string, trackId: number, opts?: RequestOptions): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -115,6 +127,7 @@ export function createApi(options: ApiOptions): SegueApi {
     if (response.status === 204) return undefined as T;
     const payload = await readJson(response);
     if (!response.ok) throw errorFrom(response, payload);
+    if (response.status === 204) return undefined as T; // no content, by design
     if (payload === undefined) {
       throw new ApiError(response.status, 'bad_response', 'The server sent an answer that is not JSON.');
     }
@@ -139,10 +152,17 @@ export function createApi(options: ApiOptions): SegueApi {
       const qs = new URLSearchParams({ q: query, limit: String(limit) });
       return (await request<TrackList>('GET', `/tracks?${qs}`, undefined, opts)).tracks;
     },
-    recommendations: (playlistId, limit = 3, opts) =>
-      request<Recommendations>(
-        'GET',
-        `/playlists/${enc(playlistId)}/recommendations?limit=${enc(String(limit))}`,
+    recommendations: (playlistId, limit = 3, opts) => {
+      const qs = new URLSearchParams({ limit: String(limit) });
+      if (opts?.offset) qs.set('offset', String(opts.offset));
+      return request<Recommendations>('GET', `/playlists/${enc(playlistId)}/recommendations?${qs}`, undefined, opts);
+    },
+    dismiss: (playlistId, trackId, opts) =>
+      request<void>('POST', `/playlists/${enc(playlistId)}/recommendations/dismissed`, { track_id: trackId }, opts),
+    undismiss: (playlistId, trackId, opts) =>
+      request<void>(
+        'DELETE',
+        `/playlists/${enc(playlistId)}/recommendations/dismissed/${enc(String(trackId))}`,
         undefined,
         opts,
       ),

@@ -173,6 +173,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/playlists/{playlist_id}/recommendations/dismissed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dismiss a suggestion: not for this playlist */
+        post: operations["dismiss_playlists__playlist_id__recommendations_dismissed_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/playlists/{playlist_id}/recommendations/dismissed/{track_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Undo a dismissal: the track may be suggested again */
+        delete: operations["undismiss_playlists__playlist_id__recommendations_dismissed__track_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/tracks": {
         parameters: {
             query?: never;
@@ -211,6 +245,28 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * BecauseOut
+         * @description The playlist track a suggestion sounds most like.
+         */
+        BecauseOut: {
+            /** Track Id */
+            track_id: number;
+            /** Title */
+            title: string;
+        };
+        /**
+         * Dismissal
+         * @description A suggestion that is not for this playlist. Strict: ``"12"`` or ``true`` is a 422,
+         *     not track 12 or 1.
+         */
+        Dismissal: {
+            /**
+             * Track Id
+             * @description Track id, at most 2**53 - 1
+             */
+            track_id: number;
+        };
         /**
          * ErrorOut
          * @description Every error's body: ``{"error": "not_found", "detail": "no playlist 'x'"}``.
@@ -277,9 +333,37 @@ export interface components {
          */
         Recommendations: {
             /** Tracks */
-            tracks: components["schemas"]["TrackOut"][];
+            tracks: components["schemas"]["SuggestionOut"][];
             /** Available */
             available: boolean;
+            /**
+             * More
+             * @description The next page (offset + limit) would show more of the same ranking
+             */
+            more: boolean;
+        };
+        /**
+         * SuggestionOut
+         * @description A track to add: the track's fields, why it is suggested, and its preview if any.
+         */
+        SuggestionOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+            /** Artist Handle */
+            artist_handle: string;
+            /** Artist Display Name */
+            artist_display_name: string | null;
+            /** Image Url */
+            image_url: string | null;
+            /** @description The playlist track it sounds most like (closest by cosine) */
+            because: components["schemas"]["BecauseOut"] | null;
+            /**
+             * Audio Url
+             * @description An http(s) preview to play, if the catalog has one
+             */
+            audio_url: string | null;
         };
         /** TrackList */
         TrackList: {
@@ -320,6 +404,8 @@ export interface components {
     headers: never;
     pathItems: never;
 }
+export type BecauseOut = components['schemas']['BecauseOut'];
+export type Dismissal = components['schemas']['Dismissal'];
 export type ErrorOut = components['schemas']['ErrorOut'];
 export type NewPlaylist = components['schemas']['NewPlaylist'];
 export type NewTrack = components['schemas']['NewTrack'];
@@ -327,6 +413,7 @@ export type PlaylistList = components['schemas']['PlaylistList'];
 export type PlaylistOut = components['schemas']['PlaylistOut'];
 export type PlaylistSummaryOut = components['schemas']['PlaylistSummaryOut'];
 export type Recommendations = components['schemas']['Recommendations'];
+export type SuggestionOut = components['schemas']['SuggestionOut'];
 export type TrackList = components['schemas']['TrackList'];
 export type TrackOrder = components['schemas']['TrackOrder'];
 export type TrackOut = components['schemas']['TrackOut'];
@@ -557,6 +644,8 @@ export interface operations {
             query?: {
                 /** @description How many tracks */
                 limit?: number;
+                /** @description How many of the ranking to skip (the next page) */
+                offset?: number;
             };
             header?: never;
             path: {
@@ -1063,6 +1152,189 @@ export interface operations {
                 };
             };
             /** @description No such playlist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Malformed input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token spent its budget of requests (SEGUE_RATE_LIMIT_*); the Retry-After header says in how many seconds to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    dismiss_playlists__playlist_id__recommendations_dismissed_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Playlist id */
+                playlist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Dismissal"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The body could not be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not the playlist's owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such playlist or track */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The track is in the playlist */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is larger than SEGUE_MAX_BODY_BYTES */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Malformed input, or the playlist already has the most dismissals it keeps */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token spent its budget of requests (SEGUE_RATE_LIMIT_*); the Retry-After header says in how many seconds to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    undismiss_playlists__playlist_id__recommendations_dismissed__track_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Playlist id */
+                playlist_id: string;
+                /** @description Track id, at most 2**53 - 1 */
+                track_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not the playlist's owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such playlist or track */
             404: {
                 headers: {
                     [name: string]: unknown;

@@ -1,7 +1,7 @@
 // Test data and helpers shared by the component tests.
 import { vi } from 'vitest';
 import type { SegueApi } from '../lib/api';
-import type { Me, Playlist, Recommendations, Track } from '../lib/api';
+import type { Me, Playlist, Recommendations, Suggestion, Track } from '../lib/api';
 
 export function track(id: number, title = `Track ${id}`): Track {
   return {
@@ -11,6 +11,11 @@ export function track(id: number, title = `Track ${id}`): Track {
     artist_display_name: `Artist ${id}`,
     image_url: null,
   };
+}
+
+/** A suggested track: `track(id, title)` with why it was suggested and its preview, if any. */
+export function suggestion(id: number, title = `Track ${id}`, extra: Partial<Suggestion> = {}): Suggestion {
+  return { ...track(id, title), because: null, audio_url: null, ...extra };
 }
 
 export const owner: Me = { did: 'did:plc:owner', handle: 'owner.test', display_name: 'Owner' };
@@ -41,10 +46,11 @@ export function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; r
 /**
  * An in-memory stand-in for the API client (the HTTP client itself is tested in
  * api.test.ts): a playlist, a catalog, and recommendations that are the catalog's
- * tracks not yet in the playlist, first `limit` of them.
+ * tracks not yet in the playlist nor dismissed, `limit` of them after `offset`.
  */
 export function memoryApi(initial: Playlist, catalog: Track[], { available = true } = {}) {
   let current = structuredClone(initial);
+  const dismissed = new Set<number>();
   const answer = (): Playlist => structuredClone(current);
   const rev = () => `bafyrei${current.tracks.map((t) => t.id).join('x')}`;
   const api = {
@@ -72,10 +78,24 @@ export function memoryApi(initial: Playlist, catalog: Track[], { available = tru
       return answer();
     }),
     searchTracks: vi.fn(async (q: string) => catalog.filter((t) => t.title.toLowerCase().includes(q.toLowerCase()))),
-    recommendations: vi.fn(async (_id: string, limit = 3): Promise<Recommendations> => {
-      if (!available || current.tracks.length === 0) return { tracks: [], available: false };
-      const inIt = new Set(current.tracks.map((t) => t.id));
-      return { tracks: catalog.filter((t) => !inIt.has(t.id)).slice(0, limit), available: true };
+    recommendations: vi.fn(
+      async (_id: string, limit = 3, opts: { offset?: number } = {}): Promise<Recommendations> => {
+        if (!available || current.tracks.length === 0) return { tracks: [], available: false, more: false };
+        const inIt = new Set(current.tracks.map((t) => t.id));
+        const ranked = catalog.filter((t) => !inIt.has(t.id) && !dismissed.has(t.id));
+        const start = opts.offset ?? 0;
+        return {
+          tracks: ranked.slice(start, start + limit).map((t) => ({ ...t, because: null, audio_url: null })),
+          available: true,
+          more: ranked.length > start + limit,
+        };
+      },
+    ),
+    dismiss: vi.fn(async (_id: string, trackId: number) => {
+      dismissed.add(trackId);
+    }),
+    undismiss: vi.fn(async (_id: string, trackId: number) => {
+      dismissed.delete(trackId);
     }),
   } satisfies SegueApi;
   return { api, state: () => current };

@@ -17,7 +17,14 @@ from ._limits import BodySizeLimit
 from ._metrics import RequestMetrics, metrics_router
 from ._resources import open_resources
 from ._ui import mount_ui
-from .routes import auth_router, health_router, me_router, playlists_router, tracks_router
+from .routes import (
+    auth_router,
+    dismissals_router,
+    health_router,
+    me_router,
+    playlists_router,
+    tracks_router,
+)
 
 __all__ = ["create_app"]
 
@@ -55,7 +62,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Outermost: every answer gets the headers, a 413 and a 404 included (the 500 of an
     # unhandled error is answered outside all middleware, and carries them itself).
     app.add_middleware(SecurityHeaders)
-    for router in (auth_router, health_router, me_router, playlists_router, tracks_router):
+    routers = (
+        auth_router,
+        health_router,
+        me_router,
+        playlists_router,
+        dismissals_router,
+        tracks_router,
+    )
+    for router in routers:
         app.include_router(router)
     if settings.metrics_port is None:  # else `segue serve` serves it on a listener of its own
         app.include_router(metrics_router)

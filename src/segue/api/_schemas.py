@@ -21,6 +21,8 @@ from segue.limits import PLAYLIST_NAME_MAX_LENGTH
 
 __all__ = [
     "NO_NUL",
+    "BecauseOut",
+    "Dismissal",
     "ErrorOut",
     "NewPlaylist",
     "NewTrack",
@@ -28,6 +30,7 @@ __all__ = [
     "PlaylistOut",
     "PlaylistSummaryOut",
     "Recommendations",
+    "SuggestionOut",
     "TrackId",
     "TrackList",
     "TrackOrder",
@@ -87,11 +90,30 @@ class TrackOut(_Out):
     image_url: str | None
 
 
+class BecauseOut(_Out):
+    """The playlist track a suggestion sounds most like."""
+
+    track_id: int
+    title: str
+
+
+class SuggestionOut(TrackOut):
+    """A track to add: the track's fields, why it is suggested, and its preview if any."""
+
+    because: BecauseOut | None = Field(
+        description="The playlist track it sounds most like (closest by cosine)"
+    )
+    audio_url: str | None = Field(description="An http(s) preview to play, if the catalog has one")
+
+
 class Recommendations(_Out):
     """Tracks to add, best first. ``available: false`` tells the UI to hide the section."""
 
-    tracks: list[TrackOut]
+    tracks: list[SuggestionOut]
     available: bool
+    more: bool = Field(
+        description="The next page (offset + limit) would show more of the same ranking"
+    )
 
 
 class PlaylistOut(_Out):
@@ -138,6 +160,15 @@ class NewPlaylist(_Body):
 
 
 class NewTrack(_Body):
+    track_id: TrackId
+
+
+class Dismissal(_Body):
+    """A suggestion that is not for this playlist. Strict: ``"12"`` or ``true`` is a 422,
+    not track 12 or 1."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
     track_id: TrackId
 
 

@@ -13,6 +13,7 @@ See docs/cache.md. Typical use, with one cache and one :class:`SingleFlight` per
 """
 
 from ._breaker import BreakerState, CircuitBreaker
+from ._codec import CachedRanking
 from ._factory import open_cache
 from ._memory import MemoryCache, NullCache
 from ._protocol import CacheStats, RecommendationCache, recommendation_key
@@ -22,6 +23,7 @@ from ._singleflight import SingleFlight
 __all__ = [
     "BreakerState",
     "CacheStats",
+    "CachedRanking",
     "CircuitBreaker",
     "MemoryCache",
     "NullCache",

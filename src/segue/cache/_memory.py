@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from segue._lifecycle import AsyncClosing
 from segue.metrics import RECOMMENDATION_CACHE
 
-from ._codec import decode_ids, encode_ids
+from ._codec import CachedRanking, decode_ids, encode_ids
 from ._protocol import CacheStats
 
 __all__ = ["MemoryCache", "NullCache"]
@@ -54,7 +54,7 @@ class MemoryCache(AsyncClosing):
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def get(self, key: str) -> list[int] | None:
+    async def get(self, key: str) -> CachedRanking | None:
         entry = self._entries.get(key)
         if entry is None or entry[0] <= self._clock():
             if entry is not None:
@@ -95,7 +95,7 @@ class NullCache(AsyncClosing):
     def __init__(self) -> None:
         self.stats = CacheStats()
 
-    async def get(self, key: str) -> list[int] | None:
+    async def get(self, key: str) -> CachedRanking | None:
         self.stats.misses += 1
         _MISS.inc()
         return None

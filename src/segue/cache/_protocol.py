@@ -9,6 +9,8 @@ from typing import Protocol, runtime_checkable
 from segue._lifecycle import AsyncResource
 from segue.errors import InvalidInput
 
+from ._codec import CachedRanking
+
 __all__ = ["CacheStats", "RecommendationCache", "recommendation_key"]
 
 
@@ -21,12 +23,16 @@ class RecommendationCache(AsyncResource, Protocol):
     with`` closes the cache on the way out (``aclose()``).
     """
 
-    async def get(self, key: str) -> list[int] | None:
-        """The ids stored under ``key``, in order, or ``None`` (miss, expired, unavailable)."""
+    async def get(self, key: str) -> CachedRanking | None:
+        """The ids stored under ``key``, in order, or ``None`` (miss, expired, unavailable).
+
+        A :class:`CachedRanking`: a list, with the ``because`` ids, ``asked`` and
+        ``complete`` that were stored with it when ``set`` was given a ranking."""
         ...
 
     async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:
-        """Store ``ids`` (int64 each) under ``key``, replacing any, for ``ttl_seconds`` (the
+        """Store ``ids`` (int64 each; a :class:`CachedRanking` with what it carries) under
+        ``key``, replacing any, for ``ttl_seconds`` (the
         configured TTL when ``None``; shorter for answers that should not last, such as a
         ranking computed with a fallback plan under load)."""
         ...

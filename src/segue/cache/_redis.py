@@ -19,7 +19,7 @@ from segue._lifecycle import AsyncClosing
 from segue.metrics import RECOMMENDATION_CACHE
 
 from ._breaker import BreakerState, CircuitBreaker
-from ._codec import CorruptValueError, decode_ids, encode_ids
+from ._codec import CachedRanking, CorruptValueError, decode_ids, encode_ids
 from ._memory import DEFAULT_TTL_SECONDS
 from ._protocol import CacheStats
 
@@ -114,7 +114,7 @@ class RedisCache(AsyncClosing):
     def ttl_seconds(self) -> float:
         return self._ttl_ms / 1000
 
-    async def get(self, key: str) -> list[int] | None:
+    async def get(self, key: str) -> CachedRanking | None:
         raw = await self._call("GET", key, lambda: self._client.get(key))
         if raw is _FAILED:
             self.stats.misses += 1

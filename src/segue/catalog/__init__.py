@@ -20,6 +20,7 @@ this package, whose ORM models stay inside it.
 
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
+from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
 from ._imports import (
     PlaylistImport,
@@ -45,6 +46,7 @@ from ._reads import (
     PlaylistHead,
     PlaylistSeeds,
     Reader,
+    dismissed_ids,
     playlist_head,
     playlist_seeds,
     require_owner,
@@ -78,11 +80,14 @@ from ._tracks import (
     all_track_ids,
     escape_like,
     hydrate,
+    hydrate_suggestions,
     search_tracks,
+    track_titles,
 )
 from ._users import ensure_user, get_user
 from ._values import (
     PLAYLIST_ID_PATTERN,
+    check_audio_url,
     check_did,
     check_playlist_id,
     check_track_id,
@@ -92,9 +97,11 @@ from ._values import (
     text_problem,
 )
 from ._views import (
+    Because,
     IssuedToken,
     PlaylistSummary,
     PlaylistView,
+    SuggestionView,
     TokenCheck,
     TokenInfo,
     TrackView,
@@ -102,6 +109,7 @@ from ._views import (
 )
 
 __all__ = [
+    "DISMISSALS_MAX",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
@@ -112,6 +120,7 @@ __all__ = [
     "TOKEN_PREFIX",
     "TRACK_ID_MAX",
     "Advance",
+    "Because",
     "Database",
     "IssuedToken",
     "PlaylistHead",
@@ -124,6 +133,7 @@ __all__ = [
     "Reader",
     "Steps",
     "StrongRef",
+    "SuggestionView",
     "TokenCheck",
     "TokenInfo",
     "TrackItem",
@@ -135,6 +145,7 @@ __all__ = [
     "append_track",
     "bump_index_generation",
     "bump_seeds_generation",
+    "check_audio_url",
     "check_did",
     "check_playlist_id",
     "check_token",
@@ -147,6 +158,8 @@ __all__ = [
     "create_token",
     "current_revision",
     "database_errors",
+    "dismiss_track",
+    "dismissed_ids",
     "encode_record",
     "ensure_schema",
     "ensure_user",
@@ -156,6 +169,7 @@ __all__ = [
     "hash_token",
     "head_revision",
     "hydrate",
+    "hydrate_suggestions",
     "is_at_uri",
     "is_cid",
     "is_did",
@@ -182,6 +196,8 @@ __all__ = [
     "token_id_of",
     "touch_tokens",
     "track_ref",
+    "track_titles",
+    "undismiss_track",
     "upgrade",
     "upsert_tracks",
     "verify_token",

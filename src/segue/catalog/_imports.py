@@ -34,7 +34,7 @@ __all__ = [
     "upsert_tracks",
 ]
 
-_TRACK_COLUMNS = ("title", "artist_did", "image_url", "uri", "cid")
+_TRACK_COLUMNS = ("title", "artist_did", "image_url", "audio_url", "uri", "cid")
 # Written only for the rows that give them; absent, a track keeps what it has.
 _STATE_COLUMNS = ("visible", "deleted_at")
 _ARTIST_COLUMNS = ("handle", "display_name")
@@ -89,14 +89,16 @@ async def upsert_tracks(
 ) -> TracksResult:
     """Upsert artists (``did``, ``handle``, ``display_name``) and tracks in one transaction.
 
-    A track is ``id``, ``title``, ``artist_did``, ``image_url``, ``uri``, ``cid``, and
-    optionally ``visible`` and ``deleted_at``. Existing tracks get the given title, artist,
-    image and record reference, and the ``visible`` and ``deleted_at`` given; without them
-    a track keeps its own. A track already deleted keeps its deletion time. Unchanged rows
-    are not written at all. A track hidden, shown, deleted or restored moves the seeds
-    generation of the playlists holding it.
+    A track is ``id``, ``title``, ``artist_did``, ``image_url``, ``audio_url`` (absent:
+    none), ``uri``, ``cid``, and optionally ``visible`` and ``deleted_at``. Existing tracks
+    get the given title, artist, image, preview and record reference, and the ``visible``
+    and ``deleted_at`` given; without them a track keeps its own. A track already deleted
+    keeps its deletion time. Unchanged rows are not written at all. A track hidden, shown,
+    deleted or restored moves the seeds generation of the playlists holding it.
     """
     artists_table, tracks_table = table_of(Artist), table_of(Track)
+    # A row without a preview has none (as a row without an image), whoever built it.
+    tracks = [{"audio_url": None, **track} for track in tracks]
     # One transaction: begin() commits at the end, or rolls everything back on any error.
     async with database_errors(), database.sessionmaker.begin() as session:
         artists_before = await row_count(session, artists_table)

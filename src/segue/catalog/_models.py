@@ -33,6 +33,7 @@ __all__ = [
     "Artist",
     "Base",
     "CatalogState",
+    "Dismissal",
     "Playlist",
     "PlaylistItem",
     "Track",
@@ -122,6 +123,8 @@ class Track(Base):
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX_LENGTH))
     artist_did: Mapped[str] = mapped_column(sa.ForeignKey("artists.did"), index=True)
     image_url: Mapped[str | None] = mapped_column(sa.String(URL_MAX_LENGTH))
+    # An http(s) URL of a short preview the UI may play; most catalogs have none.
+    audio_url: Mapped[str | None] = mapped_column(sa.String(URL_MAX_LENGTH))
     # The track's own ATProto record, when it has one; the playlist record refers to it.
     uri: Mapped[str | None] = mapped_column(sa.String(AT_URI_LENGTH))
     cid: Mapped[str | None] = mapped_column(sa.String(CID_LENGTH))
@@ -156,6 +159,8 @@ class Playlist(Base):
     # Bumped when one of its tracks is hidden, shown, deleted or restored: the seeds (the
     # visible items) change although the record does not. Part of the cache key.
     seeds_generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # Bumped with every dismissal and undo, in the same transaction: part of the cache key.
+    dismissals_generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -178,6 +183,19 @@ class PlaylistItem(Base):
         TrackId, sa.ForeignKey("tracks.id"), primary_key=True, index=True
     )
     position: Mapped[int] = mapped_column()
+
+
+class Dismissal(Base):
+    """A suggestion its playlist's owner said is not for this playlist: never suggested
+    for it again, and a negative example for its recommendations."""
+
+    __tablename__ = "dismissals"
+
+    playlist_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
+    )
+    track_id: Mapped[int] = mapped_column(TrackId, sa.ForeignKey("tracks.id"), primary_key=True)
+    created_at: Mapped[datetime] = _created()
 
 
 class CatalogState(Base):

@@ -1,9 +1,10 @@
 """Light reads for the recommendation hot path: a few columns, no ORM objects.
 
-A cache hit needs only the playlist's owner and record CID, never its items; a miss needs
-the item ids together with the CID they belong to, read in one statement (one snapshot).
-Both take a plain connection (``database.engine.connect()``) or a session, and their
-statements are built once, so each call costs one cached, pre-compiled execution.
+A cache hit needs only the playlist's owner, record CID and generations, never its items;
+a miss needs the item ids together with the CID they belong to, read in one statement (one
+snapshot), then the playlist's dismissed tracks. Both take a plain connection
+(``database.engine.connect()``) or a session, and their statements are built once, so each
+call costs one cached, pre-compiled execution.
 
     >>> async with database.engine.connect() as conn:  # doctest: +SKIP
     ...     head = await playlist_head(conn, "3kq2d7x4m5abc")
@@ -13,8 +14,8 @@ statements are built once, so each call costs one cached, pre-compiled execution
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TypeAlias
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
@@ -23,12 +24,13 @@ from segue.errors import Forbidden, NotFound
 
 from ._db import database_errors
 from ._generations import INDEX_GENERATION
-from ._models import CatalogState, Playlist, PlaylistItem, Track
+from ._models import CatalogState, Dismissal, Playlist, PlaylistItem, Track
 
 __all__ = [
     "PlaylistHead",
     "PlaylistSeeds",
     "Reader",
+    "dismissed_ids",
     "playlist_head",
     "playlist_seeds",
     "require_owner",
@@ -43,7 +45,8 @@ class PlaylistHead:
     """Who owns a playlist and which version of it this is.
 
     ``record_cid`` changes with its items; ``seeds_generation`` when one of its tracks is
-    hidden, shown, deleted or restored; ``index_generation`` when vectors are written.
+    hidden, shown, deleted or restored; ``index_generation`` when vectors are written;
+    ``dismissals_generation`` with every dismissal of a suggestion and every undo.
     """
 
     id: str
@@ -51,6 +54,7 @@ class PlaylistHead:
     record_cid: str
     seeds_generation: int
     index_generation: int
+    dismissals_generation: int = field(default=0, kw_only=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,11 +63,15 @@ class PlaylistSeeds(PlaylistHead):
     belong to (read in the same statement).
 
     ``item_ids`` is every item in order (none of them may be suggested); ``seed_ids`` the
-    items a listener sees (visible, not deleted), which the suggestions are computed from.
+    items a listener sees (visible, not deleted), which the suggestions are computed from,
+    and ``seed_titles`` their ``(artist DID, title)`` in the same order (no suggestion may
+    repeat one); ``dismissed_ids`` the tracks its owner said are not for it.
     """
 
     item_ids: tuple[int, ...]
     seed_ids: tuple[int, ...]
+    seed_titles: tuple[tuple[str, str], ...] = field(default=(), kw_only=True)
+    dismissed_ids: tuple[int, ...] = field(default=(), kw_only=True)
 
 
 _INDEX_GENERATION = (
@@ -77,6 +85,7 @@ _HEAD_COLUMNS = (
     Playlist.record_cid,
     Playlist.seeds_generation,
     _INDEX_GENERATION,
+    Playlist.dismissals_generation,
 )
 _HEAD = sa.select(*_HEAD_COLUMNS).where(Playlist.id == sa.bindparam("playlist_id"))
 _OWNER = sa.select(Playlist.owner_did).where(Playlist.id == sa.bindparam("playlist_id"))
@@ -85,22 +94,50 @@ _OWNER = sa.select(Playlist.owner_did).where(Playlist.id == sa.bindparam("playli
 # old record CID with the new items (PostgreSQL's READ COMMITTED gives each statement its
 # own snapshot), and recommendations would be cached under a CID they were not computed for.
 _SEEDS = (
-    sa.select(*_HEAD_COLUMNS, PlaylistItem.track_id, Track.visible, Track.deleted_at)
+    sa.select(
+        *_HEAD_COLUMNS,
+        PlaylistItem.track_id,
+        Track.visible,
+        Track.deleted_at,
+        Track.artist_did,
+        Track.title,
+    )
     .select_from(Playlist)
     .outerjoin(PlaylistItem, PlaylistItem.playlist_id == Playlist.id)
     .outerjoin(Track, PlaylistItem.track_id == Track.id)
     .where(Playlist.id == sa.bindparam("playlist_id"))
     .order_by(PlaylistItem.position)
 )
+_ITEM = len(_HEAD_COLUMNS)  # where the item's columns start in a _SEEDS row
+
+_DISMISSED = (
+    sa.select(Dismissal.track_id)
+    .where(Dismissal.playlist_id == sa.bindparam("playlist_id"))
+    .order_by(Dismissal.track_id)
+)
+
+
+def _head(playlist_id: str, row: Any) -> PlaylistHead:
+    """The head from a row that starts with ``_HEAD_COLUMNS``."""
+    return PlaylistHead(
+        playlist_id, row[0], row[1], row[2], row[3] or 0, dismissals_generation=row[4]
+    )
 
 
 async def playlist_head(reader: Reader, playlist_id: str) -> PlaylistHead:
-    """The playlist's owner and record CID (:class:`NotFound` if there is none)."""
+    """The playlist's owner, record CID and generations (:class:`NotFound` if none)."""
     async with database_errors():
         row = (await reader.execute(_HEAD, {"playlist_id": playlist_id})).first()
     if row is None:
         raise NotFound(f"no playlist {playlist_id!r}")
-    return PlaylistHead(playlist_id, row[0], row[1], row[2], row[3] or 0)
+    return _head(playlist_id, row)
+
+
+async def dismissed_ids(reader: Reader, playlist_id: str) -> tuple[int, ...]:
+    """The tracks dismissed for the playlist, by id (one statement)."""
+    async with database_errors():
+        rows = (await reader.execute(_DISMISSED, {"playlist_id": playlist_id})).all()
+    return tuple(int(row[0]) for row in rows)
 
 
 async def require_owner(reader: Reader, playlist_id: str, user_did: str) -> None:
@@ -119,19 +156,30 @@ async def require_owner(reader: Reader, playlist_id: str, user_did: str) -> None
 
 
 async def playlist_seeds(reader: Reader, playlist_id: str) -> PlaylistSeeds:
-    """The playlist's items with the record CID they belong to (:class:`NotFound`)."""
+    """The playlist's items with the record CID they belong to, then its dismissed tracks
+    (two statements; :class:`NotFound`).
+
+    The dismissals are read after the head: a dismissal committed in between is then used
+    under the older generation's key, which no request reads once the newer one is seen.
+    Read the other way round, a ranking computed without it could be cached under the
+    newer key.
+    """
     async with database_errors():
         rows = (await reader.execute(_SEEDS, {"playlist_id": playlist_id})).all()
     if not rows:
         raise NotFound(f"no playlist {playlist_id!r}")
-    head = rows[0]
-    items = [row for row in rows if row[4] is not None]  # an empty playlist: one row of NULLs
+    head = _head(playlist_id, rows[0])
+    items = [row for row in rows if row[_ITEM] is not None]  # an empty playlist: NULLs
+    seeds = [row for row in items if row[_ITEM + 1] and row[_ITEM + 2] is None]
     return PlaylistSeeds(
         id=playlist_id,
-        owner_did=head[0],
-        record_cid=head[1],
-        seeds_generation=head[2],
-        index_generation=head[3] or 0,
-        item_ids=tuple(row[4] for row in items),
-        seed_ids=tuple(row[4] for row in items if row[5] and row[6] is None),
+        owner_did=head.owner_did,
+        record_cid=head.record_cid,
+        seeds_generation=head.seeds_generation,
+        index_generation=head.index_generation,
+        dismissals_generation=head.dismissals_generation,
+        item_ids=tuple(row[_ITEM] for row in items),
+        seed_ids=tuple(row[_ITEM] for row in seeds),
+        seed_titles=tuple((row[_ITEM + 3], row[_ITEM + 4]) for row in seeds),
+        dismissed_ids=await dismissed_ids(reader, playlist_id),
     )

@@ -24,6 +24,7 @@ from segue.limits import (
     PLAYLIST_ID_MAX_LENGTH,
     PLAYLIST_NAME_MAX_LENGTH,
     TRACK_ID_MAX,
+    URL_MAX_LENGTH,
     track_id_out_of_range,
 )
 
@@ -31,6 +32,7 @@ from ._syntax import is_did, is_handle
 
 __all__ = [
     "PLAYLIST_ID_PATTERN",
+    "check_audio_url",
     "check_did",
     "check_playlist_id",
     "check_track_id",
@@ -81,6 +83,37 @@ def check_track_id(value: int) -> int:
     if not 0 <= value <= TRACK_ID_MAX:
         raise InvalidInput(f"track {track_id_out_of_range(value)}")
     return value
+
+
+def check_audio_url(value: str | None) -> str | None:
+    """A preview's address: an ``http://`` or ``https://`` URL, at most 2,048 characters,
+    without spaces or control characters; empty or ``None`` means none.
+
+    The UI gives it to an ``<audio>`` element, so nothing but the web's own schemes (no
+    ``javascript:``, ``data:``, ``file:``, nor a protocol-relative ``//host``).
+
+        >>> check_audio_url(" https://cdn.example/p/12.mp3 ")
+        'https://cdn.example/p/12.mp3'
+        >>> check_audio_url("javascript:alert(1)")
+        Traceback (most recent call last):
+        ...
+        segue.errors.InvalidInput: the audio URL must start with http:// or https://, got ...
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"the audio URL must be text, got {_show(value)}")
+    url = value.strip()
+    if not url:
+        return None
+    if len(url) > URL_MAX_LENGTH:
+        raise InvalidInput(f"the audio URL is longer than {URL_MAX_LENGTH} characters")
+    scheme, sep, rest = url.partition("://")
+    if not sep or scheme.lower() not in ("http", "https") or not rest or rest.startswith("/"):
+        raise InvalidInput(f"the audio URL must start with http:// or https://, got {_show(value)}")
+    if any(c.isspace() for c in url) or text_problem(url):
+        raise InvalidInput("the audio URL contains spaces or control characters")
+    return url
 
 
 def check_playlist_id(value: str) -> str:

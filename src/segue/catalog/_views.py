@@ -6,9 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 __all__ = [
+    "Because",
     "IssuedToken",
     "PlaylistSummary",
     "PlaylistView",
+    "SuggestionView",
     "TokenCheck",
     "TokenInfo",
     "TrackView",
@@ -26,6 +28,23 @@ class TrackView:
     artist_handle: str
     artist_display_name: str | None
     image_url: str | None
+    #: an http(s) preview the UI may play, if the catalog has one
+    audio_url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Because:
+    """The playlist track a suggestion sounds most like (the closest by cosine)."""
+
+    track_id: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
+class SuggestionView(TrackView):
+    """A suggested track: a :class:`TrackView` with why it was suggested, if known."""
+
+    because: Because | None = None
 
 
 @dataclass(frozen=True, slots=True)

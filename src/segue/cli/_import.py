@@ -58,7 +58,8 @@ def tracks(
     """Import tracks and their artists from JSONL or CSV.
 
     Fields: id (integer, 0 to 2**53 - 1), title, artist_did, artist_handle, and
-    optionally artist_display_name, image_url, uri, cid, visible, deleted.
+    optionally artist_display_name, image_url, audio_url (an http(s) preview the
+    page can play), uri, cid, visible, deleted.
 
     visible and deleted (true or false) hide a track, take it down or restore it;
     absent, a track keeps its state.

@@ -21,7 +21,15 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from segue.catalog import Steps, check_did, clean_handle, is_at_uri, is_cid, text_problem
+from segue.catalog import (
+    Steps,
+    check_audio_url,
+    check_did,
+    clean_handle,
+    is_at_uri,
+    is_cid,
+    text_problem,
+)
 from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX, URL_MAX_LENGTH, track_id_out_of_range
 
@@ -34,6 +42,7 @@ __all__ = [
     "RowShape",
     "checked_rows",
     "parse_at_uri",
+    "parse_audio_url",
     "parse_bool",
     "parse_cid",
     "parse_did",
@@ -146,6 +155,12 @@ def parse_cid(value: Any) -> str | None:
     if not isinstance(value, str) or not is_cid(value.strip()):
         raise FieldError(f"not a CID: {_show(value)}")
     return value.strip()
+
+
+def parse_audio_url(value: Any) -> str | None:
+    """A preview's ``http(s)://`` URL, or ``None``: the catalog's own check
+    (:func:`segue.catalog.check_audio_url`), which the UI's ``<audio>`` relies on."""
+    return check_audio_url(value)
 
 
 def parse_image_url(value: Any) -> str | None:

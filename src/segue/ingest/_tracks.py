@@ -30,6 +30,7 @@ from ._fields import (
     RowShape,
     checked_rows,
     parse_at_uri,
+    parse_audio_url,
     parse_bool,
     parse_cid,
     parse_did,
@@ -51,7 +52,15 @@ __all__ = [
 ]
 
 TRACK_REQUIRED = ("id", "title", "artist_did", "artist_handle")
-TRACK_OPTIONAL = ("artist_display_name", "image_url", "uri", "cid", "visible", "deleted")
+TRACK_OPTIONAL = (
+    "artist_display_name",
+    "image_url",
+    "audio_url",
+    "uri",
+    "cid",
+    "visible",
+    "deleted",
+)
 _TRACK_ROWS = RowShape(TRACK_REQUIRED, TRACK_OPTIONAL, "checking tracks")
 TRACK_FIELDS = TRACK_REQUIRED + TRACK_OPTIONAL
 
@@ -97,6 +106,7 @@ def parse_tracks(
         handle = get("artist_handle", parse_handle)
         display_name = get("artist_display_name", clean_display_name)
         image_url = get("image_url", parse_image_url)
+        audio_url = get("audio_url", parse_audio_url)
         uri = get("uri", parse_at_uri)
         cid = get("cid", parse_cid)
         visible = get("visible", parse_bool)
@@ -122,6 +132,7 @@ def parse_tracks(
                 "title": title,
                 "artist_did": artist_did,
                 "image_url": image_url,
+                "audio_url": audio_url,
                 "uri": uri,
                 "cid": cid,
             }

@@ -11,9 +11,16 @@ the pure engine, usable on its own (``segue recommend``, ``segue eval``):
 
 from ._admission import Admission, Degrade
 from ._pipeline import recommend, resolve_strategy
-from ._service import RecommendationPage, Recommender, config_digest, settings_digest
+from ._service import (
+    MAX_OFFSET,
+    RecommendationPage,
+    Recommender,
+    config_digest,
+    settings_digest,
+)
 
 __all__ = [
+    "MAX_OFFSET",
     "Admission",
     "Degrade",
     "RecommendationPage",

@@ -10,18 +10,22 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from segue.cache import RecommendationCache, SingleFlight, recommendation_key
+from segue.cache import CachedRanking, RecommendationCache, SingleFlight, recommendation_key
 from segue.catalog import (
     HYDRATE_MAX_IDS,
     Database,
     PlaylistHead,
     PlaylistSeeds,
-    TrackView,
-    hydrate,
+    SuggestionView,
+    hydrate_suggestions,
     playlist_head,
     playlist_seeds,
 )
-from segue.engine import Strategy
+from segue.engine import (
+    DEFAULT_NEAR_DUPLICATE_DISTANCE,
+    Ranking,
+    Strategy,
+)
 from segue.errors import Forbidden, InvalidInput, VectorStoreUnavailable
 from segue.metrics import (
     COMPUTATIONS_IN_FLIGHT,
@@ -33,8 +37,9 @@ from segue.vectors import VectorStore
 
 from ._admission import Admission, Degrade
 from ._pipeline import recommend, resolve_strategy
+from ._shape import shape
 
-__all__ = ["RecommendationPage", "Recommender", "config_digest", "settings_digest"]
+__all__ = ["MAX_OFFSET", "RecommendationPage", "Recommender", "config_digest", "settings_digest"]
 
 log = logging.getLogger("segue.recommendations")
 
@@ -52,19 +57,26 @@ _COST_WEIGHT = 0.2
 # A free slot is taken without suspending (microseconds); past this, the slot was waited for.
 _WAITED = 0.001
 _MAX_CANDIDATES = HYDRATE_MAX_IDS
+# Ids hydrated by one query at most: with their "because" ids, within what one query reads.
+_HYDRATE_BATCH_MAX = HYDRATE_MAX_IDS // 2
+#: the deepest page: a ranking never holds more than this many suggestions
+MAX_OFFSET = _MAX_CANDIDATES
 
 
 @dataclass(frozen=True, slots=True)
 class RecommendationPage:
-    """What the playlist page shows: tracks to add, best first.
+    """What the playlist page shows: tracks to add, best first, each with the playlist
+    track it sounds most like.
 
     ``available`` is false when there is nothing to show for a reason the page cannot fix
     (no store, an empty playlist, no embeddings, a store that failed or did not answer in
-    time); the page then hides the section.
+    time); the page then hides the section. ``more``: a next page (the next
+    ``offset``) would show more of the same ranking.
     """
 
-    tracks: tuple[TrackView, ...]
+    tracks: tuple[SuggestionView, ...]
     available: bool
+    more: bool = False
 
 
 _UNAVAILABLE = RecommendationPage(tracks=(), available=False)
@@ -74,10 +86,12 @@ class Recommender:
     """Recommendations for a playlist's owner: cache, single flight, strategy, hydration.
 
     Build one per process (:meth:`from_settings`, in the app's lifespan) and share it.
-    A cache hit costs four short reads (the playlist's owner and record CID, the cached
-    ids, one hydration query) and no ORM object; a miss reads the items with their CID in
-    one statement, asks the vector store (two round trips), caches the ranked ids under
-    the CID and hydrates them.
+    A cache hit costs four short reads (the playlist's owner, record CID and generations,
+    the cached ids, one hydration query that also reads the "because" titles) and no ORM
+    object; a miss reads the items with their CID in one statement and the playlist's
+    dismissals, asks the vector store (two round trips, the dismissed tracks as negative
+    examples), applies the duplicate and artist variety rules (one read of the
+    candidates' titles), caches the ranked ids under the CID and hydrates them.
 
         recommender = Recommender.from_settings(settings, database, store, cache)
         page = await recommender.recommend("3kq2d7x4m5abc", user_did=user.did, limit=3)
@@ -105,6 +119,8 @@ class Recommender:
         max_waiting: int = 32,
         fallback_ttl_seconds: float = 60.0,
         config_tag: str | None = None,
+        near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
+        max_per_artist: int = 1,
     ) -> None:
         self.database = database
         self.store = store
@@ -115,6 +131,10 @@ class Recommender:
         self.timeout_seconds = timeout_seconds
         self.cache_prefix = cache_prefix
         self.fallback_ttl_seconds = fallback_ttl_seconds
+        #: the cosine distance below which a candidate is a playlist track's duplicate
+        self.near_duplicate_distance = near_duplicate_distance
+        #: the artist variety rule's cap (0: off)
+        self.max_per_artist = max_per_artist
         #: short digest of what shapes an answer besides the playlist (see :func:`config_tag`)
         self.config_tag = config_tag if config_tag is not None else config_digest(strategy)
         self.admission = Admission(max_in_flight=max_in_flight, max_waiting=max_waiting)
@@ -143,6 +163,8 @@ class Recommender:
             max_waiting=settings.recommendation_max_waiting,
             fallback_ttl_seconds=settings.fallback_cache_seconds,
             config_tag=settings_digest(settings),
+            near_duplicate_distance=settings.near_duplicate_distance,
+            max_per_artist=settings.max_per_artist,
         )
 
     async def aclose(self) -> None:
@@ -155,9 +177,11 @@ class Recommender:
         *,
         user_did: str,
         limit: int,
+        offset: int = 0,
         charge_miss: Callable[[], Awaitable[None]] | None = None,
     ) -> RecommendationPage:
-        """Up to ``limit`` visible tracks to add to the playlist, for its owner only.
+        """Up to ``limit`` visible tracks to add to the playlist, for its owner only,
+        after the first ``offset`` of the same ranking (the next page: none repeated).
 
         :class:`NotFound` for an unknown playlist, :class:`Forbidden` for someone else's.
         ``charge_miss`` is awaited before a ranking is computed (never for a cache hit); it
@@ -170,10 +194,11 @@ class Recommender:
                 raise Forbidden("only the playlist's owner can do this")
             if self.store is None:
                 return _unavailable("disabled")
-            ranked = await self.cache.get(self.cache_key(head))
+            key = self.cache_key(head)
+            ranked = await self.cache.get(key)
             if ranked:
-                page = await self._page(conn, ranked, limit)
-                if not _ran_dry(page, ranked, limit, self.candidates):
+                page = await self._page(conn, ranked, limit, offset)
+                if not _ran_dry(page, ranked, limit):
                     return page
             # A miss, or a cached ranking mostly hidden or deleted since: the items, with
             # the record CID and generations they belong to (an edit since the head was
@@ -185,14 +210,20 @@ class Recommender:
             return _unavailable("empty_playlist")
         if charge_miss is not None:
             await charge_miss()
-        candidates = self.candidates if not ranked else len(ranked) * _REFILL_FACTOR
+        candidates = self.candidates
+        # A ranking ranked further keeps what this version's shorter one showed, as it was:
+        # a next page never repeats a track of an earlier one, nor skips one.
+        shown_before = ranked if ranked and self.cache_key(seeds) == key else None
+        if ranked:
+            candidates = min(max(ranked.asked, self.candidates) * _REFILL_FACTOR, _MAX_CANDIDATES)
         while True:
-            ranked = await self._compute(seeds, self.store, candidates)
+            ranked = await self._compute(seeds, self.store, candidates, shown_before)
+            shown_before = ranked
             if ranked is None:
                 return _UNAVAILABLE
             async with self.database.reading() as conn:
-                page = await self._page(conn, ranked, limit)
-            if not _ran_dry(page, ranked, limit, candidates) or candidates >= _MAX_CANDIDATES:
+                page = await self._page(conn, ranked, limit, offset)
+            if not _ran_dry(page, ranked, limit):
                 return page
             # Most of the best candidates cannot be shown: rank further down and cache that.
             candidates = min(candidates * _REFILL_FACTOR, _MAX_CANDIDATES)
@@ -200,9 +231,14 @@ class Recommender:
     # -- the miss -----------------------------------------------------------------------
 
     async def _compute(
-        self, seeds: PlaylistSeeds, store: VectorStore, candidates: int
-    ) -> list[int] | None:
-        """The ranked ids for this version of the playlist, or ``None`` (counted)."""
+        self,
+        seeds: PlaylistSeeds,
+        store: VectorStore,
+        candidates: int,
+        before: CachedRanking | None = None,
+    ) -> CachedRanking | None:
+        """The ranked ids for this version of the playlist, or ``None`` (counted); a longer
+        ranking than ``before`` (this version's), which it starts with."""
         key = self.cache_key(seeds)
         try:
             # The request waits timeout_seconds; the computation (shielded by the single
@@ -210,7 +246,8 @@ class Recommender:
             # load is not thrown away and the next request for this version hits.
             async with asyncio.timeout(self.timeout_seconds):
                 ranked = await self.flights.run(
-                    f"{key}#{candidates}", lambda: self._rank(key, seeds, store, candidates)
+                    f"{key}#{candidates}",
+                    lambda: self._rank(key, seeds, store, candidates, before),
                 )
         except TimeoutError:
             log.warning(
@@ -222,14 +259,20 @@ class Recommender:
             log.warning("recommendations unavailable for %s: %s", seeds.id, exc.detail)
             _count_unavailable("store_error")
             return None
-        if not ranked:
+        if not ranked and ranked.complete:
+            # The store had nothing: no embeddings, or no candidate left to suggest.
             _count_unavailable("no_embeddings")
             return None
         return ranked
 
     async def _rank(
-        self, key: str, seeds: PlaylistSeeds, store: VectorStore, candidates: int
-    ) -> list[int]:
+        self,
+        key: str,
+        seeds: PlaylistSeeds,
+        store: VectorStore,
+        candidates: int,
+        before: CachedRanking | None,
+    ) -> CachedRanking:
         loop = asyncio.get_running_loop()
         started = loop.time()
         COMPUTATIONS_IN_FLIGHT.inc()
@@ -252,11 +295,20 @@ class Recommender:
                 if degraded is not None:
                     RECOMMENDATION_FALLBACKS.labels(reason=degraded.value).inc()
                 began = loop.time()
-                ids = await self._run(strategy, seeds, store, candidates)
+                ranking = await self._run(strategy, seeds, store, candidates)
                 if degraded is None:
                     self._observe_cost(loop.time() - began)
         finally:
             COMPUTATIONS_IN_FLIGHT.dec()
+        async with self.database.reading() as conn:
+            ids = await shape(
+                conn,
+                ranking,
+                seeds,
+                asked=candidates,
+                max_per_artist=self.max_per_artist,
+                before=before,
+            )
         if ids:
             # An empty ranking is not cached: "no embeddings yet" is usually temporary.
             ttl = None if degraded is None else self.fallback_ttl_seconds
@@ -270,14 +322,16 @@ class Recommender:
 
     async def _run(
         self, strategy: Strategy, seeds: PlaylistSeeds, store: VectorStore, candidates: int
-    ) -> list[int]:
+    ) -> Ranking:
         try:
             async with asyncio.timeout(self.timeout_seconds * _COMPUTE_GRACE):
-                ranking = await recommend(
+                return await recommend(
                     store,
                     seeds.seed_ids,
                     limit=candidates,
                     exclude=seeds.item_ids,
+                    negatives=seeds.dismissed_ids,
+                    near_duplicate_distance=self.near_duplicate_distance,
                     strategy=strategy,
                 )
         except InvalidInput as exc:
@@ -285,46 +339,58 @@ class Recommender:
             # (a changed schema, a store of another dimension) is the store's failure, not
             # the caller's, so it must not become a 422 for the client.
             raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
-        return [int(i) for i in ranking.ids]
 
     def cache_key(self, head: PlaylistHead) -> str:
-        """``{prefix}:{config}.{index generation}.{seeds generation}:recommendations:{id}:{cid}``
+        """``{prefix}:{config}.{index}.{seeds}.{dismissals}:recommendations:{id}:{cid}``
 
-        The record CID covers the items; the generations cover vectors written since and
-        tracks hidden or shown since; ``config`` the settings that shape the answer, so
-        processes configured differently never read each other's entries.
+        The record CID covers the items; the generations cover vectors written since,
+        tracks hidden or shown since, and suggestions dismissed or restored since;
+        ``config`` the settings that shape the answer, so processes configured differently
+        never read each other's entries.
         """
-        prefix = (
-            f"{self.cache_prefix}:{self.config_tag}.{head.index_generation}.{head.seeds_generation}"
+        generations = (
+            f"{head.index_generation}.{head.seeds_generation}.{head.dismissals_generation}"
         )
+        prefix = f"{self.cache_prefix}:{self.config_tag}.{generations}"
         return recommendation_key(head.id, head.record_cid, prefix=prefix)
 
     # -- reading ------------------------------------------------------------------------
 
     @staticmethod
-    async def _page(conn: AsyncConnection, ranked: list[int], limit: int) -> RecommendationPage:
-        """The first ``limit`` available tracks of ``ranked``.
+    async def _page(
+        conn: AsyncConnection, ranked: CachedRanking, limit: int, offset: int
+    ) -> RecommendationPage:
+        """The ``limit`` available tracks of ``ranked`` after its first ``offset``
+        available ones, and whether more follow.
 
         Hydrates a few more ids than asked (a hidden or deleted track is skipped and the
-        next fills its place), and reads further along the ranking only when that was not
-        enough: one query in the usual case, never all the cached ids.
+        next fills its place; one more tells whether a next page exists), and reads
+        further along the ranking only when that was not enough: one query in the usual
+        case, never all the cached ids.
         """
-        tracks: list[TrackView] = []
-        start, batch = 0, limit + _HYDRATE_SPARE
-        while len(tracks) < limit and start < len(ranked):
-            chunk = ranked[start : start + batch]
-            tracks += await hydrate(conn, chunk, limit=limit - len(tracks))
-            start += len(chunk)
+        wanted = offset + limit + 1
+        found: list[SuggestionView] = []
+        start, batch = 0, wanted + _HYDRATE_SPARE
+        while len(found) < wanted and start < len(ranked):
+            stop = start + min(batch, _HYDRATE_BATCH_MAX)
+            found += await hydrate_suggestions(conn, ranked[start:stop], ranked.because[start:stop])
+            start = stop
             batch *= 2  # many gone: read further in larger steps
-        return RecommendationPage(tracks=tuple(tracks), available=True)
+        # Past the ranking's end, a longer computation may still find more.
+        more = len(found) > offset + limit or _extendable(ranked)
+        return RecommendationPage(
+            tracks=tuple(found[offset : offset + limit]), available=True, more=more
+        )
 
 
 def settings_digest(settings: Settings) -> str:
-    """:func:`config_digest` of what in ``settings`` shapes an answer: the strategy and the
-    vector store's identity (backend, index path or turbopuffer namespace) and its search
-    (index type, search depth)."""
+    """:func:`config_digest` of what in ``settings`` shapes an answer: the strategy, the
+    duplicate and artist variety rules, and the vector store's identity (backend, index
+    path or turbopuffer namespace) and its search (index type, search depth)."""
     return config_digest(
         resolve_strategy(settings.strategy),
+        f"near_duplicate_distance={settings.near_duplicate_distance!r}",
+        f"max_per_artist={settings.max_per_artist}",
         settings.vector_backend.value,
         # which index: two deployments sharing one Redis must not share entries
         str(settings.index_path.resolve()),
@@ -347,10 +413,16 @@ def config_digest(strategy: Strategy, *parts: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
 
 
-def _ran_dry(page: RecommendationPage, ranked: list[int], limit: int, asked: int) -> bool:
-    """The page is short although the store may hold more: ``ranked`` is as long as asked
-    for, so its end is where the ranking was cut, not where the candidates ran out."""
-    return len(page.tracks) < limit and len(ranked) >= asked
+def _extendable(ranked: CachedRanking) -> bool:
+    """The store may hold more than ``ranked``: it gave as many as asked, and a longer
+    ranking may still be asked for."""
+    return not ranked.complete and ranked.asked < _MAX_CANDIDATES
+
+
+def _ran_dry(page: RecommendationPage, ranked: CachedRanking, limit: int) -> bool:
+    """The page is short although the store may hold more: the ranking's end is where it
+    was cut, not where the candidates ran out."""
+    return len(page.tracks) < limit and _extendable(ranked)
 
 
 def _count_unavailable(reason: str) -> None:

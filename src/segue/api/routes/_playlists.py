@@ -16,6 +16,7 @@ from segue.catalog import (
     reorder_tracks,
     require_owner,
 )
+from segue.recommendations import MAX_OFFSET
 
 from .._deps import ChargeMiss, CurrentUser, RecommenderDep, ResourcesDep, SessionDep
 from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder
@@ -46,9 +47,13 @@ async def recommendations(
     recommender: RecommenderDep,
     charge_miss: ChargeMiss,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
+    ] = 0,
 ) -> Recommendations:
     page = await recommender.recommend(
-        playlist_id, user_did=user.did, limit=limit, charge_miss=charge_miss
+        playlist_id, user_did=user.did, limit=limit, offset=offset, charge_miss=charge_miss
     )
     # The hot path: one model_validate reads the whole page in pydantic-core, cheaper than
     # building a TrackOut per track in Python (about 10 against 18 us for 3 tracks).
