@@ -14,12 +14,24 @@ raise :mod:`segue.errors` and return plain views (no ORM objects):
 
 Mutations commit themselves (one transaction each, see ``_playlists.py``); reads leave
 the session's transaction to the caller. The imports' bulk writes are here too
-(``upsert_tracks``, ``replace_playlists``): every write to the catalog's tables is made by
+(``upsert_tracks``, ``replace_playlists``) and ``segue follow``'s (``apply_follow``,
+``resolve_track_uris``): every write to the catalog's tables is made by
 this package, whose ORM models stay inside it.
 """
 
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
+from ._follow import FOLLOW_CURSOR, apply_follow, follow_cursor
+from ._follow_accounts import UNKNOWN_HANDLE
+from ._follow_types import (
+    AccountChange,
+    FollowChange,
+    FollowResult,
+    IdentityChange,
+    PlaylistRecord,
+    RecordDeletion,
+    TrackRecord,
+)
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
 from ._imports import (
     PlaylistImport,
@@ -54,6 +66,7 @@ from ._record import (
 )
 from ._syntax import is_at_uri, is_cid, is_did, is_handle
 from ._tokens import TOKEN_PREFIX, create_token, hash_token, revoke_token, verify_token
+from ._track_uris import hashed_track_id, resolve_track_uris
 from ._tracks import (
     HYDRATE_MAX_IDS,
     SEARCH_MAX_LIMIT,
@@ -68,6 +81,7 @@ from ._values import (
     PLAYLIST_ID_PATTERN,
     check_did,
     check_playlist_id,
+    check_record_uri,
     check_track_id,
     clean_display_name,
     clean_handle,
@@ -77,6 +91,7 @@ from ._values import (
 from ._views import IssuedToken, PlaylistSummary, PlaylistView, TrackView, UserView
 
 __all__ = [
+    "FOLLOW_CURSOR",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
@@ -86,30 +101,40 @@ __all__ = [
     "STAND_IN_TRACK_TYPE",
     "TOKEN_PREFIX",
     "TRACK_ID_MAX",
+    "UNKNOWN_HANDLE",
+    "AccountChange",
     "Advance",
     "Database",
+    "FollowChange",
+    "FollowResult",
+    "IdentityChange",
     "IssuedToken",
     "PlaylistHead",
     "PlaylistImport",
+    "PlaylistRecord",
     "PlaylistSeeds",
     "PlaylistSummary",
     "PlaylistView",
     "PlaylistsResult",
     "ProblemSink",
     "Reader",
+    "RecordDeletion",
     "Steps",
     "StrongRef",
     "TrackItem",
+    "TrackRecord",
     "TrackView",
     "TracksResult",
     "UserView",
     "alembic_config",
     "all_track_ids",
     "append_track",
+    "apply_follow",
     "bump_index_generation",
     "bump_seeds_generation",
     "check_did",
     "check_playlist_id",
+    "check_record_uri",
     "check_track_id",
     "cid_for_dag_cbor",
     "clean_display_name",
@@ -123,9 +148,11 @@ __all__ = [
     "ensure_schema",
     "ensure_user",
     "escape_like",
+    "follow_cursor",
     "get_playlist",
     "get_user",
     "hash_token",
+    "hashed_track_id",
     "head_revision",
     "hydrate",
     "is_at_uri",
@@ -146,6 +173,7 @@ __all__ = [
     "remove_track",
     "reorder_tracks",
     "replace_playlists",
+    "resolve_track_uris",
     "revoke_token",
     "search_tracks",
     "text_problem",

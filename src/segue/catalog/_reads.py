@@ -71,7 +71,10 @@ _HEAD_COLUMNS = (
     Playlist.seeds_generation,
     _INDEX_GENERATION,
 )
-_HEAD = sa.select(*_HEAD_COLUMNS).where(Playlist.id == sa.bindparam("playlist_id"))
+# A hidden playlist (its owner's account taken down on the network) reads as missing.
+_HEAD = sa.select(*_HEAD_COLUMNS).where(
+    Playlist.id == sa.bindparam("playlist_id"), Playlist.visible.is_(True)
+)
 
 # One statement, so one snapshot: read in two, a write committed in between would pair the
 # old record CID with the new items (PostgreSQL's READ COMMITTED gives each statement its
@@ -81,7 +84,7 @@ _SEEDS = (
     .select_from(Playlist)
     .outerjoin(PlaylistItem, PlaylistItem.playlist_id == Playlist.id)
     .outerjoin(Track, PlaylistItem.track_id == Track.id)
-    .where(Playlist.id == sa.bindparam("playlist_id"))
+    .where(Playlist.id == sa.bindparam("playlist_id"), Playlist.visible.is_(True))
     .order_by(PlaylistItem.position)
 )
 
