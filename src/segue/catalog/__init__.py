@@ -64,7 +64,7 @@ from ._record import (
     playlist_record_cid,
     track_ref,
 )
-from ._syntax import is_at_uri, is_cid, is_did, is_handle
+from ._syntax import is_at_uri, is_cid, is_did, is_handle, is_nsid
 from ._tokens import TOKEN_PREFIX, create_token, hash_token, revoke_token, verify_token
 from ._track_uris import hashed_track_id, resolve_track_uris
 from ._tracks import (
@@ -159,6 +159,7 @@ __all__ = [
     "is_cid",
     "is_did",
     "is_handle",
+    "is_nsid",
     "items_record_cid",
     "list_playlists",
     "new_playlist_id",
