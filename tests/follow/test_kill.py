@@ -7,6 +7,7 @@ import asyncio
 import os
 import random
 import signal
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from segue.catalog import Database, follow_cursor
 from segue.catalog._models import Base
 from segue.follow import FollowOptions, follow
 
-from ..support import segue_binary
+from ..support import free_port, segue_binary
 from .catalog_dump import dump
 from .recording import LISTS, TRACKS, Recording, list_record, ref_of, track_record
 from .standin import JetstreamStandIn
@@ -115,13 +116,23 @@ async def test_sigkill_mid_stream_then_resume(
     await empty(database)
 
     env = {**os.environ, "SEGUE_DATABASE_URL": database_url, "SEGUE_DATA_DIR": str(tmp_path)}
+    metrics_port = free_port()
     # Slow enough to be caught mid-stream: a few milliseconds per event.
     async with JetstreamStandIn(events, delay=0.01) as jetstream:
-        process = await run_follow(jetstream.url, env, "--cursor", "0")
+        process = await run_follow(
+            jetstream.url, {**env, "SEGUE_METRICS_PORT": str(metrics_port)}, "--cursor", "0"
+        )
         async with asyncio.timeout(WAIT_SECONDS):
             while (await follow_cursor(database) or 0) < events[len(events) // 3]["time_us"]:
                 assert process.returncode is None, await process.stderr.read()  # type: ignore[union-attr]
                 await asyncio.sleep(0.01)
+        # Its metrics, on SEGUE_METRICS_PORT while it runs.
+        url = f"http://127.0.0.1:{metrics_port}/metrics"
+        text = (
+            await asyncio.to_thread(lambda: urllib.request.urlopen(url, timeout=10).read())
+        ).decode()
+        assert 'segue_follow_events_total{kind="track",result="applied"}' in text
+        assert "segue_follow_lag_seconds" in text
         process.send_signal(signal.SIGKILL)
         assert await process.wait() == -signal.SIGKILL
         killed_at = await follow_cursor(database)

@@ -3,9 +3,14 @@ with a rewound cursor, a platform's own namespace, metrics."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from prometheus_client import REGISTRY
+from typer.testing import CliRunner
 
 from segue.catalog import Database
+from segue.cli import app
 from segue.follow import Collections, FollowOptions, Jetstream, follow
 
 from ..support import free_port
@@ -91,3 +96,20 @@ def test_subscription_addresses() -> None:
     assert jetstream.url("ws://h:6008/subscribe?compress=false", 12).endswith(
         "?compress=false&wantedCollections=fm.plyr.track&wantedCollections=fm.plyr.list&cursor=12"
     )
+
+
+def test_the_command_needs_a_jetstream(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEGUE_JETSTREAM_URL", raising=False)
+    result = CliRunner().invoke(app, ["follow", "--once", "--data-dir", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "give --jetstream URL, or set SEGUE_JETSTREAM_URL" in result.output
+    bad = CliRunner().invoke(
+        app, ["follow", "--jetstream", "ws://h", "--track-collection", "not an nsid"]
+    )
+    assert bad.exit_code == 2
+    assert "not a collection NSID" in bad.output
+    wrong = CliRunner().invoke(
+        app, ["follow", "--jetstream", "https://h", "--data-dir", str(tmp_path)]
+    )
+    assert wrong.exit_code == 2
+    assert "not a Jetstream address" in wrong.output

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ._db import Database, database_errors
@@ -38,6 +39,10 @@ FOLLOW_CURSOR = "follow_cursor"
 # Any constant works; the same in every Segue process. Two `segue follow` on one catalog
 # take turns per batch instead of interleaving their writes.
 _FOLLOW_LOCK_KEY = 0x5E6E_0F01
+# PostgreSQL's deadlock and serialization failures: another writer (an import, an API edit)
+# took rows in another order. The batch is rolled back whole and simply tried again.
+_RETRY_SQLSTATES = frozenset({"40P01", "40001"})
+_ATTEMPTS = 3
 
 
 async def follow_cursor(database: Database) -> int | None:
@@ -61,6 +66,22 @@ async def apply_follow(
     ``expire_tombstones_before`` (a ``time_us``) also drops the tombstones of records
     deleted before it. Returns what became of each change, in order.
     """
+    for attempt in range(_ATTEMPTS):
+        try:
+            return await _apply_all(database, changes, cursor, expire_tombstones_before)
+        except sa_exc.DBAPIError as exc:
+            sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+            if sqlstate not in _RETRY_SQLSTATES or attempt + 1 == _ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")  # the loop returns or raises
+
+
+async def _apply_all(
+    database: Database,
+    changes: Sequence[FollowChange],
+    cursor: int | None,
+    expire_tombstones_before: int | None,
+) -> list[FollowResult]:
     async with database_errors(), database.sessionmaker.begin() as session:
         await _lock(session)
         results = [await _apply(session, change) for change in changes]
