@@ -17,22 +17,23 @@ from ._generations import bump_seeds_generation
 from ._models import Artist, FollowAccount, FollowRecord, Playlist, Track, TrackUri, User, utc_now
 from ._track_uris import insert_for
 
-__all__ = ["UNKNOWN_HANDLE", "account_handle", "account_hidden", "apply_account", "apply_identity"]
+__all__ = ["UNKNOWN_HANDLE", "account_state", "apply_account", "apply_identity"]
 
 #: ATProto's own placeholder for a handle not known (or not verified)
 UNKNOWN_HANDLE = "handle.invalid"
 
 
-async def account_hidden(session: AsyncSession, did: str) -> bool:
-    """Whether the account's content is hidden now (taken down, suspended, ...)."""
-    hidden = await session.scalar(sa.select(FollowAccount.hidden).where(FollowAccount.did == did))
-    return bool(hidden)
-
-
-async def account_handle(session: AsyncSession, did: str) -> str:
-    """The account's handle from its last identity event, else ``handle.invalid``."""
-    handle = await session.scalar(sa.select(FollowAccount.handle).where(FollowAccount.did == did))
-    return handle or UNKNOWN_HANDLE
+async def account_state(session: AsyncSession, did: str) -> tuple[bool, str]:
+    """(whether the account's content is hidden now, its handle from its last identity
+    event or else ``handle.invalid``)."""
+    row = (
+        await session.execute(
+            sa.select(FollowAccount.hidden, FollowAccount.handle).where(FollowAccount.did == did)
+        )
+    ).first()
+    if row is None:
+        return False, UNKNOWN_HANDLE
+    return bool(row.hidden), row.handle or UNKNOWN_HANDLE
 
 
 async def _known(session: AsyncSession, did: str) -> bool:

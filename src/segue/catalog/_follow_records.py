@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ._follow_accounts import account_handle, account_hidden
+from ._follow_accounts import account_state
 from ._follow_types import FollowResult, PlaylistRecord, RecordDeletion, TrackRecord
 from ._generations import bump_seeds_generation
 from ._models import (
@@ -80,13 +80,10 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
     if skip is not None:
         return skip
     track_id = (await track_ids_for(session, [record.uri]))[record.uri]
-    visible = not await account_hidden(session, record.did)
+    hidden, handle = await account_state(session, record.did)
+    visible = not hidden
     insert = insert_for(session)
-    artist = insert(Artist).values(
-        did=record.did,
-        handle=await account_handle(session, record.did),
-        display_name=record.artist_name,
-    )
+    artist = insert(Artist).values(did=record.did, handle=handle, display_name=record.artist_name)
     await session.execute(
         artist.on_conflict_do_update(
             index_elements=[Artist.did],
@@ -143,16 +140,17 @@ async def apply_playlist(session: AsyncSession, record: PlaylistRecord) -> Follo
     if owner is not None and owner != record.did:
         return FollowResult.CONFLICT  # the first owner keeps the id (docs/atproto.md)
     insert = insert_for(session)
+    hidden, handle = await account_state(session, record.did)
     await session.execute(
         insert(User)
-        .values(did=record.did, handle=await account_handle(session, record.did))
+        .values(did=record.did, handle=handle)
         .on_conflict_do_nothing(index_elements=[User.did])
     )
     values = {
         "owner_did": record.did,
         "name": record.name,
         "record_cid": record.cid,  # the network's own CID: exactly the record's cache key
-        "visible": not await account_hidden(session, record.did),
+        "visible": not hidden,
     }
     stmt = insert(Playlist).values(id=record.playlist_id, **values)
     await session.execute(

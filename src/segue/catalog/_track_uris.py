@@ -74,8 +74,19 @@ async def track_ids_for(
         if uri not in new:
             new[uri] = await _free_id(session, uri, taken=set(new.values()))
     insert = insert_for(session)
+    # Another process may assign the same URI meanwhile: its id wins, read back below.
+    if len(new) == 1:  # a followed record, one at a time: one round trip when all is well
+        [(uri, track_id)] = new.items()
+        written = await session.scalar(
+            insert(TrackUri)
+            .values(uri=uri, track_id=track_id)
+            .on_conflict_do_nothing()
+            .returning(TrackUri.track_id)
+        )
+        if written is not None:
+            found[uri] = int(written)
+            return found
     for chunk in chunks([{"uri": uri, "track_id": tid} for uri, tid in new.items()]):
-        # Another process may assign the same URI meanwhile: its id wins, read back below.
         await session.execute(insert(TrackUri).on_conflict_do_nothing(), list(chunk))
     for chunk in chunks(sorted(new)):
         rows = await session.execute(

@@ -39,6 +39,11 @@ REWIND_US = 5_000_000
 # A frame larger than this is refused (the connection closes and is reopened): records are
 # small, a list of 500 strong references is about 60 kB.
 _MAX_FRAME_BYTES = 4 * 1024 * 1024
+# While the queue is full (catching up a backlog faster than the catalog applies it) the
+# socket is not read, and neither are the server's pongs: at websockets' default of 20 s a
+# backlog of a few thousand events on a loaded machine dropped the connection (measured),
+# and each reconnection replays the rewind. A dead connection is still found within this.
+_PING_TIMEOUT_SECONDS = 120.0
 
 
 def check_jetstream_url(url: str) -> str:
@@ -108,6 +113,7 @@ class Jetstream:
                     self.url(base, resume),
                     open_timeout=self.open_timeout,
                     max_size=_MAX_FRAME_BYTES,
+                    ping_timeout=_PING_TIMEOUT_SECONDS,
                     compression=None,
                 ) as socket:
                     FOLLOW_CONNECTIONS.labels(result="opened").inc()
