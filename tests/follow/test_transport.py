@@ -92,9 +92,11 @@ def test_subscription_addresses() -> None:
     assert jetstream.url(jetstream.urls[0], None) == (
         "wss://jetstream1.us-west.bsky.network/subscribe"
         "?wantedCollections=fm.plyr.track&wantedCollections=fm.plyr.list"
+        "&maxMessageSizeBytes=4194304"
     )
-    assert jetstream.url("ws://h:6008/subscribe?compress=false", 12).endswith(
-        "?compress=false&wantedCollections=fm.plyr.track&wantedCollections=fm.plyr.list&cursor=12"
+    assert jetstream.url("ws://h:6008/subscribe?compress=false", 12) == (
+        "ws://h:6008/subscribe?compress=false&wantedCollections=fm.plyr.track"
+        "&wantedCollections=fm.plyr.list&maxMessageSizeBytes=4194304&cursor=12"
     )
 
 

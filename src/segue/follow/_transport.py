@@ -7,8 +7,11 @@ fails or closes it tries the next host, after a backoff that doubles up to a cei
 advice for gapless playback, and harmless since applying is idempotent.
 
     >>> jetstream = Jetstream(["wss://jetstream2.us-east.bsky.network"], ("fm.plyr.track",))
-    >>> jetstream.url("wss://jetstream2.us-east.bsky.network", 1725911162329308)
-    'wss://jetstream2.us-east.bsky.network/subscribe?wantedCollections=fm.plyr.track&cursor=1725911162329308'
+    >>> url = jetstream.url("wss://jetstream2.us-east.bsky.network", 1725911162329308)
+    >>> url.split("?")[0]
+    'wss://jetstream2.us-east.bsky.network/subscribe'
+    >>> url.split("?")[1].split("&")
+    ['wantedCollections=fm.plyr.track', 'maxMessageSizeBytes=4194304', 'cursor=1725911162329308']
 """
 
 from __future__ import annotations
@@ -92,6 +95,9 @@ class Jetstream:
     def url(self, base: str, cursor: int | None) -> str:
         """The subscription address on ``base`` from ``cursor`` (none: live tail)."""
         params: list[tuple[str, Any]] = [("wantedCollections", c) for c in self.collections]
+        # The server drops larger events instead of sending them: one such frame would
+        # otherwise close the connection again at every resumption.
+        params.append(("maxMessageSizeBytes", _MAX_FRAME_BYTES))
         if cursor is not None:
             params.append(("cursor", max(cursor, 0)))
         base = check_jetstream_url(base)
