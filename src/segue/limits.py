@@ -18,6 +18,7 @@ __all__ = [
     "HANDLE_MAX_LENGTH",
     "PLAYLIST_ID_MAX_LENGTH",
     "PLAYLIST_NAME_MAX_LENGTH",
+    "RECORD_URI_MAX_LENGTH",
     "TITLE_MAX_LENGTH",
     "TRACK_ID_MAX",
     "URL_MAX_LENGTH",
@@ -36,6 +37,10 @@ TITLE_MAX_LENGTH = 1000
 HANDLE_MAX_LENGTH = 253  # a DNS name
 DID_MAX_LENGTH = 2048  # the ATProto DID syntax limit
 URL_MAX_LENGTH = 2048
+# An AT-URI Segue keys a record by (`segue follow`, vectors imported by URI): far above any
+# real one (a did:plc URI is about 70 characters), and within what a PostgreSQL index
+# entry can hold (about 2,700 bytes), which the spec's 8 KiB is not.
+RECORD_URI_MAX_LENGTH = 1024
 
 
 def track_id_out_of_range(value: int) -> str:

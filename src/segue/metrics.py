@@ -19,6 +19,9 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "COMPUTATIONS_IN_FLIGHT",
+    "FOLLOW_CONNECTIONS",
+    "FOLLOW_EVENTS",
+    "FOLLOW_LAG",
     "RATE_LIMITED",
     "RATE_LIMIT_ERRORS",
     "RECOMMENDATIONS_UNAVAILABLE",
@@ -86,4 +89,22 @@ RATE_LIMIT_ERRORS = Counter(
     "segue_rate_limit_errors_total",
     "Rate-limit checks that Redis could not answer (down, slow, refusing); each was then "
     "decided by this process's own counters.",
+)
+
+# `segue follow` (docs/atproto.md): its own process, exposed on SEGUE_METRICS_PORT.
+FOLLOW_EVENTS = Counter(
+    "segue_follow_events_total",
+    "Jetstream events read by segue follow, by kind (track, playlist, account, identity, "
+    "other) and result (applied, duplicate, stale, ignored, conflict, malformed).",
+    ["kind", "result"],
+)
+FOLLOW_LAG = Gauge(
+    "segue_follow_lag_seconds",
+    "How far segue follow is behind the network: now less the time_us of the last event applied.",
+    multiprocess_mode="max",
+)
+FOLLOW_CONNECTIONS = Counter(
+    "segue_follow_connections_total",
+    "Connections to Jetstream hosts by segue follow: opened, or failed.",
+    ["result"],
 )

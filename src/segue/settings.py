@@ -367,10 +367,22 @@ class Settings(BaseSettings):
         description="unset: `/metrics` on the API's port; set: only on this port "
         "(`--metrics-port`)",
     )
+    # `segue follow` (docs/atproto.md).
+    jetstream_url: str | None = Field(
+        default=None,
+        description="the Jetstream `segue follow` reads, e.g. "
+        "`wss://jetstream2.us-east.bsky.network`; several, comma-separated, are tried in turn "
+        "(`--jetstream`)",
+    )
     metrics_host: str = Field(
         default="127.0.0.1",
         description="the address of the `SEGUE_METRICS_PORT` listener (`--metrics-host`)",
     )
+
+    @property
+    def jetstream_urls(self) -> list[str]:
+        """``jetstream_url`` split at its commas (empty when unset)."""
+        return [u.strip() for u in (self.jetstream_url or "").split(",") if u.strip()]
 
     @property
     def database_is_embedded(self) -> bool:

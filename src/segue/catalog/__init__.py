@@ -14,13 +14,25 @@ raise :mod:`segue.errors` and return plain views (no ORM objects):
 
 Mutations commit themselves (one transaction each, see ``_playlists.py``); reads leave
 the session's transaction to the caller. The imports' bulk writes are here too
-(``upsert_tracks``, ``replace_playlists``): every write to the catalog's tables is made by
+(``upsert_tracks``, ``replace_playlists``) and ``segue follow``'s (``apply_follow``,
+``resolve_track_uris``): every write to the catalog's tables is made by
 this package, whose ORM models stay inside it.
 """
 
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
+from ._follow import FOLLOW_CURSOR, apply_follow, follow_cursor
+from ._follow_accounts import UNKNOWN_HANDLE
+from ._follow_types import (
+    AccountChange,
+    FollowChange,
+    FollowResult,
+    IdentityChange,
+    PlaylistRecord,
+    RecordDeletion,
+    TrackRecord,
+)
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
 from ._imports import (
     PlaylistImport,
@@ -61,7 +73,7 @@ from ._record import (
     playlist_record_cid,
     track_ref,
 )
-from ._syntax import is_at_uri, is_cid, is_did, is_handle
+from ._syntax import is_at_uri, is_cid, is_did, is_handle, is_nsid
 from ._tokens import (
     TOKEN_PREFIX,
     check_token,
@@ -73,6 +85,7 @@ from ._tokens import (
     touch_tokens,
     verify_token,
 )
+from ._track_uris import hashed_track_id, resolve_track_uris
 from ._tracks import (
     HYDRATE_MAX_IDS,
     SEARCH_MAX_LIMIT,
@@ -90,6 +103,7 @@ from ._values import (
     check_audio_url,
     check_did,
     check_playlist_id,
+    check_record_uri,
     check_track_id,
     clean_display_name,
     clean_handle,
@@ -110,6 +124,7 @@ from ._views import (
 
 __all__ = [
     "DISMISSALS_MAX",
+    "FOLLOW_CURSOR",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
@@ -119,35 +134,45 @@ __all__ = [
     "STAND_IN_TRACK_TYPE",
     "TOKEN_PREFIX",
     "TRACK_ID_MAX",
+    "UNKNOWN_HANDLE",
+    "AccountChange",
     "Advance",
     "Because",
     "Database",
+    "FollowChange",
+    "FollowResult",
+    "IdentityChange",
     "IssuedToken",
     "PlaylistHead",
     "PlaylistImport",
+    "PlaylistRecord",
     "PlaylistSeeds",
     "PlaylistSummary",
     "PlaylistView",
     "PlaylistsResult",
     "ProblemSink",
     "Reader",
+    "RecordDeletion",
     "Steps",
     "StrongRef",
     "SuggestionView",
     "TokenCheck",
     "TokenInfo",
     "TrackItem",
+    "TrackRecord",
     "TrackView",
     "TracksResult",
     "UserView",
     "alembic_config",
     "all_track_ids",
     "append_track",
+    "apply_follow",
     "bump_index_generation",
     "bump_seeds_generation",
     "check_audio_url",
     "check_did",
     "check_playlist_id",
+    "check_record_uri",
     "check_token",
     "check_track_id",
     "cid_for_dag_cbor",
@@ -164,9 +189,11 @@ __all__ = [
     "ensure_schema",
     "ensure_user",
     "escape_like",
+    "follow_cursor",
     "get_playlist",
     "get_user",
     "hash_token",
+    "hashed_track_id",
     "head_revision",
     "hydrate",
     "hydrate_suggestions",
@@ -174,6 +201,7 @@ __all__ = [
     "is_cid",
     "is_did",
     "is_handle",
+    "is_nsid",
     "items_record_cid",
     "list_playlists",
     "list_tokens",
@@ -190,6 +218,7 @@ __all__ = [
     "reorder_tracks",
     "replace_playlists",
     "require_owner",
+    "resolve_track_uris",
     "revoke_token",
     "search_tracks",
     "text_problem",

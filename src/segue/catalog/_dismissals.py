@@ -99,7 +99,8 @@ async def _lock_and_bump(session: AsyncSession, playlist_id: str, actor_did: str
     owner = (
         await session.execute(
             sa.update(Playlist)
-            .where(Playlist.id == playlist_id)
+            # A hidden playlist (its owner's account taken down) reads as missing.
+            .where(Playlist.id == playlist_id, Playlist.visible.is_(True))
             # updated_at is the playlist's own edit time: a dismissal is not an edit
             .values(
                 dismissals_generation=Playlist.dismissals_generation + 1,

@@ -24,6 +24,7 @@ from segue.limits import (
     HANDLE_MAX_LENGTH,
     PLAYLIST_ID_MAX_LENGTH,
     PLAYLIST_NAME_MAX_LENGTH,
+    RECORD_URI_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     URL_MAX_LENGTH,
 )
@@ -34,9 +35,13 @@ __all__ = [
     "Base",
     "CatalogState",
     "Dismissal",
+    "FollowAccount",
+    "FollowListItem",
+    "FollowRecord",
     "Playlist",
     "PlaylistItem",
     "Track",
+    "TrackUri",
     "User",
     "UtcDateTime",
     "utc_now",
@@ -161,6 +166,9 @@ class Playlist(Base):
     seeds_generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
     # Bumped with every dismissal and undo, in the same transaction: part of the cache key.
     dismissals_generation: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    # False while its owner's account is taken down, suspended, deleted or deactivated on
+    # the network (`segue follow`); a hidden playlist reads as missing.
+    visible: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -222,3 +230,62 @@ class ApiToken(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: Recorded at most once an hour per token (``segue.api.Authenticator``), not per request
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+# -- what `segue follow` keeps (docs/atproto.md) --------------------------------------------
+
+
+class TrackUri(Base):
+    """The integer id Segue gave a track record's AT-URI: assigned once, kept forever (the
+    vector store knows tracks by it), even after the record is deleted."""
+
+    __tablename__ = "track_uris"
+
+    uri: Mapped[str] = mapped_column(sa.String(RECORD_URI_MAX_LENGTH), primary_key=True)
+    track_id: Mapped[int] = mapped_column(TrackId, unique=True)
+    created_at: Mapped[datetime] = _created()
+
+
+class FollowRecord(Base):
+    """The version of a followed record last applied: its repo ``rev`` (newer ones only are
+    applied) and ``cid``; ``deleted_at`` makes it a tombstone, so a replayed older event
+    cannot bring a deleted record back."""
+
+    __tablename__ = "follow_records"
+
+    uri: Mapped[str] = mapped_column(sa.String(RECORD_URI_MAX_LENGTH), primary_key=True)
+    did: Mapped[str] = mapped_column(sa.String(DID_MAX_LENGTH), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))  # "track" or "playlist"
+    rev: Mapped[str] = mapped_column(sa.String(64))
+    cid: Mapped[str | None] = mapped_column(sa.String(CID_LENGTH))
+    time_us: Mapped[int] = mapped_column(sa.BigInteger)  # the event's, for tombstone expiry
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class FollowListItem(Base):
+    """A followed playlist record's items, in record order, whether or not their tracks have
+    arrived yet: ``playlist_items`` holds the arrived ones, rebuilt from these."""
+
+    __tablename__ = "follow_list_items"
+
+    playlist_id: Mapped[str] = mapped_column(
+        sa.ForeignKey("playlists.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(primary_key=True)
+    uri: Mapped[str] = mapped_column(sa.String(RECORD_URI_MAX_LENGTH), index=True)
+    cid: Mapped[str] = mapped_column(sa.String(CID_LENGTH))
+
+
+class FollowAccount(Base):
+    """An account's status and handle as the network last said (``account`` and ``identity``
+    events, each applied only if its ``seq`` is newer)."""
+
+    __tablename__ = "follow_accounts"
+
+    did: Mapped[str] = mapped_column(sa.String(DID_MAX_LENGTH), primary_key=True)
+    handle: Mapped[str | None] = mapped_column(sa.String(HANDLE_MAX_LENGTH))
+    active: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    status: Mapped[str | None] = mapped_column(sa.String(64))
+    hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    account_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    identity_seq: Mapped[int | None] = mapped_column(sa.BigInteger)

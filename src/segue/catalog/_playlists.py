@@ -78,7 +78,8 @@ async def get_playlist(session: AsyncSession, playlist_id: str) -> PlaylistView:
         .outerjoin(PlaylistItem, PlaylistItem.playlist_id == Playlist.id)
         .outerjoin(Track, PlaylistItem.track_id == Track.id)
         .outerjoin(Artist, Track.artist_did == Artist.did)
-        .where(Playlist.id == playlist_id)
+        # A hidden playlist (its owner's account taken down on the network) reads as missing.
+        .where(Playlist.id == playlist_id, Playlist.visible.is_(True))
         .order_by(PlaylistItem.position)
     )
     async with database_errors():
@@ -119,7 +120,7 @@ async def list_playlists(
     )
     stmt = (
         sa.select(Playlist, count)
-        .where(Playlist.owner_did == owner_did)
+        .where(Playlist.owner_did == owner_did, Playlist.visible.is_(True))
         .order_by(Playlist.updated_at.desc(), Playlist.id)
         .limit(limit)
     )
@@ -323,7 +324,7 @@ async def _lock_owned(session: AsyncSession, playlist_id: str, actor_did: str) -
     row = (
         await session.execute(
             sa.update(Playlist)
-            .where(Playlist.id == playlist_id)
+            .where(Playlist.id == playlist_id, Playlist.visible.is_(True))
             .values(updated_at=utc_now())
             .returning(Playlist.owner_did, Playlist.name),
             execution_options={"synchronize_session": False},

@@ -87,8 +87,10 @@ _HEAD_COLUMNS = (
     _INDEX_GENERATION,
     Playlist.dismissals_generation,
 )
-_HEAD = sa.select(*_HEAD_COLUMNS).where(Playlist.id == sa.bindparam("playlist_id"))
-_OWNER = sa.select(Playlist.owner_did).where(Playlist.id == sa.bindparam("playlist_id"))
+# A hidden playlist (its owner's account taken down on the network) reads as missing.
+_VISIBLE = sa.and_(Playlist.id == sa.bindparam("playlist_id"), Playlist.visible.is_(True))
+_HEAD = sa.select(*_HEAD_COLUMNS).where(_VISIBLE)
+_OWNER = sa.select(Playlist.owner_did).where(_VISIBLE)
 
 # One statement, so one snapshot: read in two, a write committed in between would pair the
 # old record CID with the new items (PostgreSQL's READ COMMITTED gives each statement its
@@ -105,7 +107,7 @@ _SEEDS = (
     .select_from(Playlist)
     .outerjoin(PlaylistItem, PlaylistItem.playlist_id == Playlist.id)
     .outerjoin(Track, PlaylistItem.track_id == Track.id)
-    .where(Playlist.id == sa.bindparam("playlist_id"))
+    .where(Playlist.id == sa.bindparam("playlist_id"), Playlist.visible.is_(True))
     .order_by(PlaylistItem.position)
 )
 _ITEM = len(_HEAD_COLUMNS)  # where the item's columns start in a _SEEDS row

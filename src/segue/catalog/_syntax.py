@@ -14,7 +14,7 @@ import re
 
 from segue.limits import DID_MAX_LENGTH, HANDLE_MAX_LENGTH
 
-__all__ = ["is_at_uri", "is_cid", "is_did", "is_handle"]
+__all__ = ["is_at_uri", "is_cid", "is_did", "is_handle", "is_nsid"]
 
 _DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]")
 _HANDLE = re.compile(
@@ -45,6 +45,11 @@ def is_handle(text: str) -> bool:
 def is_cid(text: str) -> bool:
     """A string shaped like a CID; CIDv0 (``Qm...``) is refused, as ATProto does."""
     return _CID.fullmatch(text) is not None and not text.startswith("Qmb")
+
+
+def is_nsid(text: str) -> bool:
+    """A namespaced identifier, as collections are named (``fm.plyr.track``)."""
+    return len(text) <= _NSID_MAX and _NSID.fullmatch(text) is not None
 
 
 def is_at_uri(text: str) -> bool:

@@ -23,18 +23,20 @@ from segue.limits import (
     DISPLAY_NAME_MAX_LENGTH,
     PLAYLIST_ID_MAX_LENGTH,
     PLAYLIST_NAME_MAX_LENGTH,
+    RECORD_URI_MAX_LENGTH,
     TRACK_ID_MAX,
     URL_MAX_LENGTH,
     track_id_out_of_range,
 )
 
-from ._syntax import is_did, is_handle
+from ._syntax import is_at_uri, is_did, is_handle
 
 __all__ = [
     "PLAYLIST_ID_PATTERN",
     "check_audio_url",
     "check_did",
     "check_playlist_id",
+    "check_record_uri",
     "check_track_id",
     "clean_display_name",
     "clean_handle",
@@ -174,3 +176,23 @@ def check_did(value: str) -> str:
     if did is None or not is_did(did):
         raise InvalidInput(f"not a DID: {_show(value)}")
     return did
+
+
+def check_record_uri(value: str) -> str:
+    """A record's AT-URI, ``at://DID/COLLECTION/RKEY``, at most 1,024 characters.
+
+    >>> check_record_uri("at://did:plc:abc/fm.plyr.track/3kq2d7x4m5abc")
+    'at://did:plc:abc/fm.plyr.track/3kq2d7x4m5abc'
+    """
+    if (
+        not isinstance(value, str)
+        or len(value) > RECORD_URI_MAX_LENGTH
+        or not is_at_uri(value)
+        or value.count("/") != 4
+        or not is_did(value[len("at://") :].split("/")[0])
+    ):
+        raise InvalidInput(
+            f"not a record AT-URI (at://DID/COLLECTION/RKEY, at most "
+            f"{RECORD_URI_MAX_LENGTH} characters): {_show(value)}"
+        )
+    return value

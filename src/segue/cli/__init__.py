@@ -9,6 +9,7 @@ $ segue check
 $ segue eval --vectors v.npy --ids ids.txt --playlists playlists.jsonl --json
 $ segue token create --did did:plc:abc --handle alice.example.com
 $ segue embed ~/Music            # needs the extra segue[clap]
+$ segue follow --jetstream wss://jetstream2.us-east.bsky.network
 """
 
 from __future__ import annotations
@@ -19,7 +20,19 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import _check, _db, _demo, _embed, _eval, _import, _recommend, _serve, _token, _vectors
+from . import (
+    _check,
+    _db,
+    _demo,
+    _embed,
+    _eval,
+    _follow,
+    _import,
+    _recommend,
+    _serve,
+    _token,
+    _vectors,
+)
 
 __all__ = ["app", "main"]
 
@@ -41,6 +54,7 @@ app.add_typer(_db.app, name="db")
 app.add_typer(_token.app, name="token")
 app.command("check")(_check.check)
 app.command("embed")(_embed.embed)
+app.command("follow")(_follow.follow_command)
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from segue.ingest import (
     read_playlists,
     read_tracks,
     read_vectors,
+    resolve_uris,
 )
 from segue.vectors import open_store
 
@@ -93,7 +94,8 @@ def vectors(
         typer.Option(
             "--ids",
             metavar="IDS.txt",
-            help="For .npy files: one integer track id per line, in row order.",
+            help="For .npy files: one integer track id, or one track AT-URI, per line, in "
+            "row order.",
             exists=True,
             dir_okay=False,
         ),
@@ -107,12 +109,20 @@ def vectors(
     list or fixed-size-list vector column; or JSONL {"id": ..., "vector": [...]}. Every
     row is validated first (ids, duplicates, NaN, dimension against the store), and the
     local index file is replaced atomically: a failed import leaves it as it was.
+
+    Tracks may be named by their record's AT-URI instead of an id: {"uri", "vector"} in
+    JSONL, a uri column in Parquet, AT-URIs in the ids file. The catalog gives each URI
+    its id (once, for ever; the track gets it when `segue follow` brings its record).
     """
     settings = settings_from(data_dir)
     with exit_on_error():
         data = read_vectors(file, fmt, ids_path=ids)
 
     async def _go() -> tuple[int, int, int]:
+        nonlocal data
+        if data.uris is not None:
+            async with open_catalog(settings) as database:
+                data = await resolve_uris(database, data)
         async with open_store(settings) as store:
             with progress_bar() as bar:
                 result = await import_vectors(

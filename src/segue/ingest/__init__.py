@@ -31,7 +31,7 @@ from ._problems import MAX_REPORTED, Problems
 from ._rows import Row, parse_csv, parse_jsonl
 from ._synthetic import SyntheticCatalog, synthetic_catalog
 from ._tracks import TrackBatch, TracksResult, import_tracks, parse_tracks, read_tracks
-from ._vectors import VectorsResult, import_vectors
+from ._vectors import VectorsResult, import_vectors, resolve_uris
 from ._vectors_file import VectorFile, VectorFormat, read_npy_with_ids, read_vectors
 
 __all__ = [
@@ -66,5 +66,6 @@ __all__ = [
     "read_playlists",
     "read_tracks",
     "read_vectors",
+    "resolve_uris",
     "synthetic_catalog",
 ]

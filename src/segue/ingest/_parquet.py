@@ -1,4 +1,5 @@
-"""Parquet vector files: an integer ``id`` column and a ``vector`` column of float lists.
+"""Parquet vector files: an integer ``id`` column (or a ``uri`` column of AT-URIs) and a
+``vector`` column of float lists.
 
 ``vector`` may be a list (every row the same length) or a fixed-size list; other columns
 are ignored. Needs pyarrow, the optional extra ``segue[parquet]``.
@@ -22,7 +23,7 @@ from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX, track_id_out_of_range
 
 from ._problems import Problems
-from ._vector_checks import VectorFile, finish
+from ._vector_checks import VectorFile, finish, uri_problem
 
 __all__ = ["read_parquet_vectors"]
 
@@ -47,14 +48,18 @@ def read_parquet_vectors(path: Path) -> VectorFile:
         schema = pq.read_schema(path)
     except (OSError, pa.ArrowException) as exc:
         raise InvalidInput(f"cannot read {path} as Parquet: {exc}") from None
-    missing = [name for name in ("id", "vector") if name not in schema.names]
+    # Tracks named by AT-URI (a `uri` column) instead of integer ids: the catalog gives ids.
+    key = "uri" if "uri" in schema.names and "id" not in schema.names else "id"
+    missing = [name for name in (key, "vector") if name not in schema.names]
     if missing:
         raise InvalidInput(
             f"{path}: no column {', '.join(missing)} (it has {', '.join(schema.names)})"
         )
-    id_type, vector_type = schema.field("id").type, schema.field("vector").type
-    if not pa.types.is_integer(id_type):
+    id_type, vector_type = schema.field(key).type, schema.field("vector").type
+    if key == "id" and not pa.types.is_integer(id_type):
         raise InvalidInput(f"{path}: the id column must hold integers, it holds {id_type}")
+    if key == "uri" and not (pa.types.is_string(id_type) or pa.types.is_large_string(id_type)):
+        raise InvalidInput(f"{path}: the uri column must hold strings, it holds {id_type}")
     is_list = pa.types.is_list(vector_type) or pa.types.is_large_list(vector_type)
     fixed = pa.types.is_fixed_size_list(vector_type)
     if not (is_list or fixed) or not pa.types.is_floating(vector_type.value_type):
@@ -62,16 +67,24 @@ def read_parquet_vectors(path: Path) -> VectorFile:
             f"{path}: the vector column must be a list of floats, it is {vector_type}"
         )
     try:
-        table = pq.read_table(path, columns=["id", "vector"])
+        table = pq.read_table(path, columns=[key, "vector"])
     except (OSError, pa.ArrowException) as exc:
         raise InvalidInput(f"cannot read {path} as Parquet: {exc}") from None
     n = table.num_rows
     places = [f"row {i}" for i in range(n)]
-    id_col = table.column("id").combine_chunks()
+    id_col = table.column(key).combine_chunks()
     vec_col = table.column("vector").combine_chunks()
 
     for row in np.flatnonzero(id_col.is_null().to_numpy(zero_copy_only=False)):
-        problems.add(places[row], "id: missing")
+        problems.add(places[row], f"{key}: missing")
+    uris: list[str] | None = None
+    if key == "uri":
+        uris = [u or "" for u in id_col.to_pylist()]
+        for place, uri in zip(places, uris, strict=True):
+            problem = uri_problem(uri) if uri else None
+            if problem is not None:
+                problems.add(place, f"uri: {problem}")
+        id_col = pa.array(np.zeros(n, np.int64))
     raw_ids = id_col.fill_null(0).to_numpy(zero_copy_only=False)
     if raw_ids.size and raw_ids.dtype.kind == "u":
         too_big = raw_ids > TRACK_ID_MAX
@@ -107,4 +120,4 @@ def read_parquet_vectors(path: Path) -> VectorFile:
             problems.add(places[row], "vector: contains null values")
         problems.raise_if_any()
     matrix = values.to_numpy(zero_copy_only=False).astype(np.float32, copy=False)
-    return finish(ids, matrix.reshape(n, dim), places, problems)
+    return finish(ids, matrix.reshape(n, dim), places, problems, uris=uris)

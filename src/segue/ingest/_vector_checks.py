@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from segue.catalog import check_record_uri
 from segue.engine import FloatMatrix, IdArray, check_ids
 from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX, track_id_out_of_range
@@ -24,18 +25,25 @@ __all__ = [
     "VectorFile",
     "check_finite",
     "check_unique",
+    "check_unique_uris",
     "check_vectors",
     "finish",
     "id_problem",
+    "uri_problem",
 ]
 
 
 @dataclass(frozen=True, slots=True)
 class VectorFile:
-    """Validated ids (unique, in range) and their float32 vectors (finite), row for row."""
+    """Validated ids (unique, in range) and their float32 vectors (finite), row for row.
+
+    A file that names its tracks by AT-URI has ``uris`` (unique, row for row) and no ids
+    yet: the catalog gives them (``segue.ingest.resolve_uris``) before anything is written.
+    """
 
     ids: IdArray
     vectors: FloatMatrix
+    uris: tuple[str, ...] | None = None
 
 
 def check_unique(ids: IdArray, places: list[str], problems: Problems) -> None:
@@ -54,11 +62,34 @@ def check_finite(matrix: np.ndarray, places: list[str], problems: Problems) -> N
         problems.add(places[int(row)], "the vector contains NaN or infinite values")
 
 
-def finish(ids: IdArray, matrix: np.ndarray, places: list[str], problems: Problems) -> VectorFile:
-    check_unique(ids, places, problems)
+def check_unique_uris(uris: list[str], places: list[str], problems: Problems) -> None:
+    """Report every URI that appears more than once, with where it appears."""
+    seen: dict[str, list[int]] = {}
+    for row, uri in enumerate(uris):
+        seen.setdefault(uri, []).append(row)
+    for uri, rows in seen.items():
+        if len(rows) > 1:
+            again = ", ".join(places[i] for i in rows[1:6])
+            problems.add(places[rows[0]], f"duplicate uri {uri} (again on {again})")
+
+
+def finish(
+    ids: IdArray,
+    matrix: np.ndarray,
+    places: list[str],
+    problems: Problems,
+    *,
+    uris: list[str] | None = None,
+) -> VectorFile:
+    if uris is None:
+        check_unique(ids, places, problems)
+    else:
+        check_unique_uris(uris, places, problems)
     check_finite(matrix, places, problems)
     problems.raise_if_any()
-    return VectorFile(ids, np.ascontiguousarray(matrix, dtype=np.float32))
+    return VectorFile(
+        ids, np.ascontiguousarray(matrix, dtype=np.float32), None if uris is None else tuple(uris)
+    )
 
 
 def check_vectors(ids: Any, vectors: Any, *, source: str = "vectors") -> VectorFile:
@@ -75,6 +106,15 @@ def check_vectors(ids: Any, vectors: Any, *, source: str = "vectors") -> VectorF
             f"{source}: expected {id_array.size} vectors of one dimension, got shape {matrix.shape}"
         )
     return finish(id_array, matrix, [f"row {i}" for i in range(id_array.size)], problems)
+
+
+def uri_problem(value: Any) -> str | None:
+    """Why ``value`` is not a record AT-URI, or ``None`` if it is one."""
+    try:
+        check_record_uri(value)
+    except InvalidInput as exc:
+        return exc.detail
+    return None
 
 
 def id_problem(value: Any) -> str | None:

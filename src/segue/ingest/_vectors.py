@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from segue.catalog import Steps, no_progress
-from segue.errors import DimensionMismatch
+import numpy as np
+
+from segue.catalog import Database, Steps, no_progress, resolve_track_uris
+from segue.errors import DimensionMismatch, InvalidInput
 from segue.vectors import LocalVectorStore, TurbopufferVectorStore, VectorStore
 
 from ._vector_checks import VectorFile
 
-__all__ = ["VectorsResult", "import_vectors"]
+__all__ = ["VectorsResult", "import_vectors", "resolve_uris"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,6 +24,20 @@ class VectorsResult:
     vectors: int
     dimension: int
     total: int  # vectors in the store afterwards
+
+
+async def resolve_uris(database: Database, data: VectorFile) -> VectorFile:
+    """``data`` with the ids the catalog holds for its AT-URIs (new URIs get theirs now,
+    kept for ever: the tracks of those records get them when they arrive). A file of
+    integer ids is returned as it is.
+
+        >>> data = await resolve_uris(database, read_vectors(Path("v.jsonl")))  # doctest: +SKIP
+    """
+    if data.uris is None:
+        return data
+    ids = await resolve_track_uris(database, data.uris)
+    resolved = np.fromiter((ids[uri] for uri in data.uris), np.int64, len(data.uris))
+    return VectorFile(resolved, data.vectors)
 
 
 async def import_vectors(
@@ -33,6 +49,8 @@ async def import_vectors(
     Ids need not be in the catalog yet: vectors may come first (``segue embed`` writes
     them before their tracks are imported).
     """
+    if data.uris is not None:
+        raise InvalidInput(f"{source}: the file names tracks by URI; resolve_uris() first")
     dim = int(data.vectors.shape[1]) if data.vectors.ndim == 2 else 0
     if data.ids.size:
         held = await store.dimension()

@@ -26,9 +26,11 @@ from ._vector_checks import (
     VectorFile,
     check_finite,
     check_unique,
+    check_unique_uris,
     check_vectors,
     finish,
     id_problem,
+    uri_problem,
 )
 
 __all__ = [
@@ -57,6 +59,7 @@ _SUFFIXES = {
 
 
 _INTEGER = re.compile(r"-?[0-9]+")
+_AT = "at://"
 
 
 def vector_format(path: Path, fmt: str | None = None) -> VectorFormat:
@@ -86,7 +89,9 @@ def read_vectors(path: Path, fmt: str | None = None, *, ids_path: Path | None = 
 # -- NPY + ids -------------------------------------------------------------------------------
 
 
-def _read_ids(path: Path, problems: Problems) -> tuple[IdArray, list[str]]:
+def _read_ids(path: Path, problems: Problems) -> tuple[IdArray, list[str], list[str] | None]:
+    """The ids file: one integer id per line, or one AT-URI per line (the first line says
+    which); the URIs are ``None`` for a file of integer ids."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -95,17 +100,23 @@ def _read_ids(path: Path, problems: Problems) -> tuple[IdArray, list[str]]:
     while lines and not lines[-1].strip():
         lines.pop()
     ids = np.zeros(len(lines), np.int64)
+    by_uri = bool(lines) and lines[0].strip().startswith(_AT)
+    uris: list[str] = []
     places = []
     for i, line in enumerate(lines):
         places.append(f"{path.name} line {i + 1}")
         token = line.strip()
-        value: Any = int(token) if _INTEGER.fullmatch(token) else token
-        problem = id_problem(value)
+        if by_uri:
+            uris.append(token)
+            problem = uri_problem(token)
+        else:
+            value: Any = int(token) if _INTEGER.fullmatch(token) else token
+            problem = id_problem(value)
+            if problem is None:
+                ids[i] = value
         if problem is not None:
             problems.add(places[-1], problem)
-        else:
-            ids[i] = value
-    return ids, places
+    return ids, places, uris if by_uri else None
 
 
 def read_npy_with_ids(vectors_path: Path, ids_path: Path) -> VectorFile:
@@ -127,7 +138,7 @@ def read_npy_with_ids(vectors_path: Path, ids_path: Path) -> VectorFile:
         raise InvalidInput(f"{vectors_path}: expected float32 values, got {raw.dtype}")
     if raw.shape[1] == 0:
         raise InvalidInput(f"{vectors_path}: the vectors have dimension 0")
-    ids, id_places = _read_ids(ids_path, problems)
+    ids, id_places, uris = _read_ids(ids_path, problems)
     if ids.size != raw.shape[0]:
         raise InvalidInput(
             f"{ids_path} has {ids.size} ids but {vectors_path} has {raw.shape[0]} rows"
@@ -135,27 +146,34 @@ def read_npy_with_ids(vectors_path: Path, ids_path: Path) -> VectorFile:
     problems.raise_if_any()
     matrix = np.asarray(raw, dtype=np.float32)
     rows = [f"row {i}" for i in range(ids.size)]
-    check_unique(ids, id_places, problems)
+    if uris is None:
+        check_unique(ids, id_places, problems)
+    else:
+        check_unique_uris(uris, id_places, problems)
     check_finite(matrix, rows, problems)
     problems.raise_if_any()
-    return VectorFile(ids, np.ascontiguousarray(matrix))
+    return VectorFile(ids, np.ascontiguousarray(matrix), None if uris is None else tuple(uris))
 
 
 # -- JSONL ------------------------------------------------------------------------------------
 
 
 def read_jsonl_vectors(path: Path) -> VectorFile:
-    """``{"id": 7, "vector": [0.1, ...]}`` per line; every vector the same length."""
+    """``{"id": 7, "vector": [0.1, ...]}`` per line, or ``{"uri": "at://...", "vector": ...}``
+    (the first line says which; one or the other in a file); every vector the same length."""
     problems = Problems(str(path))
     try:
         handle = path.open(encoding="utf-8-sig")
     except OSError as exc:
         raise InvalidInput(f"cannot read {path}: {exc}") from None
     ids: list[int] = []
+    uris: list[str] = []
     vectors: list[np.ndarray] = []
     places: list[str] = []
     dim: int | None = None
     dim_from = ""
+    key: str | None = None  # "id" or "uri": what this file names its tracks by
+    key_from = ""
     with handle:
         try:
             lines = list(handle)
@@ -163,16 +181,23 @@ def read_jsonl_vectors(path: Path) -> VectorFile:
             raise InvalidInput(f"cannot read {path}: {exc}") from None
     for row in jsonl_rows(lines, problems):
         where, record = row.where, row.fields
-        unknown = sorted(set(record) - {"id", "vector"})
-        missing = [name for name in ("id", "vector") if record.get(name) is None]
+        named = key or ("uri" if "uri" in record and "id" not in record else "id")
+        if key is None:
+            key, key_from = named, where
+        other = "uri" if named == "id" else "id"
+        unknown = sorted(set(record) - {"id", "uri", "vector"})
+        missing = [name for name in (named, "vector") if record.get(name) is None]
+        if other in record:
+            problems.add(where, f"{other}: the file names tracks by {named} ({key_from}), not both")
+            continue
         if unknown or missing:
             parts = [f"missing {', '.join(missing)}"] if missing else []
             parts += [f"unknown field(s) {', '.join(map(repr, unknown))}"] if unknown else []
             problems.add(where, "; ".join(parts))
             continue
-        problem = id_problem(record["id"])
+        problem = id_problem(record["id"]) if named == "id" else uri_problem(record["uri"])
         if problem is not None:
-            problems.add(where, f"id: {problem}")
+            problems.add(where, f"{named}: {problem}")
             continue
         vector = _json_vector(record["vector"])
         if isinstance(vector, str):
@@ -185,14 +210,24 @@ def read_jsonl_vectors(path: Path) -> VectorFile:
                 where, f"vector: dimension {vector.size}, but {dim} on {dim_from} (the first)"
             )
             continue
-        ids.append(record["id"])
+        if named == "id":
+            ids.append(record["id"])
+        else:
+            uris.append(record["uri"])
+            ids.append(0)  # given by the catalog once the file is valid
         vectors.append(vector)
         places.append(where)
     if dim is None:
         problems.raise_if_any()
         return VectorFile(np.empty(0, np.int64), np.empty((0, 0), np.float32))
     matrix = np.vstack(vectors) if vectors else np.empty((0, dim), np.float32)
-    return finish(np.asarray(ids, dtype=np.int64), matrix, places, problems)
+    return finish(
+        np.asarray(ids, dtype=np.int64),
+        matrix,
+        places,
+        problems,
+        uris=uris if key == "uri" else None,
+    )
 
 
 def _json_vector(value: Any) -> np.ndarray | str:

@@ -1,0 +1,245 @@
+"""Followed track and playlist records into the catalog's tables.
+
+A record is applied only if its repo ``rev`` is newer than the version applied before (or
+than its tombstone), so creates, updates and deletes may arrive twice or out of order.
+A track record becomes a track of the repo's DID under the id of its URI; a playlist
+record becomes the playlist whose id is its record key, with the commit's CID as its
+record CID, and its items, in record order, as far as their tracks have arrived: the rest
+wait in ``follow_list_items`` and join the playlist when their track comes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ._follow_accounts import account_state
+from ._follow_types import FollowResult, PlaylistRecord, RecordDeletion, TrackRecord
+from ._generations import bump_seeds_generation
+from ._models import (
+    Artist,
+    FollowListItem,
+    FollowRecord,
+    Playlist,
+    PlaylistItem,
+    Track,
+    TrackUri,
+    User,
+    utc_now,
+)
+from ._track_uris import insert_for, track_ids_for
+
+__all__ = ["apply_deletion", "apply_playlist", "apply_track"]
+
+
+async def _applied(session: AsyncSession, uri: str, rev: str) -> tuple[bool, FollowResult | None]:
+    """(whether Segue holds a version of ``uri``, the result if ``rev`` is not newer).
+
+    Revs are TIDs: fixed-length base32 that sorts as time does, so a string comparison
+    orders them.
+    """
+    applied = await session.scalar(sa.select(FollowRecord.rev).where(FollowRecord.uri == uri))
+    if applied is None or rev > applied:
+        return applied is not None, None
+    return True, FollowResult.DUPLICATE if rev == applied else FollowResult.STALE
+
+
+async def _save_version(
+    session: AsyncSession, uri: str, did: str, kind: str, rev: str, cid: str | None, time_us: int
+) -> None:
+    insert = insert_for(session)
+    values = {
+        "did": did,
+        "kind": kind,
+        "rev": rev,
+        "cid": cid,
+        "time_us": time_us,
+        "deleted_at": None if cid is not None else utc_now(),
+    }
+    await session.execute(
+        insert(FollowRecord)
+        .values(uri=uri, **values)
+        .on_conflict_do_update(index_elements=[FollowRecord.uri], set_=values)
+    )
+
+
+async def _bump_playlists(session: AsyncSession, playlist_ids: Sequence[str]) -> None:
+    if playlist_ids:
+        await session.execute(
+            sa.update(Playlist)
+            .where(Playlist.id.in_(list(playlist_ids)))
+            .values(seeds_generation=Playlist.seeds_generation + 1, updated_at=Playlist.updated_at)
+            .execution_options(synchronize_session=False)
+        )
+
+
+async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResult:
+    _, skip = await _applied(session, record.uri, record.rev)
+    if skip is not None:
+        return skip
+    track_id = (await track_ids_for(session, [record.uri]))[record.uri]
+    hidden, handle = await account_state(session, record.did)
+    visible = not hidden
+    insert = insert_for(session)
+    artist = insert(Artist).values(did=record.did, handle=handle, display_name=record.artist_name)
+    await session.execute(
+        artist.on_conflict_do_update(
+            index_elements=[Artist.did],
+            set_={"display_name": artist.excluded.display_name, "updated_at": utc_now()},
+            where=Artist.display_name.is_distinct_from(artist.excluded.display_name),
+        )
+    )
+    before = (
+        await session.execute(
+            sa.select(Track.visible, Track.deleted_at).where(Track.id == track_id)
+        )
+    ).first()
+    values = {
+        "title": record.title,
+        "artist_did": record.did,
+        "image_url": record.image_url,
+        "uri": record.uri,
+        "cid": record.cid,
+        "visible": visible,
+        "deleted_at": None,
+    }
+    stmt = insert(Track).values(id=track_id, **values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Track.id], set_={**values, "updated_at": utc_now()}
+        )
+    )
+    if before is None:
+        # New to the catalog: the playlists whose items were waiting for it now hold it.
+        waiting = (
+            await session.scalars(
+                sa.select(FollowListItem.playlist_id)
+                .where(FollowListItem.uri == record.uri)
+                .distinct()
+            )
+        ).all()
+        changed = [pid for pid in sorted(waiting) if await _rebuild_items(session, pid)]
+        await _bump_playlists(session, changed)
+    elif bool(before.visible) != visible or before.deleted_at is not None:
+        await bump_seeds_generation(session, [track_id])
+    await _save_version(
+        session, record.uri, record.did, "track", record.rev, record.cid, record.time_us
+    )
+    return FollowResult.APPLIED
+
+
+async def apply_playlist(session: AsyncSession, record: PlaylistRecord) -> FollowResult:
+    _, skip = await _applied(session, record.uri, record.rev)
+    if skip is not None:
+        return skip
+    owner = await session.scalar(
+        sa.select(Playlist.owner_did).where(Playlist.id == record.playlist_id).with_for_update()
+    )
+    if owner is not None and owner != record.did:
+        return FollowResult.CONFLICT  # the first owner keeps the id (docs/atproto.md)
+    insert = insert_for(session)
+    hidden, handle = await account_state(session, record.did)
+    await session.execute(
+        insert(User)
+        .values(did=record.did, handle=handle)
+        .on_conflict_do_nothing(index_elements=[User.did])
+    )
+    values = {
+        "owner_did": record.did,
+        "name": record.name,
+        "record_cid": record.cid,  # the network's own CID: exactly the record's cache key
+        "visible": not hidden,
+    }
+    stmt = insert(Playlist).values(id=record.playlist_id, **values)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[Playlist.id], set_={**values, "updated_at": utc_now()}
+        )
+    )
+    await session.execute(
+        sa.delete(FollowListItem).where(FollowListItem.playlist_id == record.playlist_id)
+    )
+    if record.items:
+        await session.execute(
+            sa.insert(FollowListItem),
+            [
+                {"playlist_id": record.playlist_id, "position": i, "uri": ref.uri, "cid": ref.cid}
+                for i, ref in enumerate(record.items)
+            ],
+        )
+    await _rebuild_items(session, record.playlist_id)
+    await _save_version(
+        session, record.uri, record.did, "playlist", record.rev, record.cid, record.time_us
+    )
+    return FollowResult.APPLIED
+
+
+async def _rebuild_items(session: AsyncSession, playlist_id: str) -> bool:
+    """Make the playlist's items its record's items whose tracks are in the catalog, in
+    record order (a track listed twice counts once, at its first place); whether they
+    changed."""
+    rows = await session.execute(
+        sa.select(TrackUri.track_id)
+        .select_from(FollowListItem)
+        .join(TrackUri, TrackUri.uri == FollowListItem.uri)
+        .join(Track, Track.id == TrackUri.track_id)
+        .where(FollowListItem.playlist_id == playlist_id)
+        .order_by(FollowListItem.position)
+    )
+    wanted = list(dict.fromkeys(rows.scalars().all()))
+    current = list(
+        (
+            await session.scalars(
+                sa.select(PlaylistItem.track_id)
+                .where(PlaylistItem.playlist_id == playlist_id)
+                .order_by(PlaylistItem.position)
+            )
+        ).all()
+    )
+    if wanted == current:
+        return False
+    await session.execute(sa.delete(PlaylistItem).where(PlaylistItem.playlist_id == playlist_id))
+    if wanted:
+        await session.execute(
+            sa.insert(PlaylistItem),
+            [
+                {"playlist_id": playlist_id, "track_id": tid, "position": pos}
+                for pos, tid in enumerate(wanted)
+            ],
+        )
+    return True
+
+
+async def apply_deletion(session: AsyncSession, deletion: RecordDeletion) -> FollowResult:
+    known, skip = await _applied(session, deletion.uri, deletion.rev)
+    if skip is not None:
+        return skip
+    if not known and deletion.only_if_known:
+        return FollowResult.IGNORED
+    if deletion.kind == "track":
+        track_id = await session.scalar(
+            sa.select(TrackUri.track_id).where(TrackUri.uri == deletion.uri)
+        )
+        if track_id is not None:
+            # The row stays (playlists refer to it, the id is kept); it is taken down.
+            deleted = await session.execute(
+                sa.update(Track)
+                .where(Track.id == track_id, Track.deleted_at.is_(None))
+                .values(deleted_at=utc_now(), updated_at=utc_now())
+                .returning(Track.id),
+                execution_options={"synchronize_session": False},
+            )
+            await bump_seeds_generation(session, deleted.scalars().all())
+    else:
+        await session.execute(
+            sa.delete(Playlist).where(
+                Playlist.id == deletion.uri.rsplit("/", 1)[1], Playlist.owner_did == deletion.did
+            )
+        )
+    # The tombstone: a replayed create older than this delete is now stale.
+    await _save_version(
+        session, deletion.uri, deletion.did, deletion.kind, deletion.rev, None, deletion.time_us
+    )
+    return FollowResult.APPLIED

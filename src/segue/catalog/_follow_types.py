@@ -1,0 +1,105 @@
+"""What ``segue follow`` asks the catalog to apply: records and account changes, already
+checked against their lexicons (``segue.follow`` does that), and what became of each.
+
+    >>> TrackRecord(uri, did, rev="3l3qo2vutsw2b", cid=cid, time_us=1, title="Song",
+    ...             artist_name="Alice", image_url=None)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Literal, TypeAlias
+
+from ._record import StrongRef
+
+__all__ = [
+    "AccountChange",
+    "FollowChange",
+    "FollowResult",
+    "IdentityChange",
+    "PlaylistRecord",
+    "RecordDeletion",
+    "TrackRecord",
+]
+
+
+class FollowResult(StrEnum):
+    """What applying one change did (the ``result`` label of ``segue_follow_events_total``)."""
+
+    APPLIED = "applied"
+    #: the same version was applied already (a redelivery, a rewound cursor)
+    DUPLICATE = "duplicate"
+    #: an older version than the one applied (or than its tombstone)
+    STALE = "stale"
+    #: nothing to do: an account Segue does not know, a list that is not a playlist
+    IGNORED = "ignored"
+    #: the playlist id (the record key) belongs to another owner's playlist
+    CONFLICT = "conflict"
+
+
+@dataclass(frozen=True, slots=True)
+class TrackRecord:
+    """A track record's current version (create or update)."""
+
+    uri: str
+    did: str
+    rev: str
+    cid: str
+    time_us: int
+    title: str
+    artist_name: str | None
+    image_url: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PlaylistRecord:
+    """A playlist record's current version; ``playlist_id`` is its record key."""
+
+    uri: str
+    did: str
+    rev: str
+    cid: str
+    time_us: int
+    playlist_id: str
+    name: str
+    items: tuple[StrongRef, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RecordDeletion:
+    """A deleted record. ``only_if_known``: ignore it unless Segue holds the record (a list
+    record that stopped being a playlist), and leave no tombstone then."""
+
+    uri: str
+    did: str
+    kind: Literal["track", "playlist"]
+    rev: str
+    time_us: int
+    only_if_known: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class AccountChange:
+    """An account's status; ``hidden`` is whether its content is to be hidden, or ``None``
+    for a status that changes nothing (it is still recorded)."""
+
+    did: str
+    seq: int
+    active: bool
+    status: str | None
+    hidden: bool | None
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityChange:
+    """An identity event: the account's handle, when the event carries one."""
+
+    did: str
+    seq: int
+    handle: str | None
+
+
+FollowChange: TypeAlias = (
+    TrackRecord | PlaylistRecord | RecordDeletion | AccountChange | IdentityChange
+)

@@ -1,0 +1,187 @@
+"""Jetstream events (JSON objects, ``/subscribe`` wire) into catalog changes.
+
+The shapes, as Jetstream sends them (its README; ``pkg/models`` in bluesky-social/jetstream)::
+
+    {"did": "did:plc:...", "time_us": 1725911162329308, "kind": "commit",
+     "commit": {"rev": "3l3qo2vutsw2b", "operation": "create", "collection": "fm.plyr.track",
+                "rkey": "3l3qo2vuowo2b", "record": {...}, "cid": "bafyrei..."}}
+    {"did": ..., "time_us": ..., "kind": "commit",
+     "commit": {"rev": ..., "operation": "delete", "collection": ..., "rkey": ...}}
+    {"did": ..., "time_us": ..., "kind": "account",
+     "account": {"active": false, "did": ..., "seq": 1409753013, "status": "takendown",
+                 "time": "2024-09-05T06:11:04.870Z"}}
+    {"did": ..., "time_us": ..., "kind": "identity",
+     "identity": {"did": ..., "handle": "alice.example.com", "seq": ..., "time": ...}}
+
+    >>> event = decode({"did": "did:plc:a", "time_us": 5, "kind": "identity",
+    ...                 "identity": {"did": "did:plc:a", "seq": 9}}, COLLECTIONS)
+    >>> event.kind, event.change
+    ('identity', IdentityChange(did='did:plc:a', seq=9, handle=None))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from segue.catalog import (
+    AccountChange,
+    FollowChange,
+    IdentityChange,
+    PlaylistRecord,
+    RecordDeletion,
+    TrackRecord,
+    check_playlist_id,
+    check_record_uri,
+    clean_handle,
+    is_cid,
+    is_did,
+)
+from segue.errors import InvalidInput
+
+from ._records import PLAYLIST_LIST_TYPE, Malformed, list_fields, playlist_name, track_fields
+
+__all__ = [
+    "COLLECTIONS",
+    "HIDING_STATUSES",
+    "UNPARSABLE",
+    "Collections",
+    "Event",
+    "decode",
+]
+
+#: account statuses that hide the account's tracks and playlists (until it is active again)
+HIDING_STATUSES = frozenset({"takendown", "suspended", "deleted", "deactivated"})
+#: what the transport hands on for a frame that is not a JSON object
+UNPARSABLE: dict[str, Any] = {"kind": "unparsable"}
+_OPERATIONS = frozenset({"create", "update", "delete"})
+_REV_MAX = 64
+
+
+@dataclass(frozen=True, slots=True)
+class Collections:
+    """The collections followed: tracks and playlists (a platform's own namespace)."""
+
+    track: str = "fm.plyr.track"
+    playlist: str = "fm.plyr.list"
+
+    @property
+    def wanted(self) -> tuple[str, ...]:
+        return (self.track, self.playlist)
+
+
+COLLECTIONS = Collections()
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One decoded event: its metric ``kind`` (track, playlist, account, identity, other),
+    its ``time_us``, and the change to apply, or else why it is skipped (``problem``:
+    malformed; neither: not for Segue)."""
+
+    kind: str
+    time_us: int | None
+    change: FollowChange | None = None
+    problem: str | None = None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def decode(message: Any, collections: Collections = COLLECTIONS) -> Event:
+    """The :class:`Event` of one Jetstream message (a decoded JSON value)."""
+    if not isinstance(message, dict):
+        return Event("other", None, problem="not a JSON object")
+    time_us = _int(message.get("time_us"))
+    kind = message.get("kind")
+    did = message.get("did")
+    if kind == UNPARSABLE["kind"]:
+        return Event("other", None, problem="not a JSON object")
+    if kind not in {"commit", "account", "identity"}:
+        return Event("other", time_us)  # heartbeats and kinds added later
+    if time_us is None or not isinstance(did, str) or not is_did(did):
+        return Event(str(kind), time_us, problem="no valid did and time_us")
+    if kind == "account":
+        return _account(did, time_us, message.get("account"))
+    if kind == "identity":
+        return _identity(did, time_us, message.get("identity"))
+    return _commit(did, time_us, message.get("commit"), collections)
+
+
+def _account(did: str, time_us: int, body: Any) -> Event:
+    if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
+        return Event("account", time_us, problem="account: no active flag")
+    status = body.get("status")
+    status = status if isinstance(status, str) else None
+    active: bool = body["active"]
+    hidden = False if active else (True if status in HIDING_STATUSES else None)
+    # seq is the relay's, in order per account; time_us stands in where it is missing.
+    seq = _int(body.get("seq"))
+    change = AccountChange(did, time_us if seq is None else seq, active, status, hidden)
+    return Event("account", time_us, change)
+
+
+def _identity(did: str, time_us: int, body: Any) -> Event:
+    if not isinstance(body, dict):
+        return Event("identity", time_us, problem="identity: not an object")
+    handle = body.get("handle")
+    try:
+        handle = clean_handle(handle) if isinstance(handle, str) else None
+    except InvalidInput:
+        handle = None  # an unusable handle is no handle: the event still orders the next
+    seq = _int(body.get("seq"))
+    return Event("identity", time_us, IdentityChange(did, time_us if seq is None else seq, handle))
+
+
+def _commit(did: str, time_us: int, commit: Any, collections: Collections) -> Event:
+    if not isinstance(commit, dict):
+        return Event("other", time_us, problem="commit: not an object")
+    collection = commit.get("collection")
+    if collection == collections.track:
+        kind = "track"
+    elif collection == collections.playlist:
+        kind = "playlist"
+    else:
+        return Event("other", time_us)  # a collection not asked for
+    operation, rkey, rev = commit.get("operation"), commit.get("rkey"), commit.get("rev")
+    if operation not in _OPERATIONS or not isinstance(rkey, str):
+        return Event(kind, time_us, problem="commit: no operation or rkey")
+    if not isinstance(rev, str) or not 0 < len(rev) <= _REV_MAX:
+        return Event(kind, time_us, problem="commit: no rev")
+    try:
+        uri = check_record_uri(f"at://{did}/{collection}/{rkey}")
+    except InvalidInput:
+        return Event(kind, time_us, problem="commit: not a record AT-URI")
+    if operation == "delete":
+        target: Literal["track", "playlist"] = "track" if kind == "track" else "playlist"
+        return Event(kind, time_us, RecordDeletion(uri, did, target, rev, time_us))
+    cid = commit.get("cid")
+    if not isinstance(cid, str) or not is_cid(cid):
+        return Event(kind, time_us, problem="commit: no cid")
+    record = commit.get("record")
+    try:
+        if kind == "track":
+            title, artist_name, image_url = track_fields(record)
+            change: FollowChange = TrackRecord(
+                uri, did, rev, cid, time_us, title, artist_name, image_url
+            )
+        else:
+            change = _playlist(uri, did, rev, cid, time_us, rkey, record)
+    except Malformed as exc:
+        return Event(kind, time_us, problem=str(exc))
+    return Event(kind, time_us, change)
+
+
+def _playlist(
+    uri: str, did: str, rev: str, cid: str, time_us: int, rkey: str, record: Any
+) -> FollowChange:
+    list_type, items = list_fields(record)
+    if list_type is not None and list_type != PLAYLIST_LIST_TYPE:
+        # An album or a likes list is not a playlist; one that was a playlist stops being one.
+        return RecordDeletion(uri, did, "playlist", rev, time_us, only_if_known=True)
+    try:
+        playlist_id = check_playlist_id(rkey)
+    except InvalidInput:
+        raise Malformed("rkey: too long or not usable as a playlist id") from None
+    return PlaylistRecord(uri, did, rev, cid, time_us, playlist_id, playlist_name(record), items)

@@ -1,0 +1,222 @@
+"""``segue follow``: read Jetstream, apply each batch with its cursor, report progress.
+
+The reader (:class:`Jetstream`) fills a bounded queue; this loop takes what has arrived
+(up to ``batch_size`` events), decodes it, and applies the changes and the cursor in one
+transaction (:func:`segue.catalog.apply_follow`). Killed at any moment, a restart resumes
+from the stored cursor, a few seconds back, and finds the replayed events applied already.
+
+    >>> options = FollowOptions(urls=("ws://127.0.0.1:6008",), once=True)
+    >>> stats = await follow(database, options)  # doctest: +SKIP
+    >>> stats.applied  # doctest: +SKIP
+    42
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from segue.catalog import Database, FollowResult, apply_follow, follow_cursor
+from segue.errors import DatabaseUnavailable, Unavailable
+from segue.metrics import FOLLOW_EVENTS, FOLLOW_LAG
+
+from ._events import COLLECTIONS, Collections, Event, decode
+from ._transport import REWIND_US, Jetstream
+
+__all__ = ["MALFORMED", "FollowOptions", "FollowStats", "follow"]
+
+log = logging.getLogger("segue.follow")
+
+#: the ``result`` of an event whose record breaks its lexicon (never applied)
+MALFORMED = "malformed"
+# How often the loop wakes without events: progress, lag, the idle check of --once.
+_TICK_SECONDS = 0.5
+# Tombstones are dropped this long after their delete: far longer than any rewind.
+_TOMBSTONE_US = 24 * 3600 * 1_000_000
+_EXPIRY_EVERY_SECONDS = 60.0
+
+
+@dataclass(frozen=True, slots=True)
+class FollowOptions:
+    """How to follow: the hosts (tried in turn), the collections, and when to stop.
+
+    ``once``: stop when no event has arrived for ``idle_seconds``. ``start_cursor``: where
+    to begin when the catalog holds no cursor yet (``None``: the live tail; 0: the oldest
+    event the server keeps).
+    """
+
+    urls: Sequence[str]
+    collections: Collections = COLLECTIONS
+    once: bool = False
+    idle_seconds: float = 5.0
+    start_cursor: int | None = None
+    batch_size: int = 500
+    backoff_seconds: float = 1.0
+    max_backoff_seconds: float = 30.0
+    rewind_us: int = REWIND_US
+
+
+@dataclass(slots=True)
+class FollowStats:
+    """What a run has done so far (``results`` counts events by result)."""
+
+    results: Counter[str] = field(default_factory=Counter)
+    cursor: int | None = None
+    lag_seconds: float | None = None
+    host: str | None = None
+
+    @property
+    def events(self) -> int:
+        return sum(self.results.values())
+
+    @property
+    def applied(self) -> int:
+        return self.results[FollowResult.APPLIED.value]
+
+    def summary(self) -> str:
+        """One line: events read, applied, and the rest by result."""
+        rest = ", ".join(
+            f"{n:,} {name}" for name, n in sorted(self.results.items()) if name != "applied"
+        )
+        lag = "" if self.lag_seconds is None else f"; {self.lag_seconds:,.1f} s behind"
+        return (
+            f"{self.events:,} events, {self.applied:,} applied"
+            + (f" ({rest})" if rest else "")
+            + lag
+        )
+
+
+async def follow(
+    database: Database,
+    options: FollowOptions,
+    *,
+    on_progress: Callable[[FollowStats], None] = lambda _stats: None,
+) -> FollowStats:
+    """Follow the network until cancelled (or, with ``once``, until caught up)."""
+    stored = await follow_cursor(database)
+    start = options.start_cursor if stored is None else stored - options.rewind_us
+    jetstream = Jetstream(
+        options.urls,
+        options.collections.wanted,
+        backoff_seconds=options.backoff_seconds,
+        max_backoff_seconds=options.max_backoff_seconds,
+        rewind_us=options.rewind_us,
+    )
+    queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=4 * options.batch_size)
+    reader = asyncio.create_task(jetstream.run(queue, start), name="jetstream")
+    stats = FollowStats(cursor=stored)
+    loop = _Loop(database, options, jetstream, stats)
+    try:
+        while True:
+            if reader.done():
+                reader.result()  # the reader never returns: this raises what stopped it
+            try:
+                first = await asyncio.wait_for(queue.get(), _TICK_SECONDS)
+            except TimeoutError:
+                loop.tick()
+                on_progress(stats)
+                if options.once and loop.caught_up():
+                    return stats
+                continue
+            batch = [first]
+            while len(batch) < options.batch_size and not queue.empty():
+                batch.append(queue.get_nowait())
+            await loop.apply(batch)
+            on_progress(stats)
+    finally:
+        reader.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reader
+
+
+class _Loop:
+    def __init__(
+        self, database: Database, options: FollowOptions, jetstream: Jetstream, stats: FollowStats
+    ) -> None:
+        self.database = database
+        self.options = options
+        self.jetstream = jetstream
+        self.stats = stats
+        self.started = time.monotonic()
+        self.first_connected: float | None = None
+        self.last_event: float | None = None
+        self.next_expiry = 0.0
+
+    def tick(self) -> None:
+        self.stats.host = self.jetstream.host
+        if self.first_connected is None and self.jetstream.ever_connected:
+            self.first_connected = time.monotonic()
+        if self.stats.cursor is not None:
+            self.stats.lag_seconds = max(time.time() - self.stats.cursor / 1e6, 0.0)
+            FOLLOW_LAG.set(self.stats.lag_seconds)
+
+    def caught_up(self) -> bool:
+        """``--once``: no event for ``idle_seconds`` since the last one (or since the first
+        connection). No host reachable for as long (at least 10 s) is an error."""
+        now = time.monotonic()
+        if self.first_connected is None:
+            if now - self.started >= max(self.options.idle_seconds, 10.0):
+                raise Unavailable(
+                    f"no Jetstream host answered: {self.jetstream.last_error or 'no answer'}"
+                )
+            return False
+        quiet_since = max(self.last_event or 0.0, self.first_connected)
+        return now - quiet_since >= self.options.idle_seconds
+
+    async def apply(self, batch: list[dict[str, Any]]) -> None:
+        self.last_event = time.monotonic()
+        events = [decode(message, self.options.collections) for message in batch]
+        changes = [event.change for event in events if event.change is not None]
+        times = [event.time_us for event in events if event.time_us is not None]
+        cursor = max(times) if times else None
+        expire = None
+        if cursor is not None and self.last_event >= self.next_expiry:
+            expire = cursor - _TOMBSTONE_US
+            self.next_expiry = self.last_event + _EXPIRY_EVERY_SECONDS
+        results = await self._apply(changes, cursor, expire)
+        self._count(events, iter(results))
+        if cursor is not None:
+            self.stats.cursor = max(cursor, self.stats.cursor or 0)
+        self.tick()
+
+    async def _apply(
+        self, changes: list[Any], cursor: int | None, expire: int | None
+    ) -> list[FollowResult]:
+        attempt = 0
+        while True:
+            try:
+                return await apply_follow(
+                    self.database, changes, cursor=cursor, expire_tombstones_before=expire
+                )
+            except DatabaseUnavailable as exc:
+                if self.options.once:
+                    raise
+                # A long-running follower outlives a database restart: the batch is
+                # retried whole (its transaction was rolled back).
+                delay = min(self.options.backoff_seconds * 2.0 ** min(attempt, 30), 30.0)
+                log.warning("follow: %s; retrying in %.0f s", exc.detail, delay)
+                await asyncio.sleep(delay)
+                attempt += 1
+
+    def _count(self, events: list[Event], results: Any) -> None:
+        for event in events:
+            if event.change is not None:
+                result = next(results).value
+            elif event.problem is not None:
+                result = MALFORMED
+                log.warning(
+                    "follow: skipped a malformed %s event (time_us %s): %s",
+                    event.kind,
+                    event.time_us,
+                    event.problem,
+                )
+            else:
+                result = FollowResult.IGNORED.value
+            FOLLOW_EVENTS.labels(kind=event.kind, result=result).inc()
+            self.stats.results[result] += 1
