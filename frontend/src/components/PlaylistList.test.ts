@@ -34,6 +34,8 @@ describe('PlaylistList', () => {
     expect(screen.getByRole('link', { name: /Solo/ })).toHaveAttribute('href', '/playlist/b%202');
     expect(screen.getByRole('link', { name: /Solo/ })).toHaveTextContent('1 track');
     expect(screen.getByRole('heading', { level: 1 })).toHaveTextContent("Owner's playlists");
+    // A name cut short on a phone keeps its full text in a tooltip.
+    expect(screen.getByText('Focus')).toHaveAttribute('title', 'Focus');
 
     await userEvent.click(focus);
     expect(location.pathname).toBe('/playlist/a1');

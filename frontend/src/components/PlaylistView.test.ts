@@ -154,6 +154,9 @@ describe('PlaylistView', () => {
     await waitFor(() => expect(state().tracks.map((t) => t.id)).toEqual([2, 1, 3]));
     expect(document.activeElement).toBe(screen.getByRole('button', { name: 'Move Song 1 down' }));
     expect(screen.getByRole('button', { name: 'Move Song 2 up' })).toBeDisabled();
+    // The same tracks in another order fit the same: the suggestions stay, not re-fetched.
+    await screen.findByRole('button', { name: 'Add Song 4 to playlist' });
+    expect(api.recommendations).toHaveBeenCalledTimes(1);
   });
 
   it('reorders with Alt+ArrowUp / Alt+ArrowDown', async () => {
@@ -204,6 +207,73 @@ describe('PlaylistView', () => {
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('searchbox')).not.toBeInTheDocument();
     expect(screen.getByRole('button', { name: '+ Add tracks' })).toHaveFocus();
+  });
+
+  describe('announcements: one live region for what an action did', () => {
+    const announcer = () => screen.getByTestId('announcer');
+
+    it('is a polite status region that says moves, removals and adds', async () => {
+      const { user } = setup();
+      await enterEditMode(user);
+      expect(announcer()).toHaveAttribute('role', 'status');
+      expect(announcer()).toHaveAttribute('aria-live', 'polite');
+
+      await user.click(screen.getByRole('button', { name: 'Move Song 1 down' }));
+      expect(announcer()).toHaveTextContent('Moved “Song 1” to position 2 of 3.');
+      await user.click(screen.getByRole('button', { name: 'Remove Song 3 from playlist' }));
+      expect(announcer()).toHaveTextContent('Removed “Song 3”.');
+
+      const section = await screen.findByRole('region', { name: 'Recommended tracks' });
+      await user.click(await within(section).findByRole('button', { name: 'Add Song 3 to playlist' }));
+      await waitFor(() => expect(announcer()).toHaveTextContent('Added “Song 3” to the playlist.'));
+    });
+
+    it('says an add from the search once, through the same region', async () => {
+      const { user } = setup();
+      await enterEditMode(user);
+      await user.click(screen.getByRole('button', { name: '+ Add tracks' }));
+      await user.type(screen.getByRole('searchbox'), 'song 8');
+      const searchRegion = screen.getByRole('region', { name: 'Add tracks' });
+      await user.click(await within(searchRegion).findByRole('button', { name: 'Add Song 8 to playlist' }));
+      await waitFor(() => expect(announcer()).toHaveTextContent('Added “Song 8” to the playlist.'));
+      // Not a second time by the search's own status region.
+      for (const region of within(searchRegion).queryAllByRole('status')) expect(region).not.toHaveTextContent(/Added/);
+    });
+
+    it('changes its text when the same words are said twice, so they are spoken twice', async () => {
+      const { user } = setup([track(1, 'Intro'), track(2, 'Intro'), track(3, 'Outro')]);
+      await enterEditMode(user);
+      const [first] = screen.getAllByRole('button', { name: 'Remove Intro from playlist' });
+      await user.click(first);
+      const once = announcer().textContent;
+      expect(once?.trim()).toBe('Removed “Intro”.');
+      await user.click(screen.getByRole('button', { name: 'Remove Intro from playlist' }));
+      expect(announcer().textContent?.trim()).toBe('Removed “Intro”.');
+      expect(announcer().textContent).not.toBe(once);
+    });
+
+    it('says why an action failed instead of what it was meant to do', async () => {
+      const { api, user } = setup();
+      api.removeTrack.mockRejectedValueOnce(new ApiError(503, 'unavailable', 'database down'));
+      await enterEditMode(user);
+      await user.click(screen.getByRole('button', { name: 'Remove Song 2 from playlist' }));
+      await waitFor(() => expect(announcer()).toHaveTextContent(/Couldn't remove “Song 2”: .+/));
+      expect(announcer()).not.toHaveTextContent('Removed');
+    });
+  });
+
+  it('keeps its headings in order: the playlist, its tracks, then adding and suggestions', async () => {
+    const { user } = setup();
+    await enterEditMode(user);
+    await screen.findByRole('region', { name: 'Recommended tracks' });
+    await user.click(screen.getByRole('button', { name: '+ Add tracks' }));
+    const levels = screen.getAllByRole('heading').map((h) => [Number(h.tagName.slice(1)), h.textContent]);
+    expect(levels).toEqual([
+      [1, 'Night drive'],
+      [2, 'Tracks'],
+      [3, 'Add tracks'],
+      [3, 'Recommended tracks'],
+    ]);
   });
 
   it('says when the playlist does not exist', async () => {

@@ -11,7 +11,7 @@ function compiledCss(): string {
   const css = compile(source, { filename: 'TrackCard.svelte', css: 'external' }).css?.code ?? '';
   return css
     .replace(/\/\*[\s\S]*?\*\//g, '')
-    .replace(/\.svelte-[a-z0-9]+/g, '')
+    .replace(/:where\(\.svelte-[a-z0-9]+\)|\.svelte-[a-z0-9]+/g, '')
     .replace(/\s+/g, ' ');
 }
 
@@ -53,6 +53,24 @@ describe('TrackCard', () => {
     expect(screen.getByText(/Artist 4/)).toBeInTheDocument();
     expect(screen.getByText(/@artist4\.test/)).toBeInTheDocument();
     expect(screen.getByText('12')).toHaveAttribute('aria-hidden', 'true');
+  });
+
+  it('keeps the full title and artist line in a tooltip, for text cut short on a narrow screen', () => {
+    render(TrackCard, { props: { track: track(4, 'Harbour Lights (extended version)') } });
+    expect(screen.getByText('Harbour Lights (extended version)')).toHaveAttribute(
+      'title',
+      'Harbour Lights (extended version)',
+    );
+    expect(screen.getByText(/Artist 4/)).toHaveAttribute('title', 'Artist 4 @artist4.test');
+  });
+
+  it('draws a dimmed card in colours that keep 4.5:1 at its opacity, and lets its buttons wrap', () => {
+    const css = compiledCss();
+    const rec = rule(css, '.track-card--recommendation');
+    expect(rec).toMatch(/--muted: var\(--muted-dimmed\)/);
+    expect(rec).toMatch(/--accent: var\(--accent-dimmed\)/);
+    expect(rule(css, '.track-card.track-card--recommendation .handle')).toMatch(/opacity: 1;/);
+    expect(rule(css, '.track-card')).toMatch(/flex-wrap: wrap/);
   });
 
   it('falls back to the handle when there is no display name', () => {
