@@ -111,9 +111,9 @@ async def test_adaptive_through_the_endpoint_matches_the_reference(
     r = await world.client.get(f"/playlists/{pid}/recommendations?limit=10", headers=world.auth())
     got = [t["id"] for t in r.json()["tracks"]]
     assert len(got) == 10
-    # The service ranks `candidates` tracks; each query asks for them plus the playlist's,
-    # plus room for one near-duplicate of each playlist track (dropped by the pipeline).
-    depth = world.app.state.resources.recommender.candidates + 2 * len(tracks)
+    # The service ranks `candidates` tracks; each query asks for them plus the playlist's
+    # (with the near-duplicate rule off, no room is asked for near-duplicates of them).
+    depth = world.app.state.resources.recommender.candidates + len(tracks)
     assert got == reference_adaptive(vectors, tracks, 10, depth=depth)
 
 
