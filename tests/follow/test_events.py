@@ -37,6 +37,22 @@ def test_a_track_record() -> None:
         "https://img/x.jpg",
     )
     assert event.change.uri == f"at://{DID}/{TRACKS}/3lbrecord2222"
+    assert event.change.audio_url == "https://audio.plyr.fm/audio/3f9a.mp3"  # the preview
+
+
+@pytest.mark.parametrize("audio", ["ftp://audio.example/a.mp3", "javascript:alert(1)", ""])
+def test_an_audio_url_the_page_cannot_play_is_no_preview(audio: str) -> None:
+    event = decode(commit(TRACKS, track_record("Aurora", audioUrl=audio)))
+    assert isinstance(event.change, TrackRecord)  # still a track, without a preview
+    assert event.change.audio_url is None
+
+
+def test_no_audio_url_is_no_preview() -> None:
+    record = track_record("Aurora")
+    del record["audioUrl"]
+    event = decode(commit(TRACKS, record))
+    assert isinstance(event.change, TrackRecord)
+    assert event.change.audio_url is None
 
 
 @pytest.mark.parametrize(
@@ -47,6 +63,7 @@ def test_a_track_record() -> None:
         (track_record(7), "title: expected a string"),
         (track_record("a\x00b"), "control character"),
         (track_record("T", imageUrl=3), "imageUrl: expected a string"),
+        (track_record("T", audioUrl=3), "audioUrl: expected a string"),
         (track_record("T", duration=-1), "duration"),
         (track_record("T", duration=True), "duration"),
         (track_record("T", album=["x"]), "album"),

@@ -189,6 +189,8 @@ async def test_every_case_step_by_step(database: Database) -> None:
         assert {t.artist_did for t in view.tracks} == {ALICE}
         assert view.tracks[0].artist_handle == "handle.invalid"  # no identity event yet
         assert view.tracks[0].artist_display_name == "Alice"
+        # The record's audioUrl is the track's preview (recording.track_record sets one).
+        assert view.tracks[0].audio_url == "https://audio.plyr.fm/audio/3f9a.mp3"
 
         # Update (new CID, reordered), stale update, duplicate, malformed records, identity.
         jetstream.publish(*story.steps[1])
@@ -233,10 +235,10 @@ async def test_every_case_step_by_step(database: Database) -> None:
         final = await dump(database)
 
     assert final["cursor"] == max(e["time_us"] for e in story.events)
-    tracks = {row[0]: row for row in final["tracks"]}
+    tracks = {row["id"]: row for row in final["tracks"]}
     assert set(tracks) == {a, b, c}
-    assert tracks[b][-1] is True  # deleted
-    assert tracks[a][4:6] == (uri_of(story.a), story.a["commit"]["cid"])  # uri, cid
+    assert tracks[b]["deleted_at"] is True
+    assert (tracks[a]["uri"], tracks[a]["cid"]) == (uri_of(story.a), story.a["commit"]["cid"])
 
 
 async def test_once_replays_the_recording_to_the_same_state(

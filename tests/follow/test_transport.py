@@ -79,7 +79,7 @@ async def test_a_platform_namespace(database: Database) -> None:
         assert jetstream.subscriptions[0].collections == ("fm.plyr.stg.track", "fm.plyr.stg.list")
     assert stats.applied == 2
     rows = await dump(database)
-    assert [row[1] for row in rows["tracks"]] == ["Stg"]
+    assert [row["title"] for row in rows["tracks"]] == ["Stg"]
     # The production track is never sent: its item waits.
     assert len(rows["follow_list_items"]) == 2
     assert len(rows["playlist_items"]) == 1

@@ -100,6 +100,7 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
         "title": record.title,
         "artist_did": record.did,
         "image_url": record.image_url,
+        "audio_url": record.audio_url,
         "uri": record.uri,
         "cid": record.cid,
         "visible": visible,

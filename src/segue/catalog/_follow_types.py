@@ -50,6 +50,8 @@ class TrackRecord:
     title: str
     artist_name: str | None
     image_url: str | None
+    #: an http(s) preview (``audioUrl``), ``None`` when the record has none Segue can play
+    audio_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,14 @@ docs/atproto.md.
 """
 
 from ._events import COLLECTIONS, HIDING_STATUSES, Collections, Event, decode
-from ._records import LIST_MAX_ITEMS, UNTITLED, Malformed, list_fields, track_fields
+from ._records import (
+    LIST_MAX_ITEMS,
+    UNTITLED,
+    Malformed,
+    TrackFields,
+    list_fields,
+    track_fields,
+)
 from ._service import MALFORMED, FollowOptions, FollowStats, follow
 from ._transport import REWIND_US, Jetstream, check_jetstream_url
 
@@ -27,6 +34,7 @@ __all__ = [
     "FollowStats",
     "Jetstream",
     "Malformed",
+    "TrackFields",
     "check_jetstream_url",
     "decode",
     "follow",

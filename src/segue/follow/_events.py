@@ -162,10 +162,8 @@ def _commit(did: str, time_us: int, commit: Any, collections: Collections) -> Ev
     record = commit.get("record")
     try:
         if kind == "track":
-            title, artist_name, image_url = track_fields(record)
-            change: FollowChange = TrackRecord(
-                uri, did, rev, cid, time_us, title, artist_name, image_url
-            )
+            fields = track_fields(record)
+            change: FollowChange = TrackRecord(uri, did, rev, cid, time_us, *fields)
         else:
             change = _playlist(uri, did, rev, cid, time_us, rkey, record)
     except Malformed as exc:

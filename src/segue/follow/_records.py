@@ -7,7 +7,7 @@ record (``fm.plyr.list``): ``items`` is required, at most 500 strong references
 Anything else is a :class:`Malformed` record: skipped and counted, never a crash.
 
     >>> track_fields({"title": "Song", "artist": "Alice"})
-    ('Song', 'Alice', None)
+    TrackFields(title='Song', artist_name='Alice', image_url=None, audio_url=None)
     >>> track_fields({"artist": "Alice"})
     Traceback (most recent call last):
     ...
@@ -16,10 +16,11 @@ Anything else is a :class:`Malformed` record: skipped and counted, never a crash
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from segue.catalog import (
     StrongRef,
+    check_audio_url,
     check_record_uri,
     clean_display_name,
     clean_playlist_name,
@@ -34,6 +35,7 @@ __all__ = [
     "PLAYLIST_LIST_TYPE",
     "UNTITLED",
     "Malformed",
+    "TrackFields",
     "list_fields",
     "playlist_name",
     "track_fields",
@@ -45,7 +47,17 @@ PLAYLIST_LIST_TYPE = "playlist"
 #: the name of a playlist whose record has none (the lexicon makes ``name`` optional)
 UNTITLED = "Untitled playlist"
 # Optional fields of a track record Segue checks but does not store (no columns for them).
-_OPTIONAL_TEXT = ("audioUrl", "album")
+_OPTIONAL_TEXT = ("album",)
+
+
+class TrackFields(NamedTuple):
+    """What the catalog stores of a track record."""
+
+    title: str
+    artist_name: str | None
+    image_url: str | None
+    #: ``audioUrl`` when it is an http(s) URL the UI can play as a preview, else ``None``
+    audio_url: str | None
 
 
 class Malformed(Exception):
@@ -70,8 +82,8 @@ def _text(record: dict[str, Any], name: str, *, required: bool, limit: int) -> s
     return value
 
 
-def track_fields(record: Any) -> tuple[str, str | None, str | None]:
-    """(title, artist display name, image URL) of a track record, or :class:`Malformed`."""
+def track_fields(record: Any) -> TrackFields:
+    """What the catalog stores of a track record, or :class:`Malformed`."""
     if not isinstance(record, dict):
         raise Malformed("the record is not an object")
     title = _text(record, "title", required=True, limit=TITLE_MAX_LENGTH)
@@ -81,6 +93,13 @@ def track_fields(record: Any) -> tuple[str, str | None, str | None]:
     except InvalidInput as exc:
         raise Malformed(f"artist: {exc.detail}") from None
     image_url = _text(record, "imageUrl", required=False, limit=URL_MAX_LENGTH)
+    audio = _text(record, "audioUrl", required=False, limit=URL_MAX_LENGTH)
+    try:
+        audio_url = check_audio_url(audio)
+    except InvalidInput:
+        # The lexicon asks only for a string: a record whose audio lives elsewhere (a blob,
+        # another scheme) is a valid track, just one without a preview the page can play.
+        audio_url = None
     for name in _OPTIONAL_TEXT:
         _text(record, name, required=False, limit=URL_MAX_LENGTH)
     duration = record.get("duration")
@@ -89,7 +108,7 @@ def track_fields(record: Any) -> tuple[str, str | None, str | None]:
     ):
         raise Malformed(f"duration: expected a non-negative integer, got {duration!r}"[:120])
     assert title is not None
-    return title.strip(), artist_name, image_url
+    return TrackFields(title.strip(), artist_name, image_url, audio_url)
 
 
 def list_fields(record: Any) -> tuple[str | None, tuple[StrongRef, ...]]:
