@@ -22,43 +22,13 @@ import {
   focusRing,
 } from './audit.mjs';
 import { CHROMIUM_ARGS, loadConfig } from './config.mjs';
+import { TIMEOUT_MS, apiClient, eventually } from './support.mjs';
 
 const config = loadConfig();
-const TIMEOUT_MS = 15_000;
+const api = apiClient(config);
 const PHONE_HEIGHT = 844;
 const ARTIFACTS = dirname(config.screenshot);
 const RECOMMENDATIONS = (url) => /\/playlists\/[^/]+\/recommendations$/.test(url.pathname);
-
-async function api(method, path, body) {
-  const response = await fetch(config.baseUrl + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${config.token}`,
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
-
-async function eventually(fn, expected, what) {
-  const deadline = Date.now() + TIMEOUT_MS;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    try {
-      assert.deepEqual(last, expected);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  assert.deepEqual(last, expected, what);
-}
 
 async function targetPlaylist() {
   const { playlists } = await api('GET', '/me/playlists');

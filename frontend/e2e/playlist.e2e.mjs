@@ -11,27 +11,11 @@ import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, loadConfig } from './config.mjs';
+import { TIMEOUT_MS, apiClient, eventually } from './support.mjs';
 
 const config = loadConfig();
+const api = apiClient(config);
 const EMPTY_PLAYLIST_NAME = 'Segue e2e: empty playlist';
-const TIMEOUT_MS = 15_000;
-
-/** The API from Node, for set-up and for checking what the server really stored. */
-async function api(method, path, body) {
-  const response = await fetch(config.baseUrl + path, {
-    method,
-    headers: {
-      Authorization: `Bearer ${config.token}`,
-      Accept: 'application/json',
-      ...(body === undefined ? {} : { 'Content-Type': 'application/json' }),
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(TIMEOUT_MS),
-  });
-  const text = await response.text();
-  if (!response.ok) throw new Error(`${method} ${path} -> ${response.status}: ${text}`);
-  return text ? JSON.parse(text) : undefined;
-}
 
 /** Computed opacity and top border style of the element `locator` points at. */
 function cardStyle(locator) {
@@ -39,22 +23,6 @@ function cardStyle(locator) {
     const s = getComputedStyle(el);
     return { opacity: s.opacity, borderStyle: s.borderTopStyle, borderWidth: s.borderTopWidth };
   });
-}
-
-/** Poll `fn` until it returns `expected` (deep-equal) or the timeout passes. */
-async function eventually(fn, expected, what) {
-  const deadline = Date.now() + TIMEOUT_MS;
-  let last;
-  while (Date.now() < deadline) {
-    last = await fn();
-    try {
-      assert.deepEqual(last, expected);
-      return;
-    } catch {
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-  assert.deepEqual(last, expected, what);
 }
 
 let browser;

@@ -57,17 +57,22 @@ def track_view_columns() -> tuple[Any, ...]:
     )
 
 
+def _track_fields(row: Any) -> dict[str, Any]:
+    # The one place that knows the order of track_view_columns().
+    return {
+        "id": row[0],
+        "title": row[1],
+        "artist_did": row[2],
+        "artist_handle": row[3],
+        "artist_display_name": row[4],
+        "image_url": row[5],
+        "audio_url": row[6],
+    }
+
+
 def track_view(row: Any) -> TrackView:
     """A :class:`TrackView` from a row that starts with :func:`track_view_columns`."""
-    return TrackView(
-        id=row[0],
-        title=row[1],
-        artist_did=row[2],
-        artist_handle=row[3],
-        artist_display_name=row[4],
-        image_url=row[5],
-        audio_url=row[6],
-    )
+    return TrackView(**_track_fields(row))
 
 
 def track_available() -> sa.ColumnElement[bool]:
@@ -225,16 +230,7 @@ async def hydrate_suggestions(
 
 def _suggestion(row: Any, because: Because | None) -> SuggestionView:
     """A :class:`SuggestionView` from a row that starts with :func:`track_view_columns`."""
-    return SuggestionView(
-        id=row[0],
-        title=row[1],
-        artist_did=row[2],
-        artist_handle=row[3],
-        artist_display_name=row[4],
-        image_url=row[5],
-        audio_url=row[6],
-        because=because,
-    )
+    return SuggestionView(**_track_fields(row), because=because)
 
 
 async def track_titles(
