@@ -92,7 +92,7 @@ async function steerRecommendations(page) {
       await route.fulfill({
         status: 200,
         contentType: 'application/json',
-        body: JSON.stringify({ tracks: [], available: true, has_more: false }),
+        body: JSON.stringify({ tracks: [], available: true, more: false }),
       });
     } else {
       await route.continue();
