@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from segue.catalog import (
     Database,
@@ -17,6 +18,7 @@ from segue.catalog import (
     resolve_track_uris,
     upsert_tracks,
 )
+from segue.catalog._models import PlaylistItem
 from segue.errors import InvalidInput
 
 ALICE = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
@@ -133,3 +135,42 @@ async def test_a_list_that_stops_being_a_playlist(database: Database) -> None:
         FollowResult.APPLIED,
         FollowResult.IGNORED,
     ]
+
+
+async def _items(database: Database, playlist_id: str) -> list[int]:
+    async with database.reading() as conn:
+        rows = await conn.execute(
+            sa.select(PlaylistItem.track_id)
+            .where(PlaylistItem.playlist_id == playlist_id)
+            .order_by(PlaylistItem.position)
+        )
+        return list(rows.scalars().all())
+
+
+def _imported(track_id: int, track_uri: str) -> dict[str, object]:
+    return {
+        "id": track_id,
+        "title": "Imported",
+        "artist_did": ALICE,
+        "image_url": None,
+        "uri": track_uri,
+        "cid": CID,
+    }
+
+
+async def test_a_followed_playlist_holds_a_track_imported_with_its_record(
+    database: Database,
+) -> None:
+    """A track `segue import tracks` brought with its record's URI is in the catalog: a
+    followed playlist listing that URI holds it at once, without its record coming."""
+    early, late = uri(ALICE, "3lbimported22"), uri(ALICE, "3lbimported33")
+    alice = [{"did": ALICE, "handle": "alice.example.com", "display_name": None}]
+    await upsert_tracks(database, alice, [_imported(7, early)])
+    refs = (StrongRef(early, CID), StrongRef(late, CID))
+    await apply_follow(database, [playlist(BOB, "3lbplaylist22", "3lbrev0000001", refs)], cursor=1)
+    assert await _items(database, "3lbplaylist22") == [7]
+    # Imported after the playlist: its followed record (same URI) brings it in.
+    await upsert_tracks(database, alice, [_imported(8, late)])
+    record = TrackRecord(late, ALICE, "3lbrev0000002", CID, 2, "Late", "Alice", None)
+    assert await apply_follow(database, [record], cursor=2) == [FollowResult.APPLIED]
+    assert await _items(database, "3lbplaylist22") == [7, 8]

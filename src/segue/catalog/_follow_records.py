@@ -112,18 +112,25 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
             index_elements=[Track.id], set_={**values, "updated_at": utc_now()}
         )
     )
-    if before is None:
-        # New to the catalog: the playlists whose items were waiting for it now hold it.
-        waiting = (
-            await session.scalars(
-                sa.select(FollowListItem.playlist_id)
-                .where(FollowListItem.uri == record.uri)
-                .distinct()
+    # The playlists whose items were waiting for it now hold it. Not only when the row is
+    # new: a track imported (or given its id by vectors) before its record, while its URI
+    # was not yet mapped, left its playlists waiting too.
+    waiting = (
+        await session.scalars(
+            sa.select(FollowListItem.playlist_id)
+            .where(
+                FollowListItem.uri == record.uri,
+                ~sa.exists().where(
+                    PlaylistItem.playlist_id == FollowListItem.playlist_id,
+                    PlaylistItem.track_id == track_id,
+                ),
             )
-        ).all()
-        changed = [pid for pid in sorted(waiting) if await _rebuild_items(session, pid)]
-        await _bump_playlists(session, changed)
-    elif bool(before.visible) != visible or before.deleted_at is not None:
+            .distinct()
+        )
+    ).all()
+    changed = [pid for pid in sorted(waiting) if await _rebuild_items(session, pid)]
+    await _bump_playlists(session, changed)
+    if before is not None and (bool(before.visible) != visible or before.deleted_at is not None):
         await bump_seeds_generation(session, [track_id])
     await _save_version(
         session, record.uri, record.did, "track", record.rev, record.cid, record.time_us
@@ -170,11 +177,29 @@ async def apply_playlist(session: AsyncSession, record: PlaylistRecord) -> Follo
                 for i, ref in enumerate(record.items)
             ],
         )
+    await _adopt_imported(session, [ref.uri for ref in record.items])
     await _rebuild_items(session, record.playlist_id)
     await _save_version(
         session, record.uri, record.did, "playlist", record.rev, record.cid, record.time_us
     )
     return FollowResult.APPLIED
+
+
+async def _adopt_imported(session: AsyncSession, uris: Sequence[str]) -> None:
+    """Map the URIs of tracks imported with their record (``segue import tracks``) but not
+    yet met by URI to those tracks' ids, so the items naming them resolve now."""
+    wanted = sorted(set(uris))
+    if not wanted:
+        return
+    imported = (
+        await session.scalars(
+            sa.select(Track.uri)
+            .where(Track.uri.in_(wanted), ~sa.exists().where(TrackUri.uri == Track.uri))
+            .distinct()
+        )
+    ).all()
+    if imported:
+        await track_ids_for(session, [u for u in imported if u is not None])
 
 
 async def _rebuild_items(session: AsyncSession, playlist_id: str) -> bool:
