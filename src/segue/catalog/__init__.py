@@ -42,7 +42,14 @@ from ._imports import (
     replace_playlists,
     upsert_tracks,
 )
-from ._migrate import alembic_config, current_revision, ensure_schema, head_revision, upgrade
+from ._migrate import (
+    alembic_config,
+    current_revision,
+    downgrade,
+    ensure_schema,
+    head_revision,
+    upgrade,
+)
 from ._playlists import (
     PLAYLIST_MAX_TRACKS,
     append_track,
@@ -182,6 +189,7 @@ __all__ = [
     "create_playlist",
     "create_token",
     "current_revision",
+    "downgrade",
     "database_errors",
     "dismiss_track",
     "dismissed_ids",

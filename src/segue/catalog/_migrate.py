@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from segue.errors import SchemaOutdated
+from segue.errors import Conflict, SchemaOutdated
 
 from ._db import Database, database_errors
 
-__all__ = ["alembic_config", "current_revision", "ensure_schema", "head_revision", "upgrade"]
+__all__ = [
+    "alembic_config",
+    "current_revision",
+    "downgrade",
+    "ensure_schema",
+    "head_revision",
+    "upgrade",
+]
 
 # Any constant works; it only has to be the same in every Segue process.
 _MIGRATION_LOCK_KEY = 0x5E6E_0001
@@ -53,13 +62,45 @@ async def upgrade(database: Database, revision: str = "head") -> None:
         >>> await upgrade(open_database(Settings()))  # doctest: +SKIP
     """
 
+    await _migrate(database, lambda conn: command.upgrade(alembic_config(conn), revision))
+
+
+async def downgrade(database: Database, revision: str) -> None:
+    """Undo migrations down to ``revision`` (``"base"``: all), as :func:`upgrade` applies
+    them; for tests and by hand (Segue itself never downgrades).
+
+        >>> await downgrade(database, "0004")  # doctest: +SKIP
+    """
+    await _migrate(database, lambda conn: command.downgrade(alembic_config(conn), revision))
+
+
+async def _migrate(database: Database, step: Callable[[sa.Connection], None]) -> None:
     def _run(conn: sa.Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
-        command.upgrade(alembic_config(conn), revision)
+        step(conn)
+        if conn.dialect.name == "sqlite":
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+            if broken is not None:
+                raise Conflict(f"the migration left rows of {broken[0]} referring to none")
 
-    async with database_errors(), database.engine.begin() as conn:
-        await conn.run_sync(_run)
+    async with database_errors(), database.engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite alters a table by rebuilding it (batch mode), and with foreign keys on,
+            # dropping the old table deletes every row referring to it (ON DELETE CASCADE):
+            # items and dismissals would go. Off for the migration (the pragma only takes
+            # outside a transaction), checked before the commit, on again after: Alembic's
+            # advice for SQLite.
+            await conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            await conn.commit()
+        try:
+            async with conn.begin():
+                await conn.run_sync(_run)
+        finally:
+            if sqlite:
+                await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                await conn.commit()
 
 
 async def ensure_schema(database: Database, *, migrate: bool) -> None:
