@@ -86,6 +86,29 @@ async def test_a_platform_namespace(database: Database) -> None:
     assert LISTS not in str(rows)
 
 
+async def test_a_frame_nested_too_deep_is_skipped_not_a_crash(database: Database) -> None:
+    """JSON nested deeper than Python's recursion limit (a record may hold anything
+    Jetstream passes on) is one malformed event, and the events after it are applied."""
+    rec = Recording()
+    rec.commit(ALICE, TRACKS, "3lbbeforedeep", "create", track_record("Before"))
+    after = rec.commit(ALICE, TRACKS, "3lbafterdeep2", "create", track_record("After"))
+    depth = 100_000
+    deep = {
+        "kind": "frame",
+        "time_us": after["time_us"] - 1,
+        "_frame": '{"kind": "commit", "x": ' + "[" * depth + "]" * depth + "}",
+    }
+    events = [rec.events[0], deep, after]
+    async with JetstreamStandIn(events) as jetstream:
+        stats = await follow(
+            database,
+            FollowOptions(urls=(jetstream.url,), once=True, idle_seconds=0.5, start_cursor=0),
+        )
+    assert stats.results == {"applied": 2, "malformed": 1}
+    rows = await dump(database)
+    assert sorted(row["title"] for row in rows["tracks"]) == ["After", "Before"]
+
+
 def test_subscription_addresses() -> None:
     jetstream = Jetstream(["wss://jetstream1.us-west.bsky.network/"], (TRACKS, LISTS))
     assert jetstream.urls == ["wss://jetstream1.us-west.bsky.network/subscribe"]

@@ -154,6 +154,7 @@ class Jetstream:
 def _parse(frame: str | bytes) -> dict[str, Any]:
     try:
         message = json.loads(frame)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
+        # RecursionError: nested deeper than Python's limit; a record may hold anything.
         return dict(UNPARSABLE)  # counted as malformed by the decoder
     return message if isinstance(message, dict) else dict(UNPARSABLE)
