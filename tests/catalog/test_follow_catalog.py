@@ -174,3 +174,22 @@ async def test_a_followed_playlist_holds_a_track_imported_with_its_record(
     record = TrackRecord(late, ALICE, "3lbrev0000002", CID, 2, "Late", "Alice", None)
     assert await apply_follow(database, [record], cursor=2) == [FollowResult.APPLIED]
     assert await _items(database, "3lbplaylist22") == [7, 8]
+
+
+async def test_many_uris_get_their_ids_in_a_few_statements(database: Database) -> None:
+    """`segue import vectors` by URI resolves a whole file at once: the free ids are found
+    per chunk of URIs, not one query per URI."""
+    uris = [uri(ALICE, f"3lbmany{n:06d}") for n in range(3000)]
+    statements = 0
+
+    def count(*_args: object) -> None:
+        nonlocal statements
+        statements += 1
+
+    sa.event.listen(database.engine.sync_engine, "before_cursor_execute", count)
+    try:
+        ids = await resolve_track_uris(database, uris)
+    finally:
+        sa.event.remove(database.engine.sync_engine, "before_cursor_execute", count)
+    assert ids == {u: hashed_track_id(u) for u in uris}
+    assert statements < 40

@@ -70,9 +70,20 @@ async def track_ids_for(
             .group_by(Track.uri)
         )
         new.update(dict(rows.all()))
-    for uri in missing:
-        if uri not in new:
-            new[uri] = await _free_id(session, uri, taken=set(new.values()))
+    taken = set(new.values())
+    hashed = {uri: hashed_track_id(uri) for uri in missing if uri not in new}
+    # Which hashed ids are used, a chunk at a time (a vectors file may name a million
+    # URIs); only a collision is probed on its own.
+    used: set[int] = set()
+    for chunk in chunks(sorted(set(hashed.values()))):
+        for column in (Track.id, TrackUri.track_id):
+            rows = await session.scalars(sa.select(column).where(column.in_(chunk)))
+            used.update(rows.all())
+    for uri, candidate in hashed.items():
+        if candidate in used or candidate in taken:
+            candidate = await _free_id(session, uri, taken=taken)
+        new[uri] = candidate
+        taken.add(candidate)
     insert = insert_for(session)
     # Another process may assign the same URI meanwhile: its id wins, read back below.
     if len(new) == 1:  # a followed record, one at a time: one round trip when all is well
