@@ -298,3 +298,27 @@ async def test_a_hidden_account_hides_its_playlists(database: Database) -> None:
         view = await get_playlist(session, "3lbplaylist22")
     assert view.name == "Untitled playlist"  # the lexicon makes the name optional
     assert list(view.track_ids) == [tid_of(track)]
+
+
+async def test_fields_the_catalog_cannot_store_are_malformed_not_a_stuck_follower(
+    database: Database,
+) -> None:
+    """A rev that is not a TID (a NUL in it: PostgreSQL refuses the text) and an account
+    status longer than its column would fail the batch again at every restart; the rev
+    makes its event malformed, the status is dropped (it hides nothing), and the stream
+    goes on."""
+    rec = Recording()
+    rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("Aurora"))
+    rec.commit(ALICE, TRACKS, "3lbtrackb2222", "create", track_record("Bad"), rev="3lb\x00bad")
+    rec.commit(ALICE, TRACKS, "3lbtrackc2222", "create", track_record("Long"), rev="3" * 20)
+    rec.account(ALICE, active=False, status="x" * 100)
+    rec.commit(ALICE, TRACKS, "3lbtrackd2222", "create", track_record("After"))
+    async with JetstreamStandIn(rec.events) as jetstream:
+        stats = await follow(
+            database,
+            FollowOptions(urls=(jetstream.url,), once=True, idle_seconds=0.5, start_cursor=0),
+        )
+    assert stats.results == {"applied": 3, "malformed": 2}
+    rows = await dump(database)
+    assert sorted(row["title"] for row in rows["tracks"]) == ["After", "Aurora"]
+    assert [row["status"] for row in rows["follow_accounts"]] == [None]

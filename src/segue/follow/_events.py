@@ -21,6 +21,7 @@ The shapes, as Jetstream sends them (its README; ``pkg/models`` in bluesky-socia
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -55,7 +56,11 @@ HIDING_STATUSES = frozenset({"takendown", "suspended", "deleted", "deactivated"}
 #: what the transport hands on for a frame that is not a JSON object
 UNPARSABLE: dict[str, Any] = {"kind": "unparsable"}
 _OPERATIONS = frozenset({"create", "update", "delete"})
-_REV_MAX = 64
+# A repo rev is a TID: 13 characters of base32-sortable, so that strings sort as times.
+_TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
+# An account status is a short token; anything else (too long for its column, control
+# characters) is no status: it hides nothing, and the event still orders the next.
+_STATUS = re.compile(r"[a-zA-Z0-9_.-]{1,64}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +118,7 @@ def _account(did: str, time_us: int, body: Any) -> Event:
     if not isinstance(body, dict) or not isinstance(body.get("active"), bool):
         return Event("account", time_us, problem="account: no active flag")
     status = body.get("status")
-    status = status if isinstance(status, str) else None
+    status = status if isinstance(status, str) and _STATUS.fullmatch(status) else None
     active: bool = body["active"]
     hidden = False if active else (True if status in HIDING_STATUSES else None)
     # seq is the relay's, in order per account; time_us stands in where it is missing.
@@ -147,7 +152,8 @@ def _commit(did: str, time_us: int, commit: Any, collections: Collections) -> Ev
     operation, rkey, rev = commit.get("operation"), commit.get("rkey"), commit.get("rev")
     if operation not in _OPERATIONS or not isinstance(rkey, str):
         return Event(kind, time_us, problem="commit: no operation or rkey")
-    if not isinstance(rev, str) or not 0 < len(rev) <= _REV_MAX:
+    if not isinstance(rev, str) or _TID.fullmatch(rev) is None:
+        # The catalog orders versions by comparing revs as strings: sound for TIDs only.
         return Event(kind, time_us, problem="commit: no rev")
     try:
         uri = check_record_uri(f"at://{did}/{collection}/{rkey}")
