@@ -95,8 +95,10 @@ async def apply_account(session: AsyncSession, change: AccountChange) -> FollowR
 
 
 async def _show_account(session: AsyncSession, did: str, *, visible: bool) -> None:
-    """Hide or show the account's followed tracks and playlists (only those: a track hidden
-    by an import stays hidden when the account comes back)."""
+    """Hide or show the account's followed tracks and playlists (only those: tracks imported
+    without a record are left alone; a followed track's visibility is the account's, so one
+    hidden by ``segue import tracks`` is shown again when the account comes back, as
+    docs/atproto.md says)."""
     track_ids = list(
         (
             await session.scalars(

@@ -2,7 +2,7 @@
 followed playlists' items (waiting for their tracks), accounts, hidden playlists.
 
 Revision ID: 0005
-Revises: 0002
+Revises: 0004
 Create Date: 2026-12-02
 """
 
@@ -14,7 +14,6 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-# Other branches add 0003 and 0004; whoever merges them relinks this to the newest.
 down_revision: str | Sequence[str] | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
