@@ -13,14 +13,14 @@ from segue.catalog import (
     PlaylistRecord,
     StrongRef,
     TrackRecord,
-    apply_follow,
-    resolve_track_uris,
     alembic_config,
+    apply_follow,
     current_revision,
     downgrade,
     ensure_schema,
     head_revision,
     open_database,
+    resolve_track_uris,
     upgrade,
 )
 from segue.catalog._models import Base, Dismissal
@@ -106,8 +106,14 @@ async def test_downgrading_the_newest_keeps_playlists_items_and_dismissals(
         await upgrade(database)
         track = TrackRecord(track_uri, did, "3lbrev0000001", cid, 1, "T", "A", None)
         listed = PlaylistRecord(
-            f"at://{did}/fm.plyr.list/3lblist222222", did, "3lbrev0000002", cid, 2,
-            "3lblist222222", "Mix", (StrongRef(track_uri, cid),),
+            f"at://{did}/fm.plyr.list/3lblist222222",
+            did,
+            "3lbrev0000002",
+            cid,
+            2,
+            "3lblist222222",
+            "Mix",
+            (StrongRef(track_uri, cid),),
         )
         await apply_follow(database, [track, listed], cursor=2)
         track_id = (await resolve_track_uris(database, [track_uri]))[track_uri]

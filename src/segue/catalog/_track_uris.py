@@ -77,8 +77,7 @@ async def track_ids_for(
     used: set[int] = set()
     for chunk in chunks(sorted(set(hashed.values()))):
         for column in (Track.id, TrackUri.track_id):
-            rows = await session.scalars(sa.select(column).where(column.in_(chunk)))
-            used.update(rows.all())
+            used.update((await session.scalars(sa.select(column).where(column.in_(chunk)))).all())
     for uri, candidate in hashed.items():
         if candidate in used or candidate in taken:
             candidate = await _free_id(session, uri, taken=taken)
