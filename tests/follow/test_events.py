@@ -147,3 +147,12 @@ def test_identities() -> None:
     assert event.change == IdentityChange(DID, event.change.seq, "alice.example.com")  # type: ignore[union-attr]
     assert decode(Recording().identity(DID, None)).change.handle is None  # type: ignore[union-attr]
     assert decode(Recording().identity(DID, "not a handle")).change.handle is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("kind", ["commit", "account", "identity"])
+def test_an_event_without_a_did_is_counted_under_a_documented_kind(kind: str) -> None:
+    """The ``kind`` label of segue_follow_events_total is track, playlist, account,
+    identity or other (docs/atproto.md); a commit whose collection is unknown is other."""
+    event = decode({"kind": kind, "did": "not a did", "time_us": 5, kind: {}})
+    assert event.problem is not None
+    assert event.kind in {"track", "playlist", "account", "identity", "other"}

@@ -106,7 +106,9 @@ def decode(message: Any, collections: Collections = COLLECTIONS) -> Event:
     if kind not in {"commit", "account", "identity"}:
         return Event("other", time_us)  # heartbeats and kinds added later
     if time_us is None or not isinstance(did, str) or not is_did(did):
-        return Event(str(kind), time_us, problem="no valid did and time_us")
+        # A commit's kind (track or playlist) is its collection's, not read yet: other.
+        label = "other" if kind == "commit" else str(kind)
+        return Event(label, time_us, problem="no valid did and time_us")
     if kind == "account":
         return _account(did, time_us, message.get("account"))
     if kind == "identity":
