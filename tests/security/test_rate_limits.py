@@ -272,6 +272,8 @@ async def test_someone_elses_playlist_is_refused_before_its_rows_are_read(world:
         ("POST", f"{base}/tracks", {"track_id": 30}),
         ("PUT", f"{base}/tracks", {"track_ids": [4, 3, 2, 1]}),
         ("DELETE", f"{base}/tracks/1", None),
+        ("POST", f"{base}/recommendations/dismissed", {"track_id": 30}),
+        ("DELETE", f"{base}/recommendations/dismissed/30", None),
     ]
     for method, path, body in attempts:
         async with statements(database) as seen:
@@ -285,12 +287,20 @@ async def test_someone_elses_playlist_is_refused_before_its_rows_are_read(world:
 
 
 @POSTGRES_ONLY
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/tracks", {"track_ids": [4, 3, 2, 1]}),
+        ("POST", "/recommendations/dismissed", {"track_id": 30}),
+        ("DELETE", "/recommendations/dismissed/30", None),
+    ],
+)
 async def test_someone_elses_write_does_not_wait_for_the_owners_lock(
-    world: World, database: Database
+    world: World, database: Database, method: str, path: str, body: object
 ):
-    """While the owner's edit holds the playlist's row lock, another user's reorder is
-    refused at once (403), instead of queueing behind the lock until the statement times
-    out (503)."""
+    """While the owner's edit holds the playlist's row lock, another user's reorder or
+    dismissal is refused at once (403), instead of queueing behind the lock until the
+    statement times out (503)."""
     settings = tuned(world, database_statement_timeout=2.0)
     async with client_for(settings) as c, database.engine.connect() as owner:
         await owner.execute(
@@ -298,9 +308,10 @@ async def test_someone_elses_write_does_not_wait_for_the_owners_lock(
         )
         try:
             r = await asyncio.wait_for(
-                c.put(
-                    f"/playlists/{world.playlist}/tracks",
-                    json={"track_ids": [4, 3, 2, 1]},
+                c.request(
+                    method,
+                    f"/playlists/{world.playlist}{path}",
+                    json=body,
                     headers=world.auth(world.bob),
                 ),
                 timeout=30,  # a hang guard only
