@@ -58,6 +58,9 @@ async def dismiss_track(
             )
         ).one()
         if already:
+            # Nothing changes: the generation moved with the lock is put back (rolled
+            # back), so the cached ranking stays valid and the next request is a hit.
+            await session.rollback()
             return
         if count >= DISMISSALS_MAX:
             raise InvalidInput(
