@@ -319,3 +319,16 @@ async def test_someone_elses_write_does_not_wait_for_the_owners_lock(
         finally:
             await owner.rollback()
     assert r.status_code == 403, r.text
+
+
+async def test_a_next_page_read_from_the_cached_ranking_spends_no_miss(world: World):
+    settings = tuned(world, rate_limit_misses_per_minute=1)
+    async with client_for(settings) as c:
+        h, recs = world.auth(), f"/playlists/{world.playlist}/recommendations"
+        pages = [await c.get(f"{recs}?limit=3&offset={offset}", headers=h) for offset in (0, 3, 6)]
+        assert [r.status_code for r in pages] == [200, 200, 200], pages[-1].text
+        ids = [t["id"] for r in pages for t in r.json()["tracks"]]
+        assert len(ids) == len(set(ids)) == 9
+        # The budget is spent by the first page's miss: a new version is refused.
+        await c.post(f"/playlists/{world.playlist}/tracks", json={"track_id": 20}, headers=h)
+        assert_rate_limited(await c.get(recs, headers=h), "miss")
