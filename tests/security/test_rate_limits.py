@@ -332,3 +332,16 @@ async def test_a_next_page_read_from_the_cached_ranking_spends_no_miss(world: Wo
         # The budget is spent by the first page's miss: a new version is refused.
         await c.post(f"/playlists/{world.playlist}/tracks", json={"track_id": 20}, headers=h)
         assert_rate_limited(await c.get(recs, headers=h), "miss")
+
+
+async def test_signing_out_is_never_refused(world: World):
+    """A token that spent its writes can still be revoked: a 429 to "Sign out" would
+    leave it working (the UI forgets it anyway), and revoking is nothing to slow down."""
+    settings = tuned(world, rate_limit_writes_per_minute=1)
+    async with client_for(settings) as c:
+        h = world.auth()
+        assert (await c.post("/playlists", json={"name": "One"}, headers=h)).status_code == 201
+        assert_rate_limited(await c.post("/playlists", json={"name": "Two"}, headers=h), "write")
+        r = await c.post("/auth/logout", headers=h)
+        assert r.status_code == 204, r.text
+        assert (await c.get("/me", headers=h)).status_code == 401
