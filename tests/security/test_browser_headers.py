@@ -98,6 +98,7 @@ async def test_an_unhandled_error_is_hardened_too(world: World):
 
 async def test_authenticated_answers_are_never_stored(world: World):
     c, auth = world.client, world.auth()
+    dismissed = f"/playlists/{world.playlist}/recommendations/dismissed"
     for r in [
         await c.get("/me", headers=auth),
         await c.get("/me/playlists", headers=auth),
@@ -105,6 +106,10 @@ async def test_authenticated_answers_are_never_stored(world: World):
         await c.get(f"/playlists/{world.playlist}/recommendations", headers=auth),
         await c.get("/tracks?q=Track", headers=auth),
         await c.get(f"/playlists/{world.bobs}", headers=auth),  # an error, authenticated
+        # the dismissal routes (issue 14): 204s and an error
+        await c.post(dismissed, json={"track_id": 20}, headers=auth),
+        await c.delete(f"{dismissed}/20", headers=auth),
+        await c.delete(f"{dismissed}/20", headers=auth),  # 404: not dismissed any more
         await c.get("/me", headers=world.auth("segue_nope")),  # a 401 to a bad token
     ]:
         assert r.headers.get("cache-control") == "no-store", (r.request.url, r.headers)
