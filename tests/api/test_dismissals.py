@@ -160,3 +160,20 @@ async def test_only_the_owner_dismisses(world: World):
     assert r.status_code == 403
     r = await world.client.post(dismissed(world), json={"track_id": 20})
     assert r.status_code == 401
+
+
+async def test_dismissing_again_changes_nothing_not_even_the_key(world: World):
+    """A repeated dismissal (a retry, a double click) keeps the cached ranking: the next
+    request is a hit, not a miss that the token's miss budget pays for."""
+    calls = StoreCalls(world)
+    gone = (await suggested(world))[0]
+    r = await world.client.post(dismissed(world), json={"track_id": gone}, headers=world.auth())
+    assert r.status_code == 204
+    after = await suggested(world)
+    assert calls.queries == 2
+    r = await world.client.post(dismissed(world), json={"track_id": gone}, headers=world.auth())
+    assert r.status_code == 204
+    assert await suggested(world) == after
+    assert calls.queries == 2  # a hit
+    async with world.app.state.resources.database.reading() as conn:
+        assert (await playlist_head(conn, world.playlist)).dismissals_generation == 1

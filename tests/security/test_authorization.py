@@ -11,8 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+import sqlalchemy as sa
 
 from segue.catalog import revoke_token, token_id_of
+from segue.catalog._models import Playlist
 
 from ..api.conftest import World
 
@@ -155,3 +157,24 @@ async def test_unknown_playlist_is_404(world: World):
         if "{playlist_id}" in template:
             r = await send(world, build("nosuchplaylist"), world.auth())
             assert r.status_code == 404, (template, r.text)
+
+
+async def test_a_hidden_playlist_is_404_to_its_owner_too(world: World, database):
+    """A playlist hidden by ``segue follow`` (its account taken down) reads as missing on
+    every route, its recommendations included even when a ranking is cached for it."""
+    cached = await world.client.get(
+        f"/playlists/{world.playlist}/recommendations", headers=world.auth()
+    )
+    assert cached.json()["available"] is True
+    async with database.sessionmaker() as session:
+        await session.execute(
+            sa.update(Playlist).where(Playlist.id == world.playlist).values(visible=False)
+        )
+        await session.commit()
+    for (_, template), build in REQUESTS.items():
+        if "{playlist_id}" in template:
+            r = await send(world, build(world.playlist), world.auth())
+            assert r.status_code == 404, (template, r.text)
+            assert r.json() == {"error": "not_found", "detail": f"no playlist {world.playlist!r}"}
+    mine = (await world.client.get("/me/playlists", headers=world.auth())).json()["playlists"]
+    assert {p["id"] for p in mine} == {world.empty}

@@ -8,9 +8,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from fastapi import FastAPI
 
 from segue.api import create_app
+from segue.catalog._models import Track
 from segue.settings import Settings
 
 from ..api.conftest import World
@@ -96,6 +98,7 @@ async def test_an_unhandled_error_is_hardened_too(world: World):
 
 async def test_authenticated_answers_are_never_stored(world: World):
     c, auth = world.client, world.auth()
+    dismissed = f"/playlists/{world.playlist}/recommendations/dismissed"
     for r in [
         await c.get("/me", headers=auth),
         await c.get("/me/playlists", headers=auth),
@@ -103,6 +106,10 @@ async def test_authenticated_answers_are_never_stored(world: World):
         await c.get(f"/playlists/{world.playlist}/recommendations", headers=auth),
         await c.get("/tracks?q=Track", headers=auth),
         await c.get(f"/playlists/{world.bobs}", headers=auth),  # an error, authenticated
+        # the dismissal routes (issue 14): 204s and an error
+        await c.post(dismissed, json={"track_id": 20}, headers=auth),
+        await c.delete(f"{dismissed}/20", headers=auth),
+        await c.delete(f"{dismissed}/20", headers=auth),  # 404: not dismissed any more
         await c.get("/me", headers=world.auth("segue_nope")),  # a 401 to a bad token
     ]:
         assert r.headers.get("cache-control") == "no-store", (r.request.url, r.headers)
@@ -170,3 +177,40 @@ def test_the_ui_page_has_no_inline_script() -> None:
         assert not body.strip(), body
     assert not re.search(r"\son[a-z]+=", html), "no inline event handler"
     assert "style=" not in html
+
+
+def csp_allows(sources: list[str], url: str, origin: str) -> bool:
+    """Whether a CSP source list lets the page at ``origin`` load ``url`` (the source
+    expressions this policy uses: 'self', 'none', schemes and hosts)."""
+    parsed = httpx.URL(url)
+    for source in sources:
+        if source == "'self'" and f"{parsed.scheme}://{parsed.netloc.decode()}" == origin:
+            return True
+        # A scheme source; http: also allows https: (CSP level 3).
+        if source == f"{parsed.scheme}:" or (source == "http:" and parsed.scheme == "https"):
+            return True
+        if source in (parsed.host, f"{parsed.scheme}://{parsed.host}"):
+            return True
+    return False
+
+
+async def test_the_page_may_play_the_previews_the_api_gives(world: World, database):
+    """A suggestion's ``audio_url`` is an http(s) URL on whatever host serves the
+    previews (``segue follow`` stores a record's audioUrl): the page's CSP must let an
+    <audio> load it, as it lets an <img> load a cover from any http(s) host."""
+    async with database.sessionmaker() as session:
+        await session.execute(
+            sa.update(Track).values(audio_url="https://cdn.example/previews/a.mp3")
+        )
+        await session.commit()
+    r = await world.client.get(
+        f"/playlists/{world.playlist}/recommendations?limit=1", headers=world.auth()
+    )
+    preview = r.json()["tracks"][0]["audio_url"]
+    assert preview == "https://cdn.example/previews/a.mp3"
+    page = await world.client.get("/")  # the page's own answer carries the same policy
+    csp = directives(page)
+    media = csp.get("media-src", csp.get("default-src", []))
+    assert csp_allows(media, preview, "http://segue.test"), media
+    assert csp_allows(media, "http://cdn.example/a.mp3", "http://segue.test"), media
+    assert not csp_allows(media, "data:audio/mpeg;base64,AAAA", "http://segue.test"), media

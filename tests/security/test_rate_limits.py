@@ -272,6 +272,8 @@ async def test_someone_elses_playlist_is_refused_before_its_rows_are_read(world:
         ("POST", f"{base}/tracks", {"track_id": 30}),
         ("PUT", f"{base}/tracks", {"track_ids": [4, 3, 2, 1]}),
         ("DELETE", f"{base}/tracks/1", None),
+        ("POST", f"{base}/recommendations/dismissed", {"track_id": 30}),
+        ("DELETE", f"{base}/recommendations/dismissed/30", None),
     ]
     for method, path, body in attempts:
         async with statements(database) as seen:
@@ -285,12 +287,20 @@ async def test_someone_elses_playlist_is_refused_before_its_rows_are_read(world:
 
 
 @POSTGRES_ONLY
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("PUT", "/tracks", {"track_ids": [4, 3, 2, 1]}),
+        ("POST", "/recommendations/dismissed", {"track_id": 30}),
+        ("DELETE", "/recommendations/dismissed/30", None),
+    ],
+)
 async def test_someone_elses_write_does_not_wait_for_the_owners_lock(
-    world: World, database: Database
+    world: World, database: Database, method: str, path: str, body: object
 ):
-    """While the owner's edit holds the playlist's row lock, another user's reorder is
-    refused at once (403), instead of queueing behind the lock until the statement times
-    out (503)."""
+    """While the owner's edit holds the playlist's row lock, another user's reorder or
+    dismissal is refused at once (403), instead of queueing behind the lock until the
+    statement times out (503)."""
     settings = tuned(world, database_statement_timeout=2.0)
     async with client_for(settings) as c, database.engine.connect() as owner:
         await owner.execute(
@@ -298,9 +308,10 @@ async def test_someone_elses_write_does_not_wait_for_the_owners_lock(
         )
         try:
             r = await asyncio.wait_for(
-                c.put(
-                    f"/playlists/{world.playlist}/tracks",
-                    json={"track_ids": [4, 3, 2, 1]},
+                c.request(
+                    method,
+                    f"/playlists/{world.playlist}{path}",
+                    json=body,
                     headers=world.auth(world.bob),
                 ),
                 timeout=30,  # a hang guard only
@@ -308,3 +319,29 @@ async def test_someone_elses_write_does_not_wait_for_the_owners_lock(
         finally:
             await owner.rollback()
     assert r.status_code == 403, r.text
+
+
+async def test_a_next_page_read_from_the_cached_ranking_spends_no_miss(world: World):
+    settings = tuned(world, rate_limit_misses_per_minute=1)
+    async with client_for(settings) as c:
+        h, recs = world.auth(), f"/playlists/{world.playlist}/recommendations"
+        pages = [await c.get(f"{recs}?limit=3&offset={offset}", headers=h) for offset in (0, 3, 6)]
+        assert [r.status_code for r in pages] == [200, 200, 200], pages[-1].text
+        ids = [t["id"] for r in pages for t in r.json()["tracks"]]
+        assert len(ids) == len(set(ids)) == 9
+        # The budget is spent by the first page's miss: a new version is refused.
+        await c.post(f"/playlists/{world.playlist}/tracks", json={"track_id": 20}, headers=h)
+        assert_rate_limited(await c.get(recs, headers=h), "miss")
+
+
+async def test_signing_out_is_never_refused(world: World):
+    """A token that spent its writes can still be revoked: a 429 to "Sign out" would
+    leave it working (the UI forgets it anyway), and revoking is nothing to slow down."""
+    settings = tuned(world, rate_limit_writes_per_minute=1)
+    async with client_for(settings) as c:
+        h = world.auth()
+        assert (await c.post("/playlists", json={"name": "One"}, headers=h)).status_code == 201
+        assert_rate_limited(await c.post("/playlists", json={"name": "Two"}, headers=h), "write")
+        r = await c.post("/auth/logout", headers=h)
+        assert r.status_code == 204, r.text
+        assert (await c.get("/me", headers=h)).status_code == 401

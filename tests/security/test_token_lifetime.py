@@ -88,6 +88,33 @@ async def test_logout_revokes_the_token_at_once(world: World):
     assert (await world.client.get("/me", headers=world.auth(world.bob))).status_code == 200
 
 
+async def test_a_verification_in_flight_during_logout_is_not_remembered(world: World):
+    """A request whose verification read the token just before a logout revoked it may
+    finish, but must not put the token back in the cache, where it would keep working
+    in this process for SEGUE_TOKEN_CACHE_SECONDS after "Sign out"."""
+    auth = world.app.state.resources.auth
+    assert auth.ttl_seconds > 0
+    read, resume = asyncio.Event(), asyncio.Event()
+    verify = auth._verify
+
+    async def held_after_the_read(token: str):  # the real verification, then a pause
+        check = await verify(token)
+        read.set()
+        await resume.wait()
+        return check
+
+    auth._verify = held_after_the_read
+    auth._verified.clear()  # the fixture's requests left the token verified: ask again
+    in_flight = asyncio.create_task(world.client.get("/me", headers=world.auth()))
+    await asyncio.wait_for(read.wait(), timeout=30)  # a hang guard only
+    auth._verify = verify
+    assert (await world.client.post("/auth/logout", headers=world.auth())).status_code == 204
+    resume.set()
+    assert (await in_flight).status_code == 200  # it was verified before the logout
+    r = await world.client.get("/me", headers=world.auth())
+    assert r.status_code == 401, r.text
+
+
 async def test_logout_needs_a_valid_token_and_revokes_nothing_else(world: World):
     assert (await world.client.post("/auth/logout")).status_code == 401
     forged = f"segue_{token_id_of(world.alice)}_{'A' * 43}"  # alice's id, not her secret

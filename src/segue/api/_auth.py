@@ -78,6 +78,8 @@ class Authenticator:
         self._wall_clock = wall_clock
         # token hash -> (valid until, user); order is recency of insertion, oldest first
         self._verified: OrderedDict[str, tuple[float, UserView]] = OrderedDict()
+        # Counts logouts: a verification that saw one happen meanwhile is not remembered.
+        self._logouts = 0
         # token id -> when it was used, not yet written; and the task that will write it
         self._unrecorded: dict[str, datetime] = {}
         self._flush: asyncio.Task[None] | None = None
@@ -93,7 +95,12 @@ class Authenticator:
         entry = self._verified.get(key)
         if entry is not None and entry[0] > now:
             return entry[1]
+        logouts = self._logouts
         check = await self._verify(token)
+        if self._logouts != logouts:
+            # A logout ran while the token was read: it may have revoked this very token
+            # after the read, and remembering it would undo the logout here for ttl_seconds.
+            return check.user
         valid_until = now + self.ttl_seconds
         if check.expires_at is not None:
             left = (check.expires_at - self._wall_clock()).total_seconds()
@@ -112,7 +119,10 @@ class Authenticator:
         await self.user(token)
         async with self.database.sessionmaker() as session:
             await revoke_token(session, token_id_of(token))
+        # Both at once, once the revocation is committed: an entry made before is dropped,
+        # a verification still in flight is not remembered, and any later one is refused.
         self._verified.pop(hash_token(token), None)
+        self._logouts += 1
 
     async def aclose(self) -> None:
         """Write the uses noted so far (called before the database closes)."""

@@ -15,7 +15,9 @@ __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "SecurityHeaders"]
 #: CSP does not govern). Images may also come from http(s) hosts, as track covers do
 #: (``image_url`` is an http(s) URL or a path here; `segue.ingest` refuses anything else),
 #: and from ``data:`` URLs, which Swagger UI's stylesheet draws its icons with (an image
-#: runs no script).
+#: runs no script). Audio likewise from http(s) hosts: a suggestion's preview
+#: (``audio_url``, http(s) only, checked by the catalog) is played by an <audio> from
+#: whatever host serves it.
 #: No plugins, no <base> rewriting, forms post only here, and no framing at all.
 CONTENT_SECURITY_POLICY = "; ".join(
     (
@@ -23,6 +25,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' https: http: data:",
+        "media-src 'self' https: http:",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",

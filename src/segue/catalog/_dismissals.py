@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from ._models import Dismissal, Playlist, PlaylistItem, Track
+from ._reads import require_owner
 from ._tracks import TRACK_ID_MAX
 from ._unit import committing
 
@@ -36,6 +37,8 @@ async def dismiss_track(
     ``actor_did`` owns the playlist, :class:`Conflict` for a track in the playlist,
     :class:`InvalidInput` past :data:`DISMISSALS_MAX` dismissals.
     """
+    # Someone else's playlist is refused in one light read, before its row is locked.
+    await require_owner(session, playlist_id, actor_did)
     async with committing(session):
         await _lock_and_bump(session, playlist_id, actor_did)
         if not _is_track_id(track_id) or await session.get(Track, track_id) is None:
@@ -55,6 +58,9 @@ async def dismiss_track(
             )
         ).one()
         if already:
+            # Nothing changes: the generation moved with the lock is put back (rolled
+            # back), so the cached ranking stays valid and the next request is a hit.
+            await session.rollback()
             return
         if count >= DISMISSALS_MAX:
             raise InvalidInput(
@@ -70,6 +76,7 @@ async def undismiss_track(
 
     :class:`NotFound` if the playlist does not exist or the track is not dismissed for it.
     """
+    await require_owner(session, playlist_id, actor_did)  # before any lock is taken
     async with committing(session):
         await _lock_and_bump(session, playlist_id, actor_did)
         deleted = None

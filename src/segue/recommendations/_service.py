@@ -136,7 +136,11 @@ class Recommender:
         #: the artist variety rule's cap (0: off)
         self.max_per_artist = max_per_artist
         #: short digest of what shapes an answer besides the playlist (see :func:`config_tag`)
-        self.config_tag = config_tag if config_tag is not None else config_digest(strategy)
+        self.config_tag = (
+            config_tag
+            if config_tag is not None
+            else config_digest(strategy, *_rule_parts(near_duplicate_distance, max_per_artist))
+        )
         self.admission = Admission(max_in_flight=max_in_flight, max_waiting=max_waiting)
         #: what a full computation has recently taken (seconds, moving mean); 0 at start
         self.full_cost_seconds = 0.0
@@ -389,8 +393,7 @@ def settings_digest(settings: Settings) -> str:
     path or turbopuffer namespace) and its search (index type, search depth)."""
     return config_digest(
         resolve_strategy(settings.strategy),
-        f"near_duplicate_distance={settings.near_duplicate_distance!r}",
-        f"max_per_artist={settings.max_per_artist}",
+        *_rule_parts(settings.near_duplicate_distance, settings.max_per_artist),
         settings.vector_backend.value,
         # which index: two deployments sharing one Redis must not share entries
         str(settings.index_path.resolve()),
@@ -411,6 +414,14 @@ def config_digest(strategy: Strategy, *parts: str) -> str:
     """
     text = "\x1f".join((repr(strategy), *parts))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
+
+
+def _rule_parts(near_duplicate_distance: float, max_per_artist: int) -> tuple[str, str]:
+    """The duplicate and artist variety rules, as the configuration digest names them."""
+    return (
+        f"near_duplicate_distance={near_duplicate_distance!r}",
+        f"max_per_artist={max_per_artist}",
+    )
 
 
 def _extendable(ranked: CachedRanking) -> bool:

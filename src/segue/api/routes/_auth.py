@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Response, status
 
-from .._deps import BearerToken, CurrentUser, ResourcesDep
+from .._deps import BearerToken, ResourcesDep
 from ._common import ERRORS
 
 __all__ = ["router"]
@@ -18,9 +18,10 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
 )
-async def logout(token: BearerToken, user: CurrentUser, resources: ResourcesDep) -> Response:
-    # CurrentUser first: only a valid token is revoked (anything else is the usual 401).
-    # The token stops working in this process at once, in the others within
-    # SEGUE_TOKEN_CACHE_SECONDS.
+async def logout(token: BearerToken, resources: ResourcesDep) -> Response:
+    # auth.logout verifies first: only a valid token is revoked (anything else is the
+    # usual 401). No CurrentUser, so no budget is spent: a 429 here would leave a token
+    # working that its holder asked to revoke. The token stops working in this process at
+    # once, in the others within SEGUE_TOKEN_CACHE_SECONDS.
     await resources.auth.logout(token)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
