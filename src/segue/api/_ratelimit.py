@@ -36,7 +36,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from segue.cache import BreakerState, CircuitBreaker
-from segue.catalog import TOKEN_PREFIX
+from segue.catalog import token_id_of
 from segue.errors import RateLimited
 from segue.metrics import RATE_LIMIT_ERRORS, RATE_LIMITED
 from segue.settings import Settings
@@ -140,7 +140,7 @@ class RateLimiter:
         if item is None:
             return
         # The token's id: public (it names the token in `segue token`), never its secret.
-        who = token.removeprefix(TOKEN_PREFIX).split("_", 1)[0]
+        who = token_id_of(token)
         refused_by = await self._hit(item, budget, who)
         if refused_by is None:
             return
