@@ -378,6 +378,56 @@ class Settings(BaseSettings):
         default="127.0.0.1",
         description="the address of the `SEGUE_METRICS_PORT` listener (`--metrics-host`)",
     )
+    # Trust (docs/atproto.md): a followed record's URLs are someone else's data, and a
+    # preview or cover loads in every listener's browser. Exact origins, no wildcards.
+    audio_origins: str | None = Field(
+        default=None,
+        description="comma-separated origins (`https://cdn.example.com`) whose audio Segue "
+        "fetches to embed and serves as previews; unset: none (PDS blobs are fetched from the "
+        "account's PDS)",
+    )
+    image_origins: str | None = Field(
+        default=None,
+        description="comma-separated origins whose cover images the page shows; unset: none "
+        "(the page shows its placeholder cover)",
+    )
+
+    @field_validator("audio_origins", "image_origins")
+    @classmethod
+    def _origins(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        origins = []
+        for item in value.split(","):
+            origin = item.strip().rstrip("/")
+            if not origin:
+                continue
+            parts = urlsplit(origin)
+            if (
+                parts.scheme not in {"http", "https"}
+                or not parts.hostname
+                or parts.path
+                or parts.query
+                or parts.fragment
+                or parts.username
+                or parts.password
+            ):
+                raise ValueError(
+                    f"{item.strip()!r} is not an origin: give scheme://host[:port], "
+                    "e.g. https://cdn.example.com"
+                )
+            origins.append(f"{parts.scheme}://{parts.netloc.lower()}")
+        return ",".join(origins) or None
+
+    @property
+    def audio_origin_list(self) -> tuple[str, ...]:
+        """``audio_origins`` as a tuple of ``scheme://host[:port]`` (empty when unset)."""
+        return tuple(self.audio_origins.split(",")) if self.audio_origins else ()
+
+    @property
+    def image_origin_list(self) -> tuple[str, ...]:
+        """``image_origins`` as a tuple of ``scheme://host[:port]`` (empty when unset)."""
+        return tuple(self.image_origins.split(",")) if self.image_origins else ()
 
     @property
     def jetstream_urls(self) -> list[str]:

@@ -133,6 +133,10 @@ class Track(Base):
     # The track's own ATProto record, when it has one; the playlist record refers to it.
     uri: Mapped[str | None] = mapped_column(sa.String(AT_URI_LENGTH))
     cid: Mapped[str | None] = mapped_column(sa.String(CID_LENGTH))
+    # The canonical audio of a followed track record (``audioBlob``): a blob in the account's
+    # repo, fetched from its PDS by the embedding pipeline. Both set or both unset.
+    audio_blob_did: Mapped[str | None] = mapped_column(sa.String(DID_MAX_LENGTH))
+    audio_blob_cid: Mapped[str | None] = mapped_column(sa.String(CID_LENGTH))
     visible: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = _created()
