@@ -12,7 +12,9 @@ account): nothing lost, nothing doubled.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
@@ -20,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from ._db import Database, database_errors
 from ._follow_accounts import apply_account, apply_identity
-from ._follow_records import apply_deletion, apply_playlist, apply_track
+from ._follow_records import apply_deletion, apply_playlist, apply_track, expire_waiting
 from ._follow_types import (
     AccountChange,
     FollowChange,
@@ -43,6 +45,11 @@ _FOLLOW_LOCK_KEY = 0x5E6E_0F01
 # took rows in another order. The batch is rolled back whole and simply tried again.
 _RETRY_SQLSTATES = frozenset({"40P01", "40001"})
 _ATTEMPTS = 3
+# What a driver raises for a value it cannot send (SQLite: an integer past 64 bits is an
+# OverflowError; a StatementError wraps what SQLAlchemy met while binding parameters).
+_REFUSED = (sa_exc.StatementError, OverflowError)
+
+log = logging.getLogger("segue.follow")
 
 
 async def follow_cursor(database: Database) -> int | None:
@@ -60,19 +67,35 @@ async def apply_follow(
     *,
     cursor: int | None,
     expire_tombstones_before: int | None = None,
+    expire_waiting_before: int | None = None,
+    max_lists_per_account: int | None = None,
 ) -> list[FollowResult]:
     """Apply ``changes`` in order and store ``cursor`` (never moved back), in one transaction.
 
     ``expire_tombstones_before`` (a ``time_us``) also drops the tombstones of records
-    deleted before it. Returns what became of each change, in order.
+    deleted before it; ``expire_waiting_before`` the items still waiting for their track
+    in playlists whose version is older than it. ``max_lists_per_account``: a new playlist
+    record of an account that has that many is skipped (``limited``). Returns what became
+    of each change, in order.
     """
+    rules = _Rules(expire_tombstones_before, expire_waiting_before, max_lists_per_account)
     for attempt in range(_ATTEMPTS):
         try:
-            return await _apply_all(database, changes, cursor, expire_tombstones_before)
+            return await _apply_all(database, changes, cursor, rules)
         except sa_exc.DBAPIError as exc:
             sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-            if sqlstate not in _RETRY_SQLSTATES or attempt + 1 == _ATTEMPTS:
-                raise
+            if sqlstate in _RETRY_SQLSTATES:
+                if attempt + 1 == _ATTEMPTS:
+                    raise
+                continue
+            refused: BaseException = exc
+        except _REFUSED as exc:
+            refused = exc
+        # The database refused one of the changes (a value it cannot hold): rolled back
+        # whole, the batch is applied again with each change on its own, so that one bad
+        # event never stops the others, nor the follower at every restart.
+        log.warning("follow: a batch was refused (%s); applying its changes one by one", refused)
+        return await _apply_all(database, changes, cursor, rules, isolated=True)
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
@@ -80,28 +103,64 @@ async def _apply_all(
     database: Database,
     changes: Sequence[FollowChange],
     cursor: int | None,
-    expire_tombstones_before: int | None,
+    rules: _Rules,
+    *,
+    isolated: bool = False,
 ) -> list[FollowResult]:
     async with database_errors(), database.sessionmaker.begin() as session:
         await _lock(session)
-        results = [await _apply(session, change) for change in changes]
+        if isolated:
+            results = [await _apply_alone(session, change, rules) for change in changes]
+        else:
+            results = [await _apply(session, change, rules) for change in changes]
         if cursor is not None:
             await _store_cursor(session, cursor)
-        if expire_tombstones_before is not None:
+        if rules.expire_tombstones_before is not None:
             await session.execute(
                 sa.delete(FollowRecord).where(
                     FollowRecord.deleted_at.is_not(None),
-                    FollowRecord.time_us < expire_tombstones_before,
+                    FollowRecord.time_us < rules.expire_tombstones_before,
                 )
             )
+        if rules.expire_waiting_before is not None:
+            await expire_waiting(session, rules.expire_waiting_before)
     return results
 
 
-async def _apply(session: AsyncSession, change: FollowChange) -> FollowResult:
+@dataclass(frozen=True, slots=True)
+class _Rules:
+    expire_tombstones_before: int | None
+    expire_waiting_before: int | None
+    max_lists_per_account: int | None
+
+
+async def _apply_alone(
+    session: AsyncSession, change: FollowChange, rules: _Rules
+) -> FollowResult:
+    """``change`` in a savepoint of its own: refused, it is rolled back alone (malformed)."""
+    try:
+        async with session.begin_nested():
+            return await _apply(session, change, rules)
+    except sa_exc.DBAPIError as exc:
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if exc.connection_invalidated or sqlstate in _RETRY_SQLSTATES:
+            raise
+        problem: BaseException = exc
+    except _REFUSED as exc:
+        problem = exc
+    log.warning(
+        "follow: skipped a change the database refused (%s): %s",
+        getattr(change, "uri", getattr(change, "did", "?")),
+        str(problem).splitlines()[0][:200],
+    )
+    return FollowResult.MALFORMED
+
+
+async def _apply(session: AsyncSession, change: FollowChange, rules: _Rules) -> FollowResult:
     if isinstance(change, TrackRecord):
         return await apply_track(session, change)
     if isinstance(change, PlaylistRecord):
-        return await apply_playlist(session, change)
+        return await apply_playlist(session, change, max_lists=rules.max_lists_per_account)
     if isinstance(change, RecordDeletion):
         return await apply_deletion(session, change)
     if isinstance(change, AccountChange):
