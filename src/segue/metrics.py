@@ -19,8 +19,11 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "COMPUTATIONS_IN_FLIGHT",
+    "FOLLOW_BACKFILL_RECORDS",
     "FOLLOW_CONNECTIONS",
     "FOLLOW_EVENTS",
+    "FOLLOW_GAPS",
+    "FOLLOW_HOST_SWITCHES",
     "FOLLOW_LAG",
     "RATE_LIMITED",
     "RATE_LIMIT_ERRORS",
@@ -108,3 +111,34 @@ FOLLOW_CONNECTIONS = Counter(
     "Connections to Jetstream hosts by segue follow: opened, or failed.",
     ["result"],
 )
+FOLLOW_HOST_SWITCHES = Counter(
+    "segue_follow_host_switches_total",
+    "Jetstream hosts left by segue follow, by reason: silence (no event of a followed "
+    "collection for SEGUE_FOLLOW_SILENCE_SECONDS while connected), error, closed.",
+    ["reason"],
+)
+FOLLOW_GAPS = Counter(
+    "segue_follow_gaps_total",
+    "Windows of the network segue follow could not read from Jetstream (a cursor older than "
+    "the host keeps): each needs a backfill.",
+)
+FOLLOW_BACKFILL_RECORDS = Counter(
+    "segue_follow_backfill_records_total",
+    "Records read by segue follow backfill from PDSes, by result (applied, duplicate, stale, "
+    "ignored, conflict, limited, malformed, deleted).",
+    ["result"],
+)
+# Known label values start at zero, so a dashboard's rate() sees the first increment.
+for _reason in ("silence", "error", "closed"):
+    FOLLOW_HOST_SWITCHES.labels(reason=_reason)
+for _result in (
+    "applied",
+    "duplicate",
+    "stale",
+    "ignored",
+    "conflict",
+    "limited",
+    "malformed",
+    "deleted",
+):
+    FOLLOW_BACKFILL_RECORDS.labels(result=_result)

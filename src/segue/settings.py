@@ -432,7 +432,7 @@ class Settings(BaseSettings):
         default=100,
         ge=1,
         description="the followed playlists one account may have; a record beyond them is "
-        "skipped and counted (`result=\"limited\"`)",
+        'skipped and counted (`result="limited"`)',
     )
     follow_waiting_hours: float = Field(
         default=168.0,

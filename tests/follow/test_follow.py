@@ -270,7 +270,8 @@ async def test_once_replays_the_recording_to_the_same_state(
             database, FollowOptions(urls=(jetstream.url,), once=True, idle_seconds=0.5)
         )
         assert (
-            jetstream.subscriptions[0].cursor == max(e["time_us"] for e in story.events) - 5_000_000
+            jetstream.subscriptions[0].cursor
+            == max(e["time_us"] for e in story.events) - 15_000_000
         )
     assert again.applied == 0
     assert await dump(database) == first

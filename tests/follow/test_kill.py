@@ -146,6 +146,6 @@ async def test_sigkill_mid_stream_then_resume(
         assert process.returncode == 0, stderr.decode()
         assert b"caught up" in stderr
         # It resumed from the stored cursor (rewound), not from --cursor 0.
-        assert jetstream.subscriptions[0].cursor == killed_at - 5_000_000
+        assert jetstream.subscriptions[0].cursor == killed_at - 15_000_000
 
     assert await dump(database) == reference

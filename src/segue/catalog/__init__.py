@@ -22,7 +22,16 @@ this package, whose ORM models stay inside it.
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
-from ._follow import FOLLOW_CURSOR, apply_follow, follow_cursor
+from ._follow import (
+    FOLLOW_CURSOR,
+    FOLLOW_WANTED_CURSOR,
+    apply_follow,
+    clear_follow_gap,
+    follow_cursor,
+    follow_gap,
+    follow_wanted_cursor,
+    record_follow_gap,
+)
 from ._follow_accounts import UNKNOWN_HANDLE
 from ._follow_types import (
     AccountChange,
@@ -132,6 +141,7 @@ from ._views import (
 __all__ = [
     "DISMISSALS_MAX",
     "FOLLOW_CURSOR",
+    "FOLLOW_WANTED_CURSOR",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
@@ -186,6 +196,7 @@ __all__ = [
     "clean_display_name",
     "clean_handle",
     "clean_playlist_name",
+    "clear_follow_gap",
     "create_playlist",
     "create_token",
     "current_revision",
@@ -198,6 +209,8 @@ __all__ = [
     "ensure_user",
     "escape_like",
     "follow_cursor",
+    "follow_gap",
+    "follow_wanted_cursor",
     "get_playlist",
     "get_user",
     "hash_token",
@@ -222,6 +235,7 @@ __all__ = [
     "playlist_record_cid",
     "playlist_seeds",
     "record_cid",
+    "record_follow_gap",
     "remove_track",
     "reorder_tracks",
     "replace_playlists",

@@ -9,7 +9,16 @@ docs/atproto.md.
     >>> await follow(database, options, on_progress=print)  # doctest: +SKIP
 """
 
-from ._events import COLLECTIONS, HIDING_STATUSES, Collections, Event, decode
+from ._events import (
+    COLLECTIONS,
+    DEFAULT_HIDE_LABELS,
+    HIDING_STATUSES,
+    TRUST,
+    Collections,
+    Event,
+    Trust,
+    decode,
+)
 from ._records import (
     LIST_MAX_ITEMS,
     UNTITLED,
@@ -18,26 +27,34 @@ from ._records import (
     list_fields,
     track_fields,
 )
-from ._service import MALFORMED, FollowOptions, FollowStats, follow
-from ._transport import REWIND_US, Jetstream, check_jetstream_url
+from ._service import MALFORMED, FollowOptions, FollowStats, follow, follow_options
+from ._transport import REWIND_US, Gap, Jetstream, check_jetstream_url
+from ._urls import network_url, public_host
 
 __all__ = [
     "COLLECTIONS",
+    "DEFAULT_HIDE_LABELS",
     "HIDING_STATUSES",
     "LIST_MAX_ITEMS",
     "MALFORMED",
     "REWIND_US",
+    "TRUST",
     "UNTITLED",
     "Collections",
     "Event",
     "FollowOptions",
     "FollowStats",
+    "Gap",
     "Jetstream",
     "Malformed",
     "TrackFields",
+    "Trust",
     "check_jetstream_url",
     "decode",
     "follow",
+    "follow_options",
     "list_fields",
+    "network_url",
+    "public_host",
     "track_fields",
 ]

@@ -137,9 +137,7 @@ def event_time(message: dict[str, Any], *, now_us: int | None = None) -> int | N
     return stamp if stamp is not None and stamp <= now + _FUTURE_US else None
 
 
-def decode(
-    message: Any, collections: Collections = COLLECTIONS, trust: Trust = TRUST
-) -> Event:
+def decode(message: Any, collections: Collections = COLLECTIONS, trust: Trust = TRUST) -> Event:
     """The :class:`Event` of one Jetstream message (a decoded JSON value)."""
     if not isinstance(message, dict):
         return Event("other", None, problem="not a JSON object")
@@ -164,7 +162,7 @@ def decode(
     return _commit(did, time_us, message.get("commit"), collections, trust)
 
 
-def _seq(message: dict[str, Any], kind: Any) -> int | None | bool:
+def _seq(message: dict[str, Any], kind: Any) -> int | bool | None:
     """An account or identity event's ``seq``: ``None`` when absent, ``False`` when it is
     there but no integer the catalog can store."""
     body = message.get(kind) if kind in {"account", "identity"} else None
@@ -199,9 +197,7 @@ def _identity(did: str, time_us: int, body: Any) -> Event:
     return Event("identity", time_us, IdentityChange(did, time_us if seq is None else seq, handle))
 
 
-def _commit(
-    did: str, time_us: int, commit: Any, collections: Collections, trust: Trust
-) -> Event:
+def _commit(did: str, time_us: int, commit: Any, collections: Collections, trust: Trust) -> Event:
     if not isinstance(commit, dict):
         return Event("other", time_us, problem="commit: not an object")
     collection = commit.get("collection")

@@ -61,9 +61,7 @@ _OPTIONAL_TEXT = ("album", "description")
 #: how far ahead of this machine's clock a record's ``createdAt`` may be (clock skew)
 FUTURE_SLACK_SECONDS = 24 * 3600
 # ATProto's datetime format: RFC 3339 with a time zone (Z or an offset), seconds required.
-_DATETIME = re.compile(
-    r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})"
-)
+_DATETIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})")
 _FILE_TYPE_MAX = 16  # the lexicon's maxLength
 _LABELS_MAX = 32  # com.atproto.label.defs#selfLabels: at most 10; a little slack
 _LABEL_VALUE_MAX = 128
