@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from segue.catalog import record_cid
+from segue.errors import InvalidInput
 
 TRACKS = "fm.plyr.track"
 LISTS = "fm.plyr.list"
@@ -88,7 +89,7 @@ class Recording:
         if record is not None:
             commit["record"] = record
             # A record that is not an object has no CID of its own: a placeholder stands in.
-            commit["cid"] = record_cid(record) if isinstance(record, dict) else "bafyrei" + "a" * 52
+            commit["cid"] = _cid(record)
         event = {"did": did, "time_us": time_us, "kind": "commit", "commit": commit}
         self.events.append(event)
         return event
@@ -126,6 +127,18 @@ def uri_of(event: dict[str, Any]) -> str:
 
 def ref_of(event: dict[str, Any]) -> tuple[str, str]:
     return uri_of(event), event["commit"]["cid"]
+
+
+def _cid(record: Any) -> str:
+    """The record's CID; a record that is not an object or not encodable as DAG-CBOR has
+    none of its own: a placeholder stands in."""
+    try:
+        return record_cid(record) if isinstance(record, dict) else _PLACEHOLDER_CID
+    except InvalidInput:
+        return _PLACEHOLDER_CID
+
+
+_PLACEHOLDER_CID = "bafyrei" + "a" * 52
 
 
 def _iso() -> str:

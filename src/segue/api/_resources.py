@@ -15,6 +15,7 @@ from segue.settings import Settings, VectorBackend
 from segue.vectors import VectorStore, open_store
 
 from ._auth import Authenticator
+from ._media import MediaPolicy
 from ._ratelimit import RateLimiter
 
 __all__ = ["Resources", "open_resources"]
@@ -33,6 +34,8 @@ class Resources:
     auth: Authenticator
     #: per-token budgets (a no-op with SEGUE_RATE_LIMITS=off)
     limiter: RateLimiter
+    #: the origins covers and previews are served from (SEGUE_IMAGE_ORIGINS, ..._AUDIO_...)
+    media: MediaPolicy
 
 
 @asynccontextmanager
@@ -66,4 +69,5 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         pool = cache.connection_pool if isinstance(cache, RedisCache) else None
         limiter = RateLimiter.from_settings(settings, shared_pool=pool)
         stack.push_async_callback(limiter.aclose)
-        yield Resources(settings, database, store, cache, recommender, auth, limiter)
+        media = MediaPolicy.from_settings(settings)
+        yield Resources(settings, database, store, cache, recommender, auth, limiter, media)

@@ -131,6 +131,8 @@ class Jetstream:
         #: the ``time_us`` of the last event of a followed collection received (or stored
         #: by an earlier run): where leaving a silent host resumes
         self.wanted_time_us: int | None = wanted_since
+        #: the ``time_us`` of the first event this run received
+        self.first_time_us: int | None = None
         #: monotonic time the current connection opened, ``None`` while there is none
         self.connected_since: float | None = None
         self.ever_connected = False
@@ -162,6 +164,10 @@ class Jetstream:
         identity events reach every subscriber and moved the other past what it hid)."""
         if silent and self.wanted_time_us is not None:
             return self.wanted_time_us - self.rewind_us
+        if silent and cursor is not None:
+            return cursor  # no followed event yet: from where this run began
+        if silent and self.first_time_us is not None:
+            return self.first_time_us - self.rewind_us  # began at the live tail
         if self.last_time_us is None:
             return cursor
         return self.last_time_us - self.rewind_us
@@ -247,6 +253,8 @@ class Jetstream:
                 if first and asked is not None:
                     self._check_gap(base, asked, stamp)
                 first = False
+                if self.first_time_us is None:
+                    self.first_time_us = stamp
                 self.last_time_us = max(stamp, self.last_time_us or 0)
                 if self._wanted(message):
                     heard = time.monotonic()
