@@ -178,8 +178,8 @@ async def test_unsupported_dids_are_invalid_input(did_resolver: DidResolver, did
         await did_resolver.resolve(did)
 
 
-def test_did_web_urls() -> None:
-    resolver = DidResolver(HttpClient.__new__(HttpClient))
+def test_did_web_urls(atproto_http: HttpClient) -> None:
+    resolver = DidResolver(atproto_http)
     assert resolver.document_url("did:web:example.com") == (
         "https://example.com/.well-known/did.json"
     )

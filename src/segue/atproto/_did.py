@@ -171,7 +171,7 @@ class DidResolver:
             body = await self._http.get_json(url)
         except RemoteError as e:
             if e.status in (404, 410):
-                raise DidNotFound(f"{did}: not found at {url} (HTTP {e.status})") from e
+                raise DidNotFound(f"{did}: not found (HTTP {e.status})") from e
             raise
         document = parse_did_document(did, body)
         self._cache[did] = (now + self._ttl, document)
