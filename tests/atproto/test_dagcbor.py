@@ -14,11 +14,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segue.catalog import cid_for_dag_cbor, encode_record, record_cid
+from segue.atproto import cid_for_dag_cbor, encode_record, record_cid
 from segue.errors import InvalidInput
 
 # The interop files, copied into the repository (CC0): a clone tests with nothing beside it.
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "atproto" / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
 def _load(name: str) -> list[dict[str, Any]]:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from segue.catalog import is_at_uri, is_cid, is_did, is_handle
+from segue.atproto import is_at_uri, is_cid, is_did, is_handle
 
 # The interop files, copied into the repository (CC0): a clone tests with nothing beside it.
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "atproto" / "fixtures"
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
 def _lines(name: str) -> list[str]:

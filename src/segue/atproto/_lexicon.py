@@ -1,67 +1,64 @@
-"""Records checked against their lexicons and mapped to what the catalog stores.
+"""Records checked against their lexicons: tracks (``fm.plyr.track``) and lists (``fm.plyr.list``).
 
-A track record (``fm.plyr.track``): ``title`` and ``artist`` are required; ``imageUrl``,
-``audioUrl``, ``album`` and ``duration`` are optional, and checked when present. A list
-record (``fm.plyr.list``): ``items`` is required, at most 500 strong references
-(``{"subject": {"uri", "cid"}}``); ``listType`` absent or ``playlist`` makes it a playlist.
-Anything else is a :class:`Malformed` record: skipped and counted, never a crash.
+A track record: ``title`` and ``artist`` are required strings; ``imageUrl``, ``audioUrl``
+and ``album`` are optional strings, and ``duration`` an optional non-negative integer. A list
+record: ``items`` is required, at most 500 strong references (``{"subject": {"uri", "cid"}}``,
+each a record AT-URI and a CID); ``listType`` and ``name`` are optional strings. Strings are
+bounded by Segue's limits (:mod:`segue.limits`). A record that breaks its lexicon raises
+:class:`Malformed`, naming the field and how; what Segue makes of the values (names it can
+store, previews it can play) is decided by whoever stores them (``segue.follow``).
 
-    >>> track_fields({"title": "Song", "artist": "Alice"})
-    TrackFields(title='Song', artist_name='Alice', image_url=None, audio_url=None)
-    >>> track_fields({"artist": "Alice"})
+    >>> check_track_record({"title": "Song", "artist": "Alice"})
+    TrackRecordFields(title='Song', artist='Alice', image_url=None, audio_url=None, album=None)
+    >>> check_track_record({"artist": "Alice"})
     Traceback (most recent call last):
     ...
-    segue.follow._records.Malformed: title: missing
+    segue.atproto._lexicon.Malformed: title: missing
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from segue.catalog import (
-    StrongRef,
-    check_audio_url,
-    check_record_uri,
-    clean_display_name,
-    clean_playlist_name,
-    is_cid,
-    text_problem,
-)
 from segue.errors import InvalidInput
 from segue.limits import PLAYLIST_NAME_MAX_LENGTH, TITLE_MAX_LENGTH, URL_MAX_LENGTH
+
+from ._record import StrongRef
+from ._syntax import is_cid, is_record_uri
 
 __all__ = [
     "LIST_MAX_ITEMS",
     "PLAYLIST_LIST_TYPE",
-    "UNTITLED",
     "Malformed",
-    "TrackFields",
-    "list_fields",
-    "playlist_name",
-    "track_fields",
+    "TrackRecordFields",
+    "check_list_record",
+    "check_track_record",
+    "list_record_name",
 ]
 
 #: the lexicon's ``maxLength`` of ``items``
 LIST_MAX_ITEMS = 500
+#: the ``listType`` of a playlist (absent means a playlist too)
 PLAYLIST_LIST_TYPE = "playlist"
-#: the name of a playlist whose record has none (the lexicon makes ``name`` optional)
-UNTITLED = "Untitled playlist"
-# Optional fields of a track record Segue checks but does not store (no columns for them).
-_OPTIONAL_TEXT = ("album",)
+# The lexicon allows 64 graphemes (up to 256 bytes); a longer name is cut by whoever stores
+# it, so only a name far past any real one is refused here.
+_LIST_NAME_MAX = 10 * PLAYLIST_NAME_MAX_LENGTH
 
 
-class TrackFields(NamedTuple):
-    """What the catalog stores of a track record."""
+class TrackRecordFields(NamedTuple):
+    """A track record's fields as the record has them (``None`` when absent), checked."""
 
     title: str
-    artist_name: str | None
+    artist: str
     image_url: str | None
-    #: ``audioUrl`` when it is an http(s) URL the UI can play as a preview, else ``None``
     audio_url: str | None
+    album: str | None
 
 
-class Malformed(Exception):
+class Malformed(InvalidInput):
     """A record that breaks its lexicon; the message says which field and how."""
+
+    error = "malformed_record"
 
 
 def _text(record: dict[str, Any], name: str, *, required: bool, limit: int) -> str | None:
@@ -76,42 +73,30 @@ def _text(record: dict[str, Any], name: str, *, required: bool, limit: int) -> s
         raise Malformed(f"{name}: empty")
     if len(value) > limit:
         raise Malformed(f"{name}: longer than {limit} characters")
-    problem = text_problem(value)
-    if problem:
-        raise Malformed(f"{name}: {problem}")
     return value
 
 
-def track_fields(record: Any) -> TrackFields:
-    """What the catalog stores of a track record, or :class:`Malformed`."""
+def check_track_record(record: Any) -> TrackRecordFields:
+    """A track record's fields, or :class:`Malformed`."""
     if not isinstance(record, dict):
         raise Malformed("the record is not an object")
     title = _text(record, "title", required=True, limit=TITLE_MAX_LENGTH)
     artist = _text(record, "artist", required=True, limit=URL_MAX_LENGTH)
-    try:
-        artist_name = clean_display_name(artist)
-    except InvalidInput as exc:
-        raise Malformed(f"artist: {exc.detail}") from None
     image_url = _text(record, "imageUrl", required=False, limit=URL_MAX_LENGTH)
-    audio = _text(record, "audioUrl", required=False, limit=URL_MAX_LENGTH)
-    try:
-        audio_url = check_audio_url(audio)
-    except InvalidInput:
-        # The lexicon asks only for a string: a record whose audio lives elsewhere (a blob,
-        # another scheme) is a valid track, just one without a preview the page can play.
-        audio_url = None
-    for name in _OPTIONAL_TEXT:
-        _text(record, name, required=False, limit=URL_MAX_LENGTH)
+    audio_url = _text(record, "audioUrl", required=False, limit=URL_MAX_LENGTH)
+    album = _text(record, "album", required=False, limit=URL_MAX_LENGTH)
     duration = record.get("duration")
     if duration is not None and (
         isinstance(duration, bool) or not isinstance(duration, int) or duration < 0
     ):
         raise Malformed(f"duration: expected a non-negative integer, got {duration!r}"[:120])
+    # Required: _text raised rather than return None.
     assert title is not None
-    return TrackFields(title.strip(), artist_name, image_url, audio_url)
+    assert artist is not None
+    return TrackRecordFields(title, artist, image_url, audio_url, album)
 
 
-def list_fields(record: Any) -> tuple[str | None, tuple[StrongRef, ...]]:
+def check_list_record(record: Any) -> tuple[str | None, tuple[StrongRef, ...]]:
     """(list type, items) of a list record, or :class:`Malformed`; the type is ``None``
     when absent."""
     if not isinstance(record, dict):
@@ -131,21 +116,13 @@ def list_fields(record: Any) -> tuple[str | None, tuple[StrongRef, ...]]:
         cid = subject.get("cid") if isinstance(subject, dict) else None
         if not isinstance(uri, str) or not isinstance(cid, str) or not is_cid(cid):
             raise Malformed(f"items[{i}]: expected {{subject: {{uri, cid}}}}")
-        try:
-            refs.append(StrongRef(check_record_uri(uri), cid))
-        except InvalidInput:
-            raise Malformed(f"items[{i}]: not a record AT-URI") from None
+        if not is_record_uri(uri):
+            raise Malformed(f"items[{i}]: not a record AT-URI")
+        refs.append(StrongRef(uri, cid))
     return list_type, tuple(refs)
 
 
-def playlist_name(record: dict[str, Any]) -> str:
-    """The playlist's name: the record's, shortened to Segue's limit, or :data:`UNTITLED`."""
-    name = _text(record, "name", required=False, limit=10 * PLAYLIST_NAME_MAX_LENGTH)
-    if name is None or not name.strip():
-        return UNTITLED
-    # The lexicon allows 64 graphemes (up to 256 bytes): a long one is cut, not refused.
-    words = " ".join(name.split())[:PLAYLIST_NAME_MAX_LENGTH]
-    try:
-        return clean_playlist_name(words)
-    except InvalidInput as exc:
-        raise Malformed(f"name: {exc.detail}") from None
+def list_record_name(record: dict[str, Any]) -> str | None:
+    """A list record's ``name`` as the record has it, ``None`` when absent, or
+    :class:`Malformed`."""
+    return _text(record, "name", required=False, limit=_LIST_NAME_MAX)
