@@ -8,21 +8,28 @@ from typing import Any
 
 import pytest
 
+from segue.atproto import record_cid
 from segue.catalog import (
     Database,
-    FollowResult,
-    TrackRecord,
     append_track,
-    apply_follow,
     get_playlist,
     hashed_track_id,
     hydrate_suggestions,
-    record_cid,
     remove_track,
     reorder_tracks,
 )
 from segue.errors import Conflict
-from segue.follow import FollowOptions, FollowStats, Trust, decode, follow, network_url
+from segue.follow import (
+    FollowOptions,
+    FollowResult,
+    FollowStats,
+    TrackRecord,
+    Trust,
+    apply_follow,
+    decode,
+    follow,
+    network_url,
+)
 
 from .catalog_dump import dump
 from .recording import LISTS, TRACKS, Recording, list_record, ref_of, track_record, uri_of

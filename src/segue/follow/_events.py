@@ -26,23 +26,28 @@ import time
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from segue.catalog import (
+from segue.atproto import (
+    PLAYLIST_LIST_TYPE,
+    Malformed,
+    check_datetime,
+    check_list_record,
+    is_cid,
+    is_did,
+    is_tid,
+    record_cid,
+)
+from segue.catalog import check_playlist_id, check_record_uri, clean_handle
+from segue.errors import InvalidInput
+
+from ._changes import (
     AccountChange,
     FollowChange,
     IdentityChange,
     PlaylistRecord,
     RecordDeletion,
     TrackRecord,
-    check_playlist_id,
-    check_record_uri,
-    clean_handle,
-    is_cid,
-    is_did,
-    record_cid,
 )
-from segue.errors import InvalidInput
-
-from ._records import PLAYLIST_LIST_TYPE, Malformed, list_fields, playlist_name, track_fields
+from ._records import check_not_future, playlist_name, track_fields
 
 __all__ = [
     "COLLECTIONS",
@@ -62,8 +67,6 @@ HIDING_STATUSES = frozenset({"takendown", "suspended", "deleted", "deactivated"}
 #: what the transport hands on for a frame that is not a JSON object
 UNPARSABLE: dict[str, Any] = {"kind": "unparsable"}
 _OPERATIONS = frozenset({"create", "update", "delete"})
-# A repo rev is a TID: 13 characters of base32-sortable, so that strings sort as times.
-_TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
 # An account status is a short token; anything else (too long for its column, control
 # characters) is no status: it hides nothing, and the event still orders the next.
 _STATUS = re.compile(r"[a-zA-Z0-9_.-]{1,64}")
@@ -210,7 +213,7 @@ def _commit(did: str, time_us: int, commit: Any, collections: Collections, trust
     operation, rkey, rev = commit.get("operation"), commit.get("rkey"), commit.get("rev")
     if operation not in _OPERATIONS or not isinstance(rkey, str):
         return Event(kind, time_us, problem="commit: no operation or rkey")
-    if not isinstance(rev, str) or _TID.fullmatch(rev) is None:
+    if not isinstance(rev, str) or not is_tid(rev):
         # The catalog orders versions by comparing revs as strings: sound for TIDs only.
         return Event(kind, time_us, problem="commit: no rev")
     try:
@@ -232,10 +235,10 @@ def _commit(did: str, time_us: int, commit: Any, collections: Collections, trust
             raise Malformed("cid: not the CID of the record (DAG-CBOR, sha-256)")
     except RecursionError:
         return Event(kind, time_us, problem="record: nested too deep")
+    except Malformed as exc:  # before InvalidInput, its base
+        return Event(kind, time_us, problem=str(exc))
     except InvalidInput as exc:
         return Event(kind, time_us, problem=f"record: not encodable as DAG-CBOR: {exc.detail}")
-    except Malformed as exc:
-        return Event(kind, time_us, problem=str(exc))
     try:
         if kind == "track":
             f = track_fields(record)
@@ -262,7 +265,8 @@ def _commit(did: str, time_us: int, commit: Any, collections: Collections, trust
 def _playlist(
     uri: str, did: str, rev: str, cid: str, time_us: int, rkey: str, record: Any
 ) -> FollowChange:
-    list_type, items = list_fields(record)
+    list_type, items = check_list_record(record)
+    check_not_future("createdAt", check_datetime(record, "createdAt"))
     if list_type is not None and list_type != PLAYLIST_LIST_TYPE:
         # An album or a likes list is not a playlist; one that was a playlist stops being one.
         return RecordDeletion(uri, did, "playlist", rev, time_us, only_if_known=True)

@@ -2,7 +2,7 @@
 
 The reader (:class:`Jetstream`) fills a bounded queue; this loop takes what has arrived
 (up to ``batch_size`` events), decodes it, and applies the changes and the cursor in one
-transaction (:func:`segue.catalog.apply_follow`). Killed at any moment, a restart resumes
+transaction (:func:`apply_follow`). Killed at any moment, a restart resumes
 from the stored cursor, a few seconds back, and finds the replayed events applied already.
 
     >>> options = FollowOptions(urls=("ws://127.0.0.1:6008",), once=True)
@@ -22,18 +22,18 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from segue.catalog import (
-    Database,
-    FollowResult,
+from segue.catalog import Database
+from segue.errors import DatabaseUnavailable, Unavailable
+from segue.metrics import FOLLOW_EVENTS, FOLLOW_LAG
+from segue.settings import Settings
+
+from ._apply import (
     apply_follow,
     follow_cursor,
     follow_wanted_cursor,
     record_follow_gap,
 )
-from segue.errors import DatabaseUnavailable, Unavailable
-from segue.metrics import FOLLOW_EVENTS, FOLLOW_LAG
-from segue.settings import Settings
-
+from ._changes import FollowResult
 from ._events import COLLECTIONS, TRUST, Collections, Event, Trust, decode
 from ._transport import RETENTION_US, REWIND_US, SILENCE_SECONDS, Gap, Jetstream
 
