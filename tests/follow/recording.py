@@ -9,6 +9,7 @@ Revs are real TIDs and CIDs the records' real CIDs (DAG-CBOR, sha-256).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,9 @@ from segue.errors import InvalidInput
 TRACKS = "fm.plyr.track"
 LISTS = "fm.plyr.list"
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"  # ATProto's base32-sortable alphabet
-START_US = 1_764_633_600_000_000  # 2025-12-02T00:00:00Z
+# An hour ago, on a whole second: within what a Jetstream keeps (SEGUE_JETSTREAM_RETENTION_HOURS),
+# so resuming a recording is not a gap; tests of gaps place their events further back.
+START_US = (time.time_ns() // 1_000_000_000 - 3600) * 1_000_000
 
 
 def tid(time_us: int, clock: int = 7) -> str:
