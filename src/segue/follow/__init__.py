@@ -23,6 +23,7 @@ from ._apply import (
     record_follow_gap,
 )
 from ._apply_accounts import UNKNOWN_HANDLE
+from ._backfill import BackfillOptions, BackfillStats, backfill
 from ._changes import (
     AccountChange,
     FollowChange,
@@ -59,6 +60,8 @@ __all__ = [
     "UNKNOWN_HANDLE",
     "UNTITLED",
     "AccountChange",
+    "BackfillOptions",
+    "BackfillStats",
     "Collections",
     "Event",
     "FollowChange",
@@ -74,6 +77,7 @@ __all__ = [
     "TrackRecord",
     "Trust",
     "apply_follow",
+    "backfill",
     "check_jetstream_url",
     "clear_follow_gap",
     "decode",
