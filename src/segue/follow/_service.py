@@ -153,8 +153,8 @@ async def follow(
             batch = [first]
             while len(batch) < options.batch_size and not queue.empty():
                 batch.append(queue.get_nowait())
+            await loop.gaps()  # a backfill (--backfill-on-gap) before the stream goes on
             await loop.apply(batch)
-            await loop.gaps()
             on_progress(stats)
     finally:
         reader.cancel()
