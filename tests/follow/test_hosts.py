@@ -7,7 +7,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import REGISTRY
@@ -17,6 +19,7 @@ from segue.catalog import Database
 from segue.cli import app
 from segue.follow import FollowOptions, Gap, apply_follow, follow, follow_gap
 
+from ..support.atproto_standins import did_document, make_identity
 from .catalog_dump import dump
 from .recording import LISTS, TRACKS, Recording, track_record
 from .standin import JetstreamStandIn
@@ -196,3 +199,24 @@ def test_backfill_on_gap_needs_a_relay(tmp_path: Path, monkeypatch: pytest.Monke
     )
     assert result.exit_code == 2
     assert "SEGUE_RELAY_URL" in result.output
+
+
+async def test_handles_come_from_did_documents(
+    database: Database, plc_directory: Any, did_resolver: Any
+) -> None:
+    """Before: an account first seen through its records, or whose identity event carried
+    no handle, kept handle.invalid for ever."""
+    artist = make_identity()
+    plc_directory.put(did_document(artist, pds="https://pds.example.com", handle="Art.Example.com"))
+    rec = Recording()
+    rec.commit(artist.did, TRACKS, "3lbtracka2222", "create", track_record("A"))
+    options = FollowOptions(urls=("ws://127.0.0.1:1",), once=True, idle_seconds=0.5, start_cursor=0)
+    async with JetstreamStandIn(rec.events) as jetstream:
+        await follow(database, replace(options, urls=(jetstream.url,), resolver=did_resolver))
+    assert [r["handle"] for r in (await dump(database))["artists"]] == ["art.example.com"]
+    # The handle changes; the identity event says only that something did.
+    plc_directory.put(did_document(artist, pds="https://pds.example.com", handle="new.example.com"))
+    rec.identity(artist.did, None)
+    async with JetstreamStandIn(rec.events) as jetstream:
+        await follow(database, replace(options, urls=(jetstream.url,), resolver=did_resolver))
+    assert [r["handle"] for r in (await dump(database))["artists"]] == ["new.example.com"]

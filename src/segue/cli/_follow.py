@@ -144,7 +144,10 @@ def follow_command(
         progress.update(task, description=f"{where}: {stats.summary()}")
 
     async def _go() -> FollowStats:
-        async with open_catalog(settings) as database:
+        async with open_catalog(settings) as database, _atproto_http(settings) as http:
+            resolver = DidResolver(
+                http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
+            )
             on_gap = None
             if backfill_on_gap:
 
@@ -165,12 +168,21 @@ def follow_command(
                 idle_seconds=idle,
                 start_cursor=cursor,
                 on_gap=on_gap,
+                resolver=resolver,
             )
             return await follow(database, options, on_progress=show)
 
     with progress:
         stats = run(_go())
     err_console.print(f"caught up: {stats.summary()}", highlight=False)
+
+
+def _atproto_http(settings: Settings) -> HttpClient:
+    """The process's one HTTP client for ATProto reads (close it with ``async with``)."""
+    return HttpClient(
+        connect_timeout=settings.atproto_connect_timeout_seconds,
+        read_timeout=settings.atproto_read_timeout_seconds,
+    )
 
 
 def _backfill_options(
@@ -194,10 +206,7 @@ async def _backfill(
 ) -> BackfillStats:
     """The backfill with the process's one HTTP client; the gap is forgotten once every
     repository was read."""
-    async with HttpClient(
-        connect_timeout=settings.atproto_connect_timeout_seconds,
-        read_timeout=settings.atproto_read_timeout_seconds,
-    ) as http:
+    async with _atproto_http(settings) as http:
         resolver = DidResolver(
             http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
         )

@@ -35,7 +35,7 @@ from typing import Any, Literal, TypeVar
 import sqlalchemy as sa
 
 from segue.atproto import DidResolver, RecordPage, RepoPage, XrpcClient, is_did
-from segue.catalog import Database, database_errors
+from segue.catalog import Database, clean_handle, database_errors
 from segue.catalog.tables import FollowBackfill, FollowRecord, insert_for
 from segue.errors import AtprotoUnavailable, InvalidInput, NotFound, RemoteError
 from segue.metrics import FOLLOW_BACKFILL_RECORDS
@@ -43,6 +43,7 @@ from segue.metrics import FOLLOW_BACKFILL_RECORDS
 from ._apply import apply_follow
 from ._changes import FollowResult, RecordDeletion
 from ._events import COLLECTIONS, TRUST, Collections, Trust, decode
+from ._handles import store_handles
 
 __all__ = ["BackfillOptions", "BackfillStats", "backfill"]
 
@@ -207,6 +208,15 @@ class _Run:
         pds = document.pds
         for collection in self.options.collections.wanted:
             await self.collection(did, pds, collection)
+        if document.handle is not None:
+            # The account is first seen here: its handle is its document's, not
+            # handle.invalid (item 5 of issue 21; not verified, docs/atproto.md).
+            try:
+                handle = clean_handle(document.handle)
+            except InvalidInput:
+                return
+            async with self.writing:
+                await store_handles(self.database, {did: handle})
 
     async def collection(self, did: str, pds: str, collection: str) -> None:
         state = await _state(self.database, did, collection)

@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from segue.atproto import DidResolver
 from segue.catalog import Database
 from segue.errors import DatabaseUnavailable, Unavailable
 from segue.metrics import FOLLOW_EVENTS, FOLLOW_LAG
@@ -33,8 +34,9 @@ from ._apply import (
     follow_wanted_cursor,
     record_follow_gap,
 )
-from ._changes import FollowResult
+from ._changes import FollowResult, IdentityChange, PlaylistRecord, TrackRecord
 from ._events import COLLECTIONS, TRUST, Collections, Event, Trust, decode
+from ._handles import resolve_handles, unknown_handles
 from ._transport import RETENTION_US, REWIND_US, SILENCE_SECONDS, Gap, Jetstream
 
 __all__ = ["MALFORMED", "FollowOptions", "FollowStats", "follow", "follow_options"]
@@ -48,6 +50,8 @@ _TICK_SECONDS = 0.5
 # Tombstones are dropped this long after their delete: far longer than any rewind.
 _TOMBSTONE_US = 24 * 3600 * 1_000_000
 _EXPIRY_EVERY_SECONDS = 60.0
+# How long --once waits for handle resolutions in flight before it ends.
+_SETTLE_SECONDS = 30.0
 # The kinds of events of a followed collection (what a blind host stops sending).
 _WANTED_KINDS = frozenset({"track", "playlist"})
 
@@ -78,6 +82,9 @@ class FollowOptions:
     max_lists_per_account: int | None = 100
     waiting_us: int | None = 7 * 24 * 3600 * 1_000_000
     on_gap: Callable[[Gap], Awaitable[None]] | None = None
+    #: resolves the DIDs of accounts first seen, and of identity events without a handle,
+    #: to the handle of their DID document; ``None``: handles come from identity events only
+    resolver: DidResolver | None = None
 
 
 @dataclass(slots=True)
@@ -148,6 +155,7 @@ async def follow(
                 loop.tick()
                 on_progress(stats)
                 if options.once and loop.caught_up():
+                    await loop.settle()
                     return stats
                 continue
             batch = [first]
@@ -158,6 +166,8 @@ async def follow(
             on_progress(stats)
     finally:
         reader.cancel()
+        for task in loop.handles:
+            task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
 
@@ -174,6 +184,8 @@ class _Loop:
         self.first_connected: float | None = None
         self.last_event: float | None = None
         self.next_expiry = 0.0
+        #: handle resolutions in flight (off the stream's path)
+        self.handles: set[asyncio.Task[int]] = set()
 
     def tick(self) -> None:
         self.stats.host = self.jetstream.host
@@ -219,6 +231,7 @@ class _Loop:
             self.next_expiry = self.last_event + _EXPIRY_EVERY_SECONDS
         results = await self._apply(changes, cursor, expire, max(wanted) if wanted else None)
         self._count(events, iter(results))
+        self._resolve_handles(changes, results)
         if cursor is not None:
             self.stats.cursor = max(cursor, self.stats.cursor or 0)
         self.tick()
@@ -251,6 +264,36 @@ class _Loop:
                 log.warning("follow: %s; retrying in %.0f s", exc.detail, delay)
                 await asyncio.sleep(delay)
                 attempt += 1
+
+    def _resolve_handles(self, changes: list[Any], results: list[FollowResult]) -> None:
+        """Look up, in the background, the handles of accounts first seen in this batch
+        and of identity events that carried none."""
+        resolver = self.options.resolver
+        if resolver is None:
+            return
+        applied = [c for c, r in zip(changes, results, strict=True) if r is FollowResult.APPLIED]
+        seen = {c.did for c in applied if isinstance(c, TrackRecord | PlaylistRecord)}
+        changed = {c.did for c in applied if isinstance(c, IdentityChange) and c.handle is None}
+
+        async def resolve() -> int:
+            unknown = await unknown_handles(self.database, seen - changed)
+            stored = await resolve_handles(self.database, resolver, unknown)
+            return stored + await resolve_handles(self.database, resolver, changed, fresh=True)
+
+        if seen or changed:
+            task = asyncio.create_task(resolve(), name="handles")
+            self.handles.add(task)
+            task.add_done_callback(self._resolved)
+
+    def _resolved(self, task: asyncio.Task[int]) -> None:
+        self.handles.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning("follow: resolving handles failed: %s", task.exception())
+
+    async def settle(self) -> None:
+        """Let the handle resolutions in flight finish (``--once`` ends with them)."""
+        if self.handles:
+            await asyncio.wait(set(self.handles), timeout=_SETTLE_SECONDS)
 
     def _count(self, events: list[Event], results: Any) -> None:
         for event in events:
