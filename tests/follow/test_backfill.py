@@ -162,16 +162,20 @@ async def test_a_backfill_racing_the_live_stream(
         for i, rkey in enumerate(sorted(world["tracks"])[::10])
     ]
     async with JetstreamStandIn(rec.events, delay=0.005) as jetstream:
-        streaming = asyncio.create_task(
-            follow(
-                database,
-                FollowOptions(urls=(jetstream.url,), once=True, idle_seconds=1.0, start_cursor=0),
-            )
-        )
-        stats = await backfill(database, xrpc, did_resolver, BackfillOptions(dids=(alice,)))
-        await streaming
+        # A long-running follower (it waits out a busy database, as in production).
+        options = FollowOptions(urls=(jetstream.url,), start_cursor=0, backoff_seconds=0.1)
+        streaming = asyncio.create_task(follow(database, options))
+        try:
+            stats = await backfill(database, xrpc, did_resolver, BackfillOptions(dids=(alice,)))
+            async with asyncio.timeout(60):
+                while await follow_cursor(database) != rec.events[-1]["time_us"]:
+                    assert not streaming.done(), streaming
+                    await asyncio.sleep(0.05)
+        finally:
+            streaming.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await streaming
     assert stats.failed == {}
-    assert await follow_cursor(database) == rec.events[-1]["time_us"]
     rows = {r["uri"].rsplit("/", 1)[1]: r for r in (await dump(database))["tracks"]}
     assert len(rows) == 250
     for event in updates:

@@ -53,6 +53,7 @@ T = TypeVar("T")
 #: the result counted for a stored record the repo no longer holds
 DELETED = "deleted"
 _PAGE = 100  # listRecords' maximum
+_APPLY_AT_ONCE = 25
 _RELAY_PAGE = 1000
 _ATTEMPTS = 6
 _BACKOFF_SECONDS = 1.0
@@ -268,13 +269,17 @@ class _Run:
             }
             events.append(decode(message, self.options.collections, self.options.trust))
         changes = [e.change for e in events if e.change is not None]
-        async with self.writing:
-            applied = await apply_follow(
-                self.database,
-                changes,
-                cursor=None,
-                max_lists_per_account=self.options.max_lists_per_account,
-            )
+        applied: list[FollowResult] = []
+        # Short transactions: the live stream's batches wait for the catalog's lock while
+        # one is applied, within the database's statement timeout.
+        for start in range(0, len(changes), _APPLY_AT_ONCE):
+            async with self.writing:
+                applied += await apply_follow(
+                    self.database,
+                    changes[start : start + _APPLY_AT_ONCE],
+                    cursor=None,
+                    max_lists_per_account=self.options.max_lists_per_account,
+                )
         results = iter(applied)
         for event in events:
             if event.change is not None:
