@@ -111,10 +111,12 @@ class FollowStats:
             f"{n:,} {name}" for name, n in sorted(self.results.items()) if name != "applied"
         )
         lag = "" if self.lag_seconds is None else f"; {self.lag_seconds:,.1f} s behind"
+        gaps = f"; {self.gaps:,} gap(s): run segue follow backfill" if self.gaps else ""
         return (
             f"{self.events:,} events, {self.applied:,} applied"
             + (f" ({rest})" if rest else "")
             + lag
+            + gaps
         )
 
 
