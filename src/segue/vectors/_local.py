@@ -89,6 +89,16 @@ class LocalVectorStore(AsyncClosing):
         self._stamp: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
 
+    @property
+    def identity(self) -> str:
+        # Everything that decides what a query answers: the file (resolved, so two
+        # spellings of one path are one index), the graph's type and shape, the search
+        # depth and where the search turns exhaustive.
+        return (
+            f"local:{self.path.resolve()}:dtype={self.dtype}:exact_below={self.exact_threshold}"
+            f":m={self.connectivity}:ef_add={self.expansion_add}:ef={self.expansion_search}"
+        )
+
     # -- reading ---------------------------------------------------------------------------
 
     def _file_stamp(self) -> tuple[int, int] | None:
