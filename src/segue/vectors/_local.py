@@ -91,11 +91,12 @@ class LocalVectorStore(AsyncClosing):
 
     @property
     def identity(self) -> str:
-        # Everything that decides what a query answers: the file (resolved, so two
-        # spellings of one path are one index), the graph's type and shape, the search
-        # depth and where the search turns exhaustive.
+        # Everything that decides what a query answers: the file (its directory resolved,
+        # so two spellings of one path are one index; not the file itself, a link a write
+        # moves to the next generation), the graph's type and shape, the search depth and
+        # where the search turns exhaustive.
         return (
-            f"local:{self.path.resolve()}:dtype={self.dtype}:exact_below={self.exact_threshold}"
+            f"local:{self.path.parent.resolve() / self.path.name}:dtype={self.dtype}:exact_below={self.exact_threshold}"
             f":m={self.connectivity}:ef_add={self.expansion_add}:ef={self.expansion_search}"
         )
 
