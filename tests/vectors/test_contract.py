@@ -216,7 +216,8 @@ async def test_identity_names_the_index_not_its_contents(
     written to it (writes move the index generation instead), different for another
     index of the same backend, and never carrying a secret."""
     before = store.identity
-    assert isinstance(before, str) and before
+    assert isinstance(before, str)
+    assert before
     ids, vectors = _data(10)
     await store.upsert(ids, vectors)
     await store.delete([int(ids[0])])

@@ -95,8 +95,9 @@ class LocalVectorStore(AsyncClosing):
         # so two spellings of one path are one index; not the file itself, a link a write
         # moves to the next generation), the graph's type and shape, the search depth and
         # where the search turns exhaustive.
+        where = self.path.parent.resolve() / self.path.name
         return (
-            f"local:{self.path.parent.resolve() / self.path.name}:dtype={self.dtype}:exact_below={self.exact_threshold}"
+            f"local:{where}:dtype={self.dtype}:exact_below={self.exact_threshold}"
             f":m={self.connectivity}:ef_add={self.expansion_add}:ef={self.expansion_search}"
         )
 
