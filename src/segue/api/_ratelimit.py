@@ -124,12 +124,23 @@ class Charge:
         self.who = who
         shared = limiter.shared
         self.link: RedisLink | None = shared.link if shared is not None else None
-        self._keys = shared.keys(item, budget.value, who) if shared is not None else []
+        # Named when first needed: a hit's miss charge is built but never spent.
+        self._keys: list[str] | None = None
         self.spent = False
+
+    @property
+    def keys(self) -> list[str]:
+        """The Redis keys of this budget's windows (empty without Redis)."""
+        if self._keys is None:
+            shared = self._limiter.shared
+            self._keys = (
+                [] if shared is None else shared.keys(self.item, self.budget.value, self.who)
+            )
+        return self._keys
 
     def queue(self, pipe: Pipeline) -> int:
         assert self._limiter.shared is not None  # a cache carries only a rider of its link
-        self._limiter.shared.queue_hit(pipe, self.item, self._keys)
+        self._limiter.shared.queue_hit(pipe, self.item, self.keys)
         return 1
 
     async def settle(self, answers: Sequence[object] | LinkFailure) -> None:
@@ -158,7 +169,7 @@ class Charge:
 
     async def _spend_alone(self) -> None:
         shared = self._limiter.shared
-        await self._decide(None if shared is None else await shared.hit(self.item, self._keys))
+        await self._decide(None if shared is None else await shared.hit(self.item, self.keys))
 
     async def _decide(self, allowed: bool | LinkFailure | None) -> None:
         """Raise :class:`RateLimited` unless the request may go. ``allowed``: Redis's
@@ -176,7 +187,7 @@ class Charge:
         elif allowed:
             return
         elif shared is not None:
-            reset_in = await shared.reset_in(item, self._keys)
+            reset_in = await shared.reset_in(item, self.keys)
         window = item.get_expiry()
         retry = window if reset_in is None else min(window, max(1, math.ceil(reset_in)))
         RATE_LIMITED.labels(budget=budget).inc()
