@@ -12,7 +12,14 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from segue.catalog import Database, TrackRecord, apply_follow, hashed_track_id, hydrate
+from segue.catalog import (
+    CatalogIndexGeneration,
+    Database,
+    TrackRecord,
+    apply_follow,
+    hashed_track_id,
+    hydrate,
+)
 from segue.cli import app
 from segue.errors import ImportRejected
 from segue.ingest import import_vectors, read_vectors, resolve_uris
@@ -63,7 +70,7 @@ async def test_vectors_by_uri(
     resolved = await resolve_uris(database, data)
     assert resolved.ids.tolist() == [hashed_track_id(u) for u in URIS]
     store = LocalVectorStore(settings.index_path)
-    await import_vectors(store, resolved)
+    await import_vectors(store, resolved, generation=CatalogIndexGeneration(database))
     got = await store.get_vectors(resolved.ids)
     assert got.ids.tolist() == resolved.ids.tolist()
     assert np.allclose(got.vectors, vectors)

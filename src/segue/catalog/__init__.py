@@ -33,7 +33,12 @@ from ._follow_types import (
     RecordDeletion,
     TrackRecord,
 )
-from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
+from ._generations import (
+    INDEX_GENERATION,
+    CatalogIndexGeneration,
+    bump_index_generation,
+    bump_seeds_generation,
+)
 from ._imports import (
     PlaylistImport,
     PlaylistsResult,
@@ -145,6 +150,7 @@ __all__ = [
     "AccountChange",
     "Advance",
     "Because",
+    "CatalogIndexGeneration",
     "Database",
     "FollowChange",
     "FollowResult",

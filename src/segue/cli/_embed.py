@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from segue.catalog import CatalogIndexGeneration
 from segue.vectors import open_store
 
 from ._common import (
     DataDirOption,
     err_console,
-    note_vectors_written,
+    open_catalog,
     progress_bar,
     run,
     settings_from,
@@ -75,7 +76,9 @@ def embed(
     files, missing = find_audio_files(paths)
 
     async def _go() -> EmbedReport:
-        async with open_store(settings) as store:
+        # The catalog first: a write moves its index generation, so it must answer before
+        # hours of embedding rather than after.
+        async with open_catalog(settings) as database, open_store(settings) as store:
             with progress_bar() as bar:
                 task = bar.add_task("embedding audio", total=len(files))
 
@@ -87,6 +90,7 @@ def embed(
                 report = await embed_files(
                     files,
                     store=store,
+                    generation=CatalogIndexGeneration(database),
                     manifest=Manifest.load(settings.embed_manifest_path),
                     tracks_path=settings.embedded_tracks_path,
                     model_name=model_name,
@@ -94,8 +98,6 @@ def embed(
                     batch_size=batch_size,
                     on_outcome=on_outcome,
                 )
-        if report.with_status("embedded"):
-            await note_vectors_written(settings)
         return report
 
     for path, reason in missing:
@@ -106,6 +108,7 @@ def embed(
     _say(
         f"embedded {len(embedded):,} file(s) ({sum(o.windows for o in embedded):,} windows), "
         f"{len(report.with_status('unchanged')):,} unchanged, {failed:,} unreadable; "
+        f"{report.vectors_changed:,} vector(s) changed in the store; "
         f"{report.tracks_written:,} tracks listed in {escape(str(settings.embedded_tracks_path))}"
     )
 
