@@ -21,6 +21,7 @@ __all__ = [
     "Forbidden",
     "ImportRejected",
     "InvalidInput",
+    "Misconfigured",
     "ModelUnavailable",
     "NotFound",
     "PayloadTooLarge",
@@ -85,6 +86,18 @@ class UnreadableAudio(InvalidInput):
     """An audio file could not be read or decoded; ``segue embed`` reports it and goes on."""
 
     error = "unreadable_audio"
+
+
+class Misconfigured(SegueError):
+    """Segue's own configuration is wrong or incomplete (``SEGUE_*`` settings, a missing
+    optional package, a listener's port taken): the operator's to fix, not the caller's.
+
+    Never a 4xx: a request that meets it is answered 500 with a generic detail, and the
+    CLI prints ``detail`` (which names the setting) and exits 2.
+    """
+
+    error = "misconfigured"
+    public_detail = "the service is misconfigured; it has been logged"
 
 
 class Unauthorized(SegueError):

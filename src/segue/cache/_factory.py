@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.settings import CacheBackend, Settings
 
 from ._breaker import CircuitBreaker
@@ -27,7 +27,7 @@ def open_cache(settings: Settings) -> RecommendationCache:
             max_entries=settings.cache_max_entries, ttl_seconds=settings.cache_ttl_seconds
         )
     if not settings.redis_url:
-        raise InvalidInput("SEGUE_CACHE_BACKEND=redis needs SEGUE_REDIS_URL")
+        raise Misconfigured("SEGUE_CACHE_BACKEND=redis needs SEGUE_REDIS_URL")
     breaker = CircuitBreaker(
         failure_threshold=settings.cache_breaker_failures,
         cooldown_seconds=settings.cache_breaker_cooldown_seconds,

@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from segue.catalog import is_nsid
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.follow import COLLECTIONS, Collections, FollowOptions, FollowStats, follow
 
 from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
@@ -84,7 +84,7 @@ def follow_command(
     urls = jetstream or settings.jetstream_urls
     if not urls:
         with exit_on_error():
-            raise InvalidInput("give --jetstream URL, or set SEGUE_JETSTREAM_URL")
+            raise Misconfigured("give --jetstream URL, or set SEGUE_JETSTREAM_URL")
     options = FollowOptions(
         urls=tuple(urls),
         collections=Collections(track=track_collection, playlist=playlist_collection),
