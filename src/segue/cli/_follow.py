@@ -11,6 +11,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 from segue.catalog import is_nsid
 from segue.errors import Misconfigured
 from segue.follow import COLLECTIONS, Collections, FollowOptions, FollowStats, follow
+from segue.metrics import FOLLOW_COUNTERS, start_at_zero
 
 from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
 from ._serve import start_metrics_listener
@@ -93,6 +94,7 @@ def follow_command(
         start_cursor=cursor,
     )
     start_metrics_listener(settings)
+    start_at_zero(FOLLOW_COUNTERS)
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
