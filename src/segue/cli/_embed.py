@@ -58,6 +58,9 @@ def embed(
     mean-pooled, then L2-normalised. Unchanged files are skipped; unreadable
     ones are reported and skipped. Track ids and tags go to
     tracks.embedded.jsonl in the data dir, ready for `segue import tracks`.
+    Vectors are written every 64 files or 5 minutes; each write that changes
+    one refreshes cached recommendations, so what an interrupted run wrote is
+    used at once.
     """
     settings = settings_from(data_dir)
     model_name = model or settings.clap_model

@@ -106,6 +106,10 @@ def vectors(
 ) -> None:
     """Import embeddings into the vector store; existing ids are replaced.
 
+    Only vectors the store lacks or holds differently are written, and only they
+    refresh cached recommendations: importing the same file again changes nothing.
+    The last line says how many changed.
+
     NPY (float32, one row per track) with --ids; Parquet with an integer id column and a
     list or fixed-size-list vector column; or JSONL {"id": ..., "vector": [...]}. Every
     row is validated first (ids, duplicates, NaN, dimension against the store), and the
