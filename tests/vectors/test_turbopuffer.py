@@ -90,9 +90,10 @@ async def test_writes_are_batched_within_the_request_limit_and_carry_attributes(
 ) -> None:
     standin.max_request_bytes = 64 * 1024
     store = standin_store(standin, write_batch_bytes=64 * 1024)
-    ids, vectors = _vectors(500, dim=16)
-    artists = [f"artist-{i % 9}" for i in range(500)]
-    visibility = ["private" if i % 5 == 0 else "public" for i in range(500)]
+    n = 2000
+    ids, vectors = _vectors(n, dim=16)
+    artists = [f"artist-{i % 9}" for i in range(n)]
+    visibility = ["private" if i % 5 == 0 else "public" for i in range(n)]
     progress: list[int] = []
     await store.upsert(
         ids, vectors, {"artist": artists, "visibility": visibility}, on_progress=progress.append
@@ -100,10 +101,14 @@ async def test_writes_are_batched_within_the_request_limit_and_carry_attributes(
     writes = [r for r in standin.requests if "upsert_rows" in (r.body or {})]
     assert len(writes) > 3
     assert all(r.status == 200 and r.body_bytes <= 64 * 1024 for r in writes)
-    assert sum(progress) == 500
+    # Sized by what the client really sends (vectors as base64), so each full request
+    # carries close to the limit, not a fifth of it as with the JSON-numbers estimate.
+    assert all(isinstance(row["vector"], str) for r in writes for row in r.body["upsert_rows"])
+    assert all(r.body_bytes > 0.8 * 64 * 1024 for r in writes[:-1])
+    assert sum(progress) == n
     docs = standin.namespaces[store.namespace].docs
     assert docs[6] == {"id": 6, "artist": "artist-5", "visibility": "private"}
-    assert len(docs) == 500
+    assert len(docs) == n
     meta = standin.namespaces[store.namespace].schema()
     assert meta["artist"] == {"type": "string"}
     assert meta["vector"]["type"] == "[16]f32"
@@ -150,19 +155,6 @@ async def test_a_dropped_namespace_is_an_empty_store(standin: TurbopufferStandin
     assert [len(a) for a in await store.query_many(vectors[:2], top_k=3)] == [0, 0]
     await store.upsert(ids[:2], np.ones((2, 3), np.float32))  # a new namespace, new dimension
     assert await store.dimension() == 3
-    await store.aclose()
-
-
-async def test_read_failures_are_unavailable_and_never_retried(standin: TurbopufferStandin) -> None:
-    store = standin_store(standin)
-    ids, vectors = _vectors(5)
-    await store.upsert(ids, vectors)
-    standin.fail_next(503)
-    before = len(standin.requests)
-    with pytest.raises(VectorStoreUnavailable):
-        await store.get_vectors([1, 2])
-    assert len(standin.requests) - before == 1
-    assert len(await store.get_vectors([1, 2])) == 2  # the next call is fine
     await store.aclose()
 
 

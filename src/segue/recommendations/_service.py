@@ -33,7 +33,7 @@ from segue.metrics import (
     RECOMMENDATIONS_UNAVAILABLE,
 )
 from segue.settings import Settings
-from segue.vectors import VectorStore
+from segue.vectors import VectorStore, max_cache_seconds, read_deadline
 
 from ._admission import Admission, Degrade
 from ._pipeline import recommend, resolve_strategy
@@ -298,8 +298,13 @@ class Recommender:
                 strategy = self.strategy if degraded is None else self.fallback
                 if degraded is not None:
                     RECOMMENDATION_FALLBACKS.labels(reason=degraded.value).inc()
+                # Asked before the store is read: a ranking computed this soon after a
+                # vector write may be stale (eventual reads), so it is cached only briefly.
+                store_ttl = max_cache_seconds(store, seeds.index_generation)
                 began = loop.time()
-                ranking = await self._run(strategy, seeds, store, candidates)
+                # The store's retries (429, 5xx) stop when the request would have given up.
+                with read_deadline(left):
+                    ranking = await self._run(strategy, seeds, store, candidates)
                 if degraded is None:
                     self._observe_cost(loop.time() - began)
         finally:
@@ -316,6 +321,8 @@ class Recommender:
         if ids:
             # An empty ranking is not cached: "no embeddings yet" is usually temporary.
             ttl = None if degraded is None else self.fallback_ttl_seconds
+            if store_ttl is not None:
+                ttl = store_ttl if ttl is None else min(ttl, store_ttl)
             await self.cache.set(key, ids, ttl_seconds=ttl)
         return ids
 
@@ -390,7 +397,8 @@ class Recommender:
 def settings_digest(settings: Settings) -> str:
     """:func:`config_digest` of what in ``settings`` shapes an answer: the strategy, the
     duplicate and artist variety rules, and the vector store's identity (backend, index
-    path or turbopuffer namespace) and its search (index type, search depth)."""
+    path or turbopuffer namespace) and its search (index type, search depth, turbopuffer's
+    read consistency)."""
     return config_digest(
         resolve_strategy(settings.strategy),
         *_rule_parts(settings.near_duplicate_distance, settings.max_per_artist),
@@ -401,6 +409,8 @@ def settings_digest(settings: Settings) -> str:
         settings.turbopuffer_namespace,
         settings.local_index_dtype.value,
         str(settings.local_ef_search),
+        # eventual reads may miss the latest writes: not the same answers as strong ones
+        f"turbopuffer_consistency={settings.turbopuffer_consistency.value}",
     )
 
 
