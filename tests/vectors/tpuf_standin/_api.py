@@ -200,6 +200,8 @@ class TurbopufferStandin:
         disables backpressure."""
         if self.max_unindexed_bytes is None:
             return
+        if isinstance(body, dict) and not isinstance(body.get("disable_backpressure", False), bool):
+            raise reject("disable_backpressure must be a boolean")
         now = time.monotonic()
         waiting, since = self._unindexed.get(name, (0.0, now))
         waiting = max(0.0, waiting - (now - since) * self.index_bytes_per_second)

@@ -82,15 +82,18 @@ def _projection(body: dict[str, Any]) -> tuple[set[str] | None, bool]:
     return set(include), "vector" in include
 
 
-def _approximate(order: np.ndarray, dist: np.ndarray, query: np.ndarray, recall: float) -> np.ndarray:
-    """``order`` (exact, nearest first) as an approximate index may answer: each true
-    neighbour missed with probability ``1 - recall`` and its place taken by the next one
-    found, still nearest first. Seeded by the query, so a repeated query answers the same."""
+def _approximate(
+    order: np.ndarray, dist: np.ndarray, query: np.ndarray, recall: float, top_k: int
+) -> np.ndarray:
+    """The first ``top_k`` of ``order`` (exact, nearest first) as an approximate index may
+    answer: each true neighbour missed with probability ``1 - recall`` and its place taken
+    by the next one found, nearest first. Seeded by the query: a repeated query answers
+    the same."""
     if recall >= 1.0 or not order.size:
-        return order
+        return order[:top_k]
     seed = int.from_bytes(np.asarray(query, dtype="<f8").tobytes()[:8].ljust(8, b"\0"), "little")
     found = np.random.default_rng(seed).random(order.size) < recall
-    picked = np.concatenate([order[found], order[~found]])
+    picked = np.concatenate([order[found], order[~found]])[:top_k]
     return picked[np.argsort(dist[picked], kind="stable")]
 
 
@@ -136,7 +139,7 @@ def run_query(
         kept = np.isin(all_ids, np.array([d["id"] for d in docs], dtype=np.uint64))
         ids, d = all_ids[kept], _distances(ns, np.asarray(query), matrix[kept])
         order = np.lexsort((ids, d))  # exact search: distance, then id
-        order = _approximate(order, d, np.asarray(query), recall)[:top_k]
+        order = _approximate(order, d, np.asarray(query), recall, top_k)
         ranked = [ns.docs[int(ids[i])] for i in order]
         dists = {int(ids[i]): float(d[i]) for i in order}
     elif len(rank) == 2 and rank[1] in ("asc", "desc") and isinstance(rank[0], str):
