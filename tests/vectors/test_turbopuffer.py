@@ -202,8 +202,28 @@ async def test_settings_configure_the_backend(monkeypatch: pytest.MonkeyPatch) -
     assert store.namespace == "tracks-prod"
     assert str(store.client.base_url).startswith("https://gcp-us-central1.turbopuffer.com")
     assert store.client.timeout == READ_TIMEOUT
-    assert store.client.max_retries == 0
+    assert store.client.max_retries == 0  # the store's own retries, deadline-aware
+    assert (store.read_deadline, store.consistency, store.disable_backpressure) == (
+        2.0,
+        "strong",
+        False,
+    )
     await store.aclose()
+    monkeypatch.setenv("SEGUE_VECTOR_TIMEOUT_SECONDS", "0.75")
+    monkeypatch.setenv("SEGUE_TURBOPUFFER_CONSISTENCY", "eventual")
+    monkeypatch.setenv("SEGUE_TURBOPUFFER_MAX_CONCURRENT_QUERIES", "6")
+    monkeypatch.setenv("SEGUE_TURBOPUFFER_WRITE_PATIENCE_SECONDS", "90")
+    monkeypatch.setenv("SEGUE_TURBOPUFFER_DISABLE_BACKPRESSURE", "true")
+    store = open_store(Settings())
+    assert isinstance(store, TurbopufferVectorStore)
+    assert (store.read_deadline, store.consistency, store.write_patience) == (0.75, "eventual", 90)
+    assert store.disable_backpressure is True
+    assert store._gate._value == 6
+    await store.aclose()
+    monkeypatch.setenv("SEGUE_TURBOPUFFER_CONSISTENCY", "sometimes")
+    with pytest.raises(ValueError, match="consistency"):
+        Settings()
+    monkeypatch.delenv("SEGUE_TURBOPUFFER_CONSISTENCY")
     monkeypatch.delenv("SEGUE_TURBOPUFFER_REGION")
     with pytest.raises(InvalidInput, match="region"):
         open_store(Settings())
@@ -213,3 +233,57 @@ async def test_settings_configure_the_backend(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("SEGUE_TURBOPUFFER_NAMESPACE", "no spaces allowed")
     with pytest.raises(ValueError, match="pattern"):
         Settings()
+
+
+async def test_eventual_reads_and_how_long_their_rankings_may_be_cached(
+    standin: TurbopufferStandin,
+) -> None:
+    strong = standin_store(standin)
+    ids, vectors = _vectors(10)
+    await strong.upsert(ids, vectors)
+    await strong.query_many(vectors[:2], top_k=3)
+    assert "consistency" not in standin.requests[-1].body  # turbopuffer's default
+    assert strong.max_cache_seconds(7) is None  # strong reads: no limit
+    eventual = TurbopufferVectorStore(
+        namespace=strong.namespace,
+        api_key=standin.api_key,
+        base_url=STANDIN_URL,
+        http_client=standin.http_client(),
+        consistency="eventual",
+    )
+    assert eventual.max_cache_seconds() is None  # nothing written or seen yet
+    await eventual.get_vectors([1])
+    await eventual.query_many(vectors[:2], top_k=3)
+    await eventual.count()
+    for req in standin.requests[-3:]:
+        assert req.body["consistency"] == {"level": "eventual", "max_staleness_seconds": 60}
+    assert eventual.max_cache_seconds(7) == 60  # a generation never seen: maybe a write
+    assert eventual.max_cache_seconds(7) == 60  # still within the bound
+    assert eventual._changed_at is not None
+    eventual._changed_at -= 61  # the bound has passed
+    assert eventual.max_cache_seconds(7) is None
+    assert eventual.max_cache_seconds(8) == 60  # vectors written elsewhere since
+    eventual._changed_at -= 61
+    await eventual.upsert(ids[:1], vectors[:1])  # a write of its own
+    assert eventual.max_cache_seconds(8) == 60
+    await strong.aclose()
+    await eventual.aclose()
+
+
+async def test_warming_is_best_effort(standin: TurbopufferStandin) -> None:
+    store = standin_store(standin)
+    assert await store.warm() is False  # no namespace yet: nothing to warm
+    await store.upsert(*_vectors(3))
+    assert await store.warm() is True
+    assert standin.requests[-1].path == f"/v1/namespaces/{store.namespace}/hint_cache_warm"
+    standin.fail_next(500, times=100, path_suffix="hint_cache_warm")
+    quick = TurbopufferVectorStore(
+        namespace=store.namespace,
+        api_key=standin.api_key,
+        base_url=STANDIN_URL,
+        http_client=standin.http_client(),
+        read_deadline=0.2,
+    )
+    assert await quick.warm() is False  # logged, never raised: serving starts anyway
+    await store.aclose()
+    await quick.aclose()
