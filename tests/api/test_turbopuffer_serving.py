@@ -13,8 +13,13 @@ from fastapi import FastAPI
 
 from segue.api import create_app
 from segue.cache import MemoryCache
-from segue.catalog import Database, bump_index_generation, create_playlist, create_token
-from segue.catalog import playlist_head
+from segue.catalog import (
+    Database,
+    bump_index_generation,
+    create_playlist,
+    create_token,
+    playlist_head,
+)
 from segue.recommendations import settings_digest
 from segue.settings import Settings
 from segue.vectors import TurbopufferVectorStore
@@ -128,8 +133,7 @@ async def test_eventual_rankings_near_a_write_are_cached_within_the_staleness_bo
     else:
         assert await _ttl(w, request) > DEFAULT_TTL - 60
     # Long after the last write, a new playlist version is cached for the full TTL...
-    if w.store._changed_at is not None:
-        w.store._changed_at -= 61
+    w.store.freshness.forget(61)
     r = await w.client.post(
         f"/playlists/{w.playlist}/tracks", json={"track_id": 20}, headers=w.auth()
     )

@@ -194,7 +194,8 @@ async def test_injected_failures_carry_their_headers(
     standin.fail_next(502, path_suffix="/query")
     query = {"rank_by": ["id", "asc"], "top_k": 1}
     first = await _post(http, f"{NS}/query", query)
-    assert first.status_code == 429 and first.headers["retry-after"] == "2"
+    assert first.status_code == 429
+    assert first.headers["retry-after"] == "2"
     assert (await _post(http, f"{NS}/query", query)).status_code == 502
     assert (await _post(http, f"{NS}/query", query)).status_code == 200
 
@@ -218,7 +219,8 @@ async def test_warm_hint_and_eventual_reads(http: httpx2.AsyncClient) -> None:
     _error(await http.get(f"{NS}/hint_cache_warm".replace("/v2/", "/v1/")), 404, "not found")
     await _seed(http)
     warm = await http.get("/v1/namespaces/ns/hint_cache_warm")
-    assert warm.status_code == 200 and warm.json()["status"] == "ACCEPTED"
+    assert warm.status_code == 200
+    assert warm.json()["status"] == "ACCEPTED"
     query = {"rank_by": ["id", "asc"], "top_k": 1}
     for consistency in ({"level": "eventual"}, {"level": "eventual", "max_staleness_seconds": 60}):
         ok = await _post(http, f"{NS}/query", {**query, "consistency": consistency})

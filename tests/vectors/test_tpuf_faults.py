@@ -176,7 +176,9 @@ async def test_bulk_writes_wait_out_backpressure_past_a_few_seconds_of_retries(
 
 async def test_bulk_writes_stop_when_the_patience_is_spent(standin: TurbopufferStandin) -> None:
     store = standin_store(standin, write_patience=0.1)  # type: ignore[arg-type]
-    standin.fail_next(429, times=1000, headers={"retry-after-ms": "30"}, path_suffix=store.namespace)
+    standin.fail_next(
+        429, times=1000, headers={"retry-after-ms": "30"}, path_suffix=store.namespace
+    )
     gave_up = _calls("bulk", "gave_up")
     with pytest.raises(VectorStoreUnavailable, match="WRITE_PATIENCE"):
         await store.upsert(*_vectors(5))

@@ -9,7 +9,7 @@ import pytest
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
 from segue.settings import Settings, VectorBackend
 from segue.vectors import TurbopufferVectorStore, open_store
-from segue.vectors._turbopuffer import READ_TIMEOUT
+from segue.vectors._tpuf_policy import READ_TIMEOUT
 
 from .conftest import STANDIN_URL, standin_store
 from .tpuf_standin import TurbopufferStandin
@@ -259,11 +259,10 @@ async def test_eventual_reads_and_how_long_their_rankings_may_be_cached(
         assert req.body["consistency"] == {"level": "eventual", "max_staleness_seconds": 60}
     assert eventual.max_cache_seconds(7) == 60  # a generation never seen: maybe a write
     assert eventual.max_cache_seconds(7) == 60  # still within the bound
-    assert eventual._changed_at is not None
-    eventual._changed_at -= 61  # the bound has passed
+    eventual.freshness.forget(61)  # the bound has passed
     assert eventual.max_cache_seconds(7) is None
     assert eventual.max_cache_seconds(8) == 60  # vectors written elsewhere since
-    eventual._changed_at -= 61
+    eventual.freshness.forget(61)
     await eventual.upsert(ids[:1], vectors[:1])  # a write of its own
     assert eventual.max_cache_seconds(8) == 60
     await strong.aclose()

@@ -64,11 +64,11 @@ async def sync_stores(
     ids the target already holds with an identical vector, so a re-run only writes what
     is missing; a target empty at the start (no dimension yet: a first load) has nothing
     to compare with, so it is not asked (``trust_empty_target=False`` asks anyway, one
-    request per ``read_batch`` ids, as before). Writes go out ``write_batch`` rows at a time (each one atomic in both
-    backends, and idempotent), so memory stays bounded. Ids only in the target stay.
-    ``attributes_for(ids)`` supplies attributes to write with them (turbopuffer keeps
-    them; an upsert replaces the whole document). ``on_progress(n)`` counts ids done:
-    written, or found unchanged.
+    request per ``read_batch`` ids, as before). Writes go out ``write_batch`` rows at a
+    time (each one atomic in both backends, and idempotent), so memory stays bounded.
+    Ids only in the target stay. ``attributes_for(ids)`` supplies attributes to write
+    with them (turbopuffer keeps them; an upsert replaces the whole document).
+    ``on_progress(n)`` counts ids done: written, or found unchanged.
 
         >>> report = await sync_stores(local, tpuf, on_progress=bar.advance)  # doctest: +SKIP
         >>> report.complete, report.written  # doctest: +SKIP

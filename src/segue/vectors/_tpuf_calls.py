@@ -93,7 +93,7 @@ def retry_after_seconds(exc: tpuf.APIStatusError) -> float | None:
     with contextlib.suppress(ValueError):
         if (ms := headers.get("retry-after-ms")) is not None:
             return max(0.0, float(ms) / 1000)
-    value = headers.get("retry-after")
+    value: str | None = headers.get("retry-after")
     if value is None:
         return None
     with contextlib.suppress(ValueError):
@@ -109,8 +109,8 @@ def _delay(exc: BaseException, attempt: int, base: float, cap: float) -> float:
     if asked is not None:
         return asked * (1 + _JITTER * random.random())
     # "Equal jitter": at least half the exponential step, so retries still back off.
-    step = min(cap, base * 2**attempt)
-    return step / 2 + random.random() * step / 2
+    step = min(cap, base * 2.0**attempt)
+    return float(step / 2 + random.random() * step / 2)
 
 
 def _status_label(exc: BaseException) -> str:
@@ -237,9 +237,7 @@ async def read_call(
         return result
 
 
-async def bulk_call(
-    make: Callable[[], Awaitable[T]], *, patience: float, where: Endpoint
-) -> T:
+async def bulk_call(make: Callable[[], Awaitable[T]], *, patience: float, where: Endpoint) -> T:
     """One write or scan request, repeated (it is idempotent) through backpressure,
     5xx and dropped connections for up to ``patience`` seconds of waiting."""
     loop = asyncio.get_running_loop()

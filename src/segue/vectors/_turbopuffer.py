@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
-from typing import Any, Literal, TypeVar, cast
+from functools import partial
+from typing import Any, TypeVar, cast
 
 import httpx2
 import numpy as np
@@ -20,11 +20,21 @@ from turbopuffer.types.row_param import RowParam
 from segue._lifecycle import AsyncClosing
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
 from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
-from segue.settings import Settings
+from segue.settings import Settings, TurbopufferConsistency
 
 from ._attributes import check_upsert
 from ._protocol import FetchedVectors
 from ._tpuf_calls import Endpoint, NamespaceMissing, bulk_call, read_call
+from ._tpuf_policy import (
+    READ_DEADLINE,
+    READ_TIMEOUT,
+    WRITE_BATCH_BYTES,
+    WRITE_PATIENCE,
+    WRITE_TIMEOUT,
+    Consistency,
+    Freshness,
+    consistency_params,
+)
 from ._tpuf_wire import (
     MAX_MULTI_QUERIES,
     MAX_TOP_K,
@@ -36,49 +46,11 @@ from ._tpuf_wire import (
     vector_dim,
 )
 
-__all__ = [
-    "EVENTUAL_STALENESS_SECONDS",
-    "READ_DEADLINE",
-    "READ_TIMEOUT",
-    "WRITE_BATCH_BYTES",
-    "WRITE_PATIENCE",
-    "WRITE_TIMEOUT",
-    "Consistency",
-    "TurbopufferVectorStore",
-]
+__all__ = ["TurbopufferVectorStore"]
 
 T = TypeVar("T")
-Consistency = Literal["strong", "eventual"]
 
 log = logging.getLogger("segue.vectors")
-
-# Timeouts and retries, chosen (docs/turbopuffer.md says the same to operators):
-#
-# Reads (get_vectors, query_many, count, dimension) sit on the recommendation hot path. A
-# warm query answers in tens of milliseconds; a cold namespace (first query after hours
-# idle, served from object storage) takes up to ~1.7 s at p99. So: 1 s to connect (TLS to
-# the region included), 5 s between bytes, and a deadline on the whole call, retries
-# included: SEGUE_VECTOR_TIMEOUT_SECONDS (2 s by default, READ_DEADLINE when the store is
-# built directly), or what the request has left of it. A 429 or 5xx is retried only while
-# that time lasts (_tpuf_calls.read_call); then the API degrades instead of stalling.
-READ_TIMEOUT = httpx2.Timeout(5.0, connect=1.0)
-READ_DEADLINE = 2.0
-# Writes and scans run in imports and `segue vectors sync`, off the hot path, and are
-# idempotent (an upsert or delete by id, or a read, can be repeated safely), so they are
-# retried through write backpressure (429 while indexing catches up, which can last
-# minutes on a large namespace), 5xx and dropped connections, for up to an hour of
-# waiting by default (SEGUE_TURBOPUFFER_WRITE_PATIENCE_SECONDS), never a few seconds.
-# A full write batch must upload and commit to object storage: 60 s between bytes.
-WRITE_TIMEOUT = httpx2.Timeout(60.0, connect=5.0)
-WRITE_PATIENCE = 3600.0
-# One write request: well under the documented 256 MB so that building the body keeps
-# memory modest. Rows are sized as the client sends them (vectors base64-encoded: about
-# 2.8 kB a 512-d row), so about 11,900 rows of 512 dimensions.
-WRITE_BATCH_BYTES = 32 * 2**20
-#: turbopuffer's staleness bound for eventual reads (the client's ConsistencyEventual:
-#: ``max_staleness_seconds``, "Defaults to 60"); sent explicitly, so the bound Segue caps
-#: its cache with is the one turbopuffer applies.
-EVENTUAL_STALENESS_SECONDS = 60
 
 _METRIC: DistanceMetric = "cosine_distance"
 
@@ -145,21 +117,8 @@ class TurbopufferVectorStore(AsyncClosing):
         # This process's queries in flight: beyond it a read waits (within its deadline)
         # rather than causing the 429s turbopuffer answers past its per-namespace limit.
         self._gate = asyncio.Semaphore(max_concurrent_queries)
-        # Strong is turbopuffer's default: sent only when eventual.
-        self._consistency: dict[str, Any] = (
-            {
-                "consistency": {
-                    "level": "eventual",
-                    "max_staleness_seconds": EVENTUAL_STALENESS_SECONDS,
-                }
-            }
-            if consistency == "eventual"
-            else {}
-        )
-        # When this process last saw the index change (a write of its own, or a new index
-        # generation in the catalog), for max_cache_seconds().
-        self._changed_at: float | None = None
-        self._generation: int | None = None
+        self._consistency = consistency_params(consistency)
+        self.freshness = Freshness(consistency)
         self._dim: int | None = None
 
     @classmethod
@@ -173,7 +132,9 @@ class TurbopufferVectorStore(AsyncClosing):
             base_url=settings.turbopuffer_base_url,
             read_deadline=settings.vector_timeout_seconds,
             max_concurrent_queries=settings.turbopuffer_max_concurrent_queries,
-            consistency=settings.turbopuffer_consistency.value,  # type: ignore[arg-type]
+            consistency="eventual"
+            if settings.turbopuffer_consistency is TurbopufferConsistency.EVENTUAL
+            else "strong",
             write_patience=settings.turbopuffer_write_patience_seconds,
             disable_backpressure=settings.turbopuffer_disable_backpressure,
         )
@@ -201,24 +162,9 @@ class TurbopufferVectorStore(AsyncClosing):
     # -- freshness -------------------------------------------------------------------------
 
     def max_cache_seconds(self, index_generation: int | None = None) -> float | None:
-        """How long a ranking computed now may be cached, or ``None`` (no limit here).
-
-        With eventual reads, turbopuffer may answer from a view up to
-        :data:`EVENTUAL_STALENESS_SECONDS` old: a ranking computed that soon after a write
-        of vectors may not see it, so it must not outlive that bound. A write is noticed
-        when this store makes it, or when the catalog's ``index_generation`` (moved after
-        every write through Segue) differs from the one last seen; the first one a process
-        sees counts as new, so a process that starts just after a write is safe too.
-        """
-        if self.consistency != "eventual":
-            return None
-        now = time.monotonic()
-        if index_generation is not None and index_generation != self._generation:
-            self._generation = index_generation
-            self._changed_at = now
-        if self._changed_at is not None and now - self._changed_at < EVENTUAL_STALENESS_SECONDS:
-            return float(EVENTUAL_STALENESS_SECONDS)
-        return None
+        """How long a ranking computed now may be cached (eventual reads shortly after a
+        write of vectors), or ``None``: :meth:`Freshness.max_cache_seconds`."""
+        return self.freshness.max_cache_seconds(index_generation)
 
     async def warm(self) -> bool:
         """Ask turbopuffer to warm the namespace's cache (``hint_cache_warm``), so the first
@@ -272,14 +218,12 @@ class TurbopufferVectorStore(AsyncClosing):
             if len(queries) == 1:
                 one = queries[0]
                 single = await self._reading(
-                    lambda one=one: self._read.query(**one, **self._consistency)  # type: ignore[arg-type]
+                    partial(self._read.query, **one, **self._consistency)  # type: ignore[arg-type]
                 )
                 rows.extend(single.rows or ())
             else:
                 multi = await self._reading(
-                    lambda queries=queries: self._read.multi_query(
-                        queries=queries, **self._consistency
-                    )
+                    partial(self._read.multi_query, queries=queries, **self._consistency)
                 )
                 for result in multi.results:
                     rows.extend(result.rows or ())
@@ -348,13 +292,11 @@ class TurbopufferVectorStore(AsyncClosing):
             for group in chunked(q, MAX_MULTI_QUERIES):
                 subs = [{**base, "rank_by": ("vector", "ANN", row.tolist())} for row in group]
                 if len(subs) == 1:
-                    single = await self._reading(
-                        lambda subs=subs: self._read.query(**subs[0], **top)
-                    )
+                    single = await self._reading(partial(self._read.query, **subs[0], **top))
                     out.append(neighbors_from_rows(single.rows, dim if with_vectors else None))
                 else:
                     multi = await self._reading(
-                        lambda subs=subs: self._read.multi_query(queries=subs, **top)  # type: ignore[arg-type]
+                        partial(self._read.multi_query, queries=subs, **top)  # type: ignore[arg-type]
                     )
                     out.extend(
                         neighbors_from_rows(r.rows, dim if with_vectors else None)
@@ -378,7 +320,8 @@ class TurbopufferVectorStore(AsyncClosing):
             filters: Filter | tpuf.Omit = ("id", "Gt", last) if last is not None else omit
             try:
                 result = await self._bulk_call(
-                    lambda filters=filters: self._bulk.query(
+                    partial(
+                        self._bulk.query,
                         rank_by=("id", "asc"),
                         top_k=size,
                         filters=filters,
@@ -428,11 +371,14 @@ class TurbopufferVectorStore(AsyncClosing):
         options = self._write_options()
         for rows in upsert_batches(keys, matrix, columns, max_bytes=self.write_batch_bytes):
             await self._bulk_call(
-                lambda rows=rows: self._bulk.write(
-                    upsert_rows=cast(list[RowParam], rows), distance_metric=_METRIC, **options
+                partial(
+                    self._bulk.write,
+                    upsert_rows=cast(list[RowParam], rows),
+                    distance_metric=_METRIC,
+                    **options,
                 )
             )
-            self._changed_at = time.monotonic()
+            self.freshness.written()
             self._dim = int(matrix.shape[1])
             if on_progress is not None:
                 on_progress(len(rows))
@@ -442,18 +388,16 @@ class TurbopufferVectorStore(AsyncClosing):
         options = self._write_options()
         for batch in id_batches(keys, max_bytes=self.write_batch_bytes):
             try:
-                await self._bulk_call(
-                    lambda batch=batch: self._bulk.write(deletes=batch, **options)
-                )
+                await self._bulk_call(partial(self._bulk.write, deletes=batch, **options))
             except NamespaceMissing:
                 return  # nothing was ever written, so there is nothing to delete
-            self._changed_at = time.monotonic()
+            self.freshness.written()
 
     async def drop(self) -> None:
         """Delete the whole namespace (irreversible); the store is then empty."""
         with contextlib.suppress(NamespaceMissing):  # already gone
             await self._bulk_call(lambda: self._bulk.delete_all())
-        self._changed_at = time.monotonic()
+        self.freshness.written()
         self._dim = None
 
     async def aclose(self) -> None:

@@ -169,9 +169,7 @@ class TurbopufferStandin:
                 status, extra, payload = self._route(method, path, headers, parsed, len(body))
             except ApiError as err:
                 status, extra, payload = err.status, {}, {"status": "error", "error": err.message}
-            self.requests.append(
-                Recorded(method, path, status, len(body), parsed, _size(payload))
-            )
+            self.requests.append(Recorded(method, path, status, len(body), parsed, _size(payload)))
             return status, extra, payload
 
     def _route(

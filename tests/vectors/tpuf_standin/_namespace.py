@@ -16,7 +16,13 @@ __all__ = ["MAX_ID", "Namespace", "apply_write", "check_id"]
 
 MAX_ID = 2**64 - 1  # "Document IDs are unsigned 64-bit integers, 128-bit UUIDs, or strings"
 _METRICS = {"cosine_distance", "euclidean_squared"}
-_WRITE_KEYS = {"upsert_rows", "upsert_columns", "deletes", "distance_metric", "disable_backpressure"}
+_WRITE_KEYS = {
+    "upsert_rows",
+    "upsert_columns",
+    "deletes",
+    "distance_metric",
+    "disable_backpressure",
+}
 _WRITE_NOT_MODELLED = {
     "patch_rows",
     "patch_columns",

@@ -179,7 +179,9 @@ def _encoding(body: dict[str, Any]) -> str:
     if not isinstance(consistency, dict) or consistency.get("level") not in ("strong", "eventual"):
         raise reject(f"invalid consistency {consistency!r}")
     # the client's ConsistencyEventual: level, and max_staleness_seconds (default 60)
-    allowed = {"level", "max_staleness_seconds"} if consistency["level"] == "eventual" else {"level"}
+    allowed = (
+        {"level", "max_staleness_seconds"} if consistency["level"] == "eventual" else {"level"}
+    )
     staleness = consistency.get("max_staleness_seconds", 60)
     if set(consistency) - allowed or isinstance(staleness, bool) or not isinstance(staleness, int):
         raise reject(f"invalid consistency {consistency!r}")
@@ -215,7 +217,6 @@ def run_multi_query(
     encoding = _encoding(body)
     return {
         "results": [
-            run_query(ns, q, max_top_k=max_top_k, encoding=encoding, recall=recall)
-            for q in queries
+            run_query(ns, q, max_top_k=max_top_k, encoding=encoding, recall=recall) for q in queries
         ]
     }
