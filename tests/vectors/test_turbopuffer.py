@@ -284,5 +284,29 @@ async def test_warming_is_best_effort(standin: TurbopufferStandin) -> None:
         read_deadline=0.2,
     )
     assert await quick.warm() is False  # logged, never raised: serving starts anyway
+    standin.fail_next(400, path_suffix="hint_cache_warm")
+    assert await store.warm() is False  # a refusal too
     await store.aclose()
     await quick.aclose()
+
+
+async def test_vectors_go_out_as_the_same_base64_the_client_would_send(
+    standin: TurbopufferStandin,
+) -> None:
+    from turbopuffer.lib.vector import b64encode_vector
+
+    ids, vectors = _vectors(7, dim=12)
+    sent: list[dict[str, object]] = []
+    for encode in (True, False):
+        store = standin_store(standin)
+        store.encode_vectors = encode  # False: lists of floats, encoded by the client
+        await store.upsert(ids, vectors)
+        (write,) = [r for r in standin.requests[-3:] if "upsert_rows" in (r.body or {})]
+        sent.append(write.body)
+        got = await store.get_vectors(ids)
+        np.testing.assert_array_equal(got.vectors, vectors)
+        await store.aclose()
+    assert sent[0] == sent[1]  # byte for byte the same rows
+    rows = sent[0]["upsert_rows"]
+    assert isinstance(rows, list)
+    assert [r["vector"] for r in rows] == [b64encode_vector(v.tolist()) for v in vectors]

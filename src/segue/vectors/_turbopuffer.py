@@ -101,6 +101,8 @@ class TurbopufferVectorStore(AsyncClosing):
         self.consistency: Consistency = consistency
         self.write_patience = write_patience
         self.disable_backpressure = disable_backpressure
+        #: vectors sent as base64 built by numpy (False: lists the client encodes, as before)
+        self.encode_vectors = True
         self._client = AsyncTurbopuffer(
             api_key=api_key,
             region=region if base_url is None else None,
@@ -174,7 +176,8 @@ class TurbopufferVectorStore(AsyncClosing):
             await self._reading(lambda: self._read.hint_cache_warm())
         except NamespaceMissing:
             return False
-        except VectorStoreUnavailable as exc:
+        except (VectorStoreUnavailable, InvalidInput) as exc:
+            # Refused or unreachable: the first queries will say so where it matters.
             log.warning("could not warm turbopuffer's cache: %s", exc.detail)
             return False
         return True
@@ -369,7 +372,10 @@ class TurbopufferVectorStore(AsyncClosing):
                 f"vectors have dimension {matrix.shape[1]}, the index has {dim}"
             )
         options = self._write_options()
-        for rows in upsert_batches(keys, matrix, columns, max_bytes=self.write_batch_bytes):
+        batches = upsert_batches(
+            keys, matrix, columns, max_bytes=self.write_batch_bytes, encoded=self.encode_vectors
+        )
+        for rows in batches:
             await self._bulk_call(
                 partial(
                     self._bulk.write,
