@@ -16,7 +16,8 @@ Modelled after turbopuffer's documentation (docs/write, docs/query, docs/limits)
   validated whole, then applied (atomic); the first write creates the namespace and
   fixes its dimension.
 * ``POST /v2/namespaces/:ns/query``: ``rank_by ["vector", "ANN", [...]]`` (exact
-  search by default, ties broken by id; approximate with ``recall``), ``rank_by [attr, "asc"|"desc"]``,
+  search by default, ties broken by id; approximate with ``recall``),
+  ``rank_by [attr, "asc"|"desc"]``,
   ``filters`` (Eq, NotEq, In, NotIn, Lt, Lte, Gt, Gte, And, Or, Not), ``top_k`` or
   ``limit`` (1..1200), ``include_attributes`` / ``exclude_attributes``,
   ``aggregate_by {"label": ["Count"]}``, ``vector_encoding``, ``consistency`` (strong, or
