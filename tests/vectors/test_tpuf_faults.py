@@ -117,6 +117,14 @@ async def test_the_request_deadline_bounds_the_retries_of_every_call(
     with read_deadline(0.25), pytest.raises(VectorStoreUnavailable):
         await store.get_vectors([1])
     assert 1 <= len(standin.requests) - before <= 3
+    standin.clear_faults()
+    # Past the request's deadline (it answered `available: false`), the computation goes on
+    # to fill the cache: an attempt still runs, on the call's own budget; retries do not.
+    with read_deadline(0):
+        assert len(await store.get_vectors([1, 2])) == 2
+        standin.fail_next(503, path_suffix="/query")
+        with pytest.raises(VectorStoreUnavailable, match="no time left"):
+            await store.get_vectors([1, 2])
     await store.aclose()
 
 

@@ -196,13 +196,17 @@ async def read_call(
     gate: asyncio.Semaphore,
     where: Endpoint,
 ) -> T:
-    """One hot-path read: ``make()`` awaited within ``budget`` seconds (or the earlier
-    :func:`read_deadline`), waiting for a place among the process's queries in flight
-    (``gate``) within the same time, and retried on 429 or 5xx while time is left."""
+    """One hot-path read: ``make()`` awaited within ``budget`` seconds, waiting for a place
+    among the process's queries in flight (``gate``) within the same time, and retried on
+    429 or 5xx while time is left: of the budget, and of the request's
+    :func:`read_deadline`. The request's deadline bounds the retries only: an attempt
+    under way keeps the call's budget, so a computation the request stopped waiting for
+    (it goes on to fill the cache) is not cut short."""
     loop = asyncio.get_running_loop()
     end = loop.time() + budget
+    retry_end = end
     if (shared := _DEADLINE.get()) is not None:
-        end = min(end, loop.time() + (shared - time.monotonic()))
+        retry_end = min(end, loop.time() + (shared - time.monotonic()))
     attempt = 0
     while True:
         left = end - loop.time()
@@ -224,7 +228,7 @@ async def read_call(
                 _count("read", "missing" if isinstance(error, NamespaceMissing) else "error")
                 raise error from exc
             delay = _delay(exc, attempt, _READ_BACKOFF, _READ_BACKOFF_CAP)
-            if loop.time() + delay >= end:
+            if loop.time() + delay >= retry_end:
                 _count("read", "deadline")
                 raise VectorStoreUnavailable(
                     f"{error}; no time left to retry (after {attempt} retries)"

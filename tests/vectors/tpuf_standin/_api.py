@@ -113,6 +113,10 @@ class TurbopufferStandin:
         (e.g. 429, 503), after letting ``skip`` of them through."""
         self._faults.append(_Fault(status, headers or {}, times, skip, path_suffix))
 
+    def clear_faults(self) -> None:
+        """Forget the failures still to inject."""
+        self._faults.clear()
+
     def _fault_for(self, path: str) -> _Fault | None:
         for fault in self._faults:
             if fault.times > 0 and path.endswith(fault.path_suffix):
