@@ -157,3 +157,25 @@ def test_consistency_is_part_of_the_cache_config(api_settings: Settings) -> None
 
     assert digest("strong") != digest("eventual")
     assert digest("strong") == digest("strong")
+
+
+async def test_a_429_within_the_deadline_still_answers_and_only_a_lasting_one_degrades(
+    tpuf_world: TpufWorld,
+) -> None:
+    w = tpuf_world
+    url = f"/playlists/{w.playlist}/recommendations?limit=3"
+    w.standin.fail_next(429, times=2, headers={"retry-after-ms": "50"}, path_suffix="/query")
+    r = await w.client.get(url, headers=w.auth())
+    assert r.json()["available"] is True
+    assert len(r.json()["tracks"]) == 3
+    assert [x.status for x in w.standin.requests if x.path.endswith("/query")][-4:-2] == [429, 429]
+    # Turbopuffer refusing for longer than the request's 2 s: available: false, on time.
+    r = await w.client.post(
+        f"/playlists/{w.playlist}/tracks", json={"track_id": 30}, headers=w.auth()
+    )
+    assert r.status_code == 200, r.text
+    w.standin.fail_next(429, times=10_000, headers={"retry-after-ms": "100"}, path_suffix="/query")
+    r = await w.client.get(url, headers=w.auth())
+    assert r.status_code == 200
+    assert r.json() == {"tracks": [], "available": False, "more": False}
+    w.standin.clear_faults()

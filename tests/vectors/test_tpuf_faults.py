@@ -251,3 +251,14 @@ async def test_a_404_that_is_not_a_missing_namespace_names_the_url_and_region(
     assert await fresh.count() == 0
     assert await fresh.dimension() is None
     await fresh.aclose()
+
+
+def test_every_known_series_exists_from_the_start() -> None:
+    # Dashboards and alerts see a 0, not a gap, before the first retry or failure.
+    for kind in ("read", "bulk"):
+        for outcome in ("ok", "retried", "deadline", "gave_up", "missing", "error"):
+            labels = {"kind": kind, "outcome": outcome}
+            assert REGISTRY.get_sample_value("segue_turbopuffer_calls_total", labels) is not None
+        for status in ("429", "4xx", "5xx", "connection"):
+            labels = {"kind": kind, "status": status}
+            assert REGISTRY.get_sample_value("segue_turbopuffer_retries_total", labels) is not None
