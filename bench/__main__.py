@@ -10,7 +10,19 @@ from pathlib import Path
 
 from segue._runtime import single_threaded_blas
 
-from . import because, endpoint, engine, index, ingest, million, misses, serving, strategies
+from . import (
+    because,
+    endpoint,
+    engine,
+    index,
+    ingest,
+    million,
+    misses,
+    serving,
+    strategies,
+    turbopuffer_costs,
+    turbopuffer_requests,
+)
 from ._timing import machine
 
 
@@ -31,6 +43,7 @@ def main() -> None:
             "ingest",
             "endpoint",
             "serving",
+            "turbopuffer",
             "million",
         ],
         help="run one part only",
@@ -65,6 +78,10 @@ def main() -> None:
         print(ingest.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
+    if args.only in (None, "turbopuffer"):
+        # The stand-in on loopback: requests and bytes are exact, seconds are this machine's.
+        turbopuffer_requests.run()
+        print(turbopuffer_costs.run(), "\n", flush=True)
     if args.only in (None, "serving"):
         rows = args.rows.split(",") if args.rows else None
         print(

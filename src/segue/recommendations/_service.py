@@ -32,7 +32,7 @@ from segue.metrics import (
     UnavailableReason,
 )
 from segue.settings import Settings
-from segue.vectors import VectorStore
+from segue.vectors import VectorStore, max_cache_seconds, read_deadline
 
 from ._admission import Admission, Degrade
 from ._key import CacheKeys
@@ -332,8 +332,13 @@ class Recommender:
                 strategy = self.strategy if degraded is None else self.fallback
                 if degraded is not None:
                     RECOMMENDATION_FALLBACKS.labels(reason=degraded.value).inc()
+                # Asked before the store is read: a ranking computed this soon after a
+                # vector write may be stale (eventual reads), so it is cached only briefly.
+                store_ttl = max_cache_seconds(store, seeds.index_generation)
                 began = loop.time()
-                ranking = await self._run(strategy, seeds, store, candidates)
+                # The store's retries (429, 5xx) stop when the request would have given up.
+                with read_deadline(left):
+                    ranking = await self._run(strategy, seeds, store, candidates)
                 if degraded is None:
                     self._observe_cost(loop.time() - began)
         finally:
@@ -350,6 +355,8 @@ class Recommender:
         if ids:
             # An empty ranking is not cached: "no embeddings yet" is usually temporary.
             ttl = None if degraded is None else self.fallback_ttl_seconds
+            if store_ttl is not None:
+                ttl = store_ttl if ttl is None else min(ttl, store_ttl)
             await self.cache.set(key, ids, ttl_seconds=ttl)
         return ids
 
