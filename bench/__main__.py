@@ -21,6 +21,8 @@ from . import (
     misses,
     serving,
     strategies,
+    turbopuffer_costs,
+    turbopuffer_requests,
 )
 from ._timing import machine
 
@@ -43,6 +45,7 @@ def main() -> None:
             "backfill",
             "endpoint",
             "serving",
+            "turbopuffer",
             "million",
         ],
         help="run one part only",
@@ -52,6 +55,11 @@ def main() -> None:
     )
     parser.add_argument(
         "--profile", action="store_true", help="serving: py-spy on the Segue cache-hit row"
+    )
+    parser.add_argument(
+        "--rows",
+        metavar="KEYS",
+        help="serving: only these rows, comma-separated keys (e.g. reference,hit,hit-limited)",
     )
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="serving: also write its table to FILE"
@@ -74,8 +82,16 @@ def main() -> None:
         print(backfill.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
+    if args.only in (None, "turbopuffer"):
+        # The stand-in on loopback: requests and bytes are exact, seconds are this machine's.
+        turbopuffer_requests.run()
+        print(turbopuffer_costs.run(), "\n", flush=True)
     if args.only in (None, "serving"):
-        print(serving.run(args.seconds, profile=args.profile, markdown=args.markdown), "\n")
+        rows = args.rows.split(",") if args.rows else None
+        print(
+            serving.run(args.seconds, profile=args.profile, markdown=args.markdown, rows=rows),
+            "\n",
+        )
     if args.only == "million" or args.million:
         print(million.run(), "\n", flush=True)
 

@@ -11,27 +11,50 @@ each metric says how its values from several processes combine.
 
 Labels never carry ids, tokens or user names: ``/metrics`` may be readable by anyone who
 can reach the port.
+
+Every labelled counter lists the label values it can take (:data:`KNOWN_LABELS`), and the
+process that owns it creates them all at 0 at start (:func:`start_at_zero`): a counter
+with no child is absent from ``/metrics`` (under ``--workers N`` it has no file at all),
+and a dashboard then reads "no data" where it should read 0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from itertools import product
+from typing import Final, Literal, get_args
+
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "API_COUNTERS",
+    "BACKFILL_COUNTERS",
     "COMPUTATIONS_IN_FLIGHT",
     "FOLLOW_BACKFILL_RECORDS",
     "FOLLOW_CONNECTIONS",
+    "FOLLOW_COUNTERS",
     "FOLLOW_EVENTS",
     "FOLLOW_GAPS",
     "FOLLOW_HOST_SWITCHES",
     "FOLLOW_LAG",
+    "KNOWN_LABELS",
     "RATE_LIMITED",
     "RATE_LIMIT_ERRORS",
     "RECOMMENDATIONS_UNAVAILABLE",
     "RECOMMENDATION_CACHE",
     "RECOMMENDATION_FALLBACKS",
     "REQUEST_DURATION",
+    "TURBOPUFFER_CALLS",
+    "TURBOPUFFER_RETRIES",
     "VECTOR_STORE_DURATION",
+    "UnavailableReason",
+    "start_at_zero",
+]
+
+#: why an answer is ``available: false`` (the ``reason`` of
+#: ``segue_recommendations_unavailable_total``)
+UnavailableReason = Literal[
+    "disabled", "empty_playlist", "no_embeddings", "store_error", "store_timeout"
 ]
 
 # From a sub-millisecond cache hit to the 2 s store timeout and beyond.
@@ -94,6 +117,27 @@ RATE_LIMIT_ERRORS = Counter(
     "decided by this process's own counters.",
 )
 
+# turbopuffer (docs/turbopuffer.md): `read` is the hot path (retried within the request's
+# deadline), `bulk` writes and scans (retried through backpressure).
+TURBOPUFFER_CALLS = Counter(
+    "segue_turbopuffer_calls_total",
+    "turbopuffer calls by kind (read, bulk) and outcome: ok, retried (ok after retries), "
+    "deadline (read: no time left), gave_up (bulk: patience spent), missing (namespace "
+    "not written yet), error (not retried).",
+    ["kind", "outcome"],
+)
+TURBOPUFFER_RETRIES = Counter(
+    "segue_turbopuffer_retries_total",
+    "turbopuffer requests repeated, by kind (read, bulk) and what was answered (429, 4xx, "
+    "5xx, connection).",
+    ["kind", "status"],
+)
+for _kind in ("read", "bulk"):
+    for _outcome in ("ok", "retried", "deadline", "gave_up", "missing", "error"):
+        TURBOPUFFER_CALLS.labels(kind=_kind, outcome=_outcome)
+    for _status in ("429", "4xx", "5xx", "connection"):
+        TURBOPUFFER_RETRIES.labels(kind=_kind, status=_status)
+
 # `segue follow` (docs/atproto.md): its own process, exposed on SEGUE_METRICS_PORT.
 FOLLOW_EVENTS = Counter(
     "segue_follow_events_total",
@@ -128,17 +172,62 @@ FOLLOW_BACKFILL_RECORDS = Counter(
     "ignored, conflict, limited, malformed, deleted).",
     ["result"],
 )
-# Known label values start at zero, so a dashboard's rate() sees the first increment.
-for _reason in ("silence", "error", "closed"):
-    FOLLOW_HOST_SWITCHES.labels(reason=_reason)
-for _result in (
-    "applied",
-    "duplicate",
-    "stale",
-    "ignored",
-    "conflict",
-    "limited",
-    "malformed",
-    "deleted",
-):
-    FOLLOW_BACKFILL_RECORDS.labels(result=_result)
+
+#: every labelled counter with the values each of its labels can take, label by label
+#: (tests/api/test_metrics.py holds these to the enums the code labels with)
+KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
+    RECOMMENDATION_CACHE: {"result": ("hit", "miss", "error")},
+    RECOMMENDATIONS_UNAVAILABLE: {"reason": get_args(UnavailableReason)},
+    RECOMMENDATION_FALLBACKS: {"reason": ("queue_full", "deadline")},
+    RATE_LIMITED: {"budget": ("read", "write", "miss")},
+    FOLLOW_EVENTS: {
+        "kind": ("track", "playlist", "account", "identity", "other"),
+        "result": (
+            "applied",
+            "duplicate",
+            "stale",
+            "ignored",
+            "conflict",
+            "limited",
+            "malformed",
+        ),
+    },
+    FOLLOW_CONNECTIONS: {"result": ("opened", "failed")},
+    FOLLOW_HOST_SWITCHES: {"reason": ("silence", "error", "closed")},
+    FOLLOW_BACKFILL_RECORDS: {
+        "result": (
+            "applied",
+            "duplicate",
+            "stale",
+            "ignored",
+            "conflict",
+            "limited",
+            "malformed",
+            "deleted",
+        )
+    },
+}
+#: the labelled counters the API's processes record (``segue serve``, ``segue demo``)
+API_COUNTERS: Final = (
+    RECOMMENDATION_CACHE,
+    RECOMMENDATIONS_UNAVAILABLE,
+    RECOMMENDATION_FALLBACKS,
+    RATE_LIMITED,
+)
+#: the labelled counters ``segue follow`` records
+FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS, FOLLOW_HOST_SWITCHES)
+#: the labelled counters ``segue follow backfill`` records
+BACKFILL_COUNTERS: Final = (FOLLOW_BACKFILL_RECORDS,)
+
+
+def start_at_zero(counters: Iterable[Counter]) -> None:
+    """Create every known label combination of ``counters`` at 0 in this process, so each
+    is in ``/metrics`` before its first event. Call once in each process that records them,
+    after ``PROMETHEUS_MULTIPROC_DIR`` is set (a worker's lifespan); calling again is harmless.
+
+        >>> start_at_zero(API_COUNTERS)
+    """
+    for counter in counters:
+        known = KNOWN_LABELS[counter]
+        for values in product(*known.values()):
+            counter.labels(**dict(zip(known, values, strict=True)))

@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from segue.atproto import DidResolver, HttpClient, XrpcClient, is_nsid
 from segue.catalog import Database
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.follow import (
     COLLECTIONS,
     BackfillOptions,
@@ -27,6 +27,7 @@ from segue.follow import (
     follow,
     follow_options,
 )
+from segue.metrics import BACKFILL_COUNTERS, FOLLOW_COUNTERS, start_at_zero
 from segue.settings import Settings
 
 from ._common import (
@@ -125,12 +126,13 @@ def follow_command(
     urls = jetstream or settings.jetstream_urls
     if not urls:
         with exit_on_error():
-            raise InvalidInput("give --jetstream URL, or set SEGUE_JETSTREAM_URL")
+            raise Misconfigured("give --jetstream URL, or set SEGUE_JETSTREAM_URL")
     if backfill_on_gap and settings.relay_url is None:
         with exit_on_error():
-            raise InvalidInput("--backfill-on-gap reads the accounts from SEGUE_RELAY_URL: set it")
+            raise Misconfigured("--backfill-on-gap reads the accounts from SEGUE_RELAY_URL: set it")
     collections = Collections(track=track_collection, playlist=playlist_collection)
     start_metrics_listener(settings)
+    start_at_zero(FOLLOW_COUNTERS)
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
@@ -287,7 +289,7 @@ def backfill_command(
     source = relay or (settings.relay_url if not given else None)
     if source is None and not given:
         with exit_on_error():
-            raise InvalidInput(
+            raise Misconfigured(
                 "give --relay URL, --did DID or --dids-file FILE, or set SEGUE_RELAY_URL"
             )
     if concurrency is not None:
@@ -305,6 +307,7 @@ def backfill_command(
             return await _backfill(database, settings, options, show)
 
     start_metrics_listener(settings)
+    start_at_zero(BACKFILL_COUNTERS)
     with bar:
         stats = run(_go())
     err_console.print(f"backfilled: {stats.summary()}", highlight=False)

@@ -20,6 +20,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from segue._retry import RetryPolicy
 from segue.catalog import Database, database_errors
 from segue.catalog.tables import CatalogState, FollowRecord, Playlist, insert_for
 
@@ -57,9 +58,9 @@ _GAP_BEFORE = "follow_gap_before"
 # take turns per batch instead of interleaving their writes.
 _FOLLOW_LOCK_KEY = 0x5E6E_0F01
 # PostgreSQL's deadlock and serialization failures: another writer (an import, an API edit)
-# took rows in another order. The batch is rolled back whole and simply tried again.
+# took rows in another order. The batch is rolled back whole and simply tried again, soon.
 _RETRY_SQLSTATES = frozenset({"40P01", "40001"})
-_ATTEMPTS = 3
+_CONFLICTS = RetryPolicy(attempts=3, initial=0.02, ceiling=0.2)
 # What a driver raises for a value it cannot send (SQLite: an integer past 64 bits is an
 # OverflowError; a StatementError wraps what SQLAlchemy met while binding parameters).
 _REFUSED = (sa_exc.StatementError, OverflowError)
@@ -154,24 +155,25 @@ async def apply_follow(
     rules = _Rules(
         expire_tombstones_before, expire_waiting_before, max_lists_per_account, wanted_cursor
     )
-    for attempt in range(_ATTEMPTS):
-        try:
-            return await _apply_all(database, changes, cursor, rules)
-        except sa_exc.DBAPIError as exc:
-            sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-            if sqlstate in _RETRY_SQLSTATES:
-                if attempt + 1 == _ATTEMPTS:
-                    raise
-                continue
-            refused: BaseException = exc
-        except _REFUSED as exc:
-            refused = exc
-        # The database refused one of the changes (a value it cannot hold): rolled back
-        # whole, the batch is applied again with each change on its own, so that one bad
-        # event never stops the others, nor the follower at every restart.
-        log.warning("follow: a batch was refused (%s); applying its changes one by one", refused)
-        return await _apply_all(database, changes, cursor, rules, isolated=True)
-    raise AssertionError("unreachable")  # the loop returns or raises
+    try:
+        return await _CONFLICTS.call(
+            lambda: _apply_all(database, changes, cursor, rules),
+            on=sa_exc.DBAPIError,
+            when=_is_conflict,
+        )
+    except _REFUSED as exc:
+        if isinstance(exc, sa_exc.DBAPIError) and _is_conflict(exc):
+            raise  # conflicts on every attempt: the caller's to retry later
+        refused: BaseException = exc
+    # The database refused one of the changes (a value it cannot hold): rolled back whole,
+    # the batch is applied again with each change on its own, so that one bad event never
+    # stops the others, nor the follower at every restart.
+    log.warning("follow: a batch was refused (%s); applying its changes one by one", refused)
+    return await _apply_all(database, changes, cursor, rules, isolated=True)
+
+
+def _is_conflict(exc: sa_exc.DBAPIError) -> bool:
+    return str(getattr(exc.orig, "sqlstate", "") or "") in _RETRY_SQLSTATES
 
 
 async def _apply_all(

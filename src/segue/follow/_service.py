@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from segue._retry import RetryPolicy
 from segue.atproto import DidResolver
 from segue.catalog import Database
 from segue.errors import DatabaseUnavailable, Unavailable
@@ -241,31 +242,32 @@ class _Loop:
     async def _apply(
         self, changes: list[Any], cursor: int | None, expire: int | None, wanted: int | None
     ) -> list[FollowResult]:
-        attempt = 0
         waiting = self.options.waiting_us
-        while True:
-            try:
-                return await apply_follow(
-                    self.database,
-                    changes,
-                    cursor=cursor,
-                    expire_tombstones_before=expire,
-                    expire_waiting_before=None
-                    if expire is None or waiting is None
-                    # Expired against the stream's clock (time_us), as tombstones are.
-                    else expire + _TOMBSTONE_US - waiting,
-                    max_lists_per_account=self.options.max_lists_per_account,
-                    wanted_cursor=wanted,
-                )
-            except DatabaseUnavailable as exc:
-                if self.options.once:
-                    raise
-                # A long-running follower outlives a database restart: the batch is
-                # retried whole (its transaction was rolled back).
-                delay = min(self.options.backoff_seconds * 2.0 ** min(attempt, 30), 30.0)
-                log.warning("follow: %s; retrying in %.0f s", exc.detail, delay)
-                await asyncio.sleep(delay)
-                attempt += 1
+        # A long-running follower outlives a database restart: the batch is retried
+        # whole (its transaction was rolled back); with --once the error ends the run.
+        policy = RetryPolicy(
+            attempts=1 if self.options.once else None,
+            initial=self.options.backoff_seconds,
+            ceiling=max(self.options.backoff_seconds, self.options.max_backoff_seconds),
+        )
+        return await policy.call(
+            lambda: apply_follow(
+                self.database,
+                changes,
+                cursor=cursor,
+                expire_tombstones_before=expire,
+                expire_waiting_before=None
+                if expire is None or waiting is None
+                # Expired against the stream's clock (time_us), as tombstones are.
+                else expire + _TOMBSTONE_US - waiting,
+                max_lists_per_account=self.options.max_lists_per_account,
+                wanted_cursor=wanted,
+            ),
+            on=DatabaseUnavailable,
+            on_retry=lambda exc, wait: log.warning(
+                "follow: %s; retrying in %.0f s", exc.detail, wait
+            ),
+        )
 
     def _resolve_handles(self, changes: list[Any], results: list[FollowResult]) -> None:
         """Look up, in the background, the handles of accounts first seen in this batch

@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from websockets.exceptions import (
     WebSocketException,
 )
 
+from segue._retry import RetryPolicy
 from segue.errors import InvalidInput
 from segue.metrics import FOLLOW_CONNECTIONS, FOLLOW_GAPS, FOLLOW_HOST_SWITCHES
 
@@ -122,6 +122,12 @@ class Jetstream:
         self.collections = tuple(collections)
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
+        # Jittered: a herd of followers restarted together does not reconnect in step.
+        self._reconnect = RetryPolicy(
+            attempts=None,
+            initial=backoff_seconds,
+            ceiling=max(backoff_seconds, max_backoff_seconds),
+        )
         self.open_timeout = open_timeout
         self.rewind_us = rewind_us
         self.silence_seconds = silence_seconds
@@ -223,7 +229,7 @@ class Jetstream:
             log.warning("jetstream: %s; switching host", self.last_error)
             host += 1
             if not silent:
-                await asyncio.sleep(self._delay(attempt))
+                await asyncio.sleep(self._reconnect.delay(attempt))
                 attempt += 1
 
     async def _read(
@@ -287,11 +293,6 @@ class Jetstream:
                 _iso(gap.after_us),
                 _iso(gap.before_us),
             )
-
-    def _delay(self, attempt: int) -> float:
-        ceiling = min(self.backoff_seconds * 2.0 ** min(attempt, 30), self.max_backoff_seconds)
-        jitter: float = random.uniform(0, ceiling / 2)
-        return ceiling / 2 + jitter  # jitter: no herd of followers
 
 
 def _iso(time_us: int) -> str:
