@@ -26,8 +26,11 @@ from segue.evaluation import (
     DEFAULT_MODES,
     DISMISSED,
     METRICS,
+    POPULAR_SHARE,
     RATES,
+    SIGNAL_RATES,
     Rules,
+    build_corpus,
     build_store,
     count_requests,
     evaluate,
@@ -37,6 +40,7 @@ from segue.evaluation import (
     parse_mode,
     plot_rows,
     read_artists,
+    read_corpus,
     read_tracks,
     summarize,
 )
@@ -80,6 +84,18 @@ def eval_command(
             **_FILE,
         ),
     ],
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--corpus",
+            metavar="PLAYLISTS.jsonl",
+            help="More playlists (repeatable, same format) whose co-occurrences strategies "
+            "such as together may use; the evaluated playlists always count, each leaving "
+            "itself out.",
+            show_default=False,
+            **_FILE,
+        ),
+    ] = None,
     modes: Annotated[
         list[str] | None,
         typer.Option(
@@ -183,6 +199,10 @@ def eval_command(
     with --tracks, the rules the service applies (no title duplicates, artist variety) and
     the rates of duplicates and artist repeats in the top 10 (dup@10, repeat@10).
     Near-identical vectors are dropped unless --near-duplicate-distance 0.
+
+    What the co-occurrence signal costs, per top 10: pop@10, the share among the corpus's
+    1% most-playlisted tracks; cold@10, the share no other playlist holds; and
+    coverage@10, the distinct tracks over all playlists (--json, --markdown).
     """
     with exit_on_error():
         mode_list = [parse_mode(m) for m in (modes or DEFAULT_MODES)]
@@ -199,6 +219,8 @@ def eval_command(
             apply_names=apply_rules,
         )
         pairs = feedback_pairs(list(chosen)) if feedback else None
+        extra = [read_corpus(path, data) for path in corpus or ()]
+        playlists_corpus = build_corpus(data.playlists, *extra, n_tracks=len(data.track_ids))
     if data.unknown_tracks:
         err_console.print(f"{data.unknown_tracks} playlist entries are not in the catalog")
 
@@ -218,12 +240,14 @@ def eval_command(
                         artists=artist_rows,
                         artist_cap=artist_cap,
                         feedback=feedback,
+                        corpus=playlists_corpus,
                         on_request=lambda: bar.advance(task),
                     )
             rows = summarize(outcomes, n_resamples=n_resamples, seed=seed, pairs=pairs)
             err_console.print(
                 f"{total:,} recommendations in {time.perf_counter() - started:.1f} s "
-                f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists)"
+                f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists, "
+                f"co-occurrences from {len(playlists_corpus):,})"
             )
             return rows
 
@@ -253,10 +277,15 @@ def _short(x: float) -> str:
 def _print_table(rows: list[dict[str, Any]]) -> None:
     # Compact, so that each table fits 80 columns: CIs as ".143-.244" under each mean; the
     # rates, when measured, in a second table of their own.
-    rates = tuple(r for r in RATES if any(row.get(r) is not None for row in rows))
+    rates = tuple(r for r in (*RATES, *SIGNAL_RATES) if any(row.get(r) is not None for row in rows))
     _print_columns(rows, METRICS, "mean, and 95% CI below; n = playlists")
     if rates:
-        _print_columns(rows, rates, "rates in the top 10: duplicates of a seed, artist repeats")
+        _print_columns(
+            rows,
+            rates,
+            "rates in the top 10: duplicates of a seed, artist repeats, "
+            f"in the top {POPULAR_SHARE:.0%} by playlists, in no other playlist",
+        )
 
 
 def _print_columns(rows: list[dict[str, Any]], columns: tuple[str, ...], title: str) -> None:

@@ -23,6 +23,15 @@ from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy
 from ._rrf import RRF_K, rrf_merge, weighted_rrf
 from ._rules import show_order
 from ._strategies import Adaptive
+from ._together import (
+    COOCCURRENCE_WEIGHT,
+    CooccurrenceSample,
+    Together,
+    cooccurrence_list,
+    cooccurrence_of,
+    cooccurrence_ranking,
+    playlist_weights,
+)
 from ._types import NO_REASON, FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
 
@@ -30,6 +39,7 @@ from ._validate import MAX_ID, check_ids, check_limit, check_matrix
 # (get_strategy), and their constants and helpers stay in their modules.
 __all__ = [
     "BLEND_QUERIES",
+    "COOCCURRENCE_WEIGHT",
     "DEFAULT_NEAR_DUPLICATE_DISTANCE",
     "DEFAULT_STRATEGY",
     "MAX_ID",
@@ -42,18 +52,23 @@ __all__ = [
     "VARIETY_WINDOWS",
     "Adaptive",
     "Blend",
+    "CooccurrenceSample",
     "FloatMatrix",
     "IdArray",
     "Neighbors",
     "QueryPlan",
     "Ranking",
     "Strategy",
+    "Together",
     "artist_variety",
     "cap_per_group",
     "check_ids",
     "check_limit",
     "check_matrix",
     "closest_seeds",
+    "cooccurrence_list",
+    "cooccurrence_of",
+    "cooccurrence_ranking",
     "cosine_distances",
     "demote_near_negatives",
     "drop_title_duplicates",
@@ -62,6 +77,7 @@ __all__ = [
     "kmeans",
     "normalize",
     "plan_queries",
+    "playlist_weights",
     "push_away",
     "query_top_k",
     "rrf_merge",
