@@ -19,6 +19,7 @@ the session's transaction to the caller. The imports' bulk writes are here too
 this package, whose ORM models stay inside it.
 """
 
+from ._cooccurrence import CooccurrenceRead, cooccurring_tracks, suggestible_track
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
@@ -145,6 +146,7 @@ __all__ = [
     "AccountChange",
     "Advance",
     "Because",
+    "CooccurrenceRead",
     "Database",
     "FollowChange",
     "FollowResult",
@@ -186,6 +188,7 @@ __all__ = [
     "clean_display_name",
     "clean_handle",
     "clean_playlist_name",
+    "cooccurring_tracks",
     "create_playlist",
     "create_token",
     "current_revision",
@@ -229,6 +232,7 @@ __all__ = [
     "resolve_track_uris",
     "revoke_token",
     "search_tracks",
+    "suggestible_track",
     "text_problem",
     "token_id_of",
     "touch_tokens",

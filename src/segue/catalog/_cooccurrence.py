@@ -1,0 +1,123 @@
+"""What other playlists put with a playlist's tracks: the co-occurrence list of a miss.
+
+One statement, bounded whatever the catalog holds (:class:`CooccurrenceRead`, the
+strategy's ``segue.engine.CooccurrenceSample``): for each of the last ``max_seeds``
+seeds, the first ``playlists_per_seed`` other visible playlists holding it, in the order
+the ``playlist_items.track_id`` index yields them (a cap, not a random sample: one LIMIT
+per seed, so a seed in a million playlists reads at most that many index entries); of
+each, the items at positions below ``items_per_playlist`` (a range of the
+``(playlist_id, position)`` unique index). So it visits at most ``max_seeds x
+playlists_per_seed x items_per_playlist`` items. Each playlist votes
+``1 / n ** length_exponent`` (``n``: its items in that window) once per seed it was
+found with; the ``limit`` best suggestible tracks that are not the playlist's own come
+back, ties by id, exactly as :func:`segue.engine.cooccurrence_ranking` scores them (the
+evaluation's corpus uses that function; a test holds the two together).
+
+Works on PostgreSQL and SQLite (``power`` is one of SQLite's math functions, built into
+the SQLite that Python ships since 3.35).
+
+    >>> async with database.reading() as conn:  # doctest: +SKIP
+    ...     ids = await cooccurring_tracks(conn, "3kq2d7x4m5abc", (12, 40), read)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from ._db import database_errors
+from ._models import Playlist, PlaylistItem, Track
+from ._reads import Reader
+from ._tracks import track_available
+
+__all__ = ["CooccurrenceRead", "cooccurring_tracks", "suggestible_track"]
+
+
+@dataclass(frozen=True, slots=True)
+class CooccurrenceRead:
+    """The bounds and weighting of the read; the same fields, with the same meaning, as
+    ``segue.engine.CooccurrenceSample`` (the strategy's constants), without the catalog
+    depending on the engine."""
+
+    max_seeds: int
+    playlists_per_seed: int
+    items_per_playlist: int
+    limit: int
+    length_exponent: float
+
+
+def suggestible_track() -> sa.ColumnElement[bool]:
+    """The one condition a track meets to be suggested from other playlists: shown (visible,
+    not deleted). Labelled and gated tracks (issue 21) join this condition here."""
+    return track_available()
+
+
+def _statement(n_seeds: int, sample: CooccurrenceRead) -> sa.Select[Any]:
+    own: sa.BindParameter[str] = sa.bindparam("playlist_id", type_=sa.String)
+    per_seed = []
+    for i in range(n_seeds):
+        found = (
+            sa.select(PlaylistItem.playlist_id.label("playlist_id"))
+            .join(Playlist, Playlist.id == PlaylistItem.playlist_id)
+            .where(
+                PlaylistItem.track_id == sa.bindparam(f"seed_{i}"),
+                Playlist.visible.is_(True),
+                Playlist.id != own,
+            )
+            .limit(sample.playlists_per_seed)
+            .subquery()
+        )
+        # Each LIMIT inside a subquery of its own: SQLite takes none on a UNION's member.
+        per_seed.append(sa.select(found.c.playlist_id))
+    sampled = sa.union_all(*per_seed).cte("sampled")
+    windows = (
+        sa.select(PlaylistItem.playlist_id, PlaylistItem.track_id)
+        .where(
+            PlaylistItem.playlist_id.in_(sa.select(sampled.c.playlist_id).distinct()),
+            PlaylistItem.position < sample.items_per_playlist,
+        )
+        .cte("windows")
+    )
+    lengths = (
+        sa.select(windows.c.playlist_id, sa.func.count().label("n"))
+        .group_by(windows.c.playlist_id)
+        .cte("lengths")
+    )
+    vote = sa.literal(1.0, sa.Float) / sa.func.power(
+        sa.cast(lengths.c.n, sa.Float), sa.literal(sample.length_exponent, sa.Float)
+    )
+    score = sa.func.sum(vote).label("score")
+    mine = sa.orm.aliased(PlaylistItem)
+    return (
+        sa.select(windows.c.track_id, score)
+        .select_from(sampled)
+        .join(lengths, lengths.c.playlist_id == sampled.c.playlist_id)
+        .join(windows, windows.c.playlist_id == sampled.c.playlist_id)
+        .join(Track, Track.id == windows.c.track_id)
+        .where(
+            suggestible_track(),
+            ~sa.exists().where(mine.playlist_id == own, mine.track_id == windows.c.track_id),
+        )
+        .group_by(windows.c.track_id)
+        .order_by(score.desc(), windows.c.track_id)
+        .limit(sample.limit)
+    )
+
+
+async def cooccurring_tracks(
+    reader: Reader, playlist_id: str, seed_ids: Sequence[int], sample: CooccurrenceRead
+) -> tuple[int, ...]:
+    """The tracks other visible playlists hold with ``seed_ids`` (the playlist's shown
+    tracks, in playlist order), best first: at most ``sample.limit``, none of the
+    playlist's own items, only suggestible ones (one bounded statement)."""
+    seeds = list(seed_ids)[-sample.max_seeds :]
+    if not seeds:
+        return ()
+    params: dict[str, object] = {"playlist_id": playlist_id}
+    params.update({f"seed_{i}": int(seed) for i, seed in enumerate(seeds)})
+    async with database_errors():
+        rows = (await reader.execute(_statement(len(seeds), sample), params)).all()
+    return tuple(int(row[0]) for row in rows)
