@@ -23,7 +23,7 @@ async def add_playlists(
     database: Database, owner: str, lists: dict[str, Sequence[int]], hidden: Sequence[str] = ()
 ) -> None:
     async with database.sessionmaker() as s:
-        for pid, tracks in lists.items():
+        for pid in lists:
             s.add(
                 Playlist(
                     id=pid, owner_did=owner, name=pid, record_cid="bafy", visible=pid not in hidden
