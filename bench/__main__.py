@@ -10,7 +10,18 @@ from pathlib import Path
 
 from segue._runtime import single_threaded_blas
 
-from . import because, endpoint, engine, index, ingest, million, misses, serving, strategies
+from . import (
+    because,
+    cooccurrence,
+    endpoint,
+    engine,
+    index,
+    ingest,
+    million,
+    misses,
+    serving,
+    strategies,
+)
 from ._timing import machine
 
 
@@ -28,6 +39,7 @@ def main() -> None:
             "index",
             "strategies",
             "because",
+            "cooccurrence",
             "ingest",
             "endpoint",
             "serving",
@@ -53,6 +65,8 @@ def main() -> None:
         print(strategies.run(), "\n", flush=True)
     if args.only in (None, "because"):
         print(because.run(), "\n", flush=True)
+    if args.only in (None, "cooccurrence"):
+        print(cooccurrence.run(), "\n", flush=True)
     if args.only in (None, "index"):
         print(index.run((10_000, 100_000)), "\n", flush=True)
         print(misses.run(), "\n", flush=True)
