@@ -59,7 +59,8 @@ def test_the_list_lifts_what_people_put_together_and_brings_in_new_candidates():
     together = Neighbors(np.array([outside, low]), np.full(2, 2.0, np.float32))
     got = Together().rank_with(plan, lists, together, exclude=np.empty(0, np.int64), limit=500)
     ids = got.ids.tolist()
-    assert outside in ids and outside not in audio.tolist()
+    assert outside in ids
+    assert outside not in audio.tolist()
     assert ids.index(low) < audio.tolist().index(low)
     # Weight 0: the list brings its tracks in, last, and moves nothing else.
     zero = Together(cooccurrence_weight=0.0).rank_with(
@@ -105,7 +106,7 @@ def test_cooccurrence_ranking_sums_votes_and_breaks_ties_by_id():
 def test_playlist_weights_and_the_sample_bounds():
     assert playlist_weights([1, 4, 100], length_exponent=0.5).tolist() == [1.0, 0.5, 0.1]
     assert playlist_weights([3, 9], length_exponent=0.0).tolist() == [1.0, 1.0]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="at least one item"):
         playlist_weights([0])
     assert CooccurrenceSample().max_rows == 25 * 50 * 200
     with pytest.raises(ValueError, match="playlists_per_seed"):
@@ -129,6 +130,7 @@ def test_cooccurrence_list_carries_vectors_and_distance_to_the_closest_seed():
     seeds = np.array([[1, 0], [0, 1]], np.float32)
     got = cooccurrence_list(np.array([9, 8]), np.array([[0, 2], [1, 0.01]], np.float32), seeds)
     assert got.ids.tolist() == [9, 8]
-    assert got.vectors is not None and got.vectors.shape == (2, 2)
+    assert got.vectors is not None
+    assert got.vectors.shape == (2, 2)
     assert got.distances[0] == pytest.approx(0.0, abs=1e-6)
     assert len(cooccurrence_list(np.empty(0, np.int64), np.empty((0, 2), np.float32), seeds)) == 0

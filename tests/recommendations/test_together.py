@@ -46,7 +46,8 @@ async def test_a_co_occurring_track_comes_in_with_a_playlist_track_as_because(st
     assert store.calls == ["get_vectors", "query_many[4]"]
     ids = got.ids.tolist()
     assert stranger in ids[:5]  # first by co-occurrence, weight 2: near the top
-    assert missing not in ids and int(mine[0]) not in ids  # never a playlist track
+    assert missing not in ids
+    assert int(mine[0]) not in ids
     assert set(got.because.tolist()) <= set(mine.tolist())
     # Another strategy ignores the list: the same answer as without it.
     plain = await recommend(store, mine, limit=20, strategy=Blend(), together=[stranger])
@@ -112,10 +113,12 @@ async def test_the_service_reads_the_list_from_visible_playlists(database: Datab
     page = await recommender.recommend("mine", user_did="did:plc:alice", limit=10)
     shown = [t.id for t in page.tracks]
     assert stranger in shown
-    assert secret not in shown and hidden_track not in shown
+    assert secret not in shown
+    assert hidden_track not in shown
     by_id = {t.id: t for t in page.tracks}
     because = by_id[stranger].because
-    assert because is not None and because.track_id in items["mine"]
+    assert because is not None
+    assert because.track_id in items["mine"]
     # Blend alone does not reach it: the catalog's list brought it.
     plain = Recommender(
         database=database, store=store, cache=NullCache(), strategy=Blend(), fallback=Blend()

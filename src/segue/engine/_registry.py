@@ -17,7 +17,8 @@ __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "get_strategy", "strategy_names"]
 #: every strategy by name; each takes its constants as keyword arguments.
 #: ``blend`` is the default; ``together`` is blend plus what other playlists put with the
 #: seeds (the caller reads that list: docs/evaluation.md, issue 25); ``centroid`` the
-#: fallback plan under load (SEGUE_FALLBACK_STRATEGY); ``adaptive`` the baseline ``segue eval`` compares against.
+#: fallback plan under load (SEGUE_FALLBACK_STRATEGY); ``adaptive`` the baseline
+#: ``segue eval`` compares against.
 #: ``clusters`` and ``softmax`` are kept to reproduce the evaluation (docs/evaluation.md):
 #: one registry means every name in an evaluation table is one ``SEGUE_STRATEGY``,
 #: ``segue recommend --strategy`` and ``segue eval --strategy`` accept alike, so a figure
