@@ -69,7 +69,14 @@ def test_modes_and_strategies_are_selectable(eval_set):
     d, _, _ = eval_set
     rows = run_json(d, "--mode", "n=2", "--mode", "50%", "--strategy", "all")
     assert {r["mode"] for r in rows} == {"n=2", "50%"}
-    assert {r["strategy"] for r in rows} == {"adaptive", "centroid", "clusters", "softmax", "blend"}
+    assert {r["strategy"] for r in rows} == {
+        "adaptive",
+        "centroid",
+        "clusters",
+        "softmax",
+        "blend",
+        "together",
+    }
 
 
 def test_artist_cap(eval_set):
@@ -118,7 +125,10 @@ def test_markdown_and_plot(eval_set, tmp_path):
     )
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
-    assert lines[0] == "| mode | strategy | playlists | " + " | ".join(METRICS) + " |"
+    # The costs of the co-occurrence signal follow the metrics (the evaluated playlists
+    # are always a corpus).
+    costs = ("pop@10", "cold@10", "coverage@10")
+    assert lines[0] == "| mode | strategy | playlists | " + " | ".join((*METRICS, *costs)) + " |"
     assert lines[2].startswith("| n=5 | adaptive | 12 | ")
     assert lines[3].startswith("| n=5 | blend | 12 | ")
     assert "HR@10 vs adaptive" in lines[5]
@@ -164,5 +174,34 @@ def test_help_names_the_new_options():
         "--near-duplicate-distance",
         "--feedback",
         "--no-rules",
+        "--corpus",
     ):
         assert option in res.output
+
+
+def test_corpus_feeds_together_and_each_playlist_leaves_itself_out(eval_set, tmp_path):
+    d, _, _ = eval_set
+    lines = (d / "playlists.jsonl").read_text().splitlines()
+    same = tmp_path / "same.jsonl"  # the evaluated playlists again, under their own ids
+    same.write_text("\n".join(lines) + "\n")
+    copies = tmp_path / "copies.jsonl"  # the same tracks under other ids: a leak, on purpose
+    copies.write_text(
+        "\n".join(json.dumps(json.loads(x) | {"id": "copy-" + json.loads(x)["id"]}) for x in lines)
+        + "\n"
+    )
+    picked = ("--mode", "80%", "--strategy", "blend", "--strategy", "together")
+    alone = run_json(d, *picked)
+    assert run_json(d, *picked, "--corpus", str(same)) == alone
+    leaked = run_json(d, *picked, "--corpus", str(copies), "--corpus", str(same))
+    together = {r["strategy"]: r for r in alone}["together"]
+    with_copies = {r["strategy"]: r for r in leaked}["together"]
+    # The copies hold every hidden track with the seeds: the list finds them.
+    assert with_copies["R@10"] > together["R@10"]
+    assert with_copies["R@10"] > 0.5
+    for row in alone:
+        assert 0.0 <= row["pop@10"] <= 1.0
+        assert 0.0 <= row["cold@10"] <= 1.0
+        assert 0 < row["coverage@10"] <= 400
+    # Blend never reads the corpus: the same answers with or without it.
+    blend = {r["strategy"]: r for r in leaked}["blend"]
+    assert blend["R@50"] == {r["strategy"]: r for r in alone}["blend"]["R@50"]
