@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -55,6 +56,9 @@ def suggestible_track() -> sa.ColumnElement[bool]:
     return track_available()
 
 
+# Built once per seed count and bounds (at most max_seeds shapes): a miss reuses the
+# statement, and SQLAlchemy its compiled form.
+@lru_cache(maxsize=64)
 def _statement(n_seeds: int, sample: CooccurrenceRead) -> sa.Select[Any]:
     own: sa.BindParameter[str] = sa.bindparam("playlist_id", type_=sa.String)
     per_seed = []
@@ -73,36 +77,56 @@ def _statement(n_seeds: int, sample: CooccurrenceRead) -> sa.Select[Any]:
         # Each LIMIT inside a subquery of its own: SQLite takes none on a UNION's member.
         per_seed.append(sa.select(found.c.playlist_id))
     sampled = sa.union_all(*per_seed).cte("sampled")
-    windows = (
-        sa.select(PlaylistItem.playlist_id, PlaylistItem.track_id)
-        .where(
-            PlaylistItem.playlist_id.in_(sa.select(sampled.c.playlist_id).distinct()),
-            PlaylistItem.position < sample.items_per_playlist,
+    # Each sampled playlist's window: a range of the (playlist_id, position) unique index.
+    window = sa.orm.aliased(PlaylistItem)
+    in_window = sa.and_(
+        window.playlist_id == sampled.c.playlist_id,
+        window.position < sample.items_per_playlist,
+    )
+    if sample.length_exponent == 0:
+        # One vote per (seed, playlist): no lengths to read.
+        vote: sa.ColumnElement[Any] = sa.literal(1.0, sa.Float)
+        rows = (
+            sa.select(window.track_id, vote.label("vote"))
+            .select_from(sampled)
+            .join(window, in_window)
         )
-        .cte("windows")
+    else:
+        counted = sa.orm.aliased(PlaylistItem)
+        lengths = (
+            sa.select(counted.playlist_id, sa.func.count().label("n"))
+            .where(
+                counted.playlist_id.in_(sa.select(sampled.c.playlist_id).distinct()),
+                counted.position < sample.items_per_playlist,
+            )
+            .group_by(counted.playlist_id)
+            .cte("lengths")
+        )
+        vote = sa.literal(1.0, sa.Float) / sa.func.power(
+            sa.cast(lengths.c.n, sa.Float), sa.literal(sample.length_exponent, sa.Float)
+        )
+        rows = (
+            sa.select(window.track_id, vote.label("vote"))
+            .select_from(sampled)
+            .join(lengths, lengths.c.playlist_id == sampled.c.playlist_id)
+            .join(window, in_window)
+        )
+    votes = rows.subquery("votes")
+    # Summed first, then filtered: one track lookup per distinct track, not per row.
+    scored = (
+        sa.select(votes.c.track_id, sa.func.sum(votes.c.vote).label("score"))
+        .group_by(votes.c.track_id)
+        .subquery("scored")
     )
-    lengths = (
-        sa.select(windows.c.playlist_id, sa.func.count().label("n"))
-        .group_by(windows.c.playlist_id)
-        .cte("lengths")
-    )
-    vote = sa.literal(1.0, sa.Float) / sa.func.power(
-        sa.cast(lengths.c.n, sa.Float), sa.literal(sample.length_exponent, sa.Float)
-    )
-    score = sa.func.sum(vote).label("score")
     mine = sa.orm.aliased(PlaylistItem)
     return (
-        sa.select(windows.c.track_id, score)
-        .select_from(sampled)
-        .join(lengths, lengths.c.playlist_id == sampled.c.playlist_id)
-        .join(windows, windows.c.playlist_id == sampled.c.playlist_id)
-        .join(Track, Track.id == windows.c.track_id)
+        sa.select(scored.c.track_id, scored.c.score)
+        .join(Track, Track.id == scored.c.track_id)
         .where(
             suggestible_track(),
-            ~sa.exists().where(mine.playlist_id == own, mine.track_id == windows.c.track_id),
+            ~sa.exists().where(mine.playlist_id == own, mine.track_id == scored.c.track_id),
         )
-        .group_by(windows.c.track_id)
-        .order_by(score.desc(), windows.c.track_id)
+        .order_by(scored.c.score.desc(), scored.c.track_id)
         .limit(sample.limit)
     )
 
