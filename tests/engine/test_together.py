@@ -108,7 +108,7 @@ def test_playlist_weights_and_the_sample_bounds():
     assert playlist_weights([3, 9], length_exponent=0.0).tolist() == [1.0, 1.0]
     with pytest.raises(ValueError, match="at least one item"):
         playlist_weights([0])
-    assert CooccurrenceSample().max_rows == 25 * 50 * 200
+    assert CooccurrenceSample().max_rows == 10 * 20 * 200
     with pytest.raises(ValueError, match="playlists_per_seed"):
         CooccurrenceSample(playlists_per_seed=0)
     with pytest.raises(ValueError, match="cooccurrence_weight"):
@@ -122,7 +122,7 @@ def test_registered_and_named_with_its_constants():
     assert cooccurrence_of(Blend()) is None
     # The repr is the cache key's config: every constant of the read is in it.
     assert "cooccurrence_weight=1.5" in repr(strategy)
-    assert "playlists_per_seed=50" in repr(strategy)
+    assert "playlists_per_seed=20" in repr(strategy)
     assert repr(Together()) != repr(Together(cooccurrence=CooccurrenceSample(limit=50)))
 
 
