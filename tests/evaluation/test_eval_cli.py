@@ -205,3 +205,17 @@ def test_corpus_feeds_together_and_each_playlist_leaves_itself_out(eval_set, tmp
     # Blend never reads the corpus: the same answers with or without it.
     blend = {r["strategy"]: r for r in leaked}["blend"]
     assert blend["R@50"] == {r["strategy"]: r for r in alone}["blend"]["R@50"]
+
+
+def test_baseline_option_compares_with_another_strategy(eval_set):
+    d, _, _ = eval_set
+    picked = ("--mode", "n=5", "--baseline", "blend", "--strategy", "blend")
+    rows = run_json(d, *picked, "--strategy", "together")
+    by = {r["strategy"]: r for r in rows}
+    assert "HR@10_delta" not in by["blend"]
+    assert by["together"]["R@50_delta"] == pytest.approx(
+        by["together"]["R@50"] - by["blend"]["R@50"]
+    )
+    res = CliRunner().invoke(app, args(d, *picked, "--strategy", "together", "--markdown"))
+    assert res.exit_code == 0, res.output
+    assert "HR@10 vs blend" in res.stdout

@@ -52,9 +52,9 @@ __all__ = ["eval_command"]
 _FILE = {"exists": True, "dir_okay": False, "readable": True}
 
 
-def _strategies(names: list[str] | None) -> dict[str, Strategy]:
+def _strategies(names: list[str] | None, baseline: str = BASELINE) -> dict[str, Strategy]:
     if not names:
-        chosen = [BASELINE, DEFAULT_STRATEGY]
+        chosen = [baseline, DEFAULT_STRATEGY]
     elif "all" in names:
         chosen = list(STRATEGIES)
     else:
@@ -113,6 +113,14 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
+    baseline: Annotated[
+        str,
+        typer.Option(
+            "--baseline",
+            help="The strategy the others are compared with (paired differences), when "
+            "it runs: e.g. --baseline blend --strategy blend --strategy together.",
+        ),
+    ] = BASELINE,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per (mode, strategy), one a line.")
     ] = False,
@@ -206,7 +214,7 @@ def eval_command(
     """
     with exit_on_error():
         mode_list = [parse_mode(m) for m in (modes or DEFAULT_MODES)]
-        chosen = _strategies(strategies)
+        chosen = _strategies(strategies, baseline)
         if artist_cap is not None and artists is None:
             raise InvalidInput("--artist-cap needs --artists TRACKS.csv")
         data = load_eval_data(vectors, ids, playlists)
@@ -243,7 +251,9 @@ def eval_command(
                         corpus=playlists_corpus,
                         on_request=lambda: bar.advance(task),
                     )
-            rows = summarize(outcomes, n_resamples=n_resamples, seed=seed, pairs=pairs)
+            rows = summarize(
+                outcomes, n_resamples=n_resamples, seed=seed, baseline=baseline, pairs=pairs
+            )
             err_console.print(
                 f"{total:,} recommendations in {time.perf_counter() - started:.1f} s "
                 f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists, "
@@ -261,7 +271,7 @@ def eval_command(
             plot_rows(rows, plot)
         err_console.print(f"plot written to {plot}")
     if as_markdown:
-        typer.echo(markdown_tables(rows, baseline=BASELINE, pairs=pairs), nl=False)
+        typer.echo(markdown_tables(rows, baseline=baseline, pairs=pairs), nl=False)
         return
     if as_json:
         for row in rows:
