@@ -99,6 +99,39 @@ async def test_the_read_is_bounded_per_seed_per_playlist_and_in_length(
     assert await read(database, "mine", [1], one) == [2]
 
 
+async def test_popular_tracks_are_damped_by_their_visible_playlists_up_to_the_cap(
+    database: Database, seeded: Seeded
+) -> None:
+    lists: dict[str, list[int]] = {"mine": [1]}
+    lists.update({f"with{i}": [1, 2] for i in range(4)})  # 2: four votes
+    lists["once"] = [1, 3]  # 3: one vote
+    lists.update({f"only{i}": [2] for i in range(6)})  # 2 in 10 playlists in all
+    lists.update({f"secret{i}": [3] for i in range(3)})  # hidden: 3 is still in one
+    await add_playlists(database, seeded.alice.did, lists, hidden=[f"secret{i}" for i in range(3)])
+    base = {"max_seeds": 5, "playlists_per_seed": 50, "items_per_playlist": 200, "limit": 5}
+    plain = CooccurrenceRead(**base, length_exponent=0)
+    assert await read(database, "mine", [1], plain) == [2, 3]
+    # 4 / 10 against 1 / 1
+    damped = CooccurrenceRead(**base, length_exponent=0, popularity_exponent=1.0)
+    assert await read(database, "mine", [1], damped) == [3, 2]
+    # counted up to 2 playlists: 4 / 2 against 1 / 1
+    capped = CooccurrenceRead(**base, length_exponent=0, popularity_exponent=1.0, popularity_cap=2)
+    assert await read(database, "mine", [1], capped) == [2, 3]
+    # only the best by votes is damped: a pool of one keeps 2 alone
+    pooled = CooccurrenceRead(**base, length_exponent=0, popularity_exponent=1.0, popularity_pool=1)
+    assert await read(database, "mine", [1], pooled) == [2]
+
+
+async def test_seeds_spread_over_the_playlist(database: Database, seeded: Seeded) -> None:
+    await add_playlists(database, seeded.alice.did, {"mine": [1, 2, 7], "a": [1, 3], "e": [7, 4]})
+    base = {"playlists_per_seed": 50, "items_per_playlist": 200, "limit": 5}
+    last = CooccurrenceRead(max_seeds=2, **base, length_exponent=0)
+    spread = CooccurrenceRead(max_seeds=2, **base, length_exponent=0, spread_seeds=True)
+    # the last two seeds (2, 7) against the first and the last (1, 7)
+    assert await read(database, "mine", [1, 2, 7], last) == [4]
+    assert await read(database, "mine", [1, 2, 7], spread) == [3, 4]
+
+
 async def test_the_catalog_and_the_evaluation_corpus_agree(
     database: Database, seeded: Seeded
 ) -> None:
@@ -125,16 +158,21 @@ async def test_the_catalog_and_the_evaluation_corpus_agree(
     # cap above any track's playlists both read every holder. Integer votes (exponent 0)
     # sum exactly, so the order and the cut at `limit` must match to the last tie; with
     # 1/sqrt(n) votes float sums may tie differently, so all tracks, as a set.
-    for exponent, limit in ((0.0, 10), (0.5, 100)):
-        bounds = {"max_seeds": 3, "playlists_per_seed": 50, "items_per_playlist": 5}
+    # Damped by popularity (a pool of 12 of the best by votes, then 6 of them): the
+    # order is of floats, compared as sets; spread seeds.
+    for exponent, limit, more in (
+        (0.0, 10, {}),
+        (0.5, 100, {}),
+        (0.0, 6, {"popularity_exponent": 0.5, "popularity_pool": 12, "spread_seeds": True}),
+    ):
+        bounds = {"max_seeds": 3, "playlists_per_seed": 50, "items_per_playlist": 5, **more}
         sample = CooccurrenceSample(**bounds, limit=limit, length_exponent=exponent)
         read_as = CooccurrenceRead(**bounds, limit=limit, length_exponent=exponent)
+        exact = exponent == 0 and not more
         found = 0
         for pid, tracks in list(lists.items())[:12]:
             want = corpus.cooccurring(pid, np.array(tracks), sample).tolist()
             got = await read(database, pid, tracks, read_as)
-            assert (got if exponent == 0 else sorted(got)) == (
-                want if exponent == 0 else sorted(want)
-            ), pid
+            assert (got if exact else sorted(got)) == (want if exact else sorted(want)), pid
             found += len(want) > 2
         assert found >= 6  # most playlists share tracks: the comparison is not of empties

@@ -48,6 +48,28 @@ class CooccurrenceRead:
     items_per_playlist: int
     limit: int
     length_exponent: float
+    spread_seeds: bool = False
+    popularity_exponent: float = 0.0
+    popularity_cap: int = 100
+    popularity_pool: int = 300
+
+
+def seeds_read(seed_ids: Sequence[int], max_seeds: int, *, spread: bool) -> list[int]:
+    """The seeds a read uses (as ``segue.engine.seed_positions``): the last ``max_seeds``
+    in playlist order, or ``max_seeds`` spread evenly from the first to the last.
+
+    >>> seeds_read(range(10), 4, spread=True)
+    [0, 3, 6, 9]
+    """
+    seeds = list(seed_ids)
+    n = len(seeds)
+    if n <= max_seeds:
+        return seeds
+    if not spread:
+        return seeds[n - max_seeds :]
+    if max_seeds == 1:
+        return [seeds[-1]]
+    return [seeds[i * (n - 1) // (max_seeds - 1)] for i in range(max_seeds)]
 
 
 def suggestible_track() -> sa.ColumnElement[bool]:
@@ -119,7 +141,7 @@ def _statement(n_seeds: int, sample: CooccurrenceRead) -> sa.Select[Any]:
         .subquery("scored")
     )
     mine = sa.orm.aliased(PlaylistItem)
-    return (
+    best = (
         sa.select(scored.c.track_id, scored.c.score)
         .join(Track, Track.id == scored.c.track_id)
         .where(
@@ -127,6 +149,31 @@ def _statement(n_seeds: int, sample: CooccurrenceRead) -> sa.Select[Any]:
             ~sa.exists().where(mine.playlist_id == own, mine.track_id == scored.c.track_id),
         )
         .order_by(scored.c.score.desc(), scored.c.track_id)
+    )
+    if sample.popularity_exponent == 0:
+        return best.limit(sample.limit)
+    # Popular tracks damped: the pool best by votes, each divided by the number of visible
+    # playlists holding it to the exponent, counted up to the cap (one LIMIT per track on
+    # the track_id index: a track in a million playlists costs at most the cap).
+    pool = best.limit(sample.popularity_pool).subquery("pool")
+    holder = sa.orm.aliased(PlaylistItem)
+    capped = (
+        sa.select(sa.literal(1).label("one"))
+        .select_from(holder)
+        .join(Playlist, Playlist.id == holder.playlist_id)
+        .where(holder.track_id == pool.c.track_id, Playlist.visible.is_(True))
+        .limit(sample.popularity_cap)
+        .correlate(pool)
+        .subquery("capped")
+    )
+    held = sa.select(sa.func.count()).select_from(capped).scalar_subquery()
+    damped = (
+        pool.c.score
+        / sa.func.power(sa.cast(held, sa.Float), sa.literal(sample.popularity_exponent, sa.Float))
+    ).label("damped")
+    return (
+        sa.select(pool.c.track_id, damped)
+        .order_by(damped.desc(), pool.c.track_id)
         .limit(sample.limit)
     )
 
@@ -137,7 +184,7 @@ async def cooccurring_tracks(
     """The tracks other visible playlists hold with ``seed_ids`` (the playlist's shown
     tracks, in playlist order), best first: at most ``sample.limit``, none of the
     playlist's own items, only suggestible ones (one bounded statement)."""
-    seeds = list(seed_ids)[-sample.max_seeds :]
+    seeds = seeds_read(seed_ids, sample.max_seeds, spread=sample.spread_seeds)
     if not seeds:
         return ()
     params: dict[str, object] = {"playlist_id": playlist_id}

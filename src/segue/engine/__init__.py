@@ -31,6 +31,7 @@ from ._together import (
     cooccurrence_of,
     cooccurrence_ranking,
     playlist_weights,
+    seed_positions,
 )
 from ._types import NO_REASON, FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
@@ -81,6 +82,7 @@ __all__ = [
     "push_away",
     "query_top_k",
     "rrf_merge",
+    "seed_positions",
     "show_order",
     "title_key",
     "weighted_rrf",

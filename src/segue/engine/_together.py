@@ -35,6 +35,7 @@ __all__ = [
     "cooccurrence_of",
     "cooccurrence_ranking",
     "playlist_weights",
+    "seed_positions",
 ]
 
 #: the co-occurrence list's weight in the fusion, against 1 for each audio order: chosen by
@@ -68,18 +69,58 @@ class CooccurrenceSample:
     #: 0 (one vote per playlist, whatever its length) was chosen by cross-validation over
     #: 0.5 (1/sqrt(n)) and 1; the window of ``items_per_playlist`` bounds a long one anyway
     length_exponent: float = 0.0
+    #: the seeds read: ``False`` the last ``max_seeds``, ``True`` ``max_seeds`` spread
+    #: evenly over the whole playlist (:func:`seed_positions`)
+    spread_seeds: bool = False
+    #: each track's summed votes divided by ``c ** popularity_exponent``, ``c`` the
+    #: visible playlists holding it (at most ``popularity_cap`` counted: one LIMIT per
+    #: track), among the ``popularity_pool`` best by votes; 0 leaves popular tracks
+    #: undamped. 0.25 was chosen by cross-validation over 0 and 0.5 (docs/evaluation.md,
+    #: issue 25, second round): it met the 80% goal where 0 did not
+    popularity_exponent: float = 0.25
+    popularity_cap: int = 100
+    popularity_pool: int = 300
 
     def __post_init__(self) -> None:
-        for name in ("max_seeds", "playlists_per_seed", "items_per_playlist", "limit"):
+        for name in (
+            "max_seeds",
+            "playlists_per_seed",
+            "items_per_playlist",
+            "limit",
+            "popularity_cap",
+            "popularity_pool",
+        ):
             if getattr(self, name) < 1:
                 raise ValueError(f"{name} must be at least 1, got {getattr(self, name)}")
         if not 0 <= self.length_exponent <= 2:
             raise ValueError(f"length_exponent must be in [0, 2], got {self.length_exponent}")
+        if not 0 <= self.popularity_exponent <= 2:
+            raise ValueError(
+                f"popularity_exponent must be in [0, 2], got {self.popularity_exponent}"
+            )
 
     @property
     def max_rows(self) -> int:
         """The most playlist items one read can visit."""
         return self.max_seeds * self.playlists_per_seed * self.items_per_playlist
+
+
+def seed_positions(n: int, max_seeds: int, *, spread: bool = False) -> NDArray[np.intp]:
+    """The positions of the seeds read among a playlist's ``n`` (in playlist order): the
+    last ``max_seeds``, or ``max_seeds`` spread evenly from the first to the last.
+
+    >>> seed_positions(10, 4).tolist(), seed_positions(10, 4, spread=True).tolist()
+    ([6, 7, 8, 9], [0, 3, 6, 9])
+    """
+    if n <= max_seeds:
+        return np.arange(n, dtype=np.intp)
+    if not spread:
+        return np.arange(n - max_seeds, n, dtype=np.intp)
+    # i * (n - 1) // (max_seeds - 1): integers, so the catalog computes the same in Python
+    if max_seeds == 1:
+        return np.array([n - 1], np.intp)
+    out: NDArray[np.intp] = (np.arange(max_seeds, dtype=np.intp) * (n - 1)) // (max_seeds - 1)
+    return out
 
 
 def playlist_weights(lengths: ArrayLike, *, length_exponent: float = 0.0) -> NDArray[np.float64]:
@@ -101,12 +142,18 @@ def cooccurrence_ranking(
     *,
     exclude: IdArray | Sequence[int] = (),
     limit: int,
+    playlist_counts: NDArray[np.intp] | None = None,
+    popularity_exponent: float = 0.0,
+    popularity_cap: int = 100,
+    popularity_pool: int = 300,
 ) -> IdArray:
     """Tracks by the sum of the weights of their rows, best first; ties by id.
 
     ``tracks[i]`` is one item of a sampled playlist and ``weights[i]`` that playlist's
     vote (:func:`playlist_weights`). ``exclude`` (the playlist's own items) never comes
-    back.
+    back. With a ``popularity_exponent``, the ``popularity_pool`` best by votes are
+    ordered again by votes / ``min(c, popularity_cap) ** popularity_exponent``, ``c`` =
+    ``playlist_counts[track]`` (the playlists holding it, indexed by track id).
     """
     tracks = np.asarray(tracks, np.int64)
     if tracks.shape != np.shape(weights):
@@ -114,8 +161,13 @@ def cooccurrence_ranking(
     keep = ~np.isin(tracks, np.asarray(exclude, np.int64))
     unique, inverse = np.unique(tracks[keep], return_inverse=True)
     scores = np.bincount(inverse, weights=np.asarray(weights)[keep], minlength=unique.size)
-    order = np.lexsort((unique, -scores))[:limit]
-    out: IdArray = unique[order]
+    order = np.lexsort((unique, -scores))
+    if popularity_exponent and playlist_counts is not None:
+        order = order[:popularity_pool]
+        held = np.clip(playlist_counts[unique[order]], 1, popularity_cap).astype(np.float64)
+        damped = scores[order] / held**popularity_exponent
+        order = order[np.lexsort((unique[order], -damped))]
+    out: IdArray = unique[order[:limit]]
     return out
 
 

@@ -19,7 +19,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from segue.engine import CooccurrenceSample, IdArray, cooccurrence_ranking, playlist_weights
+from segue.engine import (
+    CooccurrenceSample,
+    IdArray,
+    cooccurrence_ranking,
+    playlist_weights,
+    seed_positions,
+)
 
 from ._data import EvalPlaylist
 
@@ -59,7 +65,7 @@ class Corpus:
         first, as the catalog would read it: never from the playlist itself."""
         own = self.index_of(playlist_id)
         every = np.asarray(seeds, np.int64)
-        used = every[-sample.max_seeds :]
+        used = every[seed_positions(every.size, sample.max_seeds, spread=sample.spread_seeds)]
         picked: list[NDArray[np.intp]] = []
         for seed in used[used < self.first.size - 1].tolist():
             holders = self.holders[self.first[seed] : self.first[seed + 1]]
@@ -76,7 +82,19 @@ class Corpus:
         weights = np.repeat(
             playlist_weights(lengths, length_exponent=sample.length_exponent), lengths
         )
-        return cooccurrence_ranking(rows, weights, exclude=every, limit=sample.limit)
+        damped = sample.popularity_exponent > 0
+        return cooccurrence_ranking(
+            rows,
+            weights,
+            exclude=every,
+            limit=sample.limit,
+            # the other playlists: the catalog's count of visible playlists, since no
+            # candidate is in the playlist there (its held-out tracks are here)
+            playlist_counts=self.without(playlist_id) if damped else None,
+            popularity_exponent=sample.popularity_exponent,
+            popularity_cap=sample.popularity_cap,
+            popularity_pool=sample.popularity_pool,
+        )
 
     def without(self, playlist_id: str) -> NDArray[np.intp]:
         """Each track's number of playlists, not counting ``playlist_id``'s own."""
