@@ -1,11 +1,13 @@
-"""`python -m bench.together [--folds K] [--corpus FILE.jsonl ...]`: the co-occurrence
-weight of `together`, chosen by k-fold cross-validation on the development playlists
-(docs/evaluation.md, "Issue 25"), and the figures against adaptive and blend.
+"""`python -m bench.together [--folds K] [--corpus FILE.jsonl ...] [--grid weights|signal]`:
+the constants of `together`, chosen by k-fold cross-validation on the development
+playlists (docs/evaluation.md, "Issue 25"), and the figures against adaptive and blend.
+`--grid weights` (the first round): the co-occurrence weight and playlist-length exponent;
+`--grid signal` (the second): popularity damping and spread seeds (:func:`candidates`).
 
 As `bench.crossval`: every candidate runs once on every playlist and mode with the
 service's rules on; each playlist's corpus is the other development playlists (plus
-`--corpus`). Candidates, simplest first: `blend` (no co-occurrence), then `together`
-with each co-occurrence weight and playlist-length exponent. For each fold the choice
+`--corpus`). Candidates, simplest first: `blend` (no co-occurrence), then `together`'s
+variants. For each fold the choice
 is made on the other folds (segue.evaluation._crossval.choose: no loss to adaptive at
 n=1, 3, 5; the simplest that the best does not beat beyond the paired interval).
 """
@@ -44,17 +46,41 @@ WEIGHTS = (0.5, 1.0, 2.0)
 EXPONENTS = (0.5, 0.0, 1.0)
 
 
-def candidates() -> dict[str, Strategy]:
-    """``blend`` first (the simplest: no catalog read), then the weights, lower first."""
+POPULARITY = (0.25, 0.5)
+SPREAD_SEEDS = 25
+
+
+def candidates(grid: str = "weights") -> dict[str, Strategy]:
+    """``blend`` first (the simplest: no catalog read), then ``together``'s variants.
+
+    ``weights`` (the first round): each weight, lower first, and playlist-length exponent.
+    ``signal`` (the second round, from the first round's constants: w=2, e=0, undamped):
+    popular tracks damped (each :data:`POPULARITY` exponent), then :data:`SPREAD_SEEDS`
+    seeds spread over the playlist, undamped and damped at the largest exponent.
+    """
     out: dict[str, Strategy] = {"blend": get_strategy("blend")}
-    for e in EXPONENTS:
-        for w in WEIGHTS:
-            sample = CooccurrenceSample(length_exponent=e)
-            out[f"together w={w} e={e}"] = Together(cooccurrence_weight=w, cooccurrence=sample)
+    if grid == "weights":
+        for e in EXPONENTS:
+            for w in WEIGHTS:
+                sample = CooccurrenceSample(length_exponent=e, popularity_exponent=0.0)
+                out[f"together w={w} e={e}"] = Together(cooccurrence_weight=w, cooccurrence=sample)
+        return out
+    undamped = CooccurrenceSample(popularity_exponent=0.0)
+    out["together a=0"] = Together(cooccurrence=undamped)
+    for a in POPULARITY:
+        out[f"together a={a}"] = Together(cooccurrence=CooccurrenceSample(popularity_exponent=a))
+    spread = {"max_seeds": SPREAD_SEEDS, "spread_seeds": True}
+    out[f"together s={SPREAD_SEEDS}"] = Together(
+        cooccurrence=CooccurrenceSample(**spread, popularity_exponent=0.0)
+    )
+    a = POPULARITY[-1]
+    out[f"together s={SPREAD_SEEDS} a={a}"] = Together(
+        cooccurrence=CooccurrenceSample(**spread, popularity_exponent=a)
+    )
     return out
 
 
-async def run(folds: int, data_dir: Path, corpus_files: list[Path]) -> None:
+async def run(folds: int, data_dir: Path, corpus_files: list[Path], grid: str) -> None:
     data = load_eval_data(
         data_dir / "vectors.npy", data_dir / "track_ids.txt", data_dir / "playlists.dev.jsonl"
     )
@@ -62,7 +88,7 @@ async def run(folds: int, data_dir: Path, corpus_files: list[Path]) -> None:
     corpus = build_corpus(data.playlists, *extra, n_tracks=len(data.track_ids))
     rules = Rules(meta=read_tracks(data_dir / "tracks.csv", data.track_ids))
     modes = [parse_mode(m) for m in DEFAULT_MODES]
-    strategies = {BASELINE: get_strategy(BASELINE), **candidates()}
+    strategies = {BASELINE: get_strategy(BASELINE), **candidates(grid)}
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="segue-together-") as tmp:
         async with await build_store(data, Path(tmp)) as store:
@@ -75,7 +101,7 @@ async def run(folds: int, data_dir: Path, corpus_files: list[Path]) -> None:
     columns = outcomes[0].columns
     column = {m: j for j, m in enumerate(columns)}
     fold = np.array([fold_of(p, folds) for p in playlists])
-    names = list(candidates())
+    names = list(candidates(grid))
     chosen_rows: dict[str, list[np.ndarray[Any, Any]]] = {m.label: [] for m in modes}
     order: list[int] = []
     print("| fold | playlists | chosen | best on the other folds | best's objective | chosen's |")
@@ -125,8 +151,11 @@ def main() -> None:
     parser.add_argument(
         "--corpus", type=Path, action="append", default=[], help="more playlists (repeatable)"
     )
+    parser.add_argument(
+        "--grid", choices=("weights", "signal"), default="weights", help="the candidates"
+    )
     args = parser.parse_args()
-    asyncio.run(run(args.folds, args.data, args.corpus))
+    asyncio.run(run(args.folds, args.data, args.corpus, args.grid))
 
 
 if __name__ == "__main__":
