@@ -32,7 +32,7 @@ def test_json_one_object_per_mode_and_strategy(eval_set):
     d, _, _ = eval_set
     rows = run_json(d)
     assert [(r["mode"], r["strategy"]) for r in rows] == [
-        (m, s) for m in ("n=1", "n=3", "n=5", "n=10", "80%") for s in ("adaptive", "blend")
+        (m, s) for m in ("n=1", "n=3", "n=5", "n=10", "80%") for s in ("adaptive", "together")
     ]
     for row in rows:
         # 12 playlists of 10+ distinct tracks; the 9-track one is left out. n=10 skips
@@ -42,7 +42,7 @@ def test_json_one_object_per_mode_and_strategy(eval_set):
         for m in METRICS:
             assert 0.0 <= row[f"{m}_ci"][0] <= row[m] <= row[f"{m}_ci"][1] <= 1.0
         assert row["artist_cap"] is None
-        if row["strategy"] == "blend":
+        if row["strategy"] == "together":
             assert row["HR@10_delta"] == pytest.approx(
                 row["HR@10"]
                 - next(
@@ -52,8 +52,9 @@ def test_json_one_object_per_mode_and_strategy(eval_set):
                 )
             )
     # The synthetic playlists are single styles, so the engine finds their tracks.
-    blend_80 = next(r for r in rows if r["mode"] == "80%" and r["strategy"] == "blend")
-    assert blend_80["HR@50"] > 0.5
+    # (the default, together: the evaluated playlists are its corpus here)
+    default_80 = next(r for r in rows if r["mode"] == "80%" and r["strategy"] == "together")
+    assert default_80["HR@50"] > 0.5
 
 
 def test_deterministic_and_seeded(eval_set):
@@ -90,7 +91,7 @@ def test_table_output(eval_set):
     res = CliRunner().invoke(app, args(d, "--mode", "n=5", "--bootstrap", "50"))
     assert res.exit_code == 0, res.output
     assert "adaptive" in res.stdout
-    assert "blend" in res.stdout
+    assert "together" in res.stdout  # the default strategy
     assert "HR@10" in res.stdout
 
 
@@ -130,9 +131,9 @@ def test_markdown_and_plot(eval_set, tmp_path):
     costs = ("pop@10", "cold@10", "coverage@10")
     assert lines[0] == "| mode | strategy | playlists | " + " | ".join((*METRICS, *costs)) + " |"
     assert lines[2].startswith("| n=5 | adaptive | 12 | ")
-    assert lines[3].startswith("| n=5 | blend | 12 | ")
+    assert lines[3].startswith("| n=5 | together | 12 | ")
     assert "HR@10 vs adaptive" in lines[5]
-    assert lines[7].startswith("| n=5 | blend | ")
+    assert lines[7].startswith("| n=5 | together | ")
     assert "x (" in lines[7]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 

@@ -2,7 +2,8 @@
 
 Strategies (:data:`STRATEGIES`, by name) plan the store queries for a playlist and rank
 the store's answers through one fusion core, :func:`weighted_rrf` (:func:`rrf_merge` is
-its unit-weight case); ``adaptive`` is the original plan + RRF, ``blend`` the default.
+its unit-weight case); ``adaptive`` is the original plan + RRF, ``together`` (``blend``
+plus what other playlists hold with the seeds) the default.
 
 >>> import numpy as np
 >>> from segue.engine import plan_queries, rrf_merge, Neighbors

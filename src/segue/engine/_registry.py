@@ -15,8 +15,8 @@ from ._together import Together
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "get_strategy", "strategy_names"]
 
 #: every strategy by name; each takes its constants as keyword arguments.
-#: ``blend`` is the default; ``together`` is blend plus what other playlists put with the
-#: seeds (the caller reads that list: docs/evaluation.md, issue 25); ``centroid`` the
+#: ``together``, the default, is ``blend`` plus what other playlists put with the seeds
+#: (the caller reads that list: docs/evaluation.md, issue 25); ``centroid`` the
 #: fallback plan under load (SEGUE_FALLBACK_STRATEGY); ``adaptive`` the baseline
 #: ``segue eval`` compares against.
 #: ``clusters`` and ``softmax`` are kept to reproduce the evaluation (docs/evaluation.md):
@@ -33,8 +33,10 @@ STRATEGIES: dict[str, Callable[..., Strategy]] = {
     Together.name: Together,
 }
 
-#: the service's default: the one that won the evaluation (docs/evaluation.md)
-DEFAULT_STRATEGY = Blend.name
+#: the service's default: the one that won the evaluation (docs/evaluation.md, issue 25:
+#: ``together`` met the goals against ``blend`` cross-validated; without a co-occurrence
+#: list, as in ``segue recommend``, it ranks exactly as ``blend``)
+DEFAULT_STRATEGY = Together.name
 
 
 def strategy_names() -> list[str]:
