@@ -50,7 +50,7 @@ class CooccurrenceRead:
     length_exponent: float
     spread_seeds: bool = False
     popularity_exponent: float = 0.0
-    popularity_cap: int = 100
+    popularity_cap: int = 20
     popularity_pool: int = 300
 
 
