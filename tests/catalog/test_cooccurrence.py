@@ -160,15 +160,16 @@ async def test_the_catalog_and_the_evaluation_corpus_agree(
     # 1/sqrt(n) votes float sums may tie differently, so all tracks, as a set.
     # Damped by popularity (a pool of 12 of the best by votes, then 6 of them): the
     # order is of floats, compared as sets; spread seeds.
+    undamped = {"popularity_exponent": 0.0}
     for exponent, limit, more in (
-        (0.0, 10, {}),
-        (0.5, 100, {}),
+        (0.0, 10, undamped),
+        (0.5, 100, undamped),
         (0.0, 6, {"popularity_exponent": 0.5, "popularity_pool": 12, "spread_seeds": True}),
     ):
         bounds = {"max_seeds": 3, "playlists_per_seed": 50, "items_per_playlist": 5, **more}
         sample = CooccurrenceSample(**bounds, limit=limit, length_exponent=exponent)
         read_as = CooccurrenceRead(**bounds, limit=limit, length_exponent=exponent)
-        exact = exponent == 0 and not more
+        exact = exponent == 0 and more is undamped
         found = 0
         for pid, tracks in list(lists.items())[:12]:
             want = corpus.cooccurring(pid, np.array(tracks), sample).tolist()
