@@ -9,7 +9,8 @@ run's own, loaded with COPY (seconds) and dropped afterwards.
 
 For each sampled playlist, interleaved: the read every miss already makes
 (``playlist_seeds``: items, record CID, generations, dismissals) as the reference, then
-``cooccurring_tracks`` with the ``together`` strategy's default bounds. Half the sample
+``cooccurring_tracks`` with the ``together`` strategy's default bounds, then the same read
+without the popularity damping (``popularity_exponent`` 0). Half the sample
 are ordinary playlists, half are made of the most popular tracks (the worst case the
 per-seed cap is there for).
 """
@@ -17,6 +18,7 @@ per-seed cap is there for).
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import sqlite3
 import time
@@ -173,7 +175,9 @@ def _sample(starts: np.ndarray, tracks: np.ndarray, popular: np.ndarray) -> list
 
 async def _measure(database: Database, pids: list[str]) -> dict[str, np.ndarray]:
     read = CooccurrenceRead(**asdict(Together().cooccurrence))
-    times: dict[str, list[float]] = {"seeds": [], "cooccurrence": [], "rows": []}
+    # the same read without the popularity damping (the first round's), for its cost
+    plain = dataclasses.replace(read, popularity_exponent=0.0)
+    times: dict[str, list[float]] = {"seeds": [], "cooccurrence": [], "plain": [], "rows": []}
     for rep in range(REPS + 1):  # the first pass warms the caches, untimed
         for pid in pids:
             async with database.reading() as conn:
@@ -182,9 +186,12 @@ async def _measure(database: Database, pids: list[str]) -> dict[str, np.ndarray]
                 t1 = time.perf_counter()
                 got = await cooccurring_tracks(conn, pid, seeds.seed_ids, read)
                 t2 = time.perf_counter()
+                await cooccurring_tracks(conn, pid, seeds.seed_ids, plain)
+                t3 = time.perf_counter()
             if rep:
                 times["seeds"].append(t1 - t0)
                 times["cooccurrence"].append(t2 - t1)
+                times["plain"].append(t3 - t2)
                 times["rows"].append(len(got))
     return {k: np.array(v) for k, v in times.items()}
 
@@ -230,8 +237,10 @@ def run() -> str:
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for backend, t in results.items():
-        seeds, co = t["seeds"], t["cooccurrence"]
+        seeds, co, plain = t["seeds"], t["cooccurrence"], t["plain"]
         lines.append(_line(backend, "seeds read (reference)", seeds, seeds))
+        for half, what in ((0, "ordinary"), (1, "popular")):
+            lines.append(_line(backend, f"undamped, {what}", _part(plain, half, len(pids)), seeds))
         lines.append(_line(backend, "co-occurrence, ordinary", _part(co, 0, len(pids)), seeds))
         lines.append(_line(backend, "co-occurrence, popular", _part(co, 1, len(pids)), seeds))
     rows = results["SQLite"]["rows"]
