@@ -13,6 +13,7 @@ from segue._runtime import single_threaded_blas
 from . import (
     backfill,
     because,
+    cooccurrence,
     endpoint,
     engine,
     index,
@@ -41,6 +42,7 @@ def main() -> None:
             "index",
             "strategies",
             "because",
+            "cooccurrence",
             "ingest",
             "backfill",
             "endpoint",
@@ -73,6 +75,8 @@ def main() -> None:
         print(strategies.run(), "\n", flush=True)
     if args.only in (None, "because"):
         print(because.run(), "\n", flush=True)
+    if args.only in (None, "cooccurrence"):
+        print(cooccurrence.run(), "\n", flush=True)
     if args.only in (None, "index"):
         print(index.run((10_000, 100_000)), "\n", flush=True)
         print(misses.run(), "\n", flush=True)

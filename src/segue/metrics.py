@@ -132,11 +132,6 @@ TURBOPUFFER_RETRIES = Counter(
     "5xx, connection).",
     ["kind", "status"],
 )
-for _kind in ("read", "bulk"):
-    for _outcome in ("ok", "retried", "deadline", "gave_up", "missing", "error"):
-        TURBOPUFFER_CALLS.labels(kind=_kind, outcome=_outcome)
-    for _status in ("429", "4xx", "5xx", "connection"):
-        TURBOPUFFER_RETRIES.labels(kind=_kind, status=_status)
 
 # `segue follow` (docs/atproto.md): its own process, exposed on SEGUE_METRICS_PORT.
 FOLLOW_EVENTS = Counter(
@@ -206,6 +201,11 @@ KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
             "deleted",
         )
     },
+    TURBOPUFFER_CALLS: {
+        "kind": ("read", "bulk"),
+        "outcome": ("ok", "retried", "deadline", "gave_up", "missing", "error"),
+    },
+    TURBOPUFFER_RETRIES: {"kind": ("read", "bulk"), "status": ("429", "4xx", "5xx", "connection")},
 }
 #: the labelled counters the API's processes record (``segue serve``, ``segue demo``)
 API_COUNTERS: Final = (
@@ -213,6 +213,8 @@ API_COUNTERS: Final = (
     RECOMMENDATIONS_UNAVAILABLE,
     RECOMMENDATION_FALLBACKS,
     RATE_LIMITED,
+    TURBOPUFFER_CALLS,
+    TURBOPUFFER_RETRIES,
 )
 #: the labelled counters ``segue follow`` records
 FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS, FOLLOW_HOST_SWITCHES)

@@ -113,8 +113,10 @@ class Settings(BaseSettings):
     )
     strategy: str = Field(
         default=DEFAULT_STRATEGY,
-        description="the recommendation strategy (`adaptive`, `blend`, ...; segue.engine's "
-        "STRATEGIES); part of the cache key, so a change takes effect at once",
+        description="the recommendation strategy (`adaptive`, `blend`, `together`, ...; "
+        "segue.engine's STRATEGIES; `together` also reads what other playlists hold with "
+        "the playlist's tracks, one bounded catalog query per miss); part of the cache key, "
+        "so a change takes effect at once",
     )
 
     near_duplicate_distance: float = Field(

@@ -129,11 +129,13 @@ async def test_a_first_load_does_not_ask_an_empty_target_what_it_holds(
             if r.path.endswith("/query") and (r.body or {}).get("filters", [None, None])[1] == "In"
         )
 
-    await sync_stores(source, target, read_batch=10)
+    await sync_stores(source, target, generation=MovesCounted(), read_batch=10)
     assert lookups() == 0  # nothing to compare with: 6 pages, no fetch
     assert await target.count() == N
-    await sync_stores(source, target, read_batch=10)
+    await sync_stores(source, target, generation=MovesCounted(), read_batch=10)
     assert lookups() == 6  # a re-run compares, page by page
     fresh = make_store("turbopuffer")
-    await sync_stores(source, fresh, read_batch=10, trust_empty_target=False)
+    await sync_stores(
+        source, fresh, generation=MovesCounted(), read_batch=10, trust_empty_target=False
+    )
     assert lookups() == 12  # the previous behaviour, kept for the benchmark

@@ -35,6 +35,7 @@ from segue.settings import Settings
 from segue.vectors import VectorStore, max_cache_seconds, read_deadline
 
 from ._admission import Admission, Degrade
+from ._cooccurrence import read_cooccurrence
 from ._key import CacheKeys
 from ._pipeline import recommend, resolve_strategy
 from ._shape import shape
@@ -370,6 +371,7 @@ class Recommender:
     ) -> Ranking:
         try:
             async with asyncio.timeout(self.timeout_seconds * _COMPUTE_GRACE):
+                together = await read_cooccurrence(self.database, strategy, seeds)
                 return await recommend(
                     store,
                     seeds.seed_ids,
@@ -378,6 +380,7 @@ class Recommender:
                     negatives=seeds.dismissed_ids,
                     near_duplicate_distance=self.near_duplicate_distance,
                     strategy=strategy,
+                    together=together,
                 )
         except InvalidInput as exc:
             # Seeds come from the catalog and vectors from the store itself: a refusal here
