@@ -11,6 +11,7 @@ from pathlib import Path
 from segue._runtime import single_threaded_blas
 
 from . import (
+    backfill,
     because,
     cooccurrence,
     endpoint,
@@ -43,6 +44,7 @@ def main() -> None:
             "because",
             "cooccurrence",
             "ingest",
+            "backfill",
             "endpoint",
             "serving",
             "turbopuffer",
@@ -80,6 +82,8 @@ def main() -> None:
         print(misses.run(), "\n", flush=True)
     if args.only in (None, "ingest"):
         print(ingest.run(), "\n", flush=True)
+    if args.only in (None, "backfill"):
+        print(backfill.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "turbopuffer"):

@@ -28,10 +28,14 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "API_COUNTERS",
+    "BACKFILL_COUNTERS",
     "COMPUTATIONS_IN_FLIGHT",
+    "FOLLOW_BACKFILL_RECORDS",
     "FOLLOW_CONNECTIONS",
     "FOLLOW_COUNTERS",
     "FOLLOW_EVENTS",
+    "FOLLOW_GAPS",
+    "FOLLOW_HOST_SWITCHES",
     "FOLLOW_LAG",
     "KNOWN_LABELS",
     "RATE_LIMITED",
@@ -146,6 +150,23 @@ FOLLOW_CONNECTIONS = Counter(
     "Connections to Jetstream hosts by segue follow: opened, or failed.",
     ["result"],
 )
+FOLLOW_HOST_SWITCHES = Counter(
+    "segue_follow_host_switches_total",
+    "Jetstream hosts left by segue follow, by reason: silence (no event of a followed "
+    "collection for SEGUE_FOLLOW_SILENCE_SECONDS while connected), error, closed.",
+    ["reason"],
+)
+FOLLOW_GAPS = Counter(
+    "segue_follow_gaps_total",
+    "Windows of the network segue follow could not read from Jetstream (a cursor older than "
+    "the host keeps): each needs a backfill.",
+)
+FOLLOW_BACKFILL_RECORDS = Counter(
+    "segue_follow_backfill_records_total",
+    "Records read by segue follow backfill from PDSes, by result (applied, duplicate, stale, "
+    "ignored, conflict, limited, malformed, deleted).",
+    ["result"],
+)
 
 #: every labelled counter with the values each of its labels can take, label by label
 #: (tests/api/test_metrics.py holds these to the enums the code labels with)
@@ -156,9 +177,30 @@ KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
     RATE_LIMITED: {"budget": ("read", "write", "miss")},
     FOLLOW_EVENTS: {
         "kind": ("track", "playlist", "account", "identity", "other"),
-        "result": ("applied", "duplicate", "stale", "ignored", "conflict", "malformed"),
+        "result": (
+            "applied",
+            "duplicate",
+            "stale",
+            "ignored",
+            "conflict",
+            "limited",
+            "malformed",
+        ),
     },
     FOLLOW_CONNECTIONS: {"result": ("opened", "failed")},
+    FOLLOW_HOST_SWITCHES: {"reason": ("silence", "error", "closed")},
+    FOLLOW_BACKFILL_RECORDS: {
+        "result": (
+            "applied",
+            "duplicate",
+            "stale",
+            "ignored",
+            "conflict",
+            "limited",
+            "malformed",
+            "deleted",
+        )
+    },
     TURBOPUFFER_CALLS: {
         "kind": ("read", "bulk"),
         "outcome": ("ok", "retried", "deadline", "gave_up", "missing", "error"),
@@ -175,7 +217,9 @@ API_COUNTERS: Final = (
     TURBOPUFFER_RETRIES,
 )
 #: the labelled counters ``segue follow`` records
-FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS)
+FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS, FOLLOW_HOST_SWITCHES)
+#: the labelled counters ``segue follow backfill`` records
+BACKFILL_COUNTERS: Final = (FOLLOW_BACKFILL_RECORDS,)
 
 
 def start_at_zero(counters: Iterable[Counter]) -> None:

@@ -463,6 +463,62 @@ class Settings(BaseSettings):
         "(the page shows its placeholder cover)",
     )
 
+    # Following safely (docs/atproto.md, issue 21).
+    follow_silence_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="`segue follow` leaves a Jetstream host when no event of a followed "
+        "collection has arrived for this long while connected (a host blind to them), "
+        "resuming on the next from the last such event; on a quiet network, a harmless replay",
+    )
+    follow_rewind_seconds: float = Field(
+        default=15.0,
+        ge=0,
+        description="how far before the cursor `segue follow` resumes on every reconnection "
+        "and host switch (hosts position themselves independently); replayed events are no-ops",
+    )
+    jetstream_retention_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="how far back a Jetstream host replays: a cursor older than this, or a "
+        "first event far later than asked for, is recorded as a gap (`segue check`; "
+        "`segue follow --backfill-on-gap`)",
+    )
+    relay_url: str | None = Field(
+        default=None,
+        description="the relay whose `com.atproto.sync.listReposByCollection` names the "
+        "accounts `segue follow backfill` reads (`--relay`), e.g. `https://bsky.network`",
+    )
+    hide_labels: str = Field(
+        default="porn,sexual,nudity,graphic-media,gore,!hide,!warn",
+        description="comma-separated self-label values: a followed track carrying one stays "
+        "in the catalog and in playlists but is never suggested",
+    )
+    suggest_gated: bool = Field(
+        default=False,
+        description="suggest supporter-gated tracks (`supportGate`); off: they stay in the "
+        "catalog and in playlists but are never suggested",
+    )
+    follow_max_lists_per_account: int = Field(
+        default=100,
+        ge=1,
+        description="the followed playlists one account may have; a record beyond them is "
+        'skipped and counted (`result="limited"`)',
+    )
+    follow_waiting_hours: float = Field(
+        default=168.0,
+        gt=0,
+        description="a followed playlist's item whose track has not arrived this long after "
+        "the playlist's version is dropped (its next version lists it again)",
+    )
+    backfill_pds_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="requests `segue follow backfill` has in flight at once to one PDS "
+        "(`--concurrency`)",
+    )
+
     @field_validator("audio_origins", "image_origins")
     @classmethod
     def _origins(cls, value: str | None) -> str | None:
@@ -499,6 +555,11 @@ class Settings(BaseSettings):
     def image_origin_list(self) -> tuple[str, ...]:
         """``image_origins`` as a tuple of ``scheme://host[:port]`` (empty when unset)."""
         return tuple(self.image_origins.split(",")) if self.image_origins else ()
+
+    @property
+    def hide_label_set(self) -> frozenset[str]:
+        """``hide_labels`` as a set of label values."""
+        return frozenset(v.strip() for v in self.hide_labels.split(",") if v.strip())
 
     @property
     def jetstream_urls(self) -> list[str]:

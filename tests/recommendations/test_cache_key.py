@@ -77,6 +77,19 @@ CANNOT_CHANGE_A_RANKING = {
     "image_origins": "which covers are served, hydrated per answer",
     "jetstream_url": "what `segue follow` reads; the catalog it writes reaches the key as "
     "record CIDs and generations",
+    "follow_silence_seconds": "when `segue follow` leaves a host; what it writes reaches the "
+    "key as record CIDs and generations",
+    "follow_rewind_seconds": "where `segue follow` resumes; replayed events are no-ops",
+    "jetstream_retention_hours": "when `segue follow` records a gap",
+    "relay_url": "which accounts `segue follow backfill` reads",
+    "hide_labels": "what `segue follow` stores as tracks.suggestible: a ranking holds ids, "
+    "hydration skips tracks never suggested per answer, and the rules keep their places as "
+    "hidden tracks'",
+    "suggest_gated": "the same, for supporter-gated tracks",
+    "follow_max_lists_per_account": "which playlists `segue follow` stores",
+    "follow_waiting_hours": "when `segue follow` drops waiting items: its playlists' seeds "
+    "generation moves with their items",
+    "backfill_pds_concurrency": "how fast `segue follow backfill` reads",
 }
 
 HEAD = PlaylistHead("3kq2d7x4m5abc", "did:plc:alice", "bafyreiabc", 2, 7, dismissals_generation=1)

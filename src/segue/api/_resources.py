@@ -15,6 +15,7 @@ from segue.settings import Settings, VectorBackend
 from segue.vectors import VectorStore, open_store, warm_cache
 
 from ._auth import Authenticator
+from ._media import MediaPolicy
 from ._ratelimit import RateLimiter
 
 __all__ = ["Resources", "open_resources"]
@@ -35,6 +36,8 @@ class Resources:
     auth: Authenticator
     #: per-token budgets (a no-op with SEGUE_RATE_LIMITS=off)
     limiter: RateLimiter
+    #: the origins covers and previews are served from (SEGUE_IMAGE_ORIGINS, ..._AUDIO_...)
+    media: MediaPolicy
 
 
 @asynccontextmanager
@@ -73,4 +76,5 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         # Closed before the database: its last-use writes in flight need it.
         stack.push_async_callback(auth.aclose)
         limiter = RateLimiter.from_settings(settings, link)
-        yield Resources(settings, database, store, link, cache, recommender, auth, limiter)
+        media = MediaPolicy.from_settings(settings)
+        yield Resources(settings, database, store, link, cache, recommender, auth, limiter, media)

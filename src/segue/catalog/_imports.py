@@ -24,6 +24,7 @@ from ._bulk import chunks, refresh_statistics, row_count, table_of, upsert_rows
 from ._db import Database, database_errors
 from ._generations import bump_seeds_generation
 from ._models import Artist, Playlist, PlaylistItem, Track, User
+from ._playlists import followed_playlist_problem
 from ._progress import Steps, no_progress
 
 __all__ = [
@@ -232,6 +233,9 @@ async def replace_playlists(
                     p.where,
                     f"playlist {p.id!r} exists and belongs to {old.owner_did}, not {p.owner_did}",
                 )
+            elif old is not None and old.record_uri is not None:
+                # Its items and CID are the network record's (docs/atproto.md).
+                problems.add(p.where, followed_playlist_problem(p.id, old.record_uri))
         problems.raise_if_any()  # rolls the (so far read-only) transaction back
 
         advance = steps("writing playlists", len(playlists))
@@ -314,7 +318,13 @@ async def _lock_playlists(session: AsyncSession, playlist_ids: list[str]) -> lis
             sa.update(Playlist).where(sa.false()).values(name=Playlist.name),
             execution_options={"synchronize_session": False},
         )
-    columns = [Playlist.id, Playlist.owner_did, Playlist.name, Playlist.record_cid]
+    columns = [
+        Playlist.id,
+        Playlist.owner_did,
+        Playlist.name,
+        Playlist.record_cid,
+        Playlist.record_uri,
+    ]
     found: list[Any] = []
     for chunk in chunks(sorted(set(playlist_ids))):
         stmt = (

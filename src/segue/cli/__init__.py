@@ -54,7 +54,7 @@ app.add_typer(_db.app, name="db")
 app.add_typer(_token.app, name="token")
 app.command("check")(_check.check)
 app.command("embed")(_embed.embed)
-app.command("follow")(_follow.follow_command)
+app.add_typer(_follow.app, name="follow")
 
 
 def main() -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from segue.consistency import ConsistencyReport, check_consistency
+from segue.follow import follow_gap
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
@@ -36,24 +38,41 @@ def check(
     Pending, exit code 0: tracks without a vector yet (imported before
     they were embedded), a normal state reported apart from damage.
 
+    Also reported: a gap `segue follow` recorded (a window of the network no
+    Jetstream host replayed), until `segue follow backfill` fills it.
+
     Exit code 2 on error.
     """
     settings = settings_from(data_dir)
     if settings.vector_backend is VectorBackend.DISABLED:
         err_console.print("[red]error:[/red] the vector backend is disabled: nothing to check")
         raise typer.Exit(2)
-    report = run(_check(settings, dimension))
+    report, gap = run(_check(settings, dimension))
     if as_json:
-        typer.echo(json.dumps(_as_dict(report)))
+        after, before = gap if gap is not None else (None, None)
+        gap_json = None if gap is None else {"after_us": after, "before_us": before}
+        typer.echo(json.dumps({**_as_dict(report), "follow_gap": gap_json}))
     else:
         _print(report, _leftovers(settings))
+        if gap is not None:
+            typer.echo(
+                f"backfill needed: no Jetstream host replayed the events between "
+                f"{_iso(gap[0])} and {_iso(gap[1])}: run `segue follow backfill`"
+            )
     if not report.consistent:
         raise typer.Exit(1)
 
 
-async def _check(settings: Settings, dimension: int | None) -> ConsistencyReport:
+async def _check(
+    settings: Settings, dimension: int | None
+) -> tuple[ConsistencyReport, tuple[int, int] | None]:
     async with open_catalog(settings) as database, open_store(settings) as store:
-        return await check_consistency(database, store, expected_dimension=dimension)
+        report = await check_consistency(database, store, expected_dimension=dimension)
+        return report, await follow_gap(database)
+
+
+def _iso(time_us: int) -> str:
+    return datetime.fromtimestamp(time_us / 1e6, UTC).isoformat(timespec="seconds")
 
 
 def _leftovers(settings: Settings) -> list[Path]:
