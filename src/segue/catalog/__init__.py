@@ -22,6 +22,24 @@ this package, whose ORM models stay inside it.
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
+from ._embed_queue import (
+    EmbeddingClaim,
+    claim_embeddings,
+    fail_embedding,
+    finish_embeddings,
+    release_embeddings,
+)
+from ._embeddings import (
+    EMBEDDING_STATES,
+    FailedEmbedding,
+    audio_source,
+    embedding_counts,
+    failed_embeddings,
+    mark_vectors_imported,
+    note_audio_sources,
+    reconcile_audio_sources,
+    url_origin,
+)
 from ._follow import FOLLOW_CURSOR, apply_follow, follow_cursor
 from ._follow_accounts import UNKNOWN_HANDLE
 from ._follow_types import (
@@ -131,6 +149,7 @@ from ._views import (
 
 __all__ = [
     "DISMISSALS_MAX",
+    "EMBEDDING_STATES",
     "FOLLOW_CURSOR",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
@@ -146,6 +165,8 @@ __all__ = [
     "Advance",
     "Because",
     "Database",
+    "EmbeddingClaim",
+    "FailedEmbedding",
     "FollowChange",
     "FollowResult",
     "IdentityChange",
@@ -174,6 +195,7 @@ __all__ = [
     "all_track_ids",
     "append_track",
     "apply_follow",
+    "audio_source",
     "bump_index_generation",
     "bump_seeds_generation",
     "check_audio_url",
@@ -183,6 +205,7 @@ __all__ = [
     "check_token",
     "check_track_id",
     "cid_for_dag_cbor",
+    "claim_embeddings",
     "clean_display_name",
     "clean_handle",
     "clean_playlist_name",
@@ -193,10 +216,14 @@ __all__ = [
     "dismiss_track",
     "dismissed_ids",
     "downgrade",
+    "embedding_counts",
     "encode_record",
     "ensure_schema",
     "ensure_user",
     "escape_like",
+    "fail_embedding",
+    "failed_embeddings",
+    "finish_embeddings",
     "follow_cursor",
     "get_playlist",
     "get_user",
@@ -213,15 +240,19 @@ __all__ = [
     "items_record_cid",
     "list_playlists",
     "list_tokens",
+    "mark_vectors_imported",
     "new_playlist_id",
     "no_progress",
     "normalize_url",
+    "note_audio_sources",
     "open_database",
     "playlist_head",
     "playlist_record",
     "playlist_record_cid",
     "playlist_seeds",
+    "reconcile_audio_sources",
     "record_cid",
+    "release_embeddings",
     "remove_track",
     "reorder_tracks",
     "replace_playlists",
@@ -237,5 +268,6 @@ __all__ = [
     "undismiss_track",
     "upgrade",
     "upsert_tracks",
+    "url_origin",
     "verify_token",
 ]

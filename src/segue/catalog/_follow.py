@@ -12,7 +12,7 @@ account): nothing lost, nothing doubled.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
@@ -60,15 +60,19 @@ async def apply_follow(
     *,
     cursor: int | None,
     expire_tombstones_before: int | None = None,
+    audio_origins: Collection[str] = (),
 ) -> list[FollowResult]:
     """Apply ``changes`` in order and store ``cursor`` (never moved back), in one transaction.
 
     ``expire_tombstones_before`` (a ``time_us``) also drops the tombstones of records
-    deleted before it. Returns what became of each change, in order.
+    deleted before it. ``audio_origins`` (``SEGUE_AUDIO_ORIGINS``) says which tracks'
+    ``audio_url`` is an audio source to embed. Returns what became of each change, in order.
     """
     for attempt in range(_ATTEMPTS):
         try:
-            return await _apply_all(database, changes, cursor, expire_tombstones_before)
+            return await _apply_all(
+                database, changes, cursor, expire_tombstones_before, audio_origins
+            )
         except sa_exc.DBAPIError as exc:
             sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
             if sqlstate not in _RETRY_SQLSTATES or attempt + 1 == _ATTEMPTS:
@@ -81,10 +85,11 @@ async def _apply_all(
     changes: Sequence[FollowChange],
     cursor: int | None,
     expire_tombstones_before: int | None,
+    audio_origins: Collection[str],
 ) -> list[FollowResult]:
     async with database_errors(), database.sessionmaker.begin() as session:
         await _lock(session)
-        results = [await _apply(session, change) for change in changes]
+        results = [await _apply(session, change, audio_origins) for change in changes]
         if cursor is not None:
             await _store_cursor(session, cursor)
         if expire_tombstones_before is not None:
@@ -97,9 +102,11 @@ async def _apply_all(
     return results
 
 
-async def _apply(session: AsyncSession, change: FollowChange) -> FollowResult:
+async def _apply(
+    session: AsyncSession, change: FollowChange, audio_origins: Collection[str]
+) -> FollowResult:
     if isinstance(change, TrackRecord):
-        return await apply_track(session, change)
+        return await apply_track(session, change, audio_origins=audio_origins)
     if isinstance(change, PlaylistRecord):
         return await apply_playlist(session, change)
     if isinstance(change, RecordDeletion):

@@ -10,11 +10,12 @@ wait in ``follow_list_items`` and join the playlist when their track comes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from ._embeddings import note_audio_sources
 from ._follow_accounts import account_state
 from ._follow_types import FollowResult, PlaylistRecord, RecordDeletion, TrackRecord
 from ._generations import bump_seeds_generation
@@ -75,7 +76,9 @@ async def _bump_playlists(session: AsyncSession, playlist_ids: Sequence[str]) ->
         )
 
 
-async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResult:
+async def apply_track(
+    session: AsyncSession, record: TrackRecord, *, audio_origins: Collection[str] = ()
+) -> FollowResult:
     _, skip = await _applied(session, record.uri, record.rev)
     if skip is not None:
         return skip
@@ -112,6 +115,8 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
             index_elements=[Track.id], set_={**values, "updated_at": utc_now()}
         )
     )
+    # A new or changed audio source makes the track pending for `segue embed --catalog`.
+    await note_audio_sources(session, [track_id], audio_origins=audio_origins)
     # The playlists whose items were waiting for it now hold it. Not only when the row is
     # new: a track imported (or given its id by vectors) before its record, while its URI
     # was not yet mapped, left its playlists waiting too.

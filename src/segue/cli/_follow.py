@@ -91,6 +91,7 @@ def follow_command(
         once=once,
         idle_seconds=idle,
         start_cursor=cursor,
+        audio_origins=settings.audio_origin_list,
     )
     start_metrics_listener(settings)
     progress = Progress(

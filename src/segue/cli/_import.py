@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from segue.catalog import mark_vectors_imported
 from segue.ingest import (
     PlaylistsResult,
     TracksResult,
@@ -76,7 +77,9 @@ def tracks(
 
         async def _go() -> TracksResult:
             async with open_catalog(settings) as database:
-                return await import_tracks(database, batch, steps=steps)
+                return await import_tracks(
+                    database, batch, steps=steps, audio_origins=settings.audio_origin_list
+                )
 
         result = run(_go())
     err_console.print(
@@ -130,6 +133,9 @@ def vectors(
                 )
         if result.vectors:
             await note_vectors_written(settings)
+            # Tracks with these vectors need no embedding (made elsewhere): done.
+            async with open_catalog(settings) as database:
+                await mark_vectors_imported(database, data.ids.tolist())
         return result.vectors, result.dimension, result.total
 
     count, dim, total = run(_go())

@@ -60,6 +60,8 @@ class FollowOptions:
     backoff_seconds: float = 1.0
     max_backoff_seconds: float = 30.0
     rewind_us: int = REWIND_US
+    #: ``SEGUE_AUDIO_ORIGINS``: which tracks' ``audio_url`` is an audio source to embed
+    audio_origins: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -192,7 +194,11 @@ class _Loop:
         while True:
             try:
                 return await apply_follow(
-                    self.database, changes, cursor=cursor, expire_tombstones_before=expire
+                    self.database,
+                    changes,
+                    cursor=cursor,
+                    expire_tombstones_before=expire,
+                    audio_origins=self.options.audio_origins,
                 )
             except DatabaseUnavailable as exc:
                 if self.options.once:
