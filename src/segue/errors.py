@@ -15,6 +15,8 @@ hosts, paths): the log and the CLI show it, but an API client gets only the clas
 from __future__ import annotations
 
 __all__ = [
+    "AudioRefused",
+    "AudioUnavailable",
     "Conflict",
     "DatabaseUnavailable",
     "DimensionMismatch",
@@ -87,6 +89,13 @@ class UnreadableAudio(InvalidInput):
     error = "unreadable_audio"
 
 
+class AudioRefused(InvalidInput):
+    """Audio Segue will not fetch, for good: off the trusted origins, a private address, a
+    redirect elsewhere, larger than ``SEGUE_AUDIO_MAX_BYTES``, not audio. Never retried."""
+
+    error = "audio_refused"
+
+
 class Unauthorized(SegueError):
     status_code = 401
     error = "unauthorized"
@@ -157,6 +166,19 @@ class ModelUnavailable(Unavailable):
 
     error = "model_unavailable"
     public_detail = "embedding model unavailable"
+
+
+class AudioUnavailable(Unavailable):
+    """Audio that could not be fetched this time (timeout, connection lost, a truncated
+    body, 5xx, 429, 404): ``segue embed --catalog`` tries again later. ``retry_after`` is
+    the server's ``Retry-After`` in seconds, when it gave one."""
+
+    error = "audio_unavailable"
+    public_detail = "audio unavailable; try again later"
+
+    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class SchemaOutdated(DatabaseUnavailable):
