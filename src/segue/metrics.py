@@ -19,6 +19,10 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "COMPUTATIONS_IN_FLIGHT",
+    "EMBED_PENDING",
+    "EMBED_RESULTS",
+    "EMBED_SECONDS",
+    "EMBED_TRACKS",
     "FOLLOW_CONNECTIONS",
     "FOLLOW_EVENTS",
     "FOLLOW_LAG",
@@ -107,4 +111,26 @@ FOLLOW_CONNECTIONS = Counter(
     "segue_follow_connections_total",
     "Connections to Jetstream hosts by segue follow: opened, or failed.",
     ["result"],
+)
+
+# `segue embed --catalog` (docs/embedding.md): its own processes, exposed on SEGUE_METRICS_PORT.
+#: every value of ``segue_embed_tracks_total``'s ``result`` label, initialised at zero
+EMBED_RESULTS = ("embedded", "retried", "failed", "stale")
+EMBED_TRACKS = Counter(
+    "segue_embed_tracks_total",
+    "Tracks segue embed --catalog worked on, by result: embedded (vector written), retried "
+    "(failed this time, pending again), failed (for good, reason kept), stale (the audio "
+    "source changed meanwhile: embedded again later).",
+    ["result"],
+)
+EMBED_PENDING = Gauge(
+    "segue_embed_pending",
+    "Catalog tracks waiting for their embedding, as a worker last counted them.",
+    multiprocess_mode="max",
+)
+EMBED_SECONDS = Histogram(
+    "segue_embed_seconds",
+    "Per track embedded: seconds from its claim to its vector written (fetch, decode, "
+    "waiting for and running the model, write).",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
 )

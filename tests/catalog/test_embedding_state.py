@@ -80,14 +80,17 @@ async def test_unchanged_source_keeps_state_and_a_changed_one_is_pending_again(
 ) -> None:
     await write(database, track(1, f"{CDN}/a.mp3"), track(2, f"{CDN}/b.mp3"))
     [c1, c2] = await claim_embeddings(database, "w", limit=10, lease_seconds=60)
-    assert await finish_embeddings(database, [(1, c1.version), (2, c2.version)], model="m") == 2
+    assert await finish_embeddings(database, [(1, c1.version), (2, c2.version)], model="m") == {
+        1,
+        2,
+    }
     await write(database, track(1, f"{CDN}/a.mp3"), track(2, f"{CDN}/b-v2.mp3"))
     assert await states(database) == {
         1: ("done", f"{CDN}/a.mp3", 0),
         2: ("pending", f"{CDN}/b-v2.mp3", 1),
     }
     # The worker that embedded the old audio of 2 cannot mark the new one done.
-    assert await finish_embeddings(database, [(2, c2.version)], model="m") == 0
+    assert await finish_embeddings(database, [(2, c2.version)], model="m") == set()
     assert (await states(database))[2][0] == "pending"
 
 

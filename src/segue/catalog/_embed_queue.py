@@ -99,13 +99,13 @@ async def claim_embeddings(
 
 async def finish_embeddings(
     database: Database, done: Sequence[tuple[int, int]], *, model: str
-) -> int:
+) -> set[int]:
     """Mark ``(track_id, version)`` pairs done by ``model`` (their vectors are written);
-    a pair whose source changed meanwhile (another version) stays pending. How many."""
+    a pair whose source changed meanwhile (another version) stays pending. The ids marked."""
     if not done:
-        return 0
+        return set()
     e = EmbeddingState
-    marked = 0
+    marked: set[int] = set()
     async with database_errors(), database.sessionmaker.begin() as session:
         now = await _now(session)
         for track_id, version in done:
@@ -123,7 +123,8 @@ async def finish_embeddings(
                 )
                 .execution_options(synchronize_session=False)
             )
-            marked += max(0, int(result.rowcount or 0))  # type: ignore[attr-defined]
+            if result.rowcount:  # type: ignore[attr-defined]
+                marked.add(track_id)
     return marked
 
 
