@@ -64,6 +64,9 @@ def embed_catalog_command(
         worker=f"{socket.gethostname()[:32]}:{os.getpid()}:{uuid.uuid4().hex[:8]}",
         model_name=model_name,
         batch_size=batch_size,
+        # Every track has at least one window: twice the batch keeps the model busy while
+        # the next claim downloads, and a killed worker strands few tracks.
+        claim_size=2 * batch_size,
         max_attempts=settings.embed_max_attempts,
         retry_seconds=settings.embed_retry_seconds,
         lease_seconds=settings.embed_lease_seconds,

@@ -116,7 +116,7 @@ class AudioFetcher:
                     if url_origin(target) not in self.origins:
                         raise AudioRefused(
                             f"{url}: redirect ({response.status_code}) to "
-                            f"{urlsplit(target).netloc or location!r} leaves the trusted origins"
+                            f"{urlsplit(target).netloc or location} leaves the trusted origins"
                         )
                     url = target
                     continue
