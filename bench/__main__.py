@@ -10,7 +10,18 @@ from pathlib import Path
 
 from segue._runtime import single_threaded_blas
 
-from . import because, endpoint, engine, index, ingest, million, misses, serving, strategies
+from . import (
+    because,
+    embed_catalog,
+    endpoint,
+    engine,
+    index,
+    ingest,
+    million,
+    misses,
+    serving,
+    strategies,
+)
 from ._timing import machine
 
 
@@ -29,6 +40,7 @@ def main() -> None:
             "strategies",
             "because",
             "ingest",
+            "embed",
             "endpoint",
             "serving",
             "million",
@@ -58,6 +70,8 @@ def main() -> None:
         print(misses.run(), "\n", flush=True)
     if args.only in (None, "ingest"):
         print(ingest.run(), "\n", flush=True)
+    if args.only in (None, "embed"):
+        print(embed_catalog.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "serving"):

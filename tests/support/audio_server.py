@@ -1,7 +1,7 @@
 """A real HTTP server on 127.0.0.1 serving audio files, and the ways a server goes wrong.
 
 Tests and benchmarks point catalog tracks' ``audio_url`` at it. Every request is counted
-by path (``hits``), so a test can tell how often a track's audio was downloaded.
+by path and query (``hits``), so a test can tell how often a track's audio was downloaded.
 
     with AudioServer(folder) as server:
         url = server.url("/files/a.wav")
@@ -41,7 +41,7 @@ class AudioServer:
             def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 with server._lock:
-                    server.hits[parts.path] += 1
+                    server.hits[self.path] += 1
                 query = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
                 head, _, name = parts.path.lstrip("/").partition("/")
                 if "slow" in query:

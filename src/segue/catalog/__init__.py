@@ -28,6 +28,7 @@ from ._embed_queue import (
     fail_embedding,
     finish_embeddings,
     release_embeddings,
+    renew_leases,
 )
 from ._embeddings import (
     EMBEDDING_STATES,
@@ -254,6 +255,7 @@ __all__ = [
     "record_cid",
     "release_embeddings",
     "remove_track",
+    "renew_leases",
     "reorder_tracks",
     "replace_playlists",
     "require_owner",

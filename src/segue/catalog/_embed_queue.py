@@ -4,9 +4,10 @@ A worker claims a batch of pending tracks with a lease: one ``UPDATE ... WHERE t
 IN (SELECT ... FOR UPDATE SKIP LOCKED)`` on PostgreSQL, so any number of workers on any
 number of machines take disjoint batches without waiting for each other. On SQLite the
 same statement runs under the database's single write lock. Each claim counts an attempt,
-so a track that kills its workers runs out of attempts too. A lease that runs out (the
-worker was killed) makes the track claimable again. Times come from the database's clock
-on PostgreSQL, so the machines' clocks need not agree.
+so a track that kills its workers runs out of attempts too. A worker renews the leases
+of what it holds every third of ``lease_seconds``, so only a lease whose worker stopped
+renewing it (killed, or hung) runs out and makes its tracks claimable again. Times come
+from the database's clock on PostgreSQL, so the machines' clocks need not agree.
 
     >>> claims = await claim_embeddings(  # doctest: +SKIP
     ...     database, "w1", limit=16, lease_seconds=300)
@@ -32,6 +33,7 @@ __all__ = [
     "fail_embedding",
     "finish_embeddings",
     "release_embeddings",
+    "renew_leases",
 ]
 
 # Stored reasons are for people; a server's whole error page is not.
@@ -176,3 +178,22 @@ async def release_embeddings(database: Database, worker: str, track_ids: Sequenc
             )
             .execution_options(synchronize_session=False)
         )
+
+
+async def renew_leases(
+    database: Database, worker: str, track_ids: Sequence[int], *, lease_seconds: float
+) -> int:
+    """Extend the leases ``worker`` still holds on ``track_ids`` (a worker alive and busy);
+    how many it still held. A lease that ran out and was taken by another is not renewed."""
+    if not track_ids:
+        return 0
+    e = EmbeddingState
+    async with database_errors(), database.sessionmaker.begin() as session:
+        now = await _now(session)
+        result = await session.execute(
+            sa.update(e)
+            .where(e.track_id.in_(list(track_ids)), e.lease_owner == worker)
+            .values(lease_expires_at=now + timedelta(seconds=lease_seconds))
+            .execution_options(synchronize_session=False)
+        )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -29,6 +29,7 @@ from segue.catalog import (
     fail_embedding,
     finish_embeddings,
     release_embeddings,
+    renew_leases,
 )
 from segue.engine import FloatMatrix
 from segue.errors import AudioRefused, AudioUnavailable, UnreadableAudio
@@ -224,9 +225,19 @@ async def embed_catalog(
             # A source changed while it was embedded: the new one is pending, this is stale.
             emit(TrackOutcome(tid, "embedded" if tid in marked else "stale", got.count))
 
+    async def keep_leases() -> None:
+        # A busy worker (a slow download, a long model call) keeps what it holds; only
+        # a worker that stopped renewing (killed, hung) loses its tracks to another.
+        while True:
+            await asyncio.sleep(options.lease_seconds / 3)
+            await renew_leases(
+                database, options.worker, sorted(held), lease_seconds=options.lease_seconds
+            )
+
     with tempfile.TemporaryDirectory(prefix="segue-embed-") as tmp:
         work = Path(tmp)
         pending: asyncio.Task[list[_Fetched]] | None = None
+        renewing = asyncio.create_task(keep_leases())
         try:
             while not stop.is_set():
                 batch = await (pending or claim_and_fetch(work))
@@ -247,6 +258,8 @@ async def embed_catalog(
                 await embed_batch(batch)
                 await _note_pending(database)
         finally:
+            renewing.cancel()
+            await asyncio.gather(renewing, return_exceptions=True)
             if pending is not None:
                 with contextlib.suppress(asyncio.CancelledError):
                     if not pending.done():
