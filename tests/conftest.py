@@ -27,6 +27,17 @@ from segue.settings import Settings
 
 from .support import POSTGRES_ADMIN_URL, REDIS_URL, migrate
 
+# The ATProto stand-ins' fixtures, for every test directory (follow, embedding, access)
+from .support.atproto_standins import (  # noqa: F401
+    atproto_http,
+    did_resolver,
+    did_web_host,
+    pds,
+    plc_directory,
+    relay,
+    xrpc,
+)
+
 # Seconds: fail fast with a clear error when the server is not there.
 _ADMIN_TIMEOUT = 10.0
 

@@ -15,18 +15,22 @@ hosts, paths): the log and the CLI show it, but an API client gets only the clas
 from __future__ import annotations
 
 __all__ = [
+    "AtprotoUnavailable",
     "AudioRefused",
     "AudioUnavailable",
     "Conflict",
     "DatabaseUnavailable",
+    "DidNotFound",
     "DimensionMismatch",
     "Forbidden",
     "ImportRejected",
+    "InvalidDidDocument",
     "InvalidInput",
     "ModelUnavailable",
     "NotFound",
     "PayloadTooLarge",
     "RateLimited",
+    "RemoteError",
     "SchemaOutdated",
     "SegueError",
     "Unauthorized",
@@ -186,3 +190,69 @@ class SchemaOutdated(DatabaseUnavailable):
 
     error = "schema_outdated"
     public_detail = "the database schema is out of date"
+
+
+class DidNotFound(NotFound):
+    """The DID's directory (PLC, or a did:web host) does not know it, or has tombstoned it."""
+
+    error = "did_not_found"
+
+
+class InvalidDidDocument(InvalidInput):
+    """A DID document Segue cannot use: its ``id`` is another DID, or it lacks the
+    ``#atproto`` key or the ``#atproto_pds`` service."""
+
+    error = "invalid_did_document"
+
+
+class RemoteError(SegueError):
+    """An ATProto service (PDS, relay, DID directory) answered with an error, or with
+    something Segue refuses (a redirect, a malformed body, more bytes than allowed).
+
+    ``status`` is the HTTP status (``None`` when there was no usable response);
+    ``xrpc_error`` and ``xrpc_message`` are the XRPC error body's ``error`` and ``message``
+    when it had one (``RepoNotFound``, ``RecordNotFound``, ``BlobNotFound``...).
+    """
+
+    status_code = 502
+    error = "remote_error"
+    public_detail = "an ATProto service answered with an error"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        xrpc_error: str | None = None,
+        xrpc_message: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.xrpc_error = xrpc_error
+        self.xrpc_message = xrpc_message
+
+
+class AtprotoUnavailable(Unavailable):
+    """An ATProto service could not be reached in time, or asked to be called later (429,
+    503): ``retry_after`` is its ``Retry-After`` in seconds, ``None`` when it gave none.
+
+    ``status``, ``xrpc_error`` and ``xrpc_message`` as on :class:`RemoteError`.
+    """
+
+    error = "atproto_unavailable"
+    public_detail = "an ATProto service is unavailable; try again later"
+
+    def __init__(
+        self,
+        detail: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = None,
+        xrpc_error: str | None = None,
+        xrpc_message: str | None = None,
+    ) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+        self.status = status
+        self.xrpc_error = xrpc_error
+        self.xrpc_message = xrpc_message

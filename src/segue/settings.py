@@ -374,6 +374,39 @@ class Settings(BaseSettings):
         "`wss://jetstream2.us-east.bsky.network`; several, comma-separated, are tried in turn "
         "(`--jetstream`)",
     )
+    # segue.atproto: DID resolution and XRPC reads (docs/atproto.md).
+    plc_url: str = Field(
+        default="https://plc.directory",
+        description="the PLC directory `did:plc` DIDs are resolved from (`GET {plc}/{did}`)",
+    )
+    did_cache_seconds: float = Field(
+        default=3600.0,
+        ge=0,
+        description="how long a resolved DID document is reused before it is fetched again "
+        "(a rotated key is also refetched on demand)",
+    )
+    atproto_connect_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="connect timeout of requests to PLC, did:web hosts, PDSes and relays",
+    )
+    atproto_read_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        description="read timeout (between bytes) of requests to PLC, did:web hosts, PDSes "
+        "and relays",
+    )
+
+    @field_validator("plc_url")
+    @classmethod
+    def _plc_tls_unless_loopback(cls, value: str) -> str:
+        # Checked here too so a wrong setting fails at start-up, not at the first DID.
+        parts = urlsplit(value.strip())
+        loopback = parts.scheme == "http" and _is_loopback(parts.hostname or "")
+        if not parts.hostname or not (parts.scheme == "https" or loopback):
+            raise ValueError("the PLC URL must be https://..., or http:// to a loopback address")
+        return value.strip().rstrip("/")
+
     metrics_host: str = Field(
         default="127.0.0.1",
         description="the address of the `SEGUE_METRICS_PORT` listener (`--metrics-host`)",

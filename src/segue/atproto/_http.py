@@ -1,0 +1,235 @@
+"""The one HTTP client of ``segue.atproto``: DID directories, PDSes and relays.
+
+Everything it fetches comes from other people's servers (a DID document names the PDS), so
+it is strict: explicit connect/read timeouts, a cap on every response's size, no redirect
+followed (a 3xx is an error naming its ``Location``), ``https://`` only, except ``http://``
+to a loopback host (the test stand-ins), and no IP-literal private or link-local host.
+Built once by its owner (the app lifespan, a CLI command) and closed by it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ipaddress
+import json
+from collections.abc import AsyncIterator, Mapping
+from typing import Any, Final
+from urllib.parse import urlsplit
+
+import httpx2
+
+from segue.errors import AtprotoUnavailable, InvalidInput, RemoteError
+
+__all__ = ["DEFAULT_JSON_MAX_BYTES", "HttpClient", "ResponseStream", "check_url"]
+
+#: a JSON answer larger than this is refused: a DID document is a few hundred bytes and a
+#: page of 100 records tens of kilobytes, so 4 MiB is generous and still bounds memory
+DEFAULT_JSON_MAX_BYTES: Final = 4 * 1024 * 1024
+
+_USER_AGENT: Final = "segue (+https://github.com/segue)"
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a DNS name
+        return False
+
+
+def check_url(url: str) -> str:
+    """``url`` if Segue may fetch it, else :class:`InvalidInput`.
+
+    https only; http only to a loopback host; no credentials in the URL; no IP-literal
+    host that is private, link-local, multicast or unspecified (a DID document could
+    otherwise point Segue at its own network).
+    """
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if not host:
+        raise InvalidInput(f"URL without a host: {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise InvalidInput(f"URL with credentials refused: {host}")
+    loopback = _is_loopback(host)
+    if parts.scheme == "http" and not loopback:
+        raise InvalidInput(f"http:// is allowed only to a loopback host, not {host}")
+    if parts.scheme not in ("https", "http"):
+        raise InvalidInput(f"only https:// URLs are fetched, not {parts.scheme or 'none'}://")
+    if not loopback:
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            return url  # a DNS name
+        if not ip.is_global:
+            raise InvalidInput(f"non-public IP address refused: {host}")
+    return url
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` in seconds; the HTTP-date form is rare on XRPC and read as absent."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        return None
+    return max(0.0, seconds)
+
+
+def _xrpc_body(body: bytes) -> tuple[str | None, str | None]:
+    """The XRPC error body's ``error`` and ``message``, when it is one."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, None
+    if not isinstance(data, dict):
+        return None, None
+    error, message = data.get("error"), data.get("message")
+    return (
+        error if isinstance(error, str) else None,
+        message if isinstance(message, str) else None,
+    )
+
+
+class ResponseStream:
+    """A streamed response body, read at most ``max_bytes`` bytes of.
+
+    ``content_type`` and ``content_length`` are the server's headers (unchecked hints);
+    reading past the cap raises :class:`RemoteError` whatever ``Content-Length`` said.
+    """
+
+    def __init__(self, response: httpx2.Response, url: str, max_bytes: int) -> None:
+        self._response = response
+        self._url = url
+        self.max_bytes = max_bytes
+        self.content_type: str | None = response.headers.get("content-type")
+        length = response.headers.get("content-length")
+        self.content_length: int | None = int(length) if length and length.isdigit() else None
+
+    async def iter_bytes(self) -> AsyncIterator[bytes]:
+        """The body in chunks; :class:`RemoteError` once more than ``max_bytes`` arrived."""
+        seen = 0
+        try:
+            async for chunk in self._response.aiter_bytes():
+                seen += len(chunk)
+                if seen > self.max_bytes:
+                    raise RemoteError(
+                        f"{self._url}: response larger than {self.max_bytes} bytes",
+                        status=self._response.status_code,
+                    )
+                yield chunk
+        except httpx2.TransportError as e:
+            raise AtprotoUnavailable(f"{self._url}: {type(e).__name__}: {e}") from e
+
+    async def read(self) -> bytes:
+        """The whole body (within ``max_bytes``)."""
+        return b"".join([chunk async for chunk in self.iter_bytes()])
+
+
+class HttpClient:
+    """One pooled async HTTP client for ATProto reads; close it with :meth:`aclose`."""
+
+    def __init__(
+        self,
+        *,
+        connect_timeout: float = 5.0,
+        read_timeout: float = 10.0,
+        json_max_bytes: int = DEFAULT_JSON_MAX_BYTES,
+        max_connections: int = 50,
+    ) -> None:
+        self.json_max_bytes = json_max_bytes
+        self._client = httpx2.AsyncClient(
+            timeout=httpx2.Timeout(read_timeout, connect=connect_timeout),
+            follow_redirects=False,
+            # no proxy or netrc from the environment: where Segue's requests go is decided
+            # here and by check_url, nowhere else
+            trust_env=False,
+            limits=httpx2.Limits(max_connections=max_connections),
+            headers={"user-agent": _USER_AGENT},
+        )
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def __aenter__(self) -> HttpClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    @contextlib.asynccontextmanager
+    async def stream(
+        self,
+        url: str,
+        *,
+        params: Mapping[str, str | int] | None = None,
+        max_bytes: int,
+        accept: str = "*/*",
+    ) -> AsyncIterator[ResponseStream]:
+        """GET ``url`` and hand its body over as a :class:`ResponseStream` (2xx only).
+
+        A 429 or 503 (or any 5xx) raises :class:`AtprotoUnavailable` with its
+        ``Retry-After``; another non-2xx, a redirect included, raises :class:`RemoteError`;
+        both carry the XRPC error body's ``error`` and ``message``.
+        """
+        check_url(url)
+        request = self._client.build_request("GET", url, params=params, headers={"accept": accept})
+        try:
+            response = await self._client.send(request, stream=True)
+        except httpx2.TransportError as e:
+            raise AtprotoUnavailable(f"{url}: {type(e).__name__}: {e}") from e
+        try:
+            if not 200 <= response.status_code < 300:
+                await self._raise_for(response, url)
+            if response.headers.get("content-length", "").isdigit() and (
+                int(response.headers["content-length"]) > max_bytes
+            ):
+                raise RemoteError(
+                    f"{url}: response of {response.headers['content-length']} bytes, "
+                    f"more than {max_bytes}",
+                    status=response.status_code,
+                )
+            yield ResponseStream(response, url, max_bytes)
+        finally:
+            await response.aclose()
+
+    async def get_json(self, url: str, *, params: Mapping[str, str | int] | None = None) -> Any:
+        """GET ``url`` and parse its JSON body (at most ``json_max_bytes``)."""
+        async with self.stream(
+            url, params=params, max_bytes=self.json_max_bytes, accept="application/json"
+        ) as body:
+            raw = await body.read()
+        try:
+            return json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as e:
+            raise RemoteError(f"{url}: the answer is not JSON: {e}") from e
+
+    async def _raise_for(self, response: httpx2.Response, url: str) -> None:
+        status = response.status_code
+        if 300 <= status < 400:
+            location = response.headers.get("location", "")
+            raise RemoteError(
+                f"{url}: redirect ({status}) to {location!r} not followed", status=status
+            )
+        # an error body is small; read only a little of it
+        body = b""
+        try:
+            async for chunk in response.aiter_bytes():
+                body += chunk
+                if len(body) > 64 * 1024:
+                    break
+        except httpx2.TransportError:
+            body = b""
+        error, message = _xrpc_body(body)
+        said = f": {error}: {message}" if error or message else ""
+        detail = f"{url}: HTTP {status}{said}"
+        if status == 429 or status >= 500:
+            raise AtprotoUnavailable(
+                detail,
+                retry_after=_retry_after(response.headers.get("retry-after")),
+                status=status,
+                xrpc_error=error,
+                xrpc_message=message,
+            )
+        raise RemoteError(detail, status=status, xrpc_error=error, xrpc_message=message)

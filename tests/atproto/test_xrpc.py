@@ -1,0 +1,213 @@
+"""XRPC reads and the HTTP client's rules, against the loopback PDS and relay."""
+
+from __future__ import annotations
+
+import pytest
+from aiohttp import web
+
+from segue.atproto import HttpClient, XrpcClient, check_url
+from segue.errors import AtprotoUnavailable, InvalidInput, RemoteError
+from tests.support.atproto_standins import Pds, Relay, _Server, make_identity
+
+COLLECTION = "fm.plyr.track"
+
+
+async def test_latest_commit(pds: Pds, xrpc: XrpcClient) -> None:
+    did = make_identity().did
+    pds.add_repo(did, rev="3kabcdefghi22")
+
+    commit = await xrpc.get_latest_commit(pds.url, did)
+
+    assert commit.rev == "3kabcdefghi22"
+    assert commit == (pds.repos[did].commit_cid, "3kabcdefghi22")
+
+
+async def test_unknown_repo_surfaces_the_xrpc_error(pds: Pds, xrpc: XrpcClient) -> None:
+    with pytest.raises(RemoteError) as caught:
+        await xrpc.get_latest_commit(pds.url, make_identity().did)
+    assert caught.value.status == 400
+    assert caught.value.xrpc_error == "RepoNotFound"
+    assert "Could not find repo" in (caught.value.xrpc_message or "")
+    assert "RepoNotFound" in caught.value.detail
+
+
+async def test_list_records_pages_through_everything(pds: Pds, xrpc: XrpcClient) -> None:
+    did = make_identity().did
+    pds.add_repo(did)
+    cids = {
+        f"3k{i:011d}": pds.put_record(did, COLLECTION, f"3k{i:011d}", {"title": f"t{i}"})
+        for i in range(23)
+    }
+    pds.put_record(did, "fm.plyr.list", "other", {"name": "not this collection"})
+
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = await xrpc.list_records(pds.url, did, COLLECTION, cursor=cursor, limit=10)
+        pages += 1
+        for rec in page.records:
+            assert rec.uri == f"at://{did}/{COLLECTION}/{rec.uri.rsplit('/', 1)[1]}"
+            assert rec.cid == cids[rec.uri.rsplit("/", 1)[1]]
+            assert rec.value["title"].startswith("t")
+        seen += [r.uri.rsplit("/", 1)[1] for r in page.records]
+        if page.cursor is None:
+            break
+        cursor = page.cursor
+
+    assert sorted(seen) == sorted(cids)
+    assert len(seen) == len(set(seen))
+    assert pages == 4  # 10 + 10 + 3, then the empty page without a cursor
+
+
+async def test_list_records_limit_out_of_range_is_the_pds_error(pds: Pds, xrpc: XrpcClient) -> None:
+    did = make_identity().did
+    pds.add_repo(did)
+    with pytest.raises(RemoteError) as caught:
+        await xrpc.list_records(pds.url, did, COLLECTION, limit=101)
+    assert caught.value.xrpc_error == "InvalidRequest"
+
+
+@pytest.mark.parametrize(
+    ("status", "retry_after", "expected"), [(429, "7", 7.0), (503, "2", 2.0), (503, None, None)]
+)
+async def test_retry_after_is_surfaced(
+    pds: Pds,
+    xrpc: XrpcClient,
+    status: int,
+    retry_after: str | None,
+    expected: float | None,
+) -> None:
+    did = make_identity().did
+    pds.add_repo(did)
+    pds.fail_next(1, status=status, retry_after=retry_after)
+
+    with pytest.raises(AtprotoUnavailable) as caught:
+        await xrpc.list_records(pds.url, did, COLLECTION)
+    assert caught.value.status == status
+    assert caught.value.retry_after == expected
+    # the next call goes through: the failure was the server's, not the client's state
+    assert (await xrpc.list_records(pds.url, did, COLLECTION)).records == []
+
+
+async def test_blob_streams_within_the_cap(pds: Pds, xrpc: XrpcClient) -> None:
+    did = make_identity().did
+    pds.add_repo(did)
+    data = bytes(range(256)) * 4096  # 1 MiB
+    cid = pds.put_blob(did, data)
+
+    async with xrpc.get_blob(pds.url, did, cid, max_bytes=len(data)) as blob:
+        assert blob.content_length == len(data)
+        got = b"".join([chunk async for chunk in blob.iter_bytes()])
+    assert got == data
+
+    with pytest.raises(RemoteError, match="more than"):
+        async with xrpc.get_blob(pds.url, did, cid, max_bytes=len(data) - 1) as blob:
+            await blob.read()
+
+    with pytest.raises(RemoteError) as caught:
+        async with xrpc.get_blob(pds.url, did, "bafkreinotthere", max_bytes=10) as blob:
+            await blob.read()
+    assert caught.value.xrpc_error == "BlobNotFound"
+
+
+async def test_blob_cap_holds_without_content_length(atproto_http: HttpClient) -> None:
+    # a chunked answer with no Content-Length: the cap must be enforced while reading
+    async def chunked(request: web.Request) -> web.StreamResponse:
+        response = web.StreamResponse()
+        response.enable_chunked_encoding()
+        await response.prepare(request)
+        for _ in range(10):
+            await response.write(b"x" * 1000)
+        await response.write_eof()
+        return response
+
+    server = _Server()
+    server.app.router.add_get("/xrpc/com.atproto.sync.getBlob", chunked)
+    await server.start()
+    try:
+        xrpc = XrpcClient(atproto_http)
+        async with xrpc.get_blob(server.url, "did:plc:x", "c", max_bytes=10_000) as blob:
+            assert blob.content_length is None
+            assert len(await blob.read()) == 10_000
+        with pytest.raises(RemoteError, match="larger than 9999"):
+            async with xrpc.get_blob(server.url, "did:plc:x", "c", max_bytes=9_999) as blob:
+                await blob.read()
+    finally:
+        await server.close()
+
+
+async def test_redirects_are_not_followed(atproto_http: HttpClient) -> None:
+    async def moved(request: web.Request) -> web.Response:
+        raise web.HTTPFound("http://127.0.0.1:1/elsewhere")
+
+    server = _Server()
+    server.app.router.add_get("/xrpc/com.atproto.sync.getLatestCommit", moved)
+    await server.start()
+    try:
+        with pytest.raises(RemoteError, match="redirect") as caught:
+            await XrpcClient(atproto_http).get_latest_commit(server.url, "did:plc:x")
+        assert caught.value.status == 302
+    finally:
+        await server.close()
+
+
+async def test_malformed_answers_are_remote_errors(atproto_http: HttpClient) -> None:
+    async def bad(request: web.Request) -> web.Response:
+        return web.json_response({"records": [{"uri": "at://x", "cid": 5, "value": {}}]})
+
+    server = _Server()
+    server.app.router.add_get("/xrpc/com.atproto.repo.listRecords", bad)
+    await server.start()
+    try:
+        with pytest.raises(RemoteError, match="malformed"):
+            await XrpcClient(atproto_http).list_records(server.url, "did:plc:x", COLLECTION)
+    finally:
+        await server.close()
+
+
+async def test_list_repos_by_collection_pages(relay: Relay, xrpc: XrpcClient) -> None:
+    dids = {make_identity().did for _ in range(7)}
+    relay.add(COLLECTION, *dids)
+    relay.add("fm.plyr.other", make_identity().did)
+
+    seen: list[str] = []
+    cursor: str | None = None
+    pages = 0
+    while True:
+        page = await xrpc.list_repos_by_collection(relay.url, COLLECTION, cursor=cursor, limit=3)
+        seen += page.dids
+        pages += 1
+        if page.cursor is None:
+            break
+        cursor = page.cursor
+    assert sorted(seen) == sorted(dids)
+    assert pages == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://pds.example.com/xrpc/x",
+        "http://10.0.0.1/xrpc/x",
+        "https://10.0.0.1/xrpc/x",
+        "https://169.254.169.254/latest",
+        "https://[fd00::1]/x",
+        "ftp://example.com/x",
+        "https://user:pw@example.com/x",
+        "file:///etc/passwd",
+    ],
+)
+async def test_unsafe_urls_are_refused_before_any_request(
+    atproto_http: HttpClient, url: str
+) -> None:
+    with pytest.raises(InvalidInput):
+        await atproto_http.get_json(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://pds.example.com/x", "http://127.0.0.1:1/x", "http://localhost/x", "http://[::1]/x"],
+)
+def test_https_and_loopback_http_are_allowed(url: str) -> None:
+    assert check_url(url) == url
