@@ -57,7 +57,8 @@ def embed_catalog_command(
     settings: Settings, *, model_name: str, batch_size: int, watch: bool
 ) -> None:
     """Run one worker until no track is pending (or, with ``watch``, until stopped)."""
-    from segue.ingest.audio import AudioFetcher, EmbedOptions, embed_catalog
+    from segue.atproto import DidResolver, HttpClient, XrpcClient
+    from segue.ingest.audio import AudioFetcher, EmbedOptions, PdsBlobFetcher, embed_catalog
     from segue.ingest.clap import ClapEmbedder
 
     options = EmbedOptions(
@@ -82,11 +83,27 @@ def embed_catalog_command(
         async with open_catalog(settings) as database, open_store(settings) as store:
             await reconcile_audio_sources(database, audio_origins=settings.audio_origin_list)
             pending = (await embedding_counts(database))["pending"]
-            async with AudioFetcher(
-                origins=settings.audio_origin_list,
-                max_bytes=settings.audio_max_bytes,
-                timeout_seconds=settings.audio_fetch_timeout_seconds,
-            ) as fetcher:
+            async with (
+                AudioFetcher(
+                    origins=settings.audio_origin_list,
+                    max_bytes=settings.audio_max_bytes,
+                    timeout_seconds=settings.audio_fetch_timeout_seconds,
+                ) as fetcher,
+                # segue.atproto's own client: DID documents and PDS blobs.
+                HttpClient(
+                    connect_timeout=settings.atproto_connect_timeout_seconds,
+                    read_timeout=settings.atproto_read_timeout_seconds,
+                ) as atproto,
+            ):
+                resolver = DidResolver(
+                    atproto, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
+                )
+                blobs = PdsBlobFetcher(
+                    resolver,
+                    XrpcClient(atproto),
+                    max_bytes=settings.audio_max_bytes,
+                    timeout_seconds=settings.audio_fetch_timeout_seconds,
+                )
                 with progress_bar() as bar:
                     task = bar.add_task(
                         "embedding catalog tracks", total=None if watch else pending
@@ -105,7 +122,7 @@ def embed_catalog_command(
                         database,
                         store,
                         fetcher=fetcher,
-                        blobs=None,
+                        blobs=blobs,
                         load_embedder=lambda: ClapEmbedder.load(model_name),
                         options=options,
                         on_outcome=on_outcome,

@@ -8,6 +8,7 @@ Needs the optional extra ``segue[clap]`` (the model, the decoders); see docs/emb
     ...         options=EmbedOptions(worker="host-1", model_name=name))
 """
 
+from ._blobs import PdsBlobFetcher
 from ._fetch import AudioFetcher
 from ._worker import (
     BlobFetcher,
@@ -23,6 +24,7 @@ __all__ = [
     "BlobFetcher",
     "CatalogEmbedReport",
     "EmbedOptions",
+    "PdsBlobFetcher",
     "TrackOutcome",
     "backoff",
     "embed_catalog",
