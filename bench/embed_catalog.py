@@ -149,7 +149,8 @@ async def _run(n: int, seconds: float, reps: int, kinds: tuple[str, ...]) -> str
         f"### `segue embed --catalog` vs `segue embed PATH` ({n} tracks of {seconds:g} s, "
         f"FLAC 44.1 kHz stereo; medians of {reps} runs)",
         "",
-        f"Machine: {machine()}",
+        f"Machine: {machine()}; load average at the start {os.getloadavg()[0]:.1f} "
+        "(a machine shared with other work: compare rows of one run, not across runs)",
         "",
         "| model | run | tracks/s | windows/s | vs `embed PATH` |",
         "|---|---|---:|---:|---:|",
@@ -182,11 +183,12 @@ async def _run(n: int, seconds: float, reps: int, kinds: tuple[str, ...]) -> str
                     f"| {kind} | {title} | {n / median:.2f} | {windows / median:.1f} | "
                     f"{base / median:.2f}x |"
                 )
+    lines += ["", f"Load average at the end: {os.getloadavg()[0]:.1f}."]
     return "\n".join(lines)
 
 
 def run(
-    n: int = 16, seconds: float = 25.0, reps: int = 3, kinds: tuple[str, ...] = ("tiny", "htsat")
+    n: int = 12, seconds: float = 25.0, reps: int = 3, kinds: tuple[str, ...] = ("tiny", "htsat")
 ) -> str:
     """The Markdown table (see the module's docstring)."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")

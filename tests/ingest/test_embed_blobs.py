@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 import sqlalchemy as sa
+from prometheus_client import REGISTRY
 
 from segue.atproto import DidResolver, XrpcClient
 from segue.catalog import Database, note_audio_sources, upsert_tracks
@@ -77,6 +78,12 @@ async def test_blobs_are_fetched_from_the_accounts_pds(
     await add_blob_track(database, 3, alice.did, late)
     pds.fail_next(1, status=503, retry_after="0")  # the first getBlob: try again later
 
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    results = ("embedded", "retried", "failed", "stale")
+    before = {r: sample("segue_embed_tracks_total", result=r) for r in results}
+    timed_before = sample("segue_embed_seconds_count")
     store = LocalVectorStore(tmp_path / "vectors.usearch")
     blobs = PdsBlobFetcher(did_resolver, xrpc, max_bytes=10_000_000)
     model = ClapEmbedder.load(str(clap_dir))
@@ -109,4 +116,12 @@ async def test_blobs_are_fetched_from_the_accounts_pds(
     assert sorted(got.ids.tolist()) == [1, 3]
     np.testing.assert_allclose(np.linalg.norm(got.vectors, axis=1), 1.0, atol=1e-5)
     assert pds.requests["getBlob"] >= 3
+    # Metrics: every result label exported (stale at zero), each track counted once per
+    # attempt's outcome, the per-track histogram fed by the embedded ones.
+    for r in results:
+        assert REGISTRY.get_sample_value("segue_embed_tracks_total", {"result": r}) is not None
+    delta = {r: sample("segue_embed_tracks_total", result=r) - before[r] for r in results}
+    assert delta == {"embedded": 2, "retried": 2, "failed": 1, "stale": 0}
+    assert sample("segue_embed_seconds_count") - timed_before == 2
+    assert sample("segue_embed_pending") == 0
     await store.aclose()
