@@ -11,8 +11,6 @@ import sqlalchemy as sa
 
 from segue.catalog import (
     Database,
-    TrackRecord,
-    apply_follow,
     claim_embeddings,
     embedding_counts,
     fail_embedding,
@@ -25,6 +23,7 @@ from segue.catalog import (
     upsert_tracks,
 )
 from segue.catalog._models import EmbeddingState, Track
+from segue.follow import TrackRecord, apply_follow
 
 CDN = "https://cdn.example.com"
 ORIGINS = (CDN,)

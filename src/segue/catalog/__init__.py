@@ -14,12 +14,13 @@ raise :mod:`segue.errors` and return plain views (no ORM objects):
 
 Mutations commit themselves (one transaction each, see ``_playlists.py``); reads leave
 the session's transaction to the caller. The imports' bulk writes are here too
-(``upsert_tracks``, ``replace_playlists``) and ``segue follow``'s (``apply_follow``,
-``resolve_track_uris``): every write to the catalog's tables is made by
-this package, whose ORM models stay inside it.
+(``upsert_tracks``, ``replace_playlists``). ``segue follow``'s rules live in
+``segue.follow``, which writes the tables (:mod:`segue.catalog.tables`) through the
+primitives that keep the invariants crossing features: ids for record URIs
+(``track_ids_for``, ``resolve_track_uris``), a playlist's items with what keys its cached
+recommendations (``replace_items``), generations (``bump_seeds_generation``).
 """
 
-from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._embed_queue import (
@@ -41,17 +42,6 @@ from ._embeddings import (
     reconcile_audio_sources,
     url_origin,
 )
-from ._follow import FOLLOW_CURSOR, apply_follow, follow_cursor
-from ._follow_accounts import UNKNOWN_HANDLE
-from ._follow_types import (
-    AccountChange,
-    FollowChange,
-    FollowResult,
-    IdentityChange,
-    PlaylistRecord,
-    RecordDeletion,
-    TrackRecord,
-)
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
 from ._imports import (
     PlaylistImport,
@@ -61,6 +51,7 @@ from ._imports import (
     replace_playlists,
     upsert_tracks,
 )
+from ._items import replace_items
 from ._migrate import (
     alembic_config,
     current_revision,
@@ -89,17 +80,6 @@ from ._reads import (
     playlist_seeds,
     require_owner,
 )
-from ._record import (
-    PLAYLIST_RECORD_TYPE,
-    STAND_IN_TRACK_TYPE,
-    StrongRef,
-    TrackItem,
-    items_record_cid,
-    playlist_record,
-    playlist_record_cid,
-    track_ref,
-)
-from ._syntax import is_at_uri, is_cid, is_did, is_handle, is_nsid
 from ._tokens import (
     TOKEN_PREFIX,
     check_token,
@@ -111,7 +91,7 @@ from ._tokens import (
     touch_tokens,
     verify_token,
 )
-from ._track_uris import hashed_track_id, resolve_track_uris
+from ._track_uris import hashed_track_id, resolve_track_uris, track_ids_for
 from ._tracks import (
     HYDRATE_MAX_IDS,
     SEARCH_MAX_LIMIT,
@@ -151,51 +131,37 @@ from ._views import (
 __all__ = [
     "DISMISSALS_MAX",
     "EMBEDDING_STATES",
-    "FOLLOW_CURSOR",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
     "PLAYLIST_MAX_TRACKS",
-    "PLAYLIST_RECORD_TYPE",
     "SEARCH_MAX_LIMIT",
-    "STAND_IN_TRACK_TYPE",
     "TOKEN_PREFIX",
     "TRACK_ID_MAX",
-    "UNKNOWN_HANDLE",
-    "AccountChange",
     "Advance",
     "Because",
     "Database",
     "EmbeddingClaim",
     "FailedEmbedding",
-    "FollowChange",
-    "FollowResult",
-    "IdentityChange",
     "IssuedToken",
     "PlaylistHead",
     "PlaylistImport",
-    "PlaylistRecord",
     "PlaylistSeeds",
     "PlaylistSummary",
     "PlaylistView",
     "PlaylistsResult",
     "ProblemSink",
     "Reader",
-    "RecordDeletion",
     "Steps",
-    "StrongRef",
     "SuggestionView",
     "TokenCheck",
     "TokenInfo",
-    "TrackItem",
-    "TrackRecord",
     "TrackView",
     "TracksResult",
     "UserView",
     "alembic_config",
     "all_track_ids",
     "append_track",
-    "apply_follow",
     "audio_source",
     "bump_index_generation",
     "bump_seeds_generation",
@@ -205,7 +171,6 @@ __all__ = [
     "check_record_uri",
     "check_token",
     "check_track_id",
-    "cid_for_dag_cbor",
     "claim_embeddings",
     "clean_display_name",
     "clean_handle",
@@ -218,14 +183,12 @@ __all__ = [
     "dismissed_ids",
     "downgrade",
     "embedding_counts",
-    "encode_record",
     "ensure_schema",
     "ensure_user",
     "escape_like",
     "fail_embedding",
     "failed_embeddings",
     "finish_embeddings",
-    "follow_cursor",
     "get_playlist",
     "get_user",
     "hash_token",
@@ -233,12 +196,6 @@ __all__ = [
     "head_revision",
     "hydrate",
     "hydrate_suggestions",
-    "is_at_uri",
-    "is_cid",
-    "is_did",
-    "is_handle",
-    "is_nsid",
-    "items_record_cid",
     "list_playlists",
     "list_tokens",
     "mark_vectors_imported",
@@ -248,15 +205,13 @@ __all__ = [
     "note_audio_sources",
     "open_database",
     "playlist_head",
-    "playlist_record",
-    "playlist_record_cid",
     "playlist_seeds",
     "reconcile_audio_sources",
-    "record_cid",
     "release_embeddings",
     "remove_track",
     "renew_leases",
     "reorder_tracks",
+    "replace_items",
     "replace_playlists",
     "require_owner",
     "resolve_track_uris",
@@ -265,7 +220,7 @@ __all__ = [
     "text_problem",
     "token_id_of",
     "touch_tokens",
-    "track_ref",
+    "track_ids_for",
     "track_titles",
     "undismiss_track",
     "upgrade",
