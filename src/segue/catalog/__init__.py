@@ -32,6 +32,7 @@ from ._embed_queue import (
     renew_leases,
 )
 from ._embeddings import (
+    BLOB_PREFIX,
     EMBEDDING_STATES,
     FailedEmbedding,
     audio_source,
@@ -129,6 +130,7 @@ from ._views import (
 )
 
 __all__ = [
+    "BLOB_PREFIX",
     "DISMISSALS_MAX",
     "EMBEDDING_STATES",
     "HYDRATE_MAX_IDS",

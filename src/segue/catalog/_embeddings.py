@@ -29,6 +29,7 @@ from ._models import EmbeddingState, Track, utc_now
 from ._track_uris import insert_for
 
 __all__ = [
+    "BLOB_PREFIX",
     "EMBEDDING_STATES",
     "FailedEmbedding",
     "audio_source",
@@ -42,6 +43,7 @@ __all__ = [
 
 #: every state, in the order ``segue check`` reports them
 EMBEDDING_STATES: Final = ("pending", "done", "failed")
+#: how a PDS blob source is written: ``blob:DID/CID`` (neither holds a ``/``)
 BLOB_PREFIX: Final = "blob:"
 # Rows read per batch when every track is compared with its state (reconcile).
 _SCAN_BATCH = 10_000

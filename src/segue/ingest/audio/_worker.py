@@ -21,6 +21,7 @@ from typing import Final, Literal, Protocol
 import numpy as np
 
 from segue.catalog import (
+    BLOB_PREFIX,
     Database,
     EmbeddingClaim,
     bump_index_generation,
@@ -51,7 +52,6 @@ __all__ = [
 ]
 
 Result = Literal["embedded", "retried", "failed", "stale"]
-BLOB_PREFIX: Final = "blob:"
 # The longest wait between attempts, whatever the attempt count or Retry-After says.
 _MAX_BACKOFF: Final = 3600.0
 
