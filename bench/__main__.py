@@ -13,6 +13,7 @@ from segue._runtime import single_threaded_blas
 from . import (
     because,
     embed_catalog,
+    embed_follow,
     endpoint,
     engine,
     index,
@@ -77,6 +78,7 @@ def main() -> None:
         print(ingest.run(), "\n", flush=True)
     if args.only in (None, "embed"):
         print(embed_catalog.run(), "\n", flush=True)
+        print(embed_follow.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "serving"):
