@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import tempfile
 import time
 from collections.abc import Callable
@@ -33,7 +34,13 @@ from segue.catalog import (
     renew_leases,
 )
 from segue.engine import FloatMatrix
-from segue.errors import AudioRefused, AudioUnavailable, UnreadableAudio
+from segue.errors import (
+    AudioRefused,
+    AudioUnavailable,
+    DatabaseUnavailable,
+    UnreadableAudio,
+    VectorStoreUnavailable,
+)
 from segue.metrics import EMBED_PENDING, EMBED_RESULTS, EMBED_SECONDS, EMBED_TRACKS
 from segue.vectors import VectorStore
 
@@ -54,6 +61,10 @@ __all__ = [
 Result = Literal["embedded", "retried", "failed", "stale"]
 # The longest wait between attempts, whatever the attempt count or Retry-After says.
 _MAX_BACKOFF: Final = 3600.0
+# The longest wait of a watching worker before it asks an unavailable catalog or store again.
+_MAX_OUTAGE_WAIT: Final = 60.0
+
+log = logging.getLogger(__name__)
 
 
 class BlobFetcher(Protocol):
@@ -230,33 +241,57 @@ async def embed_catalog(
         # a worker that stopped renewing (killed, hung) loses its tracks to another.
         while True:
             await asyncio.sleep(options.lease_seconds / 3)
-            await renew_leases(
-                database, options.worker, sorted(held), lease_seconds=options.lease_seconds
-            )
+            try:
+                await renew_leases(
+                    database, options.worker, sorted(held), lease_seconds=options.lease_seconds
+                )
+            # A catalog that does not answer now may at the next renewal; the main loop
+            # meets the outage itself.
+            except DatabaseUnavailable as exc:
+                log.warning("embed --catalog: cannot renew leases: %s", exc.detail)
 
     with tempfile.TemporaryDirectory(prefix="segue-embed-") as tmp:
         work = Path(tmp)
         pending: asyncio.Task[list[_Fetched]] | None = None
         renewing = asyncio.create_task(keep_leases())
         try:
+            outages = 0
             while not stop.is_set():
-                batch = await (pending or claim_and_fetch(work))
-                pending = None
-                if not batch:
+                try:
+                    batch = await (pending or claim_and_fetch(work))
+                    pending = None
+                    if not batch:
+                        await _note_pending(database)
+                        if not options.watch:
+                            break
+                        await _pause(stop, options.poll_seconds)
+                        continue
+                    if embedder is None:
+                        embedder = await load_checked(load_embedder, store)
+                        queue = WindowQueue(embedder, options.batch_size)
+                        batch = list(
+                            await asyncio.gather(*(fetch_one(g.claim, work) for g in batch))
+                        )
+                    # Claim and download the next batch while this one is embedded.
+                    pending = asyncio.create_task(claim_and_fetch(work))
+                    await embed_batch(batch)
                     await _note_pending(database)
+                    outages = 0
+                # The catalog or the store cannot answer: a run that drains the queue stops
+                # (exit 2, try later); a watching worker outlives the outage. What it held
+                # is dropped: the leases run out and the tracks are claimed again.
+                except (DatabaseUnavailable, VectorStoreUnavailable) as exc:
                     if not options.watch:
-                        break
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), options.poll_seconds)
-                    continue
-                if embedder is None:
-                    embedder = await load_checked(load_embedder, store)
-                    queue = WindowQueue(embedder, options.batch_size)
-                    batch = list(await asyncio.gather(*(fetch_one(g.claim, work) for g in batch)))
-                # Claim and download the next batch while this one is embedded.
-                pending = asyncio.create_task(claim_and_fetch(work))
-                await embed_batch(batch)
-                await _note_pending(database)
+                        raise
+                    if pending is not None:
+                        pending.cancel()
+                        await asyncio.gather(pending, return_exceptions=True)
+                        pending = None
+                    held.clear()
+                    wait = min(options.retry_seconds * 2.0 ** min(outages, 30), _MAX_OUTAGE_WAIT)
+                    outages += 1
+                    log.warning("embed --catalog: %s; trying again in %.0f s", exc.detail, wait)
+                    await _pause(stop, wait)
         finally:
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
@@ -269,6 +304,12 @@ async def embed_catalog(
                 # A clean stop gives its leases back; a killed worker's run out instead.
                 await release_embeddings(database, options.worker, sorted(held))
     return report
+
+
+async def _pause(stop: asyncio.Event, seconds: float) -> None:
+    """Wait ``seconds``, or less if the worker is told to stop."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
 
 
 async def _note_pending(database: Database) -> None:
