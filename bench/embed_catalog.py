@@ -19,12 +19,14 @@ the local server); a database is made for each run and dropped after.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import statistics
 import tempfile
 import time
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
@@ -35,7 +37,13 @@ from sqlalchemy.engine import make_url
 from tests.support.audio_server import AudioServer
 from transformers import ClapConfig, ClapFeatureExtractor, ClapModel
 
-from segue.catalog import open_database, upgrade, upsert_tracks
+from segue.catalog import (
+    CatalogIndexGeneration,
+    Database,
+    open_database,
+    upgrade,
+    upsert_tracks,
+)
 from segue.ingest.audio import AudioFetcher, EmbedOptions, embed_catalog
 from segue.ingest.clap import ClapEmbedder, Embedder, Manifest, embed_files
 from segue.settings import Settings
@@ -90,18 +98,36 @@ async def _admin(statement: str) -> None:
         await conn.close()
 
 
+@contextlib.asynccontextmanager
+async def _fresh_database() -> AsyncIterator[Database]:
+    """A new, migrated PostgreSQL catalog, dropped on the way out."""
+    name = f"segue_bench_{secrets.token_hex(4)}"
+    await _admin(f'CREATE DATABASE "{name}"')
+    url = make_url(_ADMIN).set(database=name).render_as_string(False)
+    database = open_database(Settings(database_url=url))
+    try:
+        await upgrade(database)
+        yield database
+    finally:
+        await database.aclose()
+        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 async def _path_run(files: list[Path], embedder: Embedder, root: Path) -> tuple[float, int]:
     store = LocalVectorStore(root / "vectors.usearch")
-    started = time.perf_counter()
-    report = await embed_files(
-        files,
-        store=store,
-        manifest=Manifest(root / "manifest.json"),
-        tracks_path=root / "tracks.jsonl",
-        model_name=embedder.name,
-        load_embedder=lambda: embedder,
-    )
-    elapsed = time.perf_counter() - started
+    # As `segue embed PATH` runs: its writes move the catalog's index generation too.
+    async with _fresh_database() as database:
+        started = time.perf_counter()
+        report = await embed_files(
+            files,
+            store=store,
+            generation=CatalogIndexGeneration(database),
+            manifest=Manifest(root / "manifest.json"),
+            tracks_path=root / "tracks.jsonl",
+            model_name=embedder.name,
+            load_embedder=lambda: embedder,
+        )
+        elapsed = time.perf_counter() - started
     await store.aclose()
     return elapsed, sum(o.windows for o in report.outcomes)
 
@@ -109,14 +135,9 @@ async def _path_run(files: list[Path], embedder: Embedder, root: Path) -> tuple[
 async def _catalog_run(
     files: list[Path], embedders: list[Embedder], root: Path
 ) -> tuple[float, int]:
-    name = f"segue_bench_{secrets.token_hex(4)}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    url = make_url(_ADMIN).set(database=name).render_as_string(False)
-    database = open_database(Settings(database_url=url))
     store = LocalVectorStore(root / "vectors.usearch")  # one store, shared by the workers
     try:
-        await upgrade(database)
-        with AudioServer(files[0].parent) as server:
+        async with _fresh_database() as database, AudioServer(files[0].parent) as server:
             tracks = [
                 {"id": i + 1, "title": f.stem, "artist_did": _ARTIST["did"], "image_url": None,
                  "audio_url": server.url(f"/files/{f.name}"), "uri": None, "cid": None}
@@ -135,13 +156,11 @@ async def _catalog_run(
             ))  # fmt: skip
             elapsed = time.perf_counter() - started
             await fetcher.aclose()
-        embedded = sum(r.count("embedded") for r in reports)
-        assert embedded == len(files), f"{embedded} of {len(files)} embedded"
-        return elapsed, sum(r.windows for r in reports)
     finally:
         await store.aclose()
-        await database.aclose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    embedded = sum(r.count("embedded") for r in reports)
+    assert embedded == len(files), f"{embedded} of {len(files)} embedded"
+    return elapsed, sum(r.windows for r in reports)
 
 
 async def _run(n: int, seconds: float, reps: int, kinds: tuple[str, ...]) -> str:

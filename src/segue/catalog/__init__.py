@@ -43,7 +43,12 @@ from ._embeddings import (
     reconcile_audio_sources,
     url_origin,
 )
-from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
+from ._generations import (
+    INDEX_GENERATION,
+    CatalogIndexGeneration,
+    bump_index_generation,
+    bump_seeds_generation,
+)
 from ._imports import (
     PlaylistImport,
     PlaylistsResult,
@@ -142,6 +147,7 @@ __all__ = [
     "TRACK_ID_MAX",
     "Advance",
     "Because",
+    "CatalogIndexGeneration",
     "Database",
     "EmbeddingClaim",
     "FailedEmbedding",

@@ -29,6 +29,7 @@ from segue.metrics import (
     COMPUTATIONS_IN_FLIGHT,
     RECOMMENDATION_FALLBACKS,
     RECOMMENDATIONS_UNAVAILABLE,
+    UnavailableReason,
 )
 from segue.settings import Settings
 from segue.vectors import VectorStore
@@ -422,10 +423,10 @@ def _ran_dry(page: RecommendationPage, ranked: CachedRanking, limit: int) -> boo
     return len(page.tracks) < limit and _extendable(ranked)
 
 
-def _count_unavailable(reason: str) -> None:
+def _count_unavailable(reason: UnavailableReason) -> None:
     RECOMMENDATIONS_UNAVAILABLE.labels(reason=reason).inc()
 
 
-def _unavailable(reason: str) -> RecommendationPage:
+def _unavailable(reason: UnavailableReason) -> RecommendationPage:
     _count_unavailable(reason)
     return _UNAVAILABLE

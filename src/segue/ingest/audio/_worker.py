@@ -21,11 +21,12 @@ from typing import Final, Literal, Protocol
 
 import numpy as np
 
+from segue._retry import RetryPolicy
 from segue.catalog import (
     BLOB_PREFIX,
+    CatalogIndexGeneration,
     Database,
     EmbeddingClaim,
-    bump_index_generation,
     claim_embeddings,
     embedding_counts,
     fail_embedding,
@@ -41,7 +42,7 @@ from segue.errors import (
     UnreadableAudio,
     VectorStoreUnavailable,
 )
-from segue.metrics import EMBED_PENDING, EMBED_RESULTS, EMBED_SECONDS, EMBED_TRACKS
+from segue.metrics import EMBED_COUNTERS, EMBED_PENDING, EMBED_SECONDS, EMBED_TRACKS, start_at_zero
 from segue.vectors import VectorStore
 
 from .._vector_checks import VectorFile
@@ -116,16 +117,17 @@ class _Fetched:
 
 
 def backoff(attempt: int, base: float, retry_after: float | None = None) -> float:
-    """Seconds before attempt ``attempt + 1``: ``base`` doubled per attempt made, at least
-    the server's ``Retry-After``, at most an hour.
+    """Seconds before attempt ``attempt + 1``: Segue's one retry policy (``base`` doubled
+    per attempt made, half of it random, at most an hour), and at least the server's
+    ``Retry-After`` (also capped at an hour).
 
-    >>> [backoff(n, 30.0) for n in (1, 2, 3)]
-    [30.0, 60.0, 120.0]
+    >>> 30.0 <= backoff(2, 30.0) <= 60.0
+    True
     >>> backoff(1, 30.0, retry_after=90.0)
     90.0
     """
-    wait = base * 2.0 ** min(max(attempt - 1, 0), 30)
-    return min(max(wait, retry_after or 0.0), _MAX_BACKOFF)
+    policy = RetryPolicy(attempts=None, initial=base, ceiling=max(base, _MAX_BACKOFF))
+    return min(max(policy.delay(max(attempt - 1, 0)), retry_after or 0.0), _MAX_BACKOFF)
 
 
 async def embed_catalog(
@@ -143,8 +145,8 @@ async def embed_catalog(
     ``stop`` is set). See the module's docstring."""
     report = CatalogEmbedReport()
     stop = stop or asyncio.Event()
-    for result in EMBED_RESULTS:
-        EMBED_TRACKS.labels(result=result)  # every known label exported, at zero
+    start_at_zero(EMBED_COUNTERS)  # every known label exported before its first event
+    generation = CatalogIndexGeneration(database)
     embedder: Embedder | None = None
     queue: WindowQueue[int] | None = None
     held: set[int] = set()  # leased and not yet finished: given back if the worker stops
@@ -220,9 +222,11 @@ async def embed_catalog(
         by_id = {got.claim.track_id: got for got in ok}
         ids = np.array([tid for tid, _ in finished], np.int64)
         vectors = np.stack([vector for _, vector in finished])
-        # The import path: checked like any imported vector, written all or nothing.
-        await import_vectors(store, VectorFile(ids, vectors), source="segue embed --catalog")
-        await bump_index_generation(database)
+        # The import path: checked like any imported vector, written all or nothing, and
+        # the index generation moved when a vector changed (cached rankings are redone).
+        await import_vectors(
+            store, VectorFile(ids, vectors), generation=generation, source="segue embed --catalog"
+        )
         marked = await finish_embeddings(
             database,
             [(tid, by_id[tid].claim.version) for tid in ids.tolist()],
@@ -288,7 +292,11 @@ async def embed_catalog(
                         await asyncio.gather(pending, return_exceptions=True)
                         pending = None
                     held.clear()
-                    wait = min(options.retry_seconds * 2.0 ** min(outages, 30), _MAX_OUTAGE_WAIT)
+                    wait = RetryPolicy(
+                        attempts=None,
+                        initial=min(options.retry_seconds, _MAX_OUTAGE_WAIT),
+                        ceiling=_MAX_OUTAGE_WAIT,
+                    ).delay(outages)
                     outages += 1
                     log.warning("embed --catalog: %s; trying again in %.0f s", exc.detail, wait)
                     await _pause(stop, wait)
