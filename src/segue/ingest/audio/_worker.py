@@ -54,12 +54,15 @@ __all__ = [
     "BlobFetcher",
     "CatalogEmbedReport",
     "EmbedOptions",
+    "EmbedResult",
     "TrackOutcome",
     "backoff",
     "embed_catalog",
 ]
 
-Result = Literal["embedded", "retried", "failed", "stale"]
+#: what became of a claimed track: the values of ``segue_embed_tracks_total{result}``
+EmbedResult = Literal["embedded", "retried", "failed", "stale"]
+Result = EmbedResult
 # The longest wait between attempts, whatever the attempt count or Retry-After says.
 _MAX_BACKOFF: Final = 3600.0
 # The longest wait of a watching worker before it asks an unavailable catalog or store again.
