@@ -137,16 +137,17 @@ async def _catalog_run(
 ) -> tuple[float, int]:
     store = LocalVectorStore(root / "vectors.usearch")  # one store, shared by the workers
     try:
-        async with _fresh_database() as database, AudioServer(files[0].parent) as server:
-            tracks = [
+        with AudioServer(files[0].parent) as server:
+            async with _fresh_database() as database:
+                tracks = [
                 {"id": i + 1, "title": f.stem, "artist_did": _ARTIST["did"], "image_url": None,
                  "audio_url": server.url(f"/files/{f.name}"), "uri": None, "cid": None}
                 for i, f in enumerate(files)
             ]  # fmt: skip
-            await upsert_tracks(database, [_ARTIST], tracks, audio_origins=(server.origin,))
-            fetcher = AudioFetcher(origins=(server.origin,))
-            started = time.perf_counter()
-            reports = await asyncio.gather(*(
+                await upsert_tracks(database, [_ARTIST], tracks, audio_origins=(server.origin,))
+                fetcher = AudioFetcher(origins=(server.origin,))
+                started = time.perf_counter()
+                reports = await asyncio.gather(*(
                 embed_catalog(
                     database, store, fetcher=fetcher, blobs=None,
                     load_embedder=lambda e=e: e,
@@ -154,8 +155,8 @@ async def _catalog_run(
                 )
                 for e in embedders
             ))  # fmt: skip
-            elapsed = time.perf_counter() - started
-            await fetcher.aclose()
+                elapsed = time.perf_counter() - started
+                await fetcher.aclose()
     finally:
         await store.aclose()
     embedded = sum(r.count("embedded") for r in reports)

@@ -155,7 +155,8 @@ def test_segue_embed_catalog_exports_its_counters_at_zero(tmp_path: Path) -> Non
 
         def counted() -> bool:
             return proc.poll() is not None or (
-                ok(url) and "segue_embed_tracks_total" in httpx.get(url, timeout=30).text
+                # a sample, not only the HELP line: the worker is past its start
+                ok(url) and 'segue_embed_tracks_total{result="' in httpx.get(url, timeout=30).text
             )
 
         wait_for(counted, "segue embed --catalog", START_GUARD)
