@@ -12,6 +12,7 @@ from segue._runtime import single_threaded_blas
 
 from . import (
     because,
+    cooccurrence,
     embed_catalog,
     embed_follow,
     endpoint,
@@ -22,6 +23,8 @@ from . import (
     misses,
     serving,
     strategies,
+    turbopuffer_costs,
+    turbopuffer_requests,
 )
 from ._timing import machine
 
@@ -40,10 +43,12 @@ def main() -> None:
             "index",
             "strategies",
             "because",
+            "cooccurrence",
             "ingest",
             "embed",
             "endpoint",
             "serving",
+            "turbopuffer",
             "million",
         ],
         help="run one part only",
@@ -71,6 +76,8 @@ def main() -> None:
         print(strategies.run(), "\n", flush=True)
     if args.only in (None, "because"):
         print(because.run(), "\n", flush=True)
+    if args.only in (None, "cooccurrence"):
+        print(cooccurrence.run(), "\n", flush=True)
     if args.only in (None, "index"):
         print(index.run((10_000, 100_000)), "\n", flush=True)
         print(misses.run(), "\n", flush=True)
@@ -81,6 +88,10 @@ def main() -> None:
         print(embed_follow.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
+    if args.only in (None, "turbopuffer"):
+        # The stand-in on loopback: requests and bytes are exact, seconds are this machine's.
+        turbopuffer_requests.run()
+        print(turbopuffer_costs.run(), "\n", flush=True)
     if args.only in (None, "serving"):
         rows = args.rows.split(",") if args.rows else None
         print(

@@ -45,6 +45,8 @@ __all__ = [
     "RECOMMENDATION_CACHE",
     "RECOMMENDATION_FALLBACKS",
     "REQUEST_DURATION",
+    "TURBOPUFFER_CALLS",
+    "TURBOPUFFER_RETRIES",
     "VECTOR_STORE_DURATION",
     "UnavailableReason",
     "start_at_zero",
@@ -115,6 +117,27 @@ RATE_LIMIT_ERRORS = Counter(
     "Rate-limit checks that Redis could not answer (down, slow, refusing); each was then "
     "decided by this process's own counters.",
 )
+
+# turbopuffer (docs/turbopuffer.md): `read` is the hot path (retried within the request's
+# deadline), `bulk` writes and scans (retried through backpressure).
+TURBOPUFFER_CALLS = Counter(
+    "segue_turbopuffer_calls_total",
+    "turbopuffer calls by kind (read, bulk) and outcome: ok, retried (ok after retries), "
+    "deadline (read: no time left), gave_up (bulk: patience spent), missing (namespace "
+    "not written yet), error (not retried).",
+    ["kind", "outcome"],
+)
+TURBOPUFFER_RETRIES = Counter(
+    "segue_turbopuffer_retries_total",
+    "turbopuffer requests repeated, by kind (read, bulk) and what was answered (429, 4xx, "
+    "5xx, connection).",
+    ["kind", "status"],
+)
+for _kind in ("read", "bulk"):
+    for _outcome in ("ok", "retried", "deadline", "gave_up", "missing", "error"):
+        TURBOPUFFER_CALLS.labels(kind=_kind, outcome=_outcome)
+    for _status in ("429", "4xx", "5xx", "connection"):
+        TURBOPUFFER_RETRIES.labels(kind=_kind, status=_status)
 
 # `segue follow` (docs/atproto.md): its own process, exposed on SEGUE_METRICS_PORT.
 FOLLOW_EVENTS = Counter(

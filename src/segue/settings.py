@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segue.engine import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGIES
 
-__all__ = ["CacheBackend", "IndexDtype", "Settings", "VectorBackend"]
+__all__ = ["CacheBackend", "IndexDtype", "Settings", "TurbopufferConsistency", "VectorBackend"]
 
 
 class VectorBackend(StrEnum):
@@ -38,6 +38,15 @@ class IndexDtype(StrEnum):
     F32 = "f32"
     BF16 = "bf16"
     F16 = "f16"
+
+
+class TurbopufferConsistency(StrEnum):
+    """How fresh turbopuffer's reads are (docs/turbopuffer.md, "Consistency")."""
+
+    #: every query checks object storage for the latest writes (turbopuffer's default)
+    STRONG = "strong"
+    #: a query may reuse a node's cached view, up to turbopuffer's staleness bound
+    EVENTUAL = "eventual"
 
 
 class CacheBackend(StrEnum):
@@ -104,8 +113,10 @@ class Settings(BaseSettings):
     )
     strategy: str = Field(
         default=DEFAULT_STRATEGY,
-        description="the recommendation strategy (`adaptive`, `blend`, ...; segue.engine's "
-        "STRATEGIES); part of the cache key, so a change takes effect at once",
+        description="the recommendation strategy (`adaptive`, `blend`, `together`, ...; "
+        "segue.engine's STRATEGIES; `together` also reads what other playlists hold with "
+        "the playlist's tracks, one bounded catalog query per miss); part of the cache key, "
+        "so a change takes effect at once",
     )
 
     near_duplicate_distance: float = Field(
@@ -194,6 +205,33 @@ class Settings(BaseSettings):
         default=None,
         description="replaces `https://{region}.turbopuffer.com` (a BYOC deployment); "
         "`https://` only, or `http://` to a loopback address",
+    )
+
+    # Per process: processes x this should stay within turbopuffer's 16 concurrent queries
+    # per namespace (docs/turbopuffer.md, "Reads under load").
+    turbopuffer_max_concurrent_queries: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="per process: turbopuffer queries in flight at once (the rest wait); "
+        "keep processes x this within turbopuffer's 16 concurrent queries per namespace",
+    )
+    turbopuffer_consistency: TurbopufferConsistency = Field(
+        default=TurbopufferConsistency.STRONG,
+        description="`strong` (every query sees the latest write) or `eventual` (cheaper, "
+        "faster reads that may be up to 60 s stale; rankings computed within 60 s of a "
+        "vector write are then cached for 60 s only)",
+    )
+    turbopuffer_write_patience_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="how long a bulk write (import, `segue vectors sync`) keeps waiting out "
+        "turbopuffer's write backpressure (429 while indexing catches up) before it stops",
+    )
+    turbopuffer_disable_backpressure: bool = Field(
+        default=False,
+        description="bulk writes ask turbopuffer not to throttle them (`disable_backpressure`)"
+        " while indexing lags: for a first load into a namespace nobody queries yet",
     )
 
     @field_validator("turbopuffer_base_url")

@@ -12,7 +12,7 @@ from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
 from segue.recommendations import Recommender
 from segue.settings import Settings, VectorBackend
-from segue.vectors import VectorStore, open_store
+from segue.vectors import VectorStore, open_store, warm_cache
 
 from ._auth import Authenticator
 from ._ratelimit import RateLimiter
@@ -57,6 +57,10 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             log.warning("starting without the database: %s", exc.detail)
         disabled = settings.vector_backend is VectorBackend.DISABLED
         store = None if disabled else await stack.enter_async_context(open_store(settings))
+        if store is not None:
+            # turbopuffer: warm the namespace now, so the first suggestions after a deploy
+            # are not cold queries (one quick request; a failure is logged, not fatal).
+            await warm_cache(store)
         # One link to Redis, its pool and its breaker, for the cache and the rate limits.
         link = RedisLink.from_settings(settings)
         if link is not None:

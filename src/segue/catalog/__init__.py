@@ -21,6 +21,7 @@ primitives that keep the invariants crossing features: ids for record URIs
 recommendations (``replace_items``), generations (``bump_seeds_generation``).
 """
 
+from ._cooccurrence import CooccurrenceRead, cooccurring_tracks, suggestible_track
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._embed_queue import (
@@ -148,6 +149,7 @@ __all__ = [
     "Advance",
     "Because",
     "CatalogIndexGeneration",
+    "CooccurrenceRead",
     "Database",
     "EmbeddingClaim",
     "FailedEmbedding",
@@ -183,6 +185,7 @@ __all__ = [
     "clean_display_name",
     "clean_handle",
     "clean_playlist_name",
+    "cooccurring_tracks",
     "create_playlist",
     "create_token",
     "current_revision",
@@ -225,6 +228,7 @@ __all__ = [
     "resolve_track_uris",
     "revoke_token",
     "search_tracks",
+    "suggestible_track",
     "text_problem",
     "token_id_of",
     "touch_tokens",
