@@ -1,7 +1,7 @@
 """A watching worker outlives an outage of the vector store: the batch whose vectors could
 not be written is claimed again once its lease runs out, and embedded (the turbopuffer
-stand-in answers one write, with all its client's retries, with 503); on PostgreSQL and
-SQLite."""
+stand-in answers writes with 503 past the store's write patience, then recovers); on
+PostgreSQL and SQLite."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ import soundfile as sf
 from segue.catalog import Database, embedding_counts, upsert_tracks
 from segue.ingest.audio import AudioFetcher, EmbedOptions, embed_catalog
 from segue.ingest.clap import ClapEmbedder
-from segue.vectors._turbopuffer import WRITE_RETRIES
 
 from ..support.audio_server import AudioServer
 from ..vectors.conftest import standin_store
@@ -30,13 +29,13 @@ async def test_a_store_outage_does_not_stop_a_watching_worker(
 ) -> None:
     sf.write(tmp_path / "b.wav", signal(6.0, RATE, seed=2), RATE, subtype="FLOAT")
     standin = TurbopufferStandin()
-    store = standin_store(standin)
+    store = standin_store(standin, write_patience=0.3)
     with AudioServer(tmp_path) as server:
         row = {"id": 1, "title": "T1", "artist_did": ARTIST["did"], "image_url": None,
                "audio_url": server.url("/files/b.wav"), "uri": None, "cid": None}  # fmt: skip
         await upsert_tracks(database, [ARTIST], [row], audio_origins=(server.origin,))
-        # The first write of vectors fails, its client's own retries included.
-        standin.fail_next(503, times=1 + WRITE_RETRIES, path_suffix=store.namespace)
+        # Every write fails, the store's own retries included, until the outage is over.
+        standin.fail_next(503, times=10_000, path_suffix=store.namespace)
         model = ClapEmbedder.load(str(clap_dir))
         stop = asyncio.Event()
         options = EmbedOptions(
@@ -49,6 +48,13 @@ async def test_a_store_outage_does_not_stop_a_watching_worker(
                 embed_catalog(database, store, fetcher=fetcher, blobs=None,
                               load_embedder=lambda: model, options=options, stop=stop)
             )  # fmt: skip
+            async with asyncio.timeout(60):
+                while True:
+                    if "trying again" in caplog.text:  # the worker met the outage
+                        break
+                    assert not worker.done(), worker.exception()
+                    await asyncio.sleep(0.1)
+            standin.clear_faults()  # the store is back
             async with asyncio.timeout(60):
                 while True:
                     if (await embedding_counts(database))["done"] == 1:
