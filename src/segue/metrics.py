@@ -133,11 +133,6 @@ TURBOPUFFER_RETRIES = Counter(
     "5xx, connection).",
     ["kind", "status"],
 )
-for _kind in ("read", "bulk"):
-    for _outcome in ("ok", "retried", "deadline", "gave_up", "missing", "error"):
-        TURBOPUFFER_CALLS.labels(kind=_kind, outcome=_outcome)
-    for _status in ("429", "4xx", "5xx", "connection"):
-        TURBOPUFFER_RETRIES.labels(kind=_kind, status=_status)
 
 # `segue follow` (docs/atproto.md): its own process, exposed on SEGUE_METRICS_PORT.
 FOLLOW_EVENTS = Counter(
@@ -192,6 +187,11 @@ KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
         "result": ("applied", "duplicate", "stale", "ignored", "conflict", "malformed"),
     },
     FOLLOW_CONNECTIONS: {"result": ("opened", "failed")},
+    TURBOPUFFER_CALLS: {
+        "kind": ("read", "bulk"),
+        "outcome": ("ok", "retried", "deadline", "gave_up", "missing", "error"),
+    },
+    TURBOPUFFER_RETRIES: {"kind": ("read", "bulk"), "status": ("429", "4xx", "5xx", "connection")},
     EMBED_TRACKS: {"result": EMBED_RESULTS},
 }
 #: the labelled counters the API's processes record (``segue serve``, ``segue demo``)
@@ -200,6 +200,8 @@ API_COUNTERS: Final = (
     RECOMMENDATIONS_UNAVAILABLE,
     RECOMMENDATION_FALLBACKS,
     RATE_LIMITED,
+    TURBOPUFFER_CALLS,
+    TURBOPUFFER_RETRIES,
 )
 #: the labelled counters ``segue follow`` records
 FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS)
