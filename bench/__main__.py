@@ -14,6 +14,8 @@ from . import (
     backfill,
     because,
     cooccurrence,
+    embed_catalog,
+    embed_follow,
     endpoint,
     engine,
     index,
@@ -45,6 +47,7 @@ def main() -> None:
             "cooccurrence",
             "ingest",
             "backfill",
+            "embed",
             "endpoint",
             "serving",
             "turbopuffer",
@@ -84,6 +87,9 @@ def main() -> None:
         print(ingest.run(), "\n", flush=True)
     if args.only in (None, "backfill"):
         print(backfill.run(), "\n", flush=True)
+    if args.only in (None, "embed"):
+        print(embed_catalog.run(), "\n", flush=True)
+        print(embed_follow.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "turbopuffer"):

@@ -30,6 +30,11 @@ __all__ = [
     "API_COUNTERS",
     "BACKFILL_COUNTERS",
     "COMPUTATIONS_IN_FLIGHT",
+    "EMBED_COUNTERS",
+    "EMBED_PENDING",
+    "EMBED_RESULTS",
+    "EMBED_SECONDS",
+    "EMBED_TRACKS",
     "FOLLOW_BACKFILL_RECORDS",
     "FOLLOW_CONNECTIONS",
     "FOLLOW_COUNTERS",
@@ -168,6 +173,29 @@ FOLLOW_BACKFILL_RECORDS = Counter(
     ["result"],
 )
 
+# `segue embed --catalog` (docs/embedding.md): its own processes, exposed on SEGUE_METRICS_PORT.
+#: every value of ``segue_embed_tracks_total``'s ``result`` label, initialised at zero
+EMBED_RESULTS = ("embedded", "retried", "failed", "stale")
+EMBED_TRACKS = Counter(
+    "segue_embed_tracks_total",
+    "Tracks segue embed --catalog worked on, by result: embedded (vector written), retried "
+    "(failed this time, pending again), failed (for good, reason kept), stale (the audio "
+    "source changed meanwhile: embedded again later).",
+    ["result"],
+)
+EMBED_PENDING = Gauge(
+    "segue_embed_pending",
+    "Catalog tracks waiting for their embedding, as a worker last counted them.",
+    multiprocess_mode="max",
+)
+EMBED_SECONDS = Histogram(
+    "segue_embed_seconds",
+    "Per track embedded: seconds from its claim to its vector written (fetch, decode, "
+    "waiting for and running the model, write).",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
+)
+
+
 #: every labelled counter with the values each of its labels can take, label by label
 #: (tests/api/test_metrics.py holds these to the enums the code labels with)
 KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
@@ -206,6 +234,7 @@ KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
         "outcome": ("ok", "retried", "deadline", "gave_up", "missing", "error"),
     },
     TURBOPUFFER_RETRIES: {"kind": ("read", "bulk"), "status": ("429", "4xx", "5xx", "connection")},
+    EMBED_TRACKS: {"result": EMBED_RESULTS},
 }
 #: the labelled counters the API's processes record (``segue serve``, ``segue demo``)
 API_COUNTERS: Final = (
@@ -220,6 +249,8 @@ API_COUNTERS: Final = (
 FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS, FOLLOW_HOST_SWITCHES)
 #: the labelled counters ``segue follow backfill`` records
 BACKFILL_COUNTERS: Final = (FOLLOW_BACKFILL_RECORDS,)
+#: the labelled counters a ``segue embed --catalog`` worker records
+EMBED_COUNTERS: Final = (EMBED_TRACKS,)
 
 
 def start_at_zero(counters: Iterable[Counter]) -> None:

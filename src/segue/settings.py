@@ -457,6 +457,37 @@ class Settings(BaseSettings):
         "fetches to embed and serves as previews; unset: none (PDS blobs are fetched from the "
         "account's PDS)",
     )
+    # `segue embed --catalog` (docs/embedding.md).
+    audio_max_bytes: int = Field(
+        default=100_000_000,
+        ge=1,
+        description="`segue embed --catalog` refuses audio larger than this (100 MB: what "
+        "plyr.fm's track lexicon allows)",
+    )
+    audio_fetch_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="`segue embed --catalog`: the longest one audio download may take, "
+        "however slowly the bytes come; past it the attempt fails and is retried",
+    )
+    embed_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="`segue embed --catalog`: attempts at a track's audio (with backoff) "
+        "before it is marked failed with its reason",
+    )
+    embed_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="`segue embed --catalog`: the wait before the first retry; it doubles "
+        "with each attempt, up to an hour (a server's `Retry-After` is honoured)",
+    )
+    embed_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="`segue embed --catalog`: how long a worker holds the tracks it claimed; "
+        "a killed worker's tracks go to another once it runs out",
+    )
     image_origins: str | None = Field(
         default=None,
         description="comma-separated origins whose cover images the page shows; unset: none "

@@ -75,6 +75,12 @@ CANNOT_CHANGE_A_RANKING = {
     "ranking holds ids, previews are hydrated per answer, and embedding writes vectors, "
     "which moves the index generation",
     "image_origins": "which covers are served, hydrated per answer",
+    "audio_max_bytes": "which audio `segue embed --catalog` fetches; its vectors move the "
+    "index generation",
+    "audio_fetch_timeout_seconds": "when an audio download gives up (embedding only)",
+    "embed_max_attempts": "how often embedding retries a track's audio",
+    "embed_retry_seconds": "when embedding retries a track's audio",
+    "embed_lease_seconds": "how long an embedding worker holds its tracks",
     "jetstream_url": "what `segue follow` reads; the catalog it writes reaches the key as "
     "record CIDs and generations",
     "follow_silence_seconds": "when `segue follow` leaves a host; what it writes reaches the "

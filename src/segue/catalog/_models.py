@@ -35,6 +35,7 @@ __all__ = [
     "Base",
     "CatalogState",
     "Dismissal",
+    "EmbeddingState",
     "FollowAccount",
     "FollowListItem",
     "FollowRecord",
@@ -313,4 +314,37 @@ class FollowBackfill(Base):
     rev: Mapped[str] = mapped_column(sa.String(64))
     cursor: Mapped[str | None] = mapped_column(sa.String(RECORD_URI_MAX_LENGTH))
     done: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+# -- what `segue embed --catalog` keeps (docs/embedding.md) ----------------------------------
+
+
+class EmbeddingState(Base):
+    """A track's embedding: ``pending`` (its audio source has no vector yet, or a new one),
+    ``done`` (``model`` made the vector; none: the vector was imported) or ``failed``
+    (``attempts`` used up, ``last_error`` says why).
+
+    No foreign key to ``tracks``: vectors may be imported before their tracks. ``source``
+    is the audio the state is about (a trusted URL, or ``blob:DID/CID``); ``version`` moves
+    with every new source, so a worker still embedding the old one cannot mark it done.
+    A worker holds the rows it embeds with a lease (``lease_owner`` until
+    ``lease_expires_at``); a killed worker's lease runs out and another takes them.
+    """
+
+    __tablename__ = "track_embeddings"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'done', 'failed')", name="state"),
+        sa.Index("ix_track_embeddings_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    track_id: Mapped[int] = mapped_column(TrackId, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    source: Mapped[str | None] = mapped_column(sa.Text())
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    model: Mapped[str | None] = mapped_column(sa.String(1024))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(sa.Text())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = _updated()

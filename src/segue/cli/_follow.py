@@ -197,6 +197,7 @@ def _backfill_options(
         per_pds=settings.backfill_pds_concurrency,
         trust=Trust(settings.hide_label_set, settings.suggest_gated),
         max_lists_per_account=settings.follow_max_lists_per_account,
+        audio_origins=settings.audio_origin_list,
     )
 
 

@@ -13,7 +13,7 @@ account): nothing lost, nothing doubled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -142,6 +142,7 @@ async def apply_follow(
     expire_waiting_before: int | None = None,
     max_lists_per_account: int | None = None,
     wanted_cursor: int | None = None,
+    audio_origins: Collection[str] = (),
 ) -> list[FollowResult]:
     """Apply ``changes`` in order and store ``cursor`` (never moved back), in one transaction.
 
@@ -149,11 +150,16 @@ async def apply_follow(
     ``expire_tombstones_before`` (a ``time_us``) also drops the tombstones of records
     deleted before it; ``expire_waiting_before`` the items still waiting for their track
     in playlists whose version is older than it. ``max_lists_per_account``: a new playlist
-    record of an account that has that many is skipped (``limited``). Returns what became
-    of each change, in order.
+    record of an account that has that many is skipped (``limited``). ``audio_origins``
+    (``SEGUE_AUDIO_ORIGINS``) says which tracks' ``audio_url`` is an audio source to embed.
+    Returns what became of each change, in order.
     """
     rules = _Rules(
-        expire_tombstones_before, expire_waiting_before, max_lists_per_account, wanted_cursor
+        expire_tombstones_before,
+        expire_waiting_before,
+        max_lists_per_account,
+        wanted_cursor,
+        tuple(audio_origins),
     )
     try:
         return await _CONFLICTS.call(
@@ -212,6 +218,7 @@ class _Rules:
     expire_waiting_before: int | None
     max_lists_per_account: int | None
     wanted_cursor: int | None
+    audio_origins: tuple[str, ...]
 
 
 async def _apply_alone(session: AsyncSession, change: FollowChange, rules: _Rules) -> FollowResult:
@@ -236,7 +243,7 @@ async def _apply_alone(session: AsyncSession, change: FollowChange, rules: _Rule
 
 async def _apply(session: AsyncSession, change: FollowChange, rules: _Rules) -> FollowResult:
     if isinstance(change, TrackRecord):
-        return await apply_track(session, change)
+        return await apply_track(session, change, audio_origins=rules.audio_origins)
     if isinstance(change, PlaylistRecord):
         return await apply_playlist(session, change, max_lists=rules.max_lists_per_account)
     if isinstance(change, RecordDeletion):

@@ -10,12 +10,17 @@ wait in ``follow_list_items`` and join the playlist when their track comes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import bump_seeds_generation, replace_items, track_ids_for
+from segue.catalog import (
+    bump_seeds_generation,
+    note_audio_sources,
+    replace_items,
+    track_ids_for,
+)
 from segue.catalog.tables import (
     Artist,
     FollowListItem,
@@ -66,7 +71,9 @@ async def _save_version(
     )
 
 
-async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResult:
+async def apply_track(
+    session: AsyncSession, record: TrackRecord, *, audio_origins: Collection[str] = ()
+) -> FollowResult:
     _, skip = await _applied(session, record.uri, record.rev)
     if skip is not None:
         return skip
@@ -107,6 +114,8 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
             index_elements=[Track.id], set_={**values, "updated_at": utc_now()}
         )
     )
+    # A new or changed audio source makes the track pending for `segue embed --catalog`.
+    await note_audio_sources(session, [track_id], audio_origins=audio_origins)
     # The playlists whose items were waiting for it now hold it. Not only when the row is
     # new: a track imported (or given its id by vectors) before its record, while its URI
     # was not yet mapped, left its playlists waiting too.

@@ -73,6 +73,8 @@ class BackfillOptions:
     per_pds: int = 4
     trust: Trust = TRUST
     max_lists_per_account: int | None = 100
+    #: ``SEGUE_AUDIO_ORIGINS``: which tracks' ``audio_url`` is an audio source to embed
+    audio_origins: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -279,6 +281,7 @@ class _Run:
                     changes[start : start + _APPLY_AT_ONCE],
                     cursor=None,
                     max_lists_per_account=self.options.max_lists_per_account,
+                    audio_origins=self.options.audio_origins,
                 )
         results = iter(applied)
         for event in events:

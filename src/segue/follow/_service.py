@@ -86,6 +86,8 @@ class FollowOptions:
     #: resolves the DIDs of accounts first seen, and of identity events without a handle,
     #: to the handle of their DID document; ``None``: handles come from identity events only
     resolver: DidResolver | None = None
+    #: ``SEGUE_AUDIO_ORIGINS``: which tracks' ``audio_url`` is an audio source to embed
+    audio_origins: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -262,6 +264,7 @@ class _Loop:
                 else expire + _TOMBSTONE_US - waiting,
                 max_lists_per_account=self.options.max_lists_per_account,
                 wanted_cursor=wanted,
+                audio_origins=self.options.audio_origins,
             ),
             on=DatabaseUnavailable,
             on_retry=lambda exc, wait: log.warning(
@@ -327,5 +330,6 @@ def follow_options(settings: Settings, urls: Sequence[str], **given: Any) -> Fol
         trust=Trust(settings.hide_label_set, settings.suggest_gated),
         max_lists_per_account=settings.follow_max_lists_per_account,
         waiting_us=int(settings.follow_waiting_hours * 3600 * 1_000_000),
+        audio_origins=settings.audio_origin_list,
         **given,
     )
