@@ -83,6 +83,7 @@ from ._record import (
 from ._syntax import is_at_uri, is_cid, is_did, is_handle, is_nsid
 from ._tokens import (
     TOKEN_PREFIX,
+    check_platform_name,
     check_token,
     create_token,
     hash_token,
@@ -104,7 +105,7 @@ from ._tracks import (
     search_tracks,
     track_titles,
 )
-from ._users import ensure_user, get_user
+from ._users import add_user_if_missing, ensure_user, find_user, get_user
 from ._values import (
     PLAYLIST_ID_PATTERN,
     check_audio_url,
@@ -170,6 +171,7 @@ __all__ = [
     "TrackView",
     "TracksResult",
     "UserView",
+    "add_user_if_missing",
     "alembic_config",
     "all_track_ids",
     "append_track",
@@ -178,6 +180,7 @@ __all__ = [
     "bump_seeds_generation",
     "check_audio_url",
     "check_did",
+    "check_platform_name",
     "check_playlist_id",
     "check_record_uri",
     "check_token",
@@ -197,6 +200,7 @@ __all__ = [
     "ensure_schema",
     "ensure_user",
     "escape_like",
+    "find_user",
     "follow_cursor",
     "get_playlist",
     "get_user",
