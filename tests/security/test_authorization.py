@@ -60,7 +60,13 @@ REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
     ),
 }
 # /metrics is public on purpose: it carries no ids or tokens (tests/api/test_metrics.py).
-PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics")}
+# /.well-known/did.json is public too: Segue's own DID document (test_service_auth.py).
+PUBLIC = {
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/.well-known/did.json"),
+}
 BOBS_DATA = ("did:plc:bob", "bob.example.com", "Bob's", "Track 16")
 
 

@@ -1,5 +1,5 @@
-"""Typed dependencies: the shared resources, a database session per request, the user
-(whose token is charged a read or a write here), and the charge for a recommendation miss."""
+"""Typed dependencies: the shared resources, a database session per request, the caller
+(charged a read or a write here) and its user, and the charge for a recommendation miss."""
 
 from __future__ import annotations
 
@@ -14,11 +14,16 @@ from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
 from segue.recommendations import Recommender
 
+from ._auth import Caller
+from ._logging import ACCESS_CALLER
+from ._methods import method_of
 from ._ratelimit import Budget
 from ._resources import Resources
 
 __all__ = [
+    "ACTOR_HEADER",
     "BearerToken",
+    "CallerDep",
     "ChargeMiss",
     "CurrentUser",
     "RecommenderDep",
@@ -53,7 +58,14 @@ async def _session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from `segue token create`.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from `segue token create` (a platform's with X-Segue-Actor), "
+    "or an ATProto service-auth JWT addressed to SEGUE_SERVICE_DID.",
+)
+
+#: the header a platform token names the DID it acts for in
+ACTOR_HEADER = "X-Segue-Actor"
 
 
 async def _bearer_token(
@@ -68,26 +80,38 @@ async def _bearer_token(
 BearerToken = Annotated[str, Depends(_bearer_token)]
 
 
-async def _current_user(request: Request, resources: ResourcesDep, token: BearerToken) -> UserView:
-    # No session: a route that needs only the user (a cache hit) opens none.
-    user = await resources.auth.user(token)
-    # Charged once the token is known good, so made-up tokens leave no counters behind.
-    await resources.limiter.check(Budget.of_method(request.method), token)
-    return user
+async def _caller(request: Request, resources: ResourcesDep, token: BearerToken) -> Caller:
+    # No session: a route that needs only the caller (a cache hit) opens none.
+    caller = await resources.auth.caller(
+        token, actor=request.headers.get(ACTOR_HEADER), method=method_of(request)
+    )
+    if caller.platform is not None:
+        # The access log names the platform and the DID it acts for, never the token.
+        ACCESS_CALLER.set(f" platform={caller.platform} actor={caller.user.did}")
+    # Charged once the credential is known good, so made-up ones leave no counters behind.
+    await resources.limiter.check(Budget.of_method(request.method), caller.rate_key)
+    return caller
+
+
+#: Who the request acts for and how it signed in (a user token, a platform token with
+#: ``X-Segue-Actor``, or a service-auth JWT); its read or write is charged.
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+async def _current_user(caller: CallerDep) -> UserView:
+    return caller.user
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]
 
 
-async def _charge_miss(
-    resources: ResourcesDep, token: BearerToken
-) -> Callable[[], Awaitable[None]]:
+async def _charge_miss(resources: ResourcesDep, caller: CallerDep) -> Callable[[], Awaitable[None]]:
     async def charge() -> None:
-        await resources.limiter.check(Budget.MISS, token)
+        await resources.limiter.check(Budget.MISS, caller.rate_key)
 
     return charge
 
 
-#: Spends one of the token's recommendation misses (``RateLimited`` once they are spent);
+#: Spends one of the caller's recommendation misses (``RateLimited`` once they are spent);
 #: the recommender calls it only when it is about to compute, never on a cache hit.
 ChargeMiss = Annotated[Callable[[], Awaitable[None]], Depends(_charge_miss)]

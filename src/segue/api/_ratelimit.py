@@ -12,7 +12,7 @@ process enforces the same budgets with its own counters (so a script is still sl
 down), counted in ``segue_rate_limit_errors_total`` and logged.
 
     limiter = RateLimiter.from_settings(settings)  # once per process, in the lifespan
-    await limiter.check(Budget.WRITE, token)  # RateLimited (429) once the budget is spent
+    await limiter.check(Budget.WRITE, caller.rate_key)  # RateLimited (429) once spent
     await limiter.aclose()
 """
 
@@ -36,7 +36,6 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 
 from segue.cache import BreakerState, CircuitBreaker
-from segue.catalog import token_id_of
 from segue.errors import RateLimited
 from segue.metrics import RATE_LIMIT_ERRORS, RATE_LIMITED
 from segue.settings import Settings
@@ -134,13 +133,16 @@ class RateLimiter:
     def enabled(self) -> bool:
         return bool(self._items)
 
-    async def check(self, budget: Budget, token: str) -> None:
-        """Spend one request of ``budget`` for ``token``; :class:`RateLimited` if it is spent."""
+    async def check(self, budget: Budget, who: str) -> None:
+        """Spend one request of ``budget`` for ``who``; :class:`RateLimited` if it is spent.
+
+        ``who`` is the caller's key (``Caller.rate_key``): a token's id (public: it names the
+        token in `segue token`), a platform token's id with its actor's DID, or the DID of a
+        service-auth JWT; never a secret.
+        """
         item = self._items.get(budget)
         if item is None:
             return
-        # The token's id: public (it names the token in `segue token`), never its secret.
-        who = token_id_of(token)
         refused_by = await self._hit(item, budget, who)
         if refused_by is None:
             return

@@ -18,7 +18,7 @@ from segue.catalog import (
 )
 from segue.recommendations import MAX_OFFSET
 
-from .._deps import ChargeMiss, CurrentUser, RecommenderDep, ResourcesDep, SessionDep
+from .._deps import CallerDep, ChargeMiss, CurrentUser, RecommenderDep, ResourcesDep, SessionDep
 from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder
 from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
@@ -75,12 +75,16 @@ async def read(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) 
     },
 )
 async def create(
-    body: NewPlaylist, user: CurrentUser, session: SessionDep, resources: ResourcesDep
+    body: NewPlaylist, caller: CallerDep, session: SessionDep, resources: ResourcesDep
 ) -> PlaylistOut:
     cap = resources.settings.max_playlists_per_user
-    return PlaylistOut.model_validate(
-        await create_playlist(session, user.did, body.name, max_playlists=cap)
+    # A DID signed in by service auth or a platform may have no user row yet: its first
+    # playlist makes one (a user token's row exists: `segue token create` made it).
+    handle = None if caller.via == "token" else caller.user.handle
+    playlist = await create_playlist(
+        session, caller.user.did, body.name, max_playlists=cap, owner_handle=handle
     )
+    return PlaylistOut.model_validate(playlist)
 
 
 @router.post(
