@@ -54,19 +54,25 @@ class CacheStats:
     corrupt: int = 0
 
 
-def recommendation_key(playlist_id: str, record_cid: str, *, prefix: str = "segue") -> str:
+def recommendation_key(
+    playlist_id: str, record_cid: str, *, prefix: str = "segue", kind: str = "recommendations"
+) -> str:
     """The cache key of a playlist's recommendations at one version of the playlist.
 
     The record CID changes whenever a track is added, removed or reordered, so an edited
-    playlist never reads stale recommendations.
+    playlist never reads stale recommendations. ``kind`` names other rankings cached the
+    same way: ``similar`` (tracks like one track; its id and version in place of the
+    playlist's).
 
     >>> recommendation_key("3kxq", "bafyreib2rxk3rh6kzwq")
     'segue:recommendations:3kxq:bafyreib2rxk3rh6kzwq'
+    >>> recommendation_key("88", "bafyreib2rxk3rh6kzwq", kind="similar")
+    'segue:similar:88:bafyreib2rxk3rh6kzwq'
 
     A CID never contains ``:``, so the key stays unambiguous even when a playlist id does.
     """
-    if not playlist_id or not record_cid or not prefix:
+    if not playlist_id or not record_cid or not prefix or not kind:
         raise InvalidInput("cache key parts must not be empty")
-    if ":" in record_cid:
+    if ":" in record_cid or ":" in kind:
         raise InvalidInput(f"not a record CID: {record_cid!r}")
-    return f"{prefix}:recommendations:{playlist_id}:{record_cid}"
+    return f"{prefix}:{kind}:{playlist_id}:{record_cid}"

@@ -65,10 +65,12 @@ from ._reads import (
     PlaylistHead,
     PlaylistSeeds,
     Reader,
+    TrackHead,
     dismissed_ids,
     playlist_head,
     playlist_seeds,
     require_owner,
+    track_head,
 )
 from ._record import (
     PLAYLIST_RECORD_TYPE,
@@ -166,6 +168,7 @@ __all__ = [
     "SuggestionView",
     "TokenCheck",
     "TokenInfo",
+    "TrackHead",
     "TrackItem",
     "TrackRecord",
     "TrackView",
@@ -236,6 +239,7 @@ __all__ = [
     "text_problem",
     "token_id_of",
     "touch_tokens",
+    "track_head",
     "track_ref",
     "track_titles",
     "undismiss_track",

@@ -10,14 +10,10 @@ the pure engine, usable on its own (``segue recommend``, ``segue eval``):
 """
 
 from ._admission import Admission, Degrade
+from ._config import config_digest, settings_digest
+from ._paging import RecommendationPage
 from ._pipeline import recommend, resolve_strategy
-from ._service import (
-    MAX_OFFSET,
-    RecommendationPage,
-    Recommender,
-    config_digest,
-    settings_digest,
-)
+from ._service import MAX_OFFSET, Recommender
 
 __all__ = [
     "MAX_OFFSET",
