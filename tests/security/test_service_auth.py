@@ -24,7 +24,7 @@ from ..api.conftest import World, make_api_settings
 from ..support import free_port
 from ..support.atproto_standins import Identity, PlcDirectory, did_document, make_identity
 from ..support.service_jwt import SERVICE_DID, b64url, service_jwt
-from .test_authorization import REQUESTS
+from .test_authorization import FOR_LISTENERS, REQUESTS
 
 PDS = "https://pds.example.com"
 
@@ -118,6 +118,14 @@ OWNER_REQUESTS: list[tuple[str, str, str, object, int]] = [
         None,
         200,
     ),
+    (
+        "get",
+        "/playlists/{playlist_id}/continuation",
+        "/playlists/carols/continuation",
+        None,
+        200,
+    ),
+    ("get", "/tracks/{track_id}/similar", "/tracks/1/similar", None, 200),
 ]
 
 
@@ -152,12 +160,15 @@ async def test_another_dids_token_is_403_on_the_owners_playlist(
     mallory = publish(plc_directory, make_identity(curve="P-256"))
     token = service_jwt(mallory)
     for method, template, path, body, _ in OWNER_REQUESTS:
-        if "{playlist_id}" not in template:
+        if "{playlist_id}" not in template or (method, template) in FOR_LISTENERS:
             continue
         r = await world.client.request(method.upper(), path, json=body, headers=bearer(token))
         assert r.status_code == 403, (path, r.text)
         assert r.json()["error"] == "forbidden"
         assert "Carol" not in r.text
+    # A listener's route is open to any signed-in DID, JWTs included.
+    listening = await world.client.get("/playlists/carols/continuation", headers=bearer(token))
+    assert listening.status_code == 200
     owners = await world.client.get("/playlists/carols", headers=bearer(service_jwt(carol)))
     assert [t["id"] for t in owners.json()["tracks"]] == [1, 2, 3, 4]  # nothing changed
 

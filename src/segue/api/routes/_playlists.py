@@ -60,6 +60,30 @@ async def recommendations(
     return Recommendations.model_validate(page)
 
 
+@router.get(
+    "/{playlist_id}/continuation",
+    summary="What to play after a playlist: for any signed-in listener",
+    responses={404: error_response_doc("No such playlist, or a hidden one")},
+)
+async def continuation(
+    playlist_id: PlaylistId,
+    user: CurrentUser,
+    recommender: RecommenderDep,
+    charge_miss: ChargeMiss,
+    limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
+    ] = 0,
+) -> Recommendations:
+    # Any signed-in user, any visible playlist: the same ranking as its owner's
+    # recommendations (the owner's dismissals apply), from the same cache entry.
+    page = await recommender.continuation(
+        playlist_id, user_did=user.did, limit=limit, offset=offset, charge_miss=charge_miss
+    )
+    return Recommendations.model_validate(page)
+
+
 @router.get("/{playlist_id}", summary="The playlist and its tracks in order")
 async def read(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) -> PlaylistOut:
     return PlaylistOut.model_validate(await _owned(session, playlist_id, user))

@@ -1,4 +1,4 @@
-"""``/tracks``: search tracks by title or artist."""
+"""``/tracks``: search tracks by title or artist, and tracks that sound like one track."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
+from segue.recommendations import MAX_OFFSET
 
-from .._deps import CurrentUser, SessionDep
-from .._schemas import NO_NUL, TrackList
-from ._common import ERRORS
+from .._deps import ChargeMiss, CurrentUser, RecommenderDep, SessionDep
+from .._schemas import NO_NUL, Recommendations, TrackList
+from ._common import ERRORS, TrackIdPath, error_response_doc
 
 __all__ = ["router"]
 
@@ -28,3 +29,23 @@ async def search(
 ) -> TrackList:
     tracks = await search_tracks(session, q, limit=limit)
     return TrackList.model_validate({"tracks": tracks})
+
+
+@router.get(
+    "/{track_id}/similar",
+    summary="Tracks that sound like this one",
+    responses={404: error_response_doc("No such track, or a hidden or deleted one")},
+)
+async def similar(
+    track_id: TrackIdPath,
+    user: CurrentUser,
+    recommender: RecommenderDep,
+    charge_miss: ChargeMiss,
+    limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
+    ] = 0,
+) -> Recommendations:
+    page = await recommender.similar(track_id, limit=limit, offset=offset, charge_miss=charge_miss)
+    return Recommendations.model_validate(page)
