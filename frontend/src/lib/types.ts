@@ -581,7 +581,10 @@ export interface operations {
     me_me_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -637,7 +640,10 @@ export interface operations {
     my_playlists_me_playlists_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -698,7 +704,10 @@ export interface operations {
                 /** @description How many of the ranking to skip (the next page) */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -780,7 +789,10 @@ export interface operations {
                 /** @description How many of the ranking to skip (the next page) */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -857,7 +869,10 @@ export interface operations {
     read_playlists__playlist_id__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -934,7 +949,10 @@ export interface operations {
     create_playlists_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1039,7 +1057,10 @@ export interface operations {
     set_order_playlists__playlist_id__tracks_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1138,7 +1159,10 @@ export interface operations {
     add_track_playlists__playlist_id__tracks_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1246,7 +1270,10 @@ export interface operations {
     delete_track_playlists__playlist_id__tracks__track_id__delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1325,7 +1352,10 @@ export interface operations {
     dismiss_playlists__playlist_id__recommendations_dismissed_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1431,7 +1461,10 @@ export interface operations {
     undismiss_playlists__playlist_id__recommendations_dismissed__track_id__delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1512,7 +1545,10 @@ export interface operations {
                 q: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1573,7 +1609,10 @@ export interface operations {
                 /** @description How many of the ranking to skip (the next page) */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Track id, at most 2**53 - 1 */
                 track_id: number;

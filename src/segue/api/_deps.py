@@ -6,12 +6,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
+from segue.limits import DID_MAX_LENGTH
 from segue.recommendations import Recommender
 
 from ._auth import Caller
@@ -80,11 +81,21 @@ async def _bearer_token(
 BearerToken = Annotated[str, Depends(_bearer_token)]
 
 
-async def _caller(request: Request, resources: ResourcesDep, token: BearerToken) -> Caller:
+async def _caller(
+    request: Request,
+    resources: ResourcesDep,
+    token: BearerToken,
+    actor: Annotated[
+        str | None,
+        Header(
+            alias=ACTOR_HEADER,
+            max_length=DID_MAX_LENGTH,
+            description="With a platform token (only): the DID of the user it acts for",
+        ),
+    ] = None,
+) -> Caller:
     # No session: a route that needs only the caller (a cache hit) opens none.
-    caller = await resources.auth.caller(
-        token, actor=request.headers.get(ACTOR_HEADER), method=method_of(request)
-    )
+    caller = await resources.auth.caller(token, actor=actor, method=method_of(request))
     if caller.platform is not None:
         # The access log names the platform and the DID it acts for, never the token.
         ACCESS_CALLER.set(f" platform={caller.platform} actor={caller.user.did}")
