@@ -1,6 +1,7 @@
 """`python -m bench [--million] [--only PART]`: prints Markdown for docs/benchmarks.md.
 
-The serving part takes ``--seconds`` (per row), ``--profile`` and ``--markdown FILE``.
+The serving part takes ``--seconds`` (per row), ``--profile``, ``--markdown FILE``,
+``--rows KEY,...`` and ``--tracks N``.
 """
 
 from __future__ import annotations
@@ -44,6 +45,17 @@ def main() -> None:
     parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="serving: also write its table to FILE"
     )
+    parser.add_argument(
+        "--rows",
+        metavar="KEY,...",
+        help="serving: only these rows (e.g. hit,hit-jwt; default all)",
+    )
+    parser.add_argument(
+        "--tracks",
+        type=int,
+        default=100_000,
+        help="serving: tracks in the index (default 100,000; a hit never searches it)",
+    )
     args = parser.parse_args()
     single_threaded_blas()
     print(f"Machine: {machine()}\n")
@@ -61,7 +73,15 @@ def main() -> None:
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "serving"):
-        print(serving.run(args.seconds, profile=args.profile, markdown=args.markdown), "\n")
+        rows = args.rows.split(",") if args.rows else None
+        text = serving.run(
+            args.seconds,
+            profile=args.profile,
+            markdown=args.markdown,
+            n_tracks=args.tracks,
+            only=rows,
+        )
+        print(text, "\n")
     if args.only == "million" or args.million:
         print(million.run(), "\n", flush=True)
 

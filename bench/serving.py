@@ -14,6 +14,12 @@ rows read the same entries.
 
 ``--profile`` runs the Segue cache-hit row a second time under py-spy and prints the top
 functions by self time (the file opens in speedscope.app).
+
+The ``hit-jwt`` row sends the same requests with ATProto service-auth JWTs instead of
+Segue tokens: each owner has a secp256k1 key whose DID document a PLC stand-in on loopback
+serves (``bench/_service_auth.py``), and signs one token (ES256K, 5 minutes) just before
+the row starts; Segue verifies each once and remembers it until it expires, as it does a
+Segue token for ``SEGUE_TOKEN_CACHE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -50,6 +57,7 @@ from ._server import (
     running,
     segue_command,
 )
+from ._service_auth import SERVICE_DID, plc_standin, service_jwt
 from ._timing import machine
 from ._wrk import CONNECTIONS, THREADS, TIMEOUT, WrkResult, run_wrk, wrk_path
 from .endpoint import SIZES
@@ -121,6 +129,9 @@ class Row:
     requires: Callable[[], str | None] = lambda: None  # why it cannot run here, or None
     #: the row serves an index built in this type, in a data dir of its own
     dtype: str | None = None
+    #: how its requests authenticate: "token" (the owners' Segue tokens) or "service"
+    #: (service-auth JWTs the owners' keys sign just before the row)
+    auth: str = "token"
 
 
 _NO_CACHE = {"SEGUE_CACHE_BACKEND": "none"}
@@ -135,6 +146,9 @@ ROWS = (
     Row("reference", "asyncpg + redis-py, a hit's 4 round trips (reference)",
         _uvicorn("bench._apps.reference:app")),
     Row("hit", "Segue, cache hit, 1 worker", _segue()),
+    # The same hits, each owner calling with an ATProto service-auth JWT (issue 23).
+    Row("hit-jwt", "Segue, cache hit, 1 worker, service-auth JWTs (ES256K)", _segue(),
+        requires=_setting("service_did", SERVICE_DID), auth="service"),
     Row("hit2", "Segue, cache hit, 2 workers", _segue("--workers", "2"),
         requires=_option("--workers")),
     # What the per-token limits cost a hit (one Redis round trip), with budgets wrk cannot
@@ -157,12 +171,13 @@ RATIOS = (
     ("reference", "bare"),
     ("hit2", "hit"),
     ("hit-limited", "hit"),
+    ("hit-jwt", "hit"),
     ("miss2", "miss"),
     ("adaptive", "miss"),
     ("miss-f32", "miss"),
 )
 # Answers the rows are checked for; the reference and the hit rows read the same entries.
-_SAME_ANSWERS = ("reference", "hit", "hit2", "hit-limited")
+_SAME_ANSWERS = ("reference", "hit", "hit2", "hit-limited", "hit-jwt")
 
 
 @dataclass
@@ -216,6 +231,26 @@ def _check(base: str, targets: Sequence[tuple[str, str]]) -> list[list[int]]:
     return answers
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceAuth:
+    """What the service-auth row needs: the PLC stand-in's URL and each owner's key."""
+
+    plc_url: str
+    keys: dict[str, Any]
+    dids: list[str]  # in the order of the targets
+
+    def targets(self, paths: Sequence[str]) -> list[tuple[str, str]]:
+        """The same paths, each with a fresh JWT of its owner (valid 5 minutes)."""
+        return [
+            (path, service_jwt(did, self.keys[did]))
+            for path, did in zip(paths, self.dids, strict=True)
+        ]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"SEGUE_SERVICE_DID": SERVICE_DID, "SEGUE_PLC_URL": self.plc_url}
+
+
 def _measure_row(
     row: Row,
     spec: Catalog,
@@ -223,12 +258,17 @@ def _measure_row(
     targets: list[tuple[str, str]],
     seconds: int,
     profile: Profile | None,
+    service: ServiceAuth,
 ) -> Outcome:
     outcome = Outcome(row)
     reason = row.requires()
     if reason is not None:
         outcome.skipped = f"not available: {reason}"
         return outcome
+    if row.auth == "service":
+        # Signed now: the row (start, checks, warm-up, measure) fits in their 5 minutes.
+        targets = service.targets([path for path, _ in targets])
+        env = {**env, **service.env}
     log = CACHE_DIR / f"serving-{row.key}.log"
     log.unlink(missing_ok=True)
     print(f"serving: {row.name} (log: {log})", file=sys.stderr, flush=True)
@@ -323,7 +363,7 @@ def _answers_agree(outcomes: list[Outcome]) -> str | None:
 
 
 async def _measure(
-    spec: Catalog, seconds: int, profile: Profile | None
+    spec: Catalog, seconds: int, profile: Profile | None, rows: Sequence[Row]
 ) -> tuple[list[Outcome], str]:
     rng = np.random.default_rng(5)
     visible = spec.visible_ids
@@ -331,7 +371,9 @@ async def _measure(
              for i in range(PLAYLISTS)]  # fmt: skip
     async with seeded_database(POSTGRES_ADMIN_URL, spec, lists) as (url, owners):
         targets = [(_path(o.playlists[0]), o.token) for o in owners]
-        with redis_prefix() as prefix:
+        dids = [o.did for o in owners]
+        with redis_prefix() as prefix, plc_standin(dids) as (plc_url, keys):
+            service = ServiceAuth(plc_url, keys, dids)
             env = {
                 "SEGUE_DATABASE_URL": url,
                 "SEGUE_REDIS_URL": REDIS_URL,
@@ -349,9 +391,15 @@ async def _measure(
             before = load_average()
             outcomes = [
                 _measure_row(
-                    row, spec, env, targets, seconds, profile if row.key == "hit" else None
+                    row,
+                    spec,
+                    env,
+                    targets,
+                    seconds,
+                    profile if row.key == "hit" else None,
+                    service,
                 )
-                for row in ROWS
+                for row in rows
             ]
             loads = f"{before} / {load_average()}"
     return outcomes, loads
@@ -364,18 +412,24 @@ def run(
     markdown: Path | None = None,
     n_tracks: int = 100_000,
     dim: int = 512,
+    only: Sequence[str] | None = None,
 ) -> str:
     """Markdown: one row per server (`wrk -t2 -c64 -d{seconds}s`), then the ratios.
 
+    ``only``: the keys of the rows to run (``hit``, ``hit-jwt``...), all by default.
     :class:`RuntimeError` (after printing the table) when most answers of a row were errors.
     """
     wrk_path()  # before minutes of setup: the fix is `make bench`
+    rows = [row for row in ROWS if only is None or row.key in only]
+    unknown = set(only or ()) - {row.key for row in ROWS}
+    if unknown:
+        raise ValueError(f"no serving rows {sorted(unknown)}; rows: {[r.key for r in ROWS]}")
     spec = catalog_spec(n_tracks, dim)
     build_index(spec)
-    for dtype in {row.dtype for row in ROWS if row.dtype and row.requires() is None}:
+    for dtype in {row.dtype for row in rows if row.dtype and row.requires() is None}:
         build_index(with_dtype(spec, dtype), dtype=dtype)
     recorded = Profile(CACHE_DIR / "serving-hit-profile.txt") if profile else None
-    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded))
+    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded, rows))
     text = "\n".join(
         [
             f"Serving throughput: `wrk -t{THREADS} -c{CONNECTIONS} -d{seconds}s --latency "
