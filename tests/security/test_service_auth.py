@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import base64
 import json
+import re
+from pathlib import Path
 
 import httpx
 import pytest
 
 from segue.api import create_app
+from segue.api._methods import METHODS
 from segue.catalog import Database, append_track, create_playlist, ensure_user, find_user
 from segue.settings import Settings
 
@@ -408,3 +411,21 @@ def test_the_helper_makes_what_a_pds_makes():
     assert set(claims) == {"iss", "aud", "iat", "exp", "lxm"}
     assert len(base64.urlsafe_b64decode(pad(signature))) == 64
     assert b64url(b"\xff") == "_w"
+
+
+def _shape(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "{}", path)
+
+
+def test_every_route_has_a_method_name_and_api_md_lists_them():
+    routes = {(m.upper(), _shape(t)) for m, t in REQUESTS} - {("POST", "/auth/logout")}
+    named = {(m, _shape(p)): nsid for (m, p), nsid in METHODS.items()}
+    assert set(named) == routes
+    doc = (Path(__file__).parents[2] / "docs" / "api.md").read_text()
+    listed = {
+        (m, _shape(p)): nsid
+        for m, p, nsid in re.findall(
+            r"^\| `(GET|POST|PUT|DELETE) (\S+)` \| `(fm\.segue\.\w+)` \|$", doc, re.M
+        )
+    }
+    assert listed == named
