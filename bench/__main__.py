@@ -1,7 +1,6 @@
 """`python -m bench [--million] [--only PART]`: prints Markdown for docs/benchmarks.md.
 
-The serving part takes ``--seconds`` (per row), ``--profile``, ``--markdown FILE``,
-``--rows KEY,...`` and ``--tracks N``.
+The serving part takes ``--seconds`` (per row), ``--profile`` and ``--markdown FILE``.
 """
 
 from __future__ import annotations
@@ -43,18 +42,12 @@ def main() -> None:
         "--profile", action="store_true", help="serving: py-spy on the Segue cache-hit row"
     )
     parser.add_argument(
-        "--markdown", type=Path, metavar="FILE", help="serving: also write its table to FILE"
-    )
-    parser.add_argument(
         "--rows",
-        metavar="KEY,...",
-        help="serving: only these rows (e.g. hit,hit-jwt; default all)",
+        metavar="KEYS",
+        help="serving: only these rows, comma-separated keys (e.g. reference,hit,hit-limited)",
     )
     parser.add_argument(
-        "--tracks",
-        type=int,
-        default=100_000,
-        help="serving: tracks in the index (default 100,000; a hit never searches it)",
+        "--markdown", type=Path, metavar="FILE", help="serving: also write its table to FILE"
     )
     args = parser.parse_args()
     single_threaded_blas()
@@ -74,14 +67,10 @@ def main() -> None:
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "serving"):
         rows = args.rows.split(",") if args.rows else None
-        text = serving.run(
-            args.seconds,
-            profile=args.profile,
-            markdown=args.markdown,
-            n_tracks=args.tracks,
-            only=rows,
+        print(
+            serving.run(args.seconds, profile=args.profile, markdown=args.markdown, rows=rows),
+            "\n",
         )
-        print(text, "\n")
     if args.only == "million" or args.million:
         print(million.run(), "\n", flush=True)
 

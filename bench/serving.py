@@ -12,14 +12,14 @@ of 100k 512-d tracks; 64 owners with one playlist each (1-50 tracks), each reque
 cache is filled once before the rows by a Segue server, so the reference app and the hit
 rows read the same entries.
 
-``--profile`` runs the Segue cache-hit row a second time under py-spy and prints the top
-functions by self time (the file opens in speedscope.app).
-
 The ``hit-jwt`` row sends the same requests with ATProto service-auth JWTs instead of
 Segue tokens: each owner has a secp256k1 key whose DID document a PLC stand-in on loopback
 serves (``bench/_service_auth.py``), and signs one token (ES256K, 5 minutes) just before
 the row starts; Segue verifies each once and remembers it until it expires, as it does a
 Segue token for ``SEGUE_TOKEN_CACHE_SECONDS``.
+
+``--profile`` runs the Segue cache-hit row a second time under py-spy and prints the top
+functions by self time (the file opens in speedscope.app).
 """
 
 from __future__ import annotations
@@ -167,11 +167,11 @@ ROWS = (
 # (numerator, denominator): the figures issue 11 sets targets on.
 RATIOS = (
     ("hit", "reference"),
+    ("hit-jwt", "hit"),
     ("hit", "bare"),
     ("reference", "bare"),
     ("hit2", "hit"),
     ("hit-limited", "hit"),
-    ("hit-jwt", "hit"),
     ("miss2", "miss"),
     ("adaptive", "miss"),
     ("miss-f32", "miss"),
@@ -241,10 +241,8 @@ class ServiceAuth:
 
     def targets(self, paths: Sequence[str]) -> list[tuple[str, str]]:
         """The same paths, each with a fresh JWT of its owner (valid 5 minutes)."""
-        return [
-            (path, service_jwt(did, self.keys[did]))
-            for path, did in zip(paths, self.dids, strict=True)
-        ]
+        pairs = zip(paths, self.dids, strict=True)
+        return [(path, service_jwt(did, self.keys[did])) for path, did in pairs]
 
     @property
     def env(self) -> dict[str, str]:
@@ -412,24 +410,20 @@ def run(
     markdown: Path | None = None,
     n_tracks: int = 100_000,
     dim: int = 512,
-    only: Sequence[str] | None = None,
+    rows: Sequence[str] | None = None,
 ) -> str:
     """Markdown: one row per server (`wrk -t2 -c64 -d{seconds}s`), then the ratios.
 
-    ``only``: the keys of the rows to run (``hit``, ``hit-jwt``...), all by default.
     :class:`RuntimeError` (after printing the table) when most answers of a row were errors.
     """
     wrk_path()  # before minutes of setup: the fix is `make bench`
-    rows = [row for row in ROWS if only is None or row.key in only]
-    unknown = set(only or ()) - {row.key for row in ROWS}
-    if unknown:
-        raise ValueError(f"no serving rows {sorted(unknown)}; rows: {[r.key for r in ROWS]}")
+    chosen = _chosen(rows)
     spec = catalog_spec(n_tracks, dim)
     build_index(spec)
-    for dtype in {row.dtype for row in rows if row.dtype and row.requires() is None}:
+    for dtype in {row.dtype for row in chosen if row.dtype and row.requires() is None}:
         build_index(with_dtype(spec, dtype), dtype=dtype)
     recorded = Profile(CACHE_DIR / "serving-hit-profile.txt") if profile else None
-    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded, rows))
+    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded, chosen))
     text = "\n".join(
         [
             f"Serving throughput: `wrk -t{THREADS} -c{CONNECTIONS} -d{seconds}s --latency "
@@ -458,6 +452,16 @@ def run(
         problem = f"most answers were errors: {', '.join(failed)}" if failed else disagree
         raise RuntimeError(f"the serving benchmark is not valid: {problem}")
     return text
+
+
+def _chosen(keys: Sequence[str] | None) -> list[Row]:
+    """The rows named by ``keys`` (``--rows``), in ``ROWS``' order; all by default."""
+    if keys is None:
+        return list(ROWS)
+    unknown = set(keys) - {row.key for row in ROWS}
+    if unknown:
+        raise SystemExit(f"no such serving rows: {', '.join(sorted(unknown))}")
+    return [row for row in ROWS if row.key in keys]
 
 
 if __name__ == "__main__":

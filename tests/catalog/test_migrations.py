@@ -8,13 +8,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
+from segue.atproto import StrongRef
 from segue.catalog import (
     Database,
-    PlaylistRecord,
-    StrongRef,
-    TrackRecord,
     alembic_config,
-    apply_follow,
     current_revision,
     downgrade,
     ensure_schema,
@@ -25,6 +22,7 @@ from segue.catalog import (
 )
 from segue.catalog._models import Base, Dismissal
 from segue.errors import SchemaOutdated
+from segue.follow import PlaylistRecord, TrackRecord, apply_follow
 from segue.settings import Settings
 
 TRACK_CID = "bafyreidwaivazkwu67xztlmuobx35hs2lnfh3kolmgfmucldvhd3sgzcqi"

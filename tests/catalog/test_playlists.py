@@ -9,16 +9,15 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 import segue.catalog._playlists as playlists_module
+from segue.atproto import playlist_record_cid, track_ref
 from segue.catalog import (
     Database,
     append_track,
     create_playlist,
     get_playlist,
     list_playlists,
-    playlist_record_cid,
     remove_track,
     reorder_tracks,
-    track_ref,
 )
 from segue.catalog._models import PlaylistItem, Track
 from segue.errors import Conflict, Forbidden, InvalidInput, NotFound

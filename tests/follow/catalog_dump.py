@@ -7,8 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from segue.catalog import Database, follow_cursor
+from segue.catalog import Database
 from segue.catalog._models import Base
+from segue.follow import follow_cursor
 
 _TIMES = {"created_at", "updated_at", "revoked_at", "expires_at", "last_used_at"}
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from segue.catalog import record_cid
+from segue.atproto import record_cid
 
 TRACKS = "fm.plyr.track"
 LISTS = "fm.plyr.list"

@@ -6,8 +6,15 @@ from typing import Any
 
 import pytest
 
-from segue.catalog import AccountChange, IdentityChange, PlaylistRecord, RecordDeletion, TrackRecord
-from segue.follow import UNTITLED, decode
+from segue.follow import (
+    UNTITLED,
+    AccountChange,
+    IdentityChange,
+    PlaylistRecord,
+    RecordDeletion,
+    TrackRecord,
+    decode,
+)
 
 from .recording import LISTS, TRACKS, Recording, list_record, track_record
 

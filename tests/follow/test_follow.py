@@ -13,15 +13,9 @@ from typing import Any
 
 import pytest
 
-from segue.catalog import (
-    Database,
-    follow_cursor,
-    get_playlist,
-    hashed_track_id,
-    playlist_head,
-)
+from segue.catalog import Database, get_playlist, hashed_track_id, playlist_head
 from segue.errors import NotFound
-from segue.follow import FollowOptions, FollowStats, follow
+from segue.follow import FollowOptions, FollowStats, follow, follow_cursor
 
 from .catalog_dump import dump
 from .recording import LISTS, TRACKS, Recording, list_record, ref_of, tid, track_record, uri_of

@@ -13,9 +13,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from segue.catalog import Database, follow_cursor
+from segue.catalog import Database
 from segue.catalog._models import Base
-from segue.follow import FollowOptions, follow
+from segue.follow import FollowOptions, follow, follow_cursor
 
 from ..support import free_port, segue_binary
 from .catalog_dump import dump

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from segue.catalog import is_did, is_handle
+from segue.atproto import is_did, is_handle
 from segue.errors import InvalidInput, UnreadableAudio
 from segue.ingest.clap import (
     Manifest,

@@ -5,15 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from segue.catalog import (
-    append_track,
-    create_playlist,
-    ensure_user,
-    get_playlist,
-    get_user,
-    playlist_record_cid,
-    track_ref,
-)
+from segue.atproto import playlist_record_cid, track_ref
+from segue.catalog import append_track, create_playlist, ensure_user, get_playlist, get_user
 from segue.errors import ImportRejected
 from segue.ingest import import_playlists, import_tracks, read_playlists, read_tracks
 

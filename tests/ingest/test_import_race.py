@@ -15,7 +15,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
-from segue.catalog import append_track, ensure_user, get_playlist, playlist_record_cid, track_ref
+from segue.atproto import playlist_record_cid, track_ref
+from segue.catalog import append_track, ensure_user, get_playlist
 from segue.catalog._models import Playlist, PlaylistItem, Track
 from segue.ingest import import_playlists, import_tracks, read_playlists, read_tracks
 

@@ -12,9 +12,10 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from segue.catalog import Database, TrackRecord, apply_follow, hashed_track_id, hydrate
+from segue.catalog import Database, hashed_track_id, hydrate
 from segue.cli import app
 from segue.errors import ImportRejected
+from segue.follow import TrackRecord, apply_follow
 from segue.ingest import import_vectors, read_vectors, resolve_uris
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore

@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from fastapi import FastAPI
 
 from segue.api import create_app
-from segue.catalog import create_token, ensure_user, open_database, playlist_record_cid, track_ref
+from segue.atproto import playlist_record_cid, track_ref
+from segue.catalog import create_token, ensure_user, open_database
 from segue.catalog._models import Artist, Playlist, PlaylistItem, Track
 from segue.ingest import synthetic_catalog
 from segue.settings import Settings

@@ -16,14 +16,8 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.util import await_only
 
-from segue.catalog import (
-    Database,
-    create_playlist,
-    ensure_user,
-    get_playlist,
-    playlist_record_cid,
-    track_ref,
-)
+from segue.atproto import playlist_record_cid, track_ref
+from segue.catalog import Database, create_playlist, ensure_user, get_playlist
 from segue.catalog._models import Artist, Track
 from segue.settings import Settings
 

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
-from segue.catalog import PLAYLIST_MAX_TRACKS, Database, items_record_cid
+from segue.atproto import items_record_cid
+from segue.catalog import PLAYLIST_MAX_TRACKS, Database
 from segue.catalog._models import Playlist, PlaylistItem, Track
 from segue.engine import normalize
 from segue.vectors import LocalVectorStore

@@ -1,9 +1,12 @@
 """Typed dependencies: the shared resources, a database session per request, the caller
-(charged a read or a write here) and its user, and the charge for a recommendation miss."""
+(a Segue token's user, a platform token's actor, a service-auth JWT's DID), the user
+(charged a read or a write here), and a recommendation request's charges, which the
+recommender spends (the read with its cache look-up, a miss before it computes)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -18,15 +21,16 @@ from segue.recommendations import Recommender
 from ._auth import Caller
 from ._logging import ACCESS_CALLER
 from ._methods import method_of
-from ._ratelimit import Budget
+from ._ratelimit import Budget, Charge
 from ._resources import Resources
 
 __all__ = [
     "ACTOR_HEADER",
     "BearerToken",
     "CallerDep",
-    "ChargeMiss",
+    "Charged",
     "CurrentUser",
+    "RecommendationCaller",
     "RecommenderDep",
     "ResourcesDep",
     "SessionDep",
@@ -99,30 +103,47 @@ async def _caller(
     if caller.platform is not None:
         # The access log names the platform and the DID it acts for, never the token.
         ACCESS_CALLER.set(f" platform={caller.platform} actor={caller.user.did}")
-    # Charged once the credential is known good, so made-up ones leave no counters behind.
-    await resources.limiter.check(Budget.of_method(request.method), caller.rate_key)
     return caller
 
 
 #: Who the request acts for and how it signed in (a user token, a platform token with
-#: ``X-Segue-Actor``, or a service-auth JWT); its read or write is charged.
+#: ``X-Segue-Actor``, or a service-auth JWT); nothing charged: use with ``CurrentUser``
+#: or ``RecommendationCaller``, which charge it.
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
-async def _current_user(caller: CallerDep) -> UserView:
+async def _current_user(request: Request, resources: ResourcesDep, caller: CallerDep) -> UserView:
+    # Charged once the credential is known good, so made-up ones leave no counters behind.
+    await resources.limiter.check(Budget.of_method(request.method), caller.rate_key)
     return caller.user
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]
 
 
-async def _charge_miss(resources: ResourcesDep, caller: CallerDep) -> Callable[[], Awaitable[None]]:
-    async def charge() -> None:
-        await resources.limiter.check(Budget.MISS, caller.rate_key)
+@dataclass(frozen=True, slots=True)
+class Charged:
+    """The user of a recommendation request, with the charges the recommender spends: the
+    read (riding with the cache look-up: one Redis round trip on a hit), then a miss
+    before anything is computed (never on a hit). ``None``: that budget is off."""
 
-    return charge
+    user: UserView
+    read: Charge | None
+    miss: Charge | None
 
 
-#: Spends one of the caller's recommendation misses (``RateLimited`` once they are spent);
-#: the recommender calls it only when it is about to compute, never on a cache hit.
-ChargeMiss = Annotated[Callable[[], Awaitable[None]], Depends(_charge_miss)]
+async def _recommendation_caller(resources: ResourcesDep, caller: CallerDep) -> Charged:
+    limiter = resources.limiter
+    # Charged once the credential is known good, as CurrentUser's, but spent by the
+    # recommender.
+    return Charged(
+        caller.user,
+        limiter.charge(Budget.READ, caller.rate_key),
+        limiter.charge(Budget.MISS, caller.rate_key),
+    )
+
+
+#: For ``GET .../recommendations`` and the listeners' routes: like ``CurrentUser``, but the
+#: read is left to the recommender (which always spends it, whatever the answer), so it can
+#: share the cache's round trip.
+RecommendationCaller = Annotated[Charged, Depends(_recommendation_caller)]

@@ -1,15 +1,42 @@
-"""ATProto: DID resolution (PLC, did:web), XRPC reads from PDSes and relays, and the
-verification of service-auth JWTs.
+"""ATProto, as Segue needs it: identifier syntax, DAG-CBOR and CIDs, record shapes, the
+lexicon checks of track and list records, DID resolution (PLC, did:web), XRPC reads from
+PDSes and relays, and the verification of service-auth JWTs.
 
-A leaf package: it imports nothing from Segue but :mod:`segue.errors` and
-:mod:`segue.limits`. One :class:`HttpClient` is built by its owner (the app lifespan, a
-CLI command), shared by a :class:`DidResolver` and an :class:`XrpcClient`, and closed by
-that owner (docs/atproto.md, "DID resolution and XRPC reads").
+A leaf: it imports nothing from Segue but :mod:`segue.errors` and :mod:`segue.limits`
+(``tests/atproto/test_leaf.py`` holds it to that), so the catalog, ``segue follow``, the
+embedding pipeline and the API can all build on it. One :class:`HttpClient` is built by its
+owner (the app lifespan, a CLI command), shared by a :class:`DidResolver` and an
+:class:`XrpcClient`, and closed by that owner. See docs/atproto.md.
+
+    >>> is_did("did:plc:7iza6de2dwap2sbkpav7c6c6")
+    True
+    >>> record_cid({"$type": "fm.segue.playlist", "name": "x", "items": []})[:7]
+    'bafyrei'
 """
 
+from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._did import DEFAULT_PLC_URL, DidDocument, DidResolver, parse_did_document
 from ._http import DEFAULT_JSON_MAX_BYTES, HttpClient, ResponseStream, check_url
 from ._keys import Curve, PublicKey, decode_multibase_key, encode_multibase_key, is_low_s
+from ._lexicon import (
+    LIST_MAX_ITEMS,
+    PLAYLIST_LIST_TYPE,
+    Malformed,
+    TrackRecordFields,
+    check_list_record,
+    check_track_record,
+    list_record_name,
+)
+from ._record import (
+    PLAYLIST_RECORD_TYPE,
+    STAND_IN_TRACK_TYPE,
+    StrongRef,
+    TrackItem,
+    items_record_cid,
+    playlist_record,
+    playlist_record_cid,
+    track_ref,
+)
 from ._service_auth import (
     CLOCK_SKEW_SECONDS,
     MAX_LIFETIME_SECONDS,
@@ -17,19 +44,34 @@ from ._service_auth import (
     ServiceAuthVerifier,
     ServiceToken,
 )
+from ._syntax import (
+    is_at_uri,
+    is_cid,
+    is_did,
+    is_handle,
+    is_nsid,
+    is_record_key,
+    is_record_uri,
+    is_tid,
+)
 from ._xrpc import LatestCommit, RecordEntry, RecordPage, RepoPage, XrpcClient
 
 __all__ = [
     "CLOCK_SKEW_SECONDS",
     "DEFAULT_JSON_MAX_BYTES",
     "DEFAULT_PLC_URL",
+    "LIST_MAX_ITEMS",
     "MAX_LIFETIME_SECONDS",
+    "PLAYLIST_LIST_TYPE",
+    "PLAYLIST_RECORD_TYPE",
     "SERVICE_AUTH_ALGORITHMS",
+    "STAND_IN_TRACK_TYPE",
     "Curve",
     "DidDocument",
     "DidResolver",
     "HttpClient",
     "LatestCommit",
+    "Malformed",
     "PublicKey",
     "RecordEntry",
     "RecordPage",
@@ -37,10 +79,31 @@ __all__ = [
     "ResponseStream",
     "ServiceAuthVerifier",
     "ServiceToken",
+    "StrongRef",
+    "TrackItem",
+    "TrackRecordFields",
     "XrpcClient",
+    "check_list_record",
+    "check_track_record",
     "check_url",
+    "cid_for_dag_cbor",
     "decode_multibase_key",
     "encode_multibase_key",
+    "encode_record",
+    "is_at_uri",
+    "is_cid",
+    "is_did",
+    "is_handle",
     "is_low_s",
+    "is_nsid",
+    "is_record_key",
+    "is_record_uri",
+    "is_tid",
+    "items_record_cid",
+    "list_record_name",
     "parse_did_document",
+    "playlist_record",
+    "playlist_record_cid",
+    "record_cid",
+    "track_ref",
 ]

@@ -14,25 +14,15 @@ raise :mod:`segue.errors` and return plain views (no ORM objects):
 
 Mutations commit themselves (one transaction each, see ``_playlists.py``); reads leave
 the session's transaction to the caller. The imports' bulk writes are here too
-(``upsert_tracks``, ``replace_playlists``) and ``segue follow``'s (``apply_follow``,
-``resolve_track_uris``): every write to the catalog's tables is made by
-this package, whose ORM models stay inside it.
+(``upsert_tracks``, ``replace_playlists``). ``segue follow``'s rules live in
+``segue.follow``, which writes the tables (:mod:`segue.catalog.tables`) through the
+primitives that keep the invariants crossing features: ids for record URIs
+(``track_ids_for``, ``resolve_track_uris``), a playlist's items with what keys its cached
+recommendations (``replace_items``), generations (``bump_seeds_generation``).
 """
 
-from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
-from ._follow import FOLLOW_CURSOR, apply_follow, follow_cursor
-from ._follow_accounts import UNKNOWN_HANDLE
-from ._follow_types import (
-    AccountChange,
-    FollowChange,
-    FollowResult,
-    IdentityChange,
-    PlaylistRecord,
-    RecordDeletion,
-    TrackRecord,
-)
 from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
 from ._imports import (
     PlaylistImport,
@@ -42,6 +32,7 @@ from ._imports import (
     replace_playlists,
     upsert_tracks,
 )
+from ._items import replace_items
 from ._migrate import (
     alembic_config,
     current_revision,
@@ -72,17 +63,6 @@ from ._reads import (
     require_owner,
     track_head,
 )
-from ._record import (
-    PLAYLIST_RECORD_TYPE,
-    STAND_IN_TRACK_TYPE,
-    StrongRef,
-    TrackItem,
-    items_record_cid,
-    playlist_record,
-    playlist_record_cid,
-    track_ref,
-)
-from ._syntax import is_at_uri, is_cid, is_did, is_handle, is_nsid
 from ._tokens import (
     TOKEN_PREFIX,
     check_platform_name,
@@ -95,7 +75,7 @@ from ._tokens import (
     touch_tokens,
     verify_token,
 )
-from ._track_uris import hashed_track_id, resolve_track_uris
+from ._track_uris import hashed_track_id, resolve_track_uris, track_ids_for
 from ._tracks import (
     HYDRATE_MAX_IDS,
     SEARCH_MAX_LIMIT,
@@ -134,43 +114,30 @@ from ._views import (
 
 __all__ = [
     "DISMISSALS_MAX",
-    "FOLLOW_CURSOR",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
     "PLAYLIST_MAX_TRACKS",
-    "PLAYLIST_RECORD_TYPE",
     "SEARCH_MAX_LIMIT",
-    "STAND_IN_TRACK_TYPE",
     "TOKEN_PREFIX",
     "TRACK_ID_MAX",
-    "UNKNOWN_HANDLE",
-    "AccountChange",
     "Advance",
     "Because",
     "Database",
-    "FollowChange",
-    "FollowResult",
-    "IdentityChange",
     "IssuedToken",
     "PlaylistHead",
     "PlaylistImport",
-    "PlaylistRecord",
     "PlaylistSeeds",
     "PlaylistSummary",
     "PlaylistView",
     "PlaylistsResult",
     "ProblemSink",
     "Reader",
-    "RecordDeletion",
     "Steps",
-    "StrongRef",
     "SuggestionView",
     "TokenCheck",
     "TokenInfo",
     "TrackHead",
-    "TrackItem",
-    "TrackRecord",
     "TrackView",
     "TracksResult",
     "UserView",
@@ -178,7 +145,6 @@ __all__ = [
     "alembic_config",
     "all_track_ids",
     "append_track",
-    "apply_follow",
     "bump_index_generation",
     "bump_seeds_generation",
     "check_audio_url",
@@ -188,7 +154,6 @@ __all__ = [
     "check_record_uri",
     "check_token",
     "check_track_id",
-    "cid_for_dag_cbor",
     "clean_display_name",
     "clean_handle",
     "clean_playlist_name",
@@ -199,12 +164,10 @@ __all__ = [
     "dismiss_track",
     "dismissed_ids",
     "downgrade",
-    "encode_record",
     "ensure_schema",
     "ensure_user",
     "escape_like",
     "find_user",
-    "follow_cursor",
     "get_playlist",
     "get_user",
     "hash_token",
@@ -212,12 +175,6 @@ __all__ = [
     "head_revision",
     "hydrate",
     "hydrate_suggestions",
-    "is_at_uri",
-    "is_cid",
-    "is_did",
-    "is_handle",
-    "is_nsid",
-    "items_record_cid",
     "list_playlists",
     "list_tokens",
     "new_playlist_id",
@@ -225,12 +182,10 @@ __all__ = [
     "normalize_url",
     "open_database",
     "playlist_head",
-    "playlist_record",
-    "playlist_record_cid",
     "playlist_seeds",
-    "record_cid",
     "remove_track",
     "reorder_tracks",
+    "replace_items",
     "replace_playlists",
     "require_owner",
     "resolve_track_uris",
@@ -240,7 +195,7 @@ __all__ = [
     "token_id_of",
     "touch_tokens",
     "track_head",
-    "track_ref",
+    "track_ids_for",
     "track_titles",
     "undismiss_track",
     "upgrade",

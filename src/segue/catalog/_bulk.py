@@ -1,5 +1,6 @@
 """Bulk upserts that write only what changed, on PostgreSQL and SQLite alike (the
-catalog's own machinery for imports: nothing outside the package writes its tables).
+catalog's own machinery for imports; ``segue.follow`` borrows ``chunks`` through
+``segue.catalog.tables``).
 
 ``INSERT ... ON CONFLICT (key) DO UPDATE SET ... WHERE <some column differs>``, sent as
 one executemany per chunk. The ``WHERE`` makes a repeated import a true no-op: rows whose

@@ -18,12 +18,13 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from segue.atproto import StrongRef, items_record_cid
+
 from ._bulk import chunks, refresh_statistics, row_count, table_of, upsert_rows
 from ._db import Database, database_errors
 from ._generations import bump_seeds_generation
 from ._models import Artist, Playlist, PlaylistItem, Track, User
 from ._progress import Steps, no_progress
-from ._record import StrongRef, items_record_cid
 
 __all__ = [
     "PlaylistImport",

@@ -16,12 +16,12 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from segue.atproto import items_record_cid
 from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from ._db import database_errors
 from ._models import Artist, Playlist, PlaylistItem, Track, User, utc_now
 from ._reads import require_owner
-from ._record import items_record_cid
 from ._tracks import TRACK_ID_MAX, track_available, track_view, track_view_columns
 from ._unit import committing
 from ._users import add_user_if_missing

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 
+from segue.atproto import is_did, is_handle, is_record_uri
 from segue.errors import InvalidInput
 from segue.limits import (
     DISPLAY_NAME_MAX_LENGTH,
@@ -28,8 +29,6 @@ from segue.limits import (
     URL_MAX_LENGTH,
     track_id_out_of_range,
 )
-
-from ._syntax import is_at_uri, is_did, is_handle
 
 __all__ = [
     "PLAYLIST_ID_PATTERN",
@@ -184,13 +183,7 @@ def check_record_uri(value: str) -> str:
     >>> check_record_uri("at://did:plc:abc/fm.plyr.track/3kq2d7x4m5abc")
     'at://did:plc:abc/fm.plyr.track/3kq2d7x4m5abc'
     """
-    if (
-        not isinstance(value, str)
-        or len(value) > RECORD_URI_MAX_LENGTH
-        or not is_at_uri(value)
-        or value.count("/") != 4
-        or not is_did(value[len("at://") :].split("/")[0])
-    ):
+    if not isinstance(value, str) or not is_record_uri(value):
         raise InvalidInput(
             f"not a record AT-URI (at://DID/COLLECTION/RKEY, at most "
             f"{RECORD_URI_MAX_LENGTH} characters): {_show(value)}"

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from segue.catalog import is_nsid
+from segue.atproto import is_nsid
 from segue.errors import InvalidInput
 from segue.follow import COLLECTIONS, Collections, FollowOptions, FollowStats, follow
 

@@ -25,22 +25,26 @@ import re
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from segue.catalog import (
+from segue.atproto import (
+    PLAYLIST_LIST_TYPE,
+    Malformed,
+    check_list_record,
+    is_cid,
+    is_did,
+    is_tid,
+)
+from segue.catalog import check_playlist_id, check_record_uri, clean_handle
+from segue.errors import InvalidInput
+
+from ._changes import (
     AccountChange,
     FollowChange,
     IdentityChange,
     PlaylistRecord,
     RecordDeletion,
     TrackRecord,
-    check_playlist_id,
-    check_record_uri,
-    clean_handle,
-    is_cid,
-    is_did,
 )
-from segue.errors import InvalidInput
-
-from ._records import PLAYLIST_LIST_TYPE, Malformed, list_fields, playlist_name, track_fields
+from ._records import playlist_name, track_fields
 
 __all__ = [
     "COLLECTIONS",
@@ -56,8 +60,6 @@ HIDING_STATUSES = frozenset({"takendown", "suspended", "deleted", "deactivated"}
 #: what the transport hands on for a frame that is not a JSON object
 UNPARSABLE: dict[str, Any] = {"kind": "unparsable"}
 _OPERATIONS = frozenset({"create", "update", "delete"})
-# A repo rev is a TID: 13 characters of base32-sortable, so that strings sort as times.
-_TID = re.compile(r"[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}")
 # An account status is a short token; anything else (too long for its column, control
 # characters) is no status: it hides nothing, and the event still orders the next.
 _STATUS = re.compile(r"[a-zA-Z0-9_.-]{1,64}")
@@ -154,7 +156,7 @@ def _commit(did: str, time_us: int, commit: Any, collections: Collections) -> Ev
     operation, rkey, rev = commit.get("operation"), commit.get("rkey"), commit.get("rev")
     if operation not in _OPERATIONS or not isinstance(rkey, str):
         return Event(kind, time_us, problem="commit: no operation or rkey")
-    if not isinstance(rev, str) or _TID.fullmatch(rev) is None:
+    if not isinstance(rev, str) or not is_tid(rev):
         # The catalog orders versions by comparing revs as strings: sound for TIDs only.
         return Event(kind, time_us, problem="commit: no rev")
     try:
@@ -182,7 +184,7 @@ def _commit(did: str, time_us: int, commit: Any, collections: Collections) -> Ev
 def _playlist(
     uri: str, did: str, rev: str, cid: str, time_us: int, rkey: str, record: Any
 ) -> FollowChange:
-    list_type, items = list_fields(record)
+    list_type, items = check_list_record(record)
     if list_type is not None and list_type != PLAYLIST_LIST_TYPE:
         # An album or a likes list is not a playlist; one that was a playlist stops being one.
         return RecordDeletion(uri, did, "playlist", rev, time_us, only_if_known=True)

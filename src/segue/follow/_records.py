@@ -1,53 +1,27 @@
-"""Records checked against their lexicons and mapped to what the catalog stores.
+"""Followed records mapped to what the catalog stores, once their lexicon is checked
+(:mod:`segue.atproto`).
 
-A track record (``fm.plyr.track``): ``title`` and ``artist`` are required; ``imageUrl``,
-``audioUrl``, ``album`` and ``duration`` are optional, and checked when present. A list
-record (``fm.plyr.list``): ``items`` is required, at most 500 strong references
-(``{"subject": {"uri", "cid"}}``); ``listType`` absent or ``playlist`` makes it a playlist.
-Anything else is a :class:`Malformed` record: skipped and counted, never a crash.
+Text the catalog cannot store (a control character, a lone surrogate) makes the record
+:class:`~segue.atproto.Malformed`, as a lexicon failure does; an ``audioUrl`` the page
+cannot play is no preview, not a fault.
 
     >>> track_fields({"title": "Song", "artist": "Alice"})
     TrackFields(title='Song', artist_name='Alice', image_url=None, audio_url=None)
-    >>> track_fields({"artist": "Alice"})
-    Traceback (most recent call last):
-    ...
-    segue.follow._records.Malformed: title: missing
 """
 
 from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-from segue.catalog import (
-    StrongRef,
-    check_audio_url,
-    check_record_uri,
-    clean_display_name,
-    clean_playlist_name,
-    is_cid,
-    text_problem,
-)
+from segue.atproto import Malformed, check_track_record, list_record_name
+from segue.catalog import check_audio_url, clean_display_name, clean_playlist_name, text_problem
 from segue.errors import InvalidInput
-from segue.limits import PLAYLIST_NAME_MAX_LENGTH, TITLE_MAX_LENGTH, URL_MAX_LENGTH
+from segue.limits import PLAYLIST_NAME_MAX_LENGTH
 
-__all__ = [
-    "LIST_MAX_ITEMS",
-    "PLAYLIST_LIST_TYPE",
-    "UNTITLED",
-    "Malformed",
-    "TrackFields",
-    "list_fields",
-    "playlist_name",
-    "track_fields",
-]
+__all__ = ["UNTITLED", "TrackFields", "playlist_name", "track_fields"]
 
-#: the lexicon's ``maxLength`` of ``items``
-LIST_MAX_ITEMS = 500
-PLAYLIST_LIST_TYPE = "playlist"
 #: the name of a playlist whose record has none (the lexicon makes ``name`` optional)
 UNTITLED = "Untitled playlist"
-# Optional fields of a track record Segue checks but does not store (no columns for them).
-_OPTIONAL_TEXT = ("album",)
 
 
 class TrackFields(NamedTuple):
@@ -60,87 +34,41 @@ class TrackFields(NamedTuple):
     audio_url: str | None
 
 
-class Malformed(Exception):
-    """A record that breaks its lexicon; the message says which field and how."""
-
-
-def _text(record: dict[str, Any], name: str, *, required: bool, limit: int) -> str | None:
-    value = record.get(name)
-    if value is None:
-        if required:
-            raise Malformed(f"{name}: missing")
-        return None
-    if not isinstance(value, str):
-        raise Malformed(f"{name}: expected a string, got {type(value).__name__}")
-    if required and not value.strip():
-        raise Malformed(f"{name}: empty")
-    if len(value) > limit:
-        raise Malformed(f"{name}: longer than {limit} characters")
-    problem = text_problem(value)
+def _storable(name: str, value: str | None) -> None:
+    problem = text_problem(value) if value is not None else None
     if problem:
         raise Malformed(f"{name}: {problem}")
-    return value
 
 
 def track_fields(record: Any) -> TrackFields:
-    """What the catalog stores of a track record, or :class:`Malformed`."""
-    if not isinstance(record, dict):
-        raise Malformed("the record is not an object")
-    title = _text(record, "title", required=True, limit=TITLE_MAX_LENGTH)
-    artist = _text(record, "artist", required=True, limit=URL_MAX_LENGTH)
+    """What the catalog stores of a track record, or :class:`~segue.atproto.Malformed`."""
+    fields = check_track_record(record)
+    _storable("title", fields.title)
+    _storable("artist", fields.artist)
     try:
-        artist_name = clean_display_name(artist)
+        artist_name = clean_display_name(fields.artist)
     except InvalidInput as exc:
         raise Malformed(f"artist: {exc.detail}") from None
-    image_url = _text(record, "imageUrl", required=False, limit=URL_MAX_LENGTH)
-    audio = _text(record, "audioUrl", required=False, limit=URL_MAX_LENGTH)
+    # album is checked though not stored (no column for it), as it always was.
+    for name, value in (
+        ("imageUrl", fields.image_url),
+        ("audioUrl", fields.audio_url),
+        ("album", fields.album),
+    ):
+        _storable(name, value)
     try:
-        audio_url = check_audio_url(audio)
+        audio_url = check_audio_url(fields.audio_url)
     except InvalidInput:
         # The lexicon asks only for a string: a record whose audio lives elsewhere (a blob,
         # another scheme) is a valid track, just one without a preview the page can play.
         audio_url = None
-    for name in _OPTIONAL_TEXT:
-        _text(record, name, required=False, limit=URL_MAX_LENGTH)
-    duration = record.get("duration")
-    if duration is not None and (
-        isinstance(duration, bool) or not isinstance(duration, int) or duration < 0
-    ):
-        raise Malformed(f"duration: expected a non-negative integer, got {duration!r}"[:120])
-    assert title is not None
-    return TrackFields(title.strip(), artist_name, image_url, audio_url)
-
-
-def list_fields(record: Any) -> tuple[str | None, tuple[StrongRef, ...]]:
-    """(list type, items) of a list record, or :class:`Malformed`; the type is ``None``
-    when absent."""
-    if not isinstance(record, dict):
-        raise Malformed("the record is not an object")
-    list_type = record.get("listType")
-    if list_type is not None and not isinstance(list_type, str):
-        raise Malformed(f"listType: expected a string, got {type(list_type).__name__}")
-    items = record.get("items")
-    if not isinstance(items, list):
-        raise Malformed("items: missing" if items is None else "items: expected an array")
-    if len(items) > LIST_MAX_ITEMS:
-        raise Malformed(f"items: {len(items)} of them, the lexicon allows {LIST_MAX_ITEMS}")
-    refs: list[StrongRef] = []
-    for i, item in enumerate(items):
-        subject = item.get("subject") if isinstance(item, dict) else None
-        uri = subject.get("uri") if isinstance(subject, dict) else None
-        cid = subject.get("cid") if isinstance(subject, dict) else None
-        if not isinstance(uri, str) or not isinstance(cid, str) or not is_cid(cid):
-            raise Malformed(f"items[{i}]: expected {{subject: {{uri, cid}}}}")
-        try:
-            refs.append(StrongRef(check_record_uri(uri), cid))
-        except InvalidInput:
-            raise Malformed(f"items[{i}]: not a record AT-URI") from None
-    return list_type, tuple(refs)
+    return TrackFields(fields.title.strip(), artist_name, fields.image_url, audio_url)
 
 
 def playlist_name(record: dict[str, Any]) -> str:
     """The playlist's name: the record's, shortened to Segue's limit, or :data:`UNTITLED`."""
-    name = _text(record, "name", required=False, limit=10 * PLAYLIST_NAME_MAX_LENGTH)
+    name = list_record_name(record)
+    _storable("name", name)
     if name is None or not name.strip():
         return UNTITLED
     # The lexicon allows 64 graphemes (up to 256 bytes): a long one is cut, not refused.

@@ -2,7 +2,7 @@
 
 The reader (:class:`Jetstream`) fills a bounded queue; this loop takes what has arrived
 (up to ``batch_size`` events), decodes it, and applies the changes and the cursor in one
-transaction (:func:`segue.catalog.apply_follow`). Killed at any moment, a restart resumes
+transaction (:func:`apply_follow`). Killed at any moment, a restart resumes
 from the stored cursor, a few seconds back, and finds the replayed events applied already.
 
     >>> options = FollowOptions(urls=("ws://127.0.0.1:6008",), once=True)
@@ -22,10 +22,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from segue.catalog import Database, FollowResult, apply_follow, follow_cursor
+from segue.catalog import Database
 from segue.errors import DatabaseUnavailable, Unavailable
 from segue.metrics import FOLLOW_EVENTS, FOLLOW_LAG
 
+from ._apply import apply_follow, follow_cursor
+from ._changes import FollowResult
 from ._events import COLLECTIONS, Collections, Event, decode
 from ._transport import REWIND_US, Jetstream
 

@@ -21,15 +21,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from segue.catalog import (
-    Steps,
-    check_audio_url,
-    check_did,
-    clean_handle,
-    is_at_uri,
-    is_cid,
-    text_problem,
-)
+from segue.atproto import is_at_uri, is_cid
+from segue.catalog import Steps, check_audio_url, check_did, clean_handle, text_problem
 from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX, URL_MAX_LENGTH, track_id_out_of_range
 

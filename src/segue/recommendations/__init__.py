@@ -10,7 +10,7 @@ the pure engine, usable on its own (``segue recommend``, ``segue eval``):
 """
 
 from ._admission import Admission, Degrade
-from ._config import config_digest, settings_digest
+from ._key import CacheKeys
 from ._paging import RecommendationPage
 from ._pipeline import recommend, resolve_strategy
 from ._service import MAX_OFFSET, Recommender
@@ -18,11 +18,10 @@ from ._service import MAX_OFFSET, Recommender
 __all__ = [
     "MAX_OFFSET",
     "Admission",
+    "CacheKeys",
     "Degrade",
     "RecommendationPage",
     "Recommender",
-    "config_digest",
     "recommend",
     "resolve_strategy",
-    "settings_digest",
 ]

@@ -9,7 +9,7 @@ from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from segue.cache import CachedRanking, RecommendationCache, SingleFlight, recommendation_key
+from segue.cache import CachedRanking, RecommendationCache, Rider, SingleFlight
 from segue.catalog import (
     Database,
     PlaylistHead,
@@ -23,7 +23,7 @@ from segue.engine import (
     Ranking,
     Strategy,
 )
-from segue.errors import Forbidden, InvalidInput, VectorStoreUnavailable
+from segue.errors import Forbidden, InvalidInput, SegueError, VectorStoreUnavailable
 from segue.metrics import (
     COMPUTATIONS_IN_FLIGHT,
     RECOMMENDATION_FALLBACKS,
@@ -33,7 +33,7 @@ from segue.settings import Settings
 from segue.vectors import VectorStore
 
 from ._admission import Admission, Degrade
-from ._config import config_digest, rule_parts, settings_digest
+from ._key import PLAYLIST_KIND, SIMILAR_KIND, CacheKeys
 from ._paging import MAX_CANDIDATES, RecommendationPage, page_of, ran_dry
 from ._pipeline import recommend, resolve_strategy
 from ._shape import shape
@@ -57,10 +57,6 @@ _WAITED = 0.001
 _MAX_CANDIDATES = MAX_CANDIDATES
 #: the deepest page: a ranking never holds more than this many suggestions
 MAX_OFFSET = _MAX_CANDIDATES
-#: the cache key's kind of each ranking: a playlist's (its suggestions to add, and what to
-#: play after it: one ranking, so either warms the other) and a track's similar tracks
-_PLAYLIST = "recommendations"
-_SIMILAR = "similar"
 
 _UNAVAILABLE = RecommendationPage(tracks=(), available=False)
 
@@ -104,7 +100,7 @@ class Recommender:
         max_in_flight: int = 4,
         max_waiting: int = 32,
         fallback_ttl_seconds: float = 60.0,
-        config_tag: str | None = None,
+        keys: CacheKeys | None = None,
         near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
         max_per_artist: int = 1,
     ) -> None:
@@ -121,11 +117,20 @@ class Recommender:
         self.near_duplicate_distance = near_duplicate_distance
         #: the artist variety rule's cap (0: off)
         self.max_per_artist = max_per_artist
-        #: short digest of what shapes an answer besides the playlist (see :func:`config_tag`)
-        self.config_tag = (
-            config_tag
-            if config_tag is not None
-            else config_digest(strategy, *rule_parts(near_duplicate_distance, max_per_artist))
+        #: builds the cache keys (``segue.recommendations._key``); by default from the
+        #: arguments given here
+        self.keys = (
+            keys
+            if keys is not None
+            else CacheKeys.of(
+                strategy=strategy,
+                fallback=fallback,
+                store=store,
+                prefix=cache_prefix,
+                candidates=candidates,
+                near_duplicate_distance=near_duplicate_distance,
+                max_per_artist=max_per_artist,
+            )
         )
         self.admission = Admission(max_in_flight=max_in_flight, max_waiting=max_waiting)
         #: what a full computation has recently taken (seconds, moving mean); 0 at start
@@ -152,7 +157,7 @@ class Recommender:
             max_in_flight=settings.recommendation_max_in_flight,
             max_waiting=settings.recommendation_max_waiting,
             fallback_ttl_seconds=settings.fallback_cache_seconds,
-            config_tag=settings_digest(settings),
+            keys=CacheKeys.from_settings(settings, store),
             near_duplicate_distance=settings.near_duplicate_distance,
             max_per_artist=settings.max_per_artist,
         )
@@ -168,14 +173,18 @@ class Recommender:
         user_did: str,
         limit: int,
         offset: int = 0,
-        charge_miss: Callable[[], Awaitable[None]] | None = None,
+        charge_read: Rider | None = None,
+        charge_miss: Rider | None = None,
     ) -> RecommendationPage:
         """Up to ``limit`` visible tracks to add to the playlist, for its owner only,
         after the first ``offset`` of the same ranking (the next page: none repeated).
 
         :class:`NotFound` for an unknown playlist, :class:`Forbidden` for someone else's.
-        ``charge_miss`` is awaited before a ranking is computed (never for a cache hit); it
-        may refuse by raising (the API's rate limit on misses, ``RateLimited``).
+        ``charge_read`` is spent once whatever the answer: with the cache look-up (one
+        Redis round trip on a hit), else before any error is raised, so a spent budget
+        answers 429 as it did when it was charged first. ``charge_miss`` is spent before a
+        ranking is computed (never for a cache hit). Either may refuse by raising (the
+        API's rate limits, ``RateLimited``).
         """
 
         async def owned(conn: AsyncConnection) -> PlaylistHead:
@@ -185,11 +194,12 @@ class Recommender:
             return head
 
         return await self._serve(
-            _PLAYLIST,
+            PLAYLIST_KIND,
             owned,
             lambda conn: playlist_seeds(conn, playlist_id),
             limit=limit,
             offset=offset,
+            charge_read=charge_read,
             charge_miss=charge_miss,
         )
 
@@ -200,7 +210,8 @@ class Recommender:
         user_did: str,
         limit: int,
         offset: int = 0,
-        charge_miss: Callable[[], Awaitable[None]] | None = None,
+        charge_read: Rider | None = None,
+        charge_miss: Rider | None = None,
     ) -> RecommendationPage:
         """What to play after a playlist, for any listener of any visible playlist: the
         ranking its owner's suggestions come from (the same rules, the owner's dismissals
@@ -216,11 +227,12 @@ class Recommender:
             return read
 
         page = await self._serve(
-            _PLAYLIST,
+            PLAYLIST_KIND,
             head,
             lambda conn: playlist_seeds(conn, playlist_id),
             limit=limit,
             offset=offset,
+            charge_read=charge_read,
             charge_miss=charge_miss,
         )
         return page if owner == user_did else _without_because(page)
@@ -231,7 +243,8 @@ class Recommender:
         *,
         limit: int,
         offset: int = 0,
-        charge_miss: Callable[[], Awaitable[None]] | None = None,
+        charge_read: Rider | None = None,
+        charge_miss: Rider | None = None,
     ) -> RecommendationPage:
         """Tracks that sound like one track: the pipeline with the track as a playlist of
         one, the same rules (no duplicate of it by title or vector, artist variety, hidden
@@ -250,7 +263,13 @@ class Recommender:
             return seeds
 
         page = await self._serve(
-            _SIMILAR, head, read_seeds, limit=limit, offset=offset, charge_miss=charge_miss
+            SIMILAR_KIND,
+            head,
+            read_seeds,
+            limit=limit,
+            offset=offset,
+            charge_read=charge_read,
+            charge_miss=charge_miss,
         )
         return _without_because(page)
 
@@ -262,17 +281,40 @@ class Recommender:
         *,
         limit: int,
         offset: int,
-        charge_miss: Callable[[], Awaitable[None]] | None,
+        charge_read: Rider | None,
+        charge_miss: Rider | None,
     ) -> RecommendationPage:
-        """A page of the ranking ``read_head``'s version names under ``kind``: from the
-        cache, or computed from ``read_seeds``' items (charged first) and cached."""
+        """A page of the ranking of ``kind`` that ``read_head``'s version names, with the
+        read charged once whatever the answer (see :meth:`recommend`)."""
+        try:
+            page = await self._page_of(
+                kind, read_head, read_seeds, limit, offset, charge_read, charge_miss
+            )
+        except SegueError:
+            if charge_read is not None:
+                await charge_read.alone()  # a no-op once spent
+            raise
+        if charge_read is not None:
+            await charge_read.alone()  # answered without a cache look-up (no store)
+        return page
+
+    async def _page_of(
+        self,
+        kind: str,
+        read_head: HeadReader,
+        read_seeds: SeedsReader,
+        limit: int,
+        offset: int,
+        charge_read: Rider | None,
+        charge_miss: Rider | None,
+    ) -> RecommendationPage:
         # A plain autocommit connection, not a session: the hot path builds no ORM objects.
         async with self.database.reading() as conn:
             head = await read_head(conn)
             if self.store is None:
                 return _unavailable("disabled")
             key = self.cache_key(head, kind=kind)
-            ranked = await self.cache.get(key)
+            ranked = await self.cache.get(key, rider=charge_read)
             if ranked:
                 page = await page_of(conn, ranked, limit, offset)
                 if not ran_dry(page, ranked, limit):
@@ -286,7 +328,7 @@ class Recommender:
         if not seeds.item_ids:
             return _unavailable("empty_playlist")
         if charge_miss is not None:
-            await charge_miss()
+            await charge_miss.alone()
         candidates = self.candidates
         # A ranking ranked further keeps what this version's shorter one showed, as it was:
         # a next page never repeats a track of an earlier one, nor skips one.
@@ -419,20 +461,10 @@ class Recommender:
             # the caller's, so it must not become a 422 for the client.
             raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
 
-    def cache_key(self, head: PlaylistHead, *, kind: str = _PLAYLIST) -> str:
-        """``{prefix}:{config}.{index}.{seeds}.{dismissals}:{kind}:{id}:{cid}``
-
-        The record CID covers the items; the generations cover vectors written since,
-        tracks hidden or shown since, and suggestions dismissed or restored since;
-        ``config`` the settings that shape the answer, so processes configured differently
-        never read each other's entries. A track's similar tracks (kind ``similar``) are
-        keyed by its id and version the same way (``track_seeds``).
-        """
-        generations = (
-            f"{head.index_generation}.{head.seeds_generation}.{head.dismissals_generation}"
-        )
-        prefix = f"{self.cache_prefix}:{self.config_tag}.{generations}"
-        return recommendation_key(head.id, head.record_cid, prefix=prefix, kind=kind)
+    def cache_key(self, head: PlaylistHead, *, kind: str = PLAYLIST_KIND) -> str:
+        """This version's key (:class:`CacheKeys`, ``_key.py``): a playlist's ranking, or
+        (``kind`` ``similar``) a track's, as a playlist of one (``track_seeds``)."""
+        return self.keys.key(head, kind=kind)
 
 
 def _without_because(page: RecommendationPage) -> RecommendationPage:

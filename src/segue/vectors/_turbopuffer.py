@@ -105,6 +105,8 @@ class TurbopufferVectorStore(AsyncClosing):
         if max_top_k < 1 or write_batch_bytes < 4096:
             raise InvalidInput("max_top_k must be positive and write_batch_bytes at least 4096")
         self.namespace = namespace
+        # Where the namespace lives, for identity (the key stays out of it: a secret).
+        self._origin = base_url or f"region={region}"
         self.max_top_k = max_top_k
         self.write_batch_bytes = write_batch_bytes
         self._client = AsyncTurbopuffer(
@@ -133,6 +135,10 @@ class TurbopufferVectorStore(AsyncClosing):
             region=settings.turbopuffer_region,
             base_url=settings.turbopuffer_base_url,
         )
+
+    @property
+    def identity(self) -> str:
+        return f"turbopuffer:{self._origin}:{self.namespace}"
 
     @property
     def client(self) -> AsyncTurbopuffer:

@@ -18,7 +18,14 @@ from segue.catalog import (
 )
 from segue.recommendations import MAX_OFFSET
 
-from .._deps import CallerDep, ChargeMiss, CurrentUser, RecommenderDep, ResourcesDep, SessionDep
+from .._deps import (
+    CallerDep,
+    CurrentUser,
+    RecommendationCaller,
+    RecommenderDep,
+    ResourcesDep,
+    SessionDep,
+)
 from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder
 from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
@@ -43,9 +50,8 @@ async def _owned(session: SessionDep, playlist_id: str, user: UserView) -> Playl
 @router.get("/{playlist_id}/recommendations", summary="Tracks to add to the playlist")
 async def recommendations(
     playlist_id: PlaylistId,
-    user: CurrentUser,
+    caller: RecommendationCaller,
     recommender: RecommenderDep,
-    charge_miss: ChargeMiss,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
@@ -53,7 +59,12 @@ async def recommendations(
     ] = 0,
 ) -> Recommendations:
     page = await recommender.recommend(
-        playlist_id, user_did=user.did, limit=limit, offset=offset, charge_miss=charge_miss
+        playlist_id,
+        user_did=caller.user.did,
+        limit=limit,
+        offset=offset,
+        charge_read=caller.read,
+        charge_miss=caller.miss,
     )
     # The hot path: one model_validate reads the whole page in pydantic-core, cheaper than
     # building a TrackOut per track in Python (about 10 against 18 us for 3 tracks).
@@ -67,9 +78,8 @@ async def recommendations(
 )
 async def continuation(
     playlist_id: PlaylistId,
-    user: CurrentUser,
+    caller: RecommendationCaller,
     recommender: RecommenderDep,
-    charge_miss: ChargeMiss,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
@@ -79,7 +89,12 @@ async def continuation(
     # Any signed-in user, any visible playlist: the same ranking as its owner's
     # recommendations (the owner's dismissals apply), from the same cache entry.
     page = await recommender.continuation(
-        playlist_id, user_did=user.did, limit=limit, offset=offset, charge_miss=charge_miss
+        playlist_id,
+        user_did=caller.user.did,
+        limit=limit,
+        offset=offset,
+        charge_read=caller.read,
+        charge_miss=caller.miss,
     )
     return Recommendations.model_validate(page)
 
@@ -99,14 +114,18 @@ async def read(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) 
     },
 )
 async def create(
-    body: NewPlaylist, caller: CallerDep, session: SessionDep, resources: ResourcesDep
+    body: NewPlaylist,
+    user: CurrentUser,  # charges the write
+    caller: CallerDep,
+    session: SessionDep,
+    resources: ResourcesDep,
 ) -> PlaylistOut:
     cap = resources.settings.max_playlists_per_user
     # A DID signed in by service auth or a platform may have no user row yet: its first
     # playlist makes one (a user token's row exists: `segue token create` made it).
     handle = None if caller.via == "token" else caller.user.handle
     playlist = await create_playlist(
-        session, caller.user.did, body.name, max_playlists=cap, owner_handle=handle
+        session, user.did, body.name, max_playlists=cap, owner_handle=handle
     )
     return PlaylistOut.model_validate(playlist)
 

@@ -1,5 +1,5 @@
-"""What ``segue follow`` asks the catalog to apply: records and account changes, already
-checked against their lexicons (``segue.follow`` does that), and what became of each.
+"""What ``segue follow`` applies to the catalog: records and account changes, already
+checked against their lexicons, and what became of each.
 
     >>> TrackRecord(uri, did, rev="3l3qo2vutsw2b", cid=cid, time_us=1, title="Song",
     ...             artist_name="Alice", image_url=None)  # doctest: +SKIP
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal, TypeAlias
 
-from ._record import StrongRef
+from segue.atproto import StrongRef
 
 __all__ = [
     "AccountChange",

@@ -18,10 +18,12 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ._db import Database, database_errors
-from ._follow_accounts import apply_account, apply_identity
-from ._follow_records import apply_deletion, apply_playlist, apply_track
-from ._follow_types import (
+from segue.catalog import Database, database_errors
+from segue.catalog.tables import CatalogState, FollowRecord, Playlist, insert_for
+
+from ._apply_accounts import apply_account, apply_identity
+from ._apply_records import apply_deletion, apply_playlist, apply_track
+from ._changes import (
     AccountChange,
     FollowChange,
     FollowResult,
@@ -29,8 +31,6 @@ from ._follow_types import (
     RecordDeletion,
     TrackRecord,
 )
-from ._models import CatalogState, FollowRecord, Playlist
-from ._track_uris import insert_for
 
 __all__ = ["FOLLOW_CURSOR", "apply_follow", "follow_cursor"]
 

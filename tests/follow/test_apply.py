@@ -1,25 +1,22 @@
-"""The catalog's side of `segue follow`: ids for URIs, conflicts, the cursor, tombstones."""
+"""Follow's rules applied to the catalog: ids for URIs, conflicts, the cursor, tombstones."""
 
 from __future__ import annotations
 
 import pytest
 import sqlalchemy as sa
 
-from segue.catalog import (
-    Database,
+from segue.atproto import StrongRef
+from segue.catalog import Database, hashed_track_id, resolve_track_uris, upsert_tracks
+from segue.catalog._models import PlaylistItem
+from segue.errors import InvalidInput
+from segue.follow import (
     FollowResult,
     PlaylistRecord,
     RecordDeletion,
-    StrongRef,
     TrackRecord,
     apply_follow,
     follow_cursor,
-    hashed_track_id,
-    resolve_track_uris,
-    upsert_tracks,
 )
-from segue.catalog._models import PlaylistItem
-from segue.errors import InvalidInput
 
 ALICE = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
 BOB = "did:plc:q6gjnaw2blty4crticxkmujt"

@@ -11,11 +11,21 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ._bulk import chunks
-from ._follow_types import AccountChange, FollowResult, IdentityChange
-from ._generations import bump_seeds_generation
-from ._models import Artist, FollowAccount, FollowRecord, Playlist, Track, TrackUri, User, utc_now
-from ._track_uris import insert_for
+from segue.catalog import bump_seeds_generation
+from segue.catalog.tables import (
+    Artist,
+    FollowAccount,
+    FollowRecord,
+    Playlist,
+    Track,
+    TrackUri,
+    User,
+    chunks,
+    insert_for,
+    utc_now,
+)
+
+from ._changes import AccountChange, FollowResult, IdentityChange
 
 __all__ = ["UNKNOWN_HANDLE", "account_state", "apply_account", "apply_identity"]
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import libipld
 
-from segue.catalog import (
+from segue.atproto import (
     PLAYLIST_RECORD_TYPE,
     StrongRef,
     cid_for_dag_cbor,

@@ -14,14 +14,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from segue.catalog import cid_for_dag_cbor, encode_record, record_cid
+from segue.atproto import cid_for_dag_cbor, encode_record, record_cid
 from segue.errors import InvalidInput
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "atproto"
+# The interop files, copied into the repository (CC0): a clone tests with nothing beside it.
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
 def _load(name: str) -> list[dict[str, Any]]:
-    path = SHARED / name
+    path = FIXTURES_DIR / name
     assert path.exists(), f"the ATProto interop fixtures are missing: {path}"
     fixtures: list[dict[str, Any]] = json.loads(path.read_text())
     assert fixtures, f"{path} holds no fixtures"

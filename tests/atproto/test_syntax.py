@@ -7,13 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from segue.catalog import is_at_uri, is_cid, is_did, is_handle
+from segue.atproto import is_at_uri, is_cid, is_did, is_handle
 
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "atproto"
+# The interop files, copied into the repository (CC0): a clone tests with nothing beside it.
+FIXTURES_DIR = Path(__file__).resolve().parent / "fixtures"
 
 
 def _lines(name: str) -> list[str]:
-    path = SHARED / name
+    path = FIXTURES_DIR / name
     assert path.exists(), f"the ATProto interop fixtures are missing: {path}"
     # As in the interop suite: "#" starts a comment line, blank lines separate groups.
     # Other whitespace is part of the case ("at://did:plc:asdf123 " must be refused).

@@ -15,10 +15,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from ._follow_accounts import account_state
-from ._follow_types import FollowResult, PlaylistRecord, RecordDeletion, TrackRecord
-from ._generations import bump_seeds_generation
-from ._models import (
+from segue.catalog import bump_seeds_generation, replace_items, track_ids_for
+from segue.catalog.tables import (
     Artist,
     FollowListItem,
     FollowRecord,
@@ -27,9 +25,12 @@ from ._models import (
     Track,
     TrackUri,
     User,
+    insert_for,
     utc_now,
 )
-from ._track_uris import insert_for, track_ids_for
+
+from ._apply_accounts import account_state
+from ._changes import FollowResult, PlaylistRecord, RecordDeletion, TrackRecord
 
 __all__ = ["apply_deletion", "apply_playlist", "apply_track"]
 
@@ -63,16 +64,6 @@ async def _save_version(
         .values(uri=uri, **values)
         .on_conflict_do_update(index_elements=[FollowRecord.uri], set_=values)
     )
-
-
-async def _bump_playlists(session: AsyncSession, playlist_ids: Sequence[str]) -> None:
-    if playlist_ids:
-        await session.execute(
-            sa.update(Playlist)
-            .where(Playlist.id.in_(list(playlist_ids)))
-            .values(seeds_generation=Playlist.seeds_generation + 1, updated_at=Playlist.updated_at)
-            .execution_options(synchronize_session=False)
-        )
 
 
 async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResult:
@@ -128,8 +119,9 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
             .distinct()
         )
     ).all()
-    changed = [pid for pid in sorted(waiting) if await _rebuild_items(session, pid)]
-    await _bump_playlists(session, changed)
+    # Their record (and CID) stays as it was: replace_items moves their seeds generation.
+    for playlist_id in sorted(waiting):
+        await _rebuild_items(session, playlist_id, same_record=True)
     if before is not None and (bool(before.visible) != visible or before.deleted_at is not None):
         await bump_seeds_generation(session, [track_id])
     await _save_version(
@@ -178,7 +170,8 @@ async def apply_playlist(session: AsyncSession, record: PlaylistRecord) -> Follo
             ],
         )
     await _adopt_imported(session, [ref.uri for ref in record.items])
-    await _rebuild_items(session, record.playlist_id)
+    # The record's CID was stored with the playlist above: the new cache key.
+    await _rebuild_items(session, record.playlist_id, same_record=False)
     await _save_version(
         session, record.uri, record.did, "playlist", record.rev, record.cid, record.time_us
     )
@@ -202,7 +195,7 @@ async def _adopt_imported(session: AsyncSession, uris: Sequence[str]) -> None:
         await track_ids_for(session, [u for u in imported if u is not None])
 
 
-async def _rebuild_items(session: AsyncSession, playlist_id: str) -> bool:
+async def _rebuild_items(session: AsyncSession, playlist_id: str, *, same_record: bool) -> bool:
     """Make the playlist's items its record's items whose tracks are in the catalog, in
     record order (a track listed twice counts once, at its first place); whether they
     changed."""
@@ -215,27 +208,7 @@ async def _rebuild_items(session: AsyncSession, playlist_id: str) -> bool:
         .order_by(FollowListItem.position)
     )
     wanted = list(dict.fromkeys(rows.scalars().all()))
-    current = list(
-        (
-            await session.scalars(
-                sa.select(PlaylistItem.track_id)
-                .where(PlaylistItem.playlist_id == playlist_id)
-                .order_by(PlaylistItem.position)
-            )
-        ).all()
-    )
-    if wanted == current:
-        return False
-    await session.execute(sa.delete(PlaylistItem).where(PlaylistItem.playlist_id == playlist_id))
-    if wanted:
-        await session.execute(
-            sa.insert(PlaylistItem),
-            [
-                {"playlist_id": playlist_id, "track_id": tid, "position": pos}
-                for pos, tid in enumerate(wanted)
-            ],
-        )
-    return True
+    return await replace_items(session, playlist_id, wanted, same_record=same_record)
 
 
 async def apply_deletion(session: AsyncSession, deletion: RecordDeletion) -> FollowResult:

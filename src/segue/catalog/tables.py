@@ -1,0 +1,41 @@
+"""The catalog's tables, for the feature whose rules write them outside this package
+(``segue.follow``: rev ordering, tombstones, the cursor, account status).
+
+The catalog owns the schema and its migrations; a feature writing these tables keeps the
+invariants that cross features by going through the catalog's primitives, never around
+them: a track's id for a record URI (:func:`segue.catalog.track_ids_for`), a playlist's
+items with what keys its cached recommendations (:func:`segue.catalog.replace_items`),
+the seeds generation of the playlists holding a track (:func:`segue.catalog.bump_seeds_generation`).
+"""
+
+from ._bulk import chunks
+from ._models import (
+    Artist,
+    CatalogState,
+    FollowAccount,
+    FollowListItem,
+    FollowRecord,
+    Playlist,
+    PlaylistItem,
+    Track,
+    TrackUri,
+    User,
+    utc_now,
+)
+from ._track_uris import insert_for
+
+__all__ = [
+    "Artist",
+    "CatalogState",
+    "FollowAccount",
+    "FollowListItem",
+    "FollowRecord",
+    "Playlist",
+    "PlaylistItem",
+    "Track",
+    "TrackUri",
+    "User",
+    "chunks",
+    "insert_for",
+    "utc_now",
+]
