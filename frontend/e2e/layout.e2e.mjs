@@ -437,11 +437,11 @@ describe("another user's playlist: Keep listening", () => {
           await eventually(() => rows(owners.page).count(), config.trackCount, 'tracks shown to the owner');
           assert.equal(await owners.page.getByRole('region', { name: 'Keep listening' }).count(), 0);
         } finally {
-          await owners.context.close();
+          await closeContext(owners.context);
         }
         assert.deepEqual(problems, []);
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     });
   }
