@@ -16,7 +16,7 @@ from segue.cache import (
     RedisCache,
     open_cache,
 )
-from segue.errors import InvalidInput
+from segue.errors import InvalidInput, Misconfigured
 from segue.settings import CacheBackend, Settings
 
 from ..support import REDIS_URL
@@ -183,7 +183,7 @@ def test_open_cache_forced_backends() -> None:
     assert isinstance(open_cache(Settings(cache_backend=CacheBackend.NONE)), NullCache)
     forced_memory = Settings(cache_backend=CacheBackend.MEMORY, redis_url=REDIS_URL)
     assert isinstance(open_cache(forced_memory), MemoryCache)
-    with pytest.raises(InvalidInput, match="SEGUE_REDIS_URL"):
+    with pytest.raises(Misconfigured, match="SEGUE_REDIS_URL"):
         open_cache(Settings(cache_backend=CacheBackend.REDIS, redis_url=None))
 
 

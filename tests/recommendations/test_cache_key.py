@@ -64,6 +64,14 @@ CANNOT_CHANGE_A_RANKING = {
     "workers": "processes",
     "metrics_port": "where /metrics is served",
     "metrics_host": "where /metrics is served",
+    "plc_url": "where DID documents come from (follow, embedding, service auth)",
+    "did_cache_seconds": "how long DID documents are kept",
+    "atproto_connect_timeout_seconds": "when a PDS or directory call gives up",
+    "atproto_read_timeout_seconds": "when a PDS or directory call gives up",
+    "audio_origins": "which previews are served and which audio is fetched to embed: a "
+    "ranking holds ids, previews are hydrated per answer, and embedding writes vectors, "
+    "which moves the index generation",
+    "image_origins": "which covers are served, hydrated per answer",
     "jetstream_url": "what `segue follow` reads; the catalog it writes reaches the key as "
     "record CIDs and generations",
     # (merge of main into h23: these settings came with issue 20's first merge and the

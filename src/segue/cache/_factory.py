@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.settings import CacheBackend, Settings
 
 from ._link import RedisLink
@@ -32,5 +32,5 @@ def open_cache(settings: Settings, link: RedisLink | None = None) -> Recommendat
         return RedisCache(link, ttl_seconds=settings.cache_ttl_seconds)
     own = RedisLink.from_settings(settings)
     if own is None:
-        raise InvalidInput("SEGUE_CACHE_BACKEND=redis needs SEGUE_REDIS_URL")
+        raise Misconfigured("SEGUE_CACHE_BACKEND=redis needs SEGUE_REDIS_URL")
     return RedisCache(own, ttl_seconds=settings.cache_ttl_seconds, owns_link=True)

@@ -28,6 +28,7 @@ from segue.metrics import (
     COMPUTATIONS_IN_FLIGHT,
     RECOMMENDATION_FALLBACKS,
     RECOMMENDATIONS_UNAVAILABLE,
+    UnavailableReason,
 )
 from segue.settings import Settings
 from segue.vectors import VectorStore
@@ -472,10 +473,10 @@ def _without_because(page: RecommendationPage) -> RecommendationPage:
     return RecommendationPage(tracks=tracks, available=page.available, more=page.more)
 
 
-def _count_unavailable(reason: str) -> None:
+def _count_unavailable(reason: UnavailableReason) -> None:
     RECOMMENDATIONS_UNAVAILABLE.labels(reason=reason).inc()
 
 
-def _unavailable(reason: str) -> RecommendationPage:
+def _unavailable(reason: UnavailableReason) -> RecommendationPage:
     _count_unavailable(reason)
     return _UNAVAILABLE

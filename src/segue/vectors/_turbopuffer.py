@@ -17,7 +17,12 @@ from turbopuffer.types.row_param import RowParam
 
 from segue._lifecycle import AsyncClosing
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
-from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
+from segue.errors import (
+    DimensionMismatch,
+    InvalidInput,
+    Misconfigured,
+    VectorStoreUnavailable,
+)
 from segue.settings import Settings
 
 from ._attributes import check_upsert
@@ -98,7 +103,7 @@ class TurbopufferVectorStore(AsyncClosing):
         write_batch_bytes: int = WRITE_BATCH_BYTES,
     ) -> None:
         if base_url is None and region is None:
-            raise InvalidInput(
+            raise Misconfigured(
                 "turbopuffer needs a region (SEGUE_TURBOPUFFER_REGION) or a base URL "
                 "(SEGUE_TURBOPUFFER_BASE_URL)"
             )
@@ -128,7 +133,7 @@ class TurbopufferVectorStore(AsyncClosing):
     @classmethod
     def from_settings(cls, settings: Settings) -> TurbopufferVectorStore:
         if settings.turbopuffer_api_key is None:
-            raise InvalidInput("SEGUE_TURBOPUFFER_API_KEY is not set")
+            raise Misconfigured("SEGUE_TURBOPUFFER_API_KEY is not set")
         return cls(
             namespace=settings.turbopuffer_namespace,
             api_key=settings.turbopuffer_api_key.get_secret_value(),
