@@ -74,15 +74,6 @@ CANNOT_CHANGE_A_RANKING = {
     "image_origins": "which covers are served, hydrated per answer",
     "jetstream_url": "what `segue follow` reads; the catalog it writes reaches the key as "
     "record CIDs and generations",
-    # (merge of main into h23: these settings came with issue 20's first merge and the
-    # walk above found them; none of them shapes a ranking)
-    "plc_url": "where DID documents come from (authentication, following)",
-    "did_cache_seconds": "how long DID documents are reused",
-    "atproto_connect_timeout_seconds": "requests to PLC, PDSes and relays",
-    "atproto_read_timeout_seconds": "requests to PLC, PDSes and relays",
-    "audio_origins": "which previews are shown and fetched to embed; embedding moves the "
-    "index generation, which is in the key",
-    "image_origins": "which covers the page shows",
     "service_did": "authentication (service-auth JWTs)",
     "public_url": "the DID document's service endpoint",
 }
