@@ -7,6 +7,10 @@ the root logger, Segue's own. A client can put anything in a request line (an ol
 ``/login?token=...`` link, a token pasted into a path), and the access log writes the
 request line down; so every query value is replaced and any token-shaped text is masked,
 whoever sent it. Tokens in the ``Authorization`` header are never logged at all.
+
+A request made with a platform token adds its platform and actor to its access line
+(``... 200 platform=plyr.fm actor=did:plc:...``): the token's secret is never written, nor
+its id.
 """
 
 from __future__ import annotations
@@ -14,11 +18,17 @@ from __future__ import annotations
 import copy
 import logging
 import re
+from contextvars import ContextVar
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-__all__ = ["LOG_CONFIG", "RedactSecrets", "redact"]
+__all__ = ["ACCESS_CALLER", "LOG_CONFIG", "NameTheCaller", "RedactSecrets", "redact"]
+
+#: What the access line of the current request says of its caller (`` platform=NAME
+#: actor=DID``), set by the auth dependency in the request's own task; uvicorn writes the
+#: access line from that task when the response starts, so it sees it.
+ACCESS_CALLER: ContextVar[str] = ContextVar("segue_access_caller", default="")
 
 # A Segue token (segue_<id>_<secret>); the secret part, and anything after "segue_" that
 # looks like one, is masked. Matching loosely on purpose: a truncated or mangled token
@@ -61,11 +71,24 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class NameTheCaller(logging.Filter):
+    """Give an access record ``caller``: :data:`ACCESS_CALLER` of its request (or "")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.caller = ACCESS_CALLER.get()
+        return True
+
+
 def _log_config() -> dict[str, Any]:
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {"redact": {"()": f"{__name__}.RedactSecrets"}}
+    config["filters"] = {
+        "redact": {"()": f"{__name__}.RedactSecrets"},
+        "caller": {"()": f"{__name__}.NameTheCaller"},
+    }
     for handler in config["handlers"].values():
         handler["filters"] = ["redact"]
+    config["handlers"]["access"]["filters"] = ["redact", "caller"]
+    config["formatters"]["access"]["fmt"] += "%(caller)s"
     # Segue's own loggers (segue.*) reach this handler through the root; WARNING keeps the
     # libraries' INFO chatter out, as Python's last-resort handler did before.
     config["root"] = {"handlers": ["default"], "level": "WARNING"}
