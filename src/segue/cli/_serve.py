@@ -11,7 +11,8 @@ from segue.api import LOG_CONFIG, create_app, start_metrics_server
 from segue.errors import InvalidInput
 from segue.settings import Settings
 
-from ._common import DataDirOption, exit_on_error, run, settings_from
+from ._common import DataDirOption, err_console, exit_on_error, run, settings_from
+from ._supervisor import WorkersFailed, run_workers
 from ._workers import (
     WORKER_APP,
     default_workers,
@@ -74,6 +75,8 @@ UVICORN_OPTIONS: dict[str, Any] = {
 # 12 s on a busy 2-core machine, and at uvicorn's default of 5 s the supervisor killed and
 # restarted workers that were still starting, again and again. A hung worker is found later.
 _WORKER_HEALTHCHECK_SECONDS = 60
+# uvicorn's exit code for a server that failed its start.
+_STARTUP_FAILURE = 3
 
 
 def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> None:
@@ -82,6 +85,8 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     One worker serves from this process, as before. Several: the embedded catalog is
     migrated here first, then uvicorn's supervisor runs them (``segue.cli._workers``).
     """
+    # Once, here, before any worker: the embedded catalog migrated, a shared one checked.
+    run(migrate_embedded(settings))
     if workers == 1:
         start_metrics_listener(settings)
         uvicorn.run(
@@ -91,11 +96,10 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             **UVICORN_OPTIONS,
         )
         return
-    run(migrate_embedded(settings))  # once, here: never N workers migrating at once
     export_settings(settings)
     with multiprocess_dir():
         start_metrics_listener(settings)  # in this process, merging the workers' files
-        uvicorn.run(
+        config = uvicorn.Config(
             WORKER_APP,
             factory=True,
             workers=workers,
@@ -104,6 +108,17 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             port=port,
             **UVICORN_OPTIONS,
         )
+        try:
+            run_workers(config)
+        except WorkersFailed as exc:
+            # The same exit code as one worker failing its start (uvicorn's 3).
+            err_console.print(
+                f"[red]error:[/red] a worker failed to start (exit code {exc.exitcode}; its "
+                "reason is logged above): every worker was stopped",
+                highlight=False,
+                soft_wrap=True,
+            )
+            raise typer.Exit(_STARTUP_FAILURE) from None
 
 
 def start_metrics_listener(settings: Settings) -> None:
