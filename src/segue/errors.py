@@ -31,6 +31,7 @@ __all__ = [
     "RemoteError",
     "SchemaOutdated",
     "SegueError",
+    "SettingsInvalid",
     "Unauthorized",
     "Unavailable",
     "UnreadableAudio",
@@ -234,3 +235,13 @@ class AtprotoUnavailable(Unavailable):
         self.status = status
         self.xrpc_error = xrpc_error
         self.xrpc_message = xrpc_message
+
+
+class SettingsInvalid(InvalidInput):
+    """``SEGUE_*`` variables (or flags) a process cannot start with: one line for each."""
+
+    error = "settings_invalid"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

@@ -148,11 +148,7 @@ def serve(
     each has its own database pool: total connections = workers x (pool size + max
     overflow). SIGTERM or SIGINT stops them all. See docs/operations.md.
     """
-    settings = settings_from(data_dir)
-    overrides = {
-        "workers": workers,
-        "metrics_port": metrics_port,
-        "metrics_host": metrics_host,
-    }
-    settings = settings.model_copy(update={k: v for k, v in overrides.items() if v is not None})
+    settings = settings_from(
+        data_dir, workers=workers, metrics_port=metrics_port, metrics_host=metrics_host
+    )
     serve_app(settings, host, port, settings.workers or default_workers())

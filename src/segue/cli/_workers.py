@@ -25,6 +25,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from segue._runtime import single_threaded_blas
+from segue._settings_load import load_settings
 from segue.api import create_app
 from segue.catalog import ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
@@ -124,4 +125,5 @@ async def migrate_embedded(settings: Settings) -> None:
 def worker_app() -> FastAPI:
     """The app in a worker: settings from the environment the parent prepared."""
     single_threaded_blas()  # a spawned worker does not inherit the parent's limit
-    return create_app(Settings())
+    # The parent read these same variables and refused bad ones in one line each.
+    return create_app(load_settings())
