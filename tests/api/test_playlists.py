@@ -123,7 +123,10 @@ async def test_search_tracks(world: World):
 
 async def test_health_and_openapi(world: World):
     assert (await world.client.get("/healthz")).json() == {"status": "ok"}
-    assert (await world.client.get("/readyz")).json() == {"status": "ok"}
+    ready = (await world.client.get("/readyz")).json()
+    assert ready["status"] == "ok"
+    assert set(ready["dependencies"]) == {"database", "vectors", "cache"}
+    assert ready["dependencies"]["vectors"]["vectors"] == len(world.vectors) - 1  # NO_VECTOR
     schema = (await world.client.get("/openapi.json")).json()
     assert "/playlists/{playlist_id}/recommendations" in schema["paths"]
 

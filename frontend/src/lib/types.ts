@@ -43,7 +43,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers */
+        /** Each dependency's state; 503 while a required one is unusable */
         get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;
@@ -255,6 +255,17 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** DependencyOut */
+        DependencyOut: {
+            /** Ok */
+            ok: boolean;
+            /** Required */
+            required: boolean;
+            /** Status */
+            status: string;
+            /** Vectors */
+            vectors?: number | null;
+        };
         /**
          * Dismissal
          * @description A suggestion that is not for this playlist. Strict: ``"12"`` or ``true`` is a 422,
@@ -326,6 +337,18 @@ export interface components {
             record_cid: string;
             /** Track Count */
             track_count: number;
+        };
+        /** ReadinessOut */
+        ReadinessOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
+            /** Dependencies */
+            dependencies: {
+                [key: string]: components["schemas"]["DependencyOut"];
+            };
         };
         /**
          * Recommendations
@@ -405,6 +428,7 @@ export interface components {
     pathItems: never;
 }
 export type BecauseOut = components['schemas']['BecauseOut'];
+export type DependencyOut = components['schemas']['DependencyOut'];
 export type Dismissal = components['schemas']['Dismissal'];
 export type ErrorOut = components['schemas']['ErrorOut'];
 export type NewPlaylist = components['schemas']['NewPlaylist'];
@@ -412,6 +436,7 @@ export type NewTrack = components['schemas']['NewTrack'];
 export type PlaylistList = components['schemas']['PlaylistList'];
 export type PlaylistOut = components['schemas']['PlaylistOut'];
 export type PlaylistSummaryOut = components['schemas']['PlaylistSummaryOut'];
+export type ReadinessOut = components['schemas']['ReadinessOut'];
 export type Recommendations = components['schemas']['Recommendations'];
 export type SuggestionOut = components['schemas']['SuggestionOut'];
 export type TrackList = components['schemas']['TrackList'];
@@ -511,18 +536,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["ReadinessOut"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description A required dependency is unusable */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ReadinessOut"];
                 };
             };
         };

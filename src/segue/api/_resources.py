@@ -16,6 +16,7 @@ from segue.vectors import VectorStore, open_store
 
 from ._auth import Authenticator
 from ._ratelimit import RateLimiter
+from ._readiness import log_startup
 
 __all__ = ["Resources", "open_resources"]
 
@@ -66,4 +67,6 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         pool = cache.connection_pool if isinstance(cache, RedisCache) else None
         limiter = RateLimiter.from_settings(settings, shared_pool=pool)
         stack.push_async_callback(limiter.aclose)
-        yield Resources(settings, database, store, cache, recommender, auth, limiter)
+        resources = Resources(settings, database, store, cache, recommender, auth, limiter)
+        await log_startup(resources)
+        yield resources

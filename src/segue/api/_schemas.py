@@ -7,7 +7,7 @@ Responses are read from the catalog's views by attribute:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -22,6 +22,7 @@ from segue.limits import PLAYLIST_NAME_MAX_LENGTH
 __all__ = [
     "NO_NUL",
     "BecauseOut",
+    "DependencyOut",
     "Dismissal",
     "ErrorOut",
     "NewPlaylist",
@@ -29,6 +30,7 @@ __all__ = [
     "PlaylistList",
     "PlaylistOut",
     "PlaylistSummaryOut",
+    "ReadinessOut",
     "Recommendations",
     "SuggestionOut",
     "TrackId",
@@ -80,6 +82,21 @@ class ErrorOut(BaseModel):
 
     error: str = Field(description="A stable name for the kind of error")
     detail: str = Field(description="What went wrong, for people")
+
+
+class DependencyOut(_Out):
+    ok: bool
+    #: a required dependency that is not ok makes the server unready (503)
+    required: bool
+    status: str
+    #: the vector store's count of vectors, when it answered
+    vectors: int | None = None
+
+
+class ReadinessOut(_Out):
+    status: Literal["ok", "unavailable"]
+    #: ``database``, ``vectors`` and ``cache``
+    dependencies: dict[str, DependencyOut]
 
 
 class TrackOut(_Out):

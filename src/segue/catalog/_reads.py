@@ -31,6 +31,7 @@ __all__ = [
     "PlaylistSeeds",
     "Reader",
     "dismissed_ids",
+    "has_tracks",
     "playlist_head",
     "playlist_seeds",
     "require_owner",
@@ -185,3 +186,12 @@ async def playlist_seeds(reader: Reader, playlist_id: str) -> PlaylistSeeds:
         seed_titles=tuple((row[_ITEM + 3], row[_ITEM + 4]) for row in seeds),
         dismissed_ids=await dismissed_ids(reader, playlist_id),
     )
+
+
+_ANY_TRACK = sa.select(sa.exists().where(Track.deleted_at.is_(None)))
+
+
+async def has_tracks(reader: Reader) -> bool:
+    """Whether the catalog holds a track that is not deleted (one index probe, not a count)."""
+    async with database_errors():
+        return bool((await reader.execute(_ANY_TRACK)).scalar())

@@ -31,10 +31,12 @@ def check(
     """Check that the vector store and the catalog agree.
 
     Damage, exit code 1: vectors without a track, vectors that are not
-    finite or are all zeros, a dimension other than --dimension.
+    finite or are all zeros, a dimension other than --dimension, and
+    tracks with no vector at all in the store (the wrong data dir or
+    backend, or vectors never imported).
 
-    Pending, exit code 0: tracks without a vector yet (imported before
-    they were embedded), a normal state reported apart from damage.
+    Pending, exit code 0: some tracks without a vector yet (imported
+    before they were embedded), a normal state reported apart from damage.
 
     Exit code 2 on error.
     """
@@ -46,7 +48,7 @@ def check(
     if as_json:
         typer.echo(json.dumps(_as_dict(report)))
     else:
-        _print(report, _leftovers(settings))
+        _print(report, _leftovers(settings), _where(settings))
     if not report.consistent:
         raise typer.Exit(1)
 
@@ -82,6 +84,7 @@ def _as_dict(report: ConsistencyReport) -> dict[str, object]:
         "vectors_without_tracks": report.vectors_without_tracks,
         "invalid_vectors": report.invalid_vectors,
         "vectors_of_deleted_tracks": report.vectors_of_deleted_tracks,
+        "no_vectors_at_all": report.no_vectors_at_all,
     }
 
 
@@ -90,13 +93,25 @@ def _ids(ids: list[int]) -> str:
     return shown + (f", ... ({len(ids) - _SHOWN} more)" if len(ids) > _SHOWN else "")
 
 
-def _print(report: ConsistencyReport, leftovers: list[Path]) -> None:
+def _where(settings: Settings) -> str:
+    """The store this check read, as an operator would compare it with the import's."""
+    if settings.vector_backend is VectorBackend.LOCAL:
+        return str(settings.index_path.resolve())
+    return f"turbopuffer namespace {settings.turbopuffer_namespace}"
+
+
+def _print(report: ConsistencyReport, leftovers: list[Path], where: str) -> None:
     out = typer.echo
     out(f"catalog: {report.tracks:,} tracks (not deleted)")
     out(f"vectors: {report.vectors:,}, dimension {report.dimension or '-'}")
     if report.tracks_without_vectors:
         ids = report.tracks_without_vectors
         out(f"pending: tracks without vectors yet: {len(ids):,}: {_ids(ids)}")
+    if report.no_vectors_at_all:
+        out(
+            f"DAMAGE: the store holds no vectors at all and the catalog {report.tracks:,} tracks: "
+            f"read {where}: another data dir or SEGUE_VECTOR_BACKEND than the import's?"
+        )
     if report.dimension_mismatch:
         out(f"DAMAGE: dimension expected {report.expected_dimension}, found {report.dimension}")
     for label, ids in (
