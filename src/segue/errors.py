@@ -29,6 +29,7 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "RemoteError",
+    "SchemaNewer",
     "SchemaOutdated",
     "SegueError",
     "SettingsInvalid",
@@ -169,6 +170,17 @@ class SchemaOutdated(DatabaseUnavailable):
 
     error = "schema_outdated"
     public_detail = "the database schema is out of date"
+
+
+class SchemaNewer(SchemaOutdated):
+    """The database's schema is a migration this Segue does not know: a newer Segue made it.
+
+    A :class:`SchemaOutdated` too, so whatever refuses an outdated schema refuses this one;
+    ``segue db upgrade`` cannot help (Segue never downgrades).
+    """
+
+    error = "schema_newer"
+    public_detail = "the database schema is newer than this server"
 
 
 class DidNotFound(NotFound):

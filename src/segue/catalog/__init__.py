@@ -39,6 +39,7 @@ from ._migrate import (
     downgrade,
     ensure_schema,
     head_revision,
+    known_revisions,
     upgrade,
 )
 from ._playlists import (
@@ -170,6 +171,7 @@ __all__ = [
     "head_revision",
     "hydrate",
     "hydrate_suggestions",
+    "known_revisions",
     "list_playlists",
     "list_tokens",
     "new_playlist_id",

@@ -15,6 +15,7 @@ $ segue follow --jetstream wss://jetstream2.us-east.bsky.network
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
@@ -42,6 +43,30 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from segue import __version__
+        from segue.catalog import head_revision
+
+        typer.echo(f"segue {__version__} (catalog schema {head_revision()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and the catalog schema revision it needs, then exit.",
+        ),
+    ] = False,
+) -> None:
+    """Segue: playlist recommendations from the audio embeddings of its tracks."""
 
 
 app.add_typer(_import.app, name="import")
