@@ -36,6 +36,7 @@ __all__ = [
     "Unauthorized",
     "Unavailable",
     "UnreadableAudio",
+    "UnsupportedMediaType",
     "VectorStoreUnavailable",
 ]
 
@@ -122,6 +123,14 @@ class PayloadTooLarge(SegueError):
 
     status_code = 413
     error = "payload_too_large"
+    public_detail = None
+
+
+class UnsupportedMediaType(SegueError):
+    """A body sent as something other than JSON (``text/plain``, a form)."""
+
+    status_code = 415
+    error = "unsupported_media_type"
     public_detail = None
 
 

@@ -1,0 +1,83 @@
+"""Found by an adversarial run against the API (issue 26, item 10), each reproduced here."""
+
+from __future__ import annotations
+
+import pytest
+
+from segue.catalog import text_problem
+
+from .conftest import World
+
+
+@pytest.mark.parametrize("raw", ["1.0", "+1", "01", " 1", "1 ", "1e0", "0x1", "-0"])
+async def test_path_track_ids_are_as_strict_as_bodies(world: World, raw: str) -> None:
+    r = await world.client.delete(f"/playlists/{world.playlist}/tracks/{raw}", headers=world.auth())
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == "invalid_input"
+    after = await world.client.get(f"/playlists/{world.playlist}", headers=world.auth())
+    assert [t["id"] for t in after.json()["tracks"]] == [1, 2, 3, 4]  # track 1 is still there
+
+
+async def test_a_plain_decimal_path_id_still_works(world: World) -> None:
+    r = await world.client.delete(f"/playlists/{world.playlist}/tracks/1", headers=world.auth())
+    assert r.status_code == 200
+    assert [t["id"] for t in r.json()["tracks"]] == [2, 3, 4]
+
+
+async def test_duplicate_json_keys_are_refused(world: World) -> None:
+    r = await world.client.post(
+        f"/playlists/{world.playlist}/tracks",
+        content=b'{"track_id": 1, "track_id": 5}',
+        headers={**world.auth(), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422, r.text
+    assert r.json() == {
+        "error": "invalid_input",
+        "detail": "the JSON body has the key 'track_id' more than once",
+    }
+    nested = b'{"track_ids": [1, 2, 3, 4], "x": {"a": 1, "a": 2}}'
+    r = await world.client.put(
+        f"/playlists/{world.playlist}/tracks",
+        content=nested,
+        headers={**world.auth(), "Content-Type": "application/json"},
+    )
+    assert r.status_code == 422
+    assert "'a' more than once" in r.json()["detail"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded"])
+async def test_json_sent_as_another_type_is_a_415(world: World, content_type: str) -> None:
+    r = await world.client.post(
+        f"/playlists/{world.playlist}/tracks",
+        content=b'{"track_id": 5}',
+        headers={**world.auth(), "Content-Type": content_type},
+    )
+    assert r.status_code == 415, r.text
+    assert r.json()["error"] == "unsupported_media_type"
+    assert content_type in r.json()["detail"]
+    ok = await world.client.post(
+        f"/playlists/{world.playlist}/tracks",
+        content=b'{"track_id": 5}',
+        headers={**world.auth(), "Content-Type": "application/json; charset=utf-8"},
+    )
+    assert ok.status_code == 200
+
+
+DECEPTIVE = ["\u202egnp.exe\u202c Song", "a\u200bb", "\u2066x\u2069", "\ufeffname", "\u3164"]
+
+
+@pytest.mark.parametrize("name", DECEPTIVE)
+async def test_direction_overrides_and_invisible_characters_are_refused(
+    world: World, name: str
+) -> None:
+    r = await world.client.post("/playlists", json={"name": name}, headers=world.auth())
+    assert r.status_code == 422, r.text
+    assert "invisible or text-direction character" in r.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Café del Mar", "👨\u200d👩\u200d👧 family", "مرحبا\u200f!", "می\u200cخواهم"],  # noqa: RUF001
+)
+def test_emoji_sequences_and_right_to_left_marks_are_kept(text: str) -> None:
+    assert text_problem(text) is None
