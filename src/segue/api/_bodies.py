@@ -38,7 +38,7 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
 def _content_type(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"content-type":
-            return value.decode("latin-1")
+            return bytes(value).decode("latin-1")
     return None
 
 
