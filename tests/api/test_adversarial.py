@@ -81,3 +81,15 @@ async def test_direction_overrides_and_invisible_characters_are_refused(
 )
 def test_emoji_sequences_and_right_to_left_marks_are_kept(text: str) -> None:
     assert text_problem(text) is None
+
+
+async def test_adding_a_dismissed_track_clears_the_dismissal(world: World) -> None:
+    c, h = world.client, world.auth()
+    base = f"/playlists/{world.playlist}"
+    r = await c.post(f"{base}/recommendations/dismissed", json={"track_id": 20}, headers=h)
+    assert r.status_code == 204
+    assert (await c.post(f"{base}/tracks", json={"track_id": 20}, headers=h)).status_code == 200
+    assert (await c.delete(f"{base}/tracks/20", headers=h)).status_code == 200
+    # No longer dismissed: undoing it is a 404, and it may be suggested again.
+    r = await c.delete(f"{base}/recommendations/dismissed/20", headers=h)
+    assert r.status_code == 404, r.text
