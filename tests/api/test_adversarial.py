@@ -93,3 +93,54 @@ async def test_adding_a_dismissed_track_clears_the_dismissal(world: World) -> No
     # No longer dismissed: undoing it is a 404, and it may be suggested again.
     r = await c.delete(f"{base}/recommendations/dismissed/20", headers=h)
     assert r.status_code == 404, r.text
+
+
+async def test_every_playlist_is_reachable_a_page_at_a_time(world: World) -> None:
+    from segue.catalog import create_playlist
+
+    async with world.app.state.resources.database.sessionmaker() as s:
+        for i in range(150):
+            await create_playlist(s, "did:plc:alice", f"List {i}")
+    seen: list[str] = []
+    cursor = None
+    pages = 0
+    while True:
+        params = {"limit": 40, **({"cursor": cursor} if cursor else {})}
+        r = await world.client.get("/me/playlists", params=params, headers=world.auth())
+        assert r.status_code == 200, r.text
+        body = r.json()
+        seen += [p["id"] for p in body["playlists"]]
+        pages += 1
+        cursor = body["next_cursor"]
+        if cursor is None:
+            break
+    assert pages == 4  # 152 playlists: the world's two and these 150
+    assert len(seen) == len(set(seen)) == 152
+    assert world.playlist in seen
+    r = await world.client.get("/me/playlists", params={"cursor": "nope!"}, headers=world.auth())
+    assert r.status_code == 422
+
+
+async def test_rename_and_delete_a_playlist(world: World) -> None:
+    c, h = world.client, world.auth()
+    base = f"/playlists/{world.playlist}"
+    before = (await c.get(base, headers=h)).json()
+    r = await c.patch(base, json={"name": "  Renamed  "}, headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["name"] == "Renamed"
+    assert r.json()["record_cid"] != before["record_cid"]  # the name is in the record
+    assert [t["id"] for t in r.json()["tracks"]] == [1, 2, 3, 4]
+    assert (await c.patch(base, json={"name": "\u202eevil"}, headers=h)).status_code == 422
+    assert (await c.patch(base, json={"title": "x"}, headers=h)).status_code == 422
+    other = world.auth(world.bob)
+    assert (await c.patch(base, json={"name": "Mine now"}, headers=other)).status_code == 403
+    assert (await c.delete(base, headers=other)).status_code == 403
+
+    r = await c.post(f"{base}/recommendations/dismissed", json={"track_id": 20}, headers=h)
+    assert r.status_code == 204
+    r = await c.delete(base, headers=h)
+    assert r.status_code == 204
+    assert (await c.get(base, headers=h)).status_code == 404
+    assert (await c.delete(base, headers=h)).status_code == 404
+    mine = (await c.get("/me/playlists", headers=h)).json()["playlists"]
+    assert world.playlist not in [p["id"] for p in mine]

@@ -135,7 +135,7 @@ async def test_unknown_path_and_method_are_json(world: World):
     r = await world.client.get("/nope")
     assert r.status_code == 404
     assert r.json()["error"] == "not_found"
-    r = await world.client.patch(f"/playlists/{world.playlist}", headers=world.auth())
+    r = await world.client.put(f"/playlists/{world.playlist}", headers=world.auth())
     assert r.status_code == 405
     assert r.json()["error"] == "method_not_allowed"
 

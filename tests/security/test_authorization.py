@@ -58,6 +58,9 @@ REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
         f"/playlists/{p}/tracks",
         {"track_ids": [16]},
     ),
+    ("patch", "/playlists/{playlist_id}"): lambda p: ("PATCH", f"/playlists/{p}", {"name": "X"}),
+    # Last: with a valid token on one's own playlist it deletes it.
+    ("delete", "/playlists/{playlist_id}"): lambda p: ("DELETE", f"/playlists/{p}", None),
 }
 # /metrics is public on purpose: it carries no ids or tokens (tests/api/test_metrics.py).
 PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics")}

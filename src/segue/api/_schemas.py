@@ -27,6 +27,7 @@ __all__ = [
     "ErrorOut",
     "NewPlaylist",
     "NewTrack",
+    "PlaylistChange",
     "PlaylistList",
     "PlaylistOut",
     "PlaylistSummaryOut",
@@ -151,6 +152,8 @@ class PlaylistSummaryOut(_Out):
 
 class PlaylistList(_Out):
     playlists: list[PlaylistSummaryOut]
+    #: the ``cursor`` of the next page; ``null`` on the last
+    next_cursor: str | None = None
 
 
 class TrackList(_Out):
@@ -169,6 +172,16 @@ NO_NUL = r"^[^\x00]*$"
 
 class NewPlaylist(_Body):
     # The bounds are for the schema; the catalog's check is the rule (and says why).
+    name: Annotated[
+        str,
+        Field(min_length=1, max_length=PLAYLIST_NAME_MAX_LENGTH),
+        catalog_check(clean_playlist_name),
+    ]
+
+
+class PlaylistChange(_Body):
+    """``PATCH /playlists/{id}``: what to change (the name, for now)."""
+
     name: Annotated[
         str,
         Field(min_length=1, max_length=PLAYLIST_NAME_MAX_LENGTH),

@@ -42,6 +42,7 @@ from ._migrate import (
     known_revisions,
     upgrade,
 )
+from ._playlist_admin import PlaylistPage, delete_playlist, playlists_page, rename_playlist
 from ._playlists import (
     PLAYLIST_MAX_TRACKS,
     append_track,
@@ -126,6 +127,7 @@ __all__ = [
     "IssuedToken",
     "PlaylistHead",
     "PlaylistImport",
+    "PlaylistPage",
     "PlaylistSeeds",
     "PlaylistSummary",
     "PlaylistView",
@@ -157,6 +159,7 @@ __all__ = [
     "create_token",
     "current_revision",
     "database_errors",
+    "delete_playlist",
     "dismiss_track",
     "dismissed_ids",
     "downgrade",
@@ -180,7 +183,9 @@ __all__ = [
     "open_database",
     "playlist_head",
     "playlist_seeds",
+    "playlists_page",
     "remove_track",
+    "rename_playlist",
     "reorder_tracks",
     "replace_items",
     "replace_playlists",
