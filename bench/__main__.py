@@ -42,6 +42,11 @@ def main() -> None:
         "--profile", action="store_true", help="serving: py-spy on the Segue cache-hit row"
     )
     parser.add_argument(
+        "--rows",
+        metavar="KEYS",
+        help="serving: only these rows, comma-separated keys (e.g. reference,hit,hit-limited)",
+    )
+    parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="serving: also write its table to FILE"
     )
     args = parser.parse_args()
@@ -61,7 +66,11 @@ def main() -> None:
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "serving"):
-        print(serving.run(args.seconds, profile=args.profile, markdown=args.markdown), "\n")
+        rows = args.rows.split(",") if args.rows else None
+        print(
+            serving.run(args.seconds, profile=args.profile, markdown=args.markdown, rows=rows),
+            "\n",
+        )
     if args.only == "million" or args.million:
         print(million.run(), "\n", flush=True)
 

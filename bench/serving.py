@@ -323,7 +323,7 @@ def _answers_agree(outcomes: list[Outcome]) -> str | None:
 
 
 async def _measure(
-    spec: Catalog, seconds: int, profile: Profile | None
+    spec: Catalog, seconds: int, profile: Profile | None, rows: Sequence[Row]
 ) -> tuple[list[Outcome], str]:
     rng = np.random.default_rng(5)
     visible = spec.visible_ids
@@ -351,7 +351,7 @@ async def _measure(
                 _measure_row(
                     row, spec, env, targets, seconds, profile if row.key == "hit" else None
                 )
-                for row in ROWS
+                for row in rows
             ]
             loads = f"{before} / {load_average()}"
     return outcomes, loads
@@ -364,18 +364,20 @@ def run(
     markdown: Path | None = None,
     n_tracks: int = 100_000,
     dim: int = 512,
+    rows: Sequence[str] | None = None,
 ) -> str:
     """Markdown: one row per server (`wrk -t2 -c64 -d{seconds}s`), then the ratios.
 
     :class:`RuntimeError` (after printing the table) when most answers of a row were errors.
     """
     wrk_path()  # before minutes of setup: the fix is `make bench`
+    chosen = _chosen(rows)
     spec = catalog_spec(n_tracks, dim)
     build_index(spec)
-    for dtype in {row.dtype for row in ROWS if row.dtype and row.requires() is None}:
+    for dtype in {row.dtype for row in chosen if row.dtype and row.requires() is None}:
         build_index(with_dtype(spec, dtype), dtype=dtype)
     recorded = Profile(CACHE_DIR / "serving-hit-profile.txt") if profile else None
-    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded))
+    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded, chosen))
     text = "\n".join(
         [
             f"Serving throughput: `wrk -t{THREADS} -c{CONNECTIONS} -d{seconds}s --latency "
@@ -404,6 +406,16 @@ def run(
         problem = f"most answers were errors: {', '.join(failed)}" if failed else disagree
         raise RuntimeError(f"the serving benchmark is not valid: {problem}")
     return text
+
+
+def _chosen(keys: Sequence[str] | None) -> list[Row]:
+    """The rows named by ``keys`` (``--rows``), in ``ROWS``' order; all by default."""
+    if keys is None:
+        return list(ROWS)
+    unknown = set(keys) - {row.key for row in ROWS}
+    if unknown:
+        raise SystemExit(f"no such serving rows: {', '.join(sorted(unknown))}")
+    return [row for row in ROWS if row.key in keys]
 
 
 if __name__ == "__main__":

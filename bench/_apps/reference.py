@@ -30,10 +30,11 @@ from redis.asyncio import Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from segue.cache import recommendation_key
 from segue.cache._codec import decode_ids
-from segue.recommendations import settings_digest
+from segue.catalog import PlaylistHead
+from segue.recommendations import CacheKeys
 from segue.settings import Settings
+from segue.vectors import open_store
 
 __all__ = ["app"]
 
@@ -85,8 +86,11 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         socket_connect_timeout=redis_timeout,
         retry=Retry(NoBackoff(), 0),
     )
-    # Segue's key prefix carries a digest of its settings (strategy, store): the same here.
-    app.state.prefix = f"{Settings().cache_prefix}:{settings_digest(Settings())}"
+    # Segue's own key builder (its configuration digest names the store by its identity,
+    # so the store is opened for it, and never read).
+    settings = Settings()
+    async with open_store(settings) as store:
+        app.state.keys = CacheKeys.from_settings(settings, store)
     try:
         yield
     finally:
@@ -122,12 +126,15 @@ async def recommendations(
             raise HTTPException(404, "no such playlist")
         if playlist["owner_did"] != user["did"]:
             raise HTTPException(403, "only the playlist's owner can do this")
-        generations = (
-            f"{playlist['index_generation'] or 0}.{playlist['seeds_generation']}"
-            f".{playlist['dismissals_generation']}"
+        head = PlaylistHead(
+            playlist_id,
+            playlist["owner_did"],
+            playlist["record_cid"],
+            playlist["seeds_generation"],
+            playlist["index_generation"] or 0,
+            dismissals_generation=playlist["dismissals_generation"],
         )
-        prefix = f"{app.state.prefix}.{generations}"
-        key = recommendation_key(playlist_id, playlist["record_cid"], prefix=prefix)
+        key = app.state.keys.key(head)
         raw = await app.state.redis.get(key)
         if raw is None:
             return {"tracks": [], "available": False, "more": False}

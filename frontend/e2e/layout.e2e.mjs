@@ -22,7 +22,7 @@ import {
   focusRing,
 } from './audit.mjs';
 import { CHROMIUM_ARGS, loadConfig } from './config.mjs';
-import { TIMEOUT_MS, apiClient, eventually } from './support.mjs';
+import { TIMEOUT_MS, apiClient, closeContext, eventually } from './support.mjs';
 
 const config = loadConfig();
 const api = apiClient(config);
@@ -170,7 +170,7 @@ describe('sign-in and playlists pages', () => {
           if (audit) await assertAxeClean(page, `sign-in at ${width} px`);
           assert.deepEqual(problems, []);
         } finally {
-          await context.close();
+          await closeContext(context);
         }
       }
       const { context, page, problems } = await openPage(width);
@@ -191,7 +191,7 @@ describe('sign-in and playlists pages', () => {
         if (audit) await assertAxeClean(page, `playlists at ${width} px`);
         assert.deepEqual(problems, []);
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     });
   }
@@ -235,7 +235,7 @@ describe('a playlist, read-only and in edit mode with suggestions', () => {
         await assertTargets(page, width, 'track search', { atLeast: 3 * config.trackCount + 1 });
         assert.deepEqual(problems, []);
       } finally {
-        await context.close();
+        await closeContext(context);
       }
     });
   }
@@ -333,7 +333,7 @@ describe('a playlist, read-only and in edit mode with suggestions', () => {
         await api('PUT', `/playlists/${encodeURIComponent(target.id)}/tracks`, { track_ids: original }).catch((err) => {
           console.error(`could not restore ${target.id}: ${err.message}`);
         });
-        await context.close();
+        await closeContext(context);
       }
     });
   }
@@ -348,7 +348,7 @@ describe('a playlist, read-only and in edit mode with suggestions', () => {
       await assertAxeClean(page, 'edit mode, dark, 390 px');
       assert.deepEqual(problems, []);
     } finally {
-      await context.close();
+      await closeContext(context);
     }
   });
 
@@ -388,7 +388,7 @@ describe('a playlist, read-only and in edit mode with suggestions', () => {
       );
       assert.deepEqual(problems, []);
     } finally {
-      await context.close();
+      await closeContext(context);
     }
   });
 });

@@ -11,7 +11,7 @@ import { dirname } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium } from 'playwright-core';
 import { CHROMIUM_ARGS, loadConfig } from './config.mjs';
-import { TIMEOUT_MS, apiClient, eventually } from './support.mjs';
+import { TIMEOUT_MS, apiClient, closeContext, eventually } from './support.mjs';
 
 const config = loadConfig();
 const api = apiClient(config);
@@ -189,7 +189,7 @@ describe('playlist page', () => {
           console.error(`could not restore playlist ${target.id}: ${err.message}`);
         });
       }
-      await context.close();
+      await closeContext(context);
     }
   });
 
@@ -258,7 +258,7 @@ describe('playlist page', () => {
           (err) => console.error(`could not undo the dismissal of ${dismissedId}: ${err.message}`),
         );
       }
-      await context.close();
+      await closeContext(context);
     }
   });
 
@@ -297,7 +297,7 @@ describe('playlist page', () => {
       await api('PUT', `/playlists/${encodeURIComponent(target.id)}/tracks`, { track_ids: original }).catch((err) => {
         console.error(`could not restore the order of ${target.id}: ${err.message}`);
       });
-      await context.close();
+      await closeContext(context);
     }
   });
 
@@ -328,7 +328,7 @@ describe('playlist page', () => {
       assert.deepEqual(await mentions(page), [], 'no flash of a section that will not exist');
       assert.deepEqual(problems, []);
     } finally {
-      await context.close();
+      await closeContext(context);
     }
   });
 
@@ -377,7 +377,7 @@ describe('playlist page', () => {
       assert.deepEqual(problems, []);
     } finally {
       release();
-      await context.close();
+      await closeContext(context);
     }
   });
 });
@@ -420,7 +420,7 @@ describe('sign-in links and signing out', () => {
       await page.getByText(`@${other}`, { exact: true }).waitFor();
       assert.deepEqual(problems, []);
     } finally {
-      await context.close();
+      await closeContext(context);
     }
   });
 
@@ -439,7 +439,7 @@ describe('sign-in links and signing out', () => {
       assert.equal(response.status, 401);
       assert.deepEqual(problems, []);
     } finally {
-      await context.close();
+      await closeContext(context);
     }
   });
 });

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 __all__ = [
     "AtprotoUnavailable",
+    "ClientError",
     "Conflict",
     "DatabaseUnavailable",
     "DidNotFound",
@@ -24,6 +25,7 @@ __all__ = [
     "ImportRejected",
     "InvalidDidDocument",
     "InvalidInput",
+    "Misconfigured",
     "ModelUnavailable",
     "NotFound",
     "PayloadTooLarge",
@@ -60,12 +62,20 @@ class SegueError(Exception):
         return self.public_detail if self.public_detail is not None else self.detail
 
 
-class InvalidInput(SegueError):
+class ClientError(SegueError):
+    """The caller's request is at fault (a 4xx): ``detail`` describes only that request,
+    so an API client is told it as it is."""
+
+    status_code = 400
+    error = "bad_request"
+    public_detail = None
+
+
+class InvalidInput(ClientError):
     """The caller sent something Segue cannot use (bad vectors, ids, limits, bodies)."""
 
     status_code = 422
     error = "invalid_input"
-    public_detail = None
 
 
 class DimensionMismatch(InvalidInput):
@@ -94,47 +104,61 @@ class UnreadableAudio(InvalidInput):
     error = "unreadable_audio"
 
 
-class Unauthorized(SegueError):
+class Misconfigured(SegueError):
+    """Segue's own configuration is wrong or incomplete (``SEGUE_*`` settings, a missing
+    optional package, a listener's port taken): the operator's to fix, not the caller's.
+
+    Never a 4xx: a request that meets it is answered 500 with a generic detail, and the
+    CLI prints ``detail`` (which names the setting) and exits 2.
+    """
+
+    error = "misconfigured"
+    public_detail = "the service is misconfigured; it has been logged"
+
+
+class Unauthorized(ClientError):
+    """No credential, or one Segue does not accept (unknown, expired, revoked)."""
+
     status_code = 401
     error = "unauthorized"
-    public_detail = None
 
 
-class Forbidden(SegueError):
+class Forbidden(ClientError):
+    """A credential Segue accepts, for something its user may not do (another's playlist)."""
+
     status_code = 403
     error = "forbidden"
-    public_detail = None
 
 
-class NotFound(SegueError):
+class NotFound(ClientError):
+    """No such playlist, track or user, or none this user may see."""
+
     status_code = 404
     error = "not_found"
-    public_detail = None
 
 
-class Conflict(SegueError):
+class Conflict(ClientError):
+    """The request contradicts what is stored (a track already in the playlist)."""
+
     status_code = 409
     error = "conflict"
-    public_detail = None
 
 
-class PayloadTooLarge(SegueError):
+class PayloadTooLarge(ClientError):
     """A request body larger than the service accepts."""
 
     status_code = 413
     error = "payload_too_large"
-    public_detail = None
 
 
-class UnsupportedMediaType(SegueError):
+class UnsupportedMediaType(ClientError):
     """A body sent as something other than JSON (``text/plain``, a form)."""
 
     status_code = 415
     error = "unsupported_media_type"
-    public_detail = None
 
 
-class RateLimited(SegueError):
+class RateLimited(ClientError):
     """A token spent its budget of requests; ``retry_after`` seconds until it may go on.
 
     The API answers 429 with a ``Retry-After`` header (docs/security.md).
@@ -142,7 +166,6 @@ class RateLimited(SegueError):
 
     status_code = 429
     error = "rate_limited"
-    public_detail = None
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
@@ -258,7 +281,7 @@ class AtprotoUnavailable(Unavailable):
         self.xrpc_message = xrpc_message
 
 
-class SettingsInvalid(InvalidInput):
+class SettingsInvalid(Misconfigured):
     """``SEGUE_*`` variables (or flags) a process cannot start with: one line for each."""
 
     error = "settings_invalid"

@@ -11,17 +11,29 @@ each metric says how its values from several processes combine.
 
 Labels never carry ids, tokens or user names: ``/metrics`` may be readable by anyone who
 can reach the port.
+
+Every labelled counter lists the label values it can take (:data:`KNOWN_LABELS`), and the
+process that owns it creates them all at 0 at start (:func:`start_at_zero`): a counter
+with no child is absent from ``/metrics`` (under ``--workers N`` it has no file at all),
+and a dashboard then reads "no data" where it should read 0.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from itertools import product
+from typing import Final, Literal, get_args
+
 from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
+    "API_COUNTERS",
     "COMPUTATIONS_IN_FLIGHT",
     "FOLLOW_CONNECTIONS",
+    "FOLLOW_COUNTERS",
     "FOLLOW_EVENTS",
     "FOLLOW_LAG",
+    "KNOWN_LABELS",
     "RATE_LIMITED",
     "RATE_LIMIT_ERRORS",
     "RECOMMENDATIONS_UNAVAILABLE",
@@ -29,6 +41,14 @@ __all__ = [
     "RECOMMENDATION_FALLBACKS",
     "REQUEST_DURATION",
     "VECTOR_STORE_DURATION",
+    "UnavailableReason",
+    "start_at_zero",
+]
+
+#: why an answer is ``available: false`` (the ``reason`` of
+#: ``segue_recommendations_unavailable_total``)
+UnavailableReason = Literal[
+    "disabled", "empty_playlist", "no_embeddings", "store_error", "store_timeout"
 ]
 
 # From a sub-millisecond cache hit to the 2 s store timeout and beyond.
@@ -108,3 +128,39 @@ FOLLOW_CONNECTIONS = Counter(
     "Connections to Jetstream hosts by segue follow: opened, or failed.",
     ["result"],
 )
+
+#: every labelled counter with the values each of its labels can take, label by label
+#: (tests/api/test_metrics.py holds these to the enums the code labels with)
+KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
+    RECOMMENDATION_CACHE: {"result": ("hit", "miss", "error")},
+    RECOMMENDATIONS_UNAVAILABLE: {"reason": get_args(UnavailableReason)},
+    RECOMMENDATION_FALLBACKS: {"reason": ("queue_full", "deadline")},
+    RATE_LIMITED: {"budget": ("read", "write", "miss")},
+    FOLLOW_EVENTS: {
+        "kind": ("track", "playlist", "account", "identity", "other"),
+        "result": ("applied", "duplicate", "stale", "ignored", "conflict", "malformed"),
+    },
+    FOLLOW_CONNECTIONS: {"result": ("opened", "failed")},
+}
+#: the labelled counters the API's processes record (``segue serve``, ``segue demo``)
+API_COUNTERS: Final = (
+    RECOMMENDATION_CACHE,
+    RECOMMENDATIONS_UNAVAILABLE,
+    RECOMMENDATION_FALLBACKS,
+    RATE_LIMITED,
+)
+#: the labelled counters ``segue follow`` records
+FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS)
+
+
+def start_at_zero(counters: Iterable[Counter]) -> None:
+    """Create every known label combination of ``counters`` at 0 in this process, so each
+    is in ``/metrics`` before its first event. Call once in each process that records them,
+    after ``PROMETHEUS_MULTIPROC_DIR`` is set (a worker's lifespan); calling again is harmless.
+
+        >>> start_at_zero(API_COUNTERS)
+    """
+    for counter in counters:
+        known = KNOWN_LABELS[counter]
+        for values in product(*known.values()):
+            counter.labels(**dict(zip(known, values, strict=True)))

@@ -86,8 +86,8 @@ async def test_processes_configured_differently_never_share_entries(world: World
     other = Settings.model_validate({**world.settings.model_dump(), "strategy": "adaptive"})
     app = create_app(other)
     async with app.router.lifespan_context(app):
-        assert app.state.resources.recommender.config_tag != (
-            world.app.state.resources.recommender.config_tag
+        assert app.state.resources.recommender.keys.config != (
+            world.app.state.resources.recommender.keys.config
         )
         store = app.state.resources.store
         computed = 0

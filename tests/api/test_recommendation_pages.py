@@ -193,8 +193,8 @@ async def test_artist_variety_by_default_and_off_with_0(world: World):
     settings = Settings.model_validate({**world.settings.model_dump(), "max_per_artist": 0})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        assert app.state.resources.recommender.config_tag != (
-            world.app.state.resources.recommender.config_tag
+        assert app.state.resources.recommender.keys.config != (
+            world.app.state.resources.recommender.keys.config
         )  # a setting of the rules is in the key: the ranking above is not read back
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://segue.test") as c:

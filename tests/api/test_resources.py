@@ -9,7 +9,7 @@ import pytest
 
 from segue.api import _resources
 from segue.api._resources import open_resources
-from segue.cache import MemoryCache
+from segue.cache import MemoryCache, RedisLink
 from segue.catalog import Database, open_database
 from segue.errors import SegueError, Unavailable
 from segue.recommendations import Recommender
@@ -44,6 +44,11 @@ def recording(closed: list[str], failing: str) -> dict[str, Callable[..., object
             await super().aclose()
             close("cache")
 
+    class Link(RedisLink):
+        async def aclose(self) -> None:
+            await super().aclose()
+            close("redis")
+
     class Rec(Recommender):
         async def aclose(self) -> None:
             await super().aclose()
@@ -56,9 +61,16 @@ def recording(closed: list[str], failing: str) -> dict[str, Callable[..., object
     return {
         "open_database": open_db,
         "open_store": lambda settings: Store(settings.index_path),
-        "open_cache": lambda settings: Cache(),
+        "open_cache": lambda settings, link: Cache(),
+        "RedisLink": Link,
         "Recommender": Rec,
     }
+
+
+def expected_order(settings: Settings) -> list[str]:
+    # The Redis link (shared by the cache and the rate limits) closes after the cache.
+    link = ["redis"] if settings.redis_url is not None else []
+    return ["recommender", "cache", *link, "store", "database"]
 
 
 @pytest.mark.parametrize("failing", ["nothing", "recommender", "cache", "store"])
@@ -73,7 +85,7 @@ async def test_everything_is_closed_in_reverse_order(
         async with open_resources(settings) as resources:
             assert await resources.store.count() == 0  # type: ignore[union-attr]
             assert closed == []
-    assert closed == ["recommender", "cache", "store", "database"]
+    assert closed == expected_order(settings)
 
 
 async def test_a_failure_inside_is_not_hidden_by_closing(
@@ -85,4 +97,4 @@ async def test_a_failure_inside_is_not_hidden_by_closing(
     with pytest.raises(SegueError, match="while serving"):
         async with open_resources(settings):
             raise SegueError("while serving")
-    assert closed == ["recommender", "cache", "store", "database"]
+    assert closed == expected_order(settings)

@@ -183,7 +183,7 @@ async def _remaining_ttl(cache: object, key: str) -> float:
     remaining = getattr(cache, "remaining_ttl", None)
     if remaining is not None:  # the in-process cache
         return float(remaining(key) or 0.0)
-    client = cache._client  # type: ignore[attr-defined]  # the Redis cache's own client
+    client = cache.link.client  # type: ignore[attr-defined]  # the Redis cache's link
     return float(await client.pttl(key)) / 1000
 
 

@@ -15,35 +15,12 @@ from segue.cache import (
     NullCache,
     RedisCache,
     open_cache,
-    recommendation_key,
 )
-from segue.errors import InvalidInput
+from segue.errors import InvalidInput, Misconfigured
 from segue.settings import CacheBackend, Settings
 
 from ..support import REDIS_URL
 from .cache_support import FakeClock
-
-
-def test_key_format() -> None:
-    assert (
-        recommendation_key("pl1", "bafyreiabc", prefix="test")
-        == "test:recommendations:pl1:bafyreiabc"
-    )
-    assert recommendation_key("pl1", "bafyreiabc").startswith("segue:recommendations:")
-
-
-def test_key_changes_with_the_record_cid() -> None:
-    assert recommendation_key("pl1", "bafyreiaaa") != recommendation_key("pl1", "bafyreibbb")
-
-
-@pytest.mark.parametrize(
-    ("playlist_id", "cid", "prefix"),
-    [("", "bafy", "segue"), ("pl", "", "segue"), ("pl", "bafy", ""), ("pl", "a:b", "segue")],
-)
-def test_key_refuses_ambiguous_parts(playlist_id: str, cid: str, prefix: str) -> None:
-    with pytest.raises(InvalidInput):
-        recommendation_key(playlist_id, cid, prefix=prefix)
-
 
 # -- MemoryCache ---------------------------------------------------------------------------
 
@@ -107,7 +84,7 @@ async def redis_cache(clock: FakeClock) -> AsyncIterator[RedisCache]:
 
 @pytest.fixture
 def key(key_prefix: str) -> str:
-    return recommendation_key(f"pl-{uuid.uuid4().hex[:8]}", "bafyreikey", prefix=key_prefix)
+    return f"{key_prefix}:recommendations:pl-{uuid.uuid4().hex[:8]}:bafyreikey"
 
 
 async def test_redis_stores_a_format_byte_and_eight_bytes_an_id(
@@ -195,7 +172,7 @@ async def test_open_cache_uses_redis_from_the_environment(
         assert isinstance(cache, RedisCache)
         assert cache.ttl_seconds == 120
         assert (cache.breaker.failure_threshold, cache.breaker.cooldown_seconds) == (7, 9)
-        key = recommendation_key("pl", "bafyreienv", prefix=settings.cache_prefix)
+        key = f"{settings.cache_prefix}:recommendations:pl:bafyreienv"
         await cache.set(key, [3])
         assert await cache.get(key) == [3]
     finally:
@@ -206,7 +183,7 @@ def test_open_cache_forced_backends() -> None:
     assert isinstance(open_cache(Settings(cache_backend=CacheBackend.NONE)), NullCache)
     forced_memory = Settings(cache_backend=CacheBackend.MEMORY, redis_url=REDIS_URL)
     assert isinstance(open_cache(forced_memory), MemoryCache)
-    with pytest.raises(InvalidInput, match="SEGUE_REDIS_URL"):
+    with pytest.raises(Misconfigured, match="SEGUE_REDIS_URL"):
         open_cache(Settings(cache_backend=CacheBackend.REDIS, redis_url=None))
 
 

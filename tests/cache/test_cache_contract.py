@@ -15,7 +15,6 @@ from segue.cache import (
     MemoryCache,
     RecommendationCache,
     RedisCache,
-    recommendation_key,
 )
 from segue.errors import InvalidInput
 
@@ -46,7 +45,7 @@ class Harness:
 
     def key(self) -> str:
         playlist_id = f"pl-{uuid.uuid4().hex[:8]}"
-        return recommendation_key(playlist_id, "bafyreitest", prefix=self.key_prefix)
+        return f"{self.key_prefix}:recommendations:{playlist_id}:bafyreitest"
 
     def remaining_ttl(self, cache: RecommendationCache, key: str) -> float | None:
         if isinstance(cache, MemoryCache):

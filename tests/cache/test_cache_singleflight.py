@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from segue.cache import RedisCache, SingleFlight, recommendation_key
+from segue.cache import RedisCache, SingleFlight
 
 from ..support import REDIS_URL
 
@@ -155,7 +155,7 @@ async def test_concurrent_misses_hit_redis_once_computed_once(
     """The way the API uses it: get; on a miss compute-and-store under SingleFlight."""
     cache = RedisCache.from_url(REDIS_URL, ttl_seconds=60, timeout_seconds=0.5)
     flight = SingleFlight()
-    key = recommendation_key(f"pl-{uuid.uuid4().hex[:8]}", "bafyreisf", prefix=key_prefix)
+    key = f"{key_prefix}:recommendations:pl-{uuid.uuid4().hex[:8]}:bafyreisf"
     runs = 0
 
     async def compute_and_store() -> list[int]:

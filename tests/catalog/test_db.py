@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from segue.catalog import Database, database_errors, normalize_url, open_database
-from segue.errors import DatabaseUnavailable, InvalidInput
+from segue.errors import DatabaseUnavailable, InvalidInput, Misconfigured
 from segue.settings import Settings
 
 from ..support import free_port
@@ -42,7 +42,7 @@ def test_plain_urls_get_the_async_driver(url: str, driver: str) -> None:
 
 @pytest.mark.parametrize("url", ["mysql://u@h/d", "postgresql+psycopg2://u@h/d", "not a url"])
 def test_unsupported_urls_are_refused(url: str) -> None:
-    with pytest.raises(InvalidInput):
+    with pytest.raises(Misconfigured):
         normalize_url(url)
 
 

@@ -61,11 +61,14 @@ def test_import_everything_then_recommend(cli, settings, tmp_path):
     assert "imported 20 tracks (20 new) by 2 artists (2 new)" in res.stderr
 
     vectors = np.random.default_rng(0).normal(size=(20, 8)).astype(np.float32)
-    res = cli(
-        "import", "vectors", str(parquet(tmp_path / "v.parquet", list(range(1, 21)), vectors))
-    )
+    vectors_file = str(parquet(tmp_path / "v.parquet", list(range(1, 21)), vectors))
+    res = cli("import", "vectors", vectors_file)
     assert res.exit_code == 0, res.output
-    assert "imported 20 vectors of dimension 8; the store now holds 20" in res.stderr
+    assert "imported 20 vectors of dimension 8: 20 changed, 0 already" in res.stderr
+    assert "the store now holds 20" in res.stderr
+    again = cli("import", "vectors", vectors_file)
+    assert again.exit_code == 0, again.output
+    assert "imported 20 vectors of dimension 8: 0 changed, 20 already" in again.stderr
 
     row = {"id": "mix", "owner_did": OWNER, "name": "Mix", "tracks": [4, 2, 9]}
     playlists = write_jsonl(tmp_path / "p.jsonl", [{**row, "owner_handle": "owner.example.com"}])

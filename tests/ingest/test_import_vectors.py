@@ -15,6 +15,8 @@ from segue.errors import DimensionMismatch, ImportRejected, InvalidInput
 from segue.ingest import import_vectors, read_vectors
 from segue.vectors import LocalVectorStore
 
+from ..support import MovesCounted
+
 RANGE = "0..9007199254740991 (2**53 - 1, the largest integer a browser holds exactly)"
 IDS = np.array([10, 3, 7, 2**53 - 1, 0], dtype=np.int64)  # the largest id there is
 
@@ -74,8 +76,10 @@ async def test_round_trip(tmp_path, fmt):
     data = write_any(tmp_path, fmt, IDS, vectors)
     assert data.ids.tolist() == IDS.tolist()
     store = LocalVectorStore(tmp_path / "index.usearch")
-    result = await import_vectors(store, data)
-    assert (result.vectors, result.dimension, result.total) == (5, 6, 5)
+    generation = MovesCounted()
+    result = await import_vectors(store, data, generation=generation)
+    assert (result.vectors, result.dimension, result.total, result.changed) == (5, 6, 5, 5)
+    assert generation.moves == 1
     got = await store.get_vectors(IDS)
     assert got.ids.tolist() == IDS.tolist()
     np.testing.assert_allclose(got.vectors, vectors, rtol=1e-6, atol=1e-6)
@@ -86,13 +90,21 @@ async def test_idempotent_and_replacing(tmp_path, fmt):
     store = LocalVectorStore(tmp_path / "index.usearch")
     first = unit(IDS.size, seed=1)
     data = write_any(tmp_path, fmt, IDS, first)
-    await import_vectors(store, data)
-    await import_vectors(store, data)
+    generation = MovesCounted()
+    assert (await import_vectors(store, data, generation=generation)).changed == IDS.size
+    # The same file again changes nothing: the generation (and every cached ranking) stays.
+    again = await import_vectors(store, data, generation=generation)
+    assert (again.vectors, again.changed, generation.moves) == (IDS.size, 0, 1)
     assert await store.count() == IDS.size
     np.testing.assert_allclose((await store.get_vectors(IDS)).vectors, first, atol=1e-6)
     # A second file replaces the vectors of the ids it has and adds the new ones.
     second = unit(2, seed=2)
-    await import_vectors(store, write_any(tmp_path, fmt, [3, 99], second, name="w"))
+    # One row as it is, one changed, one new: two changed, and the generation moves once.
+    rows = np.vstack([second[0], first[2], second[1]])  # ids 3 and 99 changed, 7 as it is
+    replacing = await import_vectors(
+        store, write_any(tmp_path, fmt, [3, 7, 99], rows, name="w"), generation=generation
+    )
+    assert (replacing.vectors, replacing.changed, generation.moves) == (3, 2, 2)
     assert await store.count() == IDS.size + 1
     got = await store.get_vectors([3, 99, 10])
     np.testing.assert_allclose(got.vectors[:2], second, atol=1e-6)
@@ -242,12 +254,16 @@ def test_not_parquet_and_misused_ids(tmp_path):
 @pytest.mark.parametrize("fmt", FORMATS)
 async def test_wrong_dimension_leaves_the_index_as_it_was(tmp_path, fmt):
     store = LocalVectorStore(tmp_path / "index.usearch")
-    await import_vectors(store, write_any(tmp_path, fmt, IDS, unit(IDS.size)))
+    generation = MovesCounted()
+    await import_vectors(
+        store, write_any(tmp_path, fmt, IDS, unit(IDS.size)), generation=generation
+    )
     before = (tmp_path / "index.usearch").read_bytes()
     data = write_any(tmp_path, fmt, [1, 2], unit(2, d=4), name="w")
     with pytest.raises(DimensionMismatch, match="dimension 4, but the store holds vectors of dim"):
-        await import_vectors(store, data, source="w")
+        await import_vectors(store, data, generation=generation, source="w")
     assert (tmp_path / "index.usearch").read_bytes() == before
+    assert generation.moves == 1  # refused before writing: the generation stays
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

@@ -12,7 +12,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from segue.catalog import Database, hashed_track_id, hydrate
+from segue.catalog import CatalogIndexGeneration, Database, hashed_track_id, hydrate
 from segue.cli import app
 from segue.errors import ImportRejected
 from segue.follow import TrackRecord, apply_follow
@@ -64,7 +64,7 @@ async def test_vectors_by_uri(
     resolved = await resolve_uris(database, data)
     assert resolved.ids.tolist() == [hashed_track_id(u) for u in URIS]
     store = LocalVectorStore(settings.index_path)
-    await import_vectors(store, resolved)
+    await import_vectors(store, resolved, generation=CatalogIndexGeneration(database))
     got = await store.get_vectors(resolved.ids)
     assert got.ids.tolist() == resolved.ids.tolist()
     assert np.allclose(got.vectors, vectors)

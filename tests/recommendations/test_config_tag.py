@@ -21,7 +21,7 @@ def _tag(database: Database, **rules: Any) -> str:
         fallback=strategy,
         **rules,
     )
-    return recommender.config_tag
+    return recommender.keys.config
 
 
 def test_the_default_tag_covers_the_rules(database: Database):

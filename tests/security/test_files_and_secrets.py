@@ -16,7 +16,7 @@ from pydantic import ValidationError
 
 from segue.catalog import ensure_schema, normalize_url, open_database
 from segue.engine import normalize
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
@@ -127,7 +127,7 @@ def test_an_empty_url_is_unset(monkeypatch: pytest.MonkeyPatch):
 
 
 def test_a_malformed_database_url_is_refused_without_quoting_it():
-    with pytest.raises(InvalidInput) as caught:
+    with pytest.raises(Misconfigured) as caught:
         normalize_url(f"postgresql://segue:{PASSWORD}@db:notaport/segue")
     assert PASSWORD not in caught.value.detail
 

@@ -361,3 +361,29 @@ async def test_signing_out_is_never_refused(world: World):
         r = await c.post("/auth/logout", headers=h)
         assert r.status_code == 204, r.text
         assert (await c.get("/me", headers=h)).status_code == 401
+
+
+async def test_a_hit_spends_its_read_in_the_cache_round_trip_and_is_refused_once_spent(
+    world: World,
+):
+    """Issue 20: a recommendation request's read is charged with its cache look-up, not
+    before it, and still counts: hits, other reads and refused requests draw on one
+    budget, and once it is spent a hit is a 429 with Retry-After."""
+    settings = tuned(world, rate_limit_reads_per_minute=6)
+    async with client_for(settings) as c:
+        h, recs = world.auth(), f"/playlists/{world.playlist}/recommendations"
+        statuses = [(await c.get(recs, headers=h)).status_code for _ in range(3)]  # miss, hits
+        statuses.append((await c.get(f"/playlists/{world.playlist}", headers=h)).status_code)
+        # Refused requests spend a read too, as when the read was charged first.
+        statuses.append((await c.get("/playlists/no-such-playlist/recommendations",
+                                     headers=h)).status_code)  # fmt: skip
+        assert (await c.get(recs, headers=world.auth(world.bob))).status_code == 403  # bob's
+        statuses.append((await c.get(recs, headers=h)).status_code)  # the sixth: the last
+        assert statuses == [200, 200, 200, 200, 404, 200]
+        refused = await c.get(recs, headers=h)
+        assert_rate_limited(refused, "read")
+        # Spent, a refused request is a 429 before it is anything else.
+        assert_rate_limited(await c.get("/playlists/nope/recommendations", headers=h), "read")
+        # Another token's budget is its own.
+        assert (await c.get(f"/playlists/{world.bobs}/recommendations",
+                            headers=world.auth(world.bob))).status_code == 200  # fmt: skip

@@ -20,6 +20,7 @@ from .servers import PostgresServer, RedisServer, free_port, wait_for
 __all__ = [
     "POSTGRES_ADMIN_URL",
     "REDIS_URL",
+    "MovesCounted",
     "PostgresServer",
     "RedisServer",
     "free_port",
@@ -32,6 +33,17 @@ POSTGRES_ADMIN_URL = os.environ.get(
     "SEGUE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
 REDIS_URL = os.environ.get("SEGUE_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+class MovesCounted:
+    """An index generation that counts its moves, for tests of a store with no catalog
+    behind it (the catalog's own, ``CatalogIndexGeneration``, is tested in tests/api)."""
+
+    def __init__(self) -> None:
+        self.moves = 0
+
+    async def move(self) -> None:
+        self.moves += 1
 
 
 async def migrate(url: str) -> None:

@@ -5,11 +5,15 @@ Expected answers come from numpy (exact cosine distances), never from a backend.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 
 from segue.errors import DimensionMismatch, InvalidInput
 from segue.vectors import VectorStore
+
+from .tpuf_standin import TurbopufferStandin
 
 DIM = 8
 
@@ -200,3 +204,24 @@ async def test_scan_yields_every_vector_in_id_order_in_batches(store: VectorStor
     by_id = dict(zip(ids.tolist(), vectors, strict=True))
     for batch in batches:
         np.testing.assert_array_equal(batch.vectors, np.stack([by_id[int(i)] for i in batch.ids]))
+
+
+async def test_identity_names_the_index_not_its_contents(
+    store: VectorStore,
+    make_store: Callable[[str], VectorStore],
+    request: pytest.FixtureRequest,
+    standin: TurbopufferStandin,
+) -> None:
+    """The cache key names the store by ``identity``: stable for one store whatever is
+    written to it (writes move the index generation instead), different for another
+    index of the same backend, and never carrying a secret."""
+    before = store.identity
+    assert isinstance(before, str)
+    assert before
+    ids, vectors = _data(10)
+    await store.upsert(ids, vectors)
+    await store.delete([int(ids[0])])
+    assert store.identity == before
+    other = make_store(request.node.callspec.params["store"])
+    assert other.identity != before
+    assert standin.api_key not in before  # the stand-in's stores carry its key

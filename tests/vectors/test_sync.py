@@ -14,6 +14,7 @@ from segue.cli import app
 from segue.errors import VectorStoreUnavailable
 from segue.vectors import LocalVectorStore, TurbopufferVectorStore, VectorStore, sync_stores
 
+from ..support import MovesCounted
 from .tpuf_standin import LoopbackServer, TurbopufferStandin
 
 N = 53
@@ -42,19 +43,21 @@ async def test_sync_copies_everything_and_a_rerun_writes_only_changes(
     ids, vectors = _data()
     await source.upsert(ids, vectors)
     progress: list[int] = []
+    gen = MovesCounted()
     first = await sync_stores(
-        source, target, read_batch=10, write_batch=20, on_progress=progress.append
+        source, target, generation=gen, read_batch=10, write_batch=20, on_progress=progress.append
     )
     assert (first.scanned, first.written, first.unchanged) == (N, N, 0)
     assert (first.source_count, first.target_count) == (N, N)
     assert first.complete
     assert sum(progress) == N
+    assert gen.moves == 3  # one a write of 20, 20 and 13
     await _assert_same(target, ids, vectors)
-    again = await sync_stores(source, target, read_batch=10, write_batch=20)
-    assert (again.written, again.unchanged) == (0, N)
+    again = await sync_stores(source, target, generation=gen, read_batch=10, write_batch=20)
+    assert (again.written, again.unchanged, gen.moves) == (0, N, 3)
     await source.upsert(ids[3:4], -vectors[3:4])
-    third = await sync_stores(source, target, read_batch=10, write_batch=20)
-    assert (third.written, third.unchanged) == (1, N - 1)
+    third = await sync_stores(source, target, generation=gen, read_batch=10, write_batch=20)
+    assert (third.written, third.unchanged, gen.moves) == (1, N - 1, 4)
     await _assert_same(target, ids[3:4], -vectors[3:4])
 
 
@@ -72,10 +75,13 @@ async def test_an_interrupted_sync_finishes_when_run_again(
         standin.fail_next(503, headers=NO_RETRY, skip=4, path_suffix="/query")
     else:
         standin.fail_next(503, headers=NO_RETRY, skip=2, path_suffix=remote.namespace)
+    gen = MovesCounted()
     with pytest.raises(VectorStoreUnavailable):
-        await sync_stores(source, target, read_batch=10, write_batch=20)
+        await sync_stores(source, target, generation=gen, read_batch=10, write_batch=20)
     assert await target.count() == 40  # two whole writes of 20 landed, nothing else
-    resumed = await sync_stores(source, target, read_batch=10, write_batch=20)
+    # each write that landed moved the generation (and a failed write may have landed)
+    assert gen.moves == (2 if src == "turbopuffer" else 3)
+    resumed = await sync_stores(source, target, generation=gen, read_batch=10, write_batch=20)
     assert (resumed.written, resumed.unchanged) == (N - 40, 40)
     assert resumed.target_count == N
     await _assert_same(target, np.sort(ids), vectors[np.argsort(ids)])

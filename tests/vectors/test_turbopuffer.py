@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
+from segue.errors import DimensionMismatch, InvalidInput, Misconfigured, VectorStoreUnavailable
 from segue.settings import Settings, VectorBackend
 from segue.vectors import TurbopufferVectorStore, open_store
 from segue.vectors._turbopuffer import READ_TIMEOUT
@@ -213,10 +213,10 @@ async def test_settings_configure_the_backend(monkeypatch: pytest.MonkeyPatch) -
     assert store.client.max_retries == 0
     await store.aclose()
     monkeypatch.delenv("SEGUE_TURBOPUFFER_REGION")
-    with pytest.raises(InvalidInput, match="region"):
+    with pytest.raises(Misconfigured, match="region"):
         open_store(Settings())
     monkeypatch.delenv("SEGUE_TURBOPUFFER_API_KEY")
-    with pytest.raises(InvalidInput, match="API_KEY"):
+    with pytest.raises(Misconfigured, match="API_KEY"):
         open_store(Settings())
     monkeypatch.setenv("SEGUE_TURBOPUFFER_NAMESPACE", "no spaces allowed")
     with pytest.raises(ValueError, match="pattern"):

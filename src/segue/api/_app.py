@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from segue import __version__
+from segue.metrics import API_COUNTERS, start_at_zero
 from segue.settings import Settings
 
 from ._docs import mount_docs
@@ -40,6 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # In each worker: under --workers N its counters live in files of its own.
+        start_at_zero(API_COUNTERS)
         async with open_resources(settings) as resources:
             app.state.resources = resources
             yield

@@ -1,9 +1,12 @@
 """Typed dependencies: the shared resources, a database session per request, the user
-(whose token is charged a read or a write here), and the charge for a recommendation miss."""
+(whose token is charged a read or a write here), and a recommendation request's caller,
+whose charges the recommender spends (the read with its cache look-up, a miss before it
+computes)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -14,13 +17,14 @@ from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
 from segue.recommendations import Recommender
 
-from ._ratelimit import Budget
+from ._ratelimit import Budget, Charge
 from ._resources import Resources
 
 __all__ = [
     "BearerToken",
-    "ChargeMiss",
+    "Caller",
     "CurrentUser",
+    "RecommendationCaller",
     "RecommenderDep",
     "ResourcesDep",
     "SessionDep",
@@ -79,15 +83,25 @@ async def _current_user(request: Request, resources: ResourcesDep, token: Bearer
 CurrentUser = Annotated[UserView, Depends(_current_user)]
 
 
-async def _charge_miss(
-    resources: ResourcesDep, token: BearerToken
-) -> Callable[[], Awaitable[None]]:
-    async def charge() -> None:
-        await resources.limiter.check(Budget.MISS, token)
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """The user of a recommendation request, with the charges the recommender spends: the
+    read (riding with the cache look-up: one Redis round trip on a hit), then a miss
+    before anything is computed (never on a hit). ``None``: that budget is off."""
 
-    return charge
+    user: UserView
+    read: Charge | None
+    miss: Charge | None
 
 
-#: Spends one of the token's recommendation misses (``RateLimited`` once they are spent);
-#: the recommender calls it only when it is about to compute, never on a cache hit.
-ChargeMiss = Annotated[Callable[[], Awaitable[None]], Depends(_charge_miss)]
+async def _recommendation_caller(resources: ResourcesDep, token: BearerToken) -> Caller:
+    user = await resources.auth.user(token)
+    limiter = resources.limiter
+    # Charged once the token is known good, as CurrentUser's, but spent by the recommender.
+    return Caller(user, limiter.charge(Budget.READ, token), limiter.charge(Budget.MISS, token))
+
+
+#: For ``GET .../recommendations`` only: like ``CurrentUser``, but the read is left to the
+#: recommender (which always spends it, whatever the answer), so it can share the cache's
+#: round trip.
+RecommendationCaller = Annotated[Caller, Depends(_recommendation_caller)]

@@ -17,7 +17,7 @@ from pathlib import Path
 from fastapi import APIRouter, FastAPI
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 
 __all__ = ["mount_docs"]
 
@@ -37,7 +37,7 @@ def _swagger_files() -> Path:
     # the frameworks it supports; only its files are used here.
     spec = importlib.util.find_spec("swagger_ui")
     if spec is None or not spec.submodule_search_locations:
-        raise InvalidInput(
+        raise Misconfigured(
             "SEGUE_API_DOCS=true needs Swagger UI's files: install the docs extra "
             "(uv sync --extra docs, or pip install 'segue[docs]')"
         )

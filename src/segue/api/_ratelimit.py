@@ -1,55 +1,44 @@
 """Per-token rate limits: budgets of reads, writes and recommendation misses per minute.
 
-Built on :pypi:`limits` (sliding window counters): in Redis when ``SEGUE_REDIS_URL`` is set,
-so every worker and machine of a deployment draws on one budget per token, and in process
-otherwise. A request is checked after its token is verified, so made-up tokens create no
-counters. One check is one Redis round trip (a Lua script); a cache hit pays only its
-read's, a miss one more for the stricter miss budget.
+Sliding window counters (the :pypi:`limits` library's): in Redis when ``SEGUE_REDIS_URL``
+is set, so every worker and machine of a deployment draws on one budget per token, and in
+process otherwise. A request is charged after its token is verified, so made-up tokens
+create no counters. A charge is one Redis call (a Lua script) through the process's
+:class:`RedisLink`; a recommendation request's read rides in the same pipeline as its
+cache GET (:class:`Charge`, a cache ``Rider``), so a hit costs no round trip more than
+with the limits off, and a miss one more for the stricter miss budget.
 
-A Redis that fails never fails a request: after ``SEGUE_CACHE_BREAKER_FAILURES`` failed
-checks a circuit breaker keeps calls away from it for a cool-down, and meanwhile each
-process enforces the same budgets with its own counters (so a script is still slowed
-down), counted in ``segue_rate_limit_errors_total`` and logged.
+A Redis that fails never fails a request: the link's circuit breaker (shared with the
+cache, ``SEGUE_CACHE_BREAKER_*``) keeps calls away from a dead Redis for a cool-down, and
+meanwhile each process enforces the same budgets with its own counters (so a script is
+still slowed down), counted in ``segue_rate_limit_errors_total`` and logged by the link.
 
-    limiter = RateLimiter.from_settings(settings)  # once per process, in the lifespan
+    limiter = RateLimiter.from_settings(settings, link)  # once per process, in the lifespan
     await limiter.check(Budget.WRITE, token)  # RateLimited (429) once the budget is spent
-    await limiter.aclose()
 """
 
 from __future__ import annotations
 
-import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Mapping, Sequence
 from enum import StrEnum
-from typing import Any, TypeVar, cast
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage
+from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
-from limits.errors import StorageError
-from limits.util import WindowStats
-from redis.asyncio import ConnectionPool
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import RedisError
+from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError, ResponseError
 
-from segue.cache import BreakerState, CircuitBreaker
+from segue.cache import LinkFailure, RedisLink
 from segue.catalog import token_id_of
 from segue.errors import RateLimited
 from segue.metrics import RATE_LIMIT_ERRORS, RATE_LIMITED
 from segue.settings import Settings
 
-__all__ = ["Budget", "RateLimiter"]
+from ._window import SharedWindow
 
-log = logging.getLogger("segue.api")
-
-T = TypeVar("T")
-
-# What a dead, slow or refusing Redis raises (limits passes redis-py's errors through;
-# OSError covers the socket errors that escape unwrapped, builtins.TimeoutError included).
-_REDIS_FAILED = (RedisError, StorageError, OSError)
+__all__ = ["Budget", "Charge", "RateLimiter"]
 
 
 class Budget(StrEnum):
@@ -66,37 +55,30 @@ class Budget(StrEnum):
 
 
 class RateLimiter:
-    """Per-token budgets per minute; ``budgets=None`` turns every check into a no-op.
+    """Per-token budgets per minute; ``budgets=None`` turns every charge into a no-op.
 
-    ``shared`` is the Redis storage every process uses (``None``: in process only);
-    ``pool`` a connection pool this limiter owns and :meth:`aclose` closes.
+    ``link``: the process's Redis (``None``: count in process only); the limiter does not
+    close it (the lifespan that built it does).
     """
 
     def __init__(
         self,
         budgets: Mapping[Budget, int] | None,
         *,
-        shared: RedisStorage | None = None,
-        pool: ConnectionPool | None = None,
-        breaker: CircuitBreaker | None = None,
+        link: RedisLink | None = None,
+        key_prefix: str = "segue:ratelimit",
     ) -> None:
         self._items: dict[Budget, RateLimitItem] = {
             budget: RateLimitItemPerMinute(amount) for budget, amount in (budgets or {}).items()
         }
-        self._local = SlidingWindowCounterRateLimiter(MemoryStorage())
-        self._shared = SlidingWindowCounterRateLimiter(shared) if shared is not None else None
-        self._pool = pool
-        self.breaker = breaker if breaker is not None else CircuitBreaker()
+        #: this process's own counters: the only ones without Redis, the fallback with it
+        self.local = SlidingWindowCounterRateLimiter(MemoryStorage())
+        self.shared = SharedWindow(link, key_prefix=key_prefix) if link is not None else None
 
     @classmethod
-    def from_settings(
-        cls, settings: Settings, *, shared_pool: ConnectionPool | None = None
-    ) -> RateLimiter:
-        """The limiter ``SEGUE_RATE_LIMITS`` and the ``SEGUE_RATE_LIMIT_*`` budgets ask for.
-
-        ``shared_pool``: the Redis cache's connection pool, to use rather than open a second
-        set of connections to the same Redis (it stays the cache's to close).
-        """
+    def from_settings(cls, settings: Settings, link: RedisLink | None = None) -> RateLimiter:
+        """The limiter ``SEGUE_RATE_LIMITS`` and the ``SEGUE_RATE_LIMIT_*`` budgets ask
+        for, counting in ``link``'s Redis when there is one."""
         if not settings.rate_limits:
             return cls(None)
         budgets = {
@@ -104,116 +86,113 @@ class RateLimiter:
             Budget.WRITE: settings.rate_limit_writes_per_minute,
             Budget.MISS: settings.rate_limit_misses_per_minute,
         }
-        if settings.redis_url is None:
-            return cls(budgets)
-        url = settings.redis_url.get_secret_value()
-        timeout = settings.redis_timeout_ms / 1000
-        # The cache's short timeouts and no retry: the breaker handles an outage.
-        owned = None
-        if shared_pool is None:
-            owned = ConnectionPool.from_url(
-                url,
-                socket_timeout=timeout,
-                socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 0),
-            )
-        pool = shared_pool or owned
-        shared = RedisStorage(
-            url if url.startswith("redis") else f"redis+{url}",  # unix://... as limits names it
-            implementation="redispy",
-            key_prefix=f"{settings.cache_prefix}:ratelimit",
-            connection_pool=cast(Any, pool),  # limits types its options as scalars
-        )
-        breaker = CircuitBreaker(
-            failure_threshold=settings.cache_breaker_failures,
-            cooldown_seconds=settings.cache_breaker_cooldown_seconds,
-        )
-        return cls(budgets, shared=shared, pool=owned, breaker=breaker)
+        return cls(budgets, link=link, key_prefix=f"{settings.cache_prefix}:ratelimit")
 
     @property
     def enabled(self) -> bool:
         return bool(self._items)
 
-    async def check(self, budget: Budget, token: str) -> None:
-        """Spend one request of ``budget`` for ``token``; :class:`RateLimited` if it is spent."""
+    def charge(self, budget: Budget, token: str) -> Charge | None:
+        """One request's charge of ``budget``, to spend once (alone, or riding with a cache
+        read); ``None`` when that budget is off."""
         item = self._items.get(budget)
         if item is None:
-            return
+            return None
         # The token's id: public (it names the token in `segue token`), never its secret.
-        who = token_id_of(token)
-        refused_by = await self._hit(item, budget, who)
-        if refused_by is None:
+        return Charge(self, item, budget, token_id_of(token))
+
+    async def check(self, budget: Budget, token: str) -> None:
+        """Spend one request of ``budget`` for ``token``; :class:`RateLimited` if it is spent."""
+        charge = self.charge(budget, token)
+        if charge is not None:
+            await charge.alone()
+
+
+class Charge:
+    """One request's spending of one budget: alone, or as a cache read's rider.
+
+    Spent at most once, whichever way comes first; :class:`RateLimited` once the budget is
+    spent.
+    """
+
+    __slots__ = ("_keys", "_limiter", "budget", "item", "link", "spent", "who")
+
+    def __init__(self, limiter: RateLimiter, item: RateLimitItem, budget: Budget, who: str):
+        self._limiter = limiter
+        self.item = item
+        self.budget = budget
+        self.who = who
+        shared = limiter.shared
+        self.link: RedisLink | None = shared.link if shared is not None else None
+        # Named when first needed: a hit's miss charge is built but never spent.
+        self._keys: list[str] | None = None
+        self.spent = False
+
+    @property
+    def keys(self) -> list[str]:
+        """The Redis keys of this budget's windows (empty without Redis)."""
+        if self._keys is None:
+            shared = self._limiter.shared
+            self._keys = (
+                [] if shared is None else shared.keys(self.item, self.budget.value, self.who)
+            )
+        return self._keys
+
+    def queue(self, pipe: Pipeline) -> int:
+        assert self._limiter.shared is not None  # a cache carries only a rider of its link
+        self._limiter.shared.queue_hit(pipe, self.item, self.keys)
+        return 1
+
+    async def settle(self, answers: Sequence[object] | LinkFailure) -> None:
+        if self.spent:
             return
-        retry = await self._retry_after(refused_by, item, budget, who)
-        RATE_LIMITED.labels(budget=budget.value).inc()
+        self.spent = True
+        if isinstance(answers, LinkFailure):  # skipped or failed: Redis gave no verdict
+            await self._decide(answers)
+            return
+        (answer,) = answers
+        if isinstance(answer, NoScriptError):
+            # Redis restarted since the script was loaded: this once alone, which loads it.
+            await self._spend_alone()
+        elif isinstance(answer, ResponseError):
+            assert self.link is not None
+            self.link.refused("EVALSHA", "rate limits", answer)
+            await self._decide(LinkFailure.REFUSED)
+        else:
+            await self._decide(answer is not None and bool(answer))
+
+    async def alone(self) -> None:
+        if self.spent:
+            return
+        self.spent = True
+        await self._spend_alone()
+
+    async def _spend_alone(self) -> None:
+        shared = self._limiter.shared
+        await self._decide(None if shared is None else await shared.hit(self.item, self.keys))
+
+    async def _decide(self, allowed: bool | LinkFailure | None) -> None:
+        """Raise :class:`RateLimited` unless the request may go. ``allowed``: Redis's
+        verdict, or why there is none (``None``: no Redis); without one this process's
+        own counters decide."""
+        item, budget, who = self.item, self.budget.value, self.who
+        shared, local = self._limiter.shared, self._limiter.local
+        reset_in: float | None = None
+        if allowed is None or isinstance(allowed, LinkFailure):
+            if allowed is LinkFailure.UNAVAILABLE or allowed is LinkFailure.REFUSED:
+                RATE_LIMIT_ERRORS.inc()  # asked, and no verdict (not: skipped by the breaker)
+            if await local.hit(item, budget, who):
+                return
+            reset_in = (await local.get_window_stats(item, budget, who)).reset_time - time.time()
+        elif allowed:
+            return
+        elif shared is not None:
+            reset_in = await shared.reset_in(item, self.keys)
+        window = item.get_expiry()
+        retry = window if reset_in is None else min(window, max(1, math.ceil(reset_in)))
+        RATE_LIMITED.labels(budget=budget).inc()
         raise RateLimited(
-            f"too many {budget.value} requests with this token (at most {item.amount} a "
+            f"too many {budget} requests with this token (at most {item.amount} a "
             f"minute); try again in {retry} s",
             retry_after=retry,
         )
-
-    async def aclose(self) -> None:
-        if self._pool is not None:
-            await self._pool.aclose()
-
-    async def _hit(
-        self, item: RateLimitItem, budget: Budget, who: str
-    ) -> SlidingWindowCounterRateLimiter | None:
-        """``None`` when the request may go; else the limiter that refused it."""
-        shared = self._shared
-        if shared is not None:
-            allowed = await self._call_shared(lambda: shared.hit(item, budget.value, who))
-            if allowed is not None:
-                return None if allowed else shared
-        return None if await self._local.hit(item, budget.value, who) else self._local
-
-    async def _retry_after(
-        self,
-        limiter: SlidingWindowCounterRateLimiter,
-        item: RateLimitItem,
-        budget: Budget,
-        who: str,
-    ) -> int:
-        """Whole seconds until one more request fits (the window's length if unknown)."""
-        window = item.get_expiry()
-        stats: WindowStats | None
-        if limiter is self._local:
-            stats = await limiter.get_window_stats(item, budget.value, who)
-        else:
-            stats = await self._call_shared(
-                lambda: limiter.get_window_stats(item, budget.value, who)
-            )
-        if stats is None:
-            return window
-        return min(window, max(1, math.ceil(stats.reset_time - time.time())))
-
-    async def _call_shared(self, call: Callable[[], Awaitable[T]]) -> T | None:
-        """``call()``'s answer, or ``None`` when Redis is skipped (breaker open) or failed."""
-        if not self.breaker.allow():
-            return None
-        was = self.breaker.state
-        settled = False
-        try:
-            answer = await call()
-            settled = True
-        except _REDIS_FAILED as exc:
-            settled = True
-            RATE_LIMIT_ERRORS.inc()
-            self.breaker.record_failure()
-            # Once per outage, not once per failed probe.
-            if was is BreakerState.CLOSED and self.breaker.state is BreakerState.OPEN:
-                log.warning(
-                    "rate limits: Redis unavailable (%s: %s); each process counts on its own "
-                    "for the next %.3g s",
-                    type(exc).__name__,
-                    exc,
-                    self.breaker.cooldown_seconds,
-                )
-            return None
-        finally:
-            if not settled:  # cancelled mid-call: no verdict on Redis's health
-                self.breaker.release()
-        self.breaker.record_success()
-        if was is not BreakerState.CLOSED:
-            log.info("rate limits: Redis reachable again; budgets are shared again")
-        return answer

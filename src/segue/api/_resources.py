@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
-from segue.cache import RecommendationCache, RedisCache, open_cache
+from segue.cache import RecommendationCache, RedisLink, open_cache
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
 from segue.recommendations import Recommender
@@ -29,6 +29,8 @@ class Resources:
     database: Database
     #: ``None`` when the vector backend is disabled: recommendations are then unavailable.
     store: VectorStore | None
+    #: the process's one Redis link (cache and rate limits); ``None`` without SEGUE_REDIS_URL
+    redis: RedisLink | None
     cache: RecommendationCache
     recommender: Recommender
     auth: Authenticator
@@ -56,17 +58,18 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             log.warning("starting without the database: %s", exc.detail)
         disabled = settings.vector_backend is VectorBackend.DISABLED
         store = None if disabled else await stack.enter_async_context(open_store(settings))
-        cache = await stack.enter_async_context(open_cache(settings))
+        # One link to Redis, its pool and its breaker, for the cache and the rate limits.
+        link = RedisLink.from_settings(settings)
+        if link is not None:
+            await stack.enter_async_context(link)
+        cache = await stack.enter_async_context(open_cache(settings, link))
         recommender = Recommender.from_settings(settings, database, store, cache)
         # Closed first: computations left running for the cache need the store and the cache.
         stack.push_async_callback(recommender.aclose)
         auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
         # Closed before the database: its last-use writes in flight need it.
         stack.push_async_callback(auth.aclose)
-        # One set of connections to Redis: the limiter borrows the cache's pool.
-        pool = cache.connection_pool if isinstance(cache, RedisCache) else None
-        limiter = RateLimiter.from_settings(settings, shared_pool=pool)
-        stack.push_async_callback(limiter.aclose)
-        resources = Resources(settings, database, store, cache, recommender, auth, limiter)
+        limiter = RateLimiter.from_settings(settings, link)
+        resources = Resources(settings, database, store, link, cache, recommender, auth, limiter)
         await log_startup(resources)
         yield resources

@@ -1,8 +1,8 @@
 """The recommendation cache: ranked track ids keyed by playlist and record CID.
 
-See docs/cache.md. Typical use, with one cache and one :class:`SingleFlight` per process:
+See docs/cache.md. Typical use, with one cache and one :class:`SingleFlight` per process
+(the key is ``segue.recommendations.CacheKeys``'s, built whole in one place):
 
-    key = recommendation_key(playlist.id, playlist.record_cid, prefix=settings.cache_prefix)
     ids = await cache.get(key)
     if ids is None:
         ids = await flight.run(key, compute_and_store)  # compute_and_store calls cache.set
@@ -15,9 +15,11 @@ See docs/cache.md. Typical use, with one cache and one :class:`SingleFlight` per
 from ._breaker import BreakerState, CircuitBreaker
 from ._codec import CachedRanking
 from ._factory import open_cache
+from ._link import LinkFailure, LinkStats, RedisLink
 from ._memory import MemoryCache, NullCache
-from ._protocol import CacheStats, RecommendationCache, recommendation_key
+from ._protocol import CacheStats, RecommendationCache
 from ._redis import RedisCache
+from ._rider import Rider
 from ._singleflight import SingleFlight
 
 __all__ = [
@@ -25,11 +27,14 @@ __all__ = [
     "CacheStats",
     "CachedRanking",
     "CircuitBreaker",
+    "LinkFailure",
+    "LinkStats",
     "MemoryCache",
     "NullCache",
     "RecommendationCache",
     "RedisCache",
+    "RedisLink",
+    "Rider",
     "SingleFlight",
     "open_cache",
-    "recommendation_key",
 ]

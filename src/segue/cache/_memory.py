@@ -11,6 +11,7 @@ from segue.metrics import RECOMMENDATION_CACHE
 
 from ._codec import CachedRanking, decode_ids, encode_ids
 from ._protocol import CacheStats
+from ._rider import Rider
 
 __all__ = ["MemoryCache", "NullCache"]
 
@@ -54,7 +55,9 @@ class MemoryCache(AsyncClosing):
     def __len__(self) -> int:
         return len(self._entries)
 
-    async def get(self, key: str) -> CachedRanking | None:
+    async def get(self, key: str, *, rider: Rider | None = None) -> CachedRanking | None:
+        if rider is not None:
+            await rider.alone()  # no Redis round trip here to share
         entry = self._entries.get(key)
         if entry is None or entry[0] <= self._clock():
             if entry is not None:
@@ -95,7 +98,9 @@ class NullCache(AsyncClosing):
     def __init__(self) -> None:
         self.stats = CacheStats()
 
-    async def get(self, key: str) -> CachedRanking | None:
+    async def get(self, key: str, *, rider: Rider | None = None) -> CachedRanking | None:
+        if rider is not None:
+            await rider.alone()
         self.stats.misses += 1
         _MISS.inc()
         return None

@@ -1,4 +1,5 @@
-"""The ``RecommendationCache`` protocol every backend implements, and the cache key."""
+"""The ``RecommendationCache`` protocol every backend implements (the key is built by
+``segue.recommendations``: a cache stores under whatever key it is given)."""
 
 from __future__ import annotations
 
@@ -7,11 +8,12 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from segue._lifecycle import AsyncResource
-from segue.errors import InvalidInput
 
 from ._codec import CachedRanking
+from ._link import LinkStats
+from ._rider import Rider
 
-__all__ = ["CacheStats", "RecommendationCache", "recommendation_key"]
+__all__ = ["CacheStats", "RecommendationCache"]
 
 
 @runtime_checkable
@@ -23,11 +25,15 @@ class RecommendationCache(AsyncResource, Protocol):
     with`` closes the cache on the way out (``aclose()``).
     """
 
-    async def get(self, key: str) -> CachedRanking | None:
+    async def get(self, key: str, *, rider: Rider | None = None) -> CachedRanking | None:
         """The ids stored under ``key``, in order, or ``None`` (miss, expired, unavailable).
 
         A :class:`CachedRanking`: a list, with the ``because`` ids, ``asked`` and
-        ``complete`` that were stored with it when ``set`` was given a ranking."""
+        ``complete`` that were stored with it when ``set`` was given a ranking.
+
+        ``rider`` (the rate limit's charge) is spent exactly once: in the same round trip
+        as the read when it goes to this cache's Redis, else alone; it may raise
+        (``RateLimited``), and then no ranking is returned."""
         ...
 
     async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:
@@ -39,34 +45,13 @@ class RecommendationCache(AsyncResource, Protocol):
 
 
 @dataclass(slots=True)
-class CacheStats:
-    """Counters a backend keeps, for tests and metrics. Not reset by the cache."""
+class CacheStats(LinkStats):
+    """Counters a backend keeps, for tests and metrics. Not reset by the cache.
+
+    ``calls``, ``failures`` (unavailable), ``skipped`` (breaker open) and ``refused``
+    (``ResponseError``) are this cache's calls through its Redis link (Redis only)."""
 
     hits: int = 0
     misses: int = 0
-    #: calls that went out to the backend (Redis only)
-    calls: int = 0
-    #: calls that failed with a timeout or connection error (Redis only)
-    failures: int = 0
-    #: calls not made because the circuit breaker was open (Redis only)
-    skipped: int = 0
     #: stored values that could not be decoded, answered as misses
     corrupt: int = 0
-
-
-def recommendation_key(playlist_id: str, record_cid: str, *, prefix: str = "segue") -> str:
-    """The cache key of a playlist's recommendations at one version of the playlist.
-
-    The record CID changes whenever a track is added, removed or reordered, so an edited
-    playlist never reads stale recommendations.
-
-    >>> recommendation_key("3kxq", "bafyreib2rxk3rh6kzwq")
-    'segue:recommendations:3kxq:bafyreib2rxk3rh6kzwq'
-
-    A CID never contains ``:``, so the key stays unambiguous even when a playlist id does.
-    """
-    if not playlist_id or not record_cid or not prefix:
-        raise InvalidInput("cache key parts must not be empty")
-    if ":" in record_cid:
-        raise InvalidInput(f"not a record CID: {record_cid!r}")
-    return f"{prefix}:recommendations:{playlist_id}:{record_cid}"

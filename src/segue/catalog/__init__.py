@@ -23,7 +23,12 @@ recommendations (``replace_items``), generations (``bump_seeds_generation``).
 
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
-from ._generations import INDEX_GENERATION, bump_index_generation, bump_seeds_generation
+from ._generations import (
+    INDEX_GENERATION,
+    CatalogIndexGeneration,
+    bump_index_generation,
+    bump_seeds_generation,
+)
 from ._imports import (
     PlaylistImport,
     PlaylistsResult,
@@ -123,6 +128,7 @@ __all__ = [
     "TRACK_ID_MAX",
     "Advance",
     "Because",
+    "CatalogIndexGeneration",
     "Database",
     "IssuedToken",
     "PlaylistHead",

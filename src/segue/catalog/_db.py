@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import create_async_engine as _create_async_engine
 
 from segue._files import private_dir, private_file
 from segue._lifecycle import AsyncClosing
-from segue.errors import DatabaseUnavailable, InvalidInput
+from segue.errors import DatabaseUnavailable, Misconfigured
 from segue.settings import Settings
 
 __all__ = ["Database", "database_errors", "normalize_url", "open_database"]
@@ -41,10 +41,10 @@ def normalize_url(url: str | URL) -> URL:
         parsed = make_url(url)
     except (sa_exc.ArgumentError, ValueError):  # ValueError: a port that is not a number
         # Not SQLAlchemy's message: it quotes the whole URL, password included.
-        raise InvalidInput("not a database URL: use postgresql://... or sqlite:///...") from None
+        raise Misconfigured("not a database URL: use postgresql://... or sqlite:///...") from None
     driver = _ASYNC_DRIVERS.get(parsed.drivername)
     if driver is None:
-        raise InvalidInput(
+        raise Misconfigured(
             f"unsupported database {parsed.drivername!r}: use postgresql://... or sqlite:///..."
         )
     return parsed.set(drivername=driver)

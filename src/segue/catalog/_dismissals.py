@@ -16,9 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-from ._models import Dismissal, Playlist, PlaylistItem, Track
-from ._reads import require_owner
-from ._tracks import TRACK_ID_MAX
+from ._models import Dismissal, Playlist, Track
+from ._reads import is_track_id, playlist_holds, require_owner
 from ._unit import committing
 
 __all__ = ["DISMISSALS_MAX", "dismiss_track", "undismiss_track"]
@@ -41,14 +40,9 @@ async def dismiss_track(
     await require_owner(session, playlist_id, actor_did)
     async with committing(session):
         await _lock_and_bump(session, playlist_id, actor_did)
-        if not _is_track_id(track_id) or await session.get(Track, track_id) is None:
+        if not is_track_id(track_id) or await session.get(Track, track_id) is None:
             raise NotFound(f"no track {track_id}")
-        in_playlist = await session.scalar(
-            sa.select(sa.func.count()).where(
-                PlaylistItem.playlist_id == playlist_id, PlaylistItem.track_id == track_id
-            )
-        )
-        if in_playlist:
+        if await playlist_holds(session, playlist_id, track_id):
             raise Conflict(f"track {track_id} is in the playlist; remove it instead")
         already, count = (
             await session.execute(
@@ -80,7 +74,7 @@ async def undismiss_track(
     async with committing(session):
         await _lock_and_bump(session, playlist_id, actor_did)
         deleted = None
-        if _is_track_id(track_id):
+        if is_track_id(track_id):
             deleted = (
                 await session.execute(
                     sa.delete(Dismissal)
@@ -90,10 +84,6 @@ async def undismiss_track(
             ).first()
         if deleted is None:
             raise NotFound(f"track {track_id} is not dismissed for this playlist")
-
-
-def _is_track_id(track_id: int) -> bool:
-    return 0 <= track_id <= TRACK_ID_MAX
 
 
 async def _lock_and_bump(session: AsyncSession, playlist_id: str, actor_did: str) -> None:

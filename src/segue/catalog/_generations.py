@@ -1,8 +1,9 @@
 """Generations: counters that change when what a cached recommendation was computed from
 changes without the playlist's record changing.
 
-The index generation moves with every write of vectors made through Segue (imports,
-``segue embed``, ``segue vectors sync``); a playlist's seeds generation moves when one of
+The index generation moves with every write of vectors made through Segue that changes
+some vector (imports, ``segue embed``, ``segue vectors sync``: ``segue.vectors.write_vectors``
+moves it through :class:`CatalogIndexGeneration`); a playlist's seeds generation moves when one of
 its tracks is hidden, shown, deleted or restored. Both are part of the cache key (see
 ``segue.recommendations``), so such a change is a new key, never a stale answer.
 
@@ -17,11 +18,18 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from segue.errors import SegueError
+
 from ._db import Database
 from ._models import CatalogState, Playlist, PlaylistItem
 from ._unit import committing
 
-__all__ = ["INDEX_GENERATION", "bump_index_generation", "bump_seeds_generation"]
+__all__ = [
+    "INDEX_GENERATION",
+    "CatalogIndexGeneration",
+    "bump_index_generation",
+    "bump_seeds_generation",
+]
 
 INDEX_GENERATION = "index_generation"
 # Track ids per UPDATE: bounded parameter lists (SQLite allows 32,766, PostgreSQL 65,535).
@@ -42,6 +50,27 @@ async def bump_index_generation(database: Database) -> None:
     )
     async with database.sessionmaker() as session, committing(session):
         await session.execute(stmt)
+
+
+class CatalogIndexGeneration:
+    """The catalog's index generation, as ``segue.vectors.write_vectors`` moves it.
+
+    >>> generation = CatalogIndexGeneration(database)  # doctest: +SKIP
+    >>> await write_vectors(store, ids, vectors, generation=generation)  # doctest: +SKIP
+    """
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def move(self) -> None:
+        try:
+            await bump_index_generation(self._database)
+        except SegueError as exc:
+            raise type(exc)(
+                f"vectors were written, but the catalog could not be told ({exc.detail}); "
+                f"cached recommendations may use the old vectors for up to "
+                f"SEGUE_CACHE_TTL_SECONDS: run the command again once the catalog answers"
+            ) from exc
 
 
 async def bump_seeds_generation(session: AsyncSession, track_ids: Collection[int]) -> None:

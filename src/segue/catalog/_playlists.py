@@ -21,8 +21,8 @@ from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from ._db import database_errors
 from ._models import Artist, Dismissal, Playlist, PlaylistItem, Track, User, utc_now
-from ._reads import require_owner
-from ._tracks import TRACK_ID_MAX, track_available, track_view, track_view_columns
+from ._reads import is_track_id, playlist_holds, playlist_rows, require_owner
+from ._tracks import track_available, track_view, track_view_columns
 from ._unit import committing
 from ._values import check_playlist_id, clean_playlist_name
 from ._views import PlaylistSummary, PlaylistView
@@ -84,10 +84,8 @@ async def get_playlist(session: AsyncSession, playlist_id: str) -> PlaylistView:
     )
     async with database_errors():
         rows = (await session.execute(stmt)).all()
-    if not rows:
-        raise NotFound(f"no playlist {playlist_id!r}")
+    items = playlist_rows(rows, playlist_id, 0)
     head = rows[0]
-    items = [row for row in rows if row[0] is not None]  # an empty playlist: one row of NULLs
     return PlaylistView(
         id=playlist_id,
         name=head.playlist_name,
@@ -207,15 +205,10 @@ async def append_track(
     await require_owner(session, playlist_id, actor_did)  # before any lock is taken
     async with committing(session):
         name = await _lock_owned(session, playlist_id, actor_did)
-        track = await session.get(Track, track_id) if _is_track_id(track_id) else None
+        track = await session.get(Track, track_id) if is_track_id(track_id) else None
         if track is None or not track.visible or track.deleted_at is not None:
             raise NotFound(f"no track {track_id}")
-        in_playlist = await session.scalar(
-            sa.select(sa.func.count()).where(
-                PlaylistItem.playlist_id == playlist_id, PlaylistItem.track_id == track_id
-            )
-        )
-        if in_playlist:
+        if await playlist_holds(session, playlist_id, track_id):
             raise Conflict(f"track {track_id} is already in the playlist")
         last, count = (
             await session.execute(
@@ -260,7 +253,7 @@ async def remove_track(
     await require_owner(session, playlist_id, actor_did)  # before any lock is taken
     async with committing(session):
         name = await _lock_owned(session, playlist_id, actor_did)
-        if not _is_track_id(track_id):
+        if not is_track_id(track_id):
             raise NotFound(f"track {track_id} is not in the playlist")
         deleted = await session.execute(
             sa.delete(PlaylistItem)
@@ -312,10 +305,6 @@ async def reorder_tracks(
         )
         await _store_record_cid(session, playlist_id, name)
     return await get_playlist(session, playlist_id)
-
-
-def _is_track_id(track_id: int) -> bool:
-    return 0 <= track_id <= TRACK_ID_MAX
 
 
 def _new_order(current: list[tuple[int, bool]], wanted: list[int]) -> list[int]:

@@ -14,13 +14,15 @@ call costs one cached, pre-compiled execution.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from segue.errors import Forbidden, NotFound
+from segue.limits import TRACK_ID_MAX
 
 from ._db import database_errors
 from ._generations import INDEX_GENERATION
@@ -39,6 +41,7 @@ __all__ = [
 
 #: what the read functions accept: a Core connection (the hot path) or an ORM session
 Reader: TypeAlias = AsyncConnection | AsyncSession
+_Row = TypeVar("_Row", bound=Sequence[Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,31 @@ async def require_owner(reader: Reader, playlist_id: str, user_did: str) -> None
         raise Forbidden("only the playlist's owner can do this")
 
 
+def playlist_rows(rows: Sequence[_Row], playlist_id: str, item: int) -> list[_Row]:
+    """The item rows of a playlist read joined to its items (``LEFT JOIN``), its columns
+    in every row: :class:`NotFound` for no row at all; an empty playlist is one row whose
+    item columns (``row[item]`` first) are NULL, and gives none."""
+    if not rows:
+        raise NotFound(f"no playlist {playlist_id!r}")
+    return [row for row in rows if row[item] is not None]
+
+
+def is_track_id(track_id: int) -> bool:
+    """Whether ``track_id`` can name a track at all (``0..TRACK_ID_MAX``): a larger one is
+    not looked up (a database integer could not even hold it)."""
+    return 0 <= track_id <= TRACK_ID_MAX
+
+
+async def playlist_holds(reader: Reader, playlist_id: str, track_id: int) -> bool:
+    """Whether the playlist's items include ``track_id`` (in the caller's transaction)."""
+    count = await reader.scalar(
+        sa.select(sa.func.count()).where(
+            PlaylistItem.playlist_id == playlist_id, PlaylistItem.track_id == track_id
+        )
+    )
+    return bool(count)
+
+
 async def playlist_seeds(reader: Reader, playlist_id: str) -> PlaylistSeeds:
     """The playlist's items with the record CID they belong to, then its dismissed tracks
     (two statements; :class:`NotFound`).
@@ -169,10 +197,8 @@ async def playlist_seeds(reader: Reader, playlist_id: str) -> PlaylistSeeds:
     """
     async with database_errors():
         rows = (await reader.execute(_SEEDS, {"playlist_id": playlist_id})).all()
-    if not rows:
-        raise NotFound(f"no playlist {playlist_id!r}")
+    items = playlist_rows(rows, playlist_id, _ITEM)
     head = _head(playlist_id, rows[0])
-    items = [row for row in rows if row[_ITEM] is not None]  # an empty playlist: NULLs
     seeds = [row for row in items if row[_ITEM + 1] and row[_ITEM + 2] is None]
     return PlaylistSeeds(
         id=playlist_id,

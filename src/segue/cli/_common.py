@@ -25,7 +25,7 @@ from rich.progress import (
 from rich.text import Text
 
 from segue._settings_load import known_variables, load_settings, unknown_variables
-from segue.catalog import Database, bump_index_generation, ensure_schema, open_database
+from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import SegueError
 from segue.settings import Settings
 
@@ -33,7 +33,6 @@ __all__ = [
     "DataDirOption",
     "err_console",
     "exit_on_error",
-    "note_vectors_written",
     "open_catalog",
     "progress_bar",
     "progress_steps",
@@ -97,20 +96,6 @@ async def open_catalog(settings: Settings) -> AsyncIterator[Database]:
     async with open_database(settings) as database:
         await ensure_schema(database, migrate=settings.database_is_embedded)
         yield database
-
-
-async def note_vectors_written(settings: Settings) -> None:
-    """Tell the catalog the vector index was written, so cached recommendations computed
-    from the old vectors are no longer read (the index generation in the cache key)."""
-    try:
-        async with open_catalog(settings) as database:
-            await bump_index_generation(database)
-    except SegueError as exc:
-        raise type(exc)(
-            f"the vectors were written, but the catalog could not be told ({exc.detail}); "
-            f"cached recommendations may use the old vectors for up to "
-            f"SEGUE_CACHE_TTL_SECONDS: run the command again once the catalog answers"
-        ) from exc
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:

@@ -8,12 +8,13 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
+from segue.catalog import CatalogIndexGeneration
 from segue.vectors import open_store
 
 from ._common import (
     DataDirOption,
     err_console,
-    note_vectors_written,
+    open_catalog,
     progress_bar,
     run,
     settings_from,
@@ -57,6 +58,9 @@ def embed(
     mean-pooled, then L2-normalised. Unchanged files are skipped; unreadable
     ones are reported and skipped. Track ids and tags go to
     tracks.embedded.jsonl in the data dir, ready for `segue import tracks`.
+    Vectors are written every 64 files or 5 minutes; each write that changes
+    one refreshes cached recommendations, so what an interrupted run wrote is
+    used at once.
     """
     settings = settings_from(data_dir)
     model_name = model or settings.clap_model
@@ -75,7 +79,9 @@ def embed(
     files, missing = find_audio_files(paths)
 
     async def _go() -> EmbedReport:
-        async with open_store(settings) as store:
+        # The catalog first: a write moves its index generation, so it must answer before
+        # hours of embedding rather than after.
+        async with open_catalog(settings) as database, open_store(settings) as store:
             with progress_bar() as bar:
                 task = bar.add_task("embedding audio", total=len(files))
 
@@ -87,6 +93,7 @@ def embed(
                 report = await embed_files(
                     files,
                     store=store,
+                    generation=CatalogIndexGeneration(database),
                     manifest=Manifest.load(settings.embed_manifest_path),
                     tracks_path=settings.embedded_tracks_path,
                     model_name=model_name,
@@ -94,8 +101,6 @@ def embed(
                     batch_size=batch_size,
                     on_outcome=on_outcome,
                 )
-        if report.with_status("embedded"):
-            await note_vectors_written(settings)
         return report
 
     for path, reason in missing:
@@ -106,6 +111,7 @@ def embed(
     _say(
         f"embedded {len(embedded):,} file(s) ({sum(o.windows for o in embedded):,} windows), "
         f"{len(report.with_status('unchanged')):,} unchanged, {failed:,} unreadable; "
+        f"{report.vectors_changed:,} vector(s) changed in the store; "
         f"{report.tracks_written:,} tracks listed in {escape(str(settings.embedded_tracks_path))}"
     )
 

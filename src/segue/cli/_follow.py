@@ -9,8 +9,9 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from segue.atproto import is_nsid
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.follow import COLLECTIONS, Collections, FollowOptions, FollowStats, follow
+from segue.metrics import FOLLOW_COUNTERS, start_at_zero
 
 from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
 from ._serve import start_metrics_listener
@@ -84,7 +85,7 @@ def follow_command(
     urls = jetstream or settings.jetstream_urls
     if not urls:
         with exit_on_error():
-            raise InvalidInput("give --jetstream URL, or set SEGUE_JETSTREAM_URL")
+            raise Misconfigured("give --jetstream URL, or set SEGUE_JETSTREAM_URL")
     options = FollowOptions(
         urls=tuple(urls),
         collections=Collections(track=track_collection, playlist=playlist_collection),
@@ -93,6 +94,7 @@ def follow_command(
         start_cursor=cursor,
     )
     start_metrics_listener(settings)
+    start_at_zero(FOLLOW_COUNTERS)
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),

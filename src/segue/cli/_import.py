@@ -7,9 +7,11 @@ from typing import Annotated
 
 import typer
 
+from segue.catalog import CatalogIndexGeneration
 from segue.ingest import (
     PlaylistsResult,
     TracksResult,
+    VectorsResult,
     import_playlists,
     import_tracks,
     import_vectors,
@@ -24,7 +26,6 @@ from ._common import (
     DataDirOption,
     err_console,
     exit_on_error,
-    note_vectors_written,
     open_catalog,
     progress_bar,
     progress_steps,
@@ -105,6 +106,10 @@ def vectors(
 ) -> None:
     """Import embeddings into the vector store; existing ids are replaced.
 
+    Only vectors the store lacks or holds differently are written, and only they
+    refresh cached recommendations: importing the same file again changes nothing.
+    The last line says how many changed.
+
     NPY (float32, one row per track) with --ids; Parquet with an integer id column and a
     list or fixed-size-list vector column; or JSONL {"id": ..., "vector": [...]}. Every
     row is validated first (ids, duplicates, NaN, dimension against the store), and the
@@ -118,23 +123,24 @@ def vectors(
     with exit_on_error():
         data = read_vectors(file, fmt, ids_path=ids)
 
-    async def _go() -> tuple[int, int, int]:
-        nonlocal data
-        if data.uris is not None:
-            async with open_catalog(settings) as database:
-                data = await resolve_uris(database, data)
-        async with open_store(settings) as store:
-            with progress_bar() as bar:
-                result = await import_vectors(
-                    store, data, source=str(file), steps=progress_steps(bar)
-                )
-        if result.vectors:
-            await note_vectors_written(settings)
-        return result.vectors, result.dimension, result.total
+    async def _go() -> VectorsResult:
+        async with open_catalog(settings) as database:
+            resolved = await resolve_uris(database, data)
+            async with open_store(settings) as store:
+                with progress_bar() as bar:
+                    return await import_vectors(
+                        store,
+                        resolved,
+                        generation=CatalogIndexGeneration(database),
+                        source=str(file),
+                        steps=progress_steps(bar),
+                    )
 
-    count, dim, total = run(_go())
+    result = run(_go())
     err_console.print(
-        f"imported {count:,} vectors of dimension {dim}; the store now holds {total:,}",
+        f"imported {result.vectors:,} vectors of dimension {result.dimension}: "
+        f"{result.changed:,} changed, {result.vectors - result.changed:,} already in the "
+        f"store as they are; the store now holds {result.total:,}",
         highlight=False,
     )
 

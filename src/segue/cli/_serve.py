@@ -8,7 +8,7 @@ import typer
 import uvicorn
 
 from segue.api import LOG_CONFIG, create_app, start_metrics_server
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.settings import Settings
 
 from ._common import DataDirOption, err_console, exit_on_error, run, settings_from
@@ -129,7 +129,7 @@ def start_metrics_listener(settings: Settings) -> None:
         try:
             start_metrics_server(settings.metrics_host, settings.metrics_port)
         except OSError as exc:
-            raise InvalidInput(
+            raise Misconfigured(
                 f"cannot serve /metrics on {settings.metrics_host}:{settings.metrics_port}: {exc}"
             ) from None
 

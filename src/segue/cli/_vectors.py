@@ -7,13 +7,14 @@ from typing import Annotated
 
 import typer
 
+from segue.catalog import CatalogIndexGeneration
 from segue.settings import VectorBackend
 from segue.vectors import SyncReport, open_store, sync_stores
 
 from ._common import (
     DataDirOption,
     err_console,
-    note_vectors_written,
+    open_catalog,
     progress_bar,
     run,
     settings_from,
@@ -69,19 +70,22 @@ def sync(
     async def _go() -> SyncReport:
         src_settings = settings.model_copy(update={"vector_backend": VectorBackend(source)})
         dst_settings = settings.model_copy(update={"vector_backend": VectorBackend(target)})
-        async with open_store(src_settings) as src, open_store(dst_settings) as dst:
+        async with (
+            open_catalog(settings) as database,
+            open_store(src_settings) as src,
+            open_store(dst_settings) as dst,
+        ):
             total = await src.count()
             with progress_bar() as bar:
                 task = bar.add_task(f"{source.value} -> {target.value}", total=total)
                 report = await sync_stores(
                     src,
                     dst,
+                    generation=CatalogIndexGeneration(database),
                     read_batch=batch_size,
                     skip_unchanged=not rewrite,
                     on_progress=lambda n: bar.advance(task, n),
                 )
-        if report.written:
-            await note_vectors_written(settings)
         return report
 
     report = run(_go())

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from segue._retry import RetryPolicy
 from segue.catalog import Database, database_errors
 from segue.catalog.tables import CatalogState, FollowRecord, Playlist, insert_for
 
@@ -40,9 +41,9 @@ FOLLOW_CURSOR = "follow_cursor"
 # take turns per batch instead of interleaving their writes.
 _FOLLOW_LOCK_KEY = 0x5E6E_0F01
 # PostgreSQL's deadlock and serialization failures: another writer (an import, an API edit)
-# took rows in another order. The batch is rolled back whole and simply tried again.
+# took rows in another order. The batch is rolled back whole and simply tried again, soon.
 _RETRY_SQLSTATES = frozenset({"40P01", "40001"})
-_ATTEMPTS = 3
+_CONFLICTS = RetryPolicy(attempts=3, initial=0.02, ceiling=0.2)
 
 
 async def follow_cursor(database: Database) -> int | None:
@@ -66,14 +67,15 @@ async def apply_follow(
     ``expire_tombstones_before`` (a ``time_us``) also drops the tombstones of records
     deleted before it. Returns what became of each change, in order.
     """
-    for attempt in range(_ATTEMPTS):
-        try:
-            return await _apply_all(database, changes, cursor, expire_tombstones_before)
-        except sa_exc.DBAPIError as exc:
-            sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
-            if sqlstate not in _RETRY_SQLSTATES or attempt + 1 == _ATTEMPTS:
-                raise
-    raise AssertionError("unreachable")  # the loop returns or raises
+    return await _CONFLICTS.call(
+        lambda: _apply_all(database, changes, cursor, expire_tombstones_before),
+        on=sa_exc.DBAPIError,
+        when=_is_conflict,
+    )
+
+
+def _is_conflict(exc: sa_exc.DBAPIError) -> bool:
+    return str(getattr(exc.orig, "sqlstate", "") or "") in _RETRY_SQLSTATES
 
 
 async def _apply_all(

@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from segue._retry import RetryPolicy
 from segue.catalog import Database
 from segue.errors import DatabaseUnavailable, Unavailable
 from segue.metrics import FOLLOW_EVENTS, FOLLOW_LAG
@@ -190,21 +191,22 @@ class _Loop:
     async def _apply(
         self, changes: list[Any], cursor: int | None, expire: int | None
     ) -> list[FollowResult]:
-        attempt = 0
-        while True:
-            try:
-                return await apply_follow(
-                    self.database, changes, cursor=cursor, expire_tombstones_before=expire
-                )
-            except DatabaseUnavailable as exc:
-                if self.options.once:
-                    raise
-                # A long-running follower outlives a database restart: the batch is
-                # retried whole (its transaction was rolled back).
-                delay = min(self.options.backoff_seconds * 2.0 ** min(attempt, 30), 30.0)
-                log.warning("follow: %s; retrying in %.0f s", exc.detail, delay)
-                await asyncio.sleep(delay)
-                attempt += 1
+        # A long-running follower outlives a database restart: the batch is retried
+        # whole (its transaction was rolled back); with --once the error ends the run.
+        policy = RetryPolicy(
+            attempts=1 if self.options.once else None,
+            initial=self.options.backoff_seconds,
+            ceiling=max(self.options.backoff_seconds, self.options.max_backoff_seconds),
+        )
+        return await policy.call(
+            lambda: apply_follow(
+                self.database, changes, cursor=cursor, expire_tombstones_before=expire
+            ),
+            on=DatabaseUnavailable,
+            on_retry=lambda exc, wait: log.warning(
+                "follow: %s; retrying in %.0f s", exc.detail, wait
+            ),
+        )
 
     def _count(self, events: list[Event], results: Any) -> None:
         for event in events:

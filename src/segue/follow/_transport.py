@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import random
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -28,6 +27,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
 
+from segue._retry import RetryPolicy
 from segue.errors import InvalidInput
 from segue.metrics import FOLLOW_CONNECTIONS
 
@@ -82,6 +82,12 @@ class Jetstream:
         self.collections = tuple(collections)
         self.backoff_seconds = backoff_seconds
         self.max_backoff_seconds = max_backoff_seconds
+        # Jittered: a herd of followers restarted together does not reconnect in step.
+        self._reconnect = RetryPolicy(
+            attempts=None,
+            initial=backoff_seconds,
+            ceiling=max(backoff_seconds, max_backoff_seconds),
+        )
         self.open_timeout = open_timeout
         self.rewind_us = rewind_us
         #: the ``time_us`` of the last event received (where a reconnection resumes)
@@ -142,13 +148,8 @@ class Jetstream:
             self.connected_since = None
             log.warning("jetstream: %s; reconnecting", self.last_error)
             host += 1
-            await asyncio.sleep(self._delay(attempt))
+            await asyncio.sleep(self._reconnect.delay(attempt))
             attempt += 1
-
-    def _delay(self, attempt: int) -> float:
-        ceiling = min(self.backoff_seconds * 2.0 ** min(attempt, 30), self.max_backoff_seconds)
-        jitter: float = random.uniform(0, ceiling / 2)
-        return ceiling / 2 + jitter  # jitter: no herd of followers
 
 
 def _parse(frame: str | bytes) -> dict[str, Any]:

@@ -29,6 +29,7 @@ import sqlalchemy.exc as sa_exc
 
 from segue._files import atomic_write_text, private_dir
 from segue.catalog import (
+    CatalogIndexGeneration,
     Database,
     Steps,
     UserView,
@@ -265,7 +266,13 @@ async def _build(demo: Settings, params: dict[str, Any], steps: Steps) -> DemoIn
             dtype=demo.local_index_dtype.value,
             exact_threshold=demo.local_exact_threshold,
         ) as store:
-            await import_vectors(store, vectors, source="demo vectors", steps=steps)
+            await import_vectors(
+                store,
+                vectors,
+                generation=CatalogIndexGeneration(database),
+                source="demo vectors",
+                steps=steps,
+            )
         await import_playlists(database, playlists, source="demo playlists", steps=steps)
         async with database.sessionmaker() as session:
             user = await get_user(session, catalog.user["did"])

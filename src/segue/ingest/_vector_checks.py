@@ -80,12 +80,15 @@ def finish(
     problems: Problems,
     *,
     uris: list[str] | None = None,
+    vector_places: list[str] | None = None,
 ) -> VectorFile:
+    """The checks every reader ends with: ids (or URIs) unique, vectors finite; ``places``
+    name each row's id, ``vector_places`` its vector where they live apart (``.npy``)."""
     if uris is None:
         check_unique(ids, places, problems)
     else:
         check_unique_uris(uris, places, problems)
-    check_finite(matrix, places, problems)
+    check_finite(matrix, places if vector_places is None else vector_places, problems)
     problems.raise_if_any()
     return VectorFile(
         ids, np.ascontiguousarray(matrix, dtype=np.float32), None if uris is None else tuple(uris)

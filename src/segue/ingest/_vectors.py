@@ -1,7 +1,8 @@
 """``segue import vectors``: a validated :class:`VectorFile` into the vector store.
 
 >>> data = read_vectors(Path("vectors.parquet"))  # doctest: +SKIP
->>> result = await import_vectors(store, data, source="vectors.parquet")  # doctest: +SKIP
+>>> result = await import_vectors(  # doctest: +SKIP
+...     store, data, generation=CatalogIndexGeneration(database), source="vectors.parquet")
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import numpy as np
 
 from segue.catalog import Database, Steps, no_progress, resolve_track_uris
 from segue.errors import DimensionMismatch, InvalidInput
-from segue.vectors import LocalVectorStore, TurbopufferVectorStore, VectorStore
+from segue.vectors import IndexGeneration, VectorStore, write_vectors
 
 from ._vector_checks import VectorFile
 
@@ -21,9 +22,10 @@ __all__ = ["VectorsResult", "import_vectors", "resolve_uris"]
 
 @dataclass(frozen=True, slots=True)
 class VectorsResult:
-    vectors: int
+    vectors: int  # rows in the file
     dimension: int
     total: int  # vectors in the store afterwards
+    changed: int  # rows the store lacked or held with another vector: those written
 
 
 async def resolve_uris(database: Database, data: VectorFile) -> VectorFile:
@@ -41,10 +43,19 @@ async def resolve_uris(database: Database, data: VectorFile) -> VectorFile:
 
 
 async def import_vectors(
-    store: VectorStore, data: VectorFile, *, source: str = "vectors", steps: Steps = no_progress
+    store: VectorStore,
+    data: VectorFile,
+    *,
+    generation: IndexGeneration,
+    source: str = "vectors",
+    steps: Steps = no_progress,
 ) -> VectorsResult:
     """Insert or replace ``data`` in ``store``; refused whole if its dimension differs from
     the store's. The local index is replaced atomically, so a failure leaves it as it was.
+
+    Only rows the store lacks or holds with another vector are written, and ``generation``
+    (the catalog's index generation) moves only then: re-importing the same file keeps
+    every cached ranking.
 
     Ids need not be in the catalog yet: vectors may come first (``segue embed`` writes
     them before their tracks are imported).
@@ -59,10 +70,15 @@ async def import_vectors(
                 f"{source}: the vectors have dimension {dim}, but the store holds vectors "
                 f"of dimension {held}; nothing was written"
             )
-        advance = steps("writing vectors", int(data.ids.size))
-        if isinstance(store, LocalVectorStore | TurbopufferVectorStore):
-            await store.upsert(data.ids, data.vectors, on_progress=advance)
-        else:
-            await store.upsert(data.ids, data.vectors)
-            advance(int(data.ids.size))
-    return VectorsResult(vectors=int(data.ids.size), dimension=dim, total=await store.count())
+        changed = await write_vectors(
+            store,
+            data.ids,
+            data.vectors,
+            generation=generation,
+            on_progress=steps("writing vectors", int(data.ids.size)),
+        )
+    else:
+        changed = 0
+    return VectorsResult(
+        vectors=int(data.ids.size), dimension=dim, total=await store.count(), changed=changed
+    )

@@ -24,9 +24,6 @@ from ._problems import Problems
 from ._rows import file_format, jsonl_rows
 from ._vector_checks import (
     VectorFile,
-    check_finite,
-    check_unique,
-    check_unique_uris,
     check_vectors,
     finish,
     id_problem,
@@ -144,15 +141,10 @@ def read_npy_with_ids(vectors_path: Path, ids_path: Path) -> VectorFile:
             f"{ids_path} has {ids.size} ids but {vectors_path} has {raw.shape[0]} rows"
         )
     problems.raise_if_any()
+    # float32 before the finite check: a float64 value too large for float32 is refused.
     matrix = np.asarray(raw, dtype=np.float32)
     rows = [f"row {i}" for i in range(ids.size)]
-    if uris is None:
-        check_unique(ids, id_places, problems)
-    else:
-        check_unique_uris(uris, id_places, problems)
-    check_finite(matrix, rows, problems)
-    problems.raise_if_any()
-    return VectorFile(ids, np.ascontiguousarray(matrix), None if uris is None else tuple(uris))
+    return finish(ids, matrix, id_places, problems, uris=uris, vector_places=rows)
 
 
 # -- JSONL ------------------------------------------------------------------------------------

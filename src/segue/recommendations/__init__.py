@@ -10,23 +10,17 @@ the pure engine, usable on its own (``segue recommend``, ``segue eval``):
 """
 
 from ._admission import Admission, Degrade
+from ._key import CacheKeys
 from ._pipeline import recommend, resolve_strategy
-from ._service import (
-    MAX_OFFSET,
-    RecommendationPage,
-    Recommender,
-    config_digest,
-    settings_digest,
-)
+from ._service import MAX_OFFSET, RecommendationPage, Recommender
 
 __all__ = [
     "MAX_OFFSET",
     "Admission",
+    "CacheKeys",
     "Degrade",
     "RecommendationPage",
     "Recommender",
-    "config_digest",
     "recommend",
     "resolve_strategy",
-    "settings_digest",
 ]

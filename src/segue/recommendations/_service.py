@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from segue.cache import CachedRanking, RecommendationCache, SingleFlight, recommendation_key
+from segue.cache import CachedRanking, RecommendationCache, Rider, SingleFlight
 from segue.catalog import (
     HYDRATE_MAX_IDS,
     Database,
@@ -26,20 +24,22 @@ from segue.engine import (
     Ranking,
     Strategy,
 )
-from segue.errors import Forbidden, InvalidInput, VectorStoreUnavailable
+from segue.errors import Forbidden, InvalidInput, SegueError, VectorStoreUnavailable
 from segue.metrics import (
     COMPUTATIONS_IN_FLIGHT,
     RECOMMENDATION_FALLBACKS,
     RECOMMENDATIONS_UNAVAILABLE,
+    UnavailableReason,
 )
 from segue.settings import Settings
 from segue.vectors import VectorStore
 
 from ._admission import Admission, Degrade
+from ._key import CacheKeys
 from ._pipeline import recommend, resolve_strategy
 from ._shape import shape
 
-__all__ = ["MAX_OFFSET", "RecommendationPage", "Recommender", "config_digest", "settings_digest"]
+__all__ = ["MAX_OFFSET", "RecommendationPage", "Recommender"]
 
 log = logging.getLogger("segue.recommendations")
 
@@ -118,7 +118,7 @@ class Recommender:
         max_in_flight: int = 4,
         max_waiting: int = 32,
         fallback_ttl_seconds: float = 60.0,
-        config_tag: str | None = None,
+        keys: CacheKeys | None = None,
         near_duplicate_distance: float = DEFAULT_NEAR_DUPLICATE_DISTANCE,
         max_per_artist: int = 1,
     ) -> None:
@@ -135,11 +135,20 @@ class Recommender:
         self.near_duplicate_distance = near_duplicate_distance
         #: the artist variety rule's cap (0: off)
         self.max_per_artist = max_per_artist
-        #: short digest of what shapes an answer besides the playlist (see :func:`config_tag`)
-        self.config_tag = (
-            config_tag
-            if config_tag is not None
-            else config_digest(strategy, *_rule_parts(near_duplicate_distance, max_per_artist))
+        #: builds the cache keys (``segue.recommendations._key``); by default from the
+        #: arguments given here
+        self.keys = (
+            keys
+            if keys is not None
+            else CacheKeys.of(
+                strategy=strategy,
+                fallback=fallback,
+                store=store,
+                prefix=cache_prefix,
+                candidates=candidates,
+                near_duplicate_distance=near_duplicate_distance,
+                max_per_artist=max_per_artist,
+            )
         )
         self.admission = Admission(max_in_flight=max_in_flight, max_waiting=max_waiting)
         #: what a full computation has recently taken (seconds, moving mean); 0 at start
@@ -166,7 +175,7 @@ class Recommender:
             max_in_flight=settings.recommendation_max_in_flight,
             max_waiting=settings.recommendation_max_waiting,
             fallback_ttl_seconds=settings.fallback_cache_seconds,
-            config_tag=settings_digest(settings),
+            keys=CacheKeys.from_settings(settings, store),
             near_duplicate_distance=settings.near_duplicate_distance,
             max_per_artist=settings.max_per_artist,
         )
@@ -182,15 +191,40 @@ class Recommender:
         user_did: str,
         limit: int,
         offset: int = 0,
-        charge_miss: Callable[[], Awaitable[None]] | None = None,
+        charge_read: Rider | None = None,
+        charge_miss: Rider | None = None,
     ) -> RecommendationPage:
         """Up to ``limit`` visible tracks to add to the playlist, for its owner only,
         after the first ``offset`` of the same ranking (the next page: none repeated).
 
         :class:`NotFound` for an unknown playlist, :class:`Forbidden` for someone else's.
-        ``charge_miss`` is awaited before a ranking is computed (never for a cache hit); it
-        may refuse by raising (the API's rate limit on misses, ``RateLimited``).
+        ``charge_read`` is spent once whatever the answer: with the cache look-up (one
+        Redis round trip on a hit), else before any error is raised, so a spent budget
+        answers 429 as it did when it was charged first. ``charge_miss`` is spent before a
+        ranking is computed (never for a cache hit). Either may refuse by raising (the
+        API's rate limits, ``RateLimited``).
         """
+        try:
+            page = await self._recommend(
+                playlist_id, user_did, limit, offset, charge_read, charge_miss
+            )
+        except SegueError:
+            if charge_read is not None:
+                await charge_read.alone()  # a no-op once spent
+            raise
+        if charge_read is not None:
+            await charge_read.alone()  # answered without a cache look-up (no store)
+        return page
+
+    async def _recommend(
+        self,
+        playlist_id: str,
+        user_did: str,
+        limit: int,
+        offset: int,
+        charge_read: Rider | None,
+        charge_miss: Rider | None,
+    ) -> RecommendationPage:
         # A plain autocommit connection, not a session: the hot path builds no ORM objects.
         async with self.database.reading() as conn:
             head = await playlist_head(conn, playlist_id)
@@ -199,7 +233,7 @@ class Recommender:
             if self.store is None:
                 return _unavailable("disabled")
             key = self.cache_key(head)
-            ranked = await self.cache.get(key)
+            ranked = await self.cache.get(key, rider=charge_read)
             if ranked:
                 page = await self._page(conn, ranked, limit, offset)
                 if not _ran_dry(page, ranked, limit):
@@ -213,7 +247,7 @@ class Recommender:
         if not seeds.item_ids:
             return _unavailable("empty_playlist")
         if charge_miss is not None:
-            await charge_miss()
+            await charge_miss.alone()
         candidates = self.candidates
         # A ranking ranked further keeps what this version's shorter one showed, as it was:
         # a next page never repeats a track of an earlier one, nor skips one.
@@ -345,18 +379,8 @@ class Recommender:
             raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
 
     def cache_key(self, head: PlaylistHead) -> str:
-        """``{prefix}:{config}.{index}.{seeds}.{dismissals}:recommendations:{id}:{cid}``
-
-        The record CID covers the items; the generations cover vectors written since,
-        tracks hidden or shown since, and suggestions dismissed or restored since;
-        ``config`` the settings that shape the answer, so processes configured differently
-        never read each other's entries.
-        """
-        generations = (
-            f"{head.index_generation}.{head.seeds_generation}.{head.dismissals_generation}"
-        )
-        prefix = f"{self.cache_prefix}:{self.config_tag}.{generations}"
-        return recommendation_key(head.id, head.record_cid, prefix=prefix)
+        """This version of the playlist's key (:class:`CacheKeys`, ``_key.py``)."""
+        return self.keys.key(head)
 
     # -- reading ------------------------------------------------------------------------
 
@@ -387,43 +411,6 @@ class Recommender:
         )
 
 
-def settings_digest(settings: Settings) -> str:
-    """:func:`config_digest` of what in ``settings`` shapes an answer: the strategy, the
-    duplicate and artist variety rules, and the vector store's identity (backend, index
-    path or turbopuffer namespace) and its search (index type, search depth)."""
-    return config_digest(
-        resolve_strategy(settings.strategy),
-        *_rule_parts(settings.near_duplicate_distance, settings.max_per_artist),
-        settings.vector_backend.value,
-        # which index: two deployments sharing one Redis must not share entries
-        str(settings.index_path.resolve()),
-        settings.turbopuffer_base_url or settings.turbopuffer_region or "",
-        settings.turbopuffer_namespace,
-        settings.local_index_dtype.value,
-        str(settings.local_ef_search),
-    )
-
-
-def config_digest(strategy: Strategy, *parts: str) -> str:
-    """Eight hex digits naming a configuration: the strategy with its constants, and
-    ``parts`` (the vector store's identity). Stable across processes and restarts.
-
-        >>> from segue.engine import Adaptive
-        >>> config_digest(Adaptive()) == config_digest(Adaptive(rrf_k=10))
-        False
-    """
-    text = "\x1f".join((repr(strategy), *parts))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:8]
-
-
-def _rule_parts(near_duplicate_distance: float, max_per_artist: int) -> tuple[str, str]:
-    """The duplicate and artist variety rules, as the configuration digest names them."""
-    return (
-        f"near_duplicate_distance={near_duplicate_distance!r}",
-        f"max_per_artist={max_per_artist}",
-    )
-
-
 def _extendable(ranked: CachedRanking) -> bool:
     """The store may hold more than ``ranked``: it gave as many as asked, and a longer
     ranking may still be asked for."""
@@ -436,10 +423,10 @@ def _ran_dry(page: RecommendationPage, ranked: CachedRanking, limit: int) -> boo
     return len(page.tracks) < limit and _extendable(ranked)
 
 
-def _count_unavailable(reason: str) -> None:
+def _count_unavailable(reason: UnavailableReason) -> None:
     RECOMMENDATIONS_UNAVAILABLE.labels(reason=reason).inc()
 
 
-def _unavailable(reason: str) -> RecommendationPage:
+def _unavailable(reason: UnavailableReason) -> RecommendationPage:
     _count_unavailable(reason)
     return _UNAVAILABLE

@@ -12,15 +12,19 @@ from ._local import INDEX_DTYPES, LocalVectorStore
 from ._protocol import FetchedVectors, VectorStore
 from ._sync import SyncReport, sync_stores
 from ._turbopuffer import TurbopufferVectorStore
+from ._writes import IndexGeneration, changed_rows, write_vectors
 
 __all__ = [
     "INDEX_DTYPES",
     "FetchedVectors",
+    "IndexGeneration",
     "LocalVectorStore",
     "SyncReport",
     "TurbopufferVectorStore",
     "VectorStore",
+    "changed_rows",
     "check_attributes",
     "open_store",
     "sync_stores",
+    "write_vectors",
 ]

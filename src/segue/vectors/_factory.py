@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from segue.errors import InvalidInput
+from segue.errors import Misconfigured
 from segue.settings import Settings, VectorBackend
 
 from ._local import LocalVectorStore
@@ -29,4 +29,4 @@ def open_store(settings: Settings) -> VectorStore:
         )
     if settings.vector_backend is VectorBackend.TURBOPUFFER:
         return TurbopufferVectorStore.from_settings(settings)
-    raise InvalidInput(f"vector backend {settings.vector_backend.value!r} is not available here")
+    raise Misconfigured(f"vector backend {settings.vector_backend.value!r} is not available here")

@@ -89,6 +89,18 @@ class LocalVectorStore(AsyncClosing):
         self._stamp: tuple[int, int] | None = None
         self._write_lock = asyncio.Lock()
 
+    @property
+    def identity(self) -> str:
+        # Everything that decides what a query answers: the file (its directory resolved,
+        # so two spellings of one path are one index; not the file itself, a link a write
+        # moves to the next generation), the graph's type and shape, the search depth and
+        # where the search turns exhaustive.
+        where = self.path.parent.resolve() / self.path.name
+        return (
+            f"local:{where}:dtype={self.dtype}:exact_below={self.exact_threshold}"
+            f":m={self.connectivity}:ef_add={self.expansion_add}:ef={self.expansion_search}"
+        )
+
     # -- reading ---------------------------------------------------------------------------
 
     def _file_stamp(self) -> tuple[int, int] | None:

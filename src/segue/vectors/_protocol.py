@@ -41,6 +41,14 @@ class VectorStore(AsyncResource, Protocol):
     #: the most neighbours one query may ask for
     max_top_k: int
 
+    @property
+    def identity(self) -> str:
+        """Which index this is and how it is searched (backend, where it lives, search
+        parameters), for the recommendation cache key: two stores that may rank
+        differently never share one. Stable across processes and restarts, unchanged by
+        writes (those move the index generation instead); never carries a secret."""
+        ...
+
     async def dimension(self) -> int | None:
         """The vectors' dimension, or ``None`` while the store is empty."""
         ...

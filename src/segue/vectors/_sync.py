@@ -11,7 +11,8 @@ import numpy as np
 from segue.engine import FloatMatrix, IdArray
 from segue.errors import DimensionMismatch, InvalidInput
 
-from ._protocol import FetchedVectors, VectorStore
+from ._protocol import VectorStore
+from ._writes import IndexGeneration, changed_rows, write_vectors
 
 __all__ = ["AttributesFor", "SyncReport", "sync_stores"]
 
@@ -35,22 +36,11 @@ class SyncReport:
         return self.scanned == self.written + self.unchanged
 
 
-def _changed(batch: FetchedVectors, have: FetchedVectors) -> np.ndarray:
-    """Mask of ``batch`` rows the target lacks or holds with a different vector."""
-    changed = np.ones(len(batch), dtype=bool)
-    if not len(have):
-        return changed
-    pos = {int(i): n for n, i in enumerate(batch.ids)}
-    rows = np.fromiter((pos[int(i)] for i in have.ids), dtype=np.int64, count=len(have))
-    same = np.all(batch.vectors[rows] == have.vectors, axis=1)
-    changed[rows[same]] = False
-    return changed
-
-
 async def sync_stores(
     source: VectorStore,
     target: VectorStore,
     *,
+    generation: IndexGeneration,
     read_batch: int = 1000,
     write_batch: int = 20_000,
     skip_unchanged: bool = True,
@@ -62,12 +52,15 @@ async def sync_stores(
     Reads ``read_batch`` ids at a time in id order; with ``skip_unchanged`` it leaves out
     ids the target already holds with an identical vector, so a re-run only writes what
     is missing. Writes go out ``write_batch`` rows at a time (each one atomic in both
-    backends, and idempotent), so memory stays bounded. Ids only in the target stay.
+    backends, and idempotent), so memory stays bounded; each moves ``generation`` (the
+    index generation of the catalog served from ``target``), and a sync that changes
+    nothing does not move it. Ids only in the target stay.
     ``attributes_for(ids)`` supplies attributes to write with them (turbopuffer keeps
     them; an upsert replaces the whole document). ``on_progress(n)`` counts ids done:
     written, or found unchanged.
 
-        >>> report = await sync_stores(local, tpuf, on_progress=bar.advance)  # doctest: +SKIP
+        >>> report = await sync_stores(  # doctest: +SKIP
+        ...     local, tpuf, generation=CatalogIndexGeneration(database), on_progress=bar.advance)
         >>> report.complete, report.written  # doctest: +SKIP
         (True, 5000)
     """
@@ -88,16 +81,22 @@ async def sync_stores(
         pending_ids.clear()
         pending_vecs.clear()
         attrs = await attributes_for(ids) if attributes_for is not None else None
-        await target.upsert(ids, vecs, attrs)
-        if on_progress is not None:
-            on_progress(int(ids.size))
-        return int(ids.size)
+        # Compared per read batch below, so attributes are looked up for changed ids only.
+        return await write_vectors(
+            target,
+            ids,
+            vecs,
+            attrs,
+            generation=generation,
+            only_changed=False,
+            on_progress=on_progress,
+        )
 
     async for batch in source.scan(batch_size=read_batch):
         scanned += len(batch)
         keep = np.ones(len(batch), dtype=bool)
         if skip_unchanged:
-            keep = _changed(batch, await target.get_vectors(batch.ids))
+            keep = changed_rows(batch.ids, batch.vectors, await target.get_vectors(batch.ids))
         same = int((~keep).sum())
         unchanged += same
         if same and on_progress is not None:

@@ -17,7 +17,12 @@ from turbopuffer.types.row_param import RowParam
 
 from segue._lifecycle import AsyncClosing
 from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
-from segue.errors import DimensionMismatch, InvalidInput, VectorStoreUnavailable
+from segue.errors import (
+    DimensionMismatch,
+    InvalidInput,
+    Misconfigured,
+    VectorStoreUnavailable,
+)
 from segue.settings import Settings
 
 from ._attributes import check_upsert
@@ -98,13 +103,15 @@ class TurbopufferVectorStore(AsyncClosing):
         write_batch_bytes: int = WRITE_BATCH_BYTES,
     ) -> None:
         if base_url is None and region is None:
-            raise InvalidInput(
+            raise Misconfigured(
                 "turbopuffer needs a region (SEGUE_TURBOPUFFER_REGION) or a base URL "
                 "(SEGUE_TURBOPUFFER_BASE_URL)"
             )
         if max_top_k < 1 or write_batch_bytes < 4096:
             raise InvalidInput("max_top_k must be positive and write_batch_bytes at least 4096")
         self.namespace = namespace
+        # Where the namespace lives, for identity (the key stays out of it: a secret).
+        self._origin = base_url or f"region={region}"
         self.max_top_k = max_top_k
         self.write_batch_bytes = write_batch_bytes
         self._client = AsyncTurbopuffer(
@@ -126,13 +133,17 @@ class TurbopufferVectorStore(AsyncClosing):
     @classmethod
     def from_settings(cls, settings: Settings) -> TurbopufferVectorStore:
         if settings.turbopuffer_api_key is None:
-            raise InvalidInput("SEGUE_TURBOPUFFER_API_KEY is not set")
+            raise Misconfigured("SEGUE_TURBOPUFFER_API_KEY is not set")
         return cls(
             namespace=settings.turbopuffer_namespace,
             api_key=settings.turbopuffer_api_key.get_secret_value(),
             region=settings.turbopuffer_region,
             base_url=settings.turbopuffer_base_url,
         )
+
+    @property
+    def identity(self) -> str:
+        return f"turbopuffer:{self._origin}:{self.namespace}"
 
     @property
     def client(self) -> AsyncTurbopuffer:

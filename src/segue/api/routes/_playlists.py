@@ -20,7 +20,7 @@ from segue.catalog import (
 )
 from segue.recommendations import MAX_OFFSET
 
-from .._deps import ChargeMiss, CurrentUser, RecommenderDep, ResourcesDep, SessionDep
+from .._deps import CurrentUser, RecommendationCaller, RecommenderDep, ResourcesDep, SessionDep
 from .._schemas import (
     NewPlaylist,
     NewTrack,
@@ -52,9 +52,8 @@ async def _owned(session: SessionDep, playlist_id: str, user: UserView) -> Playl
 @router.get("/{playlist_id}/recommendations", summary="Tracks to add to the playlist")
 async def recommendations(
     playlist_id: PlaylistId,
-    user: CurrentUser,
+    caller: RecommendationCaller,
     recommender: RecommenderDep,
-    charge_miss: ChargeMiss,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
@@ -62,7 +61,12 @@ async def recommendations(
     ] = 0,
 ) -> Recommendations:
     page = await recommender.recommend(
-        playlist_id, user_did=user.did, limit=limit, offset=offset, charge_miss=charge_miss
+        playlist_id,
+        user_did=caller.user.did,
+        limit=limit,
+        offset=offset,
+        charge_read=caller.read,
+        charge_miss=caller.miss,
     )
     # The hot path: one model_validate reads the whole page in pydantic-core, cheaper than
     # building a TrackOut per track in Python (about 10 against 18 us for 3 tracks).

@@ -13,7 +13,7 @@ import numpy as np
 
 from segue.engine import FloatMatrix, normalize
 from segue.errors import DimensionMismatch, UnreadableAudio
-from segue.vectors import VectorStore
+from segue.vectors import IndexGeneration, VectorStore, write_vectors
 
 from ._audio import Samples, decode_audio, split_windows
 from ._manifest import (
@@ -55,6 +55,9 @@ class EmbedReport:
     outcomes: list[FileOutcome] = field(default_factory=list)
     #: rows in the tracks JSONL sidecar after the run
     tracks_written: int = 0
+    #: vectors written that the store lacked or held differently (what moved the index
+    #: generation; a file embedded again to the same vector does not count)
+    vectors_changed: int = 0
 
     def with_status(self, status: Status) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.status == status]
@@ -86,6 +89,7 @@ async def embed_files(
     files: Sequence[Path],
     *,
     store: VectorStore,
+    generation: IndexGeneration,
     manifest: Manifest,
     tracks_path: Path,
     model_name: str,
@@ -103,11 +107,14 @@ async def embed_files(
     needs it. Windows of several files share one model call of up to ``batch_size``
     windows. Unreadable files are reported (status ``failed``) and skipped. Every
     ``flush_every`` files or ``flush_seconds`` the vectors are upserted and the manifest
-    saved, so an interrupted run keeps what it finished. At the end the tracks JSONL
-    sidecar is rewritten from the manifest.
+    saved, so an interrupted run keeps what it finished; each write that changes a vector
+    moves ``generation`` (the catalog's index generation), so cached rankings computed
+    without those vectors stop being served, even if the run then fails. At the end the
+    tracks JSONL sidecar is rewritten from the manifest.
 
         >>> report = await embed_files(  # doctest: +SKIP
-        ...     files, store=store, manifest=Manifest.load(settings.embed_manifest_path),
+        ...     files, store=store, generation=CatalogIndexGeneration(database),
+        ...     manifest=Manifest.load(settings.embed_manifest_path),
         ...     tracks_path=settings.embedded_tracks_path, model_name=settings.clap_model,
         ...     load_embedder=lambda: ClapEmbedder.load(settings.clap_model))
     """
@@ -135,7 +142,10 @@ async def embed_files(
         last_flush = time.monotonic()
         if finished:
             vectors = np.stack([pool_windows(np.stack(job.vectors)) for job in finished])
-            await store.upsert([job.track_id for job in finished], vectors)
+            ids = [job.track_id for job in finished]
+            report.vectors_changed += await write_vectors(
+                store, ids, vectors, generation=generation
+            )
             for job in finished:
                 manifest.set(job.path, _entry(job, model_name))
             finished.clear()
