@@ -21,7 +21,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segue.engine import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGIES
 
-__all__ = ["CacheBackend", "IndexDtype", "Settings", "VectorBackend"]
+__all__ = ["CacheBackend", "IndexDtype", "LogFormat", "LogLevel", "Settings", "VectorBackend"]
 
 
 class VectorBackend(StrEnum):
@@ -38,6 +38,22 @@ class IndexDtype(StrEnum):
     F32 = "f32"
     BF16 = "bf16"
     F16 = "f16"
+
+
+class LogLevel(StrEnum):
+    """The least severe log lines written (Segue's and uvicorn's)."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class LogFormat(StrEnum):
+    """``text``: one readable line; ``json``: one JSON object a line, for a log pipeline."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 class CacheBackend(StrEnum):
@@ -341,6 +357,16 @@ class Settings(BaseSettings):
         ge=1,
         description="per token: recommendations computed rather than read from the cache "
         "(each also counts as a read)",
+    )
+    log_level: LogLevel = Field(
+        default=LogLevel.INFO,
+        description="`debug`, `info` (start-up lines and one access line per request), "
+        "`warning` or `error`",
+    )
+    log_format: LogFormat = Field(
+        default=LogFormat.TEXT,
+        description="`text`, or `json`: one object a line (time, level, logger, message; "
+        "for a request method, route, status, duration and request id)",
     )
     max_playlists_per_user: int = Field(
         default=1000,

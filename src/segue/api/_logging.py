@@ -12,13 +12,19 @@ whoever sent it. Tokens in the ``Authorization`` header are never logged at all.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import re
+from datetime import UTC, datetime
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-__all__ = ["LOG_CONFIG", "RedactSecrets", "redact"]
+__all__ = ["ACCESS_FIELDS", "LOG_CONFIG", "JsonFormatter", "RedactSecrets", "log_config", "redact"]
+
+#: What an access line carries besides its message (``extra=`` of the ``segue.access`` record).
+ACCESS_FIELDS = ("method", "route", "status", "duration_ms", "request_id")
+_TEXT_FORMAT = "%(asctime)s %(levelprefix)s [%(process)d] %(name)s: %(message)s"
 
 # A Segue token (segue_<id>_<secret>); the secret part, and anything after "segue_" that
 # looks like one, is masked. Matching loosely on purpose: a truncated or mangled token
@@ -61,16 +67,52 @@ class RedactSecrets(logging.Filter):
         return True
 
 
-def _log_config() -> dict[str, Any]:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, pid, and an
+    access line's fields (:data:`ACCESS_FIELDS`); ``exception`` with a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        for field in ACCESS_FIELDS:
+            if hasattr(record, field):
+                out[field] = getattr(record, field)
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def log_config(level: str = "info", fmt: str = "text") -> dict[str, Any]:
+    """uvicorn's logging with :class:`RedactSecrets` on every handler, Segue's loggers at
+    ``level``, a time and the process id on every text line, or JSON (``fmt="json"``).
+
+    uvicorn's own access line is not used (``access_log=False``): ``segue.access`` writes
+    one per request with the route template, duration and request id (``_metrics.py``).
+    """
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
     config["filters"] = {"redact": {"()": f"{__name__}.RedactSecrets"}}
+    if fmt == "json":
+        config["formatters"] = {"json": {"()": f"{__name__}.JsonFormatter"}}
+        for handler in config["handlers"].values():
+            handler["formatter"] = "json"
+    else:
+        config["formatters"]["default"]["fmt"] = _TEXT_FORMAT
     for handler in config["handlers"].values():
         handler["filters"] = ["redact"]
-    # Segue's own loggers (segue.*) reach this handler through the root; WARNING keeps the
-    # libraries' INFO chatter out, as Python's last-resort handler did before.
+    upper = level.upper()
+    for name in ("uvicorn", "uvicorn.error"):
+        config["loggers"][name]["level"] = upper
+    config["loggers"]["segue"] = {"handlers": ["default"], "level": upper, "propagate": False}
+    # Libraries' loggers reach the handler through the root; WARNING keeps their INFO
+    # chatter out, as Python's last-resort handler did before.
     config["root"] = {"handlers": ["default"], "level": "WARNING"}
     return config
 
 
-#: uvicorn's default logging, with :class:`RedactSecrets` on every handler.
-LOG_CONFIG: dict[str, Any] = _log_config()
+#: The default logging: text at info.
+LOG_CONFIG: dict[str, Any] = log_config()

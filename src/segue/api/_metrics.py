@@ -12,9 +12,11 @@ worker answers.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import re
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from wsgiref.simple_server import WSGIServer
@@ -54,16 +56,25 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # gauge_livesum_<pid>.db: the files of a gauge that sums over live processes only.
 _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w*?_(\d+)\.db$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_access = logging.getLogger("segue.access")
 
 
 class RequestMetrics:
-    """Record ``segue_http_request_duration_seconds`` for every HTTP request.
+    """Record ``segue_http_request_duration_seconds`` for every HTTP request, give it a
+    request id, and write its access line.
 
     A pure ASGI middleware (it is on every request): the route label is the template of
     the route that answered (``scope["route"].path`` once routing is done), never the raw
     path; ``static`` for a file of a mounted directory (a mount's routing extends
     ``root_path`` and sets no route), and ``unmatched`` for a request that matched nothing.
     The status is the one sent; 500 when the app failed before sending one.
+
+    The request id is the client's ``X-Request-ID`` when it is well formed (1 to 128 of
+    ``A-Z a-z 0-9 . _ : -``: nothing that could forge a log line), else a new one (32 hex
+    digits); it is returned in ``X-Request-ID`` and is in ``scope["state"]["request_id"]``.
+    The access line (logger ``segue.access``, INFO) names the route template, never the
+    path, so it holds no id, token or query value.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -78,11 +89,15 @@ class RequestMetrics:
         status = 500
         root_path = scope.get("root_path", "")
         start = time.perf_counter()
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
 
         async def send_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
         try:
@@ -98,6 +113,23 @@ class RequestMetrics:
                 template = UNMATCHED
             method = scope["method"] if scope["method"] in METHODS else "other"
             self._child(template, method, status).observe(elapsed)
+            if _access.isEnabledFor(logging.INFO):
+                ms = round(elapsed * 1000, 2)
+                _access.info(
+                    "%s %s %d %.1fms id=%s",
+                    method,
+                    template,
+                    status,
+                    ms,
+                    request_id,
+                    extra={
+                        "method": method,
+                        "route": template,
+                        "status": status,
+                        "duration_ms": ms,
+                        "request_id": request_id,
+                    },
+                )
 
     def _child(self, route: str, method: str, status: int) -> Histogram:
         key = (route, method, status)
@@ -105,6 +137,16 @@ class RequestMetrics:
         if child is None:
             child = self._children[key] = REQUEST_DURATION.labels(route, method, str(status))
         return child
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text = bytes(value).decode("latin-1")
+            if _REQUEST_ID.fullmatch(text):
+                return text
+            break
+    return uuid.uuid4().hex
 
 
 class _LiveMultiProcessCollector(MultiProcessCollector):

@@ -19,7 +19,7 @@ from segue.settings import Settings
 from segue.vectors import open_store
 
 from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from
-from ._serve import UVICORN_OPTIONS, HostOption, PortOption, start_metrics_listener
+from ._serve import HostOption, PortOption, start_metrics_listener, uvicorn_options
 
 __all__ = ["demo"]
 
@@ -49,7 +49,7 @@ def _serve_announcing(settings: Settings, host: str, port: int, line: str) -> No
         create_app(settings),
         host=host,
         port=port,
-        **UVICORN_OPTIONS,
+        **uvicorn_options(settings),
     )
     start_metrics_listener(settings)
     # A port already taken ends uvicorn's startup with its own message and exit code.

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
-from segue.api import LOG_CONFIG, create_app, start_metrics_server
+from segue.api import create_app, log_config, start_metrics_server
 from segue.errors import Misconfigured
 from segue.settings import Settings
 
@@ -28,6 +28,7 @@ __all__ = [
     "serve",
     "serve_app",
     "start_metrics_listener",
+    "uvicorn_options",
 ]
 
 HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
@@ -64,13 +65,21 @@ MetricsHostOption = Annotated[
 
 # How every Segue server runs uvicorn (`segue serve`, `segue demo`): forwarded headers are
 # trusted only from a proxy on this machine; a stop waits this long for requests in flight;
-# no log line carries a query value or a token (segue.api.LOG_CONFIG).
+# no log line carries a query value or a token (segue.api.log_config); Segue writes the
+# access lines itself (route template, duration, request id), so uvicorn's are off.
 UVICORN_OPTIONS: dict[str, Any] = {
-    "log_level": "info",
-    "log_config": LOG_CONFIG,
+    "access_log": False,
     "forwarded_allow_ips": "127.0.0.1",
     "timeout_graceful_shutdown": 10,
 }
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """:data:`UVICORN_OPTIONS` with the logging of ``SEGUE_LOG_LEVEL`` and ``SEGUE_LOG_FORMAT``."""
+    level, fmt = settings.log_level.value, settings.log_format.value
+    return {**UVICORN_OPTIONS, "log_level": level, "log_config": log_config(level, fmt)}
+
+
 # A worker answers the supervisor's health check only once it has imported Segue. That took
 # 12 s on a busy 2-core machine, and at uvicorn's default of 5 s the supervisor killed and
 # restarted workers that were still starting, again and again. A hung worker is found later.
@@ -93,7 +102,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             create_app(settings),
             host=host,
             port=port,
-            **UVICORN_OPTIONS,
+            **uvicorn_options(settings),
         )
         return
     export_settings(settings)
@@ -106,7 +115,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             timeout_worker_healthcheck=_WORKER_HEALTHCHECK_SECONDS,
             host=host,
             port=port,
-            **UVICORN_OPTIONS,
+            **uvicorn_options(settings),
         )
         try:
             run_workers(config)
