@@ -28,6 +28,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "API_COUNTERS",
+    "BUILD_INFO",
     "COMPUTATIONS_IN_FLIGHT",
     "FOLLOW_CONNECTIONS",
     "FOLLOW_COUNTERS",
@@ -39,6 +40,7 @@ __all__ = [
     "RECOMMENDATIONS_UNAVAILABLE",
     "RECOMMENDATION_CACHE",
     "RECOMMENDATION_FALLBACKS",
+    "REDIS_CIRCUIT",
     "REQUEST_DURATION",
     "VECTOR_STORE_DURATION",
     "UnavailableReason",
@@ -109,6 +111,20 @@ RATE_LIMIT_ERRORS = Counter(
     "segue_rate_limit_errors_total",
     "Rate-limit checks that Redis could not answer (down, slow, refusing); each was then "
     "decided by this process's own counters.",
+)
+
+BUILD_INFO = Gauge(
+    "segue_build_info",
+    "Always 1: the running Segue's version and the catalog schema revision it needs.",
+    ["version", "schema"],
+    multiprocess_mode="livemax",
+)
+REDIS_CIRCUIT = Gauge(
+    "segue_redis_circuit",
+    "Processes whose Redis circuit breaker is in each state (closed: Redis is used; open: "
+    "not, after consecutive failures; half_open: one probe is out), summed over live ones.",
+    ["state"],
+    multiprocess_mode="livesum",
 )
 
 # `segue follow` (docs/atproto.md): its own process, exposed on SEGUE_METRICS_PORT.

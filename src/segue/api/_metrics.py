@@ -12,6 +12,7 @@ worker answers.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import re
@@ -19,6 +20,7 @@ import time
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from fastapi import APIRouter
@@ -28,6 +30,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Histogram,
+    ProcessCollector,
     generate_latest,
     start_http_server,
 )
@@ -56,6 +59,8 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # gauge_livesum_<pid>.db: the files of a gauge that sums over live processes only.
 _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w*?_(\d+)\.db$")
+_PID = re.compile(r"_(\d+)\.db$")
+_FOLLOW_PREFIX = "segue_follow_"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _access = logging.getLogger("segue.access")
 
@@ -176,14 +181,63 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class _ApiOnly:
+    """The metrics of another registry or collector but ``segue follow``'s: those are
+    defined in :mod:`segue.metrics` for every process, recorded only by ``segue follow``,
+    and in the API's ``/metrics`` only said "0" about a process that is not there."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        return [m for m in self.source.collect() if not m.name.startswith(_FOLLOW_PREFIX)]
+
+
+class _WorkerProcesses:
+    """``process_*`` of every live worker, labelled ``pid``, read from ``/proc`` at scrape.
+
+    With one process prometheus-client reports its own; with ``--workers N`` its
+    multi-process collector has none (a worker cannot write them to the shared files), so
+    the answering process reads each worker's, the pids being those of the files.
+    """
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def collect(self) -> Iterable[Metric]:
+        pids = sorted(
+            {int(m.group(1)) for p in Path(self.directory).iterdir() if (m := _PID.search(p.name))}
+        )
+        families: dict[str, Metric] = {}
+        for pid in pids:
+            if not _alive(pid):
+                continue
+            reader = ProcessCollector(pid=functools.partial(_same, pid), registry=None)
+            for metric in reader.collect():
+                family = families.setdefault(
+                    metric.name, Metric(metric.name, metric.documentation, metric.type)
+                )
+                for sample in metric.samples:
+                    family.add_sample(sample.name, {**sample.labels, "pid": str(pid)}, sample.value)
+        return list(families.values())
+
+
+def _same(pid: int) -> int:
+    return pid
+
+
 def metrics_registry() -> CollectorRegistry:
-    """What to expose: every worker's values merged, or this process's default registry."""
+    """What to expose: every worker's values merged, with each worker's ``process_*``, or
+    this process's default registry; never ``segue follow``'s metrics."""
+    # A fresh registry per scrape, as prometheus-client's multi-process documentation does.
+    registry = CollectorRegistry(auto_describe=False)
     directory = os.environ.get(_MULTIPROC_ENV)
     if not directory:
-        return REGISTRY
-    # A fresh registry per scrape, as prometheus-client's multi-process documentation does.
-    registry = CollectorRegistry()
-    _LiveMultiProcessCollector(registry, directory)  # type: ignore[no-untyped-call]
+        registry.register(_ApiOnly(REGISTRY))
+        return registry
+    merged = _LiveMultiProcessCollector(None, directory)  # type: ignore[no-untyped-call]
+    registry.register(_ApiOnly(merged))
+    registry.register(_WorkerProcesses(directory))
     return registry
 
 
