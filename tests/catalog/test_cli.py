@@ -248,3 +248,23 @@ def test_version() -> None:
     result = runner.invoke(app, ["--version"])
     assert result.exit_code == 0
     assert result.stdout.strip() == f"segue {__version__} (catalog schema {head_revision()})"
+
+
+def test_token_list_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    _use(monkeypatch, None)
+    data = ["--data-dir", str(tmp_path / "data")]
+    made = runner.invoke(
+        app, ["token", "create", "--did", "did:plc:jsonlist", "--handle", "j.example.com", *data]
+    )
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(app, ["token", "list", "--json", *data])
+    assert result.exit_code == 0, result.output
+    (token,) = json.loads(result.stdout)
+    assert token["did"] == "did:plc:jsonlist"
+    assert token["handle"] == "j.example.com"
+    assert made.stdout.strip().split("_")[1] == token["id"]
+    assert token["revoked_at"] is None
+    assert token["created_at"].endswith("+00:00")
+    assert made.stdout.strip() not in result.stdout  # never the secret

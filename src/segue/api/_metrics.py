@@ -255,13 +255,15 @@ def metrics() -> Response:
     return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)
 
 
-def start_metrics_server(host: str, port: int) -> WSGIServer:
+def start_metrics_server(host: str, port: int, *, follow: bool = False) -> WSGIServer:
     """Serve ``/metrics`` on ``host:port`` from a daemon thread of this process; the server.
 
     Under ``--workers N`` this runs in the parent, which merges the workers' files.
+    ``follow``: for ``segue follow``, whose own ``segue_follow_*`` the API's leaves out.
 
         >>> start_metrics_server("127.0.0.1", 9100).shutdown()  # doctest: +SKIP
     """
     # The multi-process collector reads the directory on every scrape: one registry will do.
-    server, _thread = start_http_server(port, addr=host, registry=metrics_registry())
+    registry = REGISTRY if follow else metrics_registry()  # follow: its own, one process
+    server, _thread = start_http_server(port, addr=host, registry=registry)
     return server

@@ -21,19 +21,7 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import (
-    _check,
-    _db,
-    _demo,
-    _embed,
-    _eval,
-    _follow,
-    _import,
-    _recommend,
-    _serve,
-    _token,
-    _vectors,
-)
+from ._lazy import LazyGroup
 
 __all__ = ["app", "main"]
 
@@ -42,6 +30,8 @@ app = typer.Typer(
     help="Segue: playlist recommendations from the audio embeddings of its tracks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Each command's module is imported only to run or describe it (_lazy.py).
+    cls=LazyGroup,
 )
 
 
@@ -67,19 +57,6 @@ def _main(
     ] = False,
 ) -> None:
     """Segue: playlist recommendations from the audio embeddings of its tracks."""
-
-
-app.add_typer(_import.app, name="import")
-app.add_typer(_vectors.app, name="vectors")
-app.command("recommend")(_recommend.recommend)
-app.command("serve")(_serve.serve)
-app.command("demo")(_demo.demo)
-app.command("eval")(_eval.eval_command)
-app.add_typer(_db.app, name="db")
-app.add_typer(_token.app, name="token")
-app.command("check")(_check.check)
-app.command("embed")(_embed.embed)
-app.command("follow")(_follow.follow_command)
 
 
 def main() -> None:

@@ -93,7 +93,7 @@ def follow_command(
         idle_seconds=idle,
         start_cursor=cursor,
     )
-    start_metrics_listener(settings)
+    start_metrics_listener(settings, follow=True)
     start_at_zero(FOLLOW_COUNTERS)
     progress = Progress(
         SpinnerColumn(),

@@ -130,13 +130,14 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             raise typer.Exit(_STARTUP_FAILURE) from None
 
 
-def start_metrics_listener(settings: Settings) -> None:
-    """Serve /metrics on ``SEGUE_METRICS_PORT`` from this process, when it is set."""
+def start_metrics_listener(settings: Settings, *, follow: bool = False) -> None:
+    """Serve /metrics on ``SEGUE_METRICS_PORT`` from this process, when it is set
+    (``follow``: ``segue follow``'s metrics, which the API's leave out)."""
     if settings.metrics_port is None:
         return
     with exit_on_error():
         try:
-            start_metrics_server(settings.metrics_host, settings.metrics_port)
+            start_metrics_server(settings.metrics_host, settings.metrics_port, follow=follow)
         except OSError as exc:
             raise Misconfigured(
                 f"cannot serve /metrics on {settings.metrics_host}:{settings.metrics_port}: {exc}"
