@@ -66,6 +66,12 @@ class CacheBackend(StrEnum):
     NONE = "none"
 
 
+def _default_ui_dir() -> Path:
+    """The UI a wheel carries (``segue/ui``), else a checkout's ``frontend/dist``."""
+    packaged = Path(__file__).parent / "ui"
+    return packaged if (packaged / "index.html").is_file() else Path("frontend/dist")
+
+
 def _is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -374,8 +380,15 @@ class Settings(BaseSettings):
         description="playlists one user may create through the API (409 past it)",
     )
     ui_dir: Path = Field(
-        default=Path("frontend/dist"),
-        description="the built UI that `segue serve` serves (`npm run build` in frontend/)",
+        default_factory=lambda: _default_ui_dir(),
+        description="the built UI that `segue serve` serves: by default the one inside the "
+        "installed package (a wheel carries it), else `frontend/dist` (`npm run build`)",
+    )
+    host: str = Field(
+        default="127.0.0.1", description="the address `segue serve` and `segue demo` listen on"
+    )
+    port: int = Field(
+        default=8000, ge=1, le=65535, description="the port `segue serve` and `segue demo` use"
     )
     # `segue serve` (docs/operations.md): each process runs its requests on one core, hence
     # one per usable core (os.sched_getaffinity) by default.

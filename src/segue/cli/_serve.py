@@ -31,8 +31,24 @@ __all__ = [
     "uvicorn_options",
 ]
 
-HostOption = Annotated[str, typer.Option("--host", help="Address to listen on.")]
-PortOption = Annotated[int, typer.Option("--port", min=1, max=65535, help="Port to listen on.")]
+HostOption = Annotated[
+    str | None,
+    typer.Option(
+        "--host",
+        help="Address to listen on (overrides SEGUE_HOST; default 127.0.0.1).",
+        show_default=False,
+    ),
+]
+PortOption = Annotated[
+    int | None,
+    typer.Option(
+        "--port",
+        min=1,
+        max=65535,
+        help="Port to listen on (overrides SEGUE_PORT; default 8000).",
+        show_default=False,
+    ),
+]
 WorkersOption = Annotated[
     int | None,
     typer.Option(
@@ -145,8 +161,8 @@ def start_metrics_listener(settings: Settings, *, follow: bool = False) -> None:
 
 
 def serve(
-    host: HostOption = "127.0.0.1",
-    port: PortOption = 8000,
+    host: HostOption = None,
+    port: PortOption = None,
     workers: WorkersOption = None,
     metrics_port: MetricsPortOption = None,
     metrics_host: MetricsHostOption = None,
@@ -159,6 +175,11 @@ def serve(
     overflow). SIGTERM or SIGINT stops them all. See docs/operations.md.
     """
     settings = settings_from(
-        data_dir, workers=workers, metrics_port=metrics_port, metrics_host=metrics_host
+        data_dir,
+        host=host,
+        port=port,
+        workers=workers,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
     )
-    serve_app(settings, host, port, settings.workers or default_workers())
+    serve_app(settings, settings.host, settings.port, settings.workers or default_workers())
