@@ -41,8 +41,8 @@ def _strict_id(value: object) -> object:
 
 TrackIdPath = Annotated[
     int,
-    BeforeValidator(_strict_id),
     Path(ge=0, le=TRACK_ID_MAX, description="Track id, at most 2**53 - 1"),
+    BeforeValidator(_strict_id),
 ]
 
 
