@@ -10,7 +10,23 @@ from pathlib import Path
 
 from segue._runtime import single_threaded_blas
 
-from . import because, endpoint, engine, index, ingest, million, misses, serving, strategies
+from . import (
+    backfill,
+    because,
+    cooccurrence,
+    embed_catalog,
+    embed_follow,
+    endpoint,
+    engine,
+    index,
+    ingest,
+    million,
+    misses,
+    serving,
+    strategies,
+    turbopuffer_costs,
+    turbopuffer_requests,
+)
 from ._timing import machine
 
 
@@ -28,9 +44,13 @@ def main() -> None:
             "index",
             "strategies",
             "because",
+            "cooccurrence",
             "ingest",
+            "backfill",
+            "embed",
             "endpoint",
             "serving",
+            "turbopuffer",
             "million",
         ],
         help="run one part only",
@@ -58,13 +78,24 @@ def main() -> None:
         print(strategies.run(), "\n", flush=True)
     if args.only in (None, "because"):
         print(because.run(), "\n", flush=True)
+    if args.only in (None, "cooccurrence"):
+        print(cooccurrence.run(), "\n", flush=True)
     if args.only in (None, "index"):
         print(index.run((10_000, 100_000)), "\n", flush=True)
         print(misses.run(), "\n", flush=True)
     if args.only in (None, "ingest"):
         print(ingest.run(), "\n", flush=True)
+    if args.only in (None, "backfill"):
+        print(backfill.run(), "\n", flush=True)
+    if args.only in (None, "embed"):
+        print(embed_catalog.run(), "\n", flush=True)
+        print(embed_follow.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
+    if args.only in (None, "turbopuffer"):
+        # The stand-in on loopback: requests and bytes are exact, seconds are this machine's.
+        turbopuffer_requests.run()
+        print(turbopuffer_costs.run(), "\n", flush=True)
     if args.only in (None, "serving"):
         rows = args.rows.split(",") if args.rows else None
         print(

@@ -144,6 +144,12 @@ async def main(tracks: int, dim: int, runs: int) -> None:
             await per_request(server.base_url, standin.api_key, store, runs)
 
 
+def run(tracks: int = 200, dim: int = 512, runs: int = 100) -> None:
+    """Print the tables (``python -m bench --only turbopuffer``)."""
+    asyncio.run(main(tracks, dim, runs))
+    print(flush=True)
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--tracks", type=int, default=200)

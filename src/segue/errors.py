@@ -16,6 +16,8 @@ from __future__ import annotations
 
 __all__ = [
     "AtprotoUnavailable",
+    "AudioRefused",
+    "AudioUnavailable",
     "ClientError",
     "Conflict",
     "DatabaseUnavailable",
@@ -102,6 +104,13 @@ class UnreadableAudio(InvalidInput):
     """An audio file could not be read or decoded; ``segue embed`` reports it and goes on."""
 
     error = "unreadable_audio"
+
+
+class AudioRefused(InvalidInput):
+    """Audio Segue will not fetch, for good: off the trusted origins, a private address, a
+    redirect elsewhere, larger than ``SEGUE_AUDIO_MAX_BYTES``, not audio. Never retried."""
+
+    error = "audio_refused"
 
 
 class Misconfigured(SegueError):
@@ -195,6 +204,19 @@ class ModelUnavailable(Unavailable):
 
     error = "model_unavailable"
     public_detail = "embedding model unavailable"
+
+
+class AudioUnavailable(Unavailable):
+    """Audio that could not be fetched this time (timeout, connection lost, a truncated
+    body, 5xx, 429, 404): ``segue embed --catalog`` tries again later. ``retry_after`` is
+    the server's ``Retry-After`` in seconds, when it gave one."""
+
+    error = "audio_unavailable"
+    public_detail = "audio unavailable; try again later"
+
+    def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
 
 
 class SchemaOutdated(DatabaseUnavailable):

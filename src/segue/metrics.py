@@ -28,11 +28,20 @@ from prometheus_client import Counter, Gauge, Histogram
 
 __all__ = [
     "API_COUNTERS",
+    "BACKFILL_COUNTERS",
     "BUILD_INFO",
     "COMPUTATIONS_IN_FLIGHT",
+    "EMBED_COUNTERS",
+    "EMBED_PENDING",
+    "EMBED_RESULTS",
+    "EMBED_SECONDS",
+    "EMBED_TRACKS",
+    "FOLLOW_BACKFILL_RECORDS",
     "FOLLOW_CONNECTIONS",
     "FOLLOW_COUNTERS",
     "FOLLOW_EVENTS",
+    "FOLLOW_GAPS",
+    "FOLLOW_HOST_SWITCHES",
     "FOLLOW_LAG",
     "KNOWN_LABELS",
     "RATE_LIMITED",
@@ -42,6 +51,8 @@ __all__ = [
     "RECOMMENDATION_FALLBACKS",
     "REDIS_CIRCUIT",
     "REQUEST_DURATION",
+    "TURBOPUFFER_CALLS",
+    "TURBOPUFFER_RETRIES",
     "VECTOR_STORE_DURATION",
     "UnavailableReason",
     "start_at_zero",
@@ -126,6 +137,21 @@ REDIS_CIRCUIT = Gauge(
     ["state"],
     multiprocess_mode="livesum",
 )
+# turbopuffer (docs/turbopuffer.md): `read` is the hot path (retried within the request's
+# deadline), `bulk` writes and scans (retried through backpressure).
+TURBOPUFFER_CALLS = Counter(
+    "segue_turbopuffer_calls_total",
+    "turbopuffer calls by kind (read, bulk) and outcome: ok, retried (ok after retries), "
+    "deadline (read: no time left), gave_up (bulk: patience spent), missing (namespace "
+    "not written yet), error (not retried).",
+    ["kind", "outcome"],
+)
+TURBOPUFFER_RETRIES = Counter(
+    "segue_turbopuffer_retries_total",
+    "turbopuffer requests repeated, by kind (read, bulk) and what was answered (429, 4xx, "
+    "5xx, connection).",
+    ["kind", "status"],
+)
 
 # `segue follow` (docs/atproto.md): its own process, exposed on SEGUE_METRICS_PORT.
 FOLLOW_EVENTS = Counter(
@@ -144,6 +170,46 @@ FOLLOW_CONNECTIONS = Counter(
     "Connections to Jetstream hosts by segue follow: opened, or failed.",
     ["result"],
 )
+FOLLOW_HOST_SWITCHES = Counter(
+    "segue_follow_host_switches_total",
+    "Jetstream hosts left by segue follow, by reason: silence (no event of a followed "
+    "collection for SEGUE_FOLLOW_SILENCE_SECONDS while connected), error, closed.",
+    ["reason"],
+)
+FOLLOW_GAPS = Counter(
+    "segue_follow_gaps_total",
+    "Windows of the network segue follow could not read from Jetstream (a cursor older than "
+    "the host keeps): each needs a backfill.",
+)
+FOLLOW_BACKFILL_RECORDS = Counter(
+    "segue_follow_backfill_records_total",
+    "Records read by segue follow backfill from PDSes, by result (applied, duplicate, stale, "
+    "ignored, conflict, limited, malformed, deleted).",
+    ["result"],
+)
+
+# `segue embed --catalog` (docs/embedding.md): its own processes, exposed on SEGUE_METRICS_PORT.
+#: every value of ``segue_embed_tracks_total``'s ``result`` label, initialised at zero
+EMBED_RESULTS = ("embedded", "retried", "failed", "stale")
+EMBED_TRACKS = Counter(
+    "segue_embed_tracks_total",
+    "Tracks segue embed --catalog worked on, by result: embedded (vector written), retried "
+    "(failed this time, pending again), failed (for good, reason kept), stale (the audio "
+    "source changed meanwhile: embedded again later).",
+    ["result"],
+)
+EMBED_PENDING = Gauge(
+    "segue_embed_pending",
+    "Catalog tracks waiting for their embedding, as a worker last counted them.",
+    multiprocess_mode="max",
+)
+EMBED_SECONDS = Histogram(
+    "segue_embed_seconds",
+    "Per track embedded: seconds from its claim to its vector written (fetch, decode, "
+    "waiting for and running the model, write).",
+    buckets=(0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0),
+)
+
 
 #: every labelled counter with the values each of its labels can take, label by label
 #: (tests/api/test_metrics.py holds these to the enums the code labels with)
@@ -154,9 +220,36 @@ KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
     RATE_LIMITED: {"budget": ("read", "write", "miss")},
     FOLLOW_EVENTS: {
         "kind": ("track", "playlist", "account", "identity", "other"),
-        "result": ("applied", "duplicate", "stale", "ignored", "conflict", "malformed"),
+        "result": (
+            "applied",
+            "duplicate",
+            "stale",
+            "ignored",
+            "conflict",
+            "limited",
+            "malformed",
+        ),
     },
     FOLLOW_CONNECTIONS: {"result": ("opened", "failed")},
+    FOLLOW_HOST_SWITCHES: {"reason": ("silence", "error", "closed")},
+    FOLLOW_BACKFILL_RECORDS: {
+        "result": (
+            "applied",
+            "duplicate",
+            "stale",
+            "ignored",
+            "conflict",
+            "limited",
+            "malformed",
+            "deleted",
+        )
+    },
+    TURBOPUFFER_CALLS: {
+        "kind": ("read", "bulk"),
+        "outcome": ("ok", "retried", "deadline", "gave_up", "missing", "error"),
+    },
+    TURBOPUFFER_RETRIES: {"kind": ("read", "bulk"), "status": ("429", "4xx", "5xx", "connection")},
+    EMBED_TRACKS: {"result": EMBED_RESULTS},
 }
 #: the labelled counters the API's processes record (``segue serve``, ``segue demo``)
 API_COUNTERS: Final = (
@@ -164,9 +257,15 @@ API_COUNTERS: Final = (
     RECOMMENDATIONS_UNAVAILABLE,
     RECOMMENDATION_FALLBACKS,
     RATE_LIMITED,
+    TURBOPUFFER_CALLS,
+    TURBOPUFFER_RETRIES,
 )
 #: the labelled counters ``segue follow`` records
-FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS)
+FOLLOW_COUNTERS: Final = (FOLLOW_EVENTS, FOLLOW_CONNECTIONS, FOLLOW_HOST_SWITCHES)
+#: the labelled counters ``segue follow backfill`` records
+BACKFILL_COUNTERS: Final = (FOLLOW_BACKFILL_RECORDS,)
+#: the labelled counters a ``segue embed --catalog`` worker records
+EMBED_COUNTERS: Final = (EMBED_TRACKS,)
 
 
 def start_at_zero(counters: Iterable[Counter]) -> None:

@@ -21,7 +21,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segue.engine import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGIES
 
-__all__ = ["CacheBackend", "IndexDtype", "LogFormat", "LogLevel", "Settings", "VectorBackend"]
+__all__ = [
+    "CacheBackend",
+    "IndexDtype",
+    "LogFormat",
+    "LogLevel",
+    "Settings",
+    "TurbopufferConsistency",
+    "VectorBackend",
+]
 
 
 class VectorBackend(StrEnum):
@@ -54,6 +62,15 @@ class LogFormat(StrEnum):
 
     TEXT = "text"
     JSON = "json"
+
+
+class TurbopufferConsistency(StrEnum):
+    """How fresh turbopuffer's reads are (docs/turbopuffer.md, "Consistency")."""
+
+    #: every query checks object storage for the latest writes (turbopuffer's default)
+    STRONG = "strong"
+    #: a query may reuse a node's cached view, up to turbopuffer's staleness bound
+    EVENTUAL = "eventual"
 
 
 class CacheBackend(StrEnum):
@@ -126,8 +143,10 @@ class Settings(BaseSettings):
     )
     strategy: str = Field(
         default=DEFAULT_STRATEGY,
-        description="the recommendation strategy (`adaptive`, `blend`, ...; segue.engine's "
-        "STRATEGIES); part of the cache key, so a change takes effect at once",
+        description="the recommendation strategy (`adaptive`, `blend`, `together`, ...; "
+        "segue.engine's STRATEGIES; `together` also reads what other playlists hold with "
+        "the playlist's tracks, one bounded catalog query per miss); part of the cache key, "
+        "so a change takes effect at once",
     )
 
     near_duplicate_distance: float = Field(
@@ -216,6 +235,33 @@ class Settings(BaseSettings):
         default=None,
         description="replaces `https://{region}.turbopuffer.com` (a BYOC deployment); "
         "`https://` only, or `http://` to a loopback address",
+    )
+
+    # Per process: processes x this should stay within turbopuffer's 16 concurrent queries
+    # per namespace (docs/turbopuffer.md, "Reads under load").
+    turbopuffer_max_concurrent_queries: int = Field(
+        default=4,
+        ge=1,
+        le=256,
+        description="per process: turbopuffer queries in flight at once (the rest wait); "
+        "keep processes x this within turbopuffer's 16 concurrent queries per namespace",
+    )
+    turbopuffer_consistency: TurbopufferConsistency = Field(
+        default=TurbopufferConsistency.STRONG,
+        description="`strong` (every query sees the latest write) or `eventual` (cheaper, "
+        "faster reads that may be up to 60 s stale; rankings computed within 60 s of a "
+        "vector write are then cached for 60 s only)",
+    )
+    turbopuffer_write_patience_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        description="how long a bulk write (import, `segue vectors sync`) keeps waiting out "
+        "turbopuffer's write backpressure (429 while indexing catches up) before it stops",
+    )
+    turbopuffer_disable_backpressure: bool = Field(
+        default=False,
+        description="bulk writes ask turbopuffer not to throttle them (`disable_backpressure`)"
+        " while indexing lags: for a first load into a namespace nobody queries yet",
     )
 
     @field_validator("turbopuffer_base_url")
@@ -458,10 +504,97 @@ class Settings(BaseSettings):
         "fetches to embed and serves as previews; unset: none (PDS blobs are fetched from the "
         "account's PDS)",
     )
+    # `segue embed --catalog` (docs/embedding.md).
+    audio_max_bytes: int = Field(
+        default=100_000_000,
+        ge=1,
+        description="`segue embed --catalog` refuses audio larger than this (100 MB: what "
+        "plyr.fm's track lexicon allows)",
+    )
+    audio_fetch_timeout_seconds: float = Field(
+        default=120.0,
+        gt=0,
+        description="`segue embed --catalog`: the longest one audio download may take, "
+        "however slowly the bytes come; past it the attempt fails and is retried",
+    )
+    embed_max_attempts: int = Field(
+        default=5,
+        ge=1,
+        description="`segue embed --catalog`: attempts at a track's audio (with backoff) "
+        "before it is marked failed with its reason",
+    )
+    embed_retry_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="`segue embed --catalog`: the wait before the first retry; it doubles "
+        "with each attempt, up to an hour (a server's `Retry-After` is honoured)",
+    )
+    embed_lease_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        description="`segue embed --catalog`: how long a worker holds the tracks it claimed; "
+        "a killed worker's tracks go to another once it runs out",
+    )
     image_origins: str | None = Field(
         default=None,
         description="comma-separated origins whose cover images the page shows; unset: none "
         "(the page shows its placeholder cover)",
+    )
+
+    # Following safely (docs/atproto.md, issue 21).
+    follow_silence_seconds: float = Field(
+        default=600.0,
+        gt=0,
+        description="`segue follow` leaves a Jetstream host when no event of a followed "
+        "collection has arrived for this long while connected (a host blind to them), "
+        "resuming on the next from the last such event; on a quiet network, a harmless replay",
+    )
+    follow_rewind_seconds: float = Field(
+        default=15.0,
+        ge=0,
+        description="how far before the cursor `segue follow` resumes on every reconnection "
+        "and host switch (hosts position themselves independently); replayed events are no-ops",
+    )
+    jetstream_retention_hours: float = Field(
+        default=24.0,
+        gt=0,
+        description="how far back a Jetstream host replays: a cursor older than this, or a "
+        "first event far later than asked for, is recorded as a gap (`segue check`; "
+        "`segue follow --backfill-on-gap`)",
+    )
+    relay_url: str | None = Field(
+        default=None,
+        description="the relay whose `com.atproto.sync.listReposByCollection` names the "
+        "accounts `segue follow backfill` reads (`--relay`), e.g. `https://bsky.network`",
+    )
+    hide_labels: str = Field(
+        default="porn,sexual,nudity,graphic-media,gore,!hide,!warn",
+        description="comma-separated self-label values: a followed track carrying one stays "
+        "in the catalog and in playlists but is never suggested",
+    )
+    suggest_gated: bool = Field(
+        default=False,
+        description="suggest supporter-gated tracks (`supportGate`); off: they stay in the "
+        "catalog and in playlists but are never suggested",
+    )
+    follow_max_lists_per_account: int = Field(
+        default=100,
+        ge=1,
+        description="the followed playlists one account may have; a record beyond them is "
+        'skipped and counted (`result="limited"`)',
+    )
+    follow_waiting_hours: float = Field(
+        default=168.0,
+        gt=0,
+        description="a followed playlist's item whose track has not arrived this long after "
+        "the playlist's version is dropped (its next version lists it again)",
+    )
+    backfill_pds_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=64,
+        description="requests `segue follow backfill` has in flight at once to one PDS "
+        "(`--concurrency`)",
     )
 
     @field_validator("audio_origins", "image_origins")
@@ -500,6 +633,11 @@ class Settings(BaseSettings):
     def image_origin_list(self) -> tuple[str, ...]:
         """``image_origins`` as a tuple of ``scheme://host[:port]`` (empty when unset)."""
         return tuple(self.image_origins.split(",")) if self.image_origins else ()
+
+    @property
+    def hide_label_set(self) -> frozenset[str]:
+        """``hide_labels`` as a set of label values."""
+        return frozenset(v.strip() for v in self.hide_labels.split(",") if v.strip())
 
     @property
     def jetstream_urls(self) -> list[str]:

@@ -52,7 +52,12 @@ def artist_of(track_id: int) -> int:
 
 @pytest.fixture
 def api_settings(settings: Settings, database_url: str, request: pytest.FixtureRequest) -> Settings:
-    extra: dict[str, object] = {"ui_dir": settings.data_dir / "no-ui"}
+    extra: dict[str, object] = {
+        "ui_dir": settings.data_dir / "no-ui",
+        # The hosts the seeded covers and the tests' previews are on (docs/atproto.md, Trust).
+        "image_origins": "https://img.example",
+        "audio_origins": "https://cdn.example",
+    }
     if database_url.startswith("postgresql"):
         extra |= {"redis_url": REDIS_URL, "cache_prefix": request.getfixturevalue("key_prefix")}
     else:

@@ -25,29 +25,37 @@ URI = "at://did:plc:ewvi7nxzyoun6zhxrhs64oiz/fm.plyr.track/3lbtracka2222"
 CID = "bafyreidwaivazkwu67xztlmuobx35hs2lnfh3kolmgfmucldvhd3sgzcqi"
 
 
+# What plyr.fm's lexicons require beside the fields under test.
+TRACK = {"fileType": "mp3", "createdAt": "2025-12-02T00:00:00.000Z"}
+LIST = {"createdAt": "2025-12-02T00:00:00Z"}
+
+
 def item(uri: Any = URI, cid: Any = CID) -> dict[str, Any]:
     return {"subject": {"uri": uri, "cid": cid}}
 
 
 def test_a_track_record_keeps_its_fields_as_given() -> None:
     record = {"title": " Song ", "artist": "Alice", "imageUrl": "x", "album": "A", "duration": 0}
-    assert check_track_record(record) == TrackRecordFields(" Song ", "Alice", "x", None, "A")
+    fields = check_track_record({**record, **TRACK})
+    assert fields[:6] == TrackRecordFields(" Song ", "Alice", "x", None, "A", "mp3")[:6]
+    assert fields.created_at is not None
+    assert fields.created_at.isoformat() == "2025-12-02T00:00:00+00:00"
 
 
 @pytest.mark.parametrize(
     ("record", "message"),
     [
         ([], "the record is not an object"),
-        ({"artist": "A"}, "title: missing"),
-        ({"title": "  ", "artist": "A"}, "title: empty"),
-        ({"title": 3, "artist": "A"}, "title: expected a string, got int"),
-        ({"title": "x" * (TITLE_MAX_LENGTH + 1), "artist": "A"}, "title: longer than"),
-        ({"title": "T"}, "artist: missing"),
-        ({"title": "T", "artist": "A", "audioUrl": 3}, "audioUrl: expected a string"),
-        ({"title": "T", "artist": "A", "album": ["x"]}, "album: expected a string"),
-        ({"title": "T", "artist": "A", "duration": -1}, "duration"),
-        ({"title": "T", "artist": "A", "duration": True}, "duration"),
-        ({"title": "T", "artist": "A", "duration": 1.5}, "duration"),
+        ({"artist": "A", **TRACK}, "title: missing"),
+        ({"title": "  ", "artist": "A", **TRACK}, "title: empty"),
+        ({"title": 3, "artist": "A", **TRACK}, "title: expected a string, got int"),
+        ({"title": "x" * (TITLE_MAX_LENGTH + 1), "artist": "A", **TRACK}, "title: longer than"),
+        ({"title": "T", **TRACK}, "artist: missing"),
+        ({"title": "T", "artist": "A", "audioUrl": 3, **TRACK}, "audioUrl: expected a string"),
+        ({"title": "T", "artist": "A", "album": ["x"], **TRACK}, "album: expected a string"),
+        ({"title": "T", "artist": "A", "duration": -1, **TRACK}, "duration"),
+        ({"title": "T", "artist": "A", "duration": True, **TRACK}, "duration"),
+        ({"title": "T", "artist": "A", "duration": 1.5, **TRACK}, "duration"),
     ],
 )
 def test_a_track_record_breaking_its_lexicon_is_malformed(record: Any, message: str) -> None:
@@ -60,8 +68,8 @@ def test_malformed_is_part_of_the_one_exception_tree() -> None:
 
 
 def test_a_list_record() -> None:
-    assert check_list_record({"items": [item()]}) == (None, (StrongRef(URI, CID),))
-    assert check_list_record({"items": [], "listType": "album"}) == ("album", ())
+    assert check_list_record({"items": [item()], **LIST}) == (None, (StrongRef(URI, CID),))
+    assert check_list_record({"items": [], "listType": "album", **LIST}) == ("album", ())
 
 
 @pytest.mark.parametrize(
@@ -69,12 +77,18 @@ def test_a_list_record() -> None:
     [
         ("x", "not an object"),
         ({}, "items: missing"),
-        ({"items": {}}, "items: expected an array"),
-        ({"items": [item()] * (LIST_MAX_ITEMS + 1)}, f"items: {LIST_MAX_ITEMS + 1} of them"),
-        ({"items": [item(), "x"]}, r"items\[1\]: expected"),
-        ({"items": [item(cid="not a cid!")]}, r"items\[0\]: expected"),
-        ({"items": [item(uri="https://example.com/x")]}, r"items\[0\]: not a record AT-URI"),
-        ({"items": [], "listType": 5}, "listType: expected a string"),
+        ({"items": {}, **LIST}, "items: expected an array"),
+        (
+            {"items": [item()] * (LIST_MAX_ITEMS + 1), **LIST},
+            f"items: {LIST_MAX_ITEMS + 1} of them",
+        ),
+        ({"items": [item(), "x"], **LIST}, r"items\[1\]: expected"),
+        ({"items": [item(cid="not a cid!")], **LIST}, r"items\[0\]: expected"),
+        (
+            {"items": [item(uri="https://example.com/x")], **LIST},
+            r"items\[0\]: not a record AT-URI",
+        ),
+        ({"items": [], "listType": 5, **LIST}, "listType: expected a string"),
     ],
 )
 def test_a_list_record_breaking_its_lexicon_is_malformed(record: Any, message: str) -> None:

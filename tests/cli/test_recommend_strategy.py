@@ -1,4 +1,5 @@
-"""`segue recommend --strategy` and SEGUE_STRATEGY pick the strategy; blend is the default."""
+"""`segue recommend --strategy` and SEGUE_STRATEGY pick the strategy; together is the
+default, and without a catalog (no co-occurrence list) it ranks as blend."""
 
 import json
 

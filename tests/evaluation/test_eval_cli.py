@@ -32,7 +32,7 @@ def test_json_one_object_per_mode_and_strategy(eval_set):
     d, _, _ = eval_set
     rows = run_json(d)
     assert [(r["mode"], r["strategy"]) for r in rows] == [
-        (m, s) for m in ("n=1", "n=3", "n=5", "n=10", "80%") for s in ("adaptive", "blend")
+        (m, s) for m in ("n=1", "n=3", "n=5", "n=10", "80%") for s in ("adaptive", "together")
     ]
     for row in rows:
         # 12 playlists of 10+ distinct tracks; the 9-track one is left out. n=10 skips
@@ -42,7 +42,7 @@ def test_json_one_object_per_mode_and_strategy(eval_set):
         for m in METRICS:
             assert 0.0 <= row[f"{m}_ci"][0] <= row[m] <= row[f"{m}_ci"][1] <= 1.0
         assert row["artist_cap"] is None
-        if row["strategy"] == "blend":
+        if row["strategy"] == "together":
             assert row["HR@10_delta"] == pytest.approx(
                 row["HR@10"]
                 - next(
@@ -52,8 +52,9 @@ def test_json_one_object_per_mode_and_strategy(eval_set):
                 )
             )
     # The synthetic playlists are single styles, so the engine finds their tracks.
-    blend_80 = next(r for r in rows if r["mode"] == "80%" and r["strategy"] == "blend")
-    assert blend_80["HR@50"] > 0.5
+    # (the default, together: the evaluated playlists are its corpus here)
+    default_80 = next(r for r in rows if r["mode"] == "80%" and r["strategy"] == "together")
+    assert default_80["HR@50"] > 0.5
 
 
 def test_deterministic_and_seeded(eval_set):
@@ -69,7 +70,14 @@ def test_modes_and_strategies_are_selectable(eval_set):
     d, _, _ = eval_set
     rows = run_json(d, "--mode", "n=2", "--mode", "50%", "--strategy", "all")
     assert {r["mode"] for r in rows} == {"n=2", "50%"}
-    assert {r["strategy"] for r in rows} == {"adaptive", "centroid", "clusters", "softmax", "blend"}
+    assert {r["strategy"] for r in rows} == {
+        "adaptive",
+        "centroid",
+        "clusters",
+        "softmax",
+        "blend",
+        "together",
+    }
 
 
 def test_artist_cap(eval_set):
@@ -83,7 +91,7 @@ def test_table_output(eval_set):
     res = CliRunner().invoke(app, args(d, "--mode", "n=5", "--bootstrap", "50"))
     assert res.exit_code == 0, res.output
     assert "adaptive" in res.stdout
-    assert "blend" in res.stdout
+    assert "together" in res.stdout  # the default strategy
     assert "HR@10" in res.stdout
 
 
@@ -118,11 +126,14 @@ def test_markdown_and_plot(eval_set, tmp_path):
     )
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
-    assert lines[0] == "| mode | strategy | playlists | " + " | ".join(METRICS) + " |"
+    # The costs of the co-occurrence signal follow the metrics (the evaluated playlists
+    # are always a corpus).
+    costs = ("pop@10", "cold@10", "coverage@10")
+    assert lines[0] == "| mode | strategy | playlists | " + " | ".join((*METRICS, *costs)) + " |"
     assert lines[2].startswith("| n=5 | adaptive | 12 | ")
-    assert lines[3].startswith("| n=5 | blend | 12 | ")
+    assert lines[3].startswith("| n=5 | together | 12 | ")
     assert "HR@10 vs adaptive" in lines[5]
-    assert lines[7].startswith("| n=5 | blend | ")
+    assert lines[7].startswith("| n=5 | together | ")
     assert "x (" in lines[7]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
@@ -164,5 +175,48 @@ def test_help_names_the_new_options():
         "--near-duplicate-distance",
         "--feedback",
         "--no-rules",
+        "--corpus",
     ):
         assert option in res.output
+
+
+def test_corpus_feeds_together_and_each_playlist_leaves_itself_out(eval_set, tmp_path):
+    d, _, _ = eval_set
+    lines = (d / "playlists.jsonl").read_text().splitlines()
+    same = tmp_path / "same.jsonl"  # the evaluated playlists again, under their own ids
+    same.write_text("\n".join(lines) + "\n")
+    copies = tmp_path / "copies.jsonl"  # the same tracks under other ids: a leak, on purpose
+    copies.write_text(
+        "\n".join(json.dumps(json.loads(x) | {"id": "copy-" + json.loads(x)["id"]}) for x in lines)
+        + "\n"
+    )
+    picked = ("--mode", "80%", "--strategy", "blend", "--strategy", "together")
+    alone = run_json(d, *picked)
+    assert run_json(d, *picked, "--corpus", str(same)) == alone
+    leaked = run_json(d, *picked, "--corpus", str(copies), "--corpus", str(same))
+    together = {r["strategy"]: r for r in alone}["together"]
+    with_copies = {r["strategy"]: r for r in leaked}["together"]
+    # The copies hold every hidden track with the seeds: the list finds them.
+    assert with_copies["R@10"] > together["R@10"]
+    assert with_copies["R@10"] > 0.5
+    for row in alone:
+        assert 0.0 <= row["pop@10"] <= 1.0
+        assert 0.0 <= row["cold@10"] <= 1.0
+        assert 0 < row["coverage@10"] <= 400
+    # Blend never reads the corpus: the same answers with or without it.
+    blend = {r["strategy"]: r for r in leaked}["blend"]
+    assert blend["R@50"] == {r["strategy"]: r for r in alone}["blend"]["R@50"]
+
+
+def test_baseline_option_compares_with_another_strategy(eval_set):
+    d, _, _ = eval_set
+    picked = ("--mode", "n=5", "--baseline", "blend", "--strategy", "blend")
+    rows = run_json(d, *picked, "--strategy", "together")
+    by = {r["strategy"]: r for r in rows}
+    assert "HR@10_delta" not in by["blend"]
+    assert by["together"]["R@50_delta"] == pytest.approx(
+        by["together"]["R@50"] - by["blend"]["R@50"]
+    )
+    res = CliRunner().invoke(app, args(d, *picked, "--strategy", "together", "--markdown"))
+    assert res.exit_code == 0, res.output
+    assert "HR@10 vs blend" in res.stdout

@@ -46,7 +46,7 @@ def test_smoke_on_30_real_playlists(tmp_path):
     )
     assert res.exit_code == 0, res.output
     rows = {r["strategy"]: r for r in map(json.loads, res.stdout.splitlines())}
-    assert set(rows) == {"adaptive", "blend"}
+    assert set(rows) == {"adaptive", "together"}  # the baseline and the default
     for row in rows.values():
         assert row["playlists"] >= 25
         # By chance a top 50 of 28k tracks recalls 50 / 28,356 = 0.18% of the hidden

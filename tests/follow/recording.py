@@ -9,15 +9,19 @@ Revs are real TIDs and CIDs the records' real CIDs (DAG-CBOR, sha-256).
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
 from segue.atproto import record_cid
+from segue.errors import InvalidInput
 
 TRACKS = "fm.plyr.track"
 LISTS = "fm.plyr.list"
 _B32 = "234567abcdefghijklmnopqrstuvwxyz"  # ATProto's base32-sortable alphabet
-START_US = 1_764_633_600_000_000  # 2025-12-02T00:00:00Z
+# An hour ago, on a whole second: within what a Jetstream keeps (SEGUE_JETSTREAM_RETENTION_HOURS),
+# so resuming a recording is not a gap; tests of gaps place their events further back.
+START_US = (time.time_ns() // 1_000_000_000 - 3600) * 1_000_000
 
 
 def tid(time_us: int, clock: int = 7) -> str:
@@ -88,7 +92,7 @@ class Recording:
         if record is not None:
             commit["record"] = record
             # A record that is not an object has no CID of its own: a placeholder stands in.
-            commit["cid"] = record_cid(record) if isinstance(record, dict) else "bafyrei" + "a" * 52
+            commit["cid"] = _cid(record)
         event = {"did": did, "time_us": time_us, "kind": "commit", "commit": commit}
         self.events.append(event)
         return event
@@ -126,6 +130,18 @@ def uri_of(event: dict[str, Any]) -> str:
 
 def ref_of(event: dict[str, Any]) -> tuple[str, str]:
     return uri_of(event), event["commit"]["cid"]
+
+
+def _cid(record: Any) -> str:
+    """The record's CID; a record that is not an object or not encodable as DAG-CBOR has
+    none of its own: a placeholder stands in."""
+    try:
+        return record_cid(record) if isinstance(record, dict) else _PLACEHOLDER_CID
+    except InvalidInput:
+        return _PLACEHOLDER_CID
+
+
+_PLACEHOLDER_CID = "bafyrei" + "a" * 52
 
 
 def _iso() -> str:

@@ -6,6 +6,11 @@ Jetstream does; ``cursor`` replays from the first event whose ``time_us`` is at 
 it, and without one the client gets the live tail only (events published after it
 connected). Every subscription is recorded, so tests can check what the client asked for.
 
+Two faults of real hosts: ``blind`` (a set of collections whose commits it drops while
+still sending everything else, as a public host did with ``fm.plyr.*`` for ten hours),
+and ``retention_us`` (it keeps only events no older than that before its newest one; a
+cursor older than what it keeps is answered from its oldest event, silently).
+
     async with JetstreamStandIn(recording.events) as jetstream:
         await follow(database, FollowOptions(urls=(jetstream.url,), once=True, start_cursor=0))
 """
@@ -45,10 +50,14 @@ class JetstreamStandIn:
         *,
         delay: float = 0.0,
         drop_after: int | None = None,
+        blind: frozenset[str] = frozenset(),
+        retention_us: int | None = None,
     ) -> None:
         self.events: list[dict[str, Any]] = list(events or [])
         self.delay = delay
         self.drop_after = drop_after  # close the first connection after this many frames
+        self.blind = set(blind)  # collections whose commits are dropped (changeable)
+        self.retention_us = retention_us
         self.subscriptions: list[Subscription] = []
         self.sent: list[dict[str, Any]] = []
         self._published = asyncio.Event()
@@ -81,6 +90,9 @@ class JetstreamStandIn:
         if parts.path != "/subscribe":
             await socket.close(1008, "unknown path")
             return
+        if cursor is not None and self.retention_us is not None and self.events:
+            # What it no longer keeps it cannot replay: it starts from its oldest event.
+            cursor = max(cursor, self.events[-1]["time_us"] - self.retention_us)
         index = (
             len(self.events)
             if cursor is None
@@ -94,7 +106,7 @@ class JetstreamStandIn:
                 while index < len(self.events):
                     event = self.events[index]
                     index += 1
-                    if not _wanted(event, collections):
+                    if not _wanted(event, collections) or self._blind_to(event):
                         continue
                     # A prepared frame ("_frame") goes out as it is: a broken one, say.
                     await socket.send(event.get("_frame") or json.dumps(event))
@@ -111,6 +123,10 @@ class JetstreamStandIn:
                     return
         except ConnectionClosed:
             return
+
+    def _blind_to(self, event: dict[str, Any]) -> bool:
+        commit = event.get("commit")
+        return isinstance(commit, dict) and commit.get("collection") in self.blind
 
     async def _more(self, socket: ServerConnection) -> bool:
         """Wait for a published event (True) or for the connection to close (False)."""

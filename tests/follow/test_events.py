@@ -35,13 +35,15 @@ def commit(
 
 
 def test_a_track_record() -> None:
-    event = decode(commit(TRACKS, track_record("  Aurora ", "Alice", imageUrl="https://img/x.jpg")))
+    event = decode(
+        commit(TRACKS, track_record("  Aurora ", "Alice", imageUrl="https://images.plyr.fm/x.jpg"))
+    )
     assert event.kind == "track"
     assert isinstance(event.change, TrackRecord)
     assert (event.change.title, event.change.artist_name, event.change.image_url) == (
         "Aurora",
         "Alice",
-        "https://img/x.jpg",
+        "https://images.plyr.fm/x.jpg",
     )
     assert event.change.uri == f"at://{DID}/{TRACKS}/3lbrecord2222"
     assert event.change.audio_url == "https://audio.plyr.fm/audio/3f9a.mp3"  # the preview

@@ -64,6 +64,9 @@ CANNOT_CHANGE_A_RANKING = {
     "workers": "processes",
     "metrics_port": "where /metrics is served",
     "metrics_host": "where /metrics is served",
+    "turbopuffer_max_concurrent_queries": "how many queries a process sends at once",
+    "turbopuffer_write_patience_seconds": "how long a bulk write waits out backpressure",
+    "turbopuffer_disable_backpressure": "whether turbopuffer holds writes back, not what they are",
     "plc_url": "where DID documents come from (follow, embedding, service auth)",
     "did_cache_seconds": "how long DID documents are kept",
     "atproto_connect_timeout_seconds": "when a PDS or directory call gives up",
@@ -72,8 +75,27 @@ CANNOT_CHANGE_A_RANKING = {
     "ranking holds ids, previews are hydrated per answer, and embedding writes vectors, "
     "which moves the index generation",
     "image_origins": "which covers are served, hydrated per answer",
+    "audio_max_bytes": "which audio `segue embed --catalog` fetches; its vectors move the "
+    "index generation",
+    "audio_fetch_timeout_seconds": "when an audio download gives up (embedding only)",
+    "embed_max_attempts": "how often embedding retries a track's audio",
+    "embed_retry_seconds": "when embedding retries a track's audio",
+    "embed_lease_seconds": "how long an embedding worker holds its tracks",
     "jetstream_url": "what `segue follow` reads; the catalog it writes reaches the key as "
     "record CIDs and generations",
+    "follow_silence_seconds": "when `segue follow` leaves a host; what it writes reaches the "
+    "key as record CIDs and generations",
+    "follow_rewind_seconds": "where `segue follow` resumes; replayed events are no-ops",
+    "jetstream_retention_hours": "when `segue follow` records a gap",
+    "relay_url": "which accounts `segue follow backfill` reads",
+    "hide_labels": "what `segue follow` stores as tracks.suggestible: a ranking holds ids, "
+    "hydration skips tracks never suggested per answer, and the rules keep their places as "
+    "hidden tracks'",
+    "suggest_gated": "the same, for supporter-gated tracks",
+    "follow_max_lists_per_account": "which playlists `segue follow` stores",
+    "follow_waiting_hours": "when `segue follow` drops waiting items: its playlists' seeds "
+    "generation moves with their items",
+    "backfill_pds_concurrency": "how fast `segue follow backfill` reads",
 }
 
 HEAD = PlaylistHead("3kq2d7x4m5abc", "did:plc:alice", "bafyreiabc", 2, 7, dismissals_generation=1)

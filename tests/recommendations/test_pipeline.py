@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from segue.engine import BLEND_QUERIES, DEFAULT_STRATEGY, STRATEGIES, Adaptive, Blend
+from segue.engine import BLEND_QUERIES, DEFAULT_STRATEGY, STRATEGIES, Adaptive, Together
 from segue.errors import InvalidInput
 from segue.ingest import synthetic_catalog
 from segue.recommendations import recommend, resolve_strategy
@@ -51,7 +51,8 @@ async def test_two_round_trips_and_plan_sizes(store, n, queries):
     [(1, 1), (3, 4), (7, BLEND_QUERIES), (15, BLEND_QUERIES), (100, BLEND_QUERIES)],
 )
 async def test_default_strategy_two_round_trips_and_plan_sizes(store, n, queries):
-    assert DEFAULT_STRATEGY == "blend"
+    # together without a co-occurrence list: blend's plan and ranking
+    assert DEFAULT_STRATEGY == "together"
     playlist = store.catalog.ids[store.catalog.style == 2][:n]
     ranking = await recommend(store, playlist, limit=10)
     assert store.calls == ["get_vectors", f"query_many[{queries}]"]
@@ -75,7 +76,7 @@ async def test_a_strategy_object_with_its_own_constants(store):
     by_name = await recommend(store, playlist, limit=10, strategy="adaptive")
     assert by_object.ids.tolist() == by_name.ids.tolist()
     assert resolve_strategy("adaptive") == Adaptive()
-    assert resolve_strategy() == Blend()
+    assert resolve_strategy() == Together()
     with pytest.raises(InvalidInput, match="unknown strategy"):
         resolve_strategy("nope")
 

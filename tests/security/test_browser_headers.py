@@ -195,9 +195,9 @@ def csp_allows(sources: list[str], url: str, origin: str) -> bool:
 
 
 async def test_the_page_may_play_the_previews_the_api_gives(world: World, database):
-    """A suggestion's ``audio_url`` is an http(s) URL on whatever host serves the
-    previews (``segue follow`` stores a record's audioUrl): the page's CSP must let an
-    <audio> load it, as it lets an <img> load a cover from any http(s) host."""
+    """A suggestion's ``audio_url`` is served only from SEGUE_AUDIO_ORIGINS, and the page's
+    CSP lets an <audio> load exactly those (and 'self'): a preview elsewhere is neither
+    served nor loadable."""
     async with database.sessionmaker() as session:
         await session.execute(
             sa.update(Track).values(audio_url="https://cdn.example/previews/a.mp3")
@@ -212,5 +212,9 @@ async def test_the_page_may_play_the_previews_the_api_gives(world: World, databa
     csp = directives(page)
     media = csp.get("media-src", csp.get("default-src", []))
     assert csp_allows(media, preview, "http://segue.test"), media
-    assert csp_allows(media, "http://cdn.example/a.mp3", "http://segue.test"), media
+    assert not csp_allows(media, "https://elsewhere.example/a.mp3", "http://segue.test"), media
+    assert not csp_allows(media, "http://cdn.example/a.mp3", "http://segue.test"), media
     assert not csp_allows(media, "data:audio/mpeg;base64,AAAA", "http://segue.test"), media
+    images = csp["img-src"]
+    assert csp_allows(images, "https://img.example/1.png", "http://segue.test"), images
+    assert not csp_allows(images, "https://tracker.example/1.png", "http://segue.test"), images

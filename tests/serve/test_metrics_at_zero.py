@@ -15,6 +15,7 @@ import signal
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import get_args
 
 import httpx
 import pytest
@@ -24,6 +25,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from segue import metrics
 from segue.api._ratelimit import Budget
 from segue.follow import MALFORMED, FollowResult
+from segue.ingest.audio import EmbedResult
 from segue.recommendations._admission import Degrade
 
 from ..support import free_port, segue_binary, wait_for
@@ -95,8 +97,9 @@ def test_every_labelled_counter_has_its_known_values() -> None:
     for counter in counters:
         assert tuple(metrics.KNOWN_LABELS[counter]) == counter._labelnames
     # Each counter belongs to the processes that record it, and to nobody else.
-    assert set(metrics.API_COUNTERS) | set(metrics.FOLLOW_COUNTERS) == set(counters)
-    assert not set(metrics.API_COUNTERS) & set(metrics.FOLLOW_COUNTERS)
+    groups = (metrics.API_COUNTERS, metrics.FOLLOW_COUNTERS, metrics.EMBED_COUNTERS)
+    assert set().union(*map(set, groups)) == set(counters)
+    assert sum(len(g) for g in groups) == len(counters)  # no counter in two groups
 
 
 def test_the_known_values_are_those_the_code_labels_with() -> None:
@@ -105,6 +108,7 @@ def test_the_known_values_are_those_the_code_labels_with() -> None:
     assert known[metrics.RATE_LIMITED]["budget"] == tuple(Budget)
     results = known[metrics.FOLLOW_EVENTS]["result"]
     assert results == (*FollowResult, MALFORMED)
+    assert known[metrics.EMBED_TRACKS]["result"] == get_args(EmbedResult)
 
 
 @pytest.mark.parametrize("workers", [1, 2])
@@ -140,3 +144,24 @@ def test_segue_follow_exports_its_counters_at_zero(tmp_path: Path) -> None:
             assert key in samples  # failed connections may have been counted already
             continue
         assert samples.get(key) == 0.0, f"{key} missing or not 0"
+
+
+def test_segue_embed_catalog_exports_its_counters_at_zero(tmp_path: Path) -> None:
+    metrics_port = free_port()
+    # A watching worker on an empty embedded catalog: nothing to embed, every count 0.
+    env = {"SEGUE_METRICS_PORT": str(metrics_port), "SEGUE_CLAP_MODEL": str(tmp_path / "none")}
+    with running(tmp_path, env, "embed", "--catalog", "--watch") as proc:
+        url = f"http://127.0.0.1:{metrics_port}/metrics"
+
+        def counted() -> bool:
+            return proc.poll() is not None or (
+                # a sample, not only the HELP line: the worker is past its start
+                ok(url) and 'segue_embed_tracks_total{result="' in httpx.get(url, timeout=30).text
+            )
+
+        wait_for(counted, "segue embed --catalog", START_GUARD)
+        assert proc.poll() is None, (tmp_path / "out.log").read_text()
+        samples = scrape(url)
+    for key in expected_zeros(metrics.EMBED_COUNTERS):
+        assert samples.get(key) == 0.0, f"{key} missing or not 0"
+    assert samples.get(("segue_embed_pending", frozenset())) == 0.0

@@ -1,6 +1,10 @@
 """The VectorStore contract: one suite, run against every backend (see conftest.BACKENDS).
 
-Expected answers come from numpy (exact cosine distances), never from a backend.
+Expected answers come from numpy (exact cosine distances), never from a backend. The
+local index searches exactly at these sizes; turbopuffer's search is approximate (its
+documented recall@10 is 90-100%, and the stand-in misses a tenth of the true neighbours
+on this leg), so for it the suite checks what turbopuffer does promise: true distances,
+nearest first, the list full, exclusions honoured, most true neighbours found.
 """
 
 from __future__ import annotations
@@ -10,8 +14,9 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
+from segue.engine import Neighbors
 from segue.errors import DimensionMismatch, InvalidInput
-from segue.vectors import VectorStore
+from segue.vectors import TurbopufferVectorStore, VectorStore
 
 from .tpuf_standin import TurbopufferStandin
 
@@ -47,6 +52,30 @@ def _expected(
     return out
 
 
+def _check_neighbours(
+    store: VectorStore,
+    got: Neighbors,
+    want: tuple[np.ndarray, np.ndarray],
+    query: np.ndarray,
+    ids: np.ndarray,
+    vectors: np.ndarray,
+) -> None:
+    """``got`` is the exact answer ``want``; from an approximate store, a list as long,
+    nearest first, each distance true, at least half the true neighbours in it."""
+    want_ids, want_dist = want
+    if not isinstance(store, TurbopufferVectorStore):
+        assert got.ids.tolist() == want_ids.tolist()
+        np.testing.assert_allclose(got.distances, want_dist, atol=1e-5)
+        return
+    assert len(got) == len(want_ids)
+    assert np.unique(got.ids).size == len(got)
+    assert np.all(np.diff(got.distances) >= -1e-6)
+    row_of = {int(i): r for r, i in enumerate(ids)}
+    true = _cosine(query[None], vectors[[row_of[int(i)] for i in got.ids]])[0]
+    np.testing.assert_allclose(got.distances, true, atol=1e-5)
+    assert len(set(got.ids.tolist()) & set(want_ids.tolist())) >= len(want_ids) / 2
+
+
 async def test_empty_store_answers_empty(store: VectorStore) -> None:
     assert await store.count() == 0
     assert await store.dimension() is None
@@ -76,11 +105,8 @@ async def test_query_many_matches_exact_cosine_neighbours(store: VectorStore) ->
     queries = np.random.default_rng(1).normal(size=(3, DIM)).astype(np.float32)
     answers = await store.query_many(queries, top_k=6)
     assert len(answers) == 3
-    for got, (want_ids, want_dist) in zip(
-        answers, _expected(queries, ids, vectors, 6), strict=True
-    ):
-        assert got.ids.tolist() == want_ids.tolist()
-        np.testing.assert_allclose(got.distances, want_dist, atol=1e-5)
+    for got, want, query in zip(answers, _expected(queries, ids, vectors, 6), queries, strict=True):
+        _check_neighbours(store, got, want, query, ids, vectors)
 
 
 async def test_query_many_with_vectors_returns_each_neighbours_exact_vector(
@@ -115,10 +141,9 @@ async def test_exclusion_leaves_out_ids_and_still_fills_top_k(store: VectorStore
     exclude = {int(i) for a in first for i in a.ids[:3]}
     answers = await store.query_many(queries, top_k=5, exclude=sorted(exclude))
     want = _expected(queries, ids, vectors, 5, exclude)
-    for got, (want_ids, want_dist) in zip(answers, want, strict=True):
+    for got, expected, query in zip(answers, want, queries, strict=True):
         assert not exclude & set(got.ids.tolist())
-        assert got.ids.tolist() == want_ids.tolist()
-        np.testing.assert_allclose(got.distances, want_dist, atol=1e-5)
+        _check_neighbours(store, got, expected, query, ids, vectors)
 
 
 async def test_upsert_overwrites_existing_ids(store: VectorStore) -> None:
@@ -129,9 +154,13 @@ async def test_upsert_overwrites_existing_ids(store: VectorStore) -> None:
     assert await store.count() == 20
     got = await store.get_vectors(ids[4:6])
     np.testing.assert_array_equal(got.vectors, replacement)
-    (nearest,) = await store.query_many(replacement[:1], top_k=1)
-    assert nearest.ids.tolist() == [int(ids[4])]
-    assert nearest.distances[0] == pytest.approx(0.0, abs=1e-5)
+    # The search sees the new vector: the replaced document is found at distance 0 (among
+    # the nearest few: an approximate index need not put it first).
+    (nearest,) = await store.query_many(replacement[:1], top_k=5)
+    assert int(ids[4]) in nearest.ids.tolist()
+    assert nearest.distances[nearest.ids.tolist().index(int(ids[4]))] == pytest.approx(
+        0.0, abs=1e-5
+    )
 
 
 async def test_delete_removes_ids_everywhere(store: VectorStore) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from segue.recommendations import recommend
+from segue.settings import Settings
 from segue.vectors import TurbopufferVectorStore
 
 from .conftest import live_store
@@ -35,6 +36,15 @@ async def test_live_round_trip_and_recommendation() -> None:
         ranking = await recommend(store, [1, 2, 3, 4], limit=5)
         assert len(ranking) == 5
         assert not {1, 2, 3, 4} & set(ranking.ids.tolist())
+        assert await store.warm() is True  # hint_cache_warm on a namespace that exists
+        eventual = TurbopufferVectorStore.from_settings(
+            Settings(turbopuffer_namespace=store.namespace, turbopuffer_consistency="eventual")
+        )
+        try:
+            (near,) = await eventual.query_many(vectors[:1], top_k=3)
+            assert len(near) == 3  # eventual reads answer (a bounded view, maybe stale)
+        finally:
+            await eventual.aclose()
         await store.delete([1, 2])
         assert await store.count() == 58
     finally:

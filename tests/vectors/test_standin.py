@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -150,3 +151,93 @@ async def test_request_size_limit(standin: TurbopufferStandin, http: httpx2.Asyn
     rows = [{"id": i, "vector": [0.5] * 32} for i in range(20)]
     body = {"upsert_rows": rows, "distance_metric": "cosine_distance"}
     _error(await _post(http, NS, body), 413, "exceeds")
+
+
+async def test_approximate_search_misses_some_true_neighbours(
+    standin: TurbopufferStandin, http: httpx2.AsyncClient
+) -> None:
+    rng = np.random.default_rng(4)
+    vectors = rng.normal(size=(200, 8)).astype(np.float32)
+    rows = [{"id": i + 1, "vector": v.tolist()} for i, v in enumerate(vectors)]
+    await _post(http, NS, {"upsert_rows": rows, "distance_metric": "cosine_distance"})
+    query = {"rank_by": ["vector", "ANN", rng.normal(size=8).tolist()], "top_k": 20}
+    exact = (await _post(http, f"{NS}/query", query)).json()["rows"]
+    standin.recall = 0.7
+    approx = (await _post(http, f"{NS}/query", query)).json()["rows"]
+    again = (await _post(http, f"{NS}/query", query)).json()["rows"]
+    assert approx == again  # the same query, the same answer
+    assert len(approx) == 20  # still full
+    dists = [r["$dist"] for r in approx]
+    assert dists == sorted(dists)
+    found = {r["id"] for r in approx} & {r["id"] for r in exact}
+    assert 8 <= len(found) < 20  # some true neighbours missing, most there
+
+
+async def test_concurrent_queries_past_the_limit_are_429(
+    standin: TurbopufferStandin, http: httpx2.AsyncClient
+) -> None:
+    await _seed(http)
+    standin.max_concurrent_queries, standin.latency = 3, 0.05
+    query = {"rank_by": ["id", "asc"], "top_k": 1}
+    answers = await asyncio.gather(*(_post(http, f"{NS}/query", query) for _ in range(5)))
+    assert sorted(r.status_code for r in answers) == [200, 200, 200, 429, 429]
+    _error(next(r for r in answers if r.status_code == 429), 429, "concurrent queries")
+    assert standin.peak_queries == 3
+    assert (await _post(http, f"{NS}/query", query)).status_code == 200  # once they are done
+
+
+async def test_injected_failures_carry_their_headers(
+    standin: TurbopufferStandin, http: httpx2.AsyncClient
+) -> None:
+    await _seed(http)
+    standin.fail_next(429, headers={"retry-after": "2"}, path_suffix="/query")
+    standin.fail_next(502, path_suffix="/query")
+    query = {"rank_by": ["id", "asc"], "top_k": 1}
+    first = await _post(http, f"{NS}/query", query)
+    assert first.status_code == 429
+    assert first.headers["retry-after"] == "2"
+    assert (await _post(http, f"{NS}/query", query)).status_code == 502
+    assert (await _post(http, f"{NS}/query", query)).status_code == 200
+
+
+async def test_write_backpressure_until_indexing_catches_up(
+    standin: TurbopufferStandin, http: httpx2.AsyncClient
+) -> None:
+    standin.max_unindexed_bytes, standin.index_bytes_per_second = 1000, 100_000
+    rows = [{"id": i, "vector": [0.5, float(i)] * 16} for i in range(1, 30)]
+    body = {"upsert_rows": rows, "distance_metric": "cosine_distance"}
+    assert (await _post(http, NS, body)).status_code == 200
+    _error(await _post(http, NS, body), 429, "backpressure")
+    forced = await _post(http, NS, {**body, "disable_backpressure": True})
+    assert forced.status_code == 200, forced.text
+    _error(await _post(http, NS, {**body, "disable_backpressure": "yes"}), 400, "boolean")
+    await asyncio.sleep(0.5)  # the modelled indexer drains 50 kB meanwhile
+    assert (await _post(http, NS, body)).status_code == 200
+
+
+async def test_warm_hint_and_eventual_reads(http: httpx2.AsyncClient) -> None:
+    _error(await http.get(f"{NS}/hint_cache_warm".replace("/v2/", "/v1/")), 404, "not found")
+    await _seed(http)
+    warm = await http.get("/v1/namespaces/ns/hint_cache_warm")
+    assert warm.status_code == 200
+    assert warm.json()["status"] == "ACCEPTED"
+    query = {"rank_by": ["id", "asc"], "top_k": 1}
+    for consistency in ({"level": "eventual"}, {"level": "eventual", "max_staleness_seconds": 60}):
+        ok = await _post(http, f"{NS}/query", {**query, "consistency": consistency})
+        assert ok.status_code == 200, ok.text
+    bad = {"level": "strong", "max_staleness_seconds": 60}
+    _error(await _post(http, f"{NS}/query", {**query, "consistency": bad}), 400, "consistency")
+
+
+async def test_query_answers_record_their_size(
+    standin: TurbopufferStandin, http: httpx2.AsyncClient
+) -> None:
+    await _seed(http)
+    small = {"rank_by": ["id", "asc"], "top_k": 1}
+    large = {**small, "top_k": 6, "include_attributes": ["vector"]}
+    for body in (small, large):
+        resp = await _post(http, f"{NS}/query", body)
+        assert standin.requests[-1].response_bytes == len(
+            json.dumps(resp.json(), separators=(",", ":")).encode()
+        )
+    assert standin.requests[-1].response_bytes > 2 * standin.requests[-2].response_bytes

@@ -390,13 +390,16 @@ export interface components {
             artist_handle: string;
             /** Artist Display Name */
             artist_display_name: string | null;
-            /** Image Url */
+            /**
+             * Image Url
+             * @description The cover: a path here, or a URL of SEGUE_IMAGE_ORIGINS; none: the placeholder
+             */
             image_url: string | null;
             /** @description The playlist track it sounds most like (closest by cosine) */
             because: components["schemas"]["BecauseOut"] | null;
             /**
              * Audio Url
-             * @description An http(s) preview to play, if the catalog has one
+             * @description An http(s) preview to play (of SEGUE_AUDIO_ORIGINS), if there is one
              */
             audio_url: string | null;
         };
@@ -420,7 +423,10 @@ export interface components {
             artist_handle: string;
             /** Artist Display Name */
             artist_display_name: string | null;
-            /** Image Url */
+            /**
+             * Image Url
+             * @description The cover: a path here, or a URL of SEGUE_IMAGE_ORIGINS; none: the placeholder
+             */
             image_url: string | null;
         };
         /** UserOut */
@@ -1179,6 +1185,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The playlist is a followed ATProto record: edit it there */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description The body is larger than SEGUE_MAX_BODY_BYTES */
             413: {
                 headers: {
@@ -1278,7 +1293,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
-            /** @description The track is already in the playlist */
+            /** @description The track is already in the playlist, or the playlist is a followed ATProto record (edited where it was made) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1368,6 +1383,15 @@ export interface operations {
             };
             /** @description No such playlist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The playlist is a followed ATProto record: edit it there */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

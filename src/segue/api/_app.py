@@ -16,6 +16,7 @@ from ._errors import install_error_handlers
 from ._gauges import keeping_gauges
 from ._headers import SecurityHeaders
 from ._limits import BodySizeLimit
+from ._media import MediaPolicy
 from ._metrics import RequestMetrics, metrics_router
 from ._resources import open_resources
 from ._ui import mount_ui
@@ -65,7 +66,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestMetrics)
     # Outermost: every answer gets the headers, a 413 and a 404 included (the 500 of an
     # unhandled error is answered outside all middleware, and carries them itself).
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SecurityHeaders,
+        content_security_policy=MediaPolicy.from_settings(settings).content_security_policy(),
+    )
     routers = (
         auth_router,
         health_router,

@@ -7,31 +7,20 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ._media import MediaPolicy
+
 __all__ = ["CONTENT_SECURITY_POLICY", "SECURITY_HEADERS", "SecurityHeaders"]
 
-#: What a page of this origin may load. Scripts and styles come only from the origin's
-#: own files (the built UI has no inline script and no inline style sheet: Svelte's styles
-#: are compiled into a CSS file, and its dynamic styles are set through the CSSOM, which a
-#: CSP does not govern). Images may also come from http(s) hosts, as track covers do
-#: (``image_url`` is an http(s) URL or a path here; `segue.ingest` refuses anything else),
-#: and from ``data:`` URLs, which Swagger UI's stylesheet draws its icons with (an image
-#: runs no script). Audio likewise from http(s) hosts: a suggestion's preview
-#: (``audio_url``, http(s) only, checked by the catalog) is played by an <audio> from
-#: whatever host serves it.
-#: No plugins, no <base> rewriting, forms post only here, and no framing at all.
-CONTENT_SECURITY_POLICY = "; ".join(
-    (
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self' https: http: data:",
-        "media-src 'self' https: http:",
-        "object-src 'none'",
-        "base-uri 'none'",
-        "form-action 'self'",
-        "frame-ancestors 'none'",
-    )
-)
+#: What a page of this origin may load, with no cover or preview origin set (the
+#: strictest; :class:`SecurityHeaders` is given the one of the settings). Scripts and styles
+#: come only from the origin's own files (the built UI has no inline script and no inline
+#: style sheet: Svelte's styles are compiled into a CSS file, and its dynamic styles are set
+#: through the CSSOM, which a CSP does not govern). Images and audio come from 'self' and
+#: only from the origins of ``SEGUE_IMAGE_ORIGINS`` and ``SEGUE_AUDIO_ORIGINS``
+#: (:class:`~segue.api._media.MediaPolicy`, which also serves no other URL), and images
+#: from ``data:`` URLs, which Swagger UI's stylesheet draws its icons with (an image runs no
+#: script). No plugins, no <base> rewriting, forms post only here, and no framing at all.
+CONTENT_SECURITY_POLICY = MediaPolicy().content_security_policy()
 
 #: On every response, whatever answered it (a route, a static file, an error, a 404).
 SECURITY_HEADERS: dict[str, str] = {
@@ -52,7 +41,6 @@ _NO_STORE = (b"cache-control", b"no-store")
 # names in lower case, as ASGI asks.
 _NAMES = frozenset(name for name, _ in _RAW)
 _NAMES_AUTHENTICATED = _NAMES | {_NO_STORE[0]}
-_RAW_AUTHENTICATED = [*_RAW, _NO_STORE]
 
 
 class SecurityHeaders:
@@ -66,17 +54,22 @@ class SecurityHeaders:
     by a browser or a shared cache, whatever the route said.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(
+        self, app: ASGIApp, *, content_security_policy: str = CONTENT_SECURITY_POLICY
+    ) -> None:
         self.app = app
+        policy = (b"content-security-policy", content_security_policy.encode("latin-1"))
+        self._raw = [policy, *(h for h in _RAW if h[0] != policy[0])]
+        self._raw_authenticated = [*self._raw, _NO_STORE]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         if any(name == b"authorization" for name, _ in scope["headers"]):
-            replaced, added = _NAMES_AUTHENTICATED, _RAW_AUTHENTICATED
+            replaced, added = _NAMES_AUTHENTICATED, self._raw_authenticated
         else:
-            replaced, added = _NAMES, _RAW
+            replaced, added = _NAMES, self._raw
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":

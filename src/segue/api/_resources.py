@@ -12,9 +12,10 @@ from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
 from segue.recommendations import Recommender
 from segue.settings import Settings, VectorBackend
-from segue.vectors import VectorStore, open_store
+from segue.vectors import VectorStore, open_store, warm_cache
 
 from ._auth import Authenticator
+from ._media import MediaPolicy
 from ._ratelimit import RateLimiter
 from ._readiness import log_startup
 
@@ -36,6 +37,8 @@ class Resources:
     auth: Authenticator
     #: per-token budgets (a no-op with SEGUE_RATE_LIMITS=off)
     limiter: RateLimiter
+    #: the origins covers and previews are served from (SEGUE_IMAGE_ORIGINS, ..._AUDIO_...)
+    media: MediaPolicy
 
 
 @asynccontextmanager
@@ -58,6 +61,10 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             log.warning("starting without the database: %s", exc.detail)
         disabled = settings.vector_backend is VectorBackend.DISABLED
         store = None if disabled else await stack.enter_async_context(open_store(settings))
+        if store is not None:
+            # turbopuffer: warm the namespace now, so the first suggestions after a deploy
+            # are not cold queries (one quick request; a failure is logged, not fatal).
+            await warm_cache(store)
         # One link to Redis, its pool and its breaker, for the cache and the rate limits.
         link = RedisLink.from_settings(settings)
         if link is not None:
@@ -70,6 +77,9 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         # Closed before the database: its last-use writes in flight need it.
         stack.push_async_callback(auth.aclose)
         limiter = RateLimiter.from_settings(settings, link)
-        resources = Resources(settings, database, store, link, cache, recommender, auth, limiter)
+        media = MediaPolicy.from_settings(settings)
+        resources = Resources(
+            settings, database, store, link, cache, recommender, auth, limiter, media
+        )
         await log_startup(resources)
         yield resources

@@ -1,15 +1,17 @@
 """The API's request and response bodies.
 
-Responses are read from the catalog's views by attribute:
-``PlaylistOut.model_validate(playlist_view)``.
+Responses are read from the catalog's views by attribute, with the process's
+:class:`MediaPolicy` as context (:func:`media`), which screens covers and previews:
+``PlaylistOut.model_validate(playlist_view, context=media(resources.media))``. Without it,
+no external cover or preview is served.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from segue.catalog import (
     PLAYLIST_MAX_TRACKS,
@@ -18,6 +20,8 @@ from segue.catalog import (
 )
 from segue.errors import InvalidInput
 from segue.limits import PLAYLIST_NAME_MAX_LENGTH
+
+from ._media import MediaPolicy
 
 __all__ = [
     "NO_NUL",
@@ -40,7 +44,23 @@ __all__ = [
     "TrackOut",
     "UserOut",
     "catalog_check",
+    "media",
 ]
+
+_MEDIA = "media"
+_STRICT = MediaPolicy()
+
+
+def media(policy: MediaPolicy) -> dict[str, Any]:
+    """The validation context that serves covers and previews by ``policy``."""
+    return {_MEDIA: policy}
+
+
+def _policy(info: ValidationInfo) -> MediaPolicy:
+    context = info.context
+    found = context.get(_MEDIA) if isinstance(context, dict) else None
+    return found if isinstance(found, MediaPolicy) else _STRICT
+
 
 T = TypeVar("T")
 
@@ -105,7 +125,14 @@ class TrackOut(_Out):
     title: str
     artist_handle: str
     artist_display_name: str | None
-    image_url: str | None
+    image_url: str | None = Field(
+        description="The cover: a path here, or a URL of SEGUE_IMAGE_ORIGINS; none: the placeholder"
+    )
+
+    @field_validator("image_url")
+    @classmethod
+    def _cover(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _policy(info).image(value)
 
 
 class BecauseOut(_Out):
@@ -121,7 +148,14 @@ class SuggestionOut(TrackOut):
     because: BecauseOut | None = Field(
         description="The playlist track it sounds most like (closest by cosine)"
     )
-    audio_url: str | None = Field(description="An http(s) preview to play, if the catalog has one")
+    audio_url: str | None = Field(
+        description="An http(s) preview to play (of SEGUE_AUDIO_ORIGINS), if there is one"
+    )
+
+    @field_validator("audio_url")
+    @classmethod
+    def _preview(cls, value: str | None, info: ValidationInfo) -> str | None:
+        return _policy(info).audio(value)
 
 
 class Recommendations(_Out):

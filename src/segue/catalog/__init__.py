@@ -21,8 +21,29 @@ primitives that keep the invariants crossing features: ids for record URIs
 recommendations (``replace_items``), generations (``bump_seeds_generation``).
 """
 
+from ._cooccurrence import CooccurrenceRead, cooccurring_tracks, suggestible_track
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
+from ._embed_queue import (
+    EmbeddingClaim,
+    claim_embeddings,
+    fail_embedding,
+    finish_embeddings,
+    release_embeddings,
+    renew_leases,
+)
+from ._embeddings import (
+    BLOB_PREFIX,
+    EMBEDDING_STATES,
+    FailedEmbedding,
+    audio_source,
+    embedding_counts,
+    failed_embeddings,
+    mark_vectors_imported,
+    note_audio_sources,
+    reconcile_audio_sources,
+    url_origin,
+)
 from ._generations import (
     INDEX_GENERATION,
     CatalogIndexGeneration,
@@ -118,7 +139,9 @@ from ._views import (
 )
 
 __all__ = [
+    "BLOB_PREFIX",
     "DISMISSALS_MAX",
+    "EMBEDDING_STATES",
     "HYDRATE_MAX_IDS",
     "INDEX_GENERATION",
     "PLAYLIST_ID_PATTERN",
@@ -129,7 +152,10 @@ __all__ = [
     "Advance",
     "Because",
     "CatalogIndexGeneration",
+    "CooccurrenceRead",
     "Database",
+    "EmbeddingClaim",
+    "FailedEmbedding",
     "IssuedToken",
     "PlaylistHead",
     "PlaylistImport",
@@ -150,6 +176,7 @@ __all__ = [
     "alembic_config",
     "all_track_ids",
     "append_track",
+    "audio_source",
     "bump_index_generation",
     "bump_seeds_generation",
     "check_audio_url",
@@ -158,9 +185,11 @@ __all__ = [
     "check_record_uri",
     "check_token",
     "check_track_id",
+    "claim_embeddings",
     "clean_display_name",
     "clean_handle",
     "clean_playlist_name",
+    "cooccurring_tracks",
     "create_playlist",
     "create_token",
     "current_revision",
@@ -169,9 +198,13 @@ __all__ = [
     "dismiss_track",
     "dismissed_ids",
     "downgrade",
+    "embedding_counts",
     "ensure_schema",
     "ensure_user",
     "escape_like",
+    "fail_embedding",
+    "failed_embeddings",
+    "finish_embeddings",
     "get_playlist",
     "get_user",
     "has_tracks",
@@ -183,15 +216,20 @@ __all__ = [
     "known_revisions",
     "list_playlists",
     "list_tokens",
+    "mark_vectors_imported",
     "new_playlist_id",
     "no_progress",
     "normalize_url",
+    "note_audio_sources",
     "open_database",
     "playlist_head",
     "playlist_seeds",
     "playlists_page",
+    "reconcile_audio_sources",
+    "release_embeddings",
     "remove_track",
     "rename_playlist",
+    "renew_leases",
     "reorder_tracks",
     "replace_items",
     "replace_playlists",
@@ -199,6 +237,7 @@ __all__ = [
     "resolve_track_uris",
     "revoke_token",
     "search_tracks",
+    "suggestible_track",
     "text_problem",
     "token_id_of",
     "touch_tokens",
@@ -207,5 +246,6 @@ __all__ = [
     "undismiss_track",
     "upgrade",
     "upsert_tracks",
+    "url_origin",
     "verify_token",
 ]

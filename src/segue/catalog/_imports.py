@@ -11,7 +11,7 @@ is clean rows, written here in one transaction each (all or nothing):
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -22,8 +22,10 @@ from segue.atproto import StrongRef, items_record_cid
 
 from ._bulk import chunks, refresh_statistics, row_count, table_of, upsert_rows
 from ._db import Database, database_errors
+from ._embeddings import note_audio_sources
 from ._generations import bump_seeds_generation
 from ._models import Artist, Playlist, PlaylistItem, Track, User
+from ._playlists import followed_playlist_problem
 from ._progress import Steps, no_progress
 
 __all__ = [
@@ -87,6 +89,7 @@ async def upsert_tracks(
     tracks: Sequence[Mapping[str, Any]],
     *,
     steps: Steps = no_progress,
+    audio_origins: Collection[str] = (),
 ) -> TracksResult:
     """Upsert artists (``did``, ``handle``, ``display_name``) and tracks in one transaction.
 
@@ -95,7 +98,9 @@ async def upsert_tracks(
     get the given title, artist, image, preview and record reference, and the ``visible``
     and ``deleted_at`` given; without them a track keeps its own. A track already deleted
     keeps its deletion time. Unchanged rows are not written at all. A track hidden, shown,
-    deleted or restored moves the seeds generation of the playlists holding it.
+    deleted or restored moves the seeds generation of the playlists holding it. A new or
+    changed audio source (``audio_origins``: ``SEGUE_AUDIO_ORIGINS``) makes a track pending
+    for ``segue embed --catalog``.
     """
     artists_table, tracks_table = table_of(Artist), table_of(Track)
     # A row without a preview has none (as a row without an image), whoever built it.
@@ -133,6 +138,7 @@ async def upsert_tracks(
             and _shown_after(t, shown_before[t["id"]]) != shown_before[t["id"]]
         ]
         await bump_seeds_generation(session, changed)
+        await note_audio_sources(session, [t["id"] for t in tracks], audio_origins=audio_origins)
         new_artists = await row_count(session, artists_table) - artists_before
         new_tracks = await row_count(session, tracks_table) - tracks_before
         await refresh_statistics(session, artists_table, tracks_table)
@@ -232,6 +238,9 @@ async def replace_playlists(
                     p.where,
                     f"playlist {p.id!r} exists and belongs to {old.owner_did}, not {p.owner_did}",
                 )
+            elif old is not None and old.record_uri is not None:
+                # Its items and CID are the network record's (docs/atproto.md).
+                problems.add(p.where, followed_playlist_problem(p.id, old.record_uri))
         problems.raise_if_any()  # rolls the (so far read-only) transaction back
 
         advance = steps("writing playlists", len(playlists))
@@ -314,7 +323,13 @@ async def _lock_playlists(session: AsyncSession, playlist_ids: list[str]) -> lis
             sa.update(Playlist).where(sa.false()).values(name=Playlist.name),
             execution_options={"synchronize_session": False},
         )
-    columns = [Playlist.id, Playlist.owner_did, Playlist.name, Playlist.record_cid]
+    columns = [
+        Playlist.id,
+        Playlist.owner_did,
+        Playlist.name,
+        Playlist.record_cid,
+        Playlist.record_uri,
+    ]
     found: list[Any] = []
     for chunk in chunks(sorted(set(playlist_ids))):
         stmt = (

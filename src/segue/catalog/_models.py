@@ -35,6 +35,7 @@ __all__ = [
     "Base",
     "CatalogState",
     "Dismissal",
+    "EmbeddingState",
     "FollowAccount",
     "FollowListItem",
     "FollowRecord",
@@ -137,6 +138,9 @@ class Track(Base):
     # repo, fetched from its PDS by the embedding pipeline. Both set or both unset.
     audio_blob_did: Mapped[str | None] = mapped_column(sa.String(DID_MAX_LENGTH))
     audio_blob_cid: Mapped[str | None] = mapped_column(sa.String(CID_LENGTH))
+    # False for a followed track with a self-label in SEGUE_HIDE_LABELS or a supporter gate:
+    # it stays in the catalog and in playlists, but no answer suggests it.
+    suggestible: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     visible: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     created_at: Mapped[datetime] = _created()
@@ -173,6 +177,9 @@ class Playlist(Base):
     # False while its owner's account is taken down, suspended, deleted or deactivated on
     # the network (`segue follow`); a hidden playlist reads as missing.
     visible: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The AT-URI of the network record a followed playlist is (`segue follow`): such a
+    # playlist is the record, edited where it was made, never through Segue's API.
+    record_uri: Mapped[str | None] = mapped_column(sa.String(RECORD_URI_MAX_LENGTH))
     created_at: Mapped[datetime] = _created()
     updated_at: Mapped[datetime] = _updated()
 
@@ -293,3 +300,51 @@ class FollowAccount(Base):
     hidden: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     account_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
     identity_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+
+class FollowBackfill(Base):
+    """Where ``segue follow backfill`` stands in one repository's collection: the repo
+    ``rev`` it reads at (kept, so a resumed run stamps every record alike) and the
+    ``listRecords`` cursor of the next page; ``done`` once the last page is applied."""
+
+    __tablename__ = "follow_backfill"
+
+    did: Mapped[str] = mapped_column(sa.String(DID_MAX_LENGTH), primary_key=True)
+    collection: Mapped[str] = mapped_column(sa.String(317), primary_key=True)
+    rev: Mapped[str] = mapped_column(sa.String(64))
+    cursor: Mapped[str | None] = mapped_column(sa.String(RECORD_URI_MAX_LENGTH))
+    done: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+
+
+# -- what `segue embed --catalog` keeps (docs/embedding.md) ----------------------------------
+
+
+class EmbeddingState(Base):
+    """A track's embedding: ``pending`` (its audio source has no vector yet, or a new one),
+    ``done`` (``model`` made the vector; none: the vector was imported) or ``failed``
+    (``attempts`` used up, ``last_error`` says why).
+
+    No foreign key to ``tracks``: vectors may be imported before their tracks. ``source``
+    is the audio the state is about (a trusted URL, or ``blob:DID/CID``); ``version`` moves
+    with every new source, so a worker still embedding the old one cannot mark it done.
+    A worker holds the rows it embeds with a lease (``lease_owner`` until
+    ``lease_expires_at``); a killed worker's lease runs out and another takes them.
+    """
+
+    __tablename__ = "track_embeddings"
+    __table_args__ = (
+        sa.CheckConstraint("state IN ('pending', 'done', 'failed')", name="state"),
+        sa.Index("ix_track_embeddings_state_next_attempt_at", "state", "next_attempt_at"),
+    )
+
+    track_id: Mapped[int] = mapped_column(TrackId, primary_key=True, autoincrement=False)
+    state: Mapped[str] = mapped_column(sa.String(16))
+    source: Mapped[str | None] = mapped_column(sa.Text())
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=0, server_default="0")
+    model: Mapped[str | None] = mapped_column(sa.String(1024))
+    attempts: Mapped[int] = mapped_column(default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(sa.Text())
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    lease_owner: Mapped[str | None] = mapped_column(sa.String(64))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = _updated()

@@ -31,6 +31,7 @@ __all__ = [
     "PLAYLIST_MAX_TRACKS",
     "append_track",
     "create_playlist",
+    "followed_playlist_problem",
     "get_playlist",
     "list_playlists",
     "new_playlist_id",
@@ -332,16 +333,30 @@ async def _lock_owned(session: AsyncSession, playlist_id: str, actor_did: str) -
             sa.update(Playlist)
             .where(Playlist.id == playlist_id, Playlist.visible.is_(True))
             .values(updated_at=utc_now())
-            .returning(Playlist.owner_did, Playlist.name),
+            .returning(Playlist.owner_did, Playlist.name, Playlist.record_uri),
             execution_options={"synchronize_session": False},
         )
     ).one_or_none()
     if row is None:
         raise NotFound(f"no playlist {playlist_id!r}")
-    owner_did, name = row
+    owner_did, name, record_uri = row
     if owner_did != actor_did:
         raise Forbidden("only the playlist's owner may change it")
+    if record_uri is not None:
+        # A followed playlist is its network record: an edit here would pair Segue's CID
+        # with items the next version of the record replaces (or the record's CID with
+        # items it never had), and the cache would serve a ranking of other items.
+        raise Conflict(followed_playlist_problem(playlist_id, record_uri))
     return str(name)
+
+
+def followed_playlist_problem(playlist_id: str, record_uri: str) -> str:
+    """Why a followed playlist cannot be changed here, and where it can."""
+    return (
+        f"playlist {playlist_id!r} is the ATProto record {record_uri}, which Segue follows: "
+        "edit it where it was made (its owner's app, which writes the record to their PDS); "
+        "Segue picks the new version up from the network"
+    )
 
 
 async def _store_record_cid(session: AsyncSession, playlist_id: str, name: str) -> None:

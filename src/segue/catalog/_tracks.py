@@ -135,7 +135,11 @@ async def search_tracks(session: AsyncSession, query: str, *, limit: int = 20) -
 # Built once per dialect: hydration runs on every recommendation request. PostgreSQL takes
 # the ids as one array parameter, so the statement (and asyncpg's prepared statement) is
 # the same whatever their number; an expanding IN renders one parameter per id each time.
-_HYDRATE_BASE = sa.select(*track_view_columns()).join(Artist, Track.artist_did == Artist.did)
+# The last column says whether the track may be suggested (a followed track with a hiding
+# self-label or a supporter gate may not): "because" titles are read by the same statement.
+_HYDRATE_BASE = sa.select(*track_view_columns(), Track.suggestible).join(
+    Artist, Track.artist_did == Artist.did
+)
 _HYDRATE_ANY = _HYDRATE_BASE.where(
     Track.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger))),
     track_available(),
@@ -146,8 +150,13 @@ _HYDRATE_IN = _HYDRATE_BASE.where(
 
 
 # The same for the (artist, title) of candidates at a miss: the duplicate and variety rules.
+# "available" here is "may be shown as a suggestion": a track never suggested is treated as
+# a hidden one by the rules (it keeps its place, takes no artist's slot).
 _TITLES_BASE = sa.select(
-    Track.id, Track.artist_did, Track.title, track_available().label("available")
+    Track.id,
+    Track.artist_did,
+    Track.title,
+    sa.and_(track_available(), Track.suggestible.is_(True)).label("available"),
 )
 _TITLES_ANY = _TITLES_BASE.where(
     Track.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger)))
@@ -220,7 +229,7 @@ async def hydrate_suggestions(
     suggestions = []
     for i in ids:
         row = found.get(i)
-        if row is None:
+        if row is None or not row.suggestible:
             continue
         reason = found.get(reasons.get(i, -1))
         why = None if reason is None else Because(track_id=reason[0], title=reason[1])

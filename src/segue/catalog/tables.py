@@ -5,7 +5,9 @@ The catalog owns the schema and its migrations; a feature writing these tables k
 invariants that cross features by going through the catalog's primitives, never around
 them: a track's id for a record URI (:func:`segue.catalog.track_ids_for`), a playlist's
 items with what keys its cached recommendations (:func:`segue.catalog.replace_items`),
-the seeds generation of the playlists holding a track (:func:`segue.catalog.bump_seeds_generation`).
+the seeds generation of the playlists holding a track (:func:`segue.catalog.bump_seeds_generation`),
+a track's embedding state after its audio columns are written
+(:func:`segue.catalog.note_audio_sources`: a new or changed source is pending).
 """
 
 from ._bulk import chunks
@@ -13,6 +15,7 @@ from ._models import (
     Artist,
     CatalogState,
     FollowAccount,
+    FollowBackfill,
     FollowListItem,
     FollowRecord,
     Playlist,
@@ -28,6 +31,7 @@ __all__ = [
     "Artist",
     "CatalogState",
     "FollowAccount",
+    "FollowBackfill",
     "FollowListItem",
     "FollowRecord",
     "Playlist",

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from segue.catalog import FailedEmbedding, embedding_counts, failed_embeddings
 from segue.consistency import ConsistencyReport, check_consistency
+from segue.follow import follow_gap
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
@@ -26,6 +29,13 @@ def check(
         typer.Option("--dimension", min=1, help="Fail unless the vectors have this dimension."),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the full report as JSON.")] = False,
+    failed: Annotated[
+        bool,
+        typer.Option(
+            "--failed",
+            help="List every track whose audio could not be embedded, with the reason.",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Check that the vector store and the catalog agree.
@@ -38,24 +48,71 @@ def check(
     Pending, exit code 0: some tracks without a vector yet (imported
     before they were embedded), a normal state reported apart from damage.
 
+    Also reported: a gap `segue follow` recorded (a window of the network no
+    Jetstream host replayed), until `segue follow backfill` fills it.
+
+    Embeddings: tracks with an audio source by state (pending, done,
+    failed); --failed lists the failed ones with their reasons.
+
     Exit code 2 on error.
     """
     settings = settings_from(data_dir)
     if settings.vector_backend is VectorBackend.DISABLED:
         err_console.print("[red]error:[/red] the vector backend is disabled: nothing to check")
         raise typer.Exit(2)
-    report = run(_check(settings, dimension))
+    report, embeddings, failures, gap = run(_check(settings, dimension, failed=failed))
     if as_json:
-        typer.echo(json.dumps(_as_dict(report)))
+        body = _as_dict(report)
+        body["embeddings"] = embeddings
+        if failed:
+            body["failed_embeddings"] = [
+                {"id": f.track_id, "source": f.source, "attempts": f.attempts, "reason": f.reason}
+                for f in failures
+            ]
+        after, before = gap if gap is not None else (None, None)
+        body["follow_gap"] = None if gap is None else {"after_us": after, "before_us": before}
+        typer.echo(json.dumps(body))
     else:
-        _print(report, _leftovers(settings), _where(settings))
+        _print(
+            report,
+            _leftovers(settings),
+            embeddings,
+            failures if failed else None,
+            where=_where(settings),
+        )
+        if gap is not None:
+            typer.echo(
+                f"backfill needed: no Jetstream host replayed the events between "
+                f"{_iso(gap[0])} and {_iso(gap[1])}: run `segue follow backfill`"
+            )
     if not report.consistent:
         raise typer.Exit(1)
 
 
-async def _check(settings: Settings, dimension: int | None) -> ConsistencyReport:
+async def _check(
+    settings: Settings, dimension: int | None, *, failed: bool
+) -> tuple[ConsistencyReport, dict[str, int], list[FailedEmbedding], tuple[int, int] | None]:
     async with open_catalog(settings) as database, open_store(settings) as store:
-        return await check_consistency(database, store, expected_dimension=dimension)
+        report = await check_consistency(database, store, expected_dimension=dimension)
+        counts = await embedding_counts(database)
+        failures = await failed_embeddings(database) if failed else []
+        gap = await follow_gap(database)
+    return report, counts, failures, gap
+
+
+def _iso(time_us: int) -> str:
+    return datetime.fromtimestamp(time_us / 1e6, UTC).isoformat(timespec="seconds")
+
+
+def _print_embeddings(counts: dict[str, int], failures: list[FailedEmbedding] | None) -> None:
+    out = typer.echo
+    out(
+        f"embeddings: {counts['pending']:,} pending, {counts['done']:,} done, "
+        f"{counts['failed']:,} failed"
+        + ("" if failures is not None or not counts["failed"] else " (--failed lists them)")
+    )
+    for f in failures or []:
+        out(f"failed: track {f.track_id} after {f.attempts} attempt(s): {f.reason} [{f.source}]")
 
 
 def _leftovers(settings: Settings) -> list[Path]:
@@ -100,7 +157,14 @@ def _where(settings: Settings) -> str:
     return f"turbopuffer namespace {settings.turbopuffer_namespace}"
 
 
-def _print(report: ConsistencyReport, leftovers: list[Path], where: str) -> None:
+def _print(
+    report: ConsistencyReport,
+    leftovers: list[Path],
+    embeddings: dict[str, int],
+    failures: list[FailedEmbedding] | None,
+    *,
+    where: str,
+) -> None:
     out = typer.echo
     out(f"catalog: {report.tracks:,} tracks (not deleted)")
     out(f"vectors: {report.vectors:,}, dimension {report.dimension or '-'}")
@@ -124,6 +188,7 @@ def _print(report: ConsistencyReport, leftovers: list[Path], where: str) -> None
         out(f"note: {report.vectors_of_deleted_tracks:,} vectors of deleted tracks (never shown)")
     for path in leftovers:
         out(f"note: {path} is left over from an interrupted write; it may be deleted")
+    _print_embeddings(embeddings, failures)
     if report.damaged:
         out("INCONSISTENT")
     elif report.pending:

@@ -19,6 +19,7 @@ from ._common import (
     run,
     settings_from,
 )
+from ._embed_catalog import embed_catalog_command
 
 if TYPE_CHECKING:
     from segue.ingest.clap import EmbedReport, FileOutcome
@@ -32,13 +33,29 @@ _EXTRA_MODULES = frozenset({"torch", "transformers", "soundfile", "soxr", "_soun
 
 def embed(
     paths: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             metavar="PATH",
             help="Audio files, or folders searched recursively for .wav .flac .ogg .mp3 files.",
             exists=True,
+            show_default=False,
         ),
-    ],
+    ] = None,
+    catalog: Annotated[
+        bool,
+        typer.Option(
+            "--catalog",
+            help="Embed the catalog's pending tracks (audio on SEGUE_AUDIO_ORIGINS or PDS "
+            "blobs) instead of files, then exit.",
+        ),
+    ] = False,
+    watch: Annotated[
+        bool,
+        typer.Option(
+            "--watch",
+            help="With --catalog: keep running, picking up new pending tracks within seconds.",
+        ),
+    ] = False,
     batch_size: Annotated[
         int, typer.Option("--batch-size", min=1, help="10-second windows per model call.")
     ] = 8,
@@ -52,7 +69,7 @@ def embed(
     ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Embed audio files with CLAP into the vector store (needs the clap extra).
+    """Embed audio files, or the catalog's tracks, with CLAP (needs the clap extra).
 
     Each file becomes one track: 10-second windows at 48 kHz mono, embedded,
     mean-pooled, then L2-normalised. Unchanged files are skipped; unreadable
@@ -61,9 +78,19 @@ def embed(
     Vectors are written every 64 files or 5 minutes; each write that changes
     one refreshes cached recommendations, so what an interrupted run wrote is
     used at once.
+
+    --catalog embeds the catalog's pending tracks instead: their audio is
+    downloaded (SEGUE_AUDIO_ORIGINS only, at most SEGUE_AUDIO_MAX_BYTES),
+    retried with backoff up to SEGUE_EMBED_MAX_ATTEMPTS, else marked failed
+    with its reason (segue check --failed). Any number of workers may share
+    a PostgreSQL catalog; each holds its tracks for SEGUE_EMBED_LEASE_SECONDS.
     """
     settings = settings_from(data_dir)
     model_name = model or settings.clap_model
+    if catalog == bool(paths):
+        raise typer.BadParameter("give audio files or folders, or --catalog (not both)")
+    if watch and not catalog:
+        raise typer.BadParameter("--watch goes with --catalog")
     try:
         from segue.ingest.clap import ClapEmbedder, Manifest, embed_files, find_audio_files
     except ImportError as exc:
@@ -75,6 +102,10 @@ def embed(
             highlight=False,
         )
         raise typer.Exit(2) from None
+    if catalog:
+        embed_catalog_command(settings, model_name=model_name, batch_size=batch_size, watch=watch)
+        return
+    assert paths is not None
 
     files, missing = find_audio_files(paths)
 

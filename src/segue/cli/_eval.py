@@ -26,8 +26,11 @@ from segue.evaluation import (
     DEFAULT_MODES,
     DISMISSED,
     METRICS,
+    POPULAR_SHARE,
     RATES,
+    SIGNAL_RATES,
     Rules,
+    build_corpus,
     build_store,
     count_requests,
     evaluate,
@@ -37,6 +40,7 @@ from segue.evaluation import (
     parse_mode,
     plot_rows,
     read_artists,
+    read_corpus,
     read_tracks,
     summarize,
 )
@@ -48,9 +52,9 @@ __all__ = ["eval_command"]
 _FILE = {"exists": True, "dir_okay": False, "readable": True}
 
 
-def _strategies(names: list[str] | None) -> dict[str, Strategy]:
+def _strategies(names: list[str] | None, baseline: str = BASELINE) -> dict[str, Strategy]:
     if not names:
-        chosen = [BASELINE, DEFAULT_STRATEGY]
+        chosen = [baseline, DEFAULT_STRATEGY]
     elif "all" in names:
         chosen = list(STRATEGIES)
     else:
@@ -80,6 +84,18 @@ def eval_command(
             **_FILE,
         ),
     ],
+    corpus: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--corpus",
+            metavar="PLAYLISTS.jsonl",
+            help="More playlists (repeatable, same format) whose co-occurrences strategies "
+            "such as together may use; the evaluated playlists always count, each leaving "
+            "itself out.",
+            show_default=False,
+            **_FILE,
+        ),
+    ] = None,
     modes: Annotated[
         list[str] | None,
         typer.Option(
@@ -97,6 +113,14 @@ def eval_command(
             show_default=False,
         ),
     ] = None,
+    baseline: Annotated[
+        str,
+        typer.Option(
+            "--baseline",
+            help="The strategy the others are compared with (paired differences), when "
+            "it runs: e.g. --baseline blend --strategy blend --strategy together.",
+        ),
+    ] = BASELINE,
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per (mode, strategy), one a line.")
     ] = False,
@@ -183,10 +207,14 @@ def eval_command(
     with --tracks, the rules the service applies (no title duplicates, artist variety) and
     the rates of duplicates and artist repeats in the top 10 (dup@10, repeat@10).
     Near-identical vectors are dropped unless --near-duplicate-distance 0.
+
+    What the co-occurrence signal costs, per top 10: pop@10, the share among the corpus's
+    1% most-playlisted tracks; cold@10, the share no other playlist holds; and
+    coverage@10, the distinct tracks over all playlists (--json, --markdown).
     """
     with exit_on_error():
         mode_list = [parse_mode(m) for m in (modes or DEFAULT_MODES)]
-        chosen = _strategies(strategies)
+        chosen = _strategies(strategies, baseline)
         if artist_cap is not None and artists is None:
             raise InvalidInput("--artist-cap needs --artists TRACKS.csv")
         data = load_eval_data(vectors, ids, playlists)
@@ -199,6 +227,8 @@ def eval_command(
             apply_names=apply_rules,
         )
         pairs = feedback_pairs(list(chosen)) if feedback else None
+        extra = [read_corpus(path, data) for path in corpus or ()]
+        playlists_corpus = build_corpus(data.playlists, *extra, n_tracks=len(data.track_ids))
     if data.unknown_tracks:
         err_console.print(f"{data.unknown_tracks} playlist entries are not in the catalog")
 
@@ -218,12 +248,16 @@ def eval_command(
                         artists=artist_rows,
                         artist_cap=artist_cap,
                         feedback=feedback,
+                        corpus=playlists_corpus,
                         on_request=lambda: bar.advance(task),
                     )
-            rows = summarize(outcomes, n_resamples=n_resamples, seed=seed, pairs=pairs)
+            rows = summarize(
+                outcomes, n_resamples=n_resamples, seed=seed, baseline=baseline, pairs=pairs
+            )
             err_console.print(
                 f"{total:,} recommendations in {time.perf_counter() - started:.1f} s "
-                f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists)"
+                f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists, "
+                f"co-occurrences from {len(playlists_corpus):,})"
             )
             return rows
 
@@ -237,7 +271,7 @@ def eval_command(
             plot_rows(rows, plot)
         err_console.print(f"plot written to {plot}")
     if as_markdown:
-        typer.echo(markdown_tables(rows, baseline=BASELINE, pairs=pairs), nl=False)
+        typer.echo(markdown_tables(rows, baseline=baseline, pairs=pairs), nl=False)
         return
     if as_json:
         for row in rows:
@@ -253,10 +287,15 @@ def _short(x: float) -> str:
 def _print_table(rows: list[dict[str, Any]]) -> None:
     # Compact, so that each table fits 80 columns: CIs as ".143-.244" under each mean; the
     # rates, when measured, in a second table of their own.
-    rates = tuple(r for r in RATES if any(row.get(r) is not None for row in rows))
+    rates = tuple(r for r in (*RATES, *SIGNAL_RATES) if any(row.get(r) is not None for row in rows))
     _print_columns(rows, METRICS, "mean, and 95% CI below; n = playlists")
     if rates:
-        _print_columns(rows, rates, "rates in the top 10: duplicates of a seed, artist repeats")
+        _print_columns(
+            rows,
+            rates,
+            "rates in the top 10: duplicates of a seed, artist repeats, "
+            f"in the top {POPULAR_SHARE:.0%} by playlists, in no other playlist",
+        )
 
 
 def _print_columns(rows: list[dict[str, Any]], columns: tuple[str, ...], title: str) -> None:

@@ -1,22 +1,49 @@
-"""``segue follow``: keep the catalog in sync with ATProto records through Jetstream."""
+"""``segue follow``: keep the catalog in sync with ATProto records through Jetstream;
+``segue follow backfill``: read the records that already exist from their PDSes."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from segue.atproto import is_nsid
+from segue.atproto import DidResolver, HttpClient, XrpcClient, is_nsid
+from segue.catalog import Database
 from segue.errors import Misconfigured
-from segue.follow import COLLECTIONS, Collections, FollowOptions, FollowStats, follow
-from segue.metrics import FOLLOW_COUNTERS, start_at_zero
+from segue.follow import (
+    COLLECTIONS,
+    BackfillOptions,
+    BackfillStats,
+    Collections,
+    FollowStats,
+    Gap,
+    Trust,
+    backfill,
+    clear_follow_gap,
+    follow,
+    follow_options,
+)
+from segue.metrics import BACKFILL_COUNTERS, FOLLOW_COUNTERS, start_at_zero
+from segue.settings import Settings
 
-from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
+from ._common import (
+    DataDirOption,
+    err_console,
+    exit_on_error,
+    open_catalog,
+    progress_bar,
+    run,
+    settings_from,
+)
 from ._serve import start_metrics_listener
 
-__all__ = ["follow_command"]
+__all__ = ["app"]
+
+app = typer.Typer(no_args_is_help=False)
 
 
 def _collection(value: str) -> str:
@@ -25,7 +52,9 @@ def _collection(value: str) -> str:
     return value
 
 
+@app.callback(invoke_without_command=True)
 def follow_command(
+    ctx: typer.Context,
     jetstream: Annotated[
         list[str] | None,
         typer.Option(
@@ -72,27 +101,36 @@ def follow_command(
             show_default=False,
         ),
     ] = None,
+    backfill_on_gap: Annotated[
+        bool,
+        typer.Option(
+            "--backfill-on-gap",
+            help="When a Jetstream host cannot replay from the cursor (a gap), run the "
+            "backfill (the accounts of SEGUE_RELAY_URL) before going on with the stream.",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """Follow track and playlist records on ATProto through Jetstream, into the catalog.
 
     A long-running process beside `segue serve`: each batch of events and the cursor
     covering it are written in one transaction, so it can be stopped or killed at any
-    moment and resumes where it was. Metrics on SEGUE_METRICS_PORT when it is set.
-    See docs/atproto.md.
+    moment and resumes where it was. A host silent about the collections for
+    SEGUE_FOLLOW_SILENCE_SECONDS is left for the next; a window no host replays is a gap
+    (`segue check` reports it). Metrics on SEGUE_METRICS_PORT when it is set. On day one,
+    run `segue follow backfill` first. See docs/atproto.md.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     settings = settings_from(data_dir)
     urls = jetstream or settings.jetstream_urls
     if not urls:
         with exit_on_error():
             raise Misconfigured("give --jetstream URL, or set SEGUE_JETSTREAM_URL")
-    options = FollowOptions(
-        urls=tuple(urls),
-        collections=Collections(track=track_collection, playlist=playlist_collection),
-        once=once,
-        idle_seconds=idle,
-        start_cursor=cursor,
-    )
+    if backfill_on_gap and settings.relay_url is None:
+        with exit_on_error():
+            raise Misconfigured("--backfill-on-gap reads the accounts from SEGUE_RELAY_URL: set it")
+    collections = Collections(track=track_collection, playlist=playlist_collection)
     start_metrics_listener(settings, follow=True)
     start_at_zero(FOLLOW_COUNTERS)
     progress = Progress(
@@ -108,9 +146,173 @@ def follow_command(
         progress.update(task, description=f"{where}: {stats.summary()}")
 
     async def _go() -> FollowStats:
-        async with open_catalog(settings) as database:
+        async with open_catalog(settings) as database, _atproto_http(settings) as http:
+            resolver = DidResolver(
+                http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
+            )
+            on_gap = None
+            if backfill_on_gap:
+
+                async def on_gap(gap: Gap) -> None:
+                    err_console.print(f"a gap on {gap.host}: backfilling", highlight=False)
+                    stats = await _backfill(
+                        database,
+                        settings,
+                        _backfill_options(settings, collections, relay=settings.relay_url, dids=()),
+                    )
+                    err_console.print(f"backfilled: {stats.summary()}", highlight=False)
+
+            options = follow_options(
+                settings,
+                urls,
+                collections=collections,
+                once=once,
+                idle_seconds=idle,
+                start_cursor=cursor,
+                on_gap=on_gap,
+                resolver=resolver,
+            )
             return await follow(database, options, on_progress=show)
 
     with progress:
         stats = run(_go())
     err_console.print(f"caught up: {stats.summary()}", highlight=False)
+
+
+def _atproto_http(settings: Settings) -> HttpClient:
+    """The process's one HTTP client for ATProto reads (close it with ``async with``)."""
+    return HttpClient(
+        connect_timeout=settings.atproto_connect_timeout_seconds,
+        read_timeout=settings.atproto_read_timeout_seconds,
+    )
+
+
+def _backfill_options(
+    settings: Settings, collections: Collections, *, relay: str | None, dids: tuple[str, ...]
+) -> BackfillOptions:
+    return BackfillOptions(
+        dids=dids,
+        relay=relay,
+        collections=collections,
+        per_pds=settings.backfill_pds_concurrency,
+        trust=Trust(settings.hide_label_set, settings.suggest_gated),
+        max_lists_per_account=settings.follow_max_lists_per_account,
+        audio_origins=settings.audio_origin_list,
+    )
+
+
+async def _backfill(
+    database: Database,
+    settings: Settings,
+    options: BackfillOptions,
+    on_progress: Callable[[BackfillStats], None] = lambda _stats: None,
+) -> BackfillStats:
+    """The backfill with the process's one HTTP client; the gap is forgotten once every
+    repository was read."""
+    async with _atproto_http(settings) as http:
+        resolver = DidResolver(
+            http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
+        )
+        stats = await backfill(
+            database, XrpcClient(http), resolver, options, on_progress=on_progress
+        )
+    if options.relay is not None and not stats.failed:
+        await clear_follow_gap(database)
+    return stats
+
+
+@app.command("backfill")
+def backfill_command(
+    relay: Annotated[
+        str | None,
+        typer.Option(
+            "--relay",
+            metavar="URL",
+            help="A relay whose com.atproto.sync.listReposByCollection names the accounts "
+            "(overrides SEGUE_RELAY_URL).",
+            show_default=False,
+        ),
+    ] = None,
+    did: Annotated[
+        list[str] | None,
+        typer.Option("--did", metavar="DID", help="An account to read; repeat it for more."),
+    ] = None,
+    dids_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--dids-file",
+            metavar="FILE",
+            exists=True,
+            dir_okay=False,
+            help="Accounts to read, one DID a line (blank lines and # comments skipped).",
+        ),
+    ] = None,
+    track_collection: Annotated[
+        str,
+        typer.Option(
+            "--track-collection", callback=_collection, help="The collection of track records."
+        ),
+    ] = COLLECTIONS.track,
+    playlist_collection: Annotated[
+        str,
+        typer.Option(
+            "--playlist-collection", callback=_collection, help="The collection of list records."
+        ),
+    ] = COLLECTIONS.playlist,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            "--concurrency",
+            min=1,
+            max=64,
+            help="Requests in flight to one PDS (overrides SEGUE_BACKFILL_PDS_CONCURRENCY).",
+            show_default=False,
+        ),
+    ] = None,
+    data_dir: DataDirOption = None,
+) -> None:
+    """Read the track and playlist records that already exist, from the accounts' PDSes.
+
+    The accounts come from a relay (--relay, SEGUE_RELAY_URL) or are given (--did,
+    --dids-file); each DID resolves to its PDS (did:plc through SEGUE_PLC_URL, did:web
+    through its well-known document). Records are applied as the stream's are: a newer
+    version from the stream is never overwritten, and a stored record the repository no
+    longer holds is deleted. Resumable: run it again after a kill and it goes on where it
+    stopped. On day one, run it before `segue follow`. See docs/atproto.md.
+    """
+    settings = settings_from(data_dir)
+    given = list(did or [])
+    if dids_file is not None:
+        for line in dids_file.read_text().splitlines():
+            line = line.split("#", 1)[0].strip()
+            if line:
+                given.append(line)
+    source = relay or (settings.relay_url if not given else None)
+    if source is None and not given:
+        with exit_on_error():
+            raise Misconfigured(
+                "give --relay URL, --did DID or --dids-file FILE, or set SEGUE_RELAY_URL"
+            )
+    if concurrency is not None:
+        settings = settings.model_copy(update={"backfill_pds_concurrency": concurrency})
+    collections = Collections(track=track_collection, playlist=playlist_collection)
+    options = _backfill_options(settings, collections, relay=source, dids=tuple(given))
+    bar = progress_bar()
+    task = bar.add_task("repositories", total=None)
+
+    def show(stats: BackfillStats) -> None:
+        bar.update(task, total=stats.total, completed=stats.repos)
+
+    async def _go() -> BackfillStats:
+        async with open_catalog(settings) as database:
+            return await _backfill(database, settings, options, show)
+
+    start_metrics_listener(settings, follow=True)
+    start_at_zero(BACKFILL_COUNTERS)
+    with bar:
+        stats = run(_go())
+    err_console.print(f"backfilled: {stats.summary()}", highlight=False)
+    for failed_did, why in sorted(stats.failed.items())[:20]:
+        err_console.print(f"  {failed_did}: {why}", highlight=False)
+    if stats.failed:
+        raise typer.Exit(1)

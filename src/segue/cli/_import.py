@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from segue.catalog import CatalogIndexGeneration
+from segue.catalog import CatalogIndexGeneration, mark_vectors_imported
 from segue.ingest import (
     PlaylistsResult,
     TracksResult,
@@ -77,7 +77,9 @@ def tracks(
 
         async def _go() -> TracksResult:
             async with open_catalog(settings) as database:
-                return await import_tracks(database, batch, steps=steps)
+                return await import_tracks(
+                    database, batch, steps=steps, audio_origins=settings.audio_origin_list
+                )
 
         result = run(_go())
     err_console.print(
@@ -128,13 +130,16 @@ def vectors(
             resolved = await resolve_uris(database, data)
             async with open_store(settings) as store:
                 with progress_bar() as bar:
-                    return await import_vectors(
+                    result = await import_vectors(
                         store,
                         resolved,
                         generation=CatalogIndexGeneration(database),
                         source=str(file),
                         steps=progress_steps(bar),
                     )
+            # Tracks with these vectors need no embedding (made elsewhere): done.
+            await mark_vectors_imported(database, resolved.ids.tolist())
+            return result
 
     result = run(_go())
     err_console.print(

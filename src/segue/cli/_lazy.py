@@ -58,7 +58,7 @@ COMMANDS: dict[str, _Entry] = {
     ),
     "follow": _Entry(
         "segue.cli._follow",
-        "follow_command",
+        "app",
         "Follow track and playlist records on ATProto through Jetstream, into the catalog.",
     ),
     "import": _Entry(

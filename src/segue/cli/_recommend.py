@@ -40,7 +40,8 @@ def recommend(
         typer.Option(
             "--strategy",
             help=f"One of {', '.join(STRATEGIES)} (default: SEGUE_STRATEGY, else "
-            f"{DEFAULT_STRATEGY}).",
+            f"{DEFAULT_STRATEGY}). Sound only here: together ranks as blend, since no "
+            "other playlists are read.",
             show_default=False,
         ),
     ] = None,

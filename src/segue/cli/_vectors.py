@@ -57,7 +57,9 @@ def sync(
 ) -> None:
     """Copy the vector index from one backend to another, e.g. --from local --to turbopuffer.
 
-    Safe to re-run after an interruption: it skips what the target already holds.
+    Safe to re-run after an interruption: it skips what the target already holds. Into
+    turbopuffer, writes wait out its write backpressure (429 while indexing catches up)
+    for up to SEGUE_TURBOPUFFER_WRITE_PATIENCE_SECONDS.
 
     Ids that exist only in the target are left alone.
 

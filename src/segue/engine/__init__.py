@@ -2,7 +2,8 @@
 
 Strategies (:data:`STRATEGIES`, by name) plan the store queries for a playlist and rank
 the store's answers through one fusion core, :func:`weighted_rrf` (:func:`rrf_merge` is
-its unit-weight case); ``adaptive`` is the original plan + RRF, ``blend`` the default.
+its unit-weight case); ``adaptive`` is the original plan + RRF, ``together`` (``blend``
+plus what other playlists hold with the seeds) the default.
 
 >>> import numpy as np
 >>> from segue.engine import plan_queries, rrf_merge, Neighbors
@@ -23,6 +24,16 @@ from ._registry import DEFAULT_STRATEGY, STRATEGIES, get_strategy
 from ._rrf import RRF_K, rrf_merge, weighted_rrf
 from ._rules import show_order
 from ._strategies import Adaptive
+from ._together import (
+    COOCCURRENCE_WEIGHT,
+    CooccurrenceSample,
+    Together,
+    cooccurrence_list,
+    cooccurrence_of,
+    cooccurrence_ranking,
+    playlist_weights,
+    seed_positions,
+)
 from ._types import NO_REASON, FloatMatrix, IdArray, Neighbors, Ranking
 from ._validate import MAX_ID, check_ids, check_limit, check_matrix
 
@@ -30,6 +41,7 @@ from ._validate import MAX_ID, check_ids, check_limit, check_matrix
 # (get_strategy), and their constants and helpers stay in their modules.
 __all__ = [
     "BLEND_QUERIES",
+    "COOCCURRENCE_WEIGHT",
     "DEFAULT_NEAR_DUPLICATE_DISTANCE",
     "DEFAULT_STRATEGY",
     "MAX_ID",
@@ -42,18 +54,23 @@ __all__ = [
     "VARIETY_WINDOWS",
     "Adaptive",
     "Blend",
+    "CooccurrenceSample",
     "FloatMatrix",
     "IdArray",
     "Neighbors",
     "QueryPlan",
     "Ranking",
     "Strategy",
+    "Together",
     "artist_variety",
     "cap_per_group",
     "check_ids",
     "check_limit",
     "check_matrix",
     "closest_seeds",
+    "cooccurrence_list",
+    "cooccurrence_of",
+    "cooccurrence_ranking",
     "cosine_distances",
     "demote_near_negatives",
     "drop_title_duplicates",
@@ -62,9 +79,11 @@ __all__ = [
     "kmeans",
     "normalize",
     "plan_queries",
+    "playlist_weights",
     "push_away",
     "query_top_k",
     "rrf_merge",
+    "seed_positions",
     "show_order",
     "title_key",
     "weighted_rrf",

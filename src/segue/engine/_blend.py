@@ -71,7 +71,8 @@ def _fuse(
 
 @dataclass(frozen=True, slots=True)
 class Blend:
-    """The playlist as a whole and its neighbourhoods, fused (the default strategy).
+    """The playlist as a whole and its neighbourhoods, fused (the audio half of the default,
+    ``together``).
 
     One multi-query: the playlist's mean, plus one query per *anchor* (each track, or
     k-means centroids once the playlist outgrows ``max_queries``), ``pool`` neighbours

@@ -66,7 +66,9 @@ def plan_queries(
 
 
 def query_top_k(limit: int, n_excluded: int, max_top_k: int) -> int:
-    """How many neighbours each query asks for so ``limit`` survive the exclusions.
+    """How many neighbours each query asks for so ``limit`` survive the exclusions, for
+    a store that returns excluded ids among its neighbours. Segue's stores do not
+    (``VectorStore.query_many`` leaves them out), so strategies pass ``n_excluded=0``.
 
     >>> query_top_k(3, 25, 1200)
     28

@@ -10,12 +10,15 @@ from segue.errors import InvalidInput
 from ._blend import Blend, Softmax
 from ._protocol import Strategy
 from ._strategies import Adaptive, Centroid, Clusters
+from ._together import Together
 
 __all__ = ["DEFAULT_STRATEGY", "STRATEGIES", "get_strategy", "strategy_names"]
 
 #: every strategy by name; each takes its constants as keyword arguments.
-#: ``blend`` is the default; ``centroid`` the fallback plan under load
-#: (SEGUE_FALLBACK_STRATEGY); ``adaptive`` the baseline ``segue eval`` compares against.
+#: ``together``, the default, is ``blend`` plus what other playlists put with the seeds
+#: (the caller reads that list: docs/evaluation.md, issue 25); ``centroid`` the
+#: fallback plan under load (SEGUE_FALLBACK_STRATEGY); ``adaptive`` the baseline
+#: ``segue eval`` compares against.
 #: ``clusters`` and ``softmax`` are kept to reproduce the evaluation (docs/evaluation.md):
 #: one registry means every name in an evaluation table is one ``SEGUE_STRATEGY``,
 #: ``segue recommend --strategy`` and ``segue eval --strategy`` accept alike, so a figure
@@ -27,10 +30,13 @@ STRATEGIES: dict[str, Callable[..., Strategy]] = {
     Clusters.name: Clusters,
     Softmax.name: Softmax,
     Blend.name: Blend,
+    Together.name: Together,
 }
 
-#: the service's default: the one that won the evaluation (docs/evaluation.md)
-DEFAULT_STRATEGY = Blend.name
+#: the service's default: the one that won the evaluation (docs/evaluation.md, issue 25:
+#: ``together`` met the goals against ``blend`` cross-validated; without a co-occurrence
+#: list, as in ``segue recommend``, it ranks exactly as ``blend``)
+DEFAULT_STRATEGY = Together.name
 
 
 def strategy_names() -> list[str]:

@@ -58,7 +58,10 @@ class Adaptive(_RanksByWeightedRRF):
         queries = plan_queries(
             vectors, direct_max=self.direct_max, max_clusters=self.max_clusters, seed=self.seed
         )
-        top_k = query_top_k(limit, n_excluded, max_top_k)
+        # No room for the excluded ids: every store leaves them out itself and still
+        # returns top_k others (turbopuffer with an id NotIn filter), so asking for
+        # limit + n_excluded only made each list, and the bytes billed, longer.
+        top_k = query_top_k(limit, 0, max_top_k)
         return QueryPlan(queries, top_k, np.ones(queries.shape[0]))
 
 

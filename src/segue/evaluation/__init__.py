@@ -12,12 +12,14 @@ and each strategy's ranked list (never a seed track) is scored on the hidden one
 """
 
 from ._bootstrap import Interval, bootstrap_ci, paired_bootstrap_ci
+from ._corpus import POPULAR_SHARE, Corpus, build_corpus, popular_tracks
 from ._data import (
     EvalData,
     EvalPlaylist,
     TrackMeta,
     load_eval_data,
     read_artists,
+    read_corpus,
     read_track_ids,
     read_tracks,
 )
@@ -39,6 +41,7 @@ from ._runner import (
     FEEDBACK_ARMS,
     MAX_K,
     RATES,
+    SIGNAL_RATES,
     Outcome,
     Rules,
     build_store,
@@ -57,7 +60,10 @@ __all__ = [
     "MAX_K",
     "METRICS",
     "MIN_TRACKS",
+    "POPULAR_SHARE",
     "RATES",
+    "SIGNAL_RATES",
+    "Corpus",
     "EvalData",
     "EvalPlaylist",
     "Interval",
@@ -67,6 +73,7 @@ __all__ = [
     "Split",
     "TrackMeta",
     "bootstrap_ci",
+    "build_corpus",
     "build_store",
     "count_requests",
     "evaluate",
@@ -79,7 +86,9 @@ __all__ = [
     "parse_mode",
     "playlist_seed",
     "plot_rows",
+    "popular_tracks",
     "read_artists",
+    "read_corpus",
     "read_track_ids",
     "read_tracks",
     "recall",

@@ -18,6 +18,7 @@ __all__ = [
     "TrackMeta",
     "load_eval_data",
     "read_artists",
+    "read_corpus",
     "read_track_ids",
     "read_tracks",
 ]
@@ -128,6 +129,13 @@ def load_eval_data(vectors: Path, ids: Path, playlists: Path) -> EvalData:
     row_of = {track: row for row, track in enumerate(track_ids)}
     lists, unknown = _read_playlists(playlists, row_of)
     return EvalData(track_ids, matrix, lists, unknown)
+
+
+def read_corpus(path: Path, data: EvalData) -> list[EvalPlaylist]:
+    """More playlists in the playlists file's format (``--corpus``), mapped to ``data``'s
+    catalog rows; tracks not in the catalog are dropped."""
+    lists, _ = _read_playlists(path, data.row_of)
+    return lists
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,7 +9,7 @@ from typing import Any
 from segue.errors import InvalidInput
 
 from ._metrics import METRICS
-from ._runner import RATES
+from ._runner import RATES, SIGNAL_RATES
 
 __all__ = ["markdown_tables", "plot_rows"]
 
@@ -38,12 +38,16 @@ def markdown_tables(
     strategy against ``baseline`` (or ``pairs[strategy]``): the ratio of means, and the
     paired difference with its CI.
     """
-    columns = (*METRICS, *(r for r in RATES if any(row.get(r) is not None for row in rows)))
-    head = "| mode | strategy | playlists | " + " | ".join(columns) + " |"
-    rule = "|---|---|---:|" + "---:|" * len(columns)
+    rates = (*RATES, *SIGNAL_RATES)
+    columns = (*METRICS, *(r for r in rates if any(row.get(r) is not None for row in rows)))
+    signal = any(row.get(SIGNAL_RATES[0]) is not None for row in rows)
+    # With a co-occurrence corpus, catalog coverage: distinct tracks in all the top 10s.
+    extra = ("coverage@10",) if signal else ()
+    head = "| mode | strategy | playlists | " + " | ".join((*columns, *extra)) + " |"
+    rule = "|---|---|---:|" + "---:|" * (len(columns) + len(extra))
     lines = [head, rule]
     for row in rows:
-        cells = " | ".join(_cell(row, m) for m in columns)
+        cells = " | ".join([_cell(row, m) for m in columns] + [str(row.get(e)) for e in extra])
         lines.append(f"| {row['mode']} | {row['strategy']} | {row['playlists']} | {cells} |")
     by_key = {(r["mode"], r["strategy"]): r for r in rows}
     ref_of = dict(pairs) if pairs is not None else {r["strategy"]: baseline for r in rows}

@@ -18,6 +18,7 @@ from segue.engine import (
     Ranking,
     Strategy,
     cap_per_group,
+    cooccurrence_of,
     cosine_distances,
     show_order,
 )
@@ -25,6 +26,7 @@ from segue.recommendations import recommend
 from segue.vectors import LocalVectorStore, VectorStore
 
 from ._bootstrap import bootstrap_ci, paired_bootstrap_ci
+from ._corpus import Corpus, build_corpus, popular_tracks
 from ._data import EvalData, TrackMeta
 from ._metrics import METRICS, score_ranking
 from ._protocol import MIN_TRACKS, Mode, split
@@ -35,6 +37,7 @@ __all__ = [
     "FEEDBACK_ARMS",
     "MAX_K",
     "RATES",
+    "SIGNAL_RATES",
     "Outcome",
     "Rules",
     "build_store",
@@ -59,6 +62,10 @@ _CAP_HEADROOM = 2
 #: the default near-duplicate distance to one) and of artist repeats (a track whose artist
 #: is already higher in the top 10)
 RATES = ("dup@10", "repeat@10")
+#: rates in the top 10 reported with a co-occurrence corpus (issue 25): the share of
+#: suggestions among the corpus's 1% most-playlisted tracks, and the share that no other
+#: corpus playlist holds (a new upload's situation: only its sound can find it)
+SIGNAL_RATES = ("pop@10", "cold@10")
 #: the feedback mode: how many of the first answer's non-hidden tracks are dismissed
 DISMISSED = 3
 #: the feedback mode's two arms, per strategy: ``"<strategy> <arm>"``
@@ -92,6 +99,10 @@ class Outcome:
     strategy: str
     playlists: list[str] = field(default_factory=list)
     values: NDArray[np.float64] = field(default_factory=lambda: np.empty((0, len(METRICS))))
+    #: the names of ``values``' columns
+    columns: tuple[str, ...] = METRICS
+    #: distinct tracks in the top 10 over all the playlists (catalog coverage)
+    coverage: int | None = None
 
 
 async def build_store(data: EvalData, directory: Path) -> LocalVectorStore:
@@ -139,9 +150,18 @@ async def _answer(
     limit: int,
     exclude: IdArray | None = None,
     negatives: IdArray | None = None,
+    corpus: Corpus | None = None,
+    playlist_id: str = "",
 ) -> IdArray:
-    """One recommendation as the service would show it: the pipeline, then the rules."""
+    """One recommendation as the service would show it: the pipeline, then the rules;
+    a strategy that fuses co-occurrences gets ``corpus``'s list, without the playlist."""
     none = np.empty(0, np.int64)
+    sample = cooccurrence_of(strategy)
+    together = (
+        corpus.cooccurring(playlist_id, seeds, sample)
+        if sample is not None and corpus is not None
+        else None
+    )
     ranking = await recommend(
         store,
         seeds,
@@ -152,6 +172,7 @@ async def _answer(
         strategy=strategy,
         negative_push=rules.negative_push,
         negative_radius=rules.negative_radius,
+        together=together,
     )
     ids = ranking.ids
     if np.isin(ids, seeds).any():
@@ -178,6 +199,15 @@ def top10_rates(top: IdArray, seeds: IdArray, data: EvalData, meta: TrackMeta) -
     return [float(duplicate.mean()), 1.0 - n_artists / top.size]
 
 
+def signal_rates(top: IdArray, popular: IdArray, held_elsewhere: NDArray[np.intp]) -> list[float]:
+    """:data:`SIGNAL_RATES` of one answer (its first 10 ids); ``held_elsewhere[t]`` is how
+    many corpus playlists other than the evaluated one hold track ``t``."""
+    top = top[:10]
+    if not top.size:
+        return [0.0, 0.0]
+    return [float(np.isin(top, popular).mean()), float((held_elsewhere[top] == 0).mean())]
+
+
 async def evaluate(
     store: VectorStore,
     data: EvalData,
@@ -188,6 +218,7 @@ async def evaluate(
     artists: IdArray | None = None,
     artist_cap: int | None = None,
     feedback: bool = False,
+    corpus: Corpus | None = None,
     on_request: Callable[[], Any] | None = None,
 ) -> list[Outcome]:
     """Score each strategy in each mode: one answer per (playlist, mode, strategy).
@@ -201,8 +232,16 @@ async def evaluate(
     ``feedback``: the first answer's top :data:`DISMISSED` tracks that are not hidden are
     dismissed, and the next answer is scored twice, once with them merely excluded, once
     with them as negatives: outcomes ``"<strategy> excluded"`` and ``"<strategy> negatives"``.
+
+    ``corpus``: the playlists whose co-occurrences a strategy such as ``together`` may
+    use (each evaluated playlist leaving itself out); with it, :data:`SIGNAL_RATES` are
+    measured too. A co-occurrence strategy without one uses the evaluated playlists.
     """
     rules = rules or Rules()
+    signal = corpus is not None
+    if corpus is None and any(cooccurrence_of(s) is not None for s in strategies.values()):
+        corpus = build_corpus(data.playlists, n_tracks=len(data.track_ids))
+    popular = popular_tracks(corpus) if corpus is not None and signal else None
     if artist_cap is not None and artists is None:
         raise ValueError("an artist cap needs the artists")
     headroom = artist_cap is not None or rules.meta is not None
@@ -215,6 +254,7 @@ async def evaluate(
     rows: dict[tuple[str, str], tuple[list[str], list[NDArray[np.float64]]]] = {
         (mode.label, label): ([], []) for mode in modes for label in labels
     }
+    shown: dict[tuple[str, str], set[int]] = {key: set() for key in rows}
 
     def record(
         mode: Mode, label: str, playlist_id: str, ids: IdArray, seeds: IdArray, hidden: IdArray
@@ -224,26 +264,46 @@ async def evaluate(
         values = list(score_ranking(ids[:MAX_K], hidden))
         if rules.meta is not None:
             values += top10_rates(ids, seeds, data, rules.meta)
+        if popular is not None and corpus is not None:
+            values += signal_rates(ids, popular, corpus.without(playlist_id))
+        shown[(mode.label, label)].update(ids[:10].tolist())
         got_ids, got = rows[(mode.label, label)]
         got_ids.append(playlist_id)
         got.append(np.array(values))
 
     for playlist_id, mode, seeds, hidden in _cases(data, modes):
         for name, strategy in strategies.items():
-            first = await _answer(store, data, seeds, strategy, rules, limit=limit)
+            first = await _answer(
+                store, data, seeds, strategy, rules, limit=limit, corpus=corpus,
+                playlist_id=playlist_id,
+            )  # fmt: skip
             if not feedback:
                 record(mode, name, playlist_id, first, seeds, hidden)
             else:
                 dismissed = first[~np.isin(first, hidden)][:DISMISSED]
                 for arm in FEEDBACK_ARMS:
                     kw = {"exclude" if arm == "excluded" else "negatives": dismissed}
-                    again = await _answer(store, data, seeds, strategy, rules, limit=limit, **kw)
+                    again = await _answer(
+                        store, data, seeds, strategy, rules, limit=limit, corpus=corpus,
+                        playlist_id=playlist_id, **kw,
+                    )  # fmt: skip
                     record(mode, f"{name} {arm}", playlist_id, again, seeds, hidden)
             if on_request is not None:
                 on_request()
-    width = len(METRICS) + (len(RATES) if rules.meta is not None else 0)
+    columns = (
+        *METRICS,
+        *(RATES if rules.meta is not None else ()),
+        *(SIGNAL_RATES if popular is not None else ()),
+    )
     return [
-        Outcome(mode, label, ids, np.array(values).reshape(len(ids), width))
+        Outcome(
+            mode,
+            label,
+            ids,
+            np.array(values).reshape(len(ids), len(columns)),
+            columns,
+            len(shown[(mode, label)]),
+        )
         for (mode, label), (ids, values) in rows.items()
     ]
 
@@ -281,11 +341,12 @@ def summarize(
     by_mode = {(o.mode, o.strategy): o for o in outcomes}
     out: list[dict[str, Any]] = []
     for o in outcomes:
-        columns = (*METRICS, *RATES)[: o.values.shape[1]]
+        columns = o.columns
         row: dict[str, Any] = {
             "mode": o.mode,
             "strategy": o.strategy,
             "playlists": len(o.playlists),
+            "coverage@10": o.coverage,
         }
         if not o.playlists:
             out.append(row | dict.fromkeys(columns))

@@ -12,8 +12,18 @@ docs/atproto.md.
     >>> await follow(database, options, on_progress=print)  # doctest: +SKIP
 """
 
-from ._apply import FOLLOW_CURSOR, apply_follow, follow_cursor
+from ._apply import (
+    FOLLOW_CURSOR,
+    FOLLOW_WANTED_CURSOR,
+    apply_follow,
+    clear_follow_gap,
+    follow_cursor,
+    follow_gap,
+    follow_wanted_cursor,
+    record_follow_gap,
+)
 from ._apply_accounts import UNKNOWN_HANDLE
+from ._backfill import BackfillOptions, BackfillStats, backfill
 from ._changes import (
     AccountChange,
     FollowChange,
@@ -23,36 +33,61 @@ from ._changes import (
     RecordDeletion,
     TrackRecord,
 )
-from ._events import COLLECTIONS, HIDING_STATUSES, Collections, Event, decode
+from ._events import (
+    COLLECTIONS,
+    DEFAULT_HIDE_LABELS,
+    HIDING_STATUSES,
+    TRUST,
+    Collections,
+    Event,
+    Trust,
+    decode,
+)
 from ._records import UNTITLED, TrackFields, track_fields
-from ._service import MALFORMED, FollowOptions, FollowStats, follow
-from ._transport import REWIND_US, Jetstream, check_jetstream_url
+from ._service import MALFORMED, FollowOptions, FollowStats, follow, follow_options
+from ._transport import REWIND_US, Gap, Jetstream, check_jetstream_url
+from ._urls import network_url, public_host
 
 __all__ = [
     "COLLECTIONS",
+    "DEFAULT_HIDE_LABELS",
     "FOLLOW_CURSOR",
+    "FOLLOW_WANTED_CURSOR",
     "HIDING_STATUSES",
     "MALFORMED",
     "REWIND_US",
+    "TRUST",
     "UNKNOWN_HANDLE",
     "UNTITLED",
     "AccountChange",
+    "BackfillOptions",
+    "BackfillStats",
     "Collections",
     "Event",
     "FollowChange",
     "FollowOptions",
     "FollowResult",
     "FollowStats",
+    "Gap",
     "IdentityChange",
     "Jetstream",
     "PlaylistRecord",
     "RecordDeletion",
     "TrackFields",
     "TrackRecord",
+    "Trust",
     "apply_follow",
+    "backfill",
     "check_jetstream_url",
+    "clear_follow_gap",
     "decode",
     "follow",
     "follow_cursor",
+    "follow_gap",
+    "follow_options",
+    "follow_wanted_cursor",
+    "network_url",
+    "public_host",
+    "record_follow_gap",
     "track_fields",
 ]

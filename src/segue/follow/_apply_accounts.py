@@ -1,6 +1,5 @@
 """Accounts as the network reports them: status (hiding and showing their followed tracks
-and playlists) and handle. Each event is applied only if its ``seq`` is newer than the
-last one applied for that account, so a redelivered or late event changes nothing.
+and playlists) and handle. Each event is applied in the order it arrives (see :func:`_order`).
 
 Hiding reuses the catalog's own switch: a track's ``visible`` (and the seeds generation of
 every playlist holding it moves, as ``segue import tracks`` does), and a playlist's.
@@ -62,9 +61,12 @@ async def _known(session: AsyncSession, did: str) -> bool:
 
 
 def _order(seq: int, applied: int | None) -> FollowResult | None:
-    if applied is None or seq > applied:
-        return None
-    return FollowResult.DUPLICATE if seq == applied else FollowResult.STALE
+    """Account and identity events are applied in the order they arrive: Jetstream sends
+    an account's events in order, and a rewind replays them in order, while the relay's
+    ``seq`` is not comparable across relays (a host switch may land on a Jetstream fed by
+    another, whose numbers are lower: compared, they would be dropped for ever). Only the
+    very event applied last, delivered again, is a duplicate."""
+    return FollowResult.DUPLICATE if applied is not None and seq == applied else None
 
 
 async def _upsert_account(session: AsyncSession, did: str, **values: object) -> None:

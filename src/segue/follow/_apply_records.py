@@ -10,12 +10,17 @@ wait in ``follow_list_items`` and join the playlist when their track comes.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import bump_seeds_generation, replace_items, track_ids_for
+from segue.catalog import (
+    bump_seeds_generation,
+    note_audio_sources,
+    replace_items,
+    track_ids_for,
+)
 from segue.catalog.tables import (
     Artist,
     FollowListItem,
@@ -32,7 +37,7 @@ from segue.catalog.tables import (
 from ._apply_accounts import account_state
 from ._changes import FollowResult, PlaylistRecord, RecordDeletion, TrackRecord
 
-__all__ = ["apply_deletion", "apply_playlist", "apply_track"]
+__all__ = ["apply_deletion", "apply_playlist", "apply_track", "expire_waiting"]
 
 
 async def _applied(session: AsyncSession, uri: str, rev: str) -> tuple[bool, FollowResult | None]:
@@ -66,7 +71,9 @@ async def _save_version(
     )
 
 
-async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResult:
+async def apply_track(
+    session: AsyncSession, record: TrackRecord, *, audio_origins: Collection[str] = ()
+) -> FollowResult:
     _, skip = await _applied(session, record.uri, record.rev)
     if skip is not None:
         return skip
@@ -92,6 +99,10 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
         "artist_did": record.did,
         "image_url": record.image_url,
         "audio_url": record.audio_url,
+        # The blob is in the record's own repo: its DID is the record's.
+        "audio_blob_did": record.did if record.audio_blob_cid else None,
+        "audio_blob_cid": record.audio_blob_cid,
+        "suggestible": record.suggestible,
         "uri": record.uri,
         "cid": record.cid,
         "visible": visible,
@@ -103,6 +114,8 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
             index_elements=[Track.id], set_={**values, "updated_at": utc_now()}
         )
     )
+    # A new or changed audio source makes the track pending for `segue embed --catalog`.
+    await note_audio_sources(session, [track_id], audio_origins=audio_origins)
     # The playlists whose items were waiting for it now hold it. Not only when the row is
     # new: a track imported (or given its id by vectors) before its record, while its URI
     # was not yet mapped, left its playlists waiting too.
@@ -130,7 +143,9 @@ async def apply_track(session: AsyncSession, record: TrackRecord) -> FollowResul
     return FollowResult.APPLIED
 
 
-async def apply_playlist(session: AsyncSession, record: PlaylistRecord) -> FollowResult:
+async def apply_playlist(
+    session: AsyncSession, record: PlaylistRecord, *, max_lists: int | None = None
+) -> FollowResult:
     _, skip = await _applied(session, record.uri, record.rev)
     if skip is not None:
         return skip
@@ -139,6 +154,17 @@ async def apply_playlist(session: AsyncSession, record: PlaylistRecord) -> Follo
     )
     if owner is not None and owner != record.did:
         return FollowResult.CONFLICT  # the first owner keeps the id (docs/atproto.md)
+    if owner is None and max_lists is not None:
+        # One account's records must not fill the catalog (each list may wait for 500
+        # tracks that never come): a new list beyond the cap is skipped, and not
+        # remembered, so it is applied once the account deletes others and edits it.
+        held = await session.scalar(
+            sa.select(sa.func.count())
+            .select_from(Playlist)
+            .where(Playlist.owner_did == record.did, Playlist.record_uri.is_not(None))
+        )
+        if (held or 0) >= max_lists:
+            return FollowResult.LIMITED
     insert = insert_for(session)
     hidden, handle = await account_state(session, record.did)
     await session.execute(
@@ -150,6 +176,8 @@ async def apply_playlist(session: AsyncSession, record: PlaylistRecord) -> Follo
         "owner_did": record.did,
         "name": record.name,
         "record_cid": record.cid,  # the network's own CID: exactly the record's cache key
+        # The playlist is this record from now on: edited where it was made (docs/atproto.md).
+        "record_uri": record.uri,
         "visible": not hidden,
     }
     stmt = insert(Playlist).values(id=record.playlist_id, **values)
@@ -242,3 +270,26 @@ async def apply_deletion(session: AsyncSession, deletion: RecordDeletion) -> Fol
         session, deletion.uri, deletion.did, deletion.kind, deletion.rev, None, deletion.time_us
     )
     return FollowResult.APPLIED
+
+
+async def expire_waiting(session: AsyncSession, before_us: int) -> int:
+    """Drop the items still waiting for their track in followed playlists whose version
+    was applied before ``before_us`` (a ``time_us``): a track that has not come by then is
+    not coming from this stream, and waiting rows must not pile up for ever. The
+    playlist's next version lists them again. Returns how many were dropped."""
+    arrived = (
+        sa.select(TrackUri.uri)
+        .join(Track, Track.id == TrackUri.track_id)
+        .where(TrackUri.uri == FollowListItem.uri)
+    )
+    old = (
+        sa.select(Playlist.id)
+        .join(FollowRecord, FollowRecord.uri == Playlist.record_uri)
+        .where(FollowRecord.time_us < before_us)
+    )
+    result = await session.execute(
+        sa.delete(FollowListItem)
+        .where(FollowListItem.playlist_id.in_(old), ~sa.exists(arrived))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -36,6 +36,10 @@ class FollowResult(StrEnum):
     IGNORED = "ignored"
     #: the playlist id (the record key) belongs to another owner's playlist
     CONFLICT = "conflict"
+    #: the account has ``SEGUE_FOLLOW_MAX_LISTS_PER_ACCOUNT`` followed playlists already
+    LIMITED = "limited"
+    #: a change the database refused (a value out of its range): skipped, the rest applied
+    MALFORMED = "malformed"
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,8 +54,12 @@ class TrackRecord:
     title: str
     artist_name: str | None
     image_url: str | None
-    #: an http(s) preview (``audioUrl``), ``None`` when the record has none Segue can play
+    #: ``audioUrl`` after the network checks (served only from ``SEGUE_AUDIO_ORIGINS``)
     audio_url: str | None = None
+    #: the CID of the record's ``audioBlob`` (in the repo of ``did``): its canonical audio
+    audio_blob_cid: str | None = None
+    #: false for a track with a hiding self-label or a supporter gate: never suggested
+    suggestible: bool = True
 
 
 @dataclass(frozen=True, slots=True)

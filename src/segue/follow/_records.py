@@ -2,23 +2,40 @@
 (:mod:`segue.atproto`).
 
 Text the catalog cannot store (a control character, a lone surrogate) makes the record
-:class:`~segue.atproto.Malformed`, as a lexicon failure does; an ``audioUrl`` the page
-cannot play is no preview, not a fault.
+:class:`~segue.atproto.Malformed`, as a lexicon failure does, and so does a ``createdAt``
+more than a day ahead of this machine's clock. An ``imageUrl`` or ``audioUrl`` that fails
+the network checks (:func:`network_url`) is dropped, not the record.
 
-    >>> track_fields({"title": "Song", "artist": "Alice"})
-    TrackFields(title='Song', artist_name='Alice', image_url=None, audio_url=None)
+    >>> track_fields({"title": "Song", "artist": "Alice", "fileType": "mp3",
+    ...               "createdAt": "2025-12-02T00:00:00Z"})
+    TrackFields(title='Song', artist_name='Alice', image_url=None, audio_url=None, \
+audio_blob_cid=None, labels=frozenset(), gated=False)
 """
 
 from __future__ import annotations
 
+import time
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from segue.atproto import Malformed, check_track_record, list_record_name
-from segue.catalog import check_audio_url, clean_display_name, clean_playlist_name, text_problem
+from segue.catalog import clean_display_name, clean_playlist_name, text_problem
 from segue.errors import InvalidInput
 from segue.limits import PLAYLIST_NAME_MAX_LENGTH
 
-__all__ = ["UNTITLED", "TrackFields", "playlist_name", "track_fields"]
+from ._urls import network_url
+
+__all__ = [
+    "FUTURE_SLACK_SECONDS",
+    "UNTITLED",
+    "TrackFields",
+    "check_not_future",
+    "playlist_name",
+    "track_fields",
+]
+
+#: how far ahead of this machine's clock a record's ``createdAt`` may be (clock skew)
+FUTURE_SLACK_SECONDS = 24 * 3600
 
 #: the name of a playlist whose record has none (the lexicon makes ``name`` optional)
 UNTITLED = "Untitled playlist"
@@ -29,9 +46,17 @@ class TrackFields(NamedTuple):
 
     title: str
     artist_name: str | None
+    #: ``imageUrl`` when it passes :func:`network_url`, else ``None``
     image_url: str | None
-    #: ``audioUrl`` when it is an http(s) URL the UI can play as a preview, else ``None``
+    #: ``audioUrl`` when it passes :func:`network_url` (served and fetched only from
+    #: ``SEGUE_AUDIO_ORIGINS``), else ``None``
     audio_url: str | None
+    #: the CID of ``audioBlob`` (a blob in the record's own repo): the canonical audio
+    audio_blob_cid: str | None = None
+    #: the record's self-label values
+    labels: frozenset[str] = frozenset()
+    #: whether it is supporter-gated (``supportGate``)
+    gated: bool = False
 
 
 def _storable(name: str, value: str | None) -> None:
@@ -56,13 +81,26 @@ def track_fields(record: Any) -> TrackFields:
         ("album", fields.album),
     ):
         _storable(name, value)
-    try:
-        audio_url = check_audio_url(fields.audio_url)
-    except InvalidInput:
-        # The lexicon asks only for a string: a record whose audio lives elsewhere (a blob,
-        # another scheme) is a valid track, just one without a preview the page can play.
-        audio_url = None
-    return TrackFields(fields.title.strip(), artist_name, fields.image_url, audio_url)
+    check_not_future("createdAt", fields.created_at)
+    # The lexicon asks only for strings: a URL Segue will not store (another scheme, a
+    # private host) leaves a valid track without a cover or a preview.
+    return TrackFields(
+        fields.title.strip(),
+        artist_name,
+        network_url(fields.image_url),
+        network_url(fields.audio_url),
+        fields.audio_blob_cid,
+        fields.labels,
+        fields.gated,
+    )
+
+
+def check_not_future(name: str, moment: datetime | None, *, now: float | None = None) -> None:
+    """A record's date must not be more than a day ahead of this machine's clock."""
+    if moment is not None and moment.timestamp() > (
+        (time.time() if now is None else now) + FUTURE_SLACK_SECONDS
+    ):
+        raise Malformed(f"{name}: in the future: {moment.isoformat()}")
 
 
 def playlist_name(record: dict[str, Any]) -> str:

@@ -3,8 +3,13 @@
 One websocket at a time (the ``websockets`` library), asking for the followed collections
 (``wantedCollections``) from a cursor (``time_us``, microseconds). When the connection
 fails or closes it tries the next host, after a backoff that doubles up to a ceiling
-(with jitter), resuming a few seconds before the last event it received: Jetstream's
-advice for gapless playback, and harmless since applying is idempotent.
+(with jitter), resuming ``rewind_us`` (15 s) before the last event it received: hosts
+position themselves independently, and a replay is harmless since applying is
+idempotent. A host that sends no event of a followed collection for ``silence_seconds``
+while connected is left at once (it may be blind to them while still passing account
+events), resuming before the last followed event. A host that cannot replay from the
+cursor asked for answers with its oldest event, silently: that is recorded as a
+:class:`Gap`, to be filled by a backfill.
 
     >>> jetstream = Jetstream(["wss://jetstream2.us-east.bsky.network"], ("fm.plyr.track",))
     >>> url = jetstream.url("wss://jetstream2.us-east.bsky.network", 1725911162329308)
@@ -21,24 +26,45 @@ import json
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
-from websockets.asyncio.client import connect
-from websockets.exceptions import InvalidHandshake, InvalidURI, WebSocketException
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidURI,
+    WebSocketException,
+)
 
 from segue._retry import RetryPolicy
 from segue.errors import InvalidInput
-from segue.metrics import FOLLOW_CONNECTIONS
+from segue.metrics import FOLLOW_CONNECTIONS, FOLLOW_GAPS, FOLLOW_HOST_SWITCHES
 
-from ._events import UNPARSABLE
+from ._events import UNPARSABLE, event_time
 
-__all__ = ["REWIND_US", "Jetstream", "check_jetstream_url"]
+__all__ = [
+    "RETENTION_US",
+    "REWIND_US",
+    "SILENCE_SECONDS",
+    "Gap",
+    "Jetstream",
+    "check_jetstream_url",
+]
 
 log = logging.getLogger("segue.follow")
 
-#: how far a reconnection rewinds before the last event received (Jetstream's advice)
-REWIND_US = 5_000_000
+#: how far a reconnection rewinds before the last event received (SEGUE_FOLLOW_REWIND_SECONDS):
+#: hosts position themselves independently, so a switch needs more than Jetstream's 5 s
+REWIND_US = 15_000_000
+#: SEGUE_FOLLOW_SILENCE_SECONDS: no event of a followed collection for this long is a blind host
+SILENCE_SECONDS = 600.0
+#: SEGUE_JETSTREAM_RETENTION_HOURS in microseconds: how far back a host replays
+RETENTION_US = 24 * 3600 * 1_000_000
+# A first event later than the cursor by more than twice the rewind and this is a gap.
+_GAP_SLACK_US = 60 * 1_000_000
 # A frame larger than this is refused (the connection closes and is reopened): records are
 # small, a list of 500 strong references is about 60 kB.
 _MAX_FRAME_BYTES = 4 * 1024 * 1024
@@ -63,6 +89,17 @@ def check_jetstream_url(url: str) -> str:
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
+@dataclass(frozen=True, slots=True)
+class Gap:
+    """A window of the network a host did not replay: from ``after_us`` (the cursor asked
+    for) to ``before_us`` (the first event it sent, or the oldest it keeps); what
+    happened in it must come from a backfill."""
+
+    after_us: int
+    before_us: int
+    host: str
+
+
 class Jetstream:
     """Reads events from the hosts in turn into a queue; see :meth:`run`."""
 
@@ -75,6 +112,9 @@ class Jetstream:
         max_backoff_seconds: float = 30.0,
         open_timeout: float = 10.0,
         rewind_us: int = REWIND_US,
+        silence_seconds: float = SILENCE_SECONDS,
+        retention_us: int = RETENTION_US,
+        wanted_since: int | None = None,
     ) -> None:
         if not urls:
             raise InvalidInput("no Jetstream address given")
@@ -90,13 +130,22 @@ class Jetstream:
         )
         self.open_timeout = open_timeout
         self.rewind_us = rewind_us
+        self.silence_seconds = silence_seconds
+        self.retention_us = retention_us
         #: the ``time_us`` of the last event received (where a reconnection resumes)
         self.last_time_us: int | None = None
+        #: the ``time_us`` of the last event of a followed collection received (or stored
+        #: by an earlier run): where leaving a silent host resumes
+        self.wanted_time_us: int | None = wanted_since
+        #: the ``time_us`` of the first event this run received
+        self.first_time_us: int | None = None
         #: monotonic time the current connection opened, ``None`` while there is none
         self.connected_since: float | None = None
         self.ever_connected = False
         self.host: str | None = None
         self.last_error: str | None = None
+        #: gaps found and not yet taken by :meth:`take_gaps`
+        self.gaps: list[Gap] = []
 
     def url(self, base: str, cursor: int | None) -> str:
         """The subscription address on ``base`` from ``cursor`` (none: live tail)."""
@@ -109,17 +158,44 @@ class Jetstream:
         base = check_jetstream_url(base)
         return f"{base}{'&' if '?' in base else '?'}{urlencode(params)}"
 
-    async def run(self, queue: asyncio.Queue[dict[str, Any]], cursor: int | None) -> None:
+    def take_gaps(self) -> list[Gap]:
+        """The gaps found since the last call."""
+        gaps, self.gaps = self.gaps, []
+        return gaps
+
+    def resume_cursor(self, cursor: int | None, *, silent: bool) -> int | None:
+        """Where the next connection starts: the first at ``cursor`` as given; later ones
+        the rewind before the last event received, or, leaving a host that was silent
+        about the followed collections, before the last event of one of them (account and
+        identity events reach every subscriber and moved the other past what it hid)."""
+        if silent and self.wanted_time_us is not None:
+            return self.wanted_time_us - self.rewind_us
+        if silent and cursor is not None:
+            return cursor  # no followed event yet: from where this run began
+        if silent and self.first_time_us is not None:
+            return self.first_time_us - self.rewind_us  # began at the live tail
+        if self.last_time_us is None:
+            return cursor
+        return self.last_time_us - self.rewind_us
+
+    async def run(
+        self, queue: asyncio.Queue[dict[str, Any]], cursor: int | None, *, resumed: bool = True
+    ) -> None:
         """Put every event (a JSON object) into ``queue``, from ``cursor``, until cancelled.
 
         The first connection starts at ``cursor`` as given; later ones at the last event
-        received, less the rewind.
+        received, less the rewind. ``resumed``: ``cursor`` continues an earlier run (a
+        stored cursor), so a host that cannot replay from it is a gap.
         """
         attempt = 0
         host = 0
+        silent = False
+        checked = resumed
         while True:
             base = self.urls[host % len(self.urls)]
-            resume = cursor if self.last_time_us is None else self.last_time_us - self.rewind_us
+            resume = self.resume_cursor(cursor, silent=silent)
+            checked = checked or self.last_time_us is not None
+            reason = "error"
             try:
                 async with connect(
                     self.url(base, resume),
@@ -135,21 +211,92 @@ class Jetstream:
                         True,
                     )
                     attempt = 0
-                    async for frame in socket:
-                        message = _parse(frame)
-                        stamp = message.get("time_us")
-                        if isinstance(stamp, int) and not isinstance(stamp, bool):
-                            self.last_time_us = max(stamp, self.last_time_us or 0)
-                        await queue.put(message)
-                self.last_error = f"{base}: the server closed the connection"
+                    silent = await self._read(socket, queue, base, resume if checked else None)
+                    reason = "silence" if silent else "closed"
+                if silent:
+                    self.last_error = (
+                        f"{base}: no event of {', '.join(self.collections)} for "
+                        f"{self.silence_seconds:,.0f} s"
+                    )
+                else:
+                    self.last_error = f"{base}: the server closed the connection"
             except (OSError, TimeoutError, InvalidHandshake, InvalidURI, WebSocketException) as exc:
                 FOLLOW_CONNECTIONS.labels(result="failed").inc()
                 self.last_error = f"{base}: {type(exc).__name__}: {exc}"
+                silent = False
+            FOLLOW_HOST_SWITCHES.labels(reason=reason).inc()
             self.connected_since = None
-            log.warning("jetstream: %s; reconnecting", self.last_error)
+            log.warning("jetstream: %s; switching host", self.last_error)
             host += 1
-            await asyncio.sleep(self._reconnect.delay(attempt))
-            attempt += 1
+            if not silent:
+                await asyncio.sleep(self._reconnect.delay(attempt))
+                attempt += 1
+
+    async def _read(
+        self,
+        socket: ClientConnection,
+        queue: asyncio.Queue[dict[str, Any]],
+        base: str,
+        asked: int | None,
+    ) -> bool:
+        """Read frames into ``queue`` until the server closes (``False``) or no event of a
+        followed collection has come for ``silence_seconds`` (``True``)."""
+        heard = time.monotonic()  # the last event of a followed collection, or the start
+        first = True
+        while True:
+            left = self.silence_seconds - (time.monotonic() - heard)
+            if left <= 0:
+                return True
+            try:
+                frame = await asyncio.wait_for(socket.recv(), left)
+            except TimeoutError:
+                return True
+            except ConnectionClosed:
+                return False
+            message = _parse(frame)
+            stamp = event_time(message)
+            if stamp is not None:
+                if first and asked is not None:
+                    self._check_gap(base, asked, stamp)
+                first = False
+                if self.first_time_us is None:
+                    self.first_time_us = stamp
+                self.last_time_us = max(stamp, self.last_time_us or 0)
+                if self._wanted(message):
+                    heard = time.monotonic()
+                    self.wanted_time_us = max(stamp, self.wanted_time_us or 0)
+            await queue.put(message)
+
+    def _wanted(self, message: dict[str, Any]) -> bool:
+        commit = message.get("commit")
+        return (
+            message.get("kind") == "commit"
+            and isinstance(commit, dict)
+            and commit.get("collection") in self.collections
+        )
+
+    def _check_gap(self, base: str, asked: int, first_us: int) -> None:
+        """A host answers a cursor older than it keeps with its oldest event, silently:
+        a cursor older than the retention, or a first event far later than asked for (by
+        more than twice the rewind and a minute), is a gap."""
+        now_us = time.time_ns() // 1000
+        oldest_kept = now_us - self.retention_us
+        if asked < oldest_kept or first_us - asked > 2 * self.rewind_us + _GAP_SLACK_US:
+            gap = Gap(asked, first_us, base)
+            self.gaps.append(gap)
+            FOLLOW_GAPS.inc()
+            log.warning(
+                "jetstream: a gap: %s did not replay from %s; events between %s and %s may be "
+                "missing: run segue follow backfill",
+                base,
+                _iso(asked),
+                _iso(gap.after_us),
+                _iso(gap.before_us),
+            )
+
+
+def _iso(time_us: int) -> str:
+    return datetime.fromtimestamp(time_us / 1e6, UTC).isoformat(timespec="seconds")
 
 
 def _parse(frame: str | bytes) -> dict[str, Any]:

@@ -9,7 +9,7 @@ go by the catalog (:func:`segue.catalog.upsert_tracks`).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -150,12 +150,20 @@ def _describe(artist: dict[str, Any]) -> str:
 
 
 async def import_tracks(
-    database: Database, batch: TrackBatch, *, steps: Steps = no_progress
+    database: Database,
+    batch: TrackBatch,
+    *,
+    steps: Steps = no_progress,
+    audio_origins: Collection[str] = (),
 ) -> TracksResult:
     """Upsert the batch's artists and tracks in one transaction (all or nothing).
 
     Existing tracks get the file's title, artist, image and record reference, and the
     ``visible`` and ``deleted`` the file gives; without them a track keeps its own. A track
-    already deleted keeps its deletion time. Unchanged rows are not written at all.
+    already deleted keeps its deletion time. Unchanged rows are not written at all. A track
+    whose ``audio_url`` is on one of ``audio_origins`` (``SEGUE_AUDIO_ORIGINS``) and new or
+    changed becomes pending for ``segue embed --catalog``.
     """
-    return await upsert_tracks(database, batch.artists, batch.tracks, steps=steps)
+    return await upsert_tracks(
+        database, batch.artists, batch.tracks, steps=steps, audio_origins=audio_origins
+    )

@@ -18,12 +18,15 @@ from segue.engine import (
     DEFAULT_STRATEGY,
     NEGATIVE_PUSH,
     NEGATIVE_RADIUS,
+    FloatMatrix,
     IdArray,
     QueryPlan,
     Ranking,
     Strategy,
+    Together,
     check_ids,
     check_limit,
+    cooccurrence_list,
     explain,
     get_strategy,
     push_away,
@@ -66,6 +69,7 @@ async def recommend(
     strategy: str | Strategy | None = None,
     negative_push: float = NEGATIVE_PUSH,
     negative_radius: float = NEGATIVE_RADIUS,
+    together: Sequence[int] | IdArray | None = None,
 ) -> Ranking:
     """Up to ``limit`` tracks to add to a playlist of ``track_ids``, best first, each with
     ``because``: the playlist track it is closest to.
@@ -81,9 +85,15 @@ async def recommend(
     recording under another id, and is dropped (0: none is). Tracks without an embedding
     are skipped; with none, the ranking is empty.
 
-    Exactly two store calls: one fetch of the playlist's and the negatives' vectors, one
-    multi-query that also returns the candidates' vectors (for ``because`` and the
-    near-duplicates).
+    ``together`` is the co-occurrence list (tracks other playlists hold with these, best
+    first; the caller reads it, e.g. ``segue.catalog.cooccurring_tracks``), used by a
+    strategy that fuses it (``together``) and ignored by the others. Its tracks' vectors
+    come in the first fetch, so each one is explained and checked for near-duplicates as
+    any candidate; one without an embedding is left out.
+
+    Exactly two store calls: one fetch of the playlist's and the negatives' vectors (and
+    the co-occurring tracks'), one multi-query that also returns the candidates' vectors
+    (for ``because`` and the near-duplicates).
     """
     limit = check_limit(limit)
     chosen = resolve_strategy(strategy)
@@ -92,11 +102,17 @@ async def recommend(
         return Ranking.empty()
     dismissed = np.setdiff1d(check_ids(negatives, name="negatives"), playlist)
     excluded = np.union1d(np.union1d(playlist, check_ids(exclude)), dismissed)
+    fused = isinstance(chosen, Together) and together is not None
+    co_ids = check_ids(together if fused and together is not None else (), name="together")
+    # In ranked order, without what may not come back (and each once).
+    co_ids = co_ids[~np.isin(co_ids, excluded)]
+    co_ids = co_ids[np.sort(np.unique(co_ids, return_index=True)[1])]
     with _FETCH_DURATION.time():
-        fetched = await store.get_vectors(np.concatenate([playlist, dismissed]))
+        fetched = await store.get_vectors(np.concatenate([playlist, dismissed, co_ids]))
     is_seed = np.isin(fetched.ids, playlist)
+    is_negative = np.isin(fetched.ids, dismissed)
     seed_ids, seeds = fetched.ids[is_seed], fetched.vectors[is_seed]
-    negative_vectors = fetched.vectors[~is_seed]
+    negative_vectors = fetched.vectors[is_negative]
     if not seed_ids.size:
         return Ranking.empty()
     # Room for one near-duplicate per playlist track among the candidates asked for.
@@ -121,9 +137,16 @@ async def recommend(
         lists = await store.query_many(
             plan.queries, top_k=plan.top_k, exclude=excluded, with_vectors=True
         )
+    co_list = None
+    if fused and isinstance(chosen, Together):
+        co_list = cooccurrence_list(*_in_order(co_ids, fetched.ids, fetched.vectors), seeds)
+        lists = [*lists, co_list]
     # Every candidate in order, so near-duplicates dropped below leave room for the next.
     pooled = max(limit, sum(len(lst) for lst in lists))
-    ranking = chosen.rank(plan, lists, exclude=excluded, limit=pooled)
+    if co_list is not None and isinstance(chosen, Together):
+        ranking = chosen.rank_with(plan, lists[:-1], co_list, exclude=excluded, limit=pooled)
+    else:
+        ranking = chosen.rank(plan, lists, exclude=excluded, limit=pooled)
     return explain(
         ranking,
         lists,
@@ -134,3 +157,14 @@ async def recommend(
         negatives=negative_vectors,
         negative_radius=negative_radius,
     )
+
+
+def _in_order(wanted: IdArray, ids: IdArray, vectors: FloatMatrix) -> tuple[IdArray, FloatMatrix]:
+    """The rows of ``ids``/``vectors`` for ``wanted``, in ``wanted``'s order; an id the
+    store did not return (no embedding) is left out."""
+    order = np.argsort(ids, kind="stable")
+    at = np.searchsorted(ids, wanted, sorter=order)
+    found = at < ids.size
+    found[found] = ids[order[at[found]]] == wanted[found]
+    rows = order[at[found]]
+    return wanted[found], vectors[rows]

@@ -32,9 +32,10 @@ from segue.metrics import (
     UnavailableReason,
 )
 from segue.settings import Settings
-from segue.vectors import VectorStore
+from segue.vectors import VectorStore, max_cache_seconds, read_deadline
 
 from ._admission import Admission, Degrade
+from ._cooccurrence import read_cooccurrence
 from ._key import CacheKeys
 from ._pipeline import recommend, resolve_strategy
 from ._shape import shape
@@ -332,8 +333,13 @@ class Recommender:
                 strategy = self.strategy if degraded is None else self.fallback
                 if degraded is not None:
                     RECOMMENDATION_FALLBACKS.labels(reason=degraded.value).inc()
+                # Asked before the store is read: a ranking computed this soon after a
+                # vector write may be stale (eventual reads), so it is cached only briefly.
+                store_ttl = max_cache_seconds(store, seeds.index_generation)
                 began = loop.time()
-                ranking = await self._run(strategy, seeds, store, candidates)
+                # The store's retries (429, 5xx) stop when the request would have given up.
+                with read_deadline(left):
+                    ranking = await self._run(strategy, seeds, store, candidates)
                 if degraded is None:
                     self._observe_cost(loop.time() - began)
         finally:
@@ -350,6 +356,8 @@ class Recommender:
         if ids:
             # An empty ranking is not cached: "no embeddings yet" is usually temporary.
             ttl = None if degraded is None else self.fallback_ttl_seconds
+            if store_ttl is not None:
+                ttl = store_ttl if ttl is None else min(ttl, store_ttl)
             await self.cache.set(key, ids, ttl_seconds=ttl)
         return ids
 
@@ -363,6 +371,7 @@ class Recommender:
     ) -> Ranking:
         try:
             async with asyncio.timeout(self.timeout_seconds * _COMPUTE_GRACE):
+                together = await read_cooccurrence(self.database, strategy, seeds)
                 return await recommend(
                     store,
                     seeds.seed_ids,
@@ -371,6 +380,7 @@ class Recommender:
                     negatives=seeds.dismissed_ids,
                     near_duplicate_distance=self.near_duplicate_distance,
                     strategy=strategy,
+                    together=together,
                 )
         except InvalidInput as exc:
             # Seeds come from the catalog and vectors from the store itself: a refusal here

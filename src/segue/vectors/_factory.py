@@ -9,7 +9,7 @@ from ._local import LocalVectorStore
 from ._protocol import VectorStore
 from ._turbopuffer import TurbopufferVectorStore
 
-__all__ = ["open_store"]
+__all__ = ["max_cache_seconds", "open_store", "warm_cache"]
 
 
 def open_store(settings: Settings) -> VectorStore:
@@ -30,3 +30,19 @@ def open_store(settings: Settings) -> VectorStore:
     if settings.vector_backend is VectorBackend.TURBOPUFFER:
         return TurbopufferVectorStore.from_settings(settings)
     raise Misconfigured(f"vector backend {settings.vector_backend.value!r} is not available here")
+
+
+async def warm_cache(store: VectorStore) -> None:
+    """Ask the store to get ready for the first queries (turbopuffer: ``hint_cache_warm``),
+    when a process starts; best effort, never an error. The local index needs nothing."""
+    if isinstance(store, TurbopufferVectorStore):
+        await store.warm()
+
+
+def max_cache_seconds(store: VectorStore, index_generation: int | None = None) -> float | None:
+    """The longest a ranking computed now from ``store`` may be cached, or ``None`` for no
+    limit of the store's: turbopuffer with eventual reads, within its staleness bound of a
+    vector write (``index_generation``: the catalog's, which every write moves)."""
+    if isinstance(store, TurbopufferVectorStore):
+        return store.max_cache_seconds(index_generation)
+    return None

@@ -46,15 +46,18 @@ async def sync_stores(
     skip_unchanged: bool = True,
     attributes_for: AttributesFor | None = None,
     on_progress: Callable[[int], None] | None = None,
+    trust_empty_target: bool = True,
 ) -> SyncReport:
     """Copy every vector of ``source`` into ``target``; safe to re-run after an interruption.
 
     Reads ``read_batch`` ids at a time in id order; with ``skip_unchanged`` it leaves out
     ids the target already holds with an identical vector, so a re-run only writes what
-    is missing. Writes go out ``write_batch`` rows at a time (each one atomic in both
-    backends, and idempotent), so memory stays bounded; each moves ``generation`` (the
-    index generation of the catalog served from ``target``), and a sync that changes
-    nothing does not move it. Ids only in the target stay.
+    is missing; a target empty at the start (no dimension yet: a first load) has nothing
+    to compare with, so it is not asked (``trust_empty_target=False`` asks anyway, one
+    request per ``read_batch`` ids, as before). Writes go out ``write_batch`` rows at a
+    time (each one atomic in both backends, and idempotent), so memory stays bounded; each
+    moves ``generation`` (the index generation of the catalog served from ``target``), and
+    a sync that changes nothing does not move it. Ids only in the target stay.
     ``attributes_for(ids)`` supplies attributes to write with them (turbopuffer keeps
     them; an upsert replaces the whole document). ``on_progress(n)`` counts ids done:
     written, or found unchanged.
@@ -70,6 +73,9 @@ async def sync_stores(
     dst_dim = await target.dimension()
     if src_dim is not None and dst_dim is not None and src_dim != dst_dim:
         raise DimensionMismatch(f"the source has dimension {src_dim}, the target {dst_dim}")
+    # A first load: every id is new, and a fetch per batch would only say so (a 100k-row
+    # load into turbopuffer made 100 such requests).
+    compare = skip_unchanged and (dst_dim is not None or not trust_empty_target)
     scanned = written = unchanged = 0
     pending_ids: list[IdArray] = []
     pending_vecs: list[FloatMatrix] = []
@@ -95,7 +101,7 @@ async def sync_stores(
     async for batch in source.scan(batch_size=read_batch):
         scanned += len(batch)
         keep = np.ones(len(batch), dtype=bool)
-        if skip_unchanged:
+        if compare:
             keep = changed_rows(batch.ids, batch.vectors, await target.get_vectors(batch.ids))
         same = int((~keep).sum())
         unchanged += same

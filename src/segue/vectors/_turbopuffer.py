@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar, cast
 
 import httpx2
@@ -23,10 +25,21 @@ from segue.errors import (
     Misconfigured,
     VectorStoreUnavailable,
 )
-from segue.settings import Settings
+from segue.settings import Settings, TurbopufferConsistency
 
 from ._attributes import check_upsert
 from ._protocol import FetchedVectors
+from ._tpuf_calls import Endpoint, NamespaceMissing, bulk_call, read_call
+from ._tpuf_policy import (
+    READ_DEADLINE,
+    READ_TIMEOUT,
+    WRITE_BATCH_BYTES,
+    WRITE_PATIENCE,
+    WRITE_TIMEOUT,
+    Consistency,
+    Freshness,
+    consistency_params,
+)
 from ._tpuf_wire import (
     MAX_MULTI_QUERIES,
     MAX_TOP_K,
@@ -38,45 +51,13 @@ from ._tpuf_wire import (
     vector_dim,
 )
 
-__all__ = [
-    "READ_DEADLINE",
-    "READ_RETRIES",
-    "READ_TIMEOUT",
-    "WRITE_BATCH_BYTES",
-    "WRITE_RETRIES",
-    "WRITE_TIMEOUT",
-    "TurbopufferVectorStore",
-]
+__all__ = ["TurbopufferVectorStore"]
 
 T = TypeVar("T")
 
-# Timeouts and retries, chosen (docs/turbopuffer.md says the same to operators):
-#
-# Reads (get_vectors, query_many, count, dimension) sit on the recommendation hot path. A
-# warm query answers in tens of milliseconds; a cold namespace (first query after hours
-# idle, served from object storage) takes up to ~1.7 s at p99. So: 1 s to connect (TLS to
-# the region included), 5 s between bytes, and a hard 5 s deadline on the whole call. No
-# retries: DESIGN.md keeps retries out of hot paths, and a failed read becomes
-# VectorStoreUnavailable, which the API degrades on instead of stalling the request.
-READ_TIMEOUT = httpx2.Timeout(5.0, connect=1.0)
-READ_DEADLINE = 5.0
-READ_RETRIES = 0
-# Writes and scans run in imports and `segue vectors sync`, off the hot path, and are
-# idempotent (an upsert or delete by id, or a read, can be repeated safely), so they
-# retry 4 times with the client's exponential backoff (0.25 s doubling up to 8 s, or the
-# server's Retry-After) on connection errors, 408, 409, 429 (write backpressure) and 5xx.
-# A full write batch must upload and commit to object storage: 60 s between bytes.
-WRITE_TIMEOUT = httpx2.Timeout(60.0, connect=5.0)
-WRITE_RETRIES = 4
-# One write request: well under the documented 256 MB so that building the JSON body
-# (about 13 kB per 512-d row) keeps memory modest; about 2,500 rows of 512 dimensions.
-WRITE_BATCH_BYTES = 32 * 2**20
+log = logging.getLogger("segue.vectors")
 
 _METRIC: DistanceMetric = "cosine_distance"
-
-
-class _NamespaceMissing(Exception):
-    """turbopuffer answered 404: the namespace has never been written (an empty store)."""
 
 
 class TurbopufferVectorStore(AsyncClosing):
@@ -101,6 +82,11 @@ class TurbopufferVectorStore(AsyncClosing):
         http_client: httpx2.AsyncClient | None = None,
         max_top_k: int = MAX_TOP_K,
         write_batch_bytes: int = WRITE_BATCH_BYTES,
+        read_deadline: float = READ_DEADLINE,
+        max_concurrent_queries: int = 4,
+        consistency: Consistency = "strong",
+        write_patience: float = WRITE_PATIENCE,
+        disable_backpressure: bool = False,
     ) -> None:
         if base_url is None and region is None:
             raise Misconfigured(
@@ -108,26 +94,42 @@ class TurbopufferVectorStore(AsyncClosing):
                 "(SEGUE_TURBOPUFFER_BASE_URL)"
             )
         if max_top_k < 1 or write_batch_bytes < 4096:
-            raise InvalidInput("max_top_k must be positive and write_batch_bytes at least 4096")
+            raise Misconfigured("max_top_k must be positive and write_batch_bytes at least 4096")
+        if read_deadline <= 0 or max_concurrent_queries < 1 or write_patience <= 0:
+            raise Misconfigured(
+                "the read deadline, queries in flight and patience must be positive"
+            )
+        if consistency not in ("strong", "eventual"):
+            raise Misconfigured(f"consistency must be strong or eventual, not {consistency!r}")
         self.namespace = namespace
         # Where the namespace lives, for identity (the key stays out of it: a secret).
         self._origin = base_url or f"region={region}"
         self.max_top_k = max_top_k
         self.write_batch_bytes = write_batch_bytes
+        self.read_deadline = read_deadline
+        self.consistency: Consistency = consistency
+        self.write_patience = write_patience
+        self.disable_backpressure = disable_backpressure
+        #: vectors sent as base64 built by numpy (False: lists the client encodes, as before)
+        self.encode_vectors = True
         self._client = AsyncTurbopuffer(
             api_key=api_key,
             region=region if base_url is None else None,
             base_url=base_url or "https://{region}.turbopuffer.com",
             timeout=READ_TIMEOUT,
-            max_retries=READ_RETRIES,
+            max_retries=0,  # retries are ours (_tpuf_calls): deadline-aware, counted
             http_client=http_client,
             telemetry=False,
         )
+        self._where = Endpoint(str(self._client.base_url), region, namespace)
         # Both views share the client's HTTP connection pool; they differ in options only.
         self._read = self._client.namespace(namespace)
-        self._bulk = self._client.with_options(
-            timeout=WRITE_TIMEOUT, max_retries=WRITE_RETRIES
-        ).namespace(namespace)
+        self._bulk = self._client.with_options(timeout=WRITE_TIMEOUT).namespace(namespace)
+        # This process's queries in flight: beyond it a read waits (within its deadline)
+        # rather than causing the 429s turbopuffer answers past its per-namespace limit.
+        self._gate = asyncio.Semaphore(max_concurrent_queries)
+        self._consistency = consistency_params(consistency)
+        self.freshness = Freshness(consistency)
         self._dim: int | None = None
 
     @classmethod
@@ -139,11 +141,19 @@ class TurbopufferVectorStore(AsyncClosing):
             api_key=settings.turbopuffer_api_key.get_secret_value(),
             region=settings.turbopuffer_region,
             base_url=settings.turbopuffer_base_url,
+            read_deadline=settings.vector_timeout_seconds,
+            max_concurrent_queries=settings.turbopuffer_max_concurrent_queries,
+            consistency="eventual"
+            if settings.turbopuffer_consistency is TurbopufferConsistency.EVENTUAL
+            else "strong",
+            write_patience=settings.turbopuffer_write_patience_seconds,
+            disable_backpressure=settings.turbopuffer_disable_backpressure,
         )
 
     @property
     def identity(self) -> str:
-        return f"turbopuffer:{self._origin}:{self.namespace}"
+        # Eventual reads may miss the latest writes: not the same answers as strong ones.
+        return f"turbopuffer:{self._origin}:{self.namespace}:{self.consistency}"
 
     @property
     def client(self) -> AsyncTurbopuffer:
@@ -152,30 +162,11 @@ class TurbopufferVectorStore(AsyncClosing):
 
     # -- plumbing --------------------------------------------------------------------------
 
-    async def _call(self, call: Awaitable[T], *, deadline: float | None = READ_DEADLINE) -> T:
-        """One API call, with the client's errors turned into Segue's (404 into
-        :class:`_NamespaceMissing`)."""
-        try:
-            if deadline is None:
-                return await call
-            async with asyncio.timeout(deadline):
-                return await call
-        except tpuf.NotFoundError as exc:
-            raise _NamespaceMissing from exc
-        except (tpuf.BadRequestError, tpuf.UnprocessableEntityError) as exc:
-            raise InvalidInput(f"turbopuffer rejected the request: {_message(exc)}") from exc
-        except (tpuf.AuthenticationError, tpuf.PermissionDeniedError) as exc:
-            raise VectorStoreUnavailable(
-                f"turbopuffer refused the API key ({exc.status_code}): {_message(exc)}"
-            ) from exc
-        except tpuf.APIStatusError as exc:
-            raise VectorStoreUnavailable(
-                f"turbopuffer answered {exc.status_code}: {_message(exc)}"
-            ) from exc
-        except (tpuf.APIError, TimeoutError) as exc:
-            # Connection failures, timeouts (the client's or our deadline) and responses
-            # that do not parse: turbopuffer could not be used just now.
-            raise VectorStoreUnavailable(f"turbopuffer did not answer: {exc!r}") from exc
+    def _reading(self, make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        return read_call(make, budget=self.read_deadline, gate=self._gate, where=self._where)
+
+    def _bulk_call(self, make: Callable[[], Awaitable[T]]) -> Awaitable[T]:
+        return bulk_call(make, patience=self.write_patience, where=self._where)
 
     async def _known_dim(self) -> int | None:
         """The namespace's dimension, asked once and then remembered (it cannot change
@@ -184,12 +175,33 @@ class TurbopufferVectorStore(AsyncClosing):
             self._dim = await self.dimension()
         return self._dim
 
+    # -- freshness -------------------------------------------------------------------------
+
+    def max_cache_seconds(self, index_generation: int | None = None) -> float | None:
+        """How long a ranking computed now may be cached (eventual reads shortly after a
+        write of vectors), or ``None``: :meth:`Freshness.max_cache_seconds`."""
+        return self.freshness.max_cache_seconds(index_generation)
+
+    async def warm(self) -> bool:
+        """Ask turbopuffer to warm the namespace's cache (``hint_cache_warm``), so the first
+        queries after a deploy are not cold ones. Best effort: ``False`` if it could not be
+        asked (logged), or the namespace does not exist yet."""
+        try:
+            await self._reading(lambda: self._read.hint_cache_warm())
+        except NamespaceMissing:
+            return False
+        except (VectorStoreUnavailable, InvalidInput) as exc:
+            # Refused or unreachable: the first queries will say so where it matters.
+            log.warning("could not warm turbopuffer's cache: %s", exc.detail)
+            return False
+        return True
+
     # -- reading ---------------------------------------------------------------------------
 
     async def dimension(self) -> int | None:
         try:
-            meta = await self._call(self._read.metadata())
-        except _NamespaceMissing:
+            meta = await self._reading(lambda: self._read.metadata())
+        except NamespaceMissing:
             self._dim = None
             return None
         self._dim = vector_dim(meta.schema_)
@@ -197,17 +209,18 @@ class TurbopufferVectorStore(AsyncClosing):
 
     async def count(self) -> int:
         try:
-            result = await self._call(self._read.query(aggregate_by={"n": ("Count",)}))
-        except _NamespaceMissing:
+            result = await self._reading(
+                lambda: self._read.query(aggregate_by={"n": ("Count",)}, **self._consistency)
+            )
+        except NamespaceMissing:
             return 0
         n = (result.aggregations or {}).get("n", 0)
         if not isinstance(n, int | float):
             raise VectorStoreUnavailable(f"turbopuffer returned a count of {n!r}")
         return int(n)
 
-    async def _fetch(self, chunks: Sequence[Sequence[int]], *, bulk: bool) -> list[Any]:
+    async def _fetch(self, chunks: Sequence[Sequence[int]]) -> list[Any]:
         """Rows (id + vector) for ``chunks`` of ids: one request per 16 chunks."""
-        view, deadline = (self._bulk, None) if bulk else (self._read, READ_DEADLINE)
         rows: list[Any] = []
         for group in chunked(chunks, MAX_MULTI_QUERIES):
             queries: list[namespace_multi_query_params.Query] = [
@@ -220,10 +233,15 @@ class TurbopufferVectorStore(AsyncClosing):
                 for chunk in group
             ]
             if len(queries) == 1:
-                single = await self._call(view.query(**queries[0]), deadline=deadline)  # type: ignore[arg-type]
+                one = queries[0]
+                single = await self._reading(
+                    partial(self._read.query, **one, **self._consistency)  # type: ignore[arg-type]
+                )
                 rows.extend(single.rows or ())
             else:
-                multi = await self._call(view.multi_query(queries=queries), deadline=deadline)
+                multi = await self._reading(
+                    partial(self._read.multi_query, queries=queries, **self._consistency)
+                )
                 for result in multi.results:
                     rows.extend(result.rows or ())
         return rows
@@ -237,8 +255,8 @@ class TurbopufferVectorStore(AsyncClosing):
         unique = np.unique(keys)
         chunks = [c.tolist() for c in chunked(unique, self.max_top_k)]
         try:
-            found = fetched_from_rows(await self._fetch(chunks, bulk=False))
-        except _NamespaceMissing:
+            found = fetched_from_rows(await self._fetch(chunks))
+        except NamespaceMissing:
             self._dim = None
             return FetchedVectors.empty()
         if not len(found):
@@ -259,7 +277,8 @@ class TurbopufferVectorStore(AsyncClosing):
         with_vectors: bool = False,
     ) -> list[Neighbors]:
         """Cosine nearest neighbours of each row: one multi-query request for up to 16
-        rows, ``exclude`` filtered out by turbopuffer, top_k capped at ``max_top_k``.
+        rows, ``exclude`` filtered out by turbopuffer (so each list is ``top_k`` long
+        without asking for more), top_k capped at ``max_top_k``.
 
         ``with_vectors`` adds the ``vector`` attribute to every sub-query of the same
         request, base64-encoded (little-endian f32: exact, and about half the bytes of
@@ -282,23 +301,25 @@ class TurbopufferVectorStore(AsyncClosing):
             base["filters"] = ("id", "NotIn", excluded.tolist())
         if with_vectors:
             base["include_attributes"] = ["vector"]
-        encoding: dict[str, Any] = {"vector_encoding": "base64"} if with_vectors else {}
+        top: dict[str, Any] = {**self._consistency}
+        if with_vectors:
+            top["vector_encoding"] = "base64"
         out: list[Neighbors] = []
         try:
             for group in chunked(q, MAX_MULTI_QUERIES):
                 subs = [{**base, "rank_by": ("vector", "ANN", row.tolist())} for row in group]
                 if len(subs) == 1:
-                    single = await self._call(self._read.query(**subs[0], **encoding))
+                    single = await self._reading(partial(self._read.query, **subs[0], **top))
                     out.append(neighbors_from_rows(single.rows, dim if with_vectors else None))
                 else:
-                    multi = await self._call(
-                        self._read.multi_query(queries=subs, **encoding)  # type: ignore[arg-type]
+                    multi = await self._reading(
+                        partial(self._read.multi_query, queries=subs, **top)  # type: ignore[arg-type]
                     )
                     out.extend(
                         neighbors_from_rows(r.rows, dim if with_vectors else None)
                         for r in multi.results
                     )
-        except _NamespaceMissing:
+        except NamespaceMissing:
             self._dim = None
             return [Neighbors.empty(empty_dim) for _ in range(q.shape[0])]
         return out
@@ -307,19 +328,26 @@ class TurbopufferVectorStore(AsyncClosing):
         """Every id and vector in id order, ``batch_size`` (at most max_top_k) at a time.
 
         Pages by id (``rank_by ["id", "asc"]`` after the last id seen), so a scan holds one
-        page in memory and sees writes made behind its cursor.
+        page in memory and sees writes made behind its cursor. Each page is retried like a
+        bulk write (it is a read, so repeating it is safe).
         """
         size = max(1, min(batch_size, self.max_top_k))
         last: int | None = None
         while True:
             filters: Filter | tpuf.Omit = ("id", "Gt", last) if last is not None else omit
-            call = self._bulk.query(
-                rank_by=("id", "asc"), top_k=size, filters=filters, include_attributes=["vector"]
-            )
             try:
-                page = fetched_from_rows((await self._call(call, deadline=None)).rows or [])
-            except _NamespaceMissing:
+                result = await self._bulk_call(
+                    partial(
+                        self._bulk.query,
+                        rank_by=("id", "asc"),
+                        top_k=size,
+                        filters=filters,
+                        include_attributes=["vector"],
+                    )
+                )
+            except NamespaceMissing:
                 return
+            page = fetched_from_rows(result.rows or [])
             if not len(page):
                 return
             yield page
@@ -328,6 +356,9 @@ class TurbopufferVectorStore(AsyncClosing):
             last = int(page.ids[-1])
 
     # -- writing ---------------------------------------------------------------------------
+
+    def _write_options(self) -> dict[str, Any]:
+        return {"disable_backpressure": True} if self.disable_backpressure else {}
 
     async def upsert(
         self,
@@ -338,11 +369,12 @@ class TurbopufferVectorStore(AsyncClosing):
         on_progress: Callable[[int], None] | None = None,
     ) -> None:
         """Insert or replace whole documents: id, vector and ``attributes`` (e.g. artist,
-        visibility), in requests of at most ``write_batch_bytes``.
+        visibility), in requests of at most ``write_batch_bytes`` as the client sends them.
 
-        Everything is validated before the first request. Each request is atomic; an
-        upsert larger than one request that fails part-way leaves its earlier batches
-        written, and repeating it (upserts are idempotent) completes it.
+        Everything is validated before the first request. Each request is atomic and is
+        repeated through write backpressure (for up to ``write_patience`` seconds of
+        waiting); an upsert that still fails part-way leaves its earlier batches written,
+        and repeating it (upserts are idempotent) completes it.
         """
         checked = check_upsert(ids, vectors, attributes)
         keys, matrix, columns = checked.ids, checked.vectors, checked.attributes
@@ -353,34 +385,40 @@ class TurbopufferVectorStore(AsyncClosing):
             raise DimensionMismatch(
                 f"vectors have dimension {matrix.shape[1]}, the index has {dim}"
             )
-        for rows in upsert_batches(keys, matrix, columns, max_bytes=self.write_batch_bytes):
-            call = self._bulk.write(upsert_rows=cast(list[RowParam], rows), distance_metric=_METRIC)
-            await self._call(call, deadline=None)
+        options = self._write_options()
+        batches = upsert_batches(
+            keys, matrix, columns, max_bytes=self.write_batch_bytes, encoded=self.encode_vectors
+        )
+        for rows in batches:
+            await self._bulk_call(
+                partial(
+                    self._bulk.write,
+                    upsert_rows=cast(list[RowParam], rows),
+                    distance_metric=_METRIC,
+                    **options,
+                )
+            )
+            self.freshness.written()
             self._dim = int(matrix.shape[1])
             if on_progress is not None:
                 on_progress(len(rows))
 
     async def delete(self, ids: Sequence[int] | IdArray) -> None:
         keys = np.unique(check_ids(ids))
+        options = self._write_options()
         for batch in id_batches(keys, max_bytes=self.write_batch_bytes):
             try:
-                await self._call(self._bulk.write(deletes=batch), deadline=None)
-            except _NamespaceMissing:
+                await self._bulk_call(partial(self._bulk.write, deletes=batch, **options))
+            except NamespaceMissing:
                 return  # nothing was ever written, so there is nothing to delete
+            self.freshness.written()
 
     async def drop(self) -> None:
         """Delete the whole namespace (irreversible); the store is then empty."""
-        with contextlib.suppress(_NamespaceMissing):  # already gone
-            await self._call(self._bulk.delete_all(), deadline=None)
+        with contextlib.suppress(NamespaceMissing):  # already gone
+            await self._bulk_call(lambda: self._bulk.delete_all())
+        self.freshness.written()
         self._dim = None
 
     async def aclose(self) -> None:
         await self._client.close()
-
-
-def _message(exc: tpuf.APIStatusError) -> str:
-    """The ``error`` of turbopuffer's ``{"status": "error", "error": ...}`` body."""
-    body = exc.body
-    if isinstance(body, dict) and isinstance(body.get("error"), str):
-        return str(body["error"])
-    return exc.message

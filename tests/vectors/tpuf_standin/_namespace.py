@@ -16,7 +16,13 @@ __all__ = ["MAX_ID", "Namespace", "apply_write", "check_id"]
 
 MAX_ID = 2**64 - 1  # "Document IDs are unsigned 64-bit integers, 128-bit UUIDs, or strings"
 _METRICS = {"cosine_distance", "euclidean_squared"}
-_WRITE_KEYS = {"upsert_rows", "upsert_columns", "deletes", "distance_metric"}
+_WRITE_KEYS = {
+    "upsert_rows",
+    "upsert_columns",
+    "deletes",
+    "distance_metric",
+    "disable_backpressure",
+}
 _WRITE_NOT_MODELLED = {
     "patch_rows",
     "patch_columns",
@@ -34,7 +40,6 @@ _WRITE_NOT_MODELLED = {
     "encryption",
     "sharding",
     "return_affected_ids",
-    "disable_backpressure",
 }
 
 
@@ -132,6 +137,8 @@ def apply_write(ns: Namespace | None, body: dict[str, Any]) -> tuple[Namespace, 
         rows.extend(body["upsert_rows"])
     if "upsert_columns" in body:
         rows.extend(_rows_from_columns(body["upsert_columns"]))
+    if not isinstance(body.get("disable_backpressure", False), bool):
+        raise reject("disable_backpressure must be a boolean")
     deletes = body.get("deletes", [])
     if not isinstance(deletes, list):
         raise reject("deletes must be an array of document ids")

@@ -82,7 +82,24 @@ def _projection(body: dict[str, Any]) -> tuple[set[str] | None, bool]:
     return set(include), "vector" in include
 
 
-def run_query(ns: Namespace, body: Any, *, max_top_k: int, encoding: str) -> dict[str, Any]:
+def _approximate(
+    order: np.ndarray, dist: np.ndarray, query: np.ndarray, recall: float, top_k: int
+) -> np.ndarray:
+    """The first ``top_k`` of ``order`` (exact, nearest first) as an approximate index may
+    answer: each true neighbour missed with probability ``1 - recall`` and its place taken
+    by the next one found, nearest first. Seeded by the query: a repeated query answers
+    the same."""
+    if recall >= 1.0 or not order.size:
+        return order[:top_k]
+    seed = int.from_bytes(np.asarray(query, dtype="<f8").tobytes()[:8].ljust(8, b"\0"), "little")
+    found = np.random.default_rng(seed).random(order.size) < recall
+    picked = np.concatenate([order[found], order[~found]])[:top_k]
+    return picked[np.argsort(dist[picked], kind="stable")]
+
+
+def run_query(
+    ns: Namespace, body: Any, *, max_top_k: int, encoding: str, recall: float = 1.0
+) -> dict[str, Any]:
     """One query's result: ``{"rows": [...]}`` or ``{"aggregations": {...}}``."""
     if not isinstance(body, dict):
         raise reject("a query must be an object")
@@ -121,7 +138,8 @@ def run_query(ns: Namespace, body: Any, *, max_top_k: int, encoding: str) -> dic
         all_ids, matrix = ns.matrix()
         kept = np.isin(all_ids, np.array([d["id"] for d in docs], dtype=np.uint64))
         ids, d = all_ids[kept], _distances(ns, np.asarray(query), matrix[kept])
-        order = np.lexsort((ids, d))[:top_k]  # exact search: distance, then id
+        order = np.lexsort((ids, d))  # exact search: distance, then id
+        order = _approximate(order, d, np.asarray(query), recall, top_k)
         ranked = [ns.docs[int(ids[i])] for i in order]
         dists = {int(ids[i]): float(d[i]) for i in order}
     elif len(rank) == 2 and rank[1] in ("asc", "desc") and isinstance(rank[0], str):
@@ -160,17 +178,31 @@ def _encoding(body: dict[str, Any]) -> str:
     consistency = body.get("consistency", {"level": "strong"})
     if not isinstance(consistency, dict) or consistency.get("level") not in ("strong", "eventual"):
         raise reject(f"invalid consistency {consistency!r}")
+    # the client's ConsistencyEventual: level, and max_staleness_seconds (default 60)
+    allowed = (
+        {"level", "max_staleness_seconds"} if consistency["level"] == "eventual" else {"level"}
+    )
+    staleness = consistency.get("max_staleness_seconds", 60)
+    if set(consistency) - allowed or isinstance(staleness, bool) or not isinstance(staleness, int):
+        raise reject(f"invalid consistency {consistency!r}")
     return str(enc)
 
 
-def run_single(ns: Namespace, body: dict[str, Any], *, max_top_k: int) -> dict[str, Any]:
+def run_single(
+    ns: Namespace, body: dict[str, Any], *, max_top_k: int, recall: float = 1.0
+) -> dict[str, Any]:
     encoding = _encoding(body)
     inner = {k: v for k, v in body.items() if k not in _TOP_LEVEL_ONLY}
-    return run_query(ns, inner, max_top_k=max_top_k, encoding=encoding)
+    return run_query(ns, inner, max_top_k=max_top_k, encoding=encoding, recall=recall)
 
 
 def run_multi_query(
-    ns: Namespace, body: dict[str, Any], *, max_top_k: int, max_queries: int
+    ns: Namespace,
+    body: dict[str, Any],
+    *,
+    max_top_k: int,
+    max_queries: int,
+    recall: float = 1.0,
 ) -> dict[str, Any]:
     for key in body:
         if key in {"rerank_by", "limit", "offset"}:
@@ -183,4 +215,8 @@ def run_multi_query(
     if len(queries) > max_queries:
         raise reject(f"a multi-query may hold at most {max_queries} queries, got {len(queries)}")
     encoding = _encoding(body)
-    return {"results": [run_query(ns, q, max_top_k=max_top_k, encoding=encoding) for q in queries]}
+    return {
+        "results": [
+            run_query(ns, q, max_top_k=max_top_k, encoding=encoding, recall=recall) for q in queries
+        ]
+    }

@@ -39,7 +39,9 @@ class LoopbackServer:
             self.connections.append((str(peer[0]), int(peer[1])))
         body = await request.read()
         headers = {k.lower(): v for k, v in request.headers.items()}
-        status, extra, payload = self.standin.handle(request.method, request.path, headers, body)
+        status, extra, payload = await self.standin.ahandle(
+            request.method, request.path, headers, body
+        )
         return web.json_response(payload, status=status, headers=extra)
 
     async def _start(self) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
@@ -28,6 +28,7 @@ from .._schemas import (
     PlaylistOut,
     Recommendations,
     TrackOrder,
+    media,
 )
 from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
@@ -54,6 +55,7 @@ async def recommendations(
     playlist_id: PlaylistId,
     caller: RecommendationCaller,
     recommender: RecommenderDep,
+    resources: ResourcesDep,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
@@ -70,12 +72,15 @@ async def recommendations(
     )
     # The hot path: one model_validate reads the whole page in pydantic-core, cheaper than
     # building a TrackOut per track in Python (about 10 against 18 us for 3 tracks).
-    return Recommendations.model_validate(page)
+    return Recommendations.model_validate(page, context=media(resources.media))
 
 
 @router.get("/{playlist_id}", summary="The playlist and its tracks in order")
-async def read(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) -> PlaylistOut:
-    return PlaylistOut.model_validate(await _owned(session, playlist_id, user))
+async def read(
+    playlist_id: PlaylistId, user: CurrentUser, session: SessionDep, resources: ResourcesDep
+) -> PlaylistOut:
+    playlist = await _owned(session, playlist_id, user)
+    return PlaylistOut.model_validate(playlist, context=media(resources.media))
 
 
 @router.post(
@@ -91,9 +96,8 @@ async def create(
     body: NewPlaylist, user: CurrentUser, session: SessionDep, resources: ResourcesDep
 ) -> PlaylistOut:
     cap = resources.settings.max_playlists_per_user
-    return PlaylistOut.model_validate(
-        await create_playlist(session, user.did, body.name, max_playlists=cap)
-    )
+    playlist = await create_playlist(session, user.did, body.name, max_playlists=cap)
+    return PlaylistOut.model_validate(playlist, context=media(resources.media))
 
 
 @router.patch("/{playlist_id}", summary="Rename the playlist", responses=BODY_ERRORS)
@@ -117,30 +121,53 @@ async def delete(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep
 @router.post(
     "/{playlist_id}/tracks",
     summary="Append a track",
-    responses={409: error_response_doc("The track is already in the playlist"), **BODY_ERRORS},
+    responses={
+        409: error_response_doc(
+            "The track is already in the playlist, or the playlist is a followed ATProto "
+            "record (edited where it was made)"
+        ),
+        **BODY_ERRORS,
+    },
 )
 async def add_track(
-    playlist_id: PlaylistId, body: NewTrack, user: CurrentUser, session: SessionDep
+    playlist_id: PlaylistId,
+    body: NewTrack,
+    user: CurrentUser,
+    session: SessionDep,
+    resources: ResourcesDep,
 ) -> PlaylistOut:
-    return PlaylistOut.model_validate(
-        await append_track(session, playlist_id, body.track_id, actor_did=user.did)
-    )
+    playlist = await append_track(session, playlist_id, body.track_id, actor_did=user.did)
+    return PlaylistOut.model_validate(playlist, context=media(resources.media))
 
 
-@router.delete("/{playlist_id}/tracks/{track_id}", summary="Remove a track")
+_FOLLOWED: dict[int | str, dict[str, Any]] = {
+    409: error_response_doc("The playlist is a followed ATProto record: edit it there")
+}
+
+
+@router.delete("/{playlist_id}/tracks/{track_id}", summary="Remove a track", responses=_FOLLOWED)
 async def delete_track(
-    playlist_id: PlaylistId, track_id: TrackIdPath, user: CurrentUser, session: SessionDep
+    playlist_id: PlaylistId,
+    track_id: TrackIdPath,
+    user: CurrentUser,
+    session: SessionDep,
+    resources: ResourcesDep,
 ) -> PlaylistOut:
-    return PlaylistOut.model_validate(
-        await remove_track(session, playlist_id, track_id, actor_did=user.did)
-    )
+    playlist = await remove_track(session, playlist_id, track_id, actor_did=user.did)
+    return PlaylistOut.model_validate(playlist, context=media(resources.media))
 
 
 @router.put(
-    "/{playlist_id}/tracks", summary="Set the order of the tracks (same set)", responses=BODY_ERRORS
+    "/{playlist_id}/tracks",
+    summary="Set the order of the tracks (same set)",
+    responses={**_FOLLOWED, **BODY_ERRORS},
 )
 async def set_order(
-    playlist_id: PlaylistId, body: TrackOrder, user: CurrentUser, session: SessionDep
+    playlist_id: PlaylistId,
+    body: TrackOrder,
+    user: CurrentUser,
+    session: SessionDep,
+    resources: ResourcesDep,
 ) -> PlaylistOut:
     playlist = await reorder_tracks(session, playlist_id, body.track_ids, actor_did=user.did)
-    return PlaylistOut.model_validate(playlist)
+    return PlaylistOut.model_validate(playlist, context=media(resources.media))

@@ -8,8 +8,8 @@ from fastapi import APIRouter, Query
 
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 
-from .._deps import CurrentUser, SessionDep
-from .._schemas import NO_NUL, TrackList
+from .._deps import CurrentUser, ResourcesDep, SessionDep
+from .._schemas import NO_NUL, TrackList, media
 from ._common import ERRORS
 
 __all__ = ["router"]
@@ -21,10 +21,11 @@ router = APIRouter(prefix="/tracks", tags=["tracks"], responses=ERRORS)
 async def search(
     user: CurrentUser,
     session: SessionDep,
+    resources: ResourcesDep,
     q: Annotated[
         str, Query(min_length=1, max_length=200, pattern=NO_NUL, description="Words to look for")
     ],
     limit: Annotated[int, Query(ge=1, le=SEARCH_MAX_LIMIT)] = 20,
 ) -> TrackList:
     tracks = await search_tracks(session, q, limit=limit)
-    return TrackList.model_validate({"tracks": tracks})
+    return TrackList.model_validate({"tracks": tracks}, context=media(resources.media))

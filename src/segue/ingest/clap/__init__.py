@@ -13,9 +13,10 @@ mean-pooled and L2-normalised into the track's vector. See ``docs/embedding.md``
 """
 
 from ._audio import AUDIO_SUFFIXES, DecodedAudio, decode_audio, find_audio_files, split_windows
+from ._batch import WindowQueue
 from ._manifest import Manifest, ManifestEntry, artist_identity, content_id, write_tracks_jsonl
 from ._model import ClapEmbedder
-from ._run import Embedder, EmbedReport, FileOutcome, embed_files, pool_windows
+from ._run import Embedder, EmbedReport, FileOutcome, embed_files, load_checked, pool_windows
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -26,11 +27,13 @@ __all__ = [
     "FileOutcome",
     "Manifest",
     "ManifestEntry",
+    "WindowQueue",
     "artist_identity",
     "content_id",
     "decode_audio",
     "embed_files",
     "find_audio_files",
+    "load_checked",
     "pool_windows",
     "split_windows",
     "write_tracks_jsonl",

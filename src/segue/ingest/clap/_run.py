@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, Protocol
+from typing import Literal
 
 import numpy as np
 
-from segue.engine import FloatMatrix, normalize
+from segue.engine import FloatMatrix
 from segue.errors import DimensionMismatch, UnreadableAudio
 from segue.vectors import IndexGeneration, VectorStore, write_vectors
 
-from ._audio import Samples, decode_audio, split_windows
+from ._audio import decode_audio, split_windows
+from ._batch import Embedder, WindowQueue, pool_windows
 from ._manifest import (
     FileStamp,
     Manifest,
@@ -25,20 +25,9 @@ from ._manifest import (
     write_tracks_jsonl,
 )
 
-__all__ = ["EmbedReport", "Embedder", "FileOutcome", "embed_files", "pool_windows"]
+__all__ = ["EmbedReport", "Embedder", "FileOutcome", "embed_files", "load_checked", "pool_windows"]
 
 Status = Literal["embedded", "unchanged", "failed"]
-
-
-class Embedder(Protocol):
-    """What :func:`embed_files` needs of a model; :class:`ClapEmbedder` is the real one."""
-
-    name: str
-    sample_rate: int
-    window_samples: int
-    dimension: int
-
-    def embed_windows(self, windows: Sequence[Samples]) -> FloatMatrix: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,17 +61,6 @@ class _Job:
     title: str
     artist: str | None
     windows: int
-    vectors: list[FloatMatrix] = field(default_factory=list)
-
-
-def pool_windows(window_vectors: FloatMatrix) -> FloatMatrix:
-    """A file's embedding from its windows' unit vectors: their mean, scaled to unit length.
-
-    >>> pool_windows(np.array([[1, 0], [0, 1]], np.float32)).round(4).tolist()
-    [0.7071, 0.7071]
-    """
-    mean = np.asarray(window_vectors, np.float32).mean(axis=0, keepdims=True)
-    return normalize(mean).reshape(-1)
 
 
 async def embed_files(
@@ -133,33 +111,30 @@ async def embed_files(
     present = set((await store.get_vectors(recorded)).ids.tolist()) if recorded else set()
 
     embedder: Embedder | None = None
-    queue: deque[tuple[_Job, Samples]] = deque()
-    finished: list[_Job] = []
+    queue: WindowQueue[Path] | None = None
+    jobs: dict[Path, _Job] = {}
+    finished: list[tuple[_Job, FloatMatrix]] = []
     last_flush = time.monotonic()
 
     async def flush() -> None:
         nonlocal last_flush
         last_flush = time.monotonic()
         if finished:
-            vectors = np.stack([pool_windows(np.stack(job.vectors)) for job in finished])
-            ids = [job.track_id for job in finished]
+            vectors = np.stack([vector for _, vector in finished])
+            ids = [job.track_id for job, _ in finished]
             report.vectors_changed += await write_vectors(
                 store, ids, vectors, generation=generation
             )
-            for job in finished:
+            for job, _ in finished:
                 manifest.set(job.path, _entry(job, model_name))
             finished.clear()
         manifest.save()
 
-    def run_batch() -> None:
-        assert embedder is not None
-        items = [queue.popleft() for _ in range(min(batch_size, len(queue)))]
-        vectors = embedder.embed_windows([window for _, window in items])
-        for (job, _), vector in zip(items, vectors, strict=True):
-            job.vectors.append(vector)
-            if len(job.vectors) == job.windows:
-                finished.append(job)
-                emit(FileOutcome(job.path, "embedded", job.track_id, job.windows))
+    def collect(done: list[tuple[Path, FloatMatrix]]) -> None:
+        for path, vector in done:
+            job = jobs.pop(path)
+            finished.append((job, vector))
+            emit(FileOutcome(job.path, "embedded", job.track_id, job.windows))
 
     for path in files:
         try:
@@ -179,7 +154,9 @@ async def embed_files(
             emit(FileOutcome(path, "unchanged", entry.id))
             continue
         if embedder is None:
-            embedder = await _load_checked(load_embedder, store)
+            embedder = await load_checked(load_embedder, store)
+            queue = WindowQueue(embedder, batch_size)
+        assert queue is not None
         try:
             audio = decode_audio(path, embedder.sample_rate)
         except UnreadableAudio as exc:
@@ -199,19 +176,22 @@ async def embed_files(
             artist=audio.artist,
             windows=len(windows),
         )
-        queue.extend((job, window) for window in windows)
-        while len(queue) >= batch_size:
-            run_batch()
+        jobs[path] = job
+        queue.add(path, windows)
+        while queue.full:
+            collect(queue.run_batch())
         if len(finished) >= flush_every or time.monotonic() - last_flush >= flush_seconds:
             await flush()
-    while queue:
-        run_batch()
+    if queue is not None:
+        collect(queue.drain())
     await flush()
     report.tracks_written = write_tracks_jsonl(tracks_path, manifest.entries())
     return report
 
 
-async def _load_checked(load_embedder: Callable[[], Embedder], store: VectorStore) -> Embedder:
+async def load_checked(load_embedder: Callable[[], Embedder], store: VectorStore) -> Embedder:
+    """The model, refused (:class:`DimensionMismatch`) when the store holds vectors of
+    another dimension than it makes."""
     embedder = load_embedder()
     dim = await store.dimension()
     if dim is not None and dim != embedder.dimension:

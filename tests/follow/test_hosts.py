@@ -1,0 +1,222 @@
+"""Issue 21, items 1-3: a host blind to the followed collections is left, the rewind
+covers a host switch, and a gap is never silent. Against stand-in Jetstreams with a blind
+mode and a retention window, on PostgreSQL and SQLite."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from prometheus_client import REGISTRY
+from typer.testing import CliRunner
+
+from segue.catalog import Database
+from segue.cli import app
+from segue.follow import FollowOptions, Gap, apply_follow, follow, follow_gap
+
+from ..support.atproto_standins import did_document, make_identity
+from .catalog_dump import dump
+from .recording import LISTS, TRACKS, Recording, track_record
+from .standin import JetstreamStandIn
+from .test_follow import ALICE, STRANGER, WAIT_SECONDS
+
+
+def sample(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+def blind_story() -> Recording:
+    """A followed track, then a stream of account events (which reach every subscriber),
+    another followed track in the middle of them."""
+    rec = Recording(step_us=10_000)
+    rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("Before"))
+    for i in range(40):
+        rec.identity(STRANGER, f"who{i}.example.com")
+        if i == 20:
+            rec.commit(ALICE, TRACKS, "3lbtrackb2222", "create", track_record("Hidden"))
+    return rec
+
+
+async def titles(database: Database) -> list[str]:
+    return sorted(r["title"] for r in (await dump(database))["tracks"])
+
+
+async def test_a_blind_host_is_left_for_the_next_from_the_last_followed_event(
+    database: Database,
+) -> None:
+    """Before: the cursor, moved by account events, went past the commits the blind host
+    hid, and they were lost for ever."""
+    rec = blind_story()
+    switches = sample("segue_follow_host_switches_total", reason="silence")
+    async with (
+        JetstreamStandIn(rec.events, blind=frozenset({TRACKS})) as blind,
+        JetstreamStandIn(rec.events) as healthy,
+    ):
+        options = FollowOptions(
+            urls=(blind.url, healthy.url),
+            start_cursor=0,
+            silence_seconds=0.5,
+            rewind_us=15_000,
+            backoff_seconds=0.01,
+        )
+        task = asyncio.create_task(follow(database, options))
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while await titles(database) != ["Before", "Hidden"]:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        assert blind.subscriptions[0].cursor == 0
+        # The healthy host was asked from where this run began (no followed event yet).
+        assert healthy.subscriptions[0].cursor == 0
+    assert sample("segue_follow_host_switches_total", reason="silence") >= switches + 1
+
+
+async def test_leaving_a_silent_host_resumes_before_the_last_followed_event(
+    database: Database,
+) -> None:
+    rec = blind_story()
+    before = rec.events[0]
+    async with (
+        JetstreamStandIn(rec.events[:1]) as first,
+        JetstreamStandIn(rec.events) as second,
+    ):
+        options = FollowOptions(
+            urls=(first.url, second.url),
+            start_cursor=0,
+            silence_seconds=0.5,
+            rewind_us=15_000,
+            backoff_seconds=0.01,
+        )
+        task = asyncio.create_task(follow(database, options))
+        first.publish(*[e for e in rec.events[1:] if e["kind"] != "commit"])  # blind, live
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while await titles(database) != ["Before", "Hidden"]:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.05)
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # Not from the last event received (an identity event far past the hidden commit).
+        assert second.subscriptions[0].cursor == before["time_us"] - 15_000
+
+
+async def test_a_cursor_older_than_the_host_keeps_is_a_gap(
+    database: Database, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: the host answered from its oldest event, and what came between was lost
+    without a word."""
+    now_us = time.time_ns() // 1000
+    rec = Recording(step_us=60_000_000, now=now_us - 3 * 3600 * 1_000_000)
+    for i in range(100):
+        rec.identity(STRANGER, f"who{i}.example.com")
+    rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("Kept"))
+    asked = rec.events[5]["time_us"]
+    await apply_follow(database, [], cursor=asked)  # a catalog that stopped long ago
+    gaps = sample("segue_follow_gaps_total")
+    seen: list[Gap] = []
+
+    async def on_gap(gap: Gap) -> None:
+        # What --backfill-on-gap runs, before the stream goes on: nothing applied yet
+        # past the gap's start.
+        assert (await dump(database))["cursor"] == asked
+        seen.append(gap)
+
+    async with JetstreamStandIn(rec.events, retention_us=20 * 60_000_000) as jetstream:
+        stats = await follow(
+            database,
+            FollowOptions(
+                urls=(jetstream.url,), once=True, idle_seconds=0.5, on_gap=on_gap, rewind_us=0
+            ),
+        )
+        oldest_kept = jetstream.sent[0]["time_us"]
+    assert stats.gaps == 1
+    assert sample("segue_follow_gaps_total") == gaps + 1
+    assert [(g.after_us, g.before_us) for g in seen] == [(asked, oldest_kept)]
+    assert await follow_gap(database) == (asked, oldest_kept)
+    # segue check says a backfill is needed.
+    monkeypatch.setenv("SEGUE_DATABASE_URL", database_url)
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["check", "--data-dir", str(tmp_path)]
+    )
+    assert "backfill needed: no Jetstream host replayed the events between" in result.output
+
+
+async def test_a_cursor_older_than_the_retention_setting_is_a_gap(database: Database) -> None:
+    rec = Recording()  # an hour ago
+    rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("A"))
+    await apply_follow(database, [], cursor=rec.events[0]["time_us"])
+    async with JetstreamStandIn(rec.events) as jetstream:
+        stats = await follow(
+            database,
+            FollowOptions(
+                urls=(jetstream.url,),
+                once=True,
+                idle_seconds=0.5,
+                retention_us=30 * 60 * 1_000_000,  # the host keeps half an hour
+            ),
+        )
+    assert stats.gaps == 1
+    assert await follow_gap(database) is not None
+
+
+async def test_no_gap_when_the_host_replays_from_the_cursor(database: Database) -> None:
+    rec = Recording()
+    for i in range(5):
+        rec.commit(ALICE, TRACKS, f"3lbtrack{i}2222", "create", track_record(f"T{i}"))
+    rec.commit(ALICE, LISTS, "3lbplaylist22", "create", {"not": "a list"})
+    await apply_follow(database, [], cursor=rec.events[2]["time_us"])
+    async with JetstreamStandIn(rec.events) as jetstream:
+        stats = await follow(
+            database, FollowOptions(urls=(jetstream.url,), once=True, idle_seconds=0.5)
+        )
+    assert stats.gaps == 0
+    assert await follow_gap(database) is None
+
+
+def test_backfill_on_gap_needs_a_relay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEGUE_RELAY_URL", raising=False)
+    result = CliRunner().invoke(
+        app,
+        [
+            "follow",
+            "--jetstream",
+            "ws://127.0.0.1:1",
+            "--backfill-on-gap",
+            "--data-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 2
+    assert "SEGUE_RELAY_URL" in result.output
+
+
+async def test_handles_come_from_did_documents(
+    database: Database, plc_directory: Any, did_resolver: Any
+) -> None:
+    """Before: an account first seen through its records, or whose identity event carried
+    no handle, kept handle.invalid for ever."""
+    artist = make_identity()
+    plc_directory.put(did_document(artist, pds="https://pds.example.com", handle="Art.Example.com"))
+    rec = Recording()
+    rec.commit(artist.did, TRACKS, "3lbtracka2222", "create", track_record("A"))
+    options = FollowOptions(urls=("ws://127.0.0.1:1",), once=True, idle_seconds=0.5, start_cursor=0)
+    async with JetstreamStandIn(rec.events) as jetstream:
+        await follow(database, replace(options, urls=(jetstream.url,), resolver=did_resolver))
+    assert [r["handle"] for r in (await dump(database))["artists"]] == ["art.example.com"]
+    # The handle changes; the identity event says only that something did.
+    plc_directory.put(did_document(artist, pds="https://pds.example.com", handle="new.example.com"))
+    rec.identity(artist.did, None)
+    async with JetstreamStandIn(rec.events) as jetstream:
+        await follow(database, replace(options, urls=(jetstream.url,), resolver=did_resolver))
+    assert [r["handle"] for r in (await dump(database))["artists"]] == ["new.example.com"]
