@@ -173,6 +173,15 @@ async def load_catalog(database: Database, spec: Catalog) -> None:
     await upsert_tracks(database, artists, tracks)
 
 
+def _base32(n: int, width: int) -> str:
+    """``n`` in the alphabet of did:plc identifiers, ``width`` characters."""
+    digits = []
+    for _ in range(width):
+        n, d = divmod(n, 32)
+        digits.append("abcdefghijklmnopqrstuvwxyz234567"[d])
+    return "".join(reversed(digits))
+
+
 async def create_owners(
     database: Database, playlists_per_owner: Sequence[Sequence[Sequence[int]]]
 ) -> list[Owner]:
@@ -186,7 +195,9 @@ async def create_owners(
     playlists: list[PlaylistImport] = []
     async with database.sessionmaker() as session:
         for n, lists in enumerate(playlists_per_owner):
-            did = f"did:plc:benchuser{n:05d}"
+            # A did:plc of the real shape (24 base32 characters), so the service-auth row
+            # can resolve it from its PLC stand-in (bench/_service_auth.py).
+            did = f"did:plc:benchuser{_base32(n, 15)}"
             await ensure_user(session, did, f"user{n}.bench.test")
             token = await create_token(session, did)
             mine = [

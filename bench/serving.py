@@ -12,6 +12,12 @@ of 100k 512-d tracks; 64 owners with one playlist each (1-50 tracks), each reque
 cache is filled once before the rows by a Segue server, so the reference app and the hit
 rows read the same entries.
 
+The ``hit-jwt`` row sends the same requests with ATProto service-auth JWTs instead of
+Segue tokens: each owner has a secp256k1 key whose DID document a PLC stand-in on loopback
+serves (``bench/_service_auth.py``), and signs one token (ES256K, 5 minutes) just before
+the row starts; Segue verifies each once and remembers it until it expires, as it does a
+Segue token for ``SEGUE_TOKEN_CACHE_SECONDS``.
+
 ``--profile`` runs the Segue cache-hit row a second time under py-spy and prints the top
 functions by self time (the file opens in speedscope.app).
 """
@@ -24,6 +30,7 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import numpy as np
@@ -50,6 +57,7 @@ from ._server import (
     running,
     segue_command,
 )
+from ._service_auth import SERVICE_DID, plc_standin, service_jwt
 from ._timing import machine
 from ._wrk import CONNECTIONS, THREADS, TIMEOUT, WrkResult, run_wrk, wrk_path
 from .endpoint import SIZES
@@ -121,6 +129,9 @@ class Row:
     requires: Callable[[], str | None] = lambda: None  # why it cannot run here, or None
     #: the row serves an index built in this type, in a data dir of its own
     dtype: str | None = None
+    #: how its requests authenticate: "token" (the owners' Segue tokens) or "service"
+    #: (service-auth JWTs the owners' keys sign just before the row)
+    auth: str = "token"
 
 
 _NO_CACHE = {"SEGUE_CACHE_BACKEND": "none"}
@@ -135,6 +146,9 @@ ROWS = (
     Row("reference", "asyncpg + redis-py, a hit's 4 round trips (reference)",
         _uvicorn("bench._apps.reference:app")),
     Row("hit", "Segue, cache hit, 1 worker", _segue()),
+    # The same hits, each owner calling with an ATProto service-auth JWT (issue 23).
+    Row("hit-jwt", "Segue, cache hit, 1 worker, service-auth JWTs (ES256K)", _segue(),
+        requires=_setting("service_did", SERVICE_DID), auth="service"),
     Row("hit2", "Segue, cache hit, 2 workers", _segue("--workers", "2"),
         requires=_option("--workers")),
     # What the per-token limits cost a hit (one Redis round trip), with budgets wrk cannot
@@ -153,6 +167,7 @@ ROWS = (
 # (numerator, denominator): the figures issue 11 sets targets on.
 RATIOS = (
     ("hit", "reference"),
+    ("hit-jwt", "hit"),
     ("hit", "bare"),
     ("reference", "bare"),
     ("hit2", "hit"),
@@ -162,7 +177,7 @@ RATIOS = (
     ("miss-f32", "miss"),
 )
 # Answers the rows are checked for; the reference and the hit rows read the same entries.
-_SAME_ANSWERS = ("reference", "hit", "hit2", "hit-limited")
+_SAME_ANSWERS = ("reference", "hit", "hit2", "hit-limited", "hit-jwt")
 
 
 @dataclass
@@ -216,6 +231,24 @@ def _check(base: str, targets: Sequence[tuple[str, str]]) -> list[list[int]]:
     return answers
 
 
+@dataclass(frozen=True, slots=True)
+class ServiceAuth:
+    """What the service-auth row needs: the PLC stand-in's URL and each owner's key."""
+
+    plc_url: str
+    keys: dict[str, Any]
+    dids: list[str]  # in the order of the targets
+
+    def targets(self, paths: Sequence[str]) -> list[tuple[str, str]]:
+        """The same paths, each with a fresh JWT of its owner (valid 5 minutes)."""
+        pairs = zip(paths, self.dids, strict=True)
+        return [(path, service_jwt(did, self.keys[did])) for path, did in pairs]
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"SEGUE_SERVICE_DID": SERVICE_DID, "SEGUE_PLC_URL": self.plc_url}
+
+
 def _measure_row(
     row: Row,
     spec: Catalog,
@@ -223,12 +256,17 @@ def _measure_row(
     targets: list[tuple[str, str]],
     seconds: int,
     profile: Profile | None,
+    service: ServiceAuth,
 ) -> Outcome:
     outcome = Outcome(row)
     reason = row.requires()
     if reason is not None:
         outcome.skipped = f"not available: {reason}"
         return outcome
+    if row.auth == "service":
+        # Signed now: the row (start, checks, warm-up, measure) fits in their 5 minutes.
+        targets = service.targets([path for path, _ in targets])
+        env = {**env, **service.env}
     log = CACHE_DIR / f"serving-{row.key}.log"
     log.unlink(missing_ok=True)
     print(f"serving: {row.name} (log: {log})", file=sys.stderr, flush=True)
@@ -331,7 +369,9 @@ async def _measure(
              for i in range(PLAYLISTS)]  # fmt: skip
     async with seeded_database(POSTGRES_ADMIN_URL, spec, lists) as (url, owners):
         targets = [(_path(o.playlists[0]), o.token) for o in owners]
-        with redis_prefix() as prefix:
+        dids = [o.did for o in owners]
+        with redis_prefix() as prefix, plc_standin(dids) as (plc_url, keys):
+            service = ServiceAuth(plc_url, keys, dids)
             env = {
                 "SEGUE_DATABASE_URL": url,
                 "SEGUE_REDIS_URL": REDIS_URL,
@@ -349,7 +389,13 @@ async def _measure(
             before = load_average()
             outcomes = [
                 _measure_row(
-                    row, spec, env, targets, seconds, profile if row.key == "hit" else None
+                    row,
+                    spec,
+                    env,
+                    targets,
+                    seconds,
+                    profile if row.key == "hit" else None,
+                    service,
                 )
                 for row in rows
             ]

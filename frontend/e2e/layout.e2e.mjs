@@ -2,7 +2,7 @@
 // real headless Chromium against a running Segue server on the demo catalog (settings:
 // config.mjs). axe-core audits each page and state (sign-in, playlists, a playlist
 // read-only and in edit mode with suggestions, recommendations loading, failed and
-// empty), and generic checks (audit.mjs) hold the layout to: no horizontal scrolling,
+// empty, another user's playlist with "Keep listening"), and generic checks (audit.mjs) hold the layout to: no horizontal scrolling,
 // every button and link of a row or card inside the window and touch-sized, truncated
 // text that keeps its full text, a focus ring on everything Tab reaches.
 //
@@ -52,7 +52,7 @@ after(async () => {
  * window above. Signed in by putting the token where the UI keeps it, so the checks do
  * not depend on how a sign-in link looks; `signedIn: false` for the sign-in page.
  */
-async function openPage(width, { signedIn = true, colorScheme = 'light' } = {}) {
+async function openPage(width, { signedIn = true, colorScheme = 'light', token = config.token } = {}) {
   const phone = width <= 480;
   const context = await browser.newContext({
     viewport: { width, height: phone ? PHONE_HEIGHT : 900 },
@@ -62,7 +62,7 @@ async function openPage(width, { signedIn = true, colorScheme = 'light' } = {}) 
     reducedMotion: 'reduce',
   });
   context.setDefaultTimeout(TIMEOUT_MS);
-  if (signedIn) await context.addInitScript((token) => localStorage.setItem('segue.token', token), config.token);
+  if (signedIn) await context.addInitScript((t) => localStorage.setItem('segue.token', t), token);
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
@@ -391,4 +391,58 @@ describe('a playlist, read-only and in edit mode with suggestions', () => {
       await closeContext(context);
     }
   });
+});
+
+describe("another user's playlist: Keep listening", () => {
+  for (const [label, width] of [
+    ['phone', 390],
+    ['desktop', 1280],
+  ]) {
+    it(`fits at ${width} px (${label}) and passes axe-core: private, with continuation tracks and previews`, async () => {
+      assert.ok(config.otherToken, 'SEGUE_E2E_OTHER_TOKEN: a second user is needed to view a playlist not their own');
+      const target = await targetPlaylist();
+      const { context, page, problems } = await openPage(width, { token: config.otherToken });
+      // A preview on the first track (the demo has none) and a title too long for a phone.
+      await lengthen(page, `/playlists/${target.id}/continuation`, (body) => {
+        body.tracks[0].audio_url = `${config.baseUrl}/no-such-preview.mp3`;
+        body.tracks[1].title = `${body.tracks[1].title} (${LONG_WORD} remix, extended version)`;
+      });
+      try {
+        await page.goto(`${config.baseUrl}/playlist/${encodeURIComponent(target.id)}`);
+        await page.getByRole('heading', { level: 1, name: 'This playlist is private' }).waitFor();
+        const section = page.getByRole('region', { name: 'Keep listening' });
+        await section.locator('.track-card').first().waitFor();
+        const shown = await section.locator('.track-card').count();
+        assert.ok(shown >= 3, `${shown} tracks to keep listening`);
+        // None of the owner's tracks is there, and nothing to add or dismiss.
+        const owned = new Set((await api('GET', `/playlists/${encodeURIComponent(target.id)}`)).tracks.map((t) => t.id));
+        for (const id of await section.locator('.track-card').evaluateAll((els) => els.map((el) => Number(el.dataset.trackId)))) {
+          assert.ok(!owned.has(id), `track ${id} of the playlist offered to keep listening`);
+        }
+        assert.equal(await section.getByRole('button', { name: /to playlist|Not for this playlist/ }).count(), 0);
+        await section.getByRole('button', { name: /^Play preview of / }).waitFor();
+        await assertNoOverflow(page, width, 'keep listening');
+        await assertTargets(page, width, 'keep listening', { atLeast: 1 });
+        const clipped = await assertTruncationKeepsText(page, 'keep listening');
+        assert.ok(clipped >= 1, 'the long title is cut short');
+        await assertAxeClean(page, `keep listening at ${width} px`);
+        if (label === 'phone') {
+          mkdirSync(ARTIFACTS, { recursive: true });
+          await page.screenshot({ path: join(ARTIFACTS, 'keep-listening-phone.png'), fullPage: true });
+        }
+        // The owner sees no such section: their page has recommendations instead.
+        const owners = await openPage(width);
+        try {
+          await owners.page.goto(`${config.baseUrl}/playlist/${encodeURIComponent(target.id)}`);
+          await eventually(() => rows(owners.page).count(), config.trackCount, 'tracks shown to the owner');
+          assert.equal(await owners.page.getByRole('region', { name: 'Keep listening' }).count(), 0);
+        } finally {
+          await closeContext(owners.context);
+        }
+        assert.deepEqual(problems, []);
+      } finally {
+        await closeContext(context);
+      }
+    });
+  }
 });

@@ -16,6 +16,7 @@ __all__ = [
     "DID_MAX_LENGTH",
     "DISPLAY_NAME_MAX_LENGTH",
     "HANDLE_MAX_LENGTH",
+    "PLATFORM_NAME_MAX_LENGTH",
     "PLAYLIST_ID_MAX_LENGTH",
     "PLAYLIST_NAME_MAX_LENGTH",
     "RECORD_URI_MAX_LENGTH",
@@ -36,6 +37,7 @@ DISPLAY_NAME_MAX_LENGTH = 640  # ATProto's profile displayName (maxLength 640)
 TITLE_MAX_LENGTH = 1000
 HANDLE_MAX_LENGTH = 253  # a DNS name
 DID_MAX_LENGTH = 2048  # the ATProto DID syntax limit
+PLATFORM_NAME_MAX_LENGTH = 64  # `segue token create --platform NAME`
 URL_MAX_LENGTH = 2048
 # An AT-URI Segue keys a record by (`segue follow`, vectors imported by URI): far above any
 # real one (a did:plc URI is about 70 characters), and within what a PostgreSQL index

@@ -12,6 +12,7 @@ With nothing set everything is embedded: the index and the SQLite catalog live u
 from __future__ import annotations
 
 import ipaddress
+import re
 from enum import StrEnum
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -481,6 +482,45 @@ class Settings(BaseSettings):
         description="read timeout (between bytes) of requests to PLC, did:web hosts, PDSes "
         "and relays",
     )
+
+    # Platform access (docs/security.md, "Credentials"): ATProto service-auth JWTs are
+    # accepted when they are addressed to this DID; unset, they are refused.
+    service_did: str | None = Field(
+        default=None,
+        description="Segue's own DID (`did:web:segue.example.com`, or a `did:plc`): service-auth "
+        "JWTs must name it in `aud`; unset: they are refused. A `did:web` one is served at "
+        "`/.well-known/did.json`",
+    )
+    public_url: str | None = Field(
+        default=None,
+        description="the address clients reach this server at (`https://segue.example.com`): "
+        "the service endpoint `/.well-known/did.json` names",
+    )
+
+    @field_validator("service_did")
+    @classmethod
+    def _service_did(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip()
+        if not re.fullmatch(
+            r"did:plc:[a-z2-7]{24}|did:web:[a-zA-Z0-9.-]+(%3[aA][0-9]{1,5})?", value
+        ):
+            raise ValueError("the service DID must be a did:web (did:web:host) or a did:plc")
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        parts = urlsplit(value.strip())
+        loopback = parts.scheme == "http" and _is_loopback(parts.hostname or "")
+        if not parts.hostname or not (parts.scheme == "https" or loopback):
+            raise ValueError("the public URL must be https://..., or http:// to a loopback address")
+        if parts.query or parts.fragment or parts.username or parts.password:
+            raise ValueError("the public URL must be scheme://host[:port][/path], nothing more")
+        return value.strip().rstrip("/")
 
     @field_validator("plc_url")
     @classmethod

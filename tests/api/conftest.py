@@ -50,8 +50,11 @@ def artist_of(track_id: int) -> int:
     return (track_id - 1) // PER_ARTIST
 
 
-@pytest.fixture
-def api_settings(settings: Settings, database_url: str, request: pytest.FixtureRequest) -> Settings:
+def make_api_settings(
+    settings: Settings, database_url: str, request: pytest.FixtureRequest, **more: object
+) -> Settings:
+    """The API tests' settings (Redis with PostgreSQL, the in-process cache with SQLite),
+    with ``more`` on top: for a module that overrides ``api_settings``."""
     extra: dict[str, object] = {
         "ui_dir": settings.data_dir / "no-ui",
         # The hosts the seeded covers and the tests' previews are on (docs/atproto.md, Trust).
@@ -62,7 +65,12 @@ def api_settings(settings: Settings, database_url: str, request: pytest.FixtureR
         extra |= {"redis_url": REDIS_URL, "cache_prefix": request.getfixturevalue("key_prefix")}
     else:
         extra |= {"cache_backend": "memory"}
-    return Settings.model_validate({**settings.model_dump(), **extra})
+    return Settings.model_validate({**settings.model_dump(), **extra, **more})
+
+
+@pytest.fixture
+def api_settings(settings: Settings, database_url: str, request: pytest.FixtureRequest) -> Settings:
+    return make_api_settings(settings, database_url, request)
 
 
 async def _seed(database: Database, store: LocalVectorStore) -> tuple[dict[str, str], np.ndarray]:

@@ -177,3 +177,16 @@ async def test_the_catalog_and_the_evaluation_corpus_agree(
             assert (got if exact else sorted(got)) == (want if exact else sorted(want)), pid
             found += len(want) > 2
         assert found >= 6  # most playlists share tracks: the comparison is not of empties
+
+
+async def test_tracks_never_suggested_never_appear(database: Database, seeded: Seeded) -> None:
+    """A labelled or supporter-gated track (``suggestible`` false, set by segue follow)
+    stays in playlists but never comes back from other playlists."""
+    await add_playlists(database, seeded.alice.did, {"mine": [1], "other": [1, 2, 3]})
+    assert await read(database, "mine", [1]) == [2, 3]
+    async with database.sessionmaker() as s:
+        track = await s.get(Track, 2)
+        assert track is not None
+        track.suggestible = False
+        await s.commit()
+    assert await read(database, "mine", [1]) == [3]

@@ -96,6 +96,8 @@ CANNOT_CHANGE_A_RANKING = {
     "follow_waiting_hours": "when `segue follow` drops waiting items: its playlists' seeds "
     "generation moves with their items",
     "backfill_pds_concurrency": "how fast `segue follow backfill` reads",
+    "service_did": "authentication (service-auth JWTs)",
+    "public_url": "the DID document's service endpoint",
 }
 
 HEAD = PlaylistHead("3kq2d7x4m5abc", "did:plc:alice", "bafyreiabc", 2, 7, dismissals_generation=1)

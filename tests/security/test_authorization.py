@@ -58,12 +58,27 @@ REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
         f"/playlists/{p}/tracks",
         {"track_ids": [16]},
     ),
+    ("get", "/playlists/{playlist_id}/continuation"): lambda p: (
+        "GET",
+        f"/playlists/{p}/continuation",
+        None,
+    ),
+    ("get", "/tracks/{track_id}/similar"): lambda p: ("GET", "/tracks/1/similar", None),
     ("patch", "/playlists/{playlist_id}"): lambda p: ("PATCH", f"/playlists/{p}", {"name": "X"}),
     # Last: with a valid token on one's own playlist it deletes it.
     ("delete", "/playlists/{playlist_id}"): lambda p: ("DELETE", f"/playlists/{p}", None),
 }
+# Listeners' routes: any signed-in user, any visible playlist (issue 23); they answer
+# suggestions, never the playlist's name, owner or items.
+FOR_LISTENERS = {("get", "/playlists/{playlist_id}/continuation")}
 # /metrics is public on purpose: it carries no ids or tokens (tests/api/test_metrics.py).
-PUBLIC = {("get", "/healthz"), ("get", "/readyz"), ("get", "/metrics")}
+# /.well-known/did.json is public too: Segue's own DID document (test_service_auth.py).
+PUBLIC = {
+    ("get", "/healthz"),
+    ("get", "/readyz"),
+    ("get", "/metrics"),
+    ("get", "/.well-known/did.json"),
+}
 BOBS_DATA = ("did:plc:bob", "bob.example.com", "Bob's", "Track 16")
 
 
@@ -88,14 +103,26 @@ def test_every_secured_operation_is_in_the_matrix(world: World):
 
 async def test_another_users_playlist(world: World):
     before = await bobs_playlist(world)
-    for (_, template), build in REQUESTS.items():
-        if "{playlist_id}" not in template:
+    for (method, template), build in REQUESTS.items():
+        if "{playlist_id}" not in template or (method, template) in FOR_LISTENERS:
             continue
         r = await send(world, build(world.bobs), world.auth())
         assert r.status_code in (403, 404), (template, r.status_code, r.text)
         assert set(r.json()) == {"error", "detail"}
         assert not any(marker in r.text for marker in BOBS_DATA), r.text
     assert await bobs_playlist(world) == before  # nothing changed
+
+
+async def test_listeners_routes_answer_for_another_users_playlist_without_its_data(
+    world: World,
+):
+    before = await bobs_playlist(world)
+    for key in FOR_LISTENERS:
+        r = await send(world, REQUESTS[key](world.bobs), world.auth())
+        assert r.status_code == 200, (key, r.text)
+        assert set(r.json()) == {"tracks", "available", "more"}
+        assert not any(marker in r.text for marker in BOBS_DATA), r.text
+    assert await bobs_playlist(world) == before
 
 
 async def test_own_data_only_in_lists(world: World):

@@ -34,6 +34,8 @@ describe('PlaylistView', () => {
     expect(trackTitles()).toEqual(['Song 1', 'Song 2', 'Song 3']);
     for (const card of document.querySelectorAll('.track-card')) expect(card).toHaveClass('track-card--playlist');
     expect(screen.queryByTestId('recommendations')).not.toBeInTheDocument();
+    // Keep listening is for the others: the owner has its recommendations.
+    expect(screen.queryByTestId('keep-listening')).not.toBeInTheDocument();
   });
 
   it('offers editing to the owner only', async () => {

@@ -50,7 +50,7 @@ describe('createApi', () => {
     const { fetch, calls } = fakeFetch((c) =>
       c.url.includes('/dismissed')
         ? new Response(null, { status: 204 })
-        : c.url.startsWith('/tracks') || c.url.includes('recommendations')
+        : c.url.includes('/tracks?') || /recommendations|continuation|similar/.test(c.url)
           ? json({ tracks: [], available: true, more: false })
           : json(pl, c.init.method === 'POST' && c.url === '/base/playlists' ? 201 : 200),
     );
@@ -67,6 +67,8 @@ describe('createApi', () => {
     await api.recommendations('p/1', 3, { offset: 6 });
     expect(await api.dismiss('p/1', 8)).toBeUndefined();
     expect(await api.undismiss('p/1', 8)).toBeUndefined();
+    await api.continuation('p/1', 4);
+    await api.similar(12, 3, { offset: 3 });
 
     expect(calls.map((c) => `${c.init.method} ${c.url} ${c.init.body ?? ''}`.trim())).toEqual([
       'GET /base/playlists/p%2F1',
@@ -80,6 +82,8 @@ describe('createApi', () => {
       'GET /base/playlists/p%2F1/recommendations?limit=3&offset=6',
       'POST /base/playlists/p%2F1/recommendations/dismissed {"track_id":8}',
       'DELETE /base/playlists/p%2F1/recommendations/dismissed/8',
+      'GET /base/playlists/p%2F1/continuation?limit=4',
+      'GET /base/tracks/12/similar?limit=3&offset=3',
     ]);
     expect((calls[1].init.headers as Record<string, string>)['Content-Type']).toBe('application/json');
   });

@@ -79,6 +79,10 @@ export interface SegueApi {
   dismiss(playlistId: string, trackId: number, opts?: RequestOptions): Promise<void>;
   /** Undo a dismissal. */
   undismiss(playlistId: string, trackId: number, opts?: RequestOptions): Promise<void>;
+  /** What to play after a playlist: any signed-in listener, any visible playlist. */
+  continuation(playlistId: string, limit?: number, opts?: RecommendationOptions): Promise<Recommendations>;
+  /** Tracks that sound like one track. */
+  similar(trackId: number, limit?: number, opts?: RecommendationOptions): Promise<Recommendations>;
 }
 
 const DEFAULT_TIMEOUT_MS = 15_000;
@@ -156,6 +160,16 @@ export function createApi(options: ApiOptions): SegueApi {
       const qs = new URLSearchParams({ limit: String(limit) });
       if (opts?.offset) qs.set('offset', String(opts.offset));
       return request<Recommendations>('GET', `/playlists/${enc(playlistId)}/recommendations?${qs}`, undefined, opts);
+    },
+    continuation: (playlistId, limit = 3, opts) => {
+      const qs = new URLSearchParams({ limit: String(limit) });
+      if (opts?.offset) qs.set('offset', String(opts.offset));
+      return request<Recommendations>('GET', `/playlists/${enc(playlistId)}/continuation?${qs}`, undefined, opts);
+    },
+    similar: (trackId, limit = 3, opts) => {
+      const qs = new URLSearchParams({ limit: String(limit) });
+      if (opts?.offset) qs.set('offset', String(opts.offset));
+      return request<Recommendations>('GET', `/tracks/${enc(String(trackId))}/similar?${qs}`, undefined, opts);
     },
     dismiss: (playlistId, trackId, opts) =>
       request<void>('POST', `/playlists/${enc(playlistId)}/recommendations/dismissed`, { track_id: trackId }, opts),

@@ -104,6 +104,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/playlists/{playlist_id}/continuation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What to play after a playlist: for any signed-in listener */
+        get: operations["continuation_playlists__playlist_id__continuation_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/playlists/{playlist_id}": {
         parameters: {
             query?: never;
@@ -218,6 +235,40 @@ export interface paths {
         };
         /** Search tracks by title or artist */
         get: operations["search_tracks_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/tracks/{track_id}/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Tracks that sound like this one */
+        get: operations["similar_tracks__track_id__similar_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/.well-known/did.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Segue's DID document (SEGUE_SERVICE_DID, when it is a did:web) */
+        get: operations["did_document__well_known_did_json_get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -572,7 +623,10 @@ export interface operations {
     me_me_get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -633,7 +687,10 @@ export interface operations {
                 /** @description The previous page's next_cursor */
                 cursor?: string | null;
             };
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -694,7 +751,10 @@ export interface operations {
                 /** @description How many of the ranking to skip (the next page) */
                 offset?: number;
             };
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -768,10 +828,98 @@ export interface operations {
             };
         };
     };
+    continuation_playlists__playlist_id__continuation_get: {
+        parameters: {
+            query?: {
+                /** @description How many tracks */
+                limit?: number;
+                /** @description How many of the ranking to skip (the next page) */
+                offset?: number;
+            };
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
+            path: {
+                /** @description Playlist id */
+                playlist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not the playlist's owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such playlist, or a hidden one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Malformed input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token spent its budget of requests (SEGUE_RATE_LIMIT_*); the Retry-After header says in how many seconds to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
     read_playlists__playlist_id__get: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -848,7 +996,10 @@ export interface operations {
     delete_playlists__playlist_id__delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -923,7 +1074,10 @@ export interface operations {
     change_playlists__playlist_id__patch: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1022,7 +1176,10 @@ export interface operations {
     create_playlists_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1127,7 +1284,10 @@ export interface operations {
     set_order_playlists__playlist_id__tracks_put: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1235,7 +1395,10 @@ export interface operations {
     add_track_playlists__playlist_id__tracks_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1343,7 +1506,10 @@ export interface operations {
     delete_track_playlists__playlist_id__tracks__track_id__delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1431,7 +1597,10 @@ export interface operations {
     dismiss_playlists__playlist_id__recommendations_dismissed_post: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1537,7 +1706,10 @@ export interface operations {
     undismiss_playlists__playlist_id__recommendations_dismissed__track_id__delete: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path: {
                 /** @description Playlist id */
                 playlist_id: string;
@@ -1618,7 +1790,10 @@ export interface operations {
                 q: string;
                 limit?: number;
             };
-            header?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
             path?: never;
             cookie?: never;
         };
@@ -1662,6 +1837,113 @@ export interface operations {
             };
             /** @description The database is unavailable */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    similar_tracks__track_id__similar_get: {
+        parameters: {
+            query?: {
+                /** @description How many tracks */
+                limit?: number;
+                /** @description How many of the ranking to skip (the next page) */
+                offset?: number;
+            };
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
+            path: {
+                /** @description Track id, at most 2**53 - 1 */
+                track_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Recommendations"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such track, or a hidden or deleted one */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Malformed input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token spent its budget of requests (SEGUE_RATE_LIMIT_*); the Retry-After header says in how many seconds to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    did_document__well_known_did_json_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description SEGUE_SERVICE_DID is not a did:web, or not set */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -91,6 +91,13 @@ export function memoryApi(initial: Playlist, catalog: Track[], { available = tru
         };
       },
     ),
+    continuation: vi.fn(
+      async (_id: string, limit = 3, opts: { offset?: number } = {}): Promise<Recommendations> =>
+        api.recommendations(_id, limit, opts),
+    ),
+    similar: vi.fn(
+      async (): Promise<Recommendations> => ({ tracks: [], available: false, more: false }),
+    ),
     dismiss: vi.fn(async (_id: string, trackId: number) => {
       dismissed.add(trackId);
     }),

@@ -27,6 +27,7 @@ from .routes import (
     me_router,
     playlists_router,
     tracks_router,
+    wellknown_router,
 )
 
 __all__ = ["create_app"]
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         playlists_router,
         dismissals_router,
         tracks_router,
+        wellknown_router,
     )
     for router in routers:
         app.include_router(router)

@@ -1,7 +1,7 @@
-"""Typed dependencies: the shared resources, a database session per request, the user
-(whose token is charged a read or a write here), and a recommendation request's caller,
-whose charges the recommender spends (the read with its cache look-up, a miss before it
-computes)."""
+"""Typed dependencies: the shared resources, a database session per request, the caller
+(a Segue token's user, a platform token's actor, a service-auth JWT's DID), the user
+(charged a read or a write here), and a recommendation request's charges, which the
+recommender spends (the read with its cache look-up, a miss before it computes)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,26 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
+from segue.limits import DID_MAX_LENGTH
 from segue.recommendations import Recommender
 
+from ._auth import Caller
+from ._logging import ACCESS_CALLER
+from ._methods import method_of
 from ._ratelimit import Budget, Charge
 from ._resources import Resources
 
 __all__ = [
+    "ACTOR_HEADER",
     "BearerToken",
-    "Caller",
+    "CallerDep",
+    "Charged",
     "CurrentUser",
     "RecommendationCaller",
     "RecommenderDep",
@@ -57,7 +63,14 @@ async def _session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
 
 SessionDep = Annotated[AsyncSession, Depends(_session)]
 
-_bearer = HTTPBearer(auto_error=False, description="An API token from `segue token create`.")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="An API token from `segue token create` (a platform's with X-Segue-Actor), "
+    "or an ATProto service-auth JWT addressed to SEGUE_SERVICE_DID.",
+)
+
+#: the header a platform token names the DID it acts for in
+ACTOR_HEADER = "X-Segue-Actor"
 
 
 async def _bearer_token(
@@ -72,19 +85,44 @@ async def _bearer_token(
 BearerToken = Annotated[str, Depends(_bearer_token)]
 
 
-async def _current_user(request: Request, resources: ResourcesDep, token: BearerToken) -> UserView:
-    # No session: a route that needs only the user (a cache hit) opens none.
-    user = await resources.auth.user(token)
-    # Charged once the token is known good, so made-up tokens leave no counters behind.
-    await resources.limiter.check(Budget.of_method(request.method), token)
-    return user
+async def _caller(
+    request: Request,
+    resources: ResourcesDep,
+    token: BearerToken,
+    actor: Annotated[
+        str | None,
+        Header(
+            alias=ACTOR_HEADER,
+            max_length=DID_MAX_LENGTH,
+            description="With a platform token (only): the DID of the user it acts for",
+        ),
+    ] = None,
+) -> Caller:
+    # No session: a route that needs only the caller (a cache hit) opens none.
+    caller = await resources.auth.caller(token, actor=actor, method=method_of(request))
+    if caller.platform is not None:
+        # The access log names the platform and the DID it acts for, never the token.
+        ACCESS_CALLER.set(f" platform={caller.platform} actor={caller.user.did}")
+    return caller
+
+
+#: Who the request acts for and how it signed in (a user token, a platform token with
+#: ``X-Segue-Actor``, or a service-auth JWT); nothing charged: use with ``CurrentUser``
+#: or ``RecommendationCaller``, which charge it.
+CallerDep = Annotated[Caller, Depends(_caller)]
+
+
+async def _current_user(request: Request, resources: ResourcesDep, caller: CallerDep) -> UserView:
+    # Charged once the credential is known good, so made-up ones leave no counters behind.
+    await resources.limiter.check(Budget.of_method(request.method), caller.rate_key)
+    return caller.user
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]
 
 
 @dataclass(frozen=True, slots=True)
-class Caller:
+class Charged:
     """The user of a recommendation request, with the charges the recommender spends: the
     read (riding with the cache look-up: one Redis round trip on a hit), then a miss
     before anything is computed (never on a hit). ``None``: that budget is off."""
@@ -94,14 +132,18 @@ class Caller:
     miss: Charge | None
 
 
-async def _recommendation_caller(resources: ResourcesDep, token: BearerToken) -> Caller:
-    user = await resources.auth.user(token)
+async def _recommendation_caller(resources: ResourcesDep, caller: CallerDep) -> Charged:
     limiter = resources.limiter
-    # Charged once the token is known good, as CurrentUser's, but spent by the recommender.
-    return Caller(user, limiter.charge(Budget.READ, token), limiter.charge(Budget.MISS, token))
+    # Charged once the credential is known good, as CurrentUser's, but spent by the
+    # recommender.
+    return Charged(
+        caller.user,
+        limiter.charge(Budget.READ, caller.rate_key),
+        limiter.charge(Budget.MISS, caller.rate_key),
+    )
 
 
-#: For ``GET .../recommendations`` only: like ``CurrentUser``, but the read is left to the
-#: recommender (which always spends it, whatever the answer), so it can share the cache's
-#: round trip.
-RecommendationCaller = Annotated[Caller, Depends(_recommendation_caller)]
+#: For ``GET .../recommendations`` and the listeners' routes: like ``CurrentUser``, but the
+#: read is left to the recommender (which always spends it, whatever the answer), so it can
+#: share the cache's round trip.
+RecommendationCaller = Annotated[Charged, Depends(_recommendation_caller)]

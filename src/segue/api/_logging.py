@@ -7,6 +7,10 @@ the root logger, Segue's own. A client can put anything in a request line (an ol
 ``/login?token=...`` link, a token pasted into a path), and the access log writes the
 request line down; so every query value is replaced and any token-shaped text is masked,
 whoever sent it. Tokens in the ``Authorization`` header are never logged at all.
+
+A request made with a platform token adds its platform and actor to its access line
+(``... 200 platform=plyr.fm actor=did:plc:...``): the token's secret is never written, nor
+its id.
 """
 
 from __future__ import annotations
@@ -15,16 +19,31 @@ import copy
 import json
 import logging
 import re
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-__all__ = ["ACCESS_FIELDS", "LOG_CONFIG", "JsonFormatter", "RedactSecrets", "log_config", "redact"]
+__all__ = [
+    "ACCESS_CALLER",
+    "ACCESS_FIELDS",
+    "LOG_CONFIG",
+    "JsonFormatter",
+    "NameTheCaller",
+    "RedactSecrets",
+    "log_config",
+    "redact",
+]
 
 #: What an access line carries besides its message (``extra=`` of the ``segue.access`` record).
-ACCESS_FIELDS = ("method", "route", "status", "duration_ms", "request_id")
+ACCESS_FIELDS = ("method", "route", "status", "duration_ms", "request_id", "caller")
 _TEXT_FORMAT = "%(asctime)s %(levelprefix)s [%(process)d] %(name)s: %(message)s"
+
+#: What the access line of the current request says of its caller (`` platform=NAME
+#: actor=DID``), set by the auth dependency in the request's own task; Segue's access line
+#: is written from that task once the response is sent, so it sees it.
+ACCESS_CALLER: ContextVar[str] = ContextVar("segue_access_caller", default="")
 
 # A Segue token (segue_<id>_<secret>); the secret part, and anything after "segue_" that
 # looks like one, is masked. Matching loosely on purpose: a truncated or mangled token
@@ -64,6 +83,14 @@ class RedactSecrets(logging.Filter):
             record.args = {
                 k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()
             }
+        return True
+
+
+class NameTheCaller(logging.Filter):
+    """Give an access record ``caller``: :data:`ACCESS_CALLER` of its request (or "")."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.caller = ACCESS_CALLER.get()
         return True
 
 

@@ -40,6 +40,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segue.metrics import REQUEST_DURATION
 
+from ._logging import ACCESS_CALLER
+
 __all__ = [
     "METHODS",
     "STATIC",
@@ -120,14 +122,17 @@ class RequestMetrics:
             self._child(template, method, status).observe(elapsed)
             if _access.isEnabledFor(logging.INFO):
                 ms = round(elapsed * 1000, 2)
+                caller = ACCESS_CALLER.get()  # " platform=NAME actor=DID", or ""
                 _access.info(
-                    "%s %s %d %.1fms id=%s",
+                    "%s %s %d %.1fms id=%s%s",
                     method,
                     template,
                     status,
                     ms,
                     request_id,
+                    caller,
                     extra={
+                        "caller": caller.strip() or None,
                         "method": method,
                         "route": template,
                         "status": status,

@@ -14,7 +14,7 @@ meanwhile each process enforces the same budgets with its own counters (so a scr
 still slowed down), counted in ``segue_rate_limit_errors_total`` and logged by the link.
 
     limiter = RateLimiter.from_settings(settings, link)  # once per process, in the lifespan
-    await limiter.check(Budget.WRITE, token)  # RateLimited (429) once the budget is spent
+    await limiter.check(Budget.WRITE, caller.rate_key)  # RateLimited (429) once spent
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from redis.asyncio.client import Pipeline
 from redis.exceptions import NoScriptError, ResponseError
 
 from segue.cache import LinkFailure, RedisLink
-from segue.catalog import token_id_of
 from segue.errors import RateLimited
 from segue.metrics import RATE_LIMIT_ERRORS, RATE_LIMITED
 from segue.settings import Settings
@@ -92,18 +91,22 @@ class RateLimiter:
     def enabled(self) -> bool:
         return bool(self._items)
 
-    def charge(self, budget: Budget, token: str) -> Charge | None:
+    def charge(self, budget: Budget, who: str) -> Charge | None:
         """One request's charge of ``budget``, to spend once (alone, or riding with a cache
-        read); ``None`` when that budget is off."""
+        read); ``None`` when that budget is off.
+
+        ``who`` is the caller's key (``Caller.rate_key``): a token's id (public: it names
+        the token in `segue token`), a platform token's id with its actor's DID, or the DID
+        of a service-auth JWT; never a secret.
+        """
         item = self._items.get(budget)
         if item is None:
             return None
-        # The token's id: public (it names the token in `segue token`), never its secret.
-        return Charge(self, item, budget, token_id_of(token))
+        return Charge(self, item, budget, who)
 
-    async def check(self, budget: Budget, token: str) -> None:
-        """Spend one request of ``budget`` for ``token``; :class:`RateLimited` if it is spent."""
-        charge = self.charge(budget, token)
+    async def check(self, budget: Budget, who: str) -> None:
+        """Spend one request of ``budget`` for ``who``; :class:`RateLimited` if it is spent."""
+        charge = self.charge(budget, who)
         if charge is not None:
             await charge.alone()
 

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
+from segue.atproto import DidResolver, HttpClient, ServiceAuthVerifier
 from segue.cache import RecommendationCache, RedisLink, open_cache
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
@@ -18,6 +19,7 @@ from ._auth import Authenticator
 from ._media import MediaPolicy
 from ._ratelimit import RateLimiter
 from ._readiness import log_startup
+from ._service_auth import ServiceAuthenticator
 
 __all__ = ["Resources", "open_resources"]
 
@@ -73,7 +75,22 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         recommender = Recommender.from_settings(settings, database, store, cache)
         # Closed first: computations left running for the cache need the store and the cache.
         stack.push_async_callback(recommender.aclose)
-        auth = Authenticator(database, ttl_seconds=settings.token_cache_seconds)
+        service = None
+        if settings.service_did is not None:
+            # One HTTP client for the DID documents of service-auth JWTs' issuers.
+            http = await stack.enter_async_context(
+                HttpClient(
+                    connect_timeout=settings.atproto_connect_timeout_seconds,
+                    read_timeout=settings.atproto_read_timeout_seconds,
+                )
+            )
+            resolver = DidResolver(
+                http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
+            )
+            service = ServiceAuthenticator(
+                ServiceAuthVerifier(resolver, service_did=settings.service_did)
+            )
+        auth = Authenticator(database, service=service, ttl_seconds=settings.token_cache_seconds)
         # Closed before the database: its last-use writes in flight need it.
         stack.push_async_callback(auth.aclose)
         limiter = RateLimiter.from_settings(settings, link)

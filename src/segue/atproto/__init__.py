@@ -1,6 +1,6 @@
 """ATProto, as Segue needs it: identifier syntax, DAG-CBOR and CIDs, record shapes, the
-lexicon checks of track and list records, DID resolution (PLC, did:web) and XRPC reads from
-PDSes and relays.
+lexicon checks of track and list records, DID resolution (PLC, did:web), XRPC reads from
+PDSes and relays, and the verification of service-auth JWTs.
 
 A leaf: it imports nothing from Segue but :mod:`segue.errors` and :mod:`segue.limits`
 (``tests/atproto/test_leaf.py`` holds it to that), so the catalog, ``segue follow``, the
@@ -17,7 +17,7 @@ owner (the app lifespan, a CLI command), shared by a :class:`DidResolver` and an
 from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
 from ._did import DEFAULT_PLC_URL, DidDocument, DidResolver, parse_did_document
 from ._http import DEFAULT_JSON_MAX_BYTES, HttpClient, ResponseStream, check_url
-from ._keys import Curve, PublicKey, decode_multibase_key, encode_multibase_key
+from ._keys import Curve, PublicKey, decode_multibase_key, encode_multibase_key, is_low_s
 from ._lexicon import (
     LIST_MAX_ITEMS,
     PLAYLIST_LIST_TYPE,
@@ -38,6 +38,13 @@ from ._record import (
     playlist_record_cid,
     track_ref,
 )
+from ._service_auth import (
+    CLOCK_SKEW_SECONDS,
+    MAX_LIFETIME_SECONDS,
+    SERVICE_AUTH_ALGORITHMS,
+    ServiceAuthVerifier,
+    ServiceToken,
+)
 from ._syntax import (
     is_at_uri,
     is_cid,
@@ -51,11 +58,14 @@ from ._syntax import (
 from ._xrpc import LatestCommit, RecordEntry, RecordPage, RepoPage, XrpcClient
 
 __all__ = [
+    "CLOCK_SKEW_SECONDS",
     "DEFAULT_JSON_MAX_BYTES",
     "DEFAULT_PLC_URL",
     "LIST_MAX_ITEMS",
+    "MAX_LIFETIME_SECONDS",
     "PLAYLIST_LIST_TYPE",
     "PLAYLIST_RECORD_TYPE",
+    "SERVICE_AUTH_ALGORITHMS",
     "STAND_IN_TRACK_TYPE",
     "Curve",
     "DidDocument",
@@ -68,6 +78,8 @@ __all__ = [
     "RecordPage",
     "RepoPage",
     "ResponseStream",
+    "ServiceAuthVerifier",
+    "ServiceToken",
     "StrongRef",
     "TrackItem",
     "TrackRecordFields",
@@ -84,6 +96,7 @@ __all__ = [
     "is_cid",
     "is_did",
     "is_handle",
+    "is_low_s",
     "is_nsid",
     "is_record_key",
     "is_record_uri",

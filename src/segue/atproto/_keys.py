@@ -22,7 +22,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from segue.errors import InvalidDidDocument
 
-__all__ = ["Curve", "PublicKey", "decode_multibase_key", "encode_multibase_key"]
+__all__ = ["Curve", "PublicKey", "decode_multibase_key", "encode_multibase_key", "is_low_s"]
 
 Curve = Literal["secp256k1", "P-256"]
 
@@ -72,13 +72,21 @@ class PublicKey:
             return False
         r = int.from_bytes(signature[:32], "big")
         s = int.from_bytes(signature[32:], "big")
-        if s > _ORDERS[self.curve] // 2:  # high-S: malleable, refused by ATProto
+        if not is_low_s(self.curve, signature):  # high-S: malleable, refused by ATProto
             return False
         try:
             self.key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
         except InvalidSignature:
             return False
         return True
+
+
+def is_low_s(curve: Curve, signature: bytes) -> bool:
+    """True for a 64-byte ``r || s`` signature whose ``s`` is in the lower half of the
+    curve's order: ATProto accepts only that one of the two equivalent signatures."""
+    if len(signature) != 64:
+        return False
+    return int.from_bytes(signature[32:], "big") <= _ORDERS[curve] // 2
 
 
 def decode_multibase_key(value: str, *, legacy_curve: Curve | None = None) -> PublicKey:

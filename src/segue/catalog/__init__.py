@@ -84,14 +84,17 @@ from ._reads import (
     PlaylistHead,
     PlaylistSeeds,
     Reader,
+    TrackHead,
     dismissed_ids,
     has_tracks,
     playlist_head,
     playlist_seeds,
     require_owner,
+    track_head,
 )
 from ._tokens import (
     TOKEN_PREFIX,
+    check_platform_name,
     check_token,
     create_token,
     hash_token,
@@ -113,7 +116,7 @@ from ._tracks import (
     search_tracks,
     track_titles,
 )
-from ._users import ensure_user, get_user
+from ._users import add_user_if_missing, ensure_user, find_user, get_user
 from ._values import (
     PLAYLIST_ID_PATTERN,
     check_audio_url,
@@ -170,9 +173,11 @@ __all__ = [
     "SuggestionView",
     "TokenCheck",
     "TokenInfo",
+    "TrackHead",
     "TrackView",
     "TracksResult",
     "UserView",
+    "add_user_if_missing",
     "alembic_config",
     "all_track_ids",
     "append_track",
@@ -181,6 +186,7 @@ __all__ = [
     "bump_seeds_generation",
     "check_audio_url",
     "check_did",
+    "check_platform_name",
     "check_playlist_id",
     "check_record_uri",
     "check_token",
@@ -204,6 +210,7 @@ __all__ = [
     "escape_like",
     "fail_embedding",
     "failed_embeddings",
+    "find_user",
     "finish_embeddings",
     "get_playlist",
     "get_user",
@@ -241,6 +248,7 @@ __all__ = [
     "text_problem",
     "token_id_of",
     "touch_tokens",
+    "track_head",
     "track_ids_for",
     "track_titles",
     "undismiss_track",

@@ -74,8 +74,9 @@ def seeds_read(seed_ids: Sequence[int], max_seeds: int, *, spread: bool) -> list
 
 def suggestible_track() -> sa.ColumnElement[bool]:
     """The one condition a track meets to be suggested from other playlists: shown (visible,
-    not deleted). Labelled and gated tracks (issue 21) join this condition here."""
-    return track_available()
+    not deleted) and suggestible (no hiding self-label, not supporter-gated: segue follow
+    decides it, docs/atproto.md)."""
+    return sa.and_(track_available(), Track.suggestible.is_(True))
 
 
 # Built once per seed count and bounds (at most max_seeds shapes): a miss reuses the

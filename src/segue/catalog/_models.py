@@ -22,6 +22,7 @@ from segue.limits import (
     DID_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     HANDLE_MAX_LENGTH,
+    PLATFORM_NAME_MAX_LENGTH,
     PLAYLIST_ID_MAX_LENGTH,
     PLAYLIST_NAME_MAX_LENGTH,
     RECORD_URI_MAX_LENGTH,
@@ -231,10 +232,16 @@ class ApiToken(Base):
     """An API token; only the SHA-256 of the secret is kept."""
 
     __tablename__ = "api_tokens"
+    # A token is a user's or a platform's (acting for the DID in X-Segue-Actor), never both.
+    __table_args__ = (
+        sa.CheckConstraint("(user_did IS NULL) <> (platform IS NULL)", name="one_owner"),
+    )
 
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    user_did: Mapped[str] = mapped_column(sa.ForeignKey("users.did"), index=True)
+    user_did: Mapped[str | None] = mapped_column(sa.ForeignKey("users.did"), index=True)
+    #: the platform's name (`segue token create --platform NAME`); ``None`` for a user's token
+    platform: Mapped[str | None] = mapped_column(sa.String(PLATFORM_NAME_MAX_LENGTH))
     created_at: Mapped[datetime] = _created()
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
     #: ``None``: never expires (tokens issued before expiry existed, or ``--expires-in never``)

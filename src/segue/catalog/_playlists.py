@@ -24,6 +24,7 @@ from ._models import Artist, Dismissal, Playlist, PlaylistItem, Track, User, utc
 from ._reads import is_track_id, playlist_holds, playlist_rows, require_owner
 from ._tracks import track_available, track_view, track_view_columns
 from ._unit import committing
+from ._users import add_user_if_missing
 from ._values import check_playlist_id, clean_playlist_name
 from ._views import PlaylistSummary, PlaylistView
 
@@ -149,16 +150,21 @@ async def create_playlist(
     *,
     playlist_id: str | None = None,
     max_playlists: int | None = None,
+    owner_handle: str | None = None,
 ) -> PlaylistView:
     """Create an empty playlist owned by ``owner_did``; commits. 201 material.
 
     With ``max_playlists`` (the API's ``SEGUE_MAX_PLAYLISTS_PER_USER``), a user who has
-    that many already gets :class:`Conflict`.
+    that many already gets :class:`Conflict`. With ``owner_handle``, an owner without a
+    user row (a DID signed in by service auth or a platform) gets one first, with that
+    handle; without it, such an owner is :class:`NotFound`.
 
     >>> playlist = await create_playlist(session, user.did, "Late night")  # doctest: +SKIP
     """
     name = clean_playlist_name(name)
     playlist_id = new_playlist_id() if playlist_id is None else check_playlist_id(playlist_id)
+    if owner_handle is not None:
+        await add_user_if_missing(session, owner_did, owner_handle)
     try:
         async with committing(session):
             # FOR UPDATE: on PostgreSQL concurrent creations by one user are counted one

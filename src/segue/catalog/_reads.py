@@ -27,16 +27,19 @@ from segue.limits import TRACK_ID_MAX
 from ._db import database_errors
 from ._generations import INDEX_GENERATION
 from ._models import CatalogState, Dismissal, Playlist, PlaylistItem, Track
+from ._tracks import track_available
 
 __all__ = [
     "PlaylistHead",
     "PlaylistSeeds",
     "Reader",
+    "TrackHead",
     "dismissed_ids",
     "has_tracks",
     "playlist_head",
     "playlist_seeds",
     "require_owner",
+    "track_head",
 ]
 
 #: what the read functions accept: a Core connection (the hot path) or an ORM session
@@ -76,6 +79,19 @@ class PlaylistSeeds(PlaylistHead):
     seed_ids: tuple[int, ...]
     seed_titles: tuple[tuple[str, str], ...] = field(default=(), kw_only=True)
     dismissed_ids: tuple[int, ...] = field(default=(), kw_only=True)
+
+
+@dataclass(frozen=True, slots=True)
+class TrackHead:
+    """A track that similar tracks are asked for: what names its version in a cache key
+    (``cid``: its record's, ``None`` for an imported track; its artist and title, which no
+    suggestion may repeat) and the catalog's ``index_generation``."""
+
+    id: int
+    cid: str | None
+    artist_did: str
+    title: str
+    index_generation: int
 
 
 _INDEX_GENERATION = (
@@ -212,6 +228,23 @@ async def playlist_seeds(reader: Reader, playlist_id: str) -> PlaylistSeeds:
         seed_titles=tuple((row[_ITEM + 3], row[_ITEM + 4]) for row in seeds),
         dismissed_ids=await dismissed_ids(reader, playlist_id),
     )
+
+
+# The same rule as every list of tracks a listener sees (catalog.track_available): one named
+# condition, so a rule added to it (a gated or labelled track) applies here too.
+_TRACK_HEAD = sa.select(Track.cid, Track.artist_did, Track.title, _INDEX_GENERATION).where(
+    Track.id == sa.bindparam("track_id"), track_available()
+)
+
+
+async def track_head(reader: Reader, track_id: int) -> TrackHead:
+    """The track, if a listener may see it (:class:`NotFound` for an unknown, hidden or
+    deleted one: the same answer, so a hidden track's existence is not told)."""
+    async with database_errors():
+        row = (await reader.execute(_TRACK_HEAD, {"track_id": track_id})).first()
+    if row is None:
+        raise NotFound(f"no track {track_id}")
+    return TrackHead(track_id, row[0], row[1], row[2], row[3] or 0)
 
 
 _ANY_TRACK = sa.select(sa.exists().where(Track.deleted_at.is_(None)))

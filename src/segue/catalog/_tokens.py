@@ -25,6 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from segue.errors import InvalidInput, NotFound, Unauthorized
+from segue.limits import PLATFORM_NAME_MAX_LENGTH
 
 from ._db import database_errors
 from ._models import ApiToken, User, utc_now
@@ -33,6 +34,7 @@ from ._views import IssuedToken, TokenCheck, TokenInfo, UserView
 
 __all__ = [
     "TOKEN_PREFIX",
+    "check_platform_name",
     "check_token",
     "create_token",
     "hash_token",
@@ -51,6 +53,7 @@ _TOKEN = re.compile(
     rf"{TOKEN_PREFIX}(?P<id>[a-z2-7]{{{_ID_LENGTH}}})_(?P<secret>[A-Za-z0-9_-]{{43}})"
 )
 _TOKEN_ID = re.compile(rf"[a-z2-7]{{{_ID_LENGTH}}}")
+_PLATFORM = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{PLATFORM_NAME_MAX_LENGTH - 1}}}")
 
 
 def hash_token(token: str) -> str:
@@ -66,28 +69,56 @@ def token_id_of(token: str) -> str:
     return match["id"]
 
 
-async def create_token(
-    session: AsyncSession, user_did: str, *, expires_in: timedelta | None = None
-) -> IssuedToken:
-    """Issue a new token for an existing user; commits. Show ``token`` once, then drop it.
+def check_platform_name(name: str) -> str:
+    """A platform's name as ``segue token create --platform`` takes it: 1 to 64 letters,
+    digits, ``.``, ``_`` or ``-``, starting with a letter or digit (``plyr.fm``). It is
+    written to access logs, so nothing else is allowed in it."""
+    if not _PLATFORM.fullmatch(name):
+        raise InvalidInput(
+            f"a platform name is 1 to {PLATFORM_NAME_MAX_LENGTH} letters, digits, '.', '_' or "
+            f"'-', starting with a letter or digit: {name[:80]!r}"
+        )
+    return name
 
+
+async def create_token(
+    session: AsyncSession,
+    user_did: str | None,
+    *,
+    expires_in: timedelta | None = None,
+    platform: str | None = None,
+) -> IssuedToken:
+    """Issue a new token for an existing user, or (``user_did=None``) for a ``platform``;
+    commits. Show ``token`` once, then drop it.
+
+    A platform token acts for any DID its requests name in ``X-Segue-Actor``.
     ``expires_in=None`` makes a token that never expires: callers that issue tokens for
     people (``segue token create``) pass the configured default, ``SEGUE_TOKEN_TTL_DAYS``.
     """
+    if (user_did is None) == (platform is None):
+        raise InvalidInput("a token belongs to a user or to a platform, not both nor neither")
+    if platform is not None:
+        platform = check_platform_name(platform)
     if expires_in is not None and expires_in <= timedelta(0):
         raise InvalidInput("a token's lifetime must be positive")
     token_id = "".join(secrets.choice(_ID_ALPHABET) for _ in range(_ID_LENGTH))
     token = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(_SECRET_BYTES)}"
     expires_at = None if expires_in is None else utc_now() + expires_in
     async with committing(session):
-        if await session.get(User, user_did) is None:
+        if user_did is not None and await session.get(User, user_did) is None:
             raise NotFound(f"no user {user_did!r}")
         session.add(
             ApiToken(
-                id=token_id, token_hash=hash_token(token), user_did=user_did, expires_at=expires_at
+                id=token_id,
+                token_hash=hash_token(token),
+                user_did=user_did,
+                platform=platform,
+                expires_at=expires_at,
             )
         )
-    return IssuedToken(id=token_id, token=token, user_did=user_did, expires_at=expires_at)
+    return IssuedToken(
+        id=token_id, token=token, user_did=user_did, expires_at=expires_at, platform=platform
+    )
 
 
 # Built once: every authenticated request that misses the authenticator's cache runs it.
@@ -97,11 +128,13 @@ _VERIFY = (
         ApiToken.revoked_at,
         ApiToken.expires_at,
         ApiToken.last_used_at,
+        ApiToken.platform,
         User.did,
         User.handle,
         User.display_name,
     )
-    .join(User, ApiToken.user_did == User.did)
+    # outer: a platform token has no user
+    .outerjoin(User, ApiToken.user_did == User.did)
     .where(ApiToken.id == sa.bindparam("token_id"))
 )
 
@@ -129,13 +162,19 @@ async def check_token(
         raise Unauthorized("this token has been revoked")
     if row.expires_at is not None and row.expires_at <= (now or utc_now()):
         raise Unauthorized("this token has expired")
-    user = UserView(did=row.did, handle=row.handle, display_name=row.display_name)
-    return TokenCheck(match["id"], user, row.expires_at, row.last_used_at)
+    user = None
+    if row.platform is None:
+        user = UserView(did=row.did, handle=row.handle, display_name=row.display_name)
+    return TokenCheck(match["id"], user, row.expires_at, row.last_used_at, row.platform)
 
 
 async def verify_token(reader: AsyncSession | AsyncConnection, token: str) -> UserView:
-    """The user a valid, unexpired, unrevoked token belongs to; :class:`Unauthorized` otherwise."""
-    return (await check_token(reader, token)).user
+    """The user a valid, unexpired, unrevoked user token belongs to; :class:`Unauthorized`
+    otherwise (a platform token too: it has no user of its own)."""
+    user = (await check_token(reader, token)).user
+    if user is None:
+        raise Unauthorized("a platform token acts only for the DID in X-Segue-Actor")
+    return user
 
 
 async def touch_tokens(
@@ -165,7 +204,8 @@ async def touch_tokens(
 
 
 async def list_tokens(session: AsyncSession, user_did: str | None = None) -> list[TokenInfo]:
-    """Every token (or one user's), oldest first, without secrets or hashes."""
+    """Every token (or one user's), oldest first, without secrets or hashes; platform
+    tokens have no user (``user_did`` ``None``) and name their platform."""
     query = (
         sa.select(
             ApiToken.id,
@@ -175,8 +215,9 @@ async def list_tokens(session: AsyncSession, user_did: str | None = None) -> lis
             ApiToken.expires_at,
             ApiToken.last_used_at,
             ApiToken.revoked_at,
+            ApiToken.platform,
         )
-        .join(User, ApiToken.user_did == User.did)
+        .outerjoin(User, ApiToken.user_did == User.did)
         .order_by(ApiToken.created_at, ApiToken.id)
     )
     if user_did is not None:

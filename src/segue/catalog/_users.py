@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from segue.errors import NotFound
 
@@ -14,7 +15,7 @@ from ._unit import committing
 from ._values import check_did, clean_display_name, clean_handle
 from ._views import UserView
 
-__all__ = ["ensure_user", "get_user"]
+__all__ = ["add_user_if_missing", "ensure_user", "find_user", "get_user"]
 
 
 async def ensure_user(
@@ -49,3 +50,33 @@ async def get_user(session: AsyncSession, did: str) -> UserView:
     if user is None:
         raise NotFound(f"no user {did!r}")
     return UserView(did=user.did, handle=user.handle, display_name=user.display_name)
+
+
+_FIND = sa.select(User.did, User.handle, User.display_name).where(User.did == sa.bindparam("did"))
+
+
+async def find_user(reader: AsyncSession | AsyncConnection, did: str) -> UserView | None:
+    """The user with this DID, or ``None``: one primary-key read (a plain connection will do).
+
+    A caller authenticated by a service-auth JWT or a platform token may have no row yet.
+    """
+    async with database_errors():
+        row = (await reader.execute(_FIND, {"did": did})).first()
+    return None if row is None else UserView(did=row[0], handle=row[1], display_name=row[2])
+
+
+async def add_user_if_missing(session: AsyncSession, did: str, handle: str) -> None:
+    """Create the user row of a DID that has none (its first playlist needs an owner row);
+    commits. An existing row is left as it is: the handle of a DID document or a platform
+    does not overwrite what `segue token create` or `segue follow` wrote.
+    """
+    did = check_did(did)
+    handle = clean_handle(handle)
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(User)
+        .values(did=did, handle=handle)
+        .on_conflict_do_nothing(index_elements=[User.did])
+    )
+    async with committing(session):
+        await session.execute(statement)

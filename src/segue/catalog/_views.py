@@ -89,14 +89,17 @@ class IssuedToken:
 
     id: str
     token: str
-    user_did: str
+    #: ``None`` for a platform's token
+    user_did: str | None
     #: ``None``: the token never expires
     expires_at: datetime | None = None
+    #: the platform a platform token belongs to (``None`` for a user's)
+    platform: str | None = None
 
     def __repr__(self) -> str:
         return (
             f"IssuedToken(id={self.id!r}, token='***', user_did={self.user_did!r}, "
-            f"expires_at={self.expires_at!r})"
+            f"platform={self.platform!r}, expires_at={self.expires_at!r})"
         )
 
 
@@ -106,9 +109,12 @@ class TokenCheck:
     bound its cache entry (``expires_at``) and to record use sparingly (``last_used_at``)."""
 
     id: str
-    user: UserView
+    #: the token's user; ``None`` for a platform token, which acts for the DID a request names
+    user: UserView | None
     expires_at: datetime | None
     last_used_at: datetime | None
+    #: the platform's name, for a platform token
+    platform: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,9 +122,11 @@ class TokenInfo:
     """A token as ``segue token list`` shows it: everything but the secret."""
 
     id: str
-    user_did: str
-    user_handle: str
+    user_did: str | None
+    user_handle: str | None
     created_at: datetime
     expires_at: datetime | None
     last_used_at: datetime | None
     revoked_at: datetime | None
+    #: the platform's name, for a platform token (``user_did`` is then ``None``)
+    platform: str | None = None

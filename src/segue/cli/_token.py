@@ -14,6 +14,7 @@ from rich.table import Table
 from segue.catalog import (
     IssuedToken,
     TokenInfo,
+    check_platform_name,
     create_token,
     ensure_user,
     list_tokens,
@@ -57,10 +58,25 @@ def parse_lifetime(text: str) -> timedelta | None:
 
 @app.command("create")
 def create(
-    did: Annotated[str, typer.Option("--did", help="The user's DID, e.g. did:plc:...")],
-    handle: Annotated[str, typer.Option("--handle", help="The user's handle.")],
+    did: Annotated[
+        str | None,
+        typer.Option("--did", help="The user's DID, e.g. did:plc:...", show_default=False),
+    ] = None,
+    handle: Annotated[
+        str | None, typer.Option("--handle", help="The user's handle.", show_default=False)
+    ] = None,
     display_name: Annotated[
         str | None, typer.Option("--display-name", help="The user's display name.")
+    ] = None,
+    platform: Annotated[
+        str | None,
+        typer.Option(
+            "--platform",
+            help="A platform's token instead of a user's, named NAME (plyr.fm): it acts for "
+            "any DID its requests name in X-Segue-Actor (docs/security.md).",
+            metavar="NAME",
+            show_default=False,
+        ),
     ] = None,
     expires_in: Annotated[
         str | None,
@@ -72,12 +88,19 @@ def create(
     ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Create a token for a user (created, or updated, with these details).
+    """Create a token for a user (--did and --handle; the user is created, or updated, with
+    these details), or for a platform (--platform NAME).
 
     Prints the token alone on stdout, once: it is not stored and cannot be shown again.
     """
     settings = settings_from(data_dir)
     with exit_on_error():
+        if platform is not None and (did is not None or handle is not None):
+            raise InvalidInput("give --platform NAME, or --did and --handle, not both")
+        if platform is None and (did is None or handle is None):
+            raise InvalidInput("give --did and --handle (a user's token), or --platform NAME")
+        if platform is not None:
+            check_platform_name(platform)
         lifetime = (
             timedelta(days=settings.token_ttl_days)
             if expires_in is None
@@ -86,14 +109,23 @@ def create(
 
     async def _go() -> IssuedToken:
         async with open_catalog(settings) as database, database.sessionmaker() as session:
+            if platform is not None:
+                return await create_token(session, None, platform=platform, expires_in=lifetime)
+            assert did is not None
+            assert handle is not None
             user = await ensure_user(session, did, handle, display_name)
             return await create_token(session, user.did, expires_in=lifetime)
 
     issued = run(_go())
     typer.echo(issued.token)
     expiry = "never expires" if issued.expires_at is None else f"expires {_when(issued.expires_at)}"
+    owner = (
+        f"platform {issued.platform} (acts for the DID in X-Segue-Actor)"
+        if issued.platform is not None
+        else issued.user_did
+    )
     err_console.print(
-        f"token {issued.id} for {issued.user_did} ({expiry}); "
+        f"token {issued.id} for {owner} ({expiry}); "
         f"revoke it with `segue token revoke {issued.id}`",
         highlight=False,
     )
@@ -102,7 +134,8 @@ def create(
 @app.command("list")
 def list_(
     did: Annotated[
-        str | None, typer.Option("--did", help="Only this user's tokens.", show_default=False)
+        str | None,
+        typer.Option("--did", help="Only this user's tokens (no platform's).", show_default=False),
     ] = None,
     as_json: Annotated[
         bool,
@@ -113,7 +146,8 @@ def list_(
     ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
-    """List tokens: id, user, created, expires, last used, revoked. Never the secrets."""
+    """List tokens: id, user (or platform), created, expires, last used, revoked. Never the
+    secrets."""
     settings = settings_from(data_dir)
 
     async def _go() -> list[TokenInfo]:
@@ -128,7 +162,9 @@ def list_(
     for t in tokens:
         table.add_row(
             t.id,
-            f"{t.user_handle} ({t.user_did})",
+            f"platform {t.platform}"
+            if t.platform is not None
+            else f"{t.user_handle} ({t.user_did})",
             _when(t.created_at),
             "never" if t.expires_at is None else _when(t.expires_at),
             "never" if t.last_used_at is None else _when(t.last_used_at),

@@ -11,8 +11,9 @@ the pure engine, usable on its own (``segue recommend``, ``segue eval``):
 
 from ._admission import Admission, Degrade
 from ._key import CacheKeys
+from ._paging import RecommendationPage
 from ._pipeline import recommend, resolve_strategy
-from ._service import MAX_OFFSET, RecommendationPage, Recommender
+from ._service import MAX_OFFSET, Recommender
 
 __all__ = [
     "MAX_OFFSET",

@@ -1,6 +1,7 @@
 """The recommendation cache key, built whole in one place.
 
     {prefix}:{config}.{index}.{seeds}.{dismissals}:recommendations:{playlist id}:{record CID}
+    {prefix}:{config}.{index}.0.0:similar:{track id}:{track version}
 
 ``prefix`` is ``SEGUE_CACHE_PREFIX`` (a deployment's own keys); ``config`` eight hex digits
 naming everything in the process's configuration that can change a ranking (the
@@ -25,7 +26,12 @@ from segue.vectors import VectorStore
 
 from ._pipeline import resolve_strategy
 
-__all__ = ["CacheKeys"]
+__all__ = ["PLAYLIST_KIND", "SIMILAR_KIND", "CacheKeys"]
+
+#: the kinds of ranking cached: a playlist's (its owner's suggestions, and what to play
+#: after it: one ranking, so either request warms the other) and a track's similar tracks
+PLAYLIST_KIND = "recommendations"
+SIMILAR_KIND = "similar"
 
 # What config names when there is no store (recommendations are then unavailable anyway).
 _NO_STORE = "disabled"
@@ -84,14 +90,19 @@ class CacheKeys:
             max_per_artist=settings.max_per_artist,
         )
 
-    def key(self, head: PlaylistHead) -> str:
+    def key(self, head: PlaylistHead, *, kind: str = PLAYLIST_KIND) -> str:
         """The key of this version of ``head``'s playlist (a :class:`PlaylistSeeds` too).
 
+        ``kind`` ``similar``: a track's similar tracks, the track as a playlist of one (its
+        id, and its record CID or a digest of its artist and title as the version;
+        ``recommendations._subjects.track_seeds``), under the same rules otherwise.
         A CID never contains ``:``, so the key stays unambiguous even when an id does.
         """
         if not head.id or not head.record_cid:
             raise InvalidInput("cache key parts must not be empty")
         if ":" in head.record_cid:
             raise InvalidInput(f"not a record CID: {head.record_cid!r}")
+        if kind not in (PLAYLIST_KIND, SIMILAR_KIND):
+            raise InvalidInput(f"no ranking of kind {kind!r}")
         version = f"{head.index_generation}.{head.seeds_generation}.{head.dismissals_generation}"
-        return f"{self.prefix}:{self.config}.{version}:recommendations:{head.id}:{head.record_cid}"
+        return f"{self.prefix}:{self.config}.{version}:{kind}:{head.id}:{head.record_cid}"

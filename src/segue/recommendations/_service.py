@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from segue.cache import CachedRanking, RecommendationCache, Rider, SingleFlight
 from segue.catalog import (
-    HYDRATE_MAX_IDS,
     Database,
     PlaylistHead,
     PlaylistSeeds,
-    SuggestionView,
-    hydrate_suggestions,
     playlist_head,
     playlist_seeds,
+    track_head,
 )
 from segue.engine import (
     DEFAULT_NEAR_DUPLICATE_DISTANCE,
@@ -36,9 +35,11 @@ from segue.vectors import VectorStore, max_cache_seconds, read_deadline
 
 from ._admission import Admission, Degrade
 from ._cooccurrence import read_cooccurrence
-from ._key import CacheKeys
+from ._key import PLAYLIST_KIND, SIMILAR_KIND, CacheKeys
+from ._paging import MAX_CANDIDATES, RecommendationPage, page_of, ran_dry
 from ._pipeline import recommend, resolve_strategy
 from ._shape import shape
+from ._subjects import track_seeds
 
 __all__ = ["MAX_OFFSET", "RecommendationPage", "Recommender"]
 
@@ -46,8 +47,6 @@ log = logging.getLogger("segue.recommendations")
 
 # How many request timeouts a computation may run in the background before it is dropped.
 _COMPUTE_GRACE = 4
-# Ids hydrated beyond the page's size, in case some are hidden or deleted since caching.
-_HYDRATE_SPARE = 3
 # When hidden, deleted or orphaned ids thin a ranking below a page, it is recomputed this
 # many times longer (and cached so), up to what one hydration query may read.
 _REFILL_FACTOR = 4
@@ -57,30 +56,14 @@ _COST_MARGIN = 1.5
 _COST_WEIGHT = 0.2
 # A free slot is taken without suspending (microseconds); past this, the slot was waited for.
 _WAITED = 0.001
-_MAX_CANDIDATES = HYDRATE_MAX_IDS
-# Ids hydrated by one query at most: with their "because" ids, within what one query reads.
-_HYDRATE_BATCH_MAX = HYDRATE_MAX_IDS // 2
+_MAX_CANDIDATES = MAX_CANDIDATES
 #: the deepest page: a ranking never holds more than this many suggestions
 MAX_OFFSET = _MAX_CANDIDATES
 
-
-@dataclass(frozen=True, slots=True)
-class RecommendationPage:
-    """What the playlist page shows: tracks to add, best first, each with the playlist
-    track it sounds most like.
-
-    ``available`` is false when there is nothing to show for a reason the page cannot fix
-    (no store, an empty playlist, no embeddings, a store that failed or did not answer in
-    time); the page then hides the section. ``more``: a next page (the next
-    ``offset``) would show more of the same ranking.
-    """
-
-    tracks: tuple[SuggestionView, ...]
-    available: bool
-    more: bool = False
-
-
 _UNAVAILABLE = RecommendationPage(tracks=(), available=False)
+
+HeadReader = Callable[[AsyncConnection], Awaitable[PlaylistHead]]
+SeedsReader = Callable[[AsyncConnection], Awaitable[PlaylistSeeds]]
 
 
 class Recommender:
@@ -205,9 +188,109 @@ class Recommender:
         ranking is computed (never for a cache hit). Either may refuse by raising (the
         API's rate limits, ``RateLimited``).
         """
+
+        async def owned(conn: AsyncConnection) -> PlaylistHead:
+            head = await playlist_head(conn, playlist_id)
+            if head.owner_did != user_did:
+                raise Forbidden("only the playlist's owner can do this")
+            return head
+
+        return await self._serve(
+            PLAYLIST_KIND,
+            owned,
+            lambda conn: playlist_seeds(conn, playlist_id),
+            limit=limit,
+            offset=offset,
+            charge_read=charge_read,
+            charge_miss=charge_miss,
+        )
+
+    async def continuation(
+        self,
+        playlist_id: str,
+        *,
+        user_did: str,
+        limit: int,
+        offset: int = 0,
+        charge_read: Rider | None = None,
+        charge_miss: Rider | None = None,
+    ) -> RecommendationPage:
+        """What to play after a playlist, for any listener of any visible playlist: the
+        ranking its owner's suggestions come from (the same rules, the owner's dismissals
+        applied), read from and cached under the same key, so either request warms the
+        other. ``because`` names a playlist track, so only its owner gets it: a playlist's
+        items are its owner's to read. :class:`NotFound` for an unknown or hidden one."""
+        owner: str | None = None
+
+        async def head(conn: AsyncConnection) -> PlaylistHead:
+            nonlocal owner
+            read = await playlist_head(conn, playlist_id)
+            owner = read.owner_did
+            return read
+
+        page = await self._serve(
+            PLAYLIST_KIND,
+            head,
+            lambda conn: playlist_seeds(conn, playlist_id),
+            limit=limit,
+            offset=offset,
+            charge_read=charge_read,
+            charge_miss=charge_miss,
+        )
+        return page if owner == user_did else _without_because(page)
+
+    async def similar(
+        self,
+        track_id: int,
+        *,
+        limit: int,
+        offset: int = 0,
+        charge_read: Rider | None = None,
+        charge_miss: Rider | None = None,
+    ) -> RecommendationPage:
+        """Tracks that sound like one track: the pipeline with the track as a playlist of
+        one, the same rules (no duplicate of it by title or vector, artist variety, hidden
+        tracks never shown), cached under its own key (kind ``similar``). ``because`` is
+        ``None``: it would always name the track asked about. :class:`NotFound` for an
+        unknown, hidden or deleted track."""
+        seeds: PlaylistSeeds | None = None
+
+        async def head(conn: AsyncConnection) -> PlaylistHead:
+            nonlocal seeds
+            seeds = track_seeds(await track_head(conn, track_id))
+            return seeds
+
+        async def read_seeds(conn: AsyncConnection) -> PlaylistSeeds:
+            assert seeds is not None  # read with the head, in one statement
+            return seeds
+
+        page = await self._serve(
+            SIMILAR_KIND,
+            head,
+            read_seeds,
+            limit=limit,
+            offset=offset,
+            charge_read=charge_read,
+            charge_miss=charge_miss,
+        )
+        return _without_because(page)
+
+    async def _serve(
+        self,
+        kind: str,
+        read_head: HeadReader,
+        read_seeds: SeedsReader,
+        *,
+        limit: int,
+        offset: int,
+        charge_read: Rider | None,
+        charge_miss: Rider | None,
+    ) -> RecommendationPage:
+        """A page of the ranking of ``kind`` that ``read_head``'s version names, with the
+        read charged once whatever the answer (see :meth:`recommend`)."""
         try:
-            page = await self._recommend(
-                playlist_id, user_did, limit, offset, charge_read, charge_miss
+            page = await self._page_of(
+                kind, read_head, read_seeds, limit, offset, charge_read, charge_miss
             )
         except SegueError:
             if charge_read is not None:
@@ -217,10 +300,11 @@ class Recommender:
             await charge_read.alone()  # answered without a cache look-up (no store)
         return page
 
-    async def _recommend(
+    async def _page_of(
         self,
-        playlist_id: str,
-        user_did: str,
+        kind: str,
+        read_head: HeadReader,
+        read_seeds: SeedsReader,
         limit: int,
         offset: int,
         charge_read: Rider | None,
@@ -228,21 +312,19 @@ class Recommender:
     ) -> RecommendationPage:
         # A plain autocommit connection, not a session: the hot path builds no ORM objects.
         async with self.database.reading() as conn:
-            head = await playlist_head(conn, playlist_id)
-            if head.owner_did != user_did:
-                raise Forbidden("only the playlist's owner can do this")
+            head = await read_head(conn)
             if self.store is None:
                 return _unavailable("disabled")
-            key = self.cache_key(head)
+            key = self.cache_key(head, kind=kind)
             ranked = await self.cache.get(key, rider=charge_read)
             if ranked:
-                page = await self._page(conn, ranked, limit, offset)
-                if not _ran_dry(page, ranked, limit):
+                page = await page_of(conn, ranked, limit, offset)
+                if not ran_dry(page, ranked, limit):
                     return page
             # A miss, or a cached ranking mostly hidden or deleted since: the items, with
             # the record CID and generations they belong to (an edit since the head was
             # read is honoured: the key is this version's).
-            seeds = await playlist_seeds(conn, playlist_id)
+            seeds = await read_seeds(conn)
         # The connection went back to the pool: none is held while the store works, so a
         # slow search cannot starve the requests that only need the database.
         if not seeds.item_ids:
@@ -252,17 +334,18 @@ class Recommender:
         candidates = self.candidates
         # A ranking ranked further keeps what this version's shorter one showed, as it was:
         # a next page never repeats a track of an earlier one, nor skips one.
-        shown_before = ranked if ranked and self.cache_key(seeds) == key else None
+        same_version = self.cache_key(seeds, kind=kind) == key
+        shown_before = ranked if ranked and same_version else None
         if ranked:
             candidates = min(max(ranked.asked, self.candidates) * _REFILL_FACTOR, _MAX_CANDIDATES)
         while True:
-            ranked = await self._compute(seeds, self.store, candidates, shown_before)
+            ranked = await self._compute(seeds, kind, self.store, candidates, shown_before)
             shown_before = ranked
             if ranked is None:
                 return _UNAVAILABLE
             async with self.database.reading() as conn:
-                page = await self._page(conn, ranked, limit, offset)
-            if not _ran_dry(page, ranked, limit):
+                page = await page_of(conn, ranked, limit, offset)
+            if not ran_dry(page, ranked, limit):
                 return page
             # Most of the best candidates cannot be shown: rank further down and cache that.
             candidates = min(candidates * _REFILL_FACTOR, _MAX_CANDIDATES)
@@ -272,13 +355,14 @@ class Recommender:
     async def _compute(
         self,
         seeds: PlaylistSeeds,
+        kind: str,
         store: VectorStore,
         candidates: int,
         before: CachedRanking | None = None,
     ) -> CachedRanking | None:
         """The ranked ids for this version of the playlist, or ``None`` (counted); a longer
         ranking than ``before`` (this version's), which it starts with."""
-        key = self.cache_key(seeds)
+        key = self.cache_key(seeds, kind=kind)
         try:
             # The request waits timeout_seconds; the computation (shielded by the single
             # flight) goes on a while longer and caches its result, so work done under
@@ -388,49 +472,15 @@ class Recommender:
             # the caller's, so it must not become a 422 for the client.
             raise VectorStoreUnavailable(f"the vector store refused: {exc.detail}") from exc
 
-    def cache_key(self, head: PlaylistHead) -> str:
-        """This version of the playlist's key (:class:`CacheKeys`, ``_key.py``)."""
-        return self.keys.key(head)
-
-    # -- reading ------------------------------------------------------------------------
-
-    @staticmethod
-    async def _page(
-        conn: AsyncConnection, ranked: CachedRanking, limit: int, offset: int
-    ) -> RecommendationPage:
-        """The ``limit`` available tracks of ``ranked`` after its first ``offset``
-        available ones, and whether more follow.
-
-        Hydrates a few more ids than asked (a hidden or deleted track is skipped and the
-        next fills its place; one more tells whether a next page exists), and reads
-        further along the ranking only when that was not enough: one query in the usual
-        case, never all the cached ids.
-        """
-        wanted = offset + limit + 1
-        found: list[SuggestionView] = []
-        start, batch = 0, wanted + _HYDRATE_SPARE
-        while len(found) < wanted and start < len(ranked):
-            stop = start + min(batch, _HYDRATE_BATCH_MAX)
-            found += await hydrate_suggestions(conn, ranked[start:stop], ranked.because[start:stop])
-            start = stop
-            batch *= 2  # many gone: read further in larger steps
-        # Past the ranking's end, a longer computation may still find more.
-        more = len(found) > offset + limit or _extendable(ranked)
-        return RecommendationPage(
-            tracks=tuple(found[offset : offset + limit]), available=True, more=more
-        )
+    def cache_key(self, head: PlaylistHead, *, kind: str = PLAYLIST_KIND) -> str:
+        """This version's key (:class:`CacheKeys`, ``_key.py``): a playlist's ranking, or
+        (``kind`` ``similar``) a track's, as a playlist of one (``track_seeds``)."""
+        return self.keys.key(head, kind=kind)
 
 
-def _extendable(ranked: CachedRanking) -> bool:
-    """The store may hold more than ``ranked``: it gave as many as asked, and a longer
-    ranking may still be asked for."""
-    return not ranked.complete and ranked.asked < _MAX_CANDIDATES
-
-
-def _ran_dry(page: RecommendationPage, ranked: CachedRanking, limit: int) -> bool:
-    """The page is short although the store may hold more: the ranking's end is where it
-    was cut, not where the candidates ran out."""
-    return len(page.tracks) < limit and _extendable(ranked)
+def _without_because(page: RecommendationPage) -> RecommendationPage:
+    tracks = tuple(replace(t, because=None) for t in page.tracks)
+    return RecommendationPage(tracks=tracks, available=page.available, more=page.more)
 
 
 def _count_unavailable(reason: UnavailableReason) -> None:

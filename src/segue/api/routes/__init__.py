@@ -6,6 +6,7 @@ from ._health import router as health_router
 from ._me import router as me_router
 from ._playlists import router as playlists_router
 from ._tracks import router as tracks_router
+from ._wellknown import router as wellknown_router
 
 __all__ = [
     "auth_router",
@@ -14,4 +15,5 @@ __all__ = [
     "me_router",
     "playlists_router",
     "tracks_router",
+    "wellknown_router",
 ]

@@ -20,7 +20,14 @@ from segue.catalog import (
 )
 from segue.recommendations import MAX_OFFSET
 
-from .._deps import CurrentUser, RecommendationCaller, RecommenderDep, ResourcesDep, SessionDep
+from .._deps import (
+    CallerDep,
+    CurrentUser,
+    RecommendationCaller,
+    RecommenderDep,
+    ResourcesDep,
+    SessionDep,
+)
 from .._schemas import (
     NewPlaylist,
     NewTrack,
@@ -75,6 +82,35 @@ async def recommendations(
     return Recommendations.model_validate(page, context=media(resources.media))
 
 
+@router.get(
+    "/{playlist_id}/continuation",
+    summary="What to play after a playlist: for any signed-in listener",
+    responses={404: error_response_doc("No such playlist, or a hidden one")},
+)
+async def continuation(
+    playlist_id: PlaylistId,
+    caller: RecommendationCaller,
+    recommender: RecommenderDep,
+    resources: ResourcesDep,
+    limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
+    ] = 0,
+) -> Recommendations:
+    # Any signed-in user, any visible playlist: the same ranking as its owner's
+    # recommendations (the owner's dismissals apply), from the same cache entry.
+    page = await recommender.continuation(
+        playlist_id,
+        user_did=caller.user.did,
+        limit=limit,
+        offset=offset,
+        charge_read=caller.read,
+        charge_miss=caller.miss,
+    )
+    return Recommendations.model_validate(page, context=media(resources.media))
+
+
 @router.get("/{playlist_id}", summary="The playlist and its tracks in order")
 async def read(
     playlist_id: PlaylistId, user: CurrentUser, session: SessionDep, resources: ResourcesDep
@@ -93,10 +129,19 @@ async def read(
     },
 )
 async def create(
-    body: NewPlaylist, user: CurrentUser, session: SessionDep, resources: ResourcesDep
+    body: NewPlaylist,
+    user: CurrentUser,  # charges the write
+    caller: CallerDep,
+    session: SessionDep,
+    resources: ResourcesDep,
 ) -> PlaylistOut:
     cap = resources.settings.max_playlists_per_user
-    playlist = await create_playlist(session, user.did, body.name, max_playlists=cap)
+    # A DID signed in by service auth or a platform may have no user row yet: its first
+    # playlist makes one (a user token's row exists: `segue token create` made it).
+    handle = None if caller.via == "token" else caller.user.handle
+    playlist = await create_playlist(
+        session, user.did, body.name, max_playlists=cap, owner_handle=handle
+    )
     return PlaylistOut.model_validate(playlist, context=media(resources.media))
 
 

@@ -1,4 +1,4 @@
-"""``/tracks``: search tracks by title or artist."""
+"""``/tracks``: search tracks by title or artist, and tracks that sound like one track."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
+from segue.recommendations import MAX_OFFSET
 
-from .._deps import CurrentUser, ResourcesDep, SessionDep
-from .._schemas import NO_NUL, TrackList, media
-from ._common import ERRORS
+from .._deps import CurrentUser, RecommendationCaller, RecommenderDep, ResourcesDep, SessionDep
+from .._schemas import NO_NUL, Recommendations, TrackList, media
+from ._common import ERRORS, TrackIdPath, error_response_doc
 
 __all__ = ["router"]
 
@@ -29,3 +30,25 @@ async def search(
 ) -> TrackList:
     tracks = await search_tracks(session, q, limit=limit)
     return TrackList.model_validate({"tracks": tracks}, context=media(resources.media))
+
+
+@router.get(
+    "/{track_id}/similar",
+    summary="Tracks that sound like this one",
+    responses={404: error_response_doc("No such track, or a hidden or deleted one")},
+)
+async def similar(
+    track_id: TrackIdPath,
+    caller: RecommendationCaller,
+    recommender: RecommenderDep,
+    resources: ResourcesDep,
+    limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
+    ] = 0,
+) -> Recommendations:
+    page = await recommender.similar(
+        track_id, limit=limit, offset=offset, charge_read=caller.read, charge_miss=caller.miss
+    )
+    return Recommendations.model_validate(page, context=media(resources.media))
