@@ -321,6 +321,7 @@ class FollowBackfill(Base):
     rev: Mapped[str] = mapped_column(sa.String(64))
     cursor: Mapped[str | None] = mapped_column(sa.String(RECORD_URI_MAX_LENGTH))
     done: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    updated_at: Mapped[datetime] = _updated()
 
 
 # -- what `segue embed --catalog` keeps (docs/embedding.md) ----------------------------------
