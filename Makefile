@@ -12,7 +12,7 @@ CHROMIUM ?= /usr/bin/chromium
 E2E_PORT ?= 8799
 NPM_CI := npm ci --no-audit --no-fund --loglevel=error
 
-.PHONY: help demo serve test settings-table lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test types chromium wrk e2e
+.PHONY: wheel wheel-test help demo serve test settings-table lint typecheck unit bench sync sync-test services eval eval-report loadtest ui ui-deps ui-test types chromium wrk e2e
 
 help:
 	@echo "make demo   install everything and run Segue on a generated demo catalog"
@@ -81,6 +81,40 @@ e2e: sync-test ui chromium
 	cd $(FRONTEND) && SEGUE_E2E_LOGIN_URL="$$url" SEGUE_E2E_OTHER_TOKEN="$$other" \
 	  SEGUE_E2E_CHROMIUM=$(CHROMIUM) npm run e2e
 
+# -- the install path -----------------------------------------------------------------------
+# A wheel carrying the built UI (pyproject.toml puts frontend/dist in it as segue/ui).
+wheel: ui | $(UV)
+	$(UV) build --wheel --out-dir dist --quiet
+
+# What an operator does with it: install the wheel into a fresh environment (its locked
+# dependencies from the uv cache only, nothing fetched: uv.lock exported as pylock.toml), run `segue demo` from an empty directory on a
+# free port, fetch the page and /readyz, stop it. WHEEL_PORT=0: a free port.
+WHEEL_PORT ?= 0
+wheel-test: ui | $(UV)
+	@set -euo pipefail; tmp=$$(mktemp -d); pid=""; \
+	trap 'if [ -n "$$pid" ]; then kill $$pid 2>/dev/null || true; wait $$pid 2>/dev/null || true; fi; rm -rf "$$tmp"' EXIT; \
+	$(UV) build --wheel --out-dir "$$tmp/dist" --quiet; \
+	$(UV) venv --quiet --python $(PYTHON) "$$tmp/venv"; \
+	$(UV) export --locked --format pylock.toml --no-dev --no-emit-project --quiet -o "$$tmp/pylock.toml"; \
+	$(UV) pip install --quiet --offline --python "$$tmp/venv/bin/python" -r "$$tmp/pylock.toml"; \
+	$(UV) pip install --quiet --offline --no-deps --python "$$tmp/venv/bin/python" "$$tmp"/dist/segue-*.whl; \
+	port=$(WHEEL_PORT); [ "$$port" != 0 ] || port=$$("$$tmp/venv/bin/python" -c \
+	  'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
+	mkdir "$$tmp/run"; cd "$$tmp/run"; \
+	env -u SEGUE_DATA_DIR -u SEGUE_UI_DIR -u SEGUE_DATABASE_URL -u SEGUE_REDIS_URL \
+	  "$$tmp/venv/bin/segue" demo --port $$port >"$$tmp/demo.log" 2>&1 & pid=$$!; \
+	for _ in $$(seq 1 300); do \
+	  curl -fsS -o /dev/null "http://127.0.0.1:$$port/readyz" 2>/dev/null && break; \
+	  kill -0 $$pid 2>/dev/null || { cat "$$tmp/demo.log"; exit 1; }; sleep 1; \
+	done; \
+	curl -fsS "http://127.0.0.1:$$port/readyz" | grep -q '"status":"ok"' || { echo "/readyz not ok"; cat "$$tmp/demo.log"; exit 1; }; \
+	page=$$(curl -fsS "http://127.0.0.1:$$port/"); \
+	echo "$$page" | grep -q '<script type="module"' || { echo "no built page at /"; echo "$$page"; exit 1; }; \
+	asset=$$(echo "$$page" | grep -oE '/assets/[^"]+\.js' | head -n1); \
+	curl -fsS -o /dev/null "http://127.0.0.1:$$port$$asset" || { echo "no $$asset"; exit 1; }; \
+	grep -q "ui: $$tmp/venv/lib/python" "$$tmp/demo.log" || { echo "the UI was not the wheel's"; cat "$$tmp/demo.log"; exit 1; }; \
+	echo "wheel-test: the installed wheel's segue demo served / ($$asset) and /readyz"
+
 # -- running --------------------------------------------------------------------------------
 demo: sync ui
 	$(RUN) segue demo
@@ -111,7 +145,7 @@ typecheck: sync-test
 unit: sync-test services wrk
 	$(RUN) pytest
 
-test: lint typecheck ui-test e2e unit
+test: lint typecheck ui-test e2e unit wheel-test
 
 EVAL_DATA ?= ../shared/eval/spotify-playlists
 EVAL := $(RUN) segue eval --vectors $(EVAL_DATA)/vectors.npy --ids $(EVAL_DATA)/track_ids.txt \

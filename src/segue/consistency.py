@@ -1,8 +1,9 @@
 """Does the vector store hold exactly the catalog's tracks? What ``segue check`` reports.
 
 Tracks still waiting for their vector are *pending*, a normal state (tracks are imported
-before they are embedded); vectors without a track, invalid vectors and a dimension
-mismatch are *damage*. The report is ``consistent`` when there is no damage.
+before they are embedded), unless no track has one at all; vectors without a track,
+invalid vectors, a dimension mismatch and a store without a single vector beside a catalog
+with tracks are *damage*. The report is ``consistent`` when there is no damage.
 
 >>> report = await check_consistency(database, store)  # doctest: +SKIP
 >>> report.consistent, report.damaged, report.tracks_without_vectors[:3]  # doctest: +SKIP
@@ -59,9 +60,21 @@ class ConsistencyReport:
         return len(self.tracks_without_vectors)
 
     @property
+    def no_vectors_at_all(self) -> bool:
+        """Tracks, and not one vector: not "pending" but the wrong store (another data dir,
+        another backend or namespace) or an import never made; nothing can be recommended."""
+        return self.tracks > 0 and self.vectors == 0
+
+    @property
     def damaged(self) -> bool:
-        """Orphan vectors, invalid vectors or a dimension mismatch: something to repair."""
-        return bool(self.vectors_without_tracks or self.invalid_vectors or self.dimension_mismatch)
+        """Orphan vectors, invalid vectors, a dimension mismatch, or tracks with no vector at
+        all: something to repair."""
+        return bool(
+            self.vectors_without_tracks
+            or self.invalid_vectors
+            or self.dimension_mismatch
+            or self.no_vectors_at_all
+        )
 
     @property
     def consistent(self) -> bool:

@@ -33,11 +33,14 @@ __all__ = [
     "PayloadTooLarge",
     "RateLimited",
     "RemoteError",
+    "SchemaNewer",
     "SchemaOutdated",
     "SegueError",
+    "SettingsInvalid",
     "Unauthorized",
     "Unavailable",
     "UnreadableAudio",
+    "UnsupportedMediaType",
     "VectorStoreUnavailable",
 ]
 
@@ -157,6 +160,13 @@ class PayloadTooLarge(ClientError):
     error = "payload_too_large"
 
 
+class UnsupportedMediaType(ClientError):
+    """A body sent as something other than JSON (``text/plain``, a form)."""
+
+    status_code = 415
+    error = "unsupported_media_type"
+
+
 class RateLimited(ClientError):
     """A token spent its budget of requests; ``retry_after`` seconds until it may go on.
 
@@ -214,6 +224,17 @@ class SchemaOutdated(DatabaseUnavailable):
 
     error = "schema_outdated"
     public_detail = "the database schema is out of date"
+
+
+class SchemaNewer(SchemaOutdated):
+    """The database's schema is a migration this Segue does not know: a newer Segue made it.
+
+    A :class:`SchemaOutdated` too, so whatever refuses an outdated schema refuses this one;
+    ``segue db upgrade`` cannot help (Segue never downgrades).
+    """
+
+    error = "schema_newer"
+    public_detail = "the database schema is newer than this server"
 
 
 class DidNotFound(NotFound):
@@ -280,3 +301,13 @@ class AtprotoUnavailable(Unavailable):
         self.status = status
         self.xrpc_error = xrpc_error
         self.xrpc_message = xrpc_message
+
+
+class SettingsInvalid(Misconfigured):
+    """``SEGUE_*`` variables (or flags) a process cannot start with: one line for each."""
+
+    error = "settings_invalid"
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems

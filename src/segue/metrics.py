@@ -29,6 +29,7 @@ from prometheus_client import Counter, Gauge, Histogram
 __all__ = [
     "API_COUNTERS",
     "BACKFILL_COUNTERS",
+    "BUILD_INFO",
     "COMPUTATIONS_IN_FLIGHT",
     "EMBED_COUNTERS",
     "EMBED_PENDING",
@@ -48,6 +49,7 @@ __all__ = [
     "RECOMMENDATIONS_UNAVAILABLE",
     "RECOMMENDATION_CACHE",
     "RECOMMENDATION_FALLBACKS",
+    "REDIS_CIRCUIT",
     "REQUEST_DURATION",
     "TURBOPUFFER_CALLS",
     "TURBOPUFFER_RETRIES",
@@ -122,6 +124,19 @@ RATE_LIMIT_ERRORS = Counter(
     "decided by this process's own counters.",
 )
 
+BUILD_INFO = Gauge(
+    "segue_build_info",
+    "Always 1: the running Segue's version and the catalog schema revision it needs.",
+    ["version", "schema"],
+    multiprocess_mode="livemax",
+)
+REDIS_CIRCUIT = Gauge(
+    "segue_redis_circuit",
+    "Processes whose Redis circuit breaker is in each state (closed: Redis is used; open: "
+    "not, after consecutive failures; half_open: one probe is out), summed over live ones.",
+    ["state"],
+    multiprocess_mode="livesum",
+)
 # turbopuffer (docs/turbopuffer.md): `read` is the hot path (retried within the request's
 # deadline), `bulk` writes and scans (retried through backpressure).
 TURBOPUFFER_CALLS = Counter(

@@ -22,7 +22,15 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from segue.engine import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGIES
 
-__all__ = ["CacheBackend", "IndexDtype", "Settings", "TurbopufferConsistency", "VectorBackend"]
+__all__ = [
+    "CacheBackend",
+    "IndexDtype",
+    "LogFormat",
+    "LogLevel",
+    "Settings",
+    "TurbopufferConsistency",
+    "VectorBackend",
+]
 
 
 class VectorBackend(StrEnum):
@@ -39,6 +47,22 @@ class IndexDtype(StrEnum):
     F32 = "f32"
     BF16 = "bf16"
     F16 = "f16"
+
+
+class LogLevel(StrEnum):
+    """The least severe log lines written (Segue's and uvicorn's)."""
+
+    DEBUG = "debug"
+    INFO = "info"
+    WARNING = "warning"
+    ERROR = "error"
+
+
+class LogFormat(StrEnum):
+    """``text``: one readable line; ``json``: one JSON object a line, for a log pipeline."""
+
+    TEXT = "text"
+    JSON = "json"
 
 
 class TurbopufferConsistency(StrEnum):
@@ -58,6 +82,12 @@ class CacheBackend(StrEnum):
     REDIS = "redis"
     MEMORY = "memory"
     NONE = "none"
+
+
+def _default_ui_dir() -> Path:
+    """The UI a wheel carries (``segue/ui``), else a checkout's ``frontend/dist``."""
+    packaged = Path(__file__).parent / "ui"
+    return packaged if (packaged / "index.html").is_file() else Path("frontend/dist")
 
 
 def _is_loopback(host: str) -> bool:
@@ -381,14 +411,31 @@ class Settings(BaseSettings):
         description="per token: recommendations computed rather than read from the cache "
         "(each also counts as a read)",
     )
+    log_level: LogLevel = Field(
+        default=LogLevel.INFO,
+        description="`debug`, `info` (start-up lines and one access line per request), "
+        "`warning` or `error`",
+    )
+    log_format: LogFormat = Field(
+        default=LogFormat.TEXT,
+        description="`text`, or `json`: one object a line (time, level, logger, message; "
+        "for a request method, route, status, duration and request id)",
+    )
     max_playlists_per_user: int = Field(
         default=1000,
         ge=1,
         description="playlists one user may create through the API (409 past it)",
     )
     ui_dir: Path = Field(
-        default=Path("frontend/dist"),
-        description="the built UI that `segue serve` serves (`npm run build` in frontend/)",
+        default_factory=lambda: _default_ui_dir(),
+        description="the built UI that `segue serve` serves: by default the one inside the "
+        "installed package (a wheel carries it), else `frontend/dist` (`npm run build`)",
+    )
+    host: str = Field(
+        default="127.0.0.1", description="the address `segue serve` and `segue demo` listen on"
+    )
+    port: int = Field(
+        default=8000, ge=1, le=65535, description="the port `segue serve` and `segue demo` use"
     )
     # `segue serve` (docs/operations.md): each process runs its requests on one core, hence
     # one per usable core (os.sched_getaffinity) by default.

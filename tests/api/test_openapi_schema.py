@@ -33,6 +33,9 @@ def test_every_error_response_is_an_error_out(world: World):
     assert len(errors) > 20  # every authenticated operation documents several
     for path, method, status, response in errors:
         body = response["content"]["application/json"]["schema"]
+        if (path, method, status) == ("/readyz", "get", "503"):  # each dependency's state
+            assert body == {"$ref": "#/components/schemas/ReadinessOut"}
+            continue
         assert body == {"$ref": "#/components/schemas/ErrorOut"}, (path, method, status)
 
 

@@ -24,7 +24,12 @@ async def test_database_down_is_503_json(tmp_path):
             assert (await c.get("/healthz")).status_code == 200
             r = await c.get("/readyz")
             assert r.status_code == 503
-            assert r.json()["error"] == "database_unavailable"
+            assert r.json()["dependencies"]["database"] == {
+                "ok": False,
+                "required": True,
+                "status": "unavailable",
+                "vectors": None,
+            }
             r = await c.get(
                 "/me/playlists", headers={"Authorization": f"Bearer segue_{'a' * 16}_{'b' * 43}"}
             )

@@ -123,7 +123,10 @@ async def test_search_tracks(world: World):
 
 async def test_health_and_openapi(world: World):
     assert (await world.client.get("/healthz")).json() == {"status": "ok"}
-    assert (await world.client.get("/readyz")).json() == {"status": "ok"}
+    ready = (await world.client.get("/readyz")).json()
+    assert ready["status"] == "ok"
+    assert set(ready["dependencies"]) == {"database", "vectors", "cache"}
+    assert ready["dependencies"]["vectors"]["vectors"] == len(world.vectors) - 1  # NO_VECTOR
     schema = (await world.client.get("/openapi.json")).json()
     assert "/playlists/{playlist_id}/recommendations" in schema["paths"]
 
@@ -132,7 +135,7 @@ async def test_unknown_path_and_method_are_json(world: World):
     r = await world.client.get("/nope")
     assert r.status_code == 404
     assert r.json()["error"] == "not_found"
-    r = await world.client.patch(f"/playlists/{world.playlist}", headers=world.auth())
+    r = await world.client.put(f"/playlists/{world.playlist}", headers=world.auth())
     assert r.status_code == 405
     assert r.json()["error"] == "method_not_allowed"
 

@@ -196,3 +196,75 @@ def test_user_is_stored_by_token_create(database_url: str, monkeypatch: pytest.M
             await database.aclose()
 
     assert asyncio.run(go()) == UserView("did:plc:hal", "hal.example.com", None)
+
+
+def _set_revision(settings: Settings, revision: str) -> None:
+    import sqlalchemy as sa
+
+    async def go() -> None:
+        database = open_database(settings)
+        try:
+            async with database.engine.begin() as conn:
+                await conn.execute(
+                    sa.text("UPDATE alembic_version SET version_num = :r"), {"r": revision}
+                )
+        finally:
+            await database.aclose()
+
+    asyncio.run(go())
+
+
+@BOTH
+def test_a_database_newer_than_this_segue_is_named_as_such(
+    empty_database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 26: every command said "run `segue db upgrade`", which then failed with a traceback.
+    _use(monkeypatch, empty_database_url)
+    data = ["--data-dir", str(tmp_path / "data")]
+    settings = Settings(database_url=empty_database_url, data_dir=tmp_path / "data")
+    result = runner.invoke(app, ["db", "current", *data])
+    assert (result.exit_code, result.stdout.split()[:2]) == (1, ["none", "behind"])
+    assert runner.invoke(app, ["db", "upgrade", *data]).exit_code == 0
+    result = runner.invoke(app, ["db", "current", *data])
+    assert (result.exit_code, result.stdout.strip()) == (0, f"{head_revision()} current")
+
+    _set_revision(settings, "0999")  # what a later Segue's migration would leave
+    result = runner.invoke(app, ["db", "current", *data])
+    assert result.exit_code == 1
+    assert result.stdout.startswith("0999 newer")
+    for command in (["db", "upgrade"], ["token", "list"]):
+        result = runner.invoke(app, [*command, *data])
+        assert result.exit_code == 2, result.output
+        assert "0999, which this Segue" in result.stderr
+        assert "newer Segue has upgraded it" in result.stderr
+        assert "run `segue db upgrade`" not in result.stderr
+        assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert _revision(settings) == "0999"  # nothing was touched
+
+
+def test_version() -> None:
+    from segue import __version__
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"segue {__version__} (catalog schema {head_revision()})"
+
+
+def test_token_list_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    _use(monkeypatch, None)
+    data = ["--data-dir", str(tmp_path / "data")]
+    made = runner.invoke(
+        app, ["token", "create", "--did", "did:plc:jsonlist", "--handle", "j.example.com", *data]
+    )
+    assert made.exit_code == 0, made.output
+    result = runner.invoke(app, ["token", "list", "--json", *data])
+    assert result.exit_code == 0, result.output
+    (token,) = json.loads(result.stdout)
+    assert token["did"] == "did:plc:jsonlist"
+    assert token["handle"] == "j.example.com"
+    assert made.stdout.strip().split("_")[1] == token["id"]
+    assert token["revoked_at"] is None
+    assert token["created_at"].endswith("+00:00")
+    assert made.stdout.strip() not in result.stdout  # never the secret

@@ -125,12 +125,19 @@ def test_dimension_mismatch(settings: Settings, invoke):
     assert res.stdout.strip().endswith("INCONSISTENT")
 
 
-def test_empty_store_lists_every_track_as_pending(settings: Settings, invoke):
+def test_tracks_and_no_vector_at_all_is_damage_not_pending(settings: Settings, invoke):
+    # Issue 26: the usual cause is another data dir than the import's; it is not "pending".
     asyncio.run(_seed(settings, list(range(1, 31)), []))
     res = invoke()
-    assert res.exit_code == 0, res.output
+    assert res.exit_code == 1, res.output
     assert "pending: tracks without vectors yet: 30: 1, 2, 3" in res.stdout
     assert "(10 more)" in res.stdout
+    assert "DAMAGE: the store holds no vectors at all and the catalog 30 tracks" in res.stdout
+    assert str(settings.index_path.resolve()) in res.stdout
+    assert res.stdout.strip().endswith("INCONSISTENT")
+    report = json.loads(invoke("--json").stdout)
+    assert report["no_vectors_at_all"] is True
+    assert report["consistent"] is False
 
 
 def test_invalid_vectors_are_found(settings: Settings, invoke):

@@ -45,8 +45,10 @@ def invoke(settings: Settings, monkeypatch: pytest.MonkeyPatch):
 def test_counts_by_state_and_failed_reasons_on_request(settings: Settings, invoke) -> None:
     asyncio.run(_seed(settings))
     res = invoke("--json")
-    assert res.exit_code == 0, res.output
+    # Tracks and not one vector: damage since issue 26 (the wrong store, or none imported).
+    assert res.exit_code == 1, res.output
     report = json.loads(res.stdout)
+    assert report["no_vectors_at_all"] is True
     assert report["embeddings"] == {"pending": 2, "done": 0, "failed": 1}
     assert "failed_embeddings" not in report
     listed = json.loads(invoke("--json", "--failed").stdout)["failed_embeddings"]

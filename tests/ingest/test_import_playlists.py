@@ -188,7 +188,21 @@ def test_file_level_problems(tmp_path):
         read_playlists(write_jsonl(tmp_path / "p.jsonl", rows))
     assert err.value.problems == (
         "line 2: duplicate playlist id 'a' (first on line 1)",
-        f"line 3: owner {OWNER} is described differently here and on line 1",
+        f"line 3: owner {OWNER} differs: owner_handle 'two.example.com' here, "
+        "'one.example.com' on line 1",
+    )
+
+
+def test_an_owner_difference_names_the_field(tmp_path):
+    # Issue 26: only owner_display_name missing on some lines read "described differently".
+    rows = [
+        playlist("a", owner_handle="o.example.com", owner_display_name="Owner"),
+        playlist("b", owner_handle="o.example.com"),
+    ]
+    with pytest.raises(ImportRejected) as err:
+        read_playlists(write_jsonl(tmp_path / "p.jsonl", rows))
+    assert err.value.problems == (
+        f"line 2: owner {OWNER} differs: owner_display_name None here, 'Owner' on line 1",
     )
 
 

@@ -64,7 +64,16 @@ async def answers(client, world: SmallWorld) -> list[tuple[int, dict[str, object
         responses = await asyncio.gather(
             *(client.get(paths[i % len(paths)], headers=world.auth) for i in range(CLIENTS))
         )
-    return [(r.status_code, r.json()) for r in responses]
+    # /readyz answers each dependency's state rather than an error body.
+    return [
+        (r.status_code, _readiness_error(r.json()) if r.url.path == "/readyz" else r.json())
+        for r in responses
+    ]
+
+
+def _readiness_error(body: dict[str, object]) -> dict[str, object]:
+    database = body["dependencies"]["database"]  # type: ignore[index]
+    return body if database["ok"] else {"error": "database_unavailable"}
 
 
 async def recovered(client, world: SmallWorld, within: float = RECOVERY_GUARD) -> None:

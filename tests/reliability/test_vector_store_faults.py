@@ -101,7 +101,7 @@ async def test_hanging_store_leaves_the_rest_of_the_api_alone(
                 client.get(f"/playlists/{pid}", headers=world.auth),
                 client.get("/tracks", params={"q": "Track 1"}, headers=world.auth),
                 client.get("/me/playlists", headers=world.auth),
-                client.get("/readyz"),
+                client.get("/healthz"),
             )
             assert [r.status_code for r in others] == [200] * 4
             assert not pending.done(), "answered before the store's timeout: nothing hung"

@@ -64,6 +64,9 @@ REQUESTS: dict[tuple[str, str], Callable[[str], Request]] = {
         None,
     ),
     ("get", "/tracks/{track_id}/similar"): lambda p: ("GET", "/tracks/1/similar", None),
+    ("patch", "/playlists/{playlist_id}"): lambda p: ("PATCH", f"/playlists/{p}", {"name": "X"}),
+    # Last: with a valid token on one's own playlist it deletes it.
+    ("delete", "/playlists/{playlist_id}"): lambda p: ("DELETE", f"/playlists/{p}", None),
 }
 # Listeners' routes: any signed-in user, any visible playlist (issue 23); they answer
 # suggestions, never the playlist's name, owner or items.

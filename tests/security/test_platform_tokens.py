@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -188,9 +189,15 @@ def test_the_access_log_names_the_platform_and_never_the_secret(
             ("GET", "/me", acting(token, None)),  # refused: acts for nobody
         ],
     )
-    assert '"GET /me HTTP/1.1" 200 OK platform=plyr.fm actor=did:plc:listener' in text
-    assert '"GET /me/playlists HTTP/1.1" 200 OK platform=plyr.fm actor=did:plc:other' in text
-    assert '"GET /me HTTP/1.1" 401 Unauthorized\n' in text  # names no one it did not act for
+    # Segue's access line (route template, status, duration, request id, then the caller).
+    line = r"segue\.access: GET {route} {status} [\d.]+ms id=[0-9a-f]{{32}}{caller}\n"
+    caller = " platform=plyr.fm actor=did:plc:{}"
+    assert re.search(line.format(route="/me", status=200, caller=caller.format("listener")), text)
+    assert re.search(
+        line.format(route="/me/playlists", status=200, caller=caller.format("other")), text
+    )
+    # names no one it did not act for
+    assert re.search(line.format(route="/me", status=401, caller=""), text)
     assert token not in text
     assert secret not in text
     assert secret[:12] not in text

@@ -3,8 +3,10 @@ log line, whatever a client puts in its request."""
 
 from __future__ import annotations
 
+import json
 import logging
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -53,12 +55,15 @@ async def test_a_token_in_the_query_signs_nobody_in(world: World, tmp_path: Path
     assert (await world.client.get(f"/me?access_token={world.alice}")).status_code == 401
 
 
-def _server_log(tmp_path: Path, requests: list[tuple[str, str, dict[str, str]]]) -> str:
+def _server_log(
+    tmp_path: Path, requests: list[tuple[str, str, dict[str, str]]], log_format: str = "text"
+) -> str:
     """Run ``segue serve`` as people do, send ``requests``, stop it; all it printed."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEGUE_")}
-    env |= {"SEGUE_UI_DIR": str(tmp_path / "no-ui"), "SEGUE_TOKEN_CACHE_SECONDS": "0"}
+    env |= {"SEGUE_UI_DIR": str(tmp_path / "no-ui"), "SEGUE_TOKEN_CACHE_SECONDS": "0",
+            "SEGUE_LOG_FORMAT": log_format}  # fmt: skip
     log = tmp_path / "serve.log"
     command = [segue_binary(), "serve", "--workers", "1", "--port", str(port),
                "--data-dir", str(tmp_path / "data")]  # fmt: skip
@@ -76,7 +81,14 @@ def _server_log(tmp_path: Path, requests: list[tuple[str, str, dict[str, str]]])
         wait_for(ready, "segue serve", START_GUARD)
         with httpx.Client(base_url=base, timeout=10) as client:
             for method, path, headers in requests:
-                client.request(method, path, headers=headers)
+                r = client.request(method, path, headers=headers)
+                given = headers.get("X-Request-ID")
+                returned = r.headers["X-Request-ID"]
+                if given is not None and " " not in given:
+                    assert returned == given
+                else:  # made here: a well-formed one replaces a malformed one
+                    assert len(returned) == 32
+                    assert int(returned, 16) >= 0
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -87,7 +99,10 @@ def _server_log(tmp_path: Path, requests: list[tuple[str, str, dict[str, str]]])
     return log.read_text()
 
 
-def test_no_log_line_carries_a_token(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_no_log_line_carries_a_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, log_format: str
+) -> None:
     for name in [n for n in os.environ if n.startswith("SEGUE_")]:
         monkeypatch.delenv(name)
     created = CliRunner().invoke(
@@ -103,20 +118,36 @@ def test_no_log_line_carries_a_token(tmp_path: Path, monkeypatch: pytest.MonkeyP
     text = _server_log(
         tmp_path,
         [
-            ("GET", "/me", bearer),
-            ("GET", "/me", wrong),
+            ("GET", "/me", {**bearer, "X-Request-ID": "req-42.a:b_c"}),
+            ("GET", "/me", {**wrong, "X-Request-ID": "not well formed"}),
             ("GET", f"/login?token={token}", {}),  # the old sign-in link
             ("GET", f"/tracks?q={token}&limit=5", bearer),
             ("GET", f"/{token}", {}),  # pasted into the path
             ("GET", f"/nowhere?access_token={token}", {}),
             ("POST", "/auth/logout", bearer),
         ],
+        log_format,
     )
-    # The access log was on and wrote these requests down, without their secrets.
-    assert "GET /login?token=[redacted] HTTP/1.1" in text
-    assert "/tracks?q=[redacted]&limit=[redacted]" in text
-    assert "GET /segue_[redacted]" in text
-    assert '"POST /auth/logout HTTP/1.1" 204' in text
+    # Segue's access log wrote these requests down by route template: no path, no query.
+    if log_format == "json":
+        lines = [json.loads(line) for line in text.splitlines() if line.strip()]
+        access = [(x["method"], x["route"], x["status"]) for x in lines if "route" in x]
+        assert all({"time", "level", "logger", "message", "pid"} <= set(x) for x in lines)
+        assert all({"duration_ms", "request_id"} <= set(x) for x in lines if "route" in x)
+        ids = [x["request_id"] for x in lines if "route" in x]
+        assert "req-42.a:b_c" in ids
+    else:
+        access = [
+            (m.group(1), m.group(2), int(m.group(3)))
+            for m in re.finditer(r"segue\.access: (\w+) (\S+) (\d+) [\d.]+ms id=", text)
+        ]
+        assert "id=req-42.a:b_c" in text
+    assert ("GET", "/me", 200) in access
+    assert ("GET", "/me", 401) in access
+    assert ("GET", "/login", 200) in access or ("GET", "/login", 503) in access
+    assert ("GET", "/tracks", 200) in access
+    assert ("GET", "unmatched", 404) in access
+    assert ("POST", "/auth/logout", 204) in access
     assert token not in text
     assert secret not in text
     assert secret[:12] not in text

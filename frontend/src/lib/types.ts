@@ -43,7 +43,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database answers */
+        /** Each dependency's state; 503 while a required one is unusable */
         get: operations["readyz_readyz_get"];
         put?: never;
         post?: never;
@@ -77,7 +77,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The signed-in user's playlists */
+        /** The signed-in user's playlists, a page at a time */
         get: operations["my_playlists_me_playlists_get"];
         put?: never;
         post?: never;
@@ -132,10 +132,12 @@ export interface paths {
         get: operations["read_playlists__playlist_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** Delete the playlist, its items and its dismissals */
+        delete: operations["delete_playlists__playlist_id__delete"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** Rename the playlist */
+        patch: operations["change_playlists__playlist_id__patch"];
         trace?: never;
     };
     "/playlists": {
@@ -306,6 +308,17 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** DependencyOut */
+        DependencyOut: {
+            /** Ok */
+            ok: boolean;
+            /** Required */
+            required: boolean;
+            /** Status */
+            status: string;
+            /** Vectors */
+            vectors?: number | null;
+        };
         /**
          * Dismissal
          * @description A suggestion that is not for this playlist. Strict: ``"12"`` or ``true`` is a 422,
@@ -347,10 +360,20 @@ export interface components {
              */
             track_id: number;
         };
+        /**
+         * PlaylistChange
+         * @description ``PATCH /playlists/{id}``: what to change (the name, for now).
+         */
+        PlaylistChange: {
+            /** Name */
+            name: string;
+        };
         /** PlaylistList */
         PlaylistList: {
             /** Playlists */
             playlists: components["schemas"]["PlaylistSummaryOut"][];
+            /** Next Cursor */
+            next_cursor?: string | null;
         };
         /** PlaylistOut */
         PlaylistOut: {
@@ -377,6 +400,18 @@ export interface components {
             record_cid: string;
             /** Track Count */
             track_count: number;
+        };
+        /** ReadinessOut */
+        ReadinessOut: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "unavailable";
+            /** Dependencies */
+            dependencies: {
+                [key: string]: components["schemas"]["DependencyOut"];
+            };
         };
         /**
          * Recommendations
@@ -462,13 +497,16 @@ export interface components {
     pathItems: never;
 }
 export type BecauseOut = components['schemas']['BecauseOut'];
+export type DependencyOut = components['schemas']['DependencyOut'];
 export type Dismissal = components['schemas']['Dismissal'];
 export type ErrorOut = components['schemas']['ErrorOut'];
 export type NewPlaylist = components['schemas']['NewPlaylist'];
 export type NewTrack = components['schemas']['NewTrack'];
+export type PlaylistChange = components['schemas']['PlaylistChange'];
 export type PlaylistList = components['schemas']['PlaylistList'];
 export type PlaylistOut = components['schemas']['PlaylistOut'];
 export type PlaylistSummaryOut = components['schemas']['PlaylistSummaryOut'];
+export type ReadinessOut = components['schemas']['ReadinessOut'];
 export type Recommendations = components['schemas']['Recommendations'];
 export type SuggestionOut = components['schemas']['SuggestionOut'];
 export type TrackList = components['schemas']['TrackList'];
@@ -568,18 +606,16 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: string;
-                    };
+                    "application/json": components["schemas"]["ReadinessOut"];
                 };
             };
-            /** @description The database is unavailable */
+            /** @description A required dependency is unusable */
             503: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["ErrorOut"];
+                    "application/json": components["schemas"]["ReadinessOut"];
                 };
             };
         };
@@ -645,7 +681,12 @@ export interface operations {
     };
     my_playlists_me_playlists_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Playlists per page */
+                limit?: number;
+                /** @description The previous page's next_cursor */
+                cursor?: string | null;
+            };
             header?: {
                 /** @description With a platform token (only): the DID of the user it acts for */
                 "X-Segue-Actor"?: string | null;
@@ -916,6 +957,186 @@ export interface operations {
             };
             /** @description No such playlist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Malformed input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token spent its budget of requests (SEGUE_RATE_LIMIT_*); the Retry-After header says in how many seconds to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    delete_playlists__playlist_id__delete: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
+            path: {
+                /** @description Playlist id */
+                playlist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing, malformed, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not the playlist's owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such playlist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Malformed input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The token spent its budget of requests (SEGUE_RATE_LIMIT_*); the Retry-After header says in how many seconds to try again */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    change_playlists__playlist_id__patch: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description With a platform token (only): the DID of the user it acts for */
+                "X-Segue-Actor"?: string | null;
+            };
+            path: {
+                /** @description Playlist id */
+                playlist_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PlaylistChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PlaylistOut"];
+                };
+            };
+            /** @description The body could not be read (not UTF-8 JSON) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Missing, malformed, unknown or revoked token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not the playlist's owner */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description No such playlist */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The body is larger than SEGUE_MAX_BODY_BYTES */
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,16 +5,18 @@
 """
 
 from ._app import create_app
-from ._logging import LOG_CONFIG, RedactSecrets, redact
+from ._logging import LOG_CONFIG, JsonFormatter, RedactSecrets, log_config, redact
 from ._metrics import RequestMetrics, metrics_registry, start_metrics_server
 from ._resources import Resources, open_resources
 
 __all__ = [
     "LOG_CONFIG",
+    "JsonFormatter",
     "RedactSecrets",
     "RequestMetrics",
     "Resources",
     "create_app",
+    "log_config",
     "metrics_registry",
     "open_resources",
     "redact",

@@ -13,6 +13,7 @@ from segue.settings import Settings
 
 from ._docs import mount_docs
 from ._errors import install_error_handlers
+from ._gauges import keeping_gauges
 from ._headers import SecurityHeaders
 from ._limits import BodySizeLimit
 from ._media import MediaPolicy
@@ -45,7 +46,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # In each worker: under --workers N its counters live in files of its own.
         start_at_zero(API_COUNTERS)
-        async with open_resources(settings) as resources:
+        async with open_resources(settings) as resources, keeping_gauges(resources.redis):
             app.state.resources = resources
             yield
 

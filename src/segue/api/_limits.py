@@ -6,6 +6,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segue.errors import PayloadTooLarge
 
+from ._bodies import body_problem
 from ._errors import error_response
 
 __all__ = ["BodySizeLimit"]
@@ -17,7 +18,8 @@ class BodySizeLimit:
     A declared ``Content-Length`` past the limit is refused before anything is read. Other
     bodies (chunked, or a length that lies) are read up to the limit and refused as soon
     as they pass it, so a client can never make the server hold more than ``max_bytes``
-    of one body. A body within the limit is handed to the app unchanged.
+    of one body. A body within the limit is handed to the app unchanged, once it is JSON
+    declared as JSON with each key once (``_bodies.py``: 415 or 422 otherwise).
 
         >>> app.add_middleware(BodySizeLimit, max_bytes=1024 * 1024)  # doctest: +SKIP
     """
@@ -48,7 +50,13 @@ class BodySizeLimit:
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        await self.app(scope, _replay(b"".join(chunks), receive), send)
+        body = b"".join(chunks)
+        problem = body_problem(scope, body)
+        if problem is not None:
+            response = error_response(problem.status_code, problem.error, problem.detail)
+            await response(scope, receive, send)
+            return
+        await self.app(scope, _replay(body, receive), send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
         exc = PayloadTooLarge(f"the request body is larger than {self.max_bytes} bytes")

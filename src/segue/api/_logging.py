@@ -16,18 +16,33 @@ its id.
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import re
 from contextvars import ContextVar
+from datetime import UTC, datetime
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 
-__all__ = ["ACCESS_CALLER", "LOG_CONFIG", "NameTheCaller", "RedactSecrets", "redact"]
+__all__ = [
+    "ACCESS_CALLER",
+    "ACCESS_FIELDS",
+    "LOG_CONFIG",
+    "JsonFormatter",
+    "NameTheCaller",
+    "RedactSecrets",
+    "log_config",
+    "redact",
+]
+
+#: What an access line carries besides its message (``extra=`` of the ``segue.access`` record).
+ACCESS_FIELDS = ("method", "route", "status", "duration_ms", "request_id", "caller")
+_TEXT_FORMAT = "%(asctime)s %(levelprefix)s [%(process)d] %(name)s: %(message)s"
 
 #: What the access line of the current request says of its caller (`` platform=NAME
-#: actor=DID``), set by the auth dependency in the request's own task; uvicorn writes the
-#: access line from that task when the response starts, so it sees it.
+#: actor=DID``), set by the auth dependency in the request's own task; Segue's access line
+#: is written from that task once the response is sent, so it sees it.
 ACCESS_CALLER: ContextVar[str] = ContextVar("segue_access_caller", default="")
 
 # A Segue token (segue_<id>_<secret>); the secret part, and anything after "segue_" that
@@ -79,21 +94,52 @@ class NameTheCaller(logging.Filter):
         return True
 
 
-def _log_config() -> dict[str, Any]:
+class JsonFormatter(logging.Formatter):
+    """One JSON object a line: time (UTC, ISO 8601), level, logger, message, pid, and an
+    access line's fields (:data:`ACCESS_FIELDS`); ``exception`` with a traceback."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        out: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "pid": record.process,
+        }
+        for field in ACCESS_FIELDS:
+            if hasattr(record, field):
+                out[field] = getattr(record, field)
+        if record.exc_info:
+            out["exception"] = self.formatException(record.exc_info)
+        return json.dumps(out, ensure_ascii=False)
+
+
+def log_config(level: str = "info", fmt: str = "text") -> dict[str, Any]:
+    """uvicorn's logging with :class:`RedactSecrets` on every handler, Segue's loggers at
+    ``level``, a time and the process id on every text line, or JSON (``fmt="json"``).
+
+    uvicorn's own access line is not used (``access_log=False``): ``segue.access`` writes
+    one per request with the route template, duration and request id (``_metrics.py``).
+    """
     config: dict[str, Any] = copy.deepcopy(LOGGING_CONFIG)
-    config["filters"] = {
-        "redact": {"()": f"{__name__}.RedactSecrets"},
-        "caller": {"()": f"{__name__}.NameTheCaller"},
-    }
+    config["filters"] = {"redact": {"()": f"{__name__}.RedactSecrets"}}
+    if fmt == "json":
+        config["formatters"] = {"json": {"()": f"{__name__}.JsonFormatter"}}
+        for handler in config["handlers"].values():
+            handler["formatter"] = "json"
+    else:
+        config["formatters"]["default"]["fmt"] = _TEXT_FORMAT
     for handler in config["handlers"].values():
         handler["filters"] = ["redact"]
-    config["handlers"]["access"]["filters"] = ["redact", "caller"]
-    config["formatters"]["access"]["fmt"] += "%(caller)s"
-    # Segue's own loggers (segue.*) reach this handler through the root; WARNING keeps the
-    # libraries' INFO chatter out, as Python's last-resort handler did before.
+    upper = level.upper()
+    for name in ("uvicorn", "uvicorn.error"):
+        config["loggers"][name]["level"] = upper
+    config["loggers"]["segue"] = {"handlers": ["default"], "level": upper, "propagate": False}
+    # Libraries' loggers reach the handler through the root; WARNING keeps their INFO
+    # chatter out, as Python's last-resort handler did before.
     config["root"] = {"handlers": ["default"], "level": "WARNING"}
     return config
 
 
-#: uvicorn's default logging, with :class:`RedactSecrets` on every handler.
-LOG_CONFIG: dict[str, Any] = _log_config()
+#: The default logging: text at info.
+LOG_CONFIG: dict[str, Any] = log_config()

@@ -12,11 +12,15 @@ worker answers.
 from __future__ import annotations
 
 import contextlib
+import functools
+import logging
 import os
 import re
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from wsgiref.simple_server import WSGIServer
 
 from fastapi import APIRouter
@@ -26,6 +30,7 @@ from prometheus_client import (
     REGISTRY,
     CollectorRegistry,
     Histogram,
+    ProcessCollector,
     generate_latest,
     start_http_server,
 )
@@ -34,6 +39,8 @@ from prometheus_client.multiprocess import MultiProcessCollector, mark_process_d
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from segue.metrics import REQUEST_DURATION
+
+from ._logging import ACCESS_CALLER
 
 __all__ = [
     "METHODS",
@@ -54,16 +61,27 @@ METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 _MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # gauge_livesum_<pid>.db: the files of a gauge that sums over live processes only.
 _LIVE_GAUGE_FILE = re.compile(r"^gauge_live\w*?_(\d+)\.db$")
+_PID = re.compile(r"_(\d+)\.db$")
+_FOLLOW_PREFIX = "segue_follow_"
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+_access = logging.getLogger("segue.access")
 
 
 class RequestMetrics:
-    """Record ``segue_http_request_duration_seconds`` for every HTTP request.
+    """Record ``segue_http_request_duration_seconds`` for every HTTP request, give it a
+    request id, and write its access line.
 
     A pure ASGI middleware (it is on every request): the route label is the template of
     the route that answered (``scope["route"].path`` once routing is done), never the raw
     path; ``static`` for a file of a mounted directory (a mount's routing extends
     ``root_path`` and sets no route), and ``unmatched`` for a request that matched nothing.
     The status is the one sent; 500 when the app failed before sending one.
+
+    The request id is the client's ``X-Request-ID`` when it is well formed (1 to 128 of
+    ``A-Z a-z 0-9 . _ : -``: nothing that could forge a log line), else a new one (32 hex
+    digits); it is returned in ``X-Request-ID`` and is in ``scope["state"]["request_id"]``.
+    The access line (logger ``segue.access``, INFO) names the route template, never the
+    path, so it holds no id, token or query value.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -78,11 +96,15 @@ class RequestMetrics:
         status = 500
         root_path = scope.get("root_path", "")
         start = time.perf_counter()
+        request_id = _request_id(scope)
+        scope.setdefault("state", {})["request_id"] = request_id
+        header = (b"x-request-id", request_id.encode())
 
         async def send_status(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", []), header]
             await send(message)
 
         try:
@@ -98,6 +120,26 @@ class RequestMetrics:
                 template = UNMATCHED
             method = scope["method"] if scope["method"] in METHODS else "other"
             self._child(template, method, status).observe(elapsed)
+            if _access.isEnabledFor(logging.INFO):
+                ms = round(elapsed * 1000, 2)
+                caller = ACCESS_CALLER.get()  # " platform=NAME actor=DID", or ""
+                _access.info(
+                    "%s %s %d %.1fms id=%s%s",
+                    method,
+                    template,
+                    status,
+                    ms,
+                    request_id,
+                    caller,
+                    extra={
+                        "caller": caller.strip() or None,
+                        "method": method,
+                        "route": template,
+                        "status": status,
+                        "duration_ms": ms,
+                        "request_id": request_id,
+                    },
+                )
 
     def _child(self, route: str, method: str, status: int) -> Histogram:
         key = (route, method, status)
@@ -105,6 +147,16 @@ class RequestMetrics:
         if child is None:
             child = self._children[key] = REQUEST_DURATION.labels(route, method, str(status))
         return child
+
+
+def _request_id(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            text = bytes(value).decode("latin-1")
+            if _REQUEST_ID.fullmatch(text):
+                return text
+            break
+    return uuid.uuid4().hex
 
 
 class _LiveMultiProcessCollector(MultiProcessCollector):
@@ -134,14 +186,63 @@ def _alive(pid: int) -> bool:
     return True
 
 
+class _ApiOnly:
+    """The metrics of another registry or collector but ``segue follow``'s: those are
+    defined in :mod:`segue.metrics` for every process, recorded only by ``segue follow``,
+    and in the API's ``/metrics`` only said "0" about a process that is not there."""
+
+    def __init__(self, source: Any) -> None:
+        self.source = source
+
+    def collect(self) -> Iterable[Metric]:
+        return [m for m in self.source.collect() if not m.name.startswith(_FOLLOW_PREFIX)]
+
+
+class _WorkerProcesses:
+    """``process_*`` of every live worker, labelled ``pid``, read from ``/proc`` at scrape.
+
+    With one process prometheus-client reports its own; with ``--workers N`` its
+    multi-process collector has none (a worker cannot write them to the shared files), so
+    the answering process reads each worker's, the pids being those of the files.
+    """
+
+    def __init__(self, directory: str) -> None:
+        self.directory = directory
+
+    def collect(self) -> Iterable[Metric]:
+        pids = sorted(
+            {int(m.group(1)) for p in Path(self.directory).iterdir() if (m := _PID.search(p.name))}
+        )
+        families: dict[str, Metric] = {}
+        for pid in pids:
+            if not _alive(pid):
+                continue
+            reader = ProcessCollector(pid=functools.partial(_same, pid), registry=None)
+            for metric in reader.collect():
+                family = families.setdefault(
+                    metric.name, Metric(metric.name, metric.documentation, metric.type)
+                )
+                for sample in metric.samples:
+                    family.add_sample(sample.name, {**sample.labels, "pid": str(pid)}, sample.value)
+        return list(families.values())
+
+
+def _same(pid: int) -> int:
+    return pid
+
+
 def metrics_registry() -> CollectorRegistry:
-    """What to expose: every worker's values merged, or this process's default registry."""
+    """What to expose: every worker's values merged, with each worker's ``process_*``, or
+    this process's default registry; never ``segue follow``'s metrics."""
+    # A fresh registry per scrape, as prometheus-client's multi-process documentation does.
+    registry = CollectorRegistry(auto_describe=False)
     directory = os.environ.get(_MULTIPROC_ENV)
     if not directory:
-        return REGISTRY
-    # A fresh registry per scrape, as prometheus-client's multi-process documentation does.
-    registry = CollectorRegistry()
-    _LiveMultiProcessCollector(registry, directory)  # type: ignore[no-untyped-call]
+        registry.register(_ApiOnly(REGISTRY))
+        return registry
+    merged = _LiveMultiProcessCollector(None, directory)  # type: ignore[no-untyped-call]
+    registry.register(_ApiOnly(merged))
+    registry.register(_WorkerProcesses(directory))
     return registry
 
 
@@ -159,13 +260,15 @@ def metrics() -> Response:
     return Response(generate_latest(metrics_registry()), media_type=CONTENT_TYPE_LATEST)
 
 
-def start_metrics_server(host: str, port: int) -> WSGIServer:
+def start_metrics_server(host: str, port: int, *, follow: bool = False) -> WSGIServer:
     """Serve ``/metrics`` on ``host:port`` from a daemon thread of this process; the server.
 
     Under ``--workers N`` this runs in the parent, which merges the workers' files.
+    ``follow``: for ``segue follow``, whose own ``segue_follow_*`` the API's leaves out.
 
         >>> start_metrics_server("127.0.0.1", 9100).shutdown()  # doctest: +SKIP
     """
     # The multi-process collector reads the directory on every scrape: one registry will do.
-    server, _thread = start_http_server(port, addr=host, registry=metrics_registry())
+    registry = REGISTRY if follow else metrics_registry()  # follow: its own, one process
+    server, _thread = start_http_server(port, addr=host, registry=registry)
     return server

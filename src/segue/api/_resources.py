@@ -18,6 +18,7 @@ from segue.vectors import VectorStore, open_store, warm_cache
 from ._auth import Authenticator
 from ._media import MediaPolicy
 from ._ratelimit import RateLimiter
+from ._readiness import log_startup
 from ._service_auth import ServiceAuthenticator
 
 __all__ = ["Resources", "open_resources"]
@@ -94,4 +95,8 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
         stack.push_async_callback(auth.aclose)
         limiter = RateLimiter.from_settings(settings, link)
         media = MediaPolicy.from_settings(settings)
-        yield Resources(settings, database, store, link, cache, recommender, auth, limiter, media)
+        resources = Resources(
+            settings, database, store, link, cache, recommender, auth, limiter, media
+        )
+        await log_startup(resources)
+        yield resources

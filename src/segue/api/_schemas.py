@@ -9,7 +9,7 @@ no external cover or preview is served.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
@@ -26,13 +26,16 @@ from ._media import MediaPolicy
 __all__ = [
     "NO_NUL",
     "BecauseOut",
+    "DependencyOut",
     "Dismissal",
     "ErrorOut",
     "NewPlaylist",
     "NewTrack",
+    "PlaylistChange",
     "PlaylistList",
     "PlaylistOut",
     "PlaylistSummaryOut",
+    "ReadinessOut",
     "Recommendations",
     "SuggestionOut",
     "TrackId",
@@ -102,6 +105,21 @@ class ErrorOut(BaseModel):
     detail: str = Field(description="What went wrong, for people")
 
 
+class DependencyOut(_Out):
+    ok: bool
+    #: a required dependency that is not ok makes the server unready (503)
+    required: bool
+    status: str
+    #: the vector store's count of vectors, when it answered
+    vectors: int | None = None
+
+
+class ReadinessOut(_Out):
+    status: Literal["ok", "unavailable"]
+    #: ``database``, ``vectors`` and ``cache``
+    dependencies: dict[str, DependencyOut]
+
+
 class TrackOut(_Out):
     id: int
     title: str
@@ -168,6 +186,8 @@ class PlaylistSummaryOut(_Out):
 
 class PlaylistList(_Out):
     playlists: list[PlaylistSummaryOut]
+    #: the ``cursor`` of the next page; ``null`` on the last
+    next_cursor: str | None = None
 
 
 class TrackList(_Out):
@@ -186,6 +206,16 @@ NO_NUL = r"^[^\x00]*$"
 
 class NewPlaylist(_Body):
     # The bounds are for the schema; the catalog's check is the rule (and says why).
+    name: Annotated[
+        str,
+        Field(min_length=1, max_length=PLAYLIST_NAME_MAX_LENGTH),
+        catalog_check(clean_playlist_name),
+    ]
+
+
+class PlaylistChange(_Body):
+    """``PATCH /playlists/{id}``: what to change (the name, for now)."""
+
     name: Annotated[
         str,
         Field(min_length=1, max_length=PLAYLIST_NAME_MAX_LENGTH),

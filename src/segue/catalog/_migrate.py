@@ -10,7 +10,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from segue.errors import Conflict, SchemaOutdated
+from segue import __version__
+from segue.errors import Conflict, SchemaNewer, SchemaOutdated
 
 from ._db import Database, database_errors
 
@@ -20,6 +21,8 @@ __all__ = [
     "downgrade",
     "ensure_schema",
     "head_revision",
+    "known_revisions",
+    "refuse_newer",
     "upgrade",
 ]
 
@@ -43,6 +46,25 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None, "segue.catalog ships at least one migration"
     return head
+
+
+def known_revisions() -> frozenset[str]:
+    """Every migration this Segue ships (its newest is :func:`head_revision`)."""
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def refuse_newer(current: str | None) -> None:
+    """Raise :class:`SchemaNewer` when ``current`` is a migration this Segue does not know."""
+    if current is None or current in known_revisions():
+        return
+    raise SchemaNewer(
+        f"the database schema is at migration {current}, which this Segue ({__version__}, "
+        f"newest migration {head_revision()}) does not know: a newer Segue has upgraded it. "
+        f"Run a Segue release that accepts {current} (CHANGELOG.md lists each release's "
+        f"revisions), or restore the backup taken before that upgrade; `segue db upgrade` "
+        f"cannot go back"
+    )
 
 
 async def current_revision(database: Database) -> str | None:
@@ -78,6 +100,9 @@ async def _migrate(database: Database, step: Callable[[sa.Connection], None]) ->
     def _run(conn: sa.Connection) -> None:
         if conn.dialect.name == "postgresql":
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
+        # Alembic's own answer to an unknown revision is a traceback ("Can't locate
+        # revision"); say what it means instead, under the lock, before touching anything.
+        refuse_newer(MigrationContext.configure(conn).get_current_revision())
         step(conn)
         if conn.dialect.name == "sqlite":
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
@@ -110,9 +135,10 @@ async def ensure_schema(database: Database, *, migrate: bool) -> None:
     PostgreSQL is migrated on purpose, with ``segue db upgrade``.
     """
     if migrate:
-        await upgrade(database)
+        await upgrade(database)  # refuses a newer schema itself
         return
     current = await current_revision(database)
+    refuse_newer(current)
     if current != head_revision():
         raise SchemaOutdated(
             f"the database schema is at migration {current or '(none)'} and this Segue "

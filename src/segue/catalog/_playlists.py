@@ -20,7 +20,7 @@ from segue.atproto import items_record_cid
 from segue.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 from ._db import database_errors
-from ._models import Artist, Playlist, PlaylistItem, Track, User, utc_now
+from ._models import Artist, Dismissal, Playlist, PlaylistItem, Track, User, utc_now
 from ._reads import is_track_id, playlist_holds, playlist_rows, require_owner
 from ._tracks import track_available, track_view, track_view_columns
 from ._unit import committing
@@ -203,7 +203,8 @@ async def create_playlist(
 async def append_track(
     session: AsyncSession, playlist_id: str, track_id: int, *, actor_did: str
 ) -> PlaylistView:
-    """Add a track at the end (:class:`Conflict` if it is already in); commits.
+    """Add a track at the end (:class:`Conflict` if it is already in); commits. A dismissal
+    of the track for this playlist is undone with it.
 
     :class:`NotFound` if the playlist or the track does not exist or the track is hidden
     or deleted; :class:`Forbidden` unless ``actor_did`` owns the playlist.
@@ -232,6 +233,22 @@ async def append_track(
                 position=0 if last is None else last + 1,
             )
         )
+        # Adding a track says it is for this playlist: a dismissal of it is undone (issue
+        # 26), else removing it again would leave it dismissed without anyone asking.
+        undismissed = (
+            await session.execute(
+                sa.delete(Dismissal)
+                .where(Dismissal.playlist_id == playlist_id, Dismissal.track_id == track_id)
+                .returning(Dismissal.track_id)
+            )
+        ).first()
+        if undismissed is not None:
+            await session.execute(
+                sa.update(Playlist)
+                .where(Playlist.id == playlist_id)
+                .values(dismissals_generation=Playlist.dismissals_generation + 1),
+                execution_options={"synchronize_session": False},
+            )
         await _store_record_cid(session, playlist_id, name)
     return await get_playlist(session, playlist_id)
 

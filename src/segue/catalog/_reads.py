@@ -35,6 +35,7 @@ __all__ = [
     "Reader",
     "TrackHead",
     "dismissed_ids",
+    "has_tracks",
     "playlist_head",
     "playlist_seeds",
     "require_owner",
@@ -244,3 +245,12 @@ async def track_head(reader: Reader, track_id: int) -> TrackHead:
     if row is None:
         raise NotFound(f"no track {track_id}")
     return TrackHead(track_id, row[0], row[1], row[2], row[3] or 0)
+
+
+_ANY_TRACK = sa.select(sa.exists().where(Track.deleted_at.is_(None)))
+
+
+async def has_tracks(reader: Reader) -> bool:
+    """Whether the catalog holds a track that is not deleted (one index probe, not a count)."""
+    async with database_errors():
+        return bool((await reader.execute(_ANY_TRACK)).scalar())

@@ -51,6 +51,19 @@ _PLAYLIST_ID = re.compile(PLAYLIST_ID_PATTERN)
 # surrogates, which only a broken encoder or a JSON "\ud800" escape produces: no UTF-8
 # (the database's, the record's DAG-CBOR) can encode one alone.
 _BAD_CHARACTER = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+# Characters that change how the text around them displays, or display as nothing (issue
+# 26: "\u202egnp.exe\u202c Song" shows as "exe.png Song"). Refused wherever a name or a
+# title comes from (the API, the imports, the follower), all through text_problem:
+# the bidi embeddings and overrides U+202A-202E and isolates U+2066-2069; zero width space,
+# word joiner and invisible operators U+200B, U+2060-2064; the byte order mark U+FEFF; and
+# the fillers that render blank (U+115F, U+1160, U+3164, U+FFA0, U+180E) and interlinear
+# annotations U+FFF9-FFFB. Allowed on purpose: ZWJ and ZWNJ (emoji sequences, Persian and
+# Indic scripts), the marks LRM, RLM and ALM (they place neutral characters in
+# right-to-left text and reorder nothing else), and tag characters (subdivision flags).
+_DECEPTIVE = re.compile(
+    "[\u202a-\u202e\u2066-\u2069\u200b\u2060-\u2064\ufeff"
+    "\u115f\u1160\u3164\uffa0\u180e\ufff9-\ufffb]"
+)
 _SHOWN = 60  # characters of a bad value quoted back in a message
 
 
@@ -60,13 +73,22 @@ def _show(value: object) -> str:
 
 
 def text_problem(text: str, *, allow: str = "") -> str | None:
-    """What makes ``text`` unstorable (a control character, a lone surrogate), or ``None``.
+    """What makes ``text`` unstorable (a control character, a lone surrogate) or deceptive
+    (a text-direction override, an invisible character), or ``None``.
 
     ``allow`` lists control characters that are fine here (a tab in a title).
 
         >>> text_problem("ok"), text_problem("\\ud800")
         (None, 'contains a lone surrogate (U+D800), which no UTF-8 text can hold')
+        >>> text_problem("\\u202egnp.exe\\u202c Song")[:60]
+        'contains an invisible or text-direction character (U+202E),'
     """
+    deceptive = _DECEPTIVE.search(text)
+    if deceptive:
+        return (
+            f"contains an invisible or text-direction character "
+            f"(U+{ord(deceptive.group()):04X}), refused: it changes how the text displays"
+        )
     for match in _BAD_CHARACTER.finditer(text):
         char = match.group()
         if char in allow:

@@ -15,24 +15,13 @@ $ segue follow --jetstream wss://jetstream2.us-east.bsky.network
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
 from segue._runtime import single_threaded_blas
 
-from . import (
-    _check,
-    _db,
-    _demo,
-    _embed,
-    _eval,
-    _follow,
-    _import,
-    _recommend,
-    _serve,
-    _token,
-    _vectors,
-)
+from ._lazy import LazyGroup
 
 __all__ = ["app", "main"]
 
@@ -41,20 +30,33 @@ app = typer.Typer(
     help="Segue: playlist recommendations from the audio embeddings of its tracks.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    # Each command's module is imported only to run or describe it (_lazy.py).
+    cls=LazyGroup,
 )
 
 
-app.add_typer(_import.app, name="import")
-app.add_typer(_vectors.app, name="vectors")
-app.command("recommend")(_recommend.recommend)
-app.command("serve")(_serve.serve)
-app.command("demo")(_demo.demo)
-app.command("eval")(_eval.eval_command)
-app.add_typer(_db.app, name="db")
-app.add_typer(_token.app, name="token")
-app.command("check")(_check.check)
-app.command("embed")(_embed.embed)
-app.add_typer(_follow.app, name="follow")
+def _version(value: bool) -> None:
+    if value:
+        from segue import __version__
+        from segue.catalog import head_revision
+
+        typer.echo(f"segue {__version__} (catalog schema {head_revision()})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and the catalog schema revision it needs, then exit.",
+        ),
+    ] = False,
+) -> None:
+    """Segue: playlist recommendations from the audio embeddings of its tracks."""
 
 
 def main() -> None:

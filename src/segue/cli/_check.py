@@ -41,10 +41,12 @@ def check(
     """Check that the vector store and the catalog agree.
 
     Damage, exit code 1: vectors without a track, vectors that are not
-    finite or are all zeros, a dimension other than --dimension.
+    finite or are all zeros, a dimension other than --dimension, and
+    tracks with no vector at all in the store (the wrong data dir or
+    backend, or vectors never imported).
 
-    Pending, exit code 0: tracks without a vector yet (imported before
-    they were embedded), a normal state reported apart from damage.
+    Pending, exit code 0: some tracks without a vector yet (imported
+    before they were embedded), a normal state reported apart from damage.
 
     Also reported: a gap `segue follow` recorded (a window of the network no
     Jetstream host replayed), until `segue follow backfill` fills it.
@@ -71,7 +73,13 @@ def check(
         body["follow_gap"] = None if gap is None else {"after_us": after, "before_us": before}
         typer.echo(json.dumps(body))
     else:
-        _print(report, _leftovers(settings), embeddings, failures if failed else None)
+        _print(
+            report,
+            _leftovers(settings),
+            embeddings,
+            failures if failed else None,
+            where=_where(settings),
+        )
         if gap is not None:
             typer.echo(
                 f"backfill needed: no Jetstream host replayed the events between "
@@ -133,6 +141,7 @@ def _as_dict(report: ConsistencyReport) -> dict[str, object]:
         "vectors_without_tracks": report.vectors_without_tracks,
         "invalid_vectors": report.invalid_vectors,
         "vectors_of_deleted_tracks": report.vectors_of_deleted_tracks,
+        "no_vectors_at_all": report.no_vectors_at_all,
     }
 
 
@@ -141,11 +150,20 @@ def _ids(ids: list[int]) -> str:
     return shown + (f", ... ({len(ids) - _SHOWN} more)" if len(ids) > _SHOWN else "")
 
 
+def _where(settings: Settings) -> str:
+    """The store this check read, as an operator would compare it with the import's."""
+    if settings.vector_backend is VectorBackend.LOCAL:
+        return str(settings.index_path.resolve())
+    return f"turbopuffer namespace {settings.turbopuffer_namespace}"
+
+
 def _print(
     report: ConsistencyReport,
     leftovers: list[Path],
     embeddings: dict[str, int],
     failures: list[FailedEmbedding] | None,
+    *,
+    where: str,
 ) -> None:
     out = typer.echo
     out(f"catalog: {report.tracks:,} tracks (not deleted)")
@@ -153,6 +171,11 @@ def _print(
     if report.tracks_without_vectors:
         ids = report.tracks_without_vectors
         out(f"pending: tracks without vectors yet: {len(ids):,}: {_ids(ids)}")
+    if report.no_vectors_at_all:
+        out(
+            f"DAMAGE: the store holds no vectors at all and the catalog {report.tracks:,} tracks: "
+            f"read {where}: another data dir or SEGUE_VECTOR_BACKEND than the import's?"
+        )
     if report.dimension_mismatch:
         out(f"DAMAGE: dimension expected {report.expected_dimension}, found {report.dimension}")
     for label, ids in (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import difflib
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -23,6 +24,7 @@ from rich.progress import (
 )
 from rich.text import Text
 
+from segue._settings_load import known_variables, load_settings, unknown_variables
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import SegueError
 from segue.settings import Settings
@@ -54,9 +56,20 @@ DataDirOption = Annotated[
 ]
 
 
-def settings_from(data_dir: Path | None) -> Settings:
-    """Settings from the environment, with ``--data-dir`` applied on top."""
-    return Settings(data_dir=data_dir) if data_dir is not None else Settings()
+def settings_from(data_dir: Path | None, **flags: Any) -> Settings:
+    """Settings from the environment, with ``--data-dir`` and other flags (``None``: not
+    given) on top. A bad variable is one line each and exit 2; an unknown ``SEGUE_*``
+    variable, a warning on stderr."""
+    for name in unknown_variables():
+        close = difflib.get_close_matches(name, known_variables(), n=1)
+        hint = f" (did you mean {close[0]}?)" if close else ""
+        err_console.print(
+            f"[yellow]warning:[/yellow] {name} is not a Segue setting, ignored{hint}",
+            highlight=False,
+            soft_wrap=True,
+        )
+    with exit_on_error():
+        return load_settings(data_dir=data_dir, **flags)
 
 
 @contextmanager
@@ -65,7 +78,8 @@ def exit_on_error() -> Iterator[None]:
     try:
         yield
     except SegueError as exc:
-        err_console.print(f"[red]error:[/red] {exc.detail}", highlight=False, soft_wrap=True)
+        for line in exc.detail.splitlines() or [""]:
+            err_console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 
 

@@ -19,7 +19,7 @@ from segue.settings import Settings
 from segue.vectors import open_store
 
 from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from
-from ._serve import UVICORN_OPTIONS, HostOption, PortOption, start_metrics_listener
+from ._serve import HostOption, PortOption, start_metrics_listener, uvicorn_options
 
 __all__ = ["demo"]
 
@@ -49,7 +49,7 @@ def _serve_announcing(settings: Settings, host: str, port: int, line: str) -> No
         create_app(settings),
         host=host,
         port=port,
-        **UVICORN_OPTIONS,
+        **uvicorn_options(settings),
     )
     start_metrics_listener(settings)
     # A port already taken ends uvicorn's startup with its own message and exit code.
@@ -59,8 +59,8 @@ def _serve_announcing(settings: Settings, host: str, port: int, line: str) -> No
 
 
 def demo(
-    host: HostOption = "127.0.0.1",
-    port: PortOption = 8000,
+    host: HostOption = None,
+    port: PortOption = None,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the API and UI after building.")
     ] = True,
@@ -77,7 +77,8 @@ def demo(
     playlists (1, 4 and 25 tracks). Always embedded: SQLite, the local index and the
     in-process cache, whatever SEGUE_DATABASE_URL and the other settings say.
     """
-    settings = settings_from(data_dir)
+    settings = settings_from(data_dir, host=host, port=port)
+    host, port = settings.host, settings.port
 
     async def _go() -> tuple[DemoInfo, list[tuple[DemoPlaylist, list[TrackView], list[TrackView]]]]:
         with progress_bar() as bar:

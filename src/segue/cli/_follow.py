@@ -131,7 +131,7 @@ def follow_command(
         with exit_on_error():
             raise Misconfigured("--backfill-on-gap reads the accounts from SEGUE_RELAY_URL: set it")
     collections = Collections(track=track_collection, playlist=playlist_collection)
-    start_metrics_listener(settings)
+    start_metrics_listener(settings, follow=True)
     start_at_zero(FOLLOW_COUNTERS)
     progress = Progress(
         SpinnerColumn(),
@@ -307,7 +307,7 @@ def backfill_command(
         async with open_catalog(settings) as database:
             return await _backfill(database, settings, options, show)
 
-    start_metrics_listener(settings)
+    start_metrics_listener(settings, follow=True)
     start_at_zero(BACKFILL_COUNTERS)
     with bar:
         stats = run(_go())

@@ -47,7 +47,13 @@ def recommend(
     ] = None,
     data_dir: DataDirOption = None,
 ) -> None:
-    """Recommend tracks to add to a playlist of TRACK_IDs, best first."""
+    """Recommend tracks to add to a playlist of TRACK_IDs, best first.
+
+    This form asks the vector store alone, with the strategy: the nearest vectors to the
+    given tracks, by id and distance. It is not what the API answers for a playlist: no
+    duplicate or artist-variety rule, no hidden, deleted or dismissed tracks left out, no
+    cache, no titles. Use it to look at the store and the strategies themselves.
+    """
     settings = settings_from(data_dir)
 
     async def _go() -> Ranking:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timedelta
 from typing import Annotated
@@ -136,6 +137,13 @@ def list_(
         str | None,
         typer.Option("--did", help="Only this user's tokens (no platform's).", show_default=False),
     ] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="One JSON array: id, did, handle, and the times in ISO 8601 (null: never).",
+        ),
+    ] = False,
     data_dir: DataDirOption = None,
 ) -> None:
     """List tokens: id, user (or platform), created, expires, last used, revoked. Never the
@@ -147,6 +155,9 @@ def list_(
             return await list_tokens(session, did)
 
     tokens = run(_go())
+    if as_json:
+        typer.echo(json.dumps([_as_dict(t) for t in tokens]))
+        return
     table = Table("id", "user", "created", "expires", "last used", "revoked")
     for t in tokens:
         table.add_row(
@@ -160,6 +171,22 @@ def list_(
             "" if t.revoked_at is None else _when(t.revoked_at),
         )
     Console(width=200).print(table)
+
+
+def _iso(when: datetime | None) -> str | None:
+    return None if when is None else when.isoformat()
+
+
+def _as_dict(token: TokenInfo) -> dict[str, object]:
+    return {
+        "id": token.id,
+        "did": token.user_did,
+        "handle": token.user_handle,
+        "created_at": _iso(token.created_at),
+        "expires_at": _iso(token.expires_at),
+        "last_used_at": _iso(token.last_used_at),
+        "revoked_at": _iso(token.revoked_at),
+    }
 
 
 @app.command("revoke")

@@ -13,6 +13,7 @@ SIGTERM or SIGINT. The directory is removed when the supervisor returns.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -24,8 +25,10 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from segue._runtime import single_threaded_blas
+from segue._settings_load import load_settings
 from segue.api import create_app
 from segue.catalog import ensure_schema, open_database
+from segue.errors import DatabaseUnavailable, SchemaOutdated
 from segue.settings import Settings
 
 __all__ = [
@@ -38,6 +41,8 @@ __all__ = [
     "settings_environment",
     "worker_app",
 ]
+
+log = logging.getLogger("segue.api")
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 #: The app factory each worker imports.
@@ -102,17 +107,23 @@ def multiprocess_dir() -> Iterator[str]:
 
 
 async def migrate_embedded(settings: Settings) -> None:
-    """Migrate the embedded SQLite catalog, once, before any worker opens it.
+    """Migrate the embedded SQLite catalog, once, before any worker opens it; check a
+    shared one's schema, so a wrong one is refused here in one line, before any worker.
 
-    The workers then find it current. A shared PostgreSQL is left to ``segue db upgrade``.
+    The workers then find it current. A shared PostgreSQL is left to ``segue db upgrade``;
+    one that does not answer yet is no reason to refuse to start (``/readyz`` says 503).
     """
-    if not settings.database_is_embedded:
-        return
     async with open_database(settings) as database:
-        await ensure_schema(database, migrate=True)
+        try:
+            await ensure_schema(database, migrate=settings.database_is_embedded)
+        except SchemaOutdated:
+            raise  # reachable and wrong: every worker would fail its start on it
+        except DatabaseUnavailable as exc:
+            log.warning("starting without the database: %s", exc.detail)
 
 
 def worker_app() -> FastAPI:
     """The app in a worker: settings from the environment the parent prepared."""
     single_threaded_blas()  # a spawned worker does not inherit the parent's limit
-    return create_app(Settings())
+    # The parent read these same variables and refused bad ones in one line each.
+    return create_app(load_settings())

@@ -101,10 +101,17 @@ def parse_playlists(
         if owner is not None and handle is not None:
             known = owners.setdefault(owner, ((handle, display), row.where))
             if known[0] != (handle, display):
-                problems.add(
-                    row.where,
-                    f"owner {owner} is described differently here and on {known[1]}",
-                )
+                # Name the field: "described differently" alone, when only a missing
+                # owner_display_name on some lines differed, cost an operator a search.
+                fields = [
+                    f"{field} {here!r} here, {there!r} on {known[1]}"
+                    for field, here, there in (
+                        ("owner_handle", handle, known[0][0]),
+                        ("owner_display_name", display, known[0][1]),
+                    )
+                    if here != there
+                ]
+                problems.add(row.where, f"owner {owner} differs: {'; '.join(fields)}")
         # Every field parsed when no problem was added; the None checks are for the types.
         ok = problems.count == before
         if ok and playlist_id and owner and name and tracks is not None:

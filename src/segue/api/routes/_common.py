@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import Path
+from pydantic import BeforeValidator
 
 from segue.catalog import PLAYLIST_ID_PATTERN, TRACK_ID_MAX, check_playlist_id
 from segue.limits import PLAYLIST_ID_MAX_LENGTH
@@ -25,7 +27,23 @@ PlaylistId = Annotated[
     ),
     catalog_check(check_playlist_id),
 ]
-TrackIdPath = Annotated[int, Path(ge=0, le=TRACK_ID_MAX, description="Track id, at most 2**53 - 1")]
+# Digits only, no sign, no leading zero, no space, no decimal point: "1.0", "+1", "01" and
+# " 1" named track 1 before (issue 26), while bodies refuse 12.0. Checked on the text,
+# before pydantic's lax int parsing.
+_DECIMAL = re.compile(r"0|[1-9][0-9]{0,15}")
+
+
+def _strict_id(value: object) -> object:
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value):
+        raise ValueError(f"a track id is written in decimal digits only, got {value!r}")
+    return value
+
+
+TrackIdPath = Annotated[
+    int,
+    Path(ge=0, le=TRACK_ID_MAX, description="Track id, at most 2**53 - 1"),
+    BeforeValidator(_strict_id),
+]
 
 
 def error_response_doc(description: str) -> dict[str, object]:

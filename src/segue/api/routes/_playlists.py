@@ -11,8 +11,10 @@ from segue.catalog import (
     UserView,
     append_track,
     create_playlist,
+    delete_playlist,
     get_playlist,
     remove_track,
+    rename_playlist,
     reorder_tracks,
     require_owner,
 )
@@ -26,7 +28,15 @@ from .._deps import (
     ResourcesDep,
     SessionDep,
 )
-from .._schemas import NewPlaylist, NewTrack, PlaylistOut, Recommendations, TrackOrder, media
+from .._schemas import (
+    NewPlaylist,
+    NewTrack,
+    PlaylistChange,
+    PlaylistOut,
+    Recommendations,
+    TrackOrder,
+    media,
+)
 from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
 __all__ = ["router"]
@@ -133,6 +143,24 @@ async def create(
         session, user.did, body.name, max_playlists=cap, owner_handle=handle
     )
     return PlaylistOut.model_validate(playlist, context=media(resources.media))
+
+
+@router.patch("/{playlist_id}", summary="Rename the playlist", responses=BODY_ERRORS)
+async def change(
+    playlist_id: PlaylistId, body: PlaylistChange, user: CurrentUser, session: SessionDep
+) -> PlaylistOut:
+    return PlaylistOut.model_validate(
+        await rename_playlist(session, playlist_id, body.name, actor_did=user.did)
+    )
+
+
+@router.delete(
+    "/{playlist_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete the playlist, its items and its dismissals",
+)
+async def delete(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) -> None:
+    await delete_playlist(session, playlist_id, actor_did=user.did)
 
 
 @router.post(
