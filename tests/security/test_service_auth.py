@@ -58,6 +58,7 @@ async def carol(world: World, database: Database, plc_directory: PlcDirectory) -
     async with database.sessionmaker() as session:
         await ensure_user(session, identity.did, "carol.example.com")
         playlist = await create_playlist(session, identity.did, "Carol's", playlist_id="carols")
+        await create_playlist(session, identity.did, "Spare", playlist_id="spare")
         for track in (1, 2, 3, 4):
             await append_track(session, playlist.id, track, actor_did=identity.did)
     return identity
@@ -129,6 +130,9 @@ OWNER_REQUESTS: list[tuple[str, str, str, object, int]] = [
         200,
     ),
     ("get", "/tracks/{track_id}/similar", "/tracks/1/similar", None, 200),
+    ("patch", "/playlists/{playlist_id}", "/playlists/carols", {"name": "Renamed"}, 200),
+    # A playlist of its own to delete: the checks after the loop read "carols".
+    ("delete", "/playlists/{playlist_id}", "/playlists/spare", None, 204),
 ]
 
 
@@ -144,6 +148,7 @@ async def test_the_owners_token_works_on_every_route(
     async with database.sessionmaker() as session:
         await ensure_user(session, owner.did, "owner.example.com")
         playlist = await create_playlist(session, owner.did, "Owned", playlist_id="carols")
+        await create_playlist(session, owner.did, "Spare", playlist_id="spare")
         for track in (1, 2, 3, 4):
             await append_track(session, playlist.id, track, actor_did=owner.did)
     token = service_jwt(owner)
@@ -310,7 +315,8 @@ async def test_a_did_with_no_user_row_signs_in_and_gets_one_with_its_first_playl
     me = await world.client.get("/me", headers=bearer(token))
     assert me.json() == {"did": newcomer.did, "handle": "new.example.com", "display_name": None}
     assert (await world.client.get("/me/playlists", headers=bearer(token))).json() == {
-        "playlists": []
+        "playlists": [],
+        "next_cursor": None,
     }
     created = await world.client.post("/playlists", json={"name": "First"}, headers=bearer(token))
     assert created.status_code == 201, created.text
@@ -425,7 +431,7 @@ def test_every_route_has_a_method_name_and_api_md_lists_them():
     listed = {
         (m, _shape(p)): nsid
         for m, p, nsid in re.findall(
-            r"^\| `(GET|POST|PUT|DELETE) (\S+)` \| `(fm\.segue\.\w+)` \|$", doc, re.M
+            r"^\| `(GET|POST|PUT|PATCH|DELETE) (\S+)` \| `(fm\.segue\.\w+)` \|$", doc, re.M
         )
     }
     assert listed == named

@@ -96,7 +96,7 @@ async def _caller(
             max_length=DID_MAX_LENGTH,
             # A DID is ASCII (docs/atproto.md); saying so also keeps schema fuzzing to
             # header values an HTTP client can send.
-            pattern=r"^[\x21-\x7e]+$",
+            pattern=r"^[\x20-\x7e]*$",
             description="With a platform token (only): the DID of the user it acts for",
         ),
     ] = None,

@@ -25,6 +25,8 @@ METHODS: Final[dict[tuple[str, str], str]] = {
     ("GET", "/tracks/{track_id}/similar"): f"{NAMESPACE}.getSimilarTracks",
     ("POST", "/playlists"): f"{NAMESPACE}.createPlaylist",
     ("GET", "/playlists/{playlist_id}"): f"{NAMESPACE}.getPlaylist",
+    ("PATCH", "/playlists/{playlist_id}"): f"{NAMESPACE}.renamePlaylist",
+    ("DELETE", "/playlists/{playlist_id}"): f"{NAMESPACE}.deletePlaylist",
     ("POST", "/playlists/{playlist_id}/tracks"): f"{NAMESPACE}.addTrack",
     ("DELETE", "/playlists/{playlist_id}/tracks/{track_id}"): f"{NAMESPACE}.removeTrack",
     ("PUT", "/playlists/{playlist_id}/tracks"): f"{NAMESPACE}.reorderTracks",

@@ -78,8 +78,11 @@ def exit_on_error() -> Iterator[None]:
     try:
         yield
     except SegueError as exc:
+        # Each error its own line (one per bad setting); an indented line belongs to the
+        # error above it (an import's problems, line by line).
         for line in exc.detail.splitlines() or [""]:
-            err_console.print(f"[red]error:[/red] {line}", highlight=False, soft_wrap=True)
+            text = line if line.startswith(" ") else f"[red]error:[/red] {line}"
+            err_console.print(text, highlight=False, soft_wrap=True, markup=True)
         raise typer.Exit(2) from None
 
 

@@ -147,11 +147,14 @@ async def create(
 
 @router.patch("/{playlist_id}", summary="Rename the playlist", responses=BODY_ERRORS)
 async def change(
-    playlist_id: PlaylistId, body: PlaylistChange, user: CurrentUser, session: SessionDep
+    playlist_id: PlaylistId,
+    body: PlaylistChange,
+    user: CurrentUser,
+    session: SessionDep,
+    resources: ResourcesDep,
 ) -> PlaylistOut:
-    return PlaylistOut.model_validate(
-        await rename_playlist(session, playlist_id, body.name, actor_did=user.did)
-    )
+    playlist = await rename_playlist(session, playlist_id, body.name, actor_did=user.did)
+    return PlaylistOut.model_validate(playlist, context=media(resources.media))
 
 
 @router.delete(
