@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from fastapi.testclient import TestClient
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -99,6 +99,9 @@ def running(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 def test_every_operation_conforms(case, running: Running):
+    # A header value an HTTP client cannot encode (schemathesis' negative cases break the
+    # X-Segue-Actor pattern with any character) never reaches a server: not a case.
+    assume(all(v.isascii() for v in (case.headers or {}).values() if isinstance(v, str)))
     positive = case.meta is not None and case.meta.generation.mode is GenerationMode.POSITIVE
     if positive and "playlist_id" in (case.path_parameters or {}) and next(running.counter) % 2:
         case.path_parameters["playlist_id"] = running.playlist
