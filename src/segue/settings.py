@@ -135,7 +135,8 @@ def _https_or_loopback(parts: SplitResult) -> bool:
 
 
 class Settings(BaseSettings):
-    """Every setting, each ``SEGUE_<NAME>``; the descriptions make the README's table.
+    """Every setting, each ``SEGUE_<NAME>``: ``name: type = default``, then the docstring
+    that describes it (``use_attribute_docstrings``); the descriptions make the README's table.
 
     After changing a field run ``make settings-table`` (tests/test_settings_table.py fails
     while the README's table and these fields disagree).
