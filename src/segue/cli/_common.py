@@ -34,6 +34,7 @@ __all__ = [
     "err_console",
     "exit_on_error",
     "open_catalog",
+    "option_no_default",
     "progress_bar",
     "progress_steps",
     "run",
@@ -45,12 +46,20 @@ T = TypeVar("T")
 err_console = Console(stderr=True)
 
 
+def option_no_default(*names: str, help: str, **kwargs: Any) -> Any:
+    """A ``typer.Option`` that shows no default of its own: its help says what it
+    overrides and what applies without it (``None`` in the code means "not given")::
+
+        Annotated[int | None, option_no_default("--port", help="... (overrides SEGUE_PORT)")]
+    """
+    return typer.Option(*names, help=help, show_default=False, **kwargs)
+
+
 DataDirOption = Annotated[
     Path | None,
-    typer.Option(
+    option_no_default(
         "--data-dir",
         help="Where embedded data lives (overrides SEGUE_DATA_DIR; default ./segue-data).",
-        show_default=False,
         file_okay=False,
     ),
 ]

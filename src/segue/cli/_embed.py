@@ -15,6 +15,7 @@ from ._common import (
     DataDirOption,
     err_console,
     open_catalog,
+    option_no_default,
     progress_bar,
     run,
     settings_from,
@@ -61,10 +62,9 @@ def embed(
     ] = 8,
     model: Annotated[
         str | None,
-        typer.Option(
+        option_no_default(
             "--model",
             help="A saved ClapModel folder or hub id (overrides SEGUE_CLAP_MODEL).",
-            show_default=False,
         ),
     ] = None,
     data_dir: DataDirOption = None,

@@ -45,7 +45,7 @@ from segue.evaluation import (
     summarize,
 )
 
-from ._common import err_console, exit_on_error, progress_bar, run
+from ._common import err_console, exit_on_error, option_no_default, progress_bar, run
 
 __all__ = ["eval_command"]
 
@@ -86,31 +86,28 @@ def eval_command(
     ],
     corpus: Annotated[
         list[Path] | None,
-        typer.Option(
+        option_no_default(
             "--corpus",
             metavar="PLAYLISTS.jsonl",
             help="More playlists (repeatable, same format) whose co-occurrences strategies "
             "such as together may use; the evaluated playlists always count, each leaving "
             "itself out.",
-            show_default=False,
             **_FILE,
         ),
     ] = None,
     modes: Annotated[
         list[str] | None,
-        typer.Option(
+        option_no_default(
             "--mode",
             help=f"n=K or P% (repeatable; default {' '.join(DEFAULT_MODES)}).",
-            show_default=False,
         ),
     ] = None,
     strategies: Annotated[
         list[str] | None,
-        typer.Option(
+        option_no_default(
             "--strategy",
             help=f"Repeatable: {', '.join(STRATEGIES)}, or all "
             f"(default: {BASELINE} and {DEFAULT_STRATEGY}).",
-            show_default=False,
         ),
     ] = None,
     baseline: Annotated[

@@ -27,6 +27,7 @@ from ._common import (
     err_console,
     exit_on_error,
     open_catalog,
+    option_no_default,
     progress_bar,
     progress_steps,
     run,
@@ -46,8 +47,9 @@ FileArgument = Annotated[
 
 
 def _format_option(choices: str) -> object:
-    return typer.Option(
-        "--format", help=f"{choices} (default: from the file name's suffix).", show_default=False
+    return option_no_default(
+        "--format",
+        help=f"{choices} (default: from the file name's suffix).",
     )
 
 

@@ -15,6 +15,7 @@ from ._common import (
     DataDirOption,
     err_console,
     open_catalog,
+    option_no_default,
     progress_bar,
     run,
     settings_from,
@@ -36,14 +37,16 @@ class Backend(StrEnum):
 def sync(
     source: Annotated[
         Backend,
-        typer.Option(
-            "--from", help="Backend to copy from: local or turbopuffer.", show_default=False
+        option_no_default(
+            "--from",
+            help="Backend to copy from: local or turbopuffer.",
         ),
     ],
     target: Annotated[
         Backend,
-        typer.Option(
-            "--to", help="Backend to copy into: local or turbopuffer.", show_default=False
+        option_no_default(
+            "--to",
+            help="Backend to copy into: local or turbopuffer.",
         ),
     ],
     batch_size: Annotated[
