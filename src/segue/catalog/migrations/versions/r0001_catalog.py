@@ -29,6 +29,15 @@ def _timestamps() -> list[sa.Column[object]]:
     return [_timestamp("created_at"), _timestamp("updated_at")]
 
 
+def _account() -> list[sa.Column[object]]:
+    """An ATProto account's columns, an artist's and a user's alike."""
+    return [
+        sa.Column("did", sa.String(2048), nullable=False),
+        sa.Column("handle", sa.String(253), nullable=False),
+        sa.Column("display_name", sa.String(640), nullable=True),
+    ]
+
+
 # Constraint names as the models' naming convention (segue.catalog._models) makes them;
 # spelled out here so a later change of convention leaves this migration as it was.
 def _pk(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
@@ -46,18 +55,14 @@ def _fk(
 def upgrade() -> None:
     op.create_table(
         "artists",
-        sa.Column("did", sa.String(2048), nullable=False),
-        sa.Column("handle", sa.String(253), nullable=False),
-        sa.Column("display_name", sa.String(640), nullable=True),
+        *_account(),
         sa.Column("avatar_url", sa.String(2048), nullable=True),
         *_timestamps(),
         _pk("artists", "did"),
     )
     op.create_table(
         "users",
-        sa.Column("did", sa.String(2048), nullable=False),
-        sa.Column("handle", sa.String(253), nullable=False),
-        sa.Column("display_name", sa.String(640), nullable=True),
+        *_account(),
         *_timestamps(),
         _pk("users", "did"),
     )
