@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,11 +30,9 @@ from segue.errors import SegueError
 from segue.settings import Settings
 
 __all__ = [
-    "DataDirOption",
     "err_console",
     "exit_on_error",
     "open_catalog",
-    "option_no_default",
     "progress_bar",
     "progress_steps",
     "run",
@@ -44,25 +42,6 @@ __all__ = [
 T = TypeVar("T")
 
 err_console = Console(stderr=True)
-
-
-def option_no_default(*names: str, help: str, **kwargs: Any) -> Any:
-    """A ``typer.Option`` that shows no default of its own: its help says what it
-    overrides and what applies without it (``None`` in the code means "not given")::
-
-        Annotated[int | None, option_no_default("--port", help="... (overrides SEGUE_PORT)")]
-    """
-    return typer.Option(*names, help=help, show_default=False, **kwargs)
-
-
-DataDirOption = Annotated[
-    Path | None,
-    option_no_default(
-        "--data-dir",
-        help="Where embedded data lives (overrides SEGUE_DATA_DIR; default ./segue-data).",
-        file_okay=False,
-    ),
-]
 
 
 def settings_from(data_dir: Path | None, **flags: Any) -> Settings:

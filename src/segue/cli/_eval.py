@@ -45,7 +45,8 @@ from segue.evaluation import (
     summarize,
 )
 
-from ._common import err_console, exit_on_error, option_no_default, progress_bar, run
+from ._common import err_console, exit_on_error, progress_bar, run
+from ._options import option_no_default
 
 __all__ = ["eval_command"]
 

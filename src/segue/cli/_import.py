@@ -23,16 +23,15 @@ from segue.ingest import (
 from segue.vectors import open_store
 
 from ._common import (
-    DataDirOption,
     err_console,
     exit_on_error,
     open_catalog,
-    option_no_default,
     progress_bar,
     progress_steps,
     run,
     settings_from,
 )
+from ._options import DataDirOption, option_no_default
 
 __all__ = ["app"]
 

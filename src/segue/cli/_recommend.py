@@ -14,7 +14,8 @@ from segue.limits import TRACK_ID_MAX
 from segue.recommendations import recommend as run_recommend
 from segue.vectors import open_store
 
-from ._common import DataDirOption, option_no_default, run, settings_from
+from ._common import run, settings_from
+from ._options import DataDirOption, option_no_default
 
 __all__ = ["recommend"]
 

@@ -11,14 +11,8 @@ from segue.api import create_app, log_config, start_metrics_server
 from segue.errors import Misconfigured
 from segue.settings import Settings
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    exit_on_error,
-    option_no_default,
-    run,
-    settings_from,
-)
+from ._common import err_console, exit_on_error, run, settings_from
+from ._options import DataDirOption, option_no_default
 from ._supervisor import WorkersFailed, run_workers
 from ._workers import (
     WORKER_APP,

@@ -23,15 +23,8 @@ from segue.catalog import (
 from segue.errors import InvalidInput
 from segue.settings import Settings
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    exit_on_error,
-    open_catalog,
-    option_no_default,
-    run,
-    settings_from,
-)
+from ._common import err_console, exit_on_error, open_catalog, run, settings_from
+from ._options import DataDirOption, option_no_default
 
 __all__ = ["app", "parse_lifetime"]
 
