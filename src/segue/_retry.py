@@ -12,7 +12,9 @@ follower's batches and connections), never hidden inside a request's hot path.
 A library (``stamina``, ``tenacity``) was weighed: both retry a call well, but the Jetstream
 reconnect loop is no one call (a connection lives, ends, and resets the backoff), and
 stamina's default hooks would add a labelled Prometheus counter of its own to every
-process. Forty lines cover the three uses.
+process. Forty lines cover the three uses. turbopuffer's calls (``vectors/_tpuf_calls.py``)
+take only the waits (:meth:`RetryPolicy.delay`): they stop by time left, not by count, and
+honour the server's ``Retry-After``.
 """
 
 from __future__ import annotations

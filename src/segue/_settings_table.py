@@ -45,7 +45,8 @@ def markdown_table(settings: type[Settings] = Settings) -> str:
     prefix = str(settings.model_config.get("env_prefix", ""))
     rows = ["| variable | default | meaning |", "|---|---|---|"]
     for name, field in settings.model_fields.items():
-        meaning = _DOC_LINK.sub(r"[\1](\1)", field.description or "")
+        # A description is the field's docstring: its line breaks are the source's wrapping.
+        meaning = _DOC_LINK.sub(r"[\1](\1)", " ".join((field.description or "").split()))
         rows.append(f"| `{prefix}{name.upper()}` | {render_default(field)} | {meaning} |")
     return "\n".join(rows)
 

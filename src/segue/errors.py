@@ -54,6 +54,27 @@ class SegueError(Exception):
     #: then must describe only the client's own request
     public_detail: str | None = "an internal error occurred; it has been logged"
 
+    def __init_subclass__(
+        cls,
+        *,
+        status_code: int | None = None,
+        error: str | None = None,
+        public_detail: str | None = None,
+        **kwargs: object,
+    ) -> None:
+        """A subclass names what it changes on its class line, the HTTP status, the
+        ``error`` code and the public detail, and inherits the rest::
+
+            class NotFound(ClientError, status_code=404, error="not_found"):
+        """
+        super().__init_subclass__(**kwargs)
+        if status_code is not None:
+            cls.status_code = status_code
+        if error is not None:
+            cls.error = error
+        if public_detail is not None:
+            cls.public_detail = public_detail
+
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
@@ -73,47 +94,40 @@ class ClientError(SegueError):
     public_detail = None
 
 
-class InvalidInput(ClientError):
+class InvalidInput(ClientError, status_code=422, error="invalid_input"):
     """The caller sent something Segue cannot use (bad vectors, ids, limits, bodies)."""
 
-    status_code = 422
-    error = "invalid_input"
 
-
-class DimensionMismatch(InvalidInput):
+class DimensionMismatch(InvalidInput, error="dimension_mismatch"):
     """A vector's dimension differs from the store's."""
 
-    error = "dimension_mismatch"
 
-
-class ImportRejected(InvalidInput):
+class ImportRejected(InvalidInput, error="import_rejected"):
     """An import file failed validation; nothing was written.
 
     ``problems`` lists what is wrong, each with its place in the file (``line 12: ...``,
     ``row 3: ...``); ``detail`` shows the first few of them.
     """
 
-    error = "import_rejected"
-
     def __init__(self, detail: str, problems: tuple[str, ...] = ()) -> None:
         super().__init__(detail)
         self.problems = problems
 
 
-class UnreadableAudio(InvalidInput):
+class UnreadableAudio(InvalidInput, error="unreadable_audio"):
     """An audio file could not be read or decoded; ``segue embed`` reports it and goes on."""
 
-    error = "unreadable_audio"
 
-
-class AudioRefused(InvalidInput):
+class AudioRefused(InvalidInput, error="audio_refused"):
     """Audio Segue will not fetch, for good: off the trusted origins, a private address, a
     redirect elsewhere, larger than ``SEGUE_AUDIO_MAX_BYTES``, not audio. Never retried."""
 
-    error = "audio_refused"
 
-
-class Misconfigured(SegueError):
+class Misconfigured(
+    SegueError,
+    error="misconfigured",
+    public_detail="the service is misconfigured; it has been logged",
+):
     """Segue's own configuration is wrong or incomplete (``SEGUE_*`` settings, a missing
     optional package, a listener's port taken): the operator's to fix, not the caller's.
 
@@ -121,147 +135,113 @@ class Misconfigured(SegueError):
     CLI prints ``detail`` (which names the setting) and exits 2.
     """
 
-    error = "misconfigured"
-    public_detail = "the service is misconfigured; it has been logged"
 
-
-class Unauthorized(ClientError):
+class Unauthorized(ClientError, status_code=401, error="unauthorized"):
     """No credential, or one Segue does not accept (unknown, expired, revoked)."""
 
-    status_code = 401
-    error = "unauthorized"
 
-
-class Forbidden(ClientError):
+class Forbidden(ClientError, status_code=403, error="forbidden"):
     """A credential Segue accepts, for something its user may not do (another's playlist)."""
 
-    status_code = 403
-    error = "forbidden"
 
-
-class NotFound(ClientError):
+class NotFound(ClientError, status_code=404, error="not_found"):
     """No such playlist, track or user, or none this user may see."""
 
-    status_code = 404
-    error = "not_found"
 
-
-class Conflict(ClientError):
+class Conflict(ClientError, status_code=409, error="conflict"):
     """The request contradicts what is stored (a track already in the playlist)."""
 
-    status_code = 409
-    error = "conflict"
 
-
-class PayloadTooLarge(ClientError):
+class PayloadTooLarge(ClientError, status_code=413, error="payload_too_large"):
     """A request body larger than the service accepts."""
 
-    status_code = 413
-    error = "payload_too_large"
 
-
-class UnsupportedMediaType(ClientError):
+class UnsupportedMediaType(ClientError, status_code=415, error="unsupported_media_type"):
     """A body sent as something other than JSON (``text/plain``, a form)."""
 
-    status_code = 415
-    error = "unsupported_media_type"
 
-
-class RateLimited(ClientError):
+class RateLimited(ClientError, status_code=429, error="rate_limited"):
     """A token spent its budget of requests; ``retry_after`` seconds until it may go on.
 
     The API answers 429 with a ``Retry-After`` header (docs/security.md).
     """
-
-    status_code = 429
-    error = "rate_limited"
 
     def __init__(self, detail: str, *, retry_after: int) -> None:
         super().__init__(detail)
         self.retry_after = max(1, retry_after)
 
 
-class Unavailable(SegueError):
+class Unavailable(
+    SegueError,
+    status_code=503,
+    error="unavailable",
+    public_detail="a service Segue depends on is unavailable; try again later",
+):
     """A dependency could not answer in time; the request may be retried later."""
 
-    status_code = 503
-    error = "unavailable"
-    public_detail = "a service Segue depends on is unavailable; try again later"
+
+class VectorStoreUnavailable(
+    Unavailable, error="vector_store_unavailable", public_detail="vector store unavailable"
+):
+    """TODO"""
 
 
-class VectorStoreUnavailable(Unavailable):
-    error = "vector_store_unavailable"
-    public_detail = "vector store unavailable"
+class DatabaseUnavailable(
+    Unavailable, error="database_unavailable", public_detail="database unavailable"
+):
+    """TODO"""
 
 
-class DatabaseUnavailable(Unavailable):
-    error = "database_unavailable"
-    public_detail = "database unavailable"
-
-
-class ModelUnavailable(Unavailable):
+class ModelUnavailable(
+    Unavailable, error="model_unavailable", public_detail="embedding model unavailable"
+):
     """An embedding model could not be loaded (not on disk, and the hub not reachable)."""
 
-    error = "model_unavailable"
-    public_detail = "embedding model unavailable"
 
-
-class AudioUnavailable(Unavailable):
+class AudioUnavailable(
+    Unavailable, error="audio_unavailable", public_detail="audio unavailable; try again later"
+):
     """Audio that could not be fetched this time (timeout, connection lost, a truncated
     body, 5xx, 429, 404): ``segue embed --catalog`` tries again later. ``retry_after`` is
     the server's ``Retry-After`` in seconds, when it gave one."""
-
-    error = "audio_unavailable"
-    public_detail = "audio unavailable; try again later"
 
     def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
 
 
-class SchemaOutdated(DatabaseUnavailable):
+class SchemaOutdated(
+    DatabaseUnavailable, error="schema_outdated", public_detail="the database schema is out of date"
+):
     """The database is reachable but its schema is older than this Segue needs."""
 
-    error = "schema_outdated"
-    public_detail = "the database schema is out of date"
 
-
-class SchemaNewer(SchemaOutdated):
+class SchemaNewer(
+    SchemaOutdated,
+    error="schema_newer",
+    public_detail="the database schema is newer than this server",
+):
     """The database's schema is a migration this Segue does not know: a newer Segue made it.
 
     A :class:`SchemaOutdated` too, so whatever refuses an outdated schema refuses this one;
     ``segue db upgrade`` cannot help (Segue never downgrades).
     """
 
-    error = "schema_newer"
-    public_detail = "the database schema is newer than this server"
 
-
-class DidNotFound(NotFound):
+class DidNotFound(NotFound, error="did_not_found"):
     """The DID's directory (PLC, or a did:web host) does not know it, or has tombstoned it."""
 
-    error = "did_not_found"
 
-
-class InvalidDidDocument(InvalidInput):
+class InvalidDidDocument(InvalidInput, error="invalid_did_document"):
     """A DID document Segue cannot use: its ``id`` is another DID, or it lacks the
     ``#atproto`` key or the ``#atproto_pds`` service."""
 
-    error = "invalid_did_document"
 
-
-class RemoteError(SegueError):
-    """An ATProto service (PDS, relay, DID directory) answered with an error, or with
-    something Segue refuses (a redirect, a malformed body, more bytes than allowed).
-
-    ``status`` is the HTTP status (``None`` when there was no usable response);
-    ``xrpc_error`` and ``xrpc_message`` are the XRPC error body's ``error`` and ``message``
-    when it had one (``RepoNotFound``, ``RecordNotFound``, ``BlobNotFound``...).
-    """
-
-    status_code = 502
-    error = "remote_error"
-    public_detail = "an ATProto service answered with an error"
+class _RemoteAnswer(SegueError):
+    """What an ATProto service's answer said, on the errors it causes: ``status`` is the
+    HTTP status (``None`` when there was no usable response); ``xrpc_error`` and
+    ``xrpc_message`` are the XRPC error body's ``error`` and ``message`` when it had one
+    (``RepoNotFound``, ``RecordNotFound``, ``BlobNotFound``...)."""
 
     def __init__(
         self,
@@ -277,15 +257,31 @@ class RemoteError(SegueError):
         self.xrpc_message = xrpc_message
 
 
-class AtprotoUnavailable(Unavailable):
+class RemoteError(
+    _RemoteAnswer,
+    status_code=502,
+    error="remote_error",
+    public_detail="an ATProto service answered with an error",
+):
+    """An ATProto service (PDS, relay, DID directory) answered with an error, or with
+    something Segue refuses (a redirect, a malformed body, more bytes than allowed).
+
+    ``status``, ``xrpc_error`` and ``xrpc_message``: what the answer said (``None`` where
+    it said nothing usable).
+    """
+
+
+class AtprotoUnavailable(
+    _RemoteAnswer,
+    Unavailable,
+    error="atproto_unavailable",
+    public_detail="an ATProto service is unavailable; try again later",
+):
     """An ATProto service could not be reached in time, or asked to be called later (429,
     503): ``retry_after`` is its ``Retry-After`` in seconds, ``None`` when it gave none.
 
     ``status``, ``xrpc_error`` and ``xrpc_message`` as on :class:`RemoteError`.
     """
-
-    error = "atproto_unavailable"
-    public_detail = "an ATProto service is unavailable; try again later"
 
     def __init__(
         self,
@@ -296,17 +292,12 @@ class AtprotoUnavailable(Unavailable):
         xrpc_error: str | None = None,
         xrpc_message: str | None = None,
     ) -> None:
-        super().__init__(detail)
+        super().__init__(detail, status=status, xrpc_error=xrpc_error, xrpc_message=xrpc_message)
         self.retry_after = retry_after
-        self.status = status
-        self.xrpc_error = xrpc_error
-        self.xrpc_message = xrpc_message
 
 
-class SettingsInvalid(Misconfigured):
+class SettingsInvalid(Misconfigured, error="settings_invalid"):
     """``SEGUE_*`` variables (or flags) a process cannot start with: one line for each."""
-
-    error = "settings_invalid"
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))

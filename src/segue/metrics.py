@@ -211,6 +211,18 @@ EMBED_SECONDS = Histogram(
 )
 
 
+#: what applying a followed record did, streamed or backfilled (segue.follow's FollowResult
+#: and the reader's "malformed"); a backfill also counts the records it found deleted
+_RECORD_RESULTS: Final = (
+    "applied",
+    "duplicate",
+    "stale",
+    "ignored",
+    "conflict",
+    "limited",
+    "malformed",
+)
+
 #: every labelled counter with the values each of its labels can take, label by label
 #: (tests/api/test_metrics.py holds these to the enums the code labels with)
 KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
@@ -220,30 +232,11 @@ KNOWN_LABELS: Final[Mapping[Counter, Mapping[str, tuple[str, ...]]]] = {
     RATE_LIMITED: {"budget": ("read", "write", "miss")},
     FOLLOW_EVENTS: {
         "kind": ("track", "playlist", "account", "identity", "other"),
-        "result": (
-            "applied",
-            "duplicate",
-            "stale",
-            "ignored",
-            "conflict",
-            "limited",
-            "malformed",
-        ),
+        "result": _RECORD_RESULTS,
     },
     FOLLOW_CONNECTIONS: {"result": ("opened", "failed")},
     FOLLOW_HOST_SWITCHES: {"reason": ("silence", "error", "closed")},
-    FOLLOW_BACKFILL_RECORDS: {
-        "result": (
-            "applied",
-            "duplicate",
-            "stale",
-            "ignored",
-            "conflict",
-            "limited",
-            "malformed",
-            "deleted",
-        )
-    },
+    FOLLOW_BACKFILL_RECORDS: {"result": (*_RECORD_RESULTS, "deleted")},
     TURBOPUFFER_CALLS: {
         "kind": ("read", "bulk"),
         "outcome": ("ok", "retried", "deadline", "gave_up", "missing", "error"),

@@ -97,13 +97,8 @@ class XrpcClient:
     ) -> RecordPage:
         """One page (``limit`` 1..100) of ``com.atproto.repo.listRecords``."""
         url = _url(pds, "com.atproto.repo.listRecords")
-        params: dict[str, str | int] = {"repo": did, "collection": collection, "limit": limit}
-        if cursor is not None:
-            params["cursor"] = cursor
-        data = _object(await self._http.get_json(url, params=params), url)
-        raw = data.get("records")
-        if not isinstance(raw, list):
-            raise RemoteError(f"{url}: malformed answer: 'records' is not a list")
+        params = {"repo": did, "collection": collection}
+        raw, next_cursor = await self._page(url, params, "records", cursor=cursor, limit=limit)
         records = []
         for item in raw:
             entry = _object(item, url)
@@ -113,7 +108,7 @@ class XrpcClient:
             records.append(
                 RecordEntry(uri=_str(entry, "uri", url), cid=_str(entry, "cid", url), value=value)
             )
-        return RecordPage(records=records, cursor=_cursor(data, url))
+        return RecordPage(records=records, cursor=next_cursor)
 
     @contextlib.asynccontextmanager
     async def get_blob(
@@ -140,13 +135,21 @@ class XrpcClient:
     ) -> RepoPage:
         """One page (``limit`` 1..2000) of ``com.atproto.sync.listReposByCollection``."""
         url = _url(relay, "com.atproto.sync.listReposByCollection")
-        params: dict[str, str | int] = {"collection": collection, "limit": limit}
-        if cursor is not None:
-            params["cursor"] = cursor
-        data = _object(await self._http.get_json(url, params=params), url)
-        raw = data.get("repos")
-        if not isinstance(raw, list):
-            raise RemoteError(f"{url}: malformed answer: 'repos' is not a list")
-        return RepoPage(
-            dids=[_str(_object(r, url), "did", url) for r in raw], cursor=_cursor(data, url)
+        raw, next_cursor = await self._page(
+            url, {"collection": collection}, "repos", cursor=cursor, limit=limit
         )
+        return RepoPage(dids=[_str(_object(r, url), "did", url) for r in raw], cursor=next_cursor)
+
+    async def _page(
+        self, url: str, params: dict[str, str], key: str, *, cursor: str | None, limit: int
+    ) -> tuple[list[Any], str | None]:
+        """One page of a paginated query: the answer's list under ``key`` (checked to be a
+        list, its items not yet) and the next page's cursor (``None``: the last page)."""
+        query: dict[str, str | int] = {**params, "limit": limit}
+        if cursor is not None:
+            query["cursor"] = cursor
+        data = _object(await self._http.get_json(url, params=query), url)
+        items = data.get(key)
+        if not isinstance(items, list):
+            raise RemoteError(f"{url}: malformed answer: {key!r} is not a list")
+        return items, _cursor(data, url)

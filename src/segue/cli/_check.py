@@ -16,7 +16,8 @@ from segue.follow import follow_gap
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
-from ._common import DataDirOption, err_console, open_catalog, run, settings_from
+from ._common import err_console, open_catalog, run, settings_from
+from ._options import DataDirOption
 
 __all__ = ["check"]
 

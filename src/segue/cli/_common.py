@@ -8,7 +8,7 @@ import sys
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -30,7 +30,6 @@ from segue.errors import SegueError
 from segue.settings import Settings
 
 __all__ = [
-    "DataDirOption",
     "err_console",
     "exit_on_error",
     "open_catalog",
@@ -43,17 +42,6 @@ __all__ = [
 T = TypeVar("T")
 
 err_console = Console(stderr=True)
-
-
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Where embedded data lives (overrides SEGUE_DATA_DIR; default ./segue-data).",
-        show_default=False,
-        file_okay=False,
-    ),
-]
 
 
 def settings_from(data_dir: Path | None, **flags: Any) -> Settings:

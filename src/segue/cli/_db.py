@@ -12,7 +12,8 @@ from segue.catalog import (
     upgrade,
 )
 
-from ._common import DataDirOption, err_console, run, settings_from
+from ._common import err_console, run, settings_from
+from ._options import DataDirOption
 
 __all__ = ["app"]
 

@@ -11,15 +11,9 @@ from rich.markup import escape
 from segue.catalog import CatalogIndexGeneration
 from segue.vectors import open_store
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    open_catalog,
-    progress_bar,
-    run,
-    settings_from,
-)
+from ._common import err_console, open_catalog, progress_bar, run, settings_from
 from ._embed_catalog import embed_catalog_command
+from ._options import DataDirOption, option_no_default
 
 if TYPE_CHECKING:
     from segue.ingest.clap import EmbedReport, FileOutcome
@@ -61,10 +55,9 @@ def embed(
     ] = 8,
     model: Annotated[
         str | None,
-        typer.Option(
+        option_no_default(
             "--model",
             help="A saved ClapModel folder or hub id (overrides SEGUE_CLAP_MODEL).",
-            show_default=False,
         ),
     ] = None,
     data_dir: DataDirOption = None,

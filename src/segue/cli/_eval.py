@@ -46,6 +46,7 @@ from segue.evaluation import (
 )
 
 from ._common import err_console, exit_on_error, progress_bar, run
+from ._options import option_no_default
 
 __all__ = ["eval_command"]
 
@@ -86,31 +87,28 @@ def eval_command(
     ],
     corpus: Annotated[
         list[Path] | None,
-        typer.Option(
+        option_no_default(
             "--corpus",
             metavar="PLAYLISTS.jsonl",
             help="More playlists (repeatable, same format) whose co-occurrences strategies "
             "such as together may use; the evaluated playlists always count, each leaving "
             "itself out.",
-            show_default=False,
             **_FILE,
         ),
     ] = None,
     modes: Annotated[
         list[str] | None,
-        typer.Option(
+        option_no_default(
             "--mode",
             help=f"n=K or P% (repeatable; default {' '.join(DEFAULT_MODES)}).",
-            show_default=False,
         ),
     ] = None,
     strategies: Annotated[
         list[str] | None,
-        typer.Option(
+        option_no_default(
             "--strategy",
             help=f"Repeatable: {', '.join(STRATEGIES)}, or all "
             f"(default: {BASELINE} and {DEFAULT_STRATEGY}).",
-            show_default=False,
         ),
     ] = None,
     baseline: Annotated[

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -30,15 +30,8 @@ from segue.follow import (
 from segue.metrics import BACKFILL_COUNTERS, FOLLOW_COUNTERS, start_at_zero
 from segue.settings import Settings
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    exit_on_error,
-    open_catalog,
-    progress_bar,
-    run,
-    settings_from,
-)
+from ._common import err_console, exit_on_error, open_catalog, progress_bar, run, settings_from
+from ._options import DataDirOption, option_no_default
 from ._serve import start_metrics_listener
 
 __all__ = ["app"]
@@ -52,31 +45,36 @@ def _collection(value: str) -> str:
     return value
 
 
+# The stream and the backfill read the same collections (their playlist help differs).
+TrackCollectionOption = Annotated[
+    str,
+    typer.Option(
+        "--track-collection", callback=_collection, help="The collection of track records."
+    ),
+]
+
+
+def _playlist_collection(help: str) -> Any:
+    return typer.Option("--playlist-collection", callback=_collection, help=help)
+
+
 @app.callback(invoke_without_command=True)
 def follow_command(
     ctx: typer.Context,
     jetstream: Annotated[
         list[str] | None,
-        typer.Option(
+        option_no_default(
             "--jetstream",
             metavar="URL",
             help="A Jetstream to read, ws:// or wss:// (/subscribe is added when there is no "
             "path); repeat it for hosts tried in turn (overrides SEGUE_JETSTREAM_URL).",
-            show_default=False,
         ),
     ] = None,
-    track_collection: Annotated[
-        str,
-        typer.Option(
-            "--track-collection", callback=_collection, help="The collection of track records."
-        ),
-    ] = COLLECTIONS.track,
+    track_collection: TrackCollectionOption = COLLECTIONS.track,
     playlist_collection: Annotated[
         str,
-        typer.Option(
-            "--playlist-collection",
-            callback=_collection,
-            help="The collection of list records (playlists: listType absent or playlist).",
+        _playlist_collection(
+            "The collection of list records (playlists: listType absent or playlist)."
         ),
     ] = COLLECTIONS.playlist,
     once: Annotated[
@@ -91,14 +89,13 @@ def follow_command(
     ] = 5.0,
     cursor: Annotated[
         int | None,
-        typer.Option(
+        option_no_default(
             "--cursor",
             metavar="TIME_US",
             min=0,
             help="Where to start while the catalog holds no cursor yet (unix microseconds; 0: "
             "the oldest event the server keeps). Default: the live tail. Ignored once a "
             "cursor is stored.",
-            show_default=False,
         ),
     ] = None,
     backfill_on_gap: Annotated[
@@ -225,12 +222,11 @@ async def _backfill(
 def backfill_command(
     relay: Annotated[
         str | None,
-        typer.Option(
+        option_no_default(
             "--relay",
             metavar="URL",
             help="A relay whose com.atproto.sync.listReposByCollection names the accounts "
             "(overrides SEGUE_RELAY_URL).",
-            show_default=False,
         ),
     ] = None,
     did: Annotated[
@@ -247,26 +243,17 @@ def backfill_command(
             help="Accounts to read, one DID a line (blank lines and # comments skipped).",
         ),
     ] = None,
-    track_collection: Annotated[
-        str,
-        typer.Option(
-            "--track-collection", callback=_collection, help="The collection of track records."
-        ),
-    ] = COLLECTIONS.track,
+    track_collection: TrackCollectionOption = COLLECTIONS.track,
     playlist_collection: Annotated[
-        str,
-        typer.Option(
-            "--playlist-collection", callback=_collection, help="The collection of list records."
-        ),
+        str, _playlist_collection("The collection of list records.")
     ] = COLLECTIONS.playlist,
     concurrency: Annotated[
         int | None,
-        typer.Option(
+        option_no_default(
             "--concurrency",
             min=1,
             max=64,
             help="Requests in flight to one PDS (overrides SEGUE_BACKFILL_PDS_CONCURRENCY).",
-            show_default=False,
         ),
     ] = None,
     data_dir: DataDirOption = None,

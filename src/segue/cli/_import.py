@@ -23,7 +23,6 @@ from segue.ingest import (
 from segue.vectors import open_store
 
 from ._common import (
-    DataDirOption,
     err_console,
     exit_on_error,
     open_catalog,
@@ -32,6 +31,7 @@ from ._common import (
     run,
     settings_from,
 )
+from ._options import DataDirOption, option_no_default
 
 __all__ = ["app"]
 
@@ -46,8 +46,9 @@ FileArgument = Annotated[
 
 
 def _format_option(choices: str) -> object:
-    return typer.Option(
-        "--format", help=f"{choices} (default: from the file name's suffix).", show_default=False
+    return option_no_default(
+        "--format",
+        help=f"{choices} (default: from the file name's suffix).",
     )
 
 

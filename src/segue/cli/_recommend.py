@@ -14,7 +14,8 @@ from segue.limits import TRACK_ID_MAX
 from segue.recommendations import recommend as run_recommend
 from segue.vectors import open_store
 
-from ._common import DataDirOption, run, settings_from
+from ._common import run, settings_from
+from ._options import DataDirOption, option_no_default
 
 __all__ = ["recommend"]
 
@@ -37,12 +38,11 @@ def recommend(
     ] = False,
     strategy: Annotated[
         str | None,
-        typer.Option(
+        option_no_default(
             "--strategy",
             help=f"One of {', '.join(STRATEGIES)} (default: SEGUE_STRATEGY, else "
             f"{DEFAULT_STRATEGY}). Sound only here: together ranks as blend, since no "
             "other playlists are read.",
-            show_default=False,
         ),
     ] = None,
     data_dir: DataDirOption = None,

@@ -11,7 +11,8 @@ from segue.api import create_app, log_config, start_metrics_server
 from segue.errors import Misconfigured
 from segue.settings import Settings
 
-from ._common import DataDirOption, err_console, exit_on_error, run, settings_from
+from ._common import err_console, exit_on_error, run, settings_from
+from ._options import DataDirOption, option_no_default
 from ._supervisor import WorkersFailed, run_workers
 from ._workers import (
     WORKER_APP,
@@ -33,49 +34,40 @@ __all__ = [
 
 HostOption = Annotated[
     str | None,
-    typer.Option(
-        "--host",
-        help="Address to listen on (overrides SEGUE_HOST; default 127.0.0.1).",
-        show_default=False,
+    option_no_default(
+        "--host", help="Address to listen on (overrides SEGUE_HOST; default 127.0.0.1)."
     ),
 ]
 PortOption = Annotated[
     int | None,
-    typer.Option(
-        "--port",
-        min=1,
-        max=65535,
-        help="Port to listen on (overrides SEGUE_PORT; default 8000).",
-        show_default=False,
+    option_no_default(
+        "--port", min=1, max=65535, help="Port to listen on (overrides SEGUE_PORT; default 8000)."
     ),
 ]
 WorkersOption = Annotated[
     int | None,
-    typer.Option(
+    option_no_default(
         "--workers",
         min=1,
         help="Processes serving the API (overrides SEGUE_WORKERS; default: one per usable core).",
-        show_default=False,
     ),
 ]
 MetricsPortOption = Annotated[
     int | None,
-    typer.Option(
+    option_no_default(
         "--metrics-port",
         min=1,
         max=65535,
         help="Serve /metrics only on this port, on --metrics-host, not on --port "
         "(overrides SEGUE_METRICS_PORT; default: on --port).",
-        show_default=False,
     ),
 ]
 MetricsHostOption = Annotated[
     str | None,
-    typer.Option(
+    option_no_default(
         "--metrics-host",
         help="Address of the --metrics-port listener (overrides SEGUE_METRICS_HOST; "
         "default 127.0.0.1).",
-        show_default=False,
     ),
 ]
 

@@ -23,7 +23,8 @@ from segue.catalog import (
 from segue.errors import InvalidInput
 from segue.settings import Settings
 
-from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
+from ._common import err_console, exit_on_error, open_catalog, run, settings_from
+from ._options import DataDirOption, option_no_default
 
 __all__ = ["app", "parse_lifetime"]
 
@@ -60,30 +61,35 @@ def parse_lifetime(text: str) -> timedelta | None:
 def create(
     did: Annotated[
         str | None,
-        typer.Option("--did", help="The user's DID, e.g. did:plc:...", show_default=False),
+        option_no_default(
+            "--did",
+            help="The user's DID, e.g. did:plc:...",
+        ),
     ] = None,
     handle: Annotated[
-        str | None, typer.Option("--handle", help="The user's handle.", show_default=False)
+        str | None,
+        option_no_default(
+            "--handle",
+            help="The user's handle.",
+        ),
     ] = None,
     display_name: Annotated[
         str | None, typer.Option("--display-name", help="The user's display name.")
     ] = None,
     platform: Annotated[
         str | None,
-        typer.Option(
+        option_no_default(
             "--platform",
             help="A platform's token instead of a user's, named NAME (plyr.fm): it acts for "
             "any DID its requests name in X-Segue-Actor (docs/security.md).",
             metavar="NAME",
-            show_default=False,
         ),
     ] = None,
     expires_in: Annotated[
         str | None,
-        typer.Option(
+        option_no_default(
             "--expires-in",
             help="Lifetime: 30d, 12h, 90m, or never (default: SEGUE_TOKEN_TTL_DAYS days, 90).",
-            show_default=False,
         ),
     ] = None,
     data_dir: DataDirOption = None,
@@ -135,7 +141,10 @@ def create(
 def list_(
     did: Annotated[
         str | None,
-        typer.Option("--did", help="Only this user's tokens (no platform's).", show_default=False),
+        option_no_default(
+            "--did",
+            help="Only this user's tokens (no platform's).",
+        ),
     ] = None,
     as_json: Annotated[
         bool,

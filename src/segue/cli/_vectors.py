@@ -11,14 +11,8 @@ from segue.catalog import CatalogIndexGeneration
 from segue.settings import VectorBackend
 from segue.vectors import SyncReport, open_store, sync_stores
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    open_catalog,
-    progress_bar,
-    run,
-    settings_from,
-)
+from ._common import err_console, open_catalog, progress_bar, run, settings_from
+from ._options import DataDirOption, option_no_default
 
 __all__ = ["app"]
 
@@ -36,14 +30,16 @@ class Backend(StrEnum):
 def sync(
     source: Annotated[
         Backend,
-        typer.Option(
-            "--from", help="Backend to copy from: local or turbopuffer.", show_default=False
+        option_no_default(
+            "--from",
+            help="Backend to copy from: local or turbopuffer.",
         ),
     ],
     target: Annotated[
         Backend,
-        typer.Option(
-            "--to", help="Backend to copy into: local or turbopuffer.", show_default=False
+        option_no_default(
+            "--to",
+            help="Backend to copy into: local or turbopuffer.",
         ),
     ],
     batch_size: Annotated[

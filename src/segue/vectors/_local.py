@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,7 @@ from ._generations import (
     publish,
     remove_stale,
 )
-from ._protocol import FetchedVectors
+from ._protocol import Exclude, FetchedVectors
 from ._snapshot import Snapshot, exact_of, fetch, search
 
 __all__ = ["INDEX_DTYPES", "LocalVectorStore"]
@@ -200,12 +200,7 @@ class LocalVectorStore(AsyncClosing):
             yield fetch(snap.graph, keys[start : start + batch_size])
 
     async def query_many(
-        self,
-        queries: FloatMatrix,
-        *,
-        top_k: int,
-        exclude: Collection[int] | IdArray = (),
-        with_vectors: bool = False,
+        self, queries: FloatMatrix, *, top_k: int, exclude: Exclude = (), with_vectors: bool = False
     ) -> list[Neighbors]:
         if top_k < 1:
             raise InvalidInput(f"top_k must be at least 1, got {top_k}")

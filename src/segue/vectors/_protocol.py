@@ -11,7 +11,10 @@ import numpy as np
 from segue._lifecycle import AsyncResource
 from segue.engine import FloatMatrix, IdArray, Neighbors
 
-__all__ = ["FetchedVectors", "VectorStore"]
+__all__ = ["Exclude", "FetchedVectors", "VectorStore"]
+
+#: the ids a query leaves out: any collection of ints, or an id array
+Exclude = Collection[int] | IdArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +61,7 @@ class VectorStore(AsyncResource, Protocol):
     async def get_vectors(self, ids: Sequence[int] | IdArray) -> FetchedVectors: ...
 
     async def query_many(
-        self,
-        queries: FloatMatrix,
-        *,
-        top_k: int,
-        exclude: Collection[int] | IdArray = (),
-        with_vectors: bool = False,
+        self, queries: FloatMatrix, *, top_k: int, exclude: Exclude = (), with_vectors: bool = False
     ) -> list[Neighbors]:
         """Nearest neighbours of each query row, ``exclude`` ids filtered out, at most top_k.
 

@@ -23,6 +23,7 @@ from typing import TypeVar
 
 import turbopuffer as tpuf
 
+from segue._retry import RetryPolicy
 from segue.errors import InvalidInput, VectorStoreUnavailable
 from segue.metrics import TURBOPUFFER_CALLS, TURBOPUFFER_RETRIES
 
@@ -39,12 +40,11 @@ T = TypeVar("T")
 
 # Reads: the first retry after about 50 ms, doubling, never more than 500 ms apart (the
 # whole budget is a couple of seconds); jitter spreads the retries of many processes.
-_READ_BACKOFF = 0.05
-_READ_BACKOFF_CAP = 0.5
+# Attempts are bounded by time, not counted (``attempts=None``).
+_READ_WAITS = RetryPolicy(attempts=None, initial=0.05, ceiling=0.5)
 # Writes: the client's own schedule (0.25 s doubling), but up to 30 s apart: indexing a
 # large namespace takes minutes, and hammering a namespace under backpressure helps nobody.
-_WRITE_BACKOFF = 0.25
-_WRITE_BACKOFF_CAP = 30.0
+_WRITE_WAITS = RetryPolicy(attempts=None, initial=0.25, ceiling=30.0)
 # A Retry-After is honoured, plus up to this share of it (jitter, so that processes told
 # the same time do not all come back at once).
 _JITTER = 0.25
@@ -104,13 +104,12 @@ def retry_after_seconds(exc: tpuf.APIStatusError) -> float | None:
     return max(0.0, float(email.utils.mktime_tz(parsed) - time.time()))
 
 
-def _delay(exc: BaseException, attempt: int, base: float, cap: float) -> float:
+def _delay(exc: BaseException, attempt: int, waits: RetryPolicy) -> float:
     asked = retry_after_seconds(exc) if isinstance(exc, tpuf.APIStatusError) else None
     if asked is not None:
         return asked * (1 + _JITTER * random.random())
     # "Equal jitter": at least half the exponential step, so retries still back off.
-    step = min(cap, base * 2.0**attempt)
-    return float(step / 2 + random.random() * step / 2)
+    return waits.delay(attempt)
 
 
 def _status_label(exc: BaseException) -> str:
@@ -189,6 +188,47 @@ def _count(kind: str, outcome: str) -> None:
     TURBOPUFFER_CALLS.labels(kind=kind, outcome=outcome).inc()
 
 
+@dataclass(frozen=True, slots=True)
+class _Policy:
+    """How one kind of call is retried: which errors, how far apart, and when to stop."""
+
+    kind: str  # the ``kind`` label of the call and retry counters
+    retryable: Callable[[tpuf.APIError], bool]
+    #: the waits when turbopuffer gives no ``Retry-After``
+    waits: RetryPolicy
+    #: the ``outcome`` counted when the call stops for lack of time
+    out_of_time: str
+    #: ``(error, attempt, delay)`` -> the error to raise instead of sleeping ``delay``
+    #: (no time left for it), or ``None`` to retry
+    give_up: Callable[[Exception, int, float], VectorStoreUnavailable | None]
+
+
+async def _retrying(
+    attempt_once: Callable[[int], Awaitable[T]], policy: _Policy, where: Endpoint
+) -> T:
+    """``attempt_once(attempt)`` until it answers, an error is not ``policy.retryable``, or
+    ``policy.give_up`` says the next wait is past the time left; every end is counted."""
+    attempt = 0
+    while True:
+        try:
+            result = await attempt_once(attempt)
+        except tpuf.APIError as exc:
+            error = _translate(exc, where)
+            if not policy.retryable(exc):
+                _count(policy.kind, "missing" if isinstance(error, NamespaceMissing) else "error")
+                raise error from exc
+            delay = _delay(exc, attempt, policy.waits)
+            if (stop := policy.give_up(error, attempt, delay)) is not None:
+                _count(policy.kind, policy.out_of_time)
+                raise stop from exc
+            TURBOPUFFER_RETRIES.labels(kind=policy.kind, status=_status_label(exc)).inc()
+            attempt += 1
+            await asyncio.sleep(delay)
+            continue
+        _count(policy.kind, "retried" if attempt else "ok")
+        return result
+
+
 async def read_call(
     make: Callable[[], Awaitable[T]],
     *,
@@ -207,38 +247,29 @@ async def read_call(
     retry_end = end
     if (shared := _DEADLINE.get()) is not None:
         retry_end = min(end, loop.time() + (shared - time.monotonic()))
-    attempt = 0
-    while True:
+
+    async def attempt_once(attempt: int) -> T:
         left = end - loop.time()
         try:
             if left <= 0:
                 raise TimeoutError
             async with asyncio.timeout(left):
                 async with gate:
-                    result = await make()
+                    return await make()
         except TimeoutError as exc:
             _count("read", "deadline")
             raise VectorStoreUnavailable(
                 "turbopuffer did not answer within the read deadline"
                 + (f" ({attempt} retries)" if attempt else "")
             ) from exc
-        except tpuf.APIError as exc:
-            error = _translate(exc, where)
-            if not _retryable_read(exc):
-                _count("read", "missing" if isinstance(error, NamespaceMissing) else "error")
-                raise error from exc
-            delay = _delay(exc, attempt, _READ_BACKOFF, _READ_BACKOFF_CAP)
-            if loop.time() + delay >= retry_end:
-                _count("read", "deadline")
-                raise VectorStoreUnavailable(
-                    f"{error}; no time left to retry (after {attempt} retries)"
-                ) from exc
-            TURBOPUFFER_RETRIES.labels(kind="read", status=_status_label(exc)).inc()
-            attempt += 1
-            await asyncio.sleep(delay)
-            continue
-        _count("read", "retried" if attempt else "ok")
-        return result
+
+    def give_up(error: Exception, attempt: int, delay: float) -> VectorStoreUnavailable | None:
+        if loop.time() + delay < retry_end:
+            return None
+        return VectorStoreUnavailable(f"{error}; no time left to retry (after {attempt} retries)")
+
+    policy = _Policy("read", _retryable_read, _READ_WAITS, "deadline", give_up)
+    return await _retrying(attempt_once, policy, where)
 
 
 async def bulk_call(make: Callable[[], Awaitable[T]], *, patience: float, where: Endpoint) -> T:
@@ -246,27 +277,16 @@ async def bulk_call(make: Callable[[], Awaitable[T]], *, patience: float, where:
     5xx and dropped connections for up to ``patience`` seconds of waiting."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    attempt = 0
-    while True:
-        try:
-            result = await make()
-        except tpuf.APIError as exc:
-            error = _translate(exc, where)
-            if not _retryable_bulk(exc):
-                _count("bulk", "missing" if isinstance(error, NamespaceMissing) else "error")
-                raise error from exc
-            delay = _delay(exc, attempt, _WRITE_BACKOFF, _WRITE_BACKOFF_CAP)
-            waited = loop.time() - started
-            if waited + delay > patience:
-                _count("bulk", "gave_up")
-                raise VectorStoreUnavailable(
-                    f"{error}; still refused after {waited:.0f} s of retries "
-                    "(SEGUE_TURBOPUFFER_WRITE_PATIENCE_SECONDS); run the command again "
-                    "to complete it"
-                ) from exc
-            TURBOPUFFER_RETRIES.labels(kind="bulk", status=_status_label(exc)).inc()
-            attempt += 1
-            await asyncio.sleep(delay)
-            continue
-        _count("bulk", "retried" if attempt else "ok")
-        return result
+
+    def give_up(error: Exception, attempt: int, delay: float) -> VectorStoreUnavailable | None:
+        waited = loop.time() - started
+        if waited + delay <= patience:
+            return None
+        return VectorStoreUnavailable(
+            f"{error}; still refused after {waited:.0f} s of retries "
+            "(SEGUE_TURBOPUFFER_WRITE_PATIENCE_SECONDS); run the command again "
+            "to complete it"
+        )
+
+    policy = _Policy("bulk", _retryable_bulk, _WRITE_WAITS, "gave_up", give_up)
+    return await _retrying(lambda _attempt: make(), policy, where)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -28,7 +28,7 @@ from segue.errors import (
 from segue.settings import Settings, TurbopufferConsistency
 
 from ._attributes import check_upsert
-from ._protocol import FetchedVectors
+from ._protocol import Exclude, FetchedVectors
 from ._tpuf_calls import Endpoint, NamespaceMissing, bulk_call, read_call
 from ._tpuf_policy import (
     READ_DEADLINE,
@@ -269,12 +269,7 @@ class TurbopufferVectorStore(AsyncClosing):
         return FetchedVectors(present, found.vectors[rows])
 
     async def query_many(
-        self,
-        queries: FloatMatrix,
-        *,
-        top_k: int,
-        exclude: Collection[int] | IdArray = (),
-        with_vectors: bool = False,
+        self, queries: FloatMatrix, *, top_k: int, exclude: Exclude = (), with_vectors: bool = False
     ) -> list[Neighbors]:
         """Cosine nearest neighbours of each row: one multi-query request for up to 16
         rows, ``exclude`` filtered out by turbopuffer (so each list is ``top_k`` long

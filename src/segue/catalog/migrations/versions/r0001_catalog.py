@@ -21,34 +21,50 @@ depends_on: str | Sequence[str] | None = None
 _TRACK_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
+def _timestamp(name: str) -> sa.Column[object]:
+    return sa.Column(name, sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False)
+
+
 def _timestamps() -> list[sa.Column[object]]:
+    return [_timestamp("created_at"), _timestamp("updated_at")]
+
+
+def _account() -> list[sa.Column[object]]:
+    """An ATProto account's columns, an artist's and a user's alike."""
     return [
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
-        sa.Column(
-            "updated_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        sa.Column("did", sa.String(2048), nullable=False),
+        sa.Column("handle", sa.String(253), nullable=False),
+        sa.Column("display_name", sa.String(640), nullable=True),
     ]
+
+
+# Constraint names as the models' naming convention (segue.catalog._models) makes them;
+# spelled out here so a later change of convention leaves this migration as it was.
+def _pk(table: str, *columns: str) -> sa.PrimaryKeyConstraint:
+    return sa.PrimaryKeyConstraint(*columns, name=op.f(f"pk_{table}"))
+
+
+def _fk(
+    table: str, column: str, target: str, *, ondelete: str | None = None
+) -> sa.ForeignKeyConstraint:
+    """``table.column`` references ``target`` (``"users.did"``)."""
+    name = op.f(f"fk_{table}_{column}_{target.split('.')[0]}")
+    return sa.ForeignKeyConstraint([column], [target], name=name, ondelete=ondelete)
 
 
 def upgrade() -> None:
     op.create_table(
         "artists",
-        sa.Column("did", sa.String(2048), nullable=False),
-        sa.Column("handle", sa.String(253), nullable=False),
-        sa.Column("display_name", sa.String(640), nullable=True),
+        *_account(),
         sa.Column("avatar_url", sa.String(2048), nullable=True),
         *_timestamps(),
-        sa.PrimaryKeyConstraint("did", name=op.f("pk_artists")),
+        _pk("artists", "did"),
     )
     op.create_table(
         "users",
-        sa.Column("did", sa.String(2048), nullable=False),
-        sa.Column("handle", sa.String(253), nullable=False),
-        sa.Column("display_name", sa.String(640), nullable=True),
+        *_account(),
         *_timestamps(),
-        sa.PrimaryKeyConstraint("did", name=op.f("pk_users")),
+        _pk("users", "did"),
     )
     op.create_table(
         "tracks",
@@ -61,10 +77,8 @@ def upgrade() -> None:
         sa.Column("visible", sa.Boolean(), server_default=sa.true(), nullable=False),
         sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=True),
         *_timestamps(),
-        sa.ForeignKeyConstraint(
-            ["artist_did"], ["artists.did"], name=op.f("fk_tracks_artist_did_artists")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_tracks")),
+        _fk("tracks", "artist_did", "artists.did"),
+        _pk("tracks", "id"),
     )
     op.create_index(op.f("ix_tracks_artist_did"), "tracks", ["artist_did"])
     op.create_table(
@@ -74,10 +88,8 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("record_cid", sa.String(256), nullable=False),
         *_timestamps(),
-        sa.ForeignKeyConstraint(
-            ["owner_did"], ["users.did"], name=op.f("fk_playlists_owner_did_users")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_playlists")),
+        _fk("playlists", "owner_did", "users.did"),
+        _pk("playlists", "id"),
     )
     op.create_index(op.f("ix_playlists_owner_did"), "playlists", ["owner_did"])
     op.create_table(
@@ -85,16 +97,9 @@ def upgrade() -> None:
         sa.Column("playlist_id", sa.String(64), nullable=False),
         sa.Column("track_id", _TRACK_ID, nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["playlist_id"],
-            ["playlists.id"],
-            name=op.f("fk_playlist_items_playlist_id_playlists"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["track_id"], ["tracks.id"], name=op.f("fk_playlist_items_track_id_tracks")
-        ),
-        sa.PrimaryKeyConstraint("playlist_id", "track_id", name=op.f("pk_playlist_items")),
+        _fk("playlist_items", "playlist_id", "playlists.id", ondelete="CASCADE"),
+        _fk("playlist_items", "track_id", "tracks.id"),
+        _pk("playlist_items", "playlist_id", "track_id"),
         sa.UniqueConstraint(
             "playlist_id", "position", name=op.f("uq_playlist_items_playlist_id_position")
         ),
@@ -105,14 +110,10 @@ def upgrade() -> None:
         sa.Column("id", sa.String(32), nullable=False),
         sa.Column("token_hash", sa.String(64), nullable=False),
         sa.Column("user_did", sa.String(2048), nullable=False),
-        sa.Column(
-            "created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False
-        ),
+        _timestamp("created_at"),
         sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["user_did"], ["users.did"], name=op.f("fk_api_tokens_user_did_users")
-        ),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
+        _fk("api_tokens", "user_did", "users.did"),
+        _pk("api_tokens", "id"),
         sa.UniqueConstraint("token_hash", name=op.f("uq_api_tokens_token_hash")),
     )
     op.create_index(op.f("ix_api_tokens_user_did"), "api_tokens", ["user_did"])
