@@ -13,7 +13,7 @@ from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import UserView, database_errors
+from segue.catalog import PlaylistView, UserView, database_errors
 from segue.errors import Unauthorized
 from segue.limits import DID_MAX_LENGTH
 from segue.recommendations import MAX_OFFSET, PageRequest, RecommendationPage, Recommender
@@ -24,7 +24,7 @@ from ._media import MediaPolicy
 from ._methods import method_of
 from ._ratelimit import Budget
 from ._resources import Resources
-from ._schemas import Recommendations, media
+from ._schemas import PlaylistOut, Recommendations, media
 
 __all__ = [
     "ACTOR_HEADER",
@@ -36,6 +36,8 @@ __all__ = [
     "RecommenderDep",
     "ResourcesDep",
     "SessionDep",
+    "SignedIn",
+    "SignedInDep",
 ]
 
 
@@ -124,6 +126,33 @@ async def _current_user(request: Request, resources: ResourcesDep, caller: Calle
 
 
 CurrentUser = Annotated[UserView, Depends(_current_user)]
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A playlist route's request: the user (charged), the request's session, and how an
+    answer serves covers and previews.
+
+        async def change(playlist_id: PlaylistId, body: PlaylistChange, me: SignedInDep):
+            return me.answer(await rename_playlist(me.session, ..., actor_did=me.user.did))
+    """
+
+    user: UserView
+    session: AsyncSession
+    media: MediaPolicy
+
+    def answer(self, playlist: PlaylistView) -> PlaylistOut:
+        """The response body of ``playlist``."""
+        return PlaylistOut.model_validate(playlist, context=media(self.media))
+
+
+async def _signed_in(user: CurrentUser, session: SessionDep, resources: ResourcesDep) -> SignedIn:
+    # The user first: a bad credential or a spent budget is refused before a session opens.
+    return SignedIn(user, session, resources.media)
+
+
+#: ``CurrentUser`` with the request's session and the answer's media policy.
+SignedInDep = Annotated[SignedIn, Depends(_signed_in)]
 
 
 @dataclass(frozen=True, slots=True)

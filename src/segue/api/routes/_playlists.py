@@ -7,8 +7,6 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from segue.catalog import (
-    PlaylistView,
-    UserView,
     append_track,
     create_playlist,
     delete_playlist,
@@ -19,14 +17,7 @@ from segue.catalog import (
     require_owner,
 )
 
-from .._deps import (
-    CallerDep,
-    CurrentUser,
-    PageQuery,
-    RecommenderDep,
-    ResourcesDep,
-    SessionDep,
-)
+from .._deps import CallerDep, PageQuery, RecommenderDep, ResourcesDep, SignedInDep
 from .._schemas import (
     NewPlaylist,
     NewTrack,
@@ -34,7 +25,6 @@ from .._schemas import (
     PlaylistOut,
     Recommendations,
     TrackOrder,
-    media,
 )
 from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
@@ -47,13 +37,6 @@ _OWNED = {
 }
 
 router = APIRouter(prefix="/playlists", tags=["playlists"], responses=_OWNED)
-
-
-async def _owned(session: SessionDep, playlist_id: str, user: UserView) -> PlaylistView:
-    # The owner first, in one light read: someone else's playlist is refused before its
-    # items (up to 10,000) are read.
-    await require_owner(session, playlist_id, user.did)
-    return await get_playlist(session, playlist_id)
 
 
 @router.get("/{playlist_id}/recommendations", summary="Tracks to add to the playlist")
@@ -79,11 +62,11 @@ async def continuation(
 
 
 @router.get("/{playlist_id}", summary="The playlist and its tracks in order")
-async def read(
-    playlist_id: PlaylistId, user: CurrentUser, session: SessionDep, resources: ResourcesDep
-) -> PlaylistOut:
-    playlist = await _owned(session, playlist_id, user)
-    return PlaylistOut.model_validate(playlist, context=media(resources.media))
+async def read(playlist_id: PlaylistId, me: SignedInDep) -> PlaylistOut:
+    # The owner first, in one light read: someone else's playlist is refused before its
+    # items (up to 10,000) are read.
+    await require_owner(me.session, playlist_id, me.user.did)
+    return me.answer(await get_playlist(me.session, playlist_id))
 
 
 @router.post(
@@ -97,9 +80,8 @@ async def read(
 )
 async def create(
     body: NewPlaylist,
-    user: CurrentUser,  # charges the write
+    me: SignedInDep,  # charges the write
     caller: CallerDep,
-    session: SessionDep,
     resources: ResourcesDep,
 ) -> PlaylistOut:
     cap = resources.settings.max_playlists_per_user
@@ -107,21 +89,15 @@ async def create(
     # playlist makes one (a user token's row exists: `segue token create` made it).
     handle = None if caller.via == "token" else caller.user.handle
     playlist = await create_playlist(
-        session, user.did, body.name, max_playlists=cap, owner_handle=handle
+        me.session, me.user.did, body.name, max_playlists=cap, owner_handle=handle
     )
-    return PlaylistOut.model_validate(playlist, context=media(resources.media))
+    return me.answer(playlist)
 
 
 @router.patch("/{playlist_id}", summary="Rename the playlist", responses=BODY_ERRORS)
-async def change(
-    playlist_id: PlaylistId,
-    body: PlaylistChange,
-    user: CurrentUser,
-    session: SessionDep,
-    resources: ResourcesDep,
-) -> PlaylistOut:
-    playlist = await rename_playlist(session, playlist_id, body.name, actor_did=user.did)
-    return PlaylistOut.model_validate(playlist, context=media(resources.media))
+async def change(playlist_id: PlaylistId, body: PlaylistChange, me: SignedInDep) -> PlaylistOut:
+    playlist = await rename_playlist(me.session, playlist_id, body.name, actor_did=me.user.did)
+    return me.answer(playlist)
 
 
 @router.delete(
@@ -129,8 +105,8 @@ async def change(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete the playlist, its items and its dismissals",
 )
-async def delete(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep) -> None:
-    await delete_playlist(session, playlist_id, actor_did=user.did)
+async def delete(playlist_id: PlaylistId, me: SignedInDep) -> None:
+    await delete_playlist(me.session, playlist_id, actor_did=me.user.did)
 
 
 @router.post(
@@ -144,15 +120,9 @@ async def delete(playlist_id: PlaylistId, user: CurrentUser, session: SessionDep
         **BODY_ERRORS,
     },
 )
-async def add_track(
-    playlist_id: PlaylistId,
-    body: NewTrack,
-    user: CurrentUser,
-    session: SessionDep,
-    resources: ResourcesDep,
-) -> PlaylistOut:
-    playlist = await append_track(session, playlist_id, body.track_id, actor_did=user.did)
-    return PlaylistOut.model_validate(playlist, context=media(resources.media))
+async def add_track(playlist_id: PlaylistId, body: NewTrack, me: SignedInDep) -> PlaylistOut:
+    playlist = await append_track(me.session, playlist_id, body.track_id, actor_did=me.user.did)
+    return me.answer(playlist)
 
 
 _FOLLOWED: dict[int | str, dict[str, Any]] = {
@@ -162,14 +132,10 @@ _FOLLOWED: dict[int | str, dict[str, Any]] = {
 
 @router.delete("/{playlist_id}/tracks/{track_id}", summary="Remove a track", responses=_FOLLOWED)
 async def delete_track(
-    playlist_id: PlaylistId,
-    track_id: TrackIdPath,
-    user: CurrentUser,
-    session: SessionDep,
-    resources: ResourcesDep,
+    playlist_id: PlaylistId, track_id: TrackIdPath, me: SignedInDep
 ) -> PlaylistOut:
-    playlist = await remove_track(session, playlist_id, track_id, actor_did=user.did)
-    return PlaylistOut.model_validate(playlist, context=media(resources.media))
+    playlist = await remove_track(me.session, playlist_id, track_id, actor_did=me.user.did)
+    return me.answer(playlist)
 
 
 @router.put(
@@ -177,12 +143,6 @@ async def delete_track(
     summary="Set the order of the tracks (same set)",
     responses={**_FOLLOWED, **BODY_ERRORS},
 )
-async def set_order(
-    playlist_id: PlaylistId,
-    body: TrackOrder,
-    user: CurrentUser,
-    session: SessionDep,
-    resources: ResourcesDep,
-) -> PlaylistOut:
-    playlist = await reorder_tracks(session, playlist_id, body.track_ids, actor_did=user.did)
-    return PlaylistOut.model_validate(playlist, context=media(resources.media))
+async def set_order(playlist_id: PlaylistId, body: TrackOrder, me: SignedInDep) -> PlaylistOut:
+    playlist = await reorder_tracks(me.session, playlist_id, body.track_ids, actor_did=me.user.did)
+    return me.answer(playlist)
