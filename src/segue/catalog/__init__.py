@@ -68,13 +68,18 @@ from ._migrate import (
     known_revisions,
     upgrade,
 )
-from ._playlist_admin import PlaylistPage, delete_playlist, playlists_page, rename_playlist
+from ._playlist_admin import (
+    PlaylistPage,
+    delete_playlist,
+    list_playlists,
+    playlists_page,
+    rename_playlist,
+)
 from ._playlists import (
     PLAYLIST_MAX_TRACKS,
     append_track,
     create_playlist,
     get_playlist,
-    list_playlists,
     new_playlist_id,
     remove_track,
     reorder_tracks,
