@@ -21,7 +21,7 @@ primitives that keep the invariants crossing features: ids for record URIs
 recommendations (``replace_items``), generations (``bump_seeds_generation``).
 """
 
-from ._cooccurrence import CooccurrenceRead, cooccurring_tracks, suggestible_track
+from ._cooccurrence import CooccurrenceRead, cooccurring_tracks
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._embed_queue import (
@@ -119,6 +119,7 @@ from ._tracks import (
     hydrate,
     hydrate_suggestions,
     search_tracks,
+    suggestible_track,
     track_titles,
 )
 from ._users import add_user_if_missing, ensure_user, find_user, get_user
