@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from ._bootstrap import paired_bootstrap_ci
+from ._bootstrap import Interval, paired_bootstrap_ci
 from ._protocol import playlist_seed
 
 __all__ = [
@@ -88,33 +88,26 @@ def choose(
     :func:`objective` does not beat on any :data:`GOAL_CELLS` cell beyond the paired 95%
     interval (the gain is inside the interval: the simpler choice stays), among those
     that lose no :data:`GUARD_CELLS` cell to ``baseline`` beyond its interval."""
-    allowed = []
-    for c in candidates:
-        losses = [
-            paired_bootstrap_ci(
-                values[(c, mode)][rows, column[metric]],
-                values[(baseline, mode)][rows, column[metric]],
-                n_resamples=n_resamples,
-                seed=seed,
-            ).high[0]
-            < 0
-            for mode, metric in GUARD_CELLS
-        ]
-        if not any(losses):
-            allowed.append(c)
+
+    def interval(a: str, b: str, cell: tuple[str, str]) -> Interval:
+        # The paired interval of a's values minus b's on one (mode, metric) cell.
+        mode, metric = cell
+        return paired_bootstrap_ci(
+            values[(a, mode)][rows, column[metric]],
+            values[(b, mode)][rows, column[metric]],
+            n_resamples=n_resamples,
+            seed=seed,
+        )
+
+    allowed = [
+        c
+        for c in candidates
+        if not any(interval(c, baseline, cell).high[0] < 0 for cell in GUARD_CELLS)
+    ]
     scores = {c: float(objective(values, c, baseline, rows, column).mean()) for c in allowed}
     best = max(allowed, key=lambda c: scores[c])
     for c in allowed:  # simplest first: the first the best does not clearly beat
-        if c == best or not any(
-            paired_bootstrap_ci(
-                values[(best, mode)][rows, column[metric]],
-                values[(c, mode)][rows, column[metric]],
-                n_resamples=n_resamples,
-                seed=seed,
-            ).low[0]
-            > 0
-            for mode, metric in GOAL_CELLS
-        ):
+        if c == best or not any(interval(best, c, cell).low[0] > 0 for cell in GOAL_CELLS):
             return Choice(c, best, scores)
     return Choice(best, best, scores)  # pragma: no cover - the loop reaches best
 
