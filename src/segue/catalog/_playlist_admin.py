@@ -24,13 +24,7 @@ from ._tracks import track_available
 from ._values import clean_playlist_name
 from ._views import PlaylistSummary, PlaylistView
 
-__all__ = [
-    "PlaylistPage",
-    "delete_playlist",
-    "list_playlists",
-    "playlists_page",
-    "rename_playlist",
-]
+__all__ = ["PlaylistPage", "delete_playlist", "list_playlists", "playlists_page", "rename_playlist"]
 
 
 @dataclass(frozen=True, slots=True)
