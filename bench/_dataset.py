@@ -44,6 +44,7 @@ __all__ = [
     "build_index",
     "catalog_spec",
     "create_owners",
+    "empty_database",
     "load_catalog",
     "seeded_database",
     "with_dtype",
@@ -131,17 +132,28 @@ async def _admin(admin_url: str, statement: str) -> None:
 
 
 @asynccontextmanager
-async def bench_database(admin_url: str) -> AsyncIterator[str]:
-    """A new, migrated PostgreSQL database for this run; dropped on the way out."""
+async def empty_database(admin_url: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on ``admin_url``'s server; yields its URL, dropped
+    (whoever is still connected) on the way out.
+
+        >>> async with empty_database(POSTGRES_ADMIN_URL) as url:
+        ...     ...  # doctest: +SKIP
+    """
     name = f"segue_bench_{secrets.token_hex(6)}"
     await _admin(admin_url, f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
     try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@asynccontextmanager
+async def bench_database(admin_url: str) -> AsyncIterator[str]:
+    """A new, migrated PostgreSQL database for this run; dropped on the way out."""
+    async with empty_database(admin_url) as url:
         async with open_database(Settings(database_url=url)) as database:
             await upgrade(database)
         yield url
-    finally:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def load_catalog(database: Database, spec: Catalog) -> None:
