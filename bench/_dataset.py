@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import numpy as np
@@ -32,7 +33,7 @@ from segue.catalog import (
     upgrade,
     upsert_tracks,
 )
-from segue.ingest import Problems, synthetic_catalog
+from segue.ingest import Problems, SyntheticCatalog, synthetic_catalog
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
@@ -46,6 +47,7 @@ __all__ = [
     "create_owners",
     "empty_database",
     "load_catalog",
+    "recall_queries",
     "seeded_database",
     "with_dtype",
 ]
@@ -129,6 +131,29 @@ async def _admin(admin_url: str, statement: str) -> None:
         await conn.execute(statement, timeout=_ADMIN_TIMEOUT)
     finally:
         await conn.close()
+
+
+def recall_queries(
+    cat: SyntheticCatalog, n_queries: int, rng: np.random.Generator, *, k: int = 10
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Queries near catalog tracks (a track's vector plus noise, normalised), and each one's
+    exact ``k`` nearest ids by cosine: what an index's recall is measured against.
+
+        >>> queries, truth = recall_queries(cat, 1000, np.random.default_rng(1))  # doctest: +SKIP
+    """
+    dim = cat.vectors.shape[1]
+    picks = rng.choice(len(cat.ids), size=n_queries, replace=False)
+    noise = 0.3 * rng.normal(size=(n_queries, dim)).astype(np.float32) / np.sqrt(dim)
+    queries = cat.vectors[picks] + noise
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    # Exact, in blocks of 50 queries: one matrix product each, bounded memory.
+    nearest = np.vstack(
+        [
+            np.argsort(-(queries[s : s + 50] @ cat.vectors.T), axis=1)[:, :k]
+            for s in range(0, n_queries, 50)
+        ]
+    )
+    return queries, cat.ids[nearest]
 
 
 @asynccontextmanager
