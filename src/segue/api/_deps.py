@@ -189,13 +189,13 @@ async def _page_query(
     limiter = resources.limiter
     # Charged once the credential is known good, as CurrentUser's, but spent by the
     # recommender.
-    charges = PageRequest(
+    request = PageRequest(
         limit,
         offset,
         read=limiter.charge(Budget.READ, caller.rate_key),
         miss=limiter.charge(Budget.MISS, caller.rate_key),
     )
-    return AskedPage(caller.user, charges, resources.media)
+    return AskedPage(caller.user, request, resources.media)
 
 
 #: For ``GET .../recommendations`` and the listeners' routes: ``limit`` and ``offset``, and
