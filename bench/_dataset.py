@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import numpy as np
@@ -32,7 +33,7 @@ from segue.catalog import (
     upgrade,
     upsert_tracks,
 )
-from segue.ingest import Problems, synthetic_catalog
+from segue.ingest import Problems, SyntheticCatalog, synthetic_catalog
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
@@ -44,7 +45,9 @@ __all__ = [
     "build_index",
     "catalog_spec",
     "create_owners",
+    "empty_database",
     "load_catalog",
+    "recall_queries",
     "seeded_database",
     "with_dtype",
 ]
@@ -130,18 +133,52 @@ async def _admin(admin_url: str, statement: str) -> None:
         await conn.close()
 
 
+def recall_queries(
+    cat: SyntheticCatalog, n_queries: int, rng: np.random.Generator, *, k: int = 10
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Queries near catalog tracks (a track's vector plus noise, normalised), and each one's
+    exact ``k`` nearest ids by cosine: what an index's recall is measured against.
+
+        >>> queries, truth = recall_queries(cat, 1000, np.random.default_rng(1))  # doctest: +SKIP
+    """
+    dim = cat.vectors.shape[1]
+    picks = rng.choice(len(cat.ids), size=n_queries, replace=False)
+    noise = 0.3 * rng.normal(size=(n_queries, dim)).astype(np.float32) / np.sqrt(dim)
+    queries = cat.vectors[picks] + noise
+    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
+    # Exact, in blocks of 50 queries: one matrix product each, bounded memory.
+    nearest = np.vstack(
+        [
+            np.argsort(-(queries[s : s + 50] @ cat.vectors.T), axis=1)[:, :k]
+            for s in range(0, n_queries, 50)
+        ]
+    )
+    return queries, cat.ids[nearest]
+
+
+@asynccontextmanager
+async def empty_database(admin_url: str) -> AsyncIterator[str]:
+    """A new, empty PostgreSQL database on ``admin_url``'s server; yields its URL, dropped
+    (whoever is still connected) on the way out.
+
+        >>> async with empty_database(POSTGRES_ADMIN_URL) as url:
+        ...     ...  # doctest: +SKIP
+    """
+    name = f"segue_bench_{secrets.token_hex(6)}"
+    await _admin(admin_url, f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @asynccontextmanager
 async def bench_database(admin_url: str) -> AsyncIterator[str]:
     """A new, migrated PostgreSQL database for this run; dropped on the way out."""
-    name = f"segue_bench_{secrets.token_hex(6)}"
-    await _admin(admin_url, f'CREATE DATABASE "{name}"')
-    url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    try:
+    async with empty_database(admin_url) as url:
         async with open_database(Settings(database_url=url)) as database:
             await upgrade(database)
         yield url
-    finally:
-        await _admin(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 async def load_catalog(database: Database, spec: Catalog) -> None:

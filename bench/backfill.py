@@ -13,15 +13,13 @@ average is printed beside it, since the machine is shared.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
-import secrets
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
-from sqlalchemy.engine import make_url
 from tests.follow.recording import TRACKS, tid, track_record
 from tests.support.atproto_standins import Pds, PlcDirectory, did_document, make_identity
 
@@ -30,15 +28,9 @@ from segue.catalog import open_database, upgrade
 from segue.follow import BackfillOptions, backfill
 from segue.settings import Settings
 
+from ._dataset import empty_database
+
 __all__ = ["run"]
-
-
-async def _admin(server: str, statement: str) -> None:
-    conn = await asyncpg.connect(server, timeout=10)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def _world(accounts: int, per_account: int) -> tuple[PlcDirectory, Pds, list[str]]:
@@ -89,18 +81,11 @@ async def _run(accounts: int, per_account: int, repeats: int) -> str:
             rows.append(await _row("SQLite", files, plc, dids))
         server = os.environ.get("SEGUE_BENCH_POSTGRES_URL")
         if server:
-            names = [f"segue_bench_{secrets.token_hex(4)}" for _ in range(repeats)]
-            for name in names:
-                await _admin(server, f'CREATE DATABASE "{name}"')
-            try:
+            async with contextlib.AsyncExitStack() as stack:
                 urls = [
-                    make_url(server).set(database=n).render_as_string(hide_password=False)
-                    for n in names
+                    await stack.enter_async_context(empty_database(server)) for _ in range(repeats)
                 ]
                 rows.append(await _row("PostgreSQL", urls, plc, dids))
-            finally:
-                for name in names:
-                    await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     finally:
         await pds.close()
         await plc.close()

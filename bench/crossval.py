@@ -3,7 +3,7 @@ constants on the evaluation's development playlists (docs/evaluation.md, "Cross-
 
 Every candidate runs once on every playlist and mode, with the service's rules on
 (near-identical vectors, title duplicates, artist variety); then, for each fold, the
-constants are chosen on the other folds (segue.evaluation._crossval.choose) and the
+constants are chosen on the other folds (segue.evaluation.cross_validate) and the
 chosen candidate's figures on the fold's own playlists are kept. Prints the candidates'
 objective per fold, the choices, and the cross-validated figures against adaptive.
 """
@@ -15,7 +15,6 @@ import asyncio
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -28,6 +27,7 @@ from segue.evaluation import (
     Outcome,
     Rules,
     build_store,
+    cross_validate,
     evaluate,
     load_eval_data,
     markdown_tables,
@@ -35,7 +35,6 @@ from segue.evaluation import (
     read_tracks,
     summarize,
 )
-from segue.evaluation._crossval import choose, fold_of
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "spotify-playlists"
 
@@ -82,39 +81,21 @@ async def run(folds: int, data_dir: Path, cache: Path | None = None) -> None:
             arrays = {f"{s}|{m}": v for (s, m), v in values.items()}
             np.savez(cache, playlists=np.array(playlists), **arrays)
     column = {m: j for j, m in enumerate((*METRICS, *RATES))}
-    fold = np.array([fold_of(p, folds) for p in playlists])
+    labels = [m.label for m in modes]
     names = list(candidates())
-    chosen_rows: dict[str, list[np.ndarray[Any, Any]]] = {m.label: [] for m in modes}
-    best_rows: dict[str, list[np.ndarray[Any, Any]]] = {m.label: [] for m in modes}
-    order: list[int] = []
-    print("| fold | playlists | chosen | best on the other folds | best's objective | chosen's |")
-    print("|---:|---:|---|---|---:|---:|")
-    for f in range(folds):
-        train = np.flatnonzero(fold != f)
-        test = np.flatnonzero(fold == f)
-        pick = choose(values, names, baseline=BASELINE, rows=train, column=column)
-        print(f"| {f} | {test.size} | {pick.chosen} | {pick.best} | "
-              f"{pick.scores[pick.best]:.3f} | {pick.scores[pick.chosen]:.3f} |")  # fmt: skip
-        for m in modes:
-            chosen_rows[m.label].append(values[(pick.chosen, m.label)][test])
-            best_rows[m.label].append(values[(pick.best, m.label)][test])
-        order.extend(test.tolist())
-    everything = choose(
-        values, names, baseline=BASELINE, rows=np.arange(len(playlists)), column=column
+    result = cross_validate(
+        values, playlists, names, labels, baseline=BASELINE, folds=folds, column=column
     )
-    print(f"| all | {len(playlists)} | {everything.chosen} | {everything.best} | "
-          f"{everything.scores[everything.best]:.3f} | "
-          f"{everything.scores[everything.chosen]:.3f} |")  # fmt: skip
+    print(result.markdown())
+    everything, order = result.everything, result.order
     ids = [playlists[i] for i in order]
-    cv = [Outcome(m.label, "cross-validated", ids, np.vstack(chosen_rows[m.label])) for m in modes]
+    cv = [Outcome(m, "cross-validated", ids, result.chosen[m]) for m in labels]
     # For comparison: the best by the objective in each fold, no preference for the simpler.
-    cv += [
-        Outcome(m.label, "cross-validated, best", ids, np.vstack(best_rows[m.label])) for m in modes
-    ]
-    base = [Outcome(m.label, BASELINE, ids, values[(BASELINE, m.label)][order]) for m in modes]
+    cv += [Outcome(m, "cross-validated, best", ids, result.best[m]) for m in labels]
+    base = [Outcome(m, BASELINE, ids, values[(BASELINE, m)][order]) for m in labels]
     fixed = [
-        Outcome(m.label, name, ids, values[(name, m.label)][order])
-        for m in modes
+        Outcome(m, name, ids, values[(name, m)][order])
+        for m in labels
         for name in dict.fromkeys(("blend q=8 pool=100 k=60", everything.chosen))
     ]
     print()

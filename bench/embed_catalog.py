@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import statistics
 import tempfile
 import time
@@ -29,11 +28,9 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
 import numpy as np
 import soundfile as sf
 import torch
-from sqlalchemy.engine import make_url
 from tests.support.audio_server import AudioServer
 from transformers import ClapConfig, ClapFeatureExtractor, ClapModel
 
@@ -41,7 +38,6 @@ from segue.catalog import (
     CatalogIndexGeneration,
     Database,
     open_database,
-    upgrade,
     upsert_tracks,
 )
 from segue.ingest.audio import AudioFetcher, EmbedOptions, embed_catalog
@@ -49,6 +45,7 @@ from segue.ingest.clap import ClapEmbedder, Embedder, Manifest, embed_files
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
+from ._dataset import bench_database
 from ._timing import machine
 
 __all__ = ["run"]
@@ -90,27 +87,15 @@ def _audio(folder: Path, n: int, seconds: float) -> list[Path]:
     return files
 
 
-async def _admin(statement: str) -> None:
-    conn = await asyncpg.connect(_ADMIN)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
-
-
 @contextlib.asynccontextmanager
 async def _fresh_database() -> AsyncIterator[Database]:
     """A new, migrated PostgreSQL catalog, dropped on the way out."""
-    name = f"segue_bench_{secrets.token_hex(4)}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    url = make_url(_ADMIN).set(database=name).render_as_string(False)
-    database = open_database(Settings(database_url=url))
-    try:
-        await upgrade(database)
-        yield database
-    finally:
-        await database.aclose()
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    async with bench_database(_ADMIN) as url:
+        database = open_database(Settings(database_url=url))
+        try:
+            yield database
+        finally:
+            await database.aclose()
 
 
 async def _path_run(files: list[Path], embedder: Embedder, root: Path) -> tuple[float, int]:

@@ -16,18 +16,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import secrets
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-import asyncpg
 import httpx
 import numpy as np
 import soundfile as sf
 import sqlalchemy as sa
-from sqlalchemy.engine import make_url
 from tests.follow.recording import TRACKS, Recording, track_record
 from tests.follow.standin import JetstreamStandIn
 from tests.support.audio_server import AudioServer
@@ -50,6 +47,7 @@ from segue.ingest.audio import AudioFetcher, EmbedOptions, embed_catalog
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
+from ._dataset import empty_database
 from ._timing import machine
 from .embed_catalog import _model
 
@@ -57,14 +55,6 @@ __all__ = ["run"]
 
 _ADMIN = os.environ.get("SEGUE_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1/postgres")
 _ALICE = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
-
-
-async def _admin(statement: str) -> None:
-    conn = await asyncpg.connect(_ADMIN)
-    try:
-        await conn.execute(statement)
-    finally:
-        await conn.close()
 
 
 async def _until(check: object) -> float:
@@ -78,11 +68,8 @@ async def _until(check: object) -> float:
 
 
 async def _run(reps: int) -> str:
-    name = f"segue_bench_{secrets.token_hex(4)}"
-    await _admin(f'CREATE DATABASE "{name}"')
-    url = make_url(_ADMIN).set(database=name).render_as_string(False)
     rows: list[tuple[float, float, float]] = []
-    try:
+    async with empty_database(_ADMIN) as url:
         with tempfile.TemporaryDirectory(prefix="segue-bench-follow-") as tmp:
             root = Path(tmp)
             (root / "audio").mkdir()
@@ -195,8 +182,6 @@ async def _run(reps: int) -> str:
                 await fetcher.aclose()
                 await store.aclose()
                 await database.aclose()
-    finally:
-        await _admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     med = [statistics.median(r[i] for r in rows) for i in range(3)]
     return "\n".join(
         [

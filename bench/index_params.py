@@ -20,6 +20,7 @@ from usearch.index import Index
 from segue._runtime import single_threaded_blas
 from segue.ingest import synthetic_catalog
 
+from ._dataset import recall_queries
 from ._timing import machine
 
 __all__ = ["run"]
@@ -63,18 +64,7 @@ def _row(
 
 def run(n: int = 100_000, configs: tuple[str, ...] = DEFAULT_CONFIGS) -> str:
     cat = synthetic_catalog(n, dim=DIM, n_styles=15, n_artists=max(30, n // 17), seed=n)
-    rng = np.random.default_rng(1)
-    picks = rng.choice(n, size=N_QUERIES, replace=False)
-    noise = 0.3 * rng.normal(size=(N_QUERIES, DIM)).astype(np.float32) / np.sqrt(DIM)
-    queries = cat.vectors[picks] + noise
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    truth = np.vstack(
-        [
-            np.argsort(-(queries[s : s + 50] @ cat.vectors.T), axis=1)[:, :10]
-            for s in range(0, N_QUERIES, 50)
-        ]
-    )
-    truth = cat.ids[truth]
+    queries, truth = recall_queries(cat, N_QUERIES, np.random.default_rng(1))
     head = (
         f"HNSW build of {n:,} clustered {DIM}-d vectors (cosine), {N_QUERIES} single-vector "
         "queries; load = 1-minute load average at the start of the build.\n\n"

@@ -14,16 +14,13 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import secrets
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-import asyncpg
 import numpy as np
-from sqlalchemy.engine import make_url
 
 from segue.catalog import CatalogIndexGeneration, open_database, upgrade
 from segue.ingest import import_tracks, import_vectors, read_tracks, read_vectors
@@ -31,6 +28,8 @@ from segue.ingest._demo_words import STYLES
 from segue.ingest._synthetic import synthetic_catalog
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
+
+from ._dataset import empty_database
 
 __all__ = ["run"]
 
@@ -102,14 +101,6 @@ async def _vectors(root: Path, source: Path, ids: Path | None, rows: list[str]) 
         await _timed("again, unchanged", rows, write)
 
 
-async def _admin(server: str, statement: str) -> None:
-    conn = await asyncpg.connect(server, timeout=10)
-    try:
-        await conn.execute(statement, timeout=30)
-    finally:
-        await conn.close()
-
-
 async def _run(n: int, dim: int) -> str:
     rows: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,13 +110,8 @@ async def _run(n: int, dim: int) -> str:
         await _tracks("SQLite", f"sqlite+aiosqlite:///{root / 'segue.db'}", tracks, rows)
         server = os.environ.get("SEGUE_BENCH_POSTGRES_URL")
         if server:
-            name = f"segue_bench_{secrets.token_hex(4)}"
-            await _admin(server, f'CREATE DATABASE "{name}"')
-            try:
-                url = make_url(server).set(database=name).render_as_string(hide_password=False)
+            async with empty_database(server) as url:
                 await _tracks("PostgreSQL", url, tracks, rows)
-            finally:
-                await _admin(server, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         await _vectors(root, root / "vectors.npy", root / "ids.txt", rows)
         if "parquet" in extra:
             await _vectors(root, extra["parquet"], None, rows)

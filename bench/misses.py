@@ -28,6 +28,7 @@ from segue.engine import MAX_QUERIES, Blend, Ranking, check_ids
 from segue.ingest import synthetic_catalog
 from segue.vectors import LocalVectorStore
 
+from ._dataset import recall_queries
 from ._timing import machine, percentiles_ms
 
 __all__ = ["CONFIGS", "Config", "run"]
@@ -117,18 +118,7 @@ def _build_cell(seconds: float, load: float) -> str:
 def run(n: int = 100_000, configs: Sequence[Config] = CONFIGS) -> str:
     cat = synthetic_catalog(n, dim=DIM, n_styles=15, n_artists=max(30, n // 17), seed=n)
     rng = np.random.default_rng(7)
-    picks = rng.choice(n, size=N_RECALL, replace=False)
-    noise = 0.3 * rng.normal(size=(N_RECALL, DIM)).astype(np.float32) / np.sqrt(DIM)
-    queries = cat.vectors[picks] + noise
-    queries /= np.linalg.norm(queries, axis=1, keepdims=True)
-    truth = cat.ids[
-        np.vstack(
-            [
-                np.argsort(-(queries[s : s + 50] @ cat.vectors.T), axis=1)[:, :10]
-                for s in range(0, N_RECALL, 50)
-            ]
-        )
-    ]
+    queries, truth = recall_queries(cat, N_RECALL, rng)
     playlists = _playlists(cat.style, rng)
     with tempfile.TemporaryDirectory() as tmp:
         stores, builds = [], []

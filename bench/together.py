@@ -8,8 +8,8 @@ As `bench.crossval`: every candidate runs once on every playlist and mode with t
 service's rules on; each playlist's corpus is the other development playlists (plus
 `--corpus`). Candidates, simplest first: `blend` (no co-occurrence), then `together`'s
 variants. For each fold the choice
-is made on the other folds (segue.evaluation._crossval.choose: no loss to adaptive at
-n=1, 3, 5; the simplest that the best does not beat beyond the paired interval).
+is made on the other folds (segue.evaluation.cross_validate: no loss to adaptive at n=1,
+3, 5; the simplest that the best does not beat beyond the paired interval).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from segue.evaluation import (
     Rules,
     build_corpus,
     build_store,
+    cross_validate,
     evaluate,
     load_eval_data,
     markdown_tables,
@@ -39,7 +40,6 @@ from segue.evaluation import (
     read_tracks,
     summarize,
 )
-from segue.evaluation._crossval import choose, fold_of
 
 DATA = Path(__file__).resolve().parents[1] / ".." / "shared" / "eval" / "spotify-playlists"
 WEIGHTS = (0.5, 1.0, 2.0)
@@ -100,27 +100,13 @@ async def run(folds: int, data_dir: Path, corpus_files: list[Path], grid: str) -
     assert all(o.playlists == playlists for o in outcomes), "every candidate, same playlists"
     columns = outcomes[0].columns
     column = {m: j for j, m in enumerate(columns)}
-    fold = np.array([fold_of(p, folds) for p in playlists])
+    labels = [m.label for m in modes]
     names = list(candidates(grid))
-    chosen_rows: dict[str, list[np.ndarray[Any, Any]]] = {m.label: [] for m in modes}
-    order: list[int] = []
-    print("| fold | playlists | chosen | best on the other folds | best's objective | chosen's |")
-    print("|---:|---:|---|---|---:|---:|")
-    for f in range(folds):
-        train = np.flatnonzero(fold != f)
-        test = np.flatnonzero(fold == f)
-        pick = choose(values, names, baseline=BASELINE, rows=train, column=column)
-        print(f"| {f} | {test.size} | {pick.chosen} | {pick.best} | "
-              f"{pick.scores[pick.best]:.3f} | {pick.scores[pick.chosen]:.3f} |")  # fmt: skip
-        for m in modes:
-            chosen_rows[m.label].append(values[(pick.chosen, m.label)][test])
-        order.extend(test.tolist())
-    everything = choose(
-        values, names, baseline=BASELINE, rows=np.arange(len(playlists)), column=column
+    result = cross_validate(
+        values, playlists, names, labels, baseline=BASELINE, folds=folds, column=column
     )
-    print(f"| all | {len(playlists)} | {everything.chosen} | {everything.best} | "
-          f"{everything.scores[everything.best]:.3f} | "
-          f"{everything.scores[everything.chosen]:.3f} |")  # fmt: skip
+    print(result.markdown())
+    everything, order = result.everything, result.order
     print("\nobjective of every candidate on all playlists:")
     for name, score in everything.scores.items():
         print(f"  {name}: {score:.3f}")
@@ -129,10 +115,10 @@ async def run(folds: int, data_dir: Path, corpus_files: list[Path], grid: str) -
     def outcome(label: str, mode: str, rows: np.ndarray[Any, Any]) -> Outcome:
         return Outcome(mode, label, ids, rows, columns)
 
-    cv = [outcome("cross-validated", m.label, np.vstack(chosen_rows[m.label])) for m in modes]
+    cv = [outcome("cross-validated", m, result.chosen[m]) for m in labels]
     fixed = [
-        outcome(name, m.label, values[(name, m.label)][order])
-        for m in modes
+        outcome(name, m, values[(name, m)][order])
+        for m in labels
         for name in dict.fromkeys((BASELINE, "blend", everything.chosen))
     ]
     coverage = {(o.strategy, o.mode): o.coverage for o in outcomes}

@@ -20,7 +20,7 @@ from segue.evaluation import (
     summarize,
     top10_rates,
 )
-from segue.evaluation._crossval import GOAL_CELLS, GUARD_CELLS, choose, fold_of
+from segue.evaluation._crossval import GOAL_CELLS, GUARD_CELLS, choose, cross_validate, fold_of
 
 
 def load(d):
@@ -138,3 +138,33 @@ def test_choose_refuses_a_candidate_that_loses_a_guard_cell():
     pick = choose(values, ["simple", "complex"], baseline="base", rows=rows, column=column)
     assert pick.chosen == "simple"
     assert "complex" not in pick.scores
+
+
+def test_cross_validation_scores_each_playlist_by_a_choice_made_without_it():
+    values, column, rows = _table(gain=1.0)
+    playlists = [f"playlist-{i}" for i in rows]
+    modes = sorted({m for m, _ in GOAL_CELLS + GUARD_CELLS})
+    cv = cross_validate(
+        values, playlists, ["simple", "complex"], modes, baseline="base", folds=4, column=column
+    )
+    # Every playlist once, fold by fold, each fold's rows those of its hash.
+    assert sorted(cv.order.tolist()) == rows.tolist()
+    folds = [fold_of(playlists[i], 4) for i in cv.order]
+    assert folds == sorted(folds)
+    assert cv.sizes == [folds.count(f) for f in range(4)]
+    start = 0
+    for size, pick in zip(cv.sizes, cv.choices, strict=True):
+        test = cv.order[start : start + size]
+        train = np.setdiff1d(rows, test)
+        # Chosen on the other folds, scored on this one.
+        again = choose(values, ["simple", "complex"], baseline="base", rows=train, column=column)
+        assert pick == again
+        for mode in modes:
+            part = slice(start, start + size)
+            np.testing.assert_array_equal(cv.chosen[mode][part], values[(pick.chosen, mode)][test])
+            np.testing.assert_array_equal(cv.best[mode][part], values[(pick.best, mode)][test])
+        start += size
+    assert cv.everything.chosen == "complex"
+    table = cv.markdown().splitlines()
+    assert len(table) == 2 + 4 + 1
+    assert table[-1].startswith(f"| all | {len(playlists)} | complex | complex |")

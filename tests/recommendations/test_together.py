@@ -12,7 +12,7 @@ from segue.catalog import Database, ensure_user
 from segue.catalog._models import Artist, Playlist, PlaylistItem, Track
 from segue.engine import Blend, Together
 from segue.ingest import synthetic_catalog
-from segue.recommendations import Recommender, recommend
+from segue.recommendations import PageRequest, Recommender, recommend
 
 from .test_pipeline import CountingStore
 
@@ -110,7 +110,7 @@ async def test_the_service_reads_the_list_from_visible_playlists(database: Datab
         fallback=Blend(),
         max_per_artist=0,
     )
-    page = await recommender.recommend("mine", user_did="did:plc:alice", limit=10)
+    page = await recommender.recommend("mine", PageRequest(10), user_did="did:plc:alice")
     shown = [t.id for t in page.tracks]
     assert stranger in shown
     assert secret not in shown
@@ -123,5 +123,5 @@ async def test_the_service_reads_the_list_from_visible_playlists(database: Datab
     plain = Recommender(
         database=database, store=store, cache=NullCache(), strategy=Blend(), fallback=Blend()
     )
-    blend_page = await plain.recommend("mine", user_did="did:plc:alice", limit=10)
+    blend_page = await plain.recommend("mine", PageRequest(10), user_did="did:plc:alice")
     assert stranger not in [t.id for t in blend_page.tracks]

@@ -1,6 +1,6 @@
 """Typed dependencies: the shared resources, a database session per request, the caller
 (a Segue token's user, a platform token's actor, a service-auth JWT's DID), the user
-(charged a read or a write here), and a recommendation request's charges, which the
+(charged a read or a write here), and a ranking's page with its charges, which the
 recommender spends (the read with its cache look-up, a miss before it computes)."""
 
 from __future__ import annotations
@@ -9,31 +9,35 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Header, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import UserView, database_errors
+from segue.catalog import PlaylistView, UserView, database_errors
 from segue.errors import Unauthorized
 from segue.limits import DID_MAX_LENGTH
-from segue.recommendations import Recommender
+from segue.recommendations import MAX_OFFSET, PageRequest, RecommendationPage, Recommender
 
 from ._auth import Caller
 from ._logging import ACCESS_CALLER
+from ._media import MediaPolicy
 from ._methods import method_of
-from ._ratelimit import Budget, Charge
+from ._ratelimit import Budget
 from ._resources import Resources
+from ._schemas import PlaylistOut, Recommendations, media
 
 __all__ = [
     "ACTOR_HEADER",
+    "AskedPage",
     "BearerToken",
     "CallerDep",
-    "Charged",
     "CurrentUser",
-    "RecommendationCaller",
+    "PageQuery",
     "RecommenderDep",
     "ResourcesDep",
     "SessionDep",
+    "SignedIn",
+    "SignedInDep",
 ]
 
 
@@ -111,7 +115,7 @@ async def _caller(
 
 #: Who the request acts for and how it signed in (a user token, a platform token with
 #: ``X-Segue-Actor``, or a service-auth JWT); nothing charged: use with ``CurrentUser``
-#: or ``RecommendationCaller``, which charge it.
+#: or ``PageQuery``, which charge it.
 CallerDep = Annotated[Caller, Depends(_caller)]
 
 
@@ -125,28 +129,76 @@ CurrentUser = Annotated[UserView, Depends(_current_user)]
 
 
 @dataclass(frozen=True, slots=True)
-class Charged:
-    """The user of a recommendation request, with the charges the recommender spends: the
-    read (riding with the cache look-up: one Redis round trip on a hit), then a miss
-    before anything is computed (never on a hit). ``None``: that budget is off."""
+class SignedIn:
+    """A playlist route's request: the user (charged), the request's session, and how an
+    answer serves covers and previews.
+
+        async def change(playlist_id: PlaylistId, body: PlaylistChange, me: SignedInDep):
+            return me.answer(await rename_playlist(me.session, ..., actor_did=me.user.did))
+    """
 
     user: UserView
-    read: Charge | None
-    miss: Charge | None
+    session: AsyncSession
+    media: MediaPolicy
+
+    def answer(self, playlist: PlaylistView) -> PlaylistOut:
+        """The response body of ``playlist``."""
+        return PlaylistOut.model_validate(playlist, context=media(self.media))
 
 
-async def _recommendation_caller(resources: ResourcesDep, caller: CallerDep) -> Charged:
+async def _signed_in(user: CurrentUser, session: SessionDep, resources: ResourcesDep) -> SignedIn:
+    # The user first: a bad credential or a spent budget is refused before a session opens.
+    return SignedIn(user, session, resources.media)
+
+
+#: ``CurrentUser`` with the request's session and the answer's media policy.
+SignedInDep = Annotated[SignedIn, Depends(_signed_in)]
+
+
+@dataclass(frozen=True, slots=True)
+class AskedPage:
+    """A ranking route's request (recommendations, continuation, similar): who asks, the
+    page with the charges the recommender spends (the read riding with the cache look-up:
+    one Redis round trip on a hit; a miss before anything is computed, never on a hit),
+    and how the answer serves covers and previews.
+
+        async def similar(track_id: TrackIdPath, page: PageQuery, recommender: RecommenderDep):
+            return page.answer(await recommender.similar(track_id, page.request))
+    """
+
+    user: UserView
+    request: PageRequest
+    media: MediaPolicy
+
+    def answer(self, page: RecommendationPage) -> Recommendations:
+        """The response body of ``page``."""
+        # The hot path: one model_validate reads the whole page in pydantic-core, cheaper
+        # than building a TrackOut per track in Python (about 10 against 18 us for 3 tracks).
+        return Recommendations.model_validate(page, context=media(self.media))
+
+
+async def _page_query(
+    resources: ResourcesDep,
+    caller: CallerDep,
+    limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
+    offset: Annotated[
+        int,
+        Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
+    ] = 0,
+) -> AskedPage:
     limiter = resources.limiter
     # Charged once the credential is known good, as CurrentUser's, but spent by the
     # recommender.
-    return Charged(
-        caller.user,
-        limiter.charge(Budget.READ, caller.rate_key),
-        limiter.charge(Budget.MISS, caller.rate_key),
+    request = PageRequest(
+        limit,
+        offset,
+        read=limiter.charge(Budget.READ, caller.rate_key),
+        miss=limiter.charge(Budget.MISS, caller.rate_key),
     )
+    return AskedPage(caller.user, request, resources.media)
 
 
-#: For ``GET .../recommendations`` and the listeners' routes: like ``CurrentUser``, but the
-#: read is left to the recommender (which always spends it, whatever the answer), so it can
-#: share the cache's round trip.
-RecommendationCaller = Annotated[Charged, Depends(_recommendation_caller)]
+#: For ``GET .../recommendations`` and the listeners' routes: ``limit`` and ``offset``, and
+#: the caller as ``CurrentUser`` would give it, but with the read left to the recommender
+#: (which always spends it, whatever the answer), so it can share the cache's round trip.
+PageQuery = Annotated[AskedPage, Depends(_page_query)]

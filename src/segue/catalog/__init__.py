@@ -21,7 +21,7 @@ primitives that keep the invariants crossing features: ids for record URIs
 recommendations (``replace_items``), generations (``bump_seeds_generation``).
 """
 
-from ._cooccurrence import CooccurrenceRead, cooccurring_tracks, suggestible_track
+from ._cooccurrence import CooccurrenceRead, cooccurring_tracks
 from ._db import Database, database_errors, normalize_url, open_database
 from ._dismissals import DISMISSALS_MAX, dismiss_track, undismiss_track
 from ._embed_queue import (
@@ -68,13 +68,18 @@ from ._migrate import (
     known_revisions,
     upgrade,
 )
-from ._playlist_admin import PlaylistPage, delete_playlist, playlists_page, rename_playlist
+from ._playlist_admin import (
+    PlaylistPage,
+    delete_playlist,
+    list_playlists,
+    playlists_page,
+    rename_playlist,
+)
 from ._playlists import (
     PLAYLIST_MAX_TRACKS,
     append_track,
     create_playlist,
     get_playlist,
-    list_playlists,
     new_playlist_id,
     remove_track,
     reorder_tracks,
@@ -114,6 +119,7 @@ from ._tracks import (
     hydrate,
     hydrate_suggestions,
     search_tracks,
+    suggestible_track,
     track_titles,
 )
 from ._users import add_user_if_missing, ensure_user, find_user, get_user

@@ -32,9 +32,9 @@ import sqlalchemy as sa
 from ._db import database_errors
 from ._models import Playlist, PlaylistItem, Track
 from ._reads import Reader
-from ._tracks import track_available
+from ._tracks import suggestible_track
 
-__all__ = ["CooccurrenceRead", "cooccurring_tracks", "suggestible_track"]
+__all__ = ["CooccurrenceRead", "cooccurring_tracks"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,13 +70,6 @@ def seeds_read(seed_ids: Sequence[int], max_seeds: int, *, spread: bool) -> list
     if max_seeds == 1:
         return [seeds[-1]]
     return [seeds[i * (n - 1) // (max_seeds - 1)] for i in range(max_seeds)]
-
-
-def suggestible_track() -> sa.ColumnElement[bool]:
-    """The one condition a track meets to be suggested from other playlists: shown (visible,
-    not deleted) and suggestible (no hiding self-label, not supporter-gated: segue follow
-    decides it, docs/atproto.md)."""
-    return sa.and_(track_available(), Track.suggestible.is_(True))
 
 
 # Built once per seed count and bounds (at most max_seeds shapes): a miss reuses the

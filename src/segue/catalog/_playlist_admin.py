@@ -19,14 +19,12 @@ from segue.errors import InvalidInput
 
 from ._db import database_errors
 from ._models import Playlist, PlaylistItem, Track
-from ._playlists import _lock_owned, _store_record_cid, get_playlist
-from ._reads import require_owner
+from ._playlists import _store_record_cid, changing, get_playlist
 from ._tracks import track_available
-from ._unit import committing
 from ._values import clean_playlist_name
 from ._views import PlaylistSummary, PlaylistView
 
-__all__ = ["PlaylistPage", "delete_playlist", "playlists_page", "rename_playlist"]
+__all__ = ["PlaylistPage", "delete_playlist", "list_playlists", "playlists_page", "rename_playlist"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +55,11 @@ async def playlists_page(
 
     A keyset cursor (the last one's ``updated_at`` and id): no playlist is shown twice nor
     skipped while none changes; one edited meanwhile moves to the front, as on a reload.
+    ``track_count`` counts the tracks shown (visible, not deleted), as the playlist's page
+    shows them: a track taken down does not count.
+
+        >>> page = await playlists_page(session, did, limit=20)  # doctest: +SKIP
+        >>> more = await playlists_page(session, did, cursor=page.next_cursor)  # doctest: +SKIP
     """
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit must be between 1 and 1000")
@@ -99,14 +102,19 @@ async def playlists_page(
     return PlaylistPage(summaries, _encode(last.updated_at, last.id) if last else None)
 
 
+async def list_playlists(
+    session: AsyncSession, owner_did: str, *, limit: int = 100
+) -> list[PlaylistSummary]:
+    """The user's first ``limit`` playlists (:func:`playlists_page`'s first page)."""
+    return (await playlists_page(session, owner_did, limit=limit)).playlists
+
+
 async def rename_playlist(
     session: AsyncSession, playlist_id: str, name: str, *, actor_did: str
 ) -> PlaylistView:
     """Give the playlist a new name (checked as a new one's); its record CID follows."""
     name = clean_playlist_name(name)
-    await require_owner(session, playlist_id, actor_did)  # before any lock is taken
-    async with committing(session):
-        await _lock_owned(session, playlist_id, actor_did)
+    async with changing(session, playlist_id, actor_did):
         await session.execute(
             sa.update(Playlist).where(Playlist.id == playlist_id).values(name=name),
             execution_options={"synchronize_session": False},
@@ -117,7 +125,5 @@ async def rename_playlist(
 
 async def delete_playlist(session: AsyncSession, playlist_id: str, *, actor_did: str) -> None:
     """Delete the playlist with its items and dismissals (they cascade); commits."""
-    await require_owner(session, playlist_id, actor_did)
-    async with committing(session):
-        await _lock_owned(session, playlist_id, actor_did)
+    async with changing(session, playlist_id, actor_did):
         await session.execute(sa.delete(Playlist).where(Playlist.id == playlist_id))

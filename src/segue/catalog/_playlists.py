@@ -9,7 +9,8 @@ never disagrees with the items, which is what the recommendation cache relies on
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,15 +27,15 @@ from ._tracks import track_available, track_view, track_view_columns
 from ._unit import committing
 from ._users import add_user_if_missing
 from ._values import check_playlist_id, clean_playlist_name
-from ._views import PlaylistSummary, PlaylistView
+from ._views import PlaylistView
 
 __all__ = [
     "PLAYLIST_MAX_TRACKS",
     "append_track",
+    "changing",
     "create_playlist",
     "followed_playlist_problem",
     "get_playlist",
-    "list_playlists",
     "new_playlist_id",
     "remove_track",
     "reorder_tracks",
@@ -98,46 +99,6 @@ async def get_playlist(session: AsyncSession, playlist_id: str) -> PlaylistView:
         track_ids=tuple(row[0] for row in items),
         tracks=tuple(track_view(row) for row in items if row.visible and row.deleted_at is None),
     )
-
-
-async def list_playlists(
-    session: AsyncSession, owner_did: str, *, limit: int = 100
-) -> list[PlaylistSummary]:
-    """The user's playlists, most recently changed first.
-
-    ``track_count`` counts the tracks shown (visible, not deleted), as the playlist's page
-    shows them: a track taken down does not count.
-    """
-    if not 1 <= limit <= 1000:
-        raise InvalidInput("limit must be between 1 and 1000")
-    count = (
-        sa.select(sa.func.count())
-        .select_from(PlaylistItem)
-        .join(Track, PlaylistItem.track_id == Track.id)
-        .where(PlaylistItem.playlist_id == Playlist.id, track_available())
-        .correlate(Playlist)
-        .scalar_subquery()
-    )
-    stmt = (
-        sa.select(Playlist, count)
-        .where(Playlist.owner_did == owner_did, Playlist.visible.is_(True))
-        .order_by(Playlist.updated_at.desc(), Playlist.id)
-        .limit(limit)
-    )
-    async with database_errors():
-        rows = (await session.execute(stmt)).all()
-    return [
-        PlaylistSummary(
-            id=p.id,
-            name=p.name,
-            owner_did=p.owner_did,
-            record_cid=p.record_cid,
-            track_count=n,
-            created_at=p.created_at,
-            updated_at=p.updated_at,
-        )
-        for p, n in rows
-    ]
 
 
 # -- writing --------------------------------------------------------------------------------
@@ -209,9 +170,7 @@ async def append_track(
     :class:`NotFound` if the playlist or the track does not exist or the track is hidden
     or deleted; :class:`Forbidden` unless ``actor_did`` owns the playlist.
     """
-    await require_owner(session, playlist_id, actor_did)  # before any lock is taken
-    async with committing(session):
-        name = await _lock_owned(session, playlist_id, actor_did)
+    async with changing(session, playlist_id, actor_did) as name:
         track = await session.get(Track, track_id) if is_track_id(track_id) else None
         if track is None or not track.visible or track.deleted_at is not None:
             raise NotFound(f"no track {track_id}")
@@ -257,9 +216,7 @@ async def remove_track(
     session: AsyncSession, playlist_id: str, track_id: int, *, actor_did: str
 ) -> PlaylistView:
     """Remove a track from the playlist (:class:`NotFound` if it is not in it); commits."""
-    await require_owner(session, playlist_id, actor_did)  # before any lock is taken
-    async with committing(session):
-        name = await _lock_owned(session, playlist_id, actor_did)
+    async with changing(session, playlist_id, actor_did) as name:
         if not is_track_id(track_id):
             raise NotFound(f"track {track_id} is not in the playlist")
         deleted = await session.execute(
@@ -285,10 +242,7 @@ async def reorder_tracks(
     wanted = [int(i) for i in track_ids]
     if len(set(wanted)) != len(wanted):
         raise InvalidInput("a track appears more than once in the new order")
-    # Someone else's playlist is refused before its row is locked or its items read.
-    await require_owner(session, playlist_id, actor_did)
-    async with committing(session):
-        name = await _lock_owned(session, playlist_id, actor_did)
+    async with changing(session, playlist_id, actor_did) as name:
         current = (
             await session.execute(
                 sa.select(PlaylistItem.track_id, track_available())
@@ -325,6 +279,24 @@ def _new_order(current: list[tuple[int, bool]], wanted: list[int]) -> list[int]:
     for slot, tid in zip(slots, wanted, strict=True):
         new_order[slot] = tid
     return new_order
+
+
+@asynccontextmanager
+async def changing(session: AsyncSession, playlist_id: str, actor_did: str) -> AsyncIterator[str]:
+    """One change of an owned playlist, as one transaction (:func:`committing`); yields its
+    name, with its row locked for the rest of the transaction.
+
+    Someone else's playlist is refused (:class:`Forbidden`; :class:`NotFound` for none) in
+    one light read, before any lock is taken or item read; a followed one is
+    :class:`Conflict`.
+
+        async with changing(session, playlist_id, actor_did) as name:
+            ...  # change the items
+            await _store_record_cid(session, playlist_id, name)
+    """
+    await require_owner(session, playlist_id, actor_did)
+    async with committing(session):
+        yield await _lock_owned(session, playlist_id, actor_did)
 
 
 async def _lock_owned(session: AsyncSession, playlist_id: str, actor_did: str) -> str:

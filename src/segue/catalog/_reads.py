@@ -15,7 +15,7 @@ call costs one cached, pre-compiled execution.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, TypeAlias, TypeVar
 
 import sqlalchemy as sa
@@ -216,13 +216,9 @@ async def playlist_seeds(reader: Reader, playlist_id: str) -> PlaylistSeeds:
     items = playlist_rows(rows, playlist_id, _ITEM)
     head = _head(playlist_id, rows[0])
     seeds = [row for row in items if row[_ITEM + 1] and row[_ITEM + 2] is None]
+    # Every field of the head, as read: a field added to PlaylistHead comes along.
     return PlaylistSeeds(
-        id=playlist_id,
-        owner_did=head.owner_did,
-        record_cid=head.record_cid,
-        seeds_generation=head.seeds_generation,
-        index_generation=head.index_generation,
-        dismissals_generation=head.dismissals_generation,
+        **{f.name: getattr(head, f.name) for f in fields(PlaylistHead)},
         item_ids=tuple(row[_ITEM] for row in items),
         seed_ids=tuple(row[_ITEM] for row in seeds),
         seed_titles=tuple((row[_ITEM + 3], row[_ITEM + 4]) for row in seeds),

@@ -28,6 +28,7 @@ __all__ = [
     "hydrate",
     "hydrate_suggestions",
     "search_tracks",
+    "suggestible_track",
     "track_available",
     "track_titles",
     "track_view",
@@ -78,6 +79,16 @@ def track_view(row: Any) -> TrackView:
 def track_available() -> sa.ColumnElement[bool]:
     """Tracks that may be shown: visible and not deleted."""
     return sa.and_(Track.visible.is_(True), Track.deleted_at.is_(None))
+
+
+def suggestible_track() -> sa.ColumnElement[bool]:
+    """The one condition a track meets to be suggested (by the recommender, from other
+    playlists): shown (:func:`track_available`) and suggestible (no hiding self-label, not
+    supporter-gated: segue follow decides it, docs/atproto.md).
+
+        >>> stmt = sa.select(Track.id).where(suggestible_track())
+    """
+    return sa.and_(track_available(), Track.suggestible.is_(True))
 
 
 def escape_like(text: str) -> str:
@@ -136,8 +147,9 @@ async def search_tracks(session: AsyncSession, query: str, *, limit: int = 20) -
 # the ids as one array parameter, so the statement (and asyncpg's prepared statement) is
 # the same whatever their number; an expanding IN renders one parameter per id each time.
 # The last column says whether the track may be suggested (a followed track with a hiding
-# self-label or a supporter gate may not): "because" titles are read by the same statement.
-_HYDRATE_BASE = sa.select(*track_view_columns(), Track.suggestible).join(
+# self-label or a supporter gate may not): "because" titles, which need only be shown, are
+# read by the same statement.
+_HYDRATE_BASE = sa.select(*track_view_columns(), suggestible_track().label("suggestible")).join(
     Artist, Track.artist_did == Artist.did
 )
 _HYDRATE_ANY = _HYDRATE_BASE.where(
@@ -156,7 +168,7 @@ _TITLES_BASE = sa.select(
     Track.id,
     Track.artist_did,
     Track.title,
-    sa.and_(track_available(), Track.suggestible.is_(True)).label("available"),
+    suggestible_track().label("available"),
 )
 _TITLES_ANY = _TITLES_BASE.where(
     Track.id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.BigInteger)))

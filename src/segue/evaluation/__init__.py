@@ -13,6 +13,7 @@ and each strategy's ranked list (never a seed track) is scored on the hidden one
 
 from ._bootstrap import Interval, bootstrap_ci, paired_bootstrap_ci
 from ._corpus import POPULAR_SHARE, Corpus, build_corpus, popular_tracks
+from ._crossval import CrossValidation, cross_validate
 from ._data import (
     EvalData,
     EvalPlaylist,
@@ -64,6 +65,7 @@ __all__ = [
     "RATES",
     "SIGNAL_RATES",
     "Corpus",
+    "CrossValidation",
     "EvalData",
     "EvalPlaylist",
     "Interval",
@@ -76,6 +78,7 @@ __all__ = [
     "build_corpus",
     "build_store",
     "count_requests",
+    "cross_validate",
     "evaluate",
     "feedback_pairs",
     "hit_rate",

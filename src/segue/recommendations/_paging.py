@@ -6,10 +6,17 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from segue.cache import CachedRanking
+from segue.cache import CachedRanking, Rider
 from segue.catalog import HYDRATE_MAX_IDS, SuggestionView, hydrate_suggestions
 
-__all__ = ["MAX_CANDIDATES", "RecommendationPage", "extendable", "page_of", "ran_dry"]
+__all__ = [
+    "MAX_CANDIDATES",
+    "PageRequest",
+    "RecommendationPage",
+    "extendable",
+    "page_of",
+    "ran_dry",
+]
 
 # Ids hydrated beyond the page's size, in case some are hidden or deleted since caching.
 _HYDRATE_SPARE = 3
@@ -33,6 +40,26 @@ class RecommendationPage:
     tracks: tuple[SuggestionView, ...]
     available: bool
     more: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class PageRequest:
+    """Which page of a ranking a request asks for, and the charges it spends.
+
+    ``read`` is spent once whatever the answer: with the cache look-up (one Redis round
+    trip on a hit), else before any error is raised, so a spent budget answers 429 as it
+    did when it was charged first. ``miss`` is spent before a ranking is computed (never
+    for a cache hit). Either may refuse by raising (the API's rate limits,
+    ``RateLimited``); ``None``: that budget is off.
+
+        >>> PageRequest(limit=3, offset=3)  # the second page of three
+        PageRequest(limit=3, offset=3, read=None, miss=None)
+    """
+
+    limit: int
+    offset: int = 0
+    read: Rider | None = None
+    miss: Rider | None = None
 
 
 async def page_of(

@@ -4,26 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import replace
 
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from segue.cache import CachedRanking, RecommendationCache, Rider, SingleFlight
-from segue.catalog import (
-    Database,
-    PlaylistHead,
-    PlaylistSeeds,
-    playlist_head,
-    playlist_seeds,
-    track_head,
-)
+from segue.cache import CachedRanking, RecommendationCache, SingleFlight
+from segue.catalog import Database, PlaylistHead, PlaylistSeeds
 from segue.engine import (
     DEFAULT_NEAR_DUPLICATE_DISTANCE,
     Ranking,
     Strategy,
 )
-from segue.errors import Forbidden, InvalidInput, SegueError, VectorStoreUnavailable
+from segue.errors import InvalidInput, SegueError, VectorStoreUnavailable
 from segue.metrics import (
     COMPUTATIONS_IN_FLIGHT,
     RECOMMENDATION_FALLBACKS,
@@ -35,13 +24,13 @@ from segue.vectors import VectorStore, max_cache_seconds, read_deadline
 
 from ._admission import Admission, Degrade
 from ._cooccurrence import read_cooccurrence
-from ._key import PLAYLIST_KIND, SIMILAR_KIND, CacheKeys
-from ._paging import MAX_CANDIDATES, RecommendationPage, page_of, ran_dry
+from ._key import PLAYLIST_KIND, CacheKeys
+from ._paging import MAX_CANDIDATES, PageRequest, RecommendationPage, page_of, ran_dry
 from ._pipeline import recommend, resolve_strategy
 from ._shape import shape
-from ._subjects import track_seeds
+from ._subjects import ListenersPlaylist, OwnersPlaylist, SimilarTrack, Subject
 
-__all__ = ["MAX_OFFSET", "RecommendationPage", "Recommender"]
+__all__ = ["MAX_OFFSET", "PageRequest", "RecommendationPage", "Recommender"]
 
 log = logging.getLogger("segue.recommendations")
 
@@ -62,12 +51,10 @@ MAX_OFFSET = _MAX_CANDIDATES
 
 _UNAVAILABLE = RecommendationPage(tracks=(), available=False)
 
-HeadReader = Callable[[AsyncConnection], Awaitable[PlaylistHead]]
-SeedsReader = Callable[[AsyncConnection], Awaitable[PlaylistSeeds]]
-
 
 class Recommender:
-    """Recommendations for a playlist's owner: cache, single flight, strategy, hydration.
+    """Recommendations for a playlist's owner, a playlist's listeners and a track (the
+    subjects, ``_subjects.py``): cache, single flight, strategy, hydration.
 
     Build one per process (:meth:`from_settings`, in the app's lifespan) and share it.
     A cache hit costs four short reads (the playlist's owner, record CID and generations,
@@ -78,7 +65,7 @@ class Recommender:
     candidates' titles), caches the ranked ids under the CID and hydrates them.
 
         recommender = Recommender.from_settings(settings, database, store, cache)
-        page = await recommender.recommend("3kq2d7x4m5abc", user_did=user.did, limit=3)
+        page = await recommender.recommend("3kq2d7x4m5abc", PageRequest(3), user_did=user.did)
         [t.title for t in page.tracks]
 
     Under load it degrades quality before availability: at most ``max_in_flight``
@@ -169,154 +156,52 @@ class Recommender:
         await self.flights.aclose()
 
     async def recommend(
-        self,
-        playlist_id: str,
-        *,
-        user_did: str,
-        limit: int,
-        offset: int = 0,
-        charge_read: Rider | None = None,
-        charge_miss: Rider | None = None,
+        self, playlist_id: str, request: PageRequest, *, user_did: str
     ) -> RecommendationPage:
-        """Up to ``limit`` visible tracks to add to the playlist, for its owner only,
-        after the first ``offset`` of the same ranking (the next page: none repeated).
+        """Up to ``request.limit`` visible tracks to add to the playlist, for its owner
+        only, after the first ``request.offset`` of the same ranking (the next page: none
+        repeated); the request's charges are spent as :class:`PageRequest` says.
 
         :class:`NotFound` for an unknown playlist, :class:`Forbidden` for someone else's.
-        ``charge_read`` is spent once whatever the answer: with the cache look-up (one
-        Redis round trip on a hit), else before any error is raised, so a spent budget
-        answers 429 as it did when it was charged first. ``charge_miss`` is spent before a
-        ranking is computed (never for a cache hit). Either may refuse by raising (the
-        API's rate limits, ``RateLimited``).
         """
-
-        async def owned(conn: AsyncConnection) -> PlaylistHead:
-            head = await playlist_head(conn, playlist_id)
-            if head.owner_did != user_did:
-                raise Forbidden("only the playlist's owner can do this")
-            return head
-
-        return await self._serve(
-            PLAYLIST_KIND,
-            owned,
-            lambda conn: playlist_seeds(conn, playlist_id),
-            limit=limit,
-            offset=offset,
-            charge_read=charge_read,
-            charge_miss=charge_miss,
-        )
+        return await self.page(OwnersPlaylist(playlist_id, user_did), request)
 
     async def continuation(
-        self,
-        playlist_id: str,
-        *,
-        user_did: str,
-        limit: int,
-        offset: int = 0,
-        charge_read: Rider | None = None,
-        charge_miss: Rider | None = None,
+        self, playlist_id: str, request: PageRequest, *, user_did: str
     ) -> RecommendationPage:
-        """What to play after a playlist, for any listener of any visible playlist: the
-        ranking its owner's suggestions come from (the same rules, the owner's dismissals
-        applied), read from and cached under the same key, so either request warms the
-        other. ``because`` names a playlist track, so only its owner gets it: a playlist's
-        items are its owner's to read. :class:`NotFound` for an unknown or hidden one."""
-        owner: str | None = None
+        """What to play after a playlist, for any listener of any visible playlist
+        (:class:`ListenersPlaylist`). :class:`NotFound` for an unknown or hidden one."""
+        return await self.page(ListenersPlaylist(playlist_id, user_did), request)
 
-        async def head(conn: AsyncConnection) -> PlaylistHead:
-            nonlocal owner
-            read = await playlist_head(conn, playlist_id)
-            owner = read.owner_did
-            return read
+    async def similar(self, track_id: int, request: PageRequest) -> RecommendationPage:
+        """Tracks that sound like one track (:class:`SimilarTrack`): the same rules (no
+        duplicate of it by title or vector, artist variety, hidden tracks never shown).
+        :class:`NotFound` for an unknown, hidden or deleted track."""
+        return await self.page(SimilarTrack(track_id), request)
 
-        page = await self._serve(
-            PLAYLIST_KIND,
-            head,
-            lambda conn: playlist_seeds(conn, playlist_id),
-            limit=limit,
-            offset=offset,
-            charge_read=charge_read,
-            charge_miss=charge_miss,
-        )
-        return page if owner == user_did else _without_because(page)
-
-    async def similar(
-        self,
-        track_id: int,
-        *,
-        limit: int,
-        offset: int = 0,
-        charge_read: Rider | None = None,
-        charge_miss: Rider | None = None,
-    ) -> RecommendationPage:
-        """Tracks that sound like one track: the pipeline with the track as a playlist of
-        one, the same rules (no duplicate of it by title or vector, artist variety, hidden
-        tracks never shown), cached under its own key (kind ``similar``). ``because`` is
-        ``None``: it would always name the track asked about. :class:`NotFound` for an
-        unknown, hidden or deleted track."""
-        seeds: PlaylistSeeds | None = None
-
-        async def head(conn: AsyncConnection) -> PlaylistHead:
-            nonlocal seeds
-            seeds = track_seeds(await track_head(conn, track_id))
-            return seeds
-
-        async def read_seeds(conn: AsyncConnection) -> PlaylistSeeds:
-            assert seeds is not None  # read with the head, in one statement
-            return seeds
-
-        page = await self._serve(
-            SIMILAR_KIND,
-            head,
-            read_seeds,
-            limit=limit,
-            offset=offset,
-            charge_read=charge_read,
-            charge_miss=charge_miss,
-        )
-        return _without_because(page)
-
-    async def _serve(
-        self,
-        kind: str,
-        read_head: HeadReader,
-        read_seeds: SeedsReader,
-        *,
-        limit: int,
-        offset: int,
-        charge_read: Rider | None,
-        charge_miss: Rider | None,
-    ) -> RecommendationPage:
-        """A page of the ranking of ``kind`` that ``read_head``'s version names, with the
-        read charged once whatever the answer (see :meth:`recommend`)."""
+    async def page(self, subject: Subject, request: PageRequest) -> RecommendationPage:
+        """A page of the ranking of ``subject``'s version, as its asker may see it, with
+        the read charged once whatever the answer (:class:`PageRequest`)."""
+        read = request.read
         try:
-            page = await self._page_of(
-                kind, read_head, read_seeds, limit, offset, charge_read, charge_miss
-            )
+            page = await self._page_of(subject, request)
         except SegueError:
-            if charge_read is not None:
-                await charge_read.alone()  # a no-op once spent
+            if read is not None:
+                await read.alone()  # a no-op once spent
             raise
-        if charge_read is not None:
-            await charge_read.alone()  # answered without a cache look-up (no store)
-        return page
+        if read is not None:
+            await read.alone()  # answered without a cache look-up (no store)
+        return subject.shown(page)
 
-    async def _page_of(
-        self,
-        kind: str,
-        read_head: HeadReader,
-        read_seeds: SeedsReader,
-        limit: int,
-        offset: int,
-        charge_read: Rider | None,
-        charge_miss: Rider | None,
-    ) -> RecommendationPage:
+    async def _page_of(self, subject: Subject, request: PageRequest) -> RecommendationPage:
+        kind, limit, offset = subject.kind, request.limit, request.offset
         # A plain autocommit connection, not a session: the hot path builds no ORM objects.
         async with self.database.reading() as conn:
-            head = await read_head(conn)
+            head = await subject.head(conn)
             if self.store is None:
                 return _unavailable("disabled")
             key = self.cache_key(head, kind=kind)
-            ranked = await self.cache.get(key, rider=charge_read)
+            ranked = await self.cache.get(key, rider=request.read)
             if ranked:
                 page = await page_of(conn, ranked, limit, offset)
                 if not ran_dry(page, ranked, limit):
@@ -324,13 +209,13 @@ class Recommender:
             # A miss, or a cached ranking mostly hidden or deleted since: the items, with
             # the record CID and generations they belong to (an edit since the head was
             # read is honoured: the key is this version's).
-            seeds = await read_seeds(conn)
+            seeds = await subject.seeds(conn)
         # The connection went back to the pool: none is held while the store works, so a
         # slow search cannot starve the requests that only need the database.
         if not seeds.item_ids:
             return _unavailable("empty_playlist")
-        if charge_miss is not None:
-            await charge_miss.alone()
+        if request.miss is not None:
+            await request.miss.alone()
         candidates = self.candidates
         # A ranking ranked further keeps what this version's shorter one showed, as it was:
         # a next page never repeats a track of an earlier one, nor skips one.
@@ -476,11 +361,6 @@ class Recommender:
         """This version's key (:class:`CacheKeys`, ``_key.py``): a playlist's ranking, or
         (``kind`` ``similar``) a track's, as a playlist of one (``track_seeds``)."""
         return self.keys.key(head, kind=kind)
-
-
-def _without_because(page: RecommendationPage) -> RecommendationPage:
-    tracks = tuple(replace(t, because=None) for t in page.tracks)
-    return RecommendationPage(tracks=tracks, available=page.available, more=page.more)
 
 
 def _count_unavailable(reason: UnavailableReason) -> None:

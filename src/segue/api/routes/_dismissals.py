@@ -10,7 +10,7 @@ from fastapi import APIRouter, status
 
 from segue.catalog import dismiss_track, undismiss_track
 
-from .._deps import CurrentUser, SessionDep
+from .._deps import SignedInDep
 from .._schemas import Dismissal
 from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
 
@@ -39,10 +39,8 @@ router = APIRouter(
         **BODY_ERRORS,
     },
 )
-async def dismiss(
-    playlist_id: PlaylistId, body: Dismissal, user: CurrentUser, session: SessionDep
-) -> None:
-    await dismiss_track(session, playlist_id, body.track_id, actor_did=user.did)
+async def dismiss(playlist_id: PlaylistId, body: Dismissal, me: SignedInDep) -> None:
+    await dismiss_track(me.session, playlist_id, body.track_id, actor_did=me.user.did)
 
 
 @router.delete(
@@ -50,7 +48,5 @@ async def dismiss(
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Undo a dismissal: the track may be suggested again",
 )
-async def undismiss(
-    playlist_id: PlaylistId, track_id: TrackIdPath, user: CurrentUser, session: SessionDep
-) -> None:
-    await undismiss_track(session, playlist_id, track_id, actor_did=user.did)
+async def undismiss(playlist_id: PlaylistId, track_id: TrackIdPath, me: SignedInDep) -> None:
+    await undismiss_track(me.session, playlist_id, track_id, actor_did=me.user.did)
