@@ -40,6 +40,11 @@ __all__ = [
 _REASON_MAX = 500
 
 
+def _ended(now: datetime, **values: object) -> dict[str, object]:
+    """The columns an ended attempt writes: ``values``, its lease given back, the time."""
+    return {**values, "lease_owner": None, "lease_expires_at": None, "updated_at": now}
+
+
 @dataclass(frozen=True, slots=True)
 class EmbeddingClaim:
     """A pending track leased to a worker: its source, the state's version (pass it back),
@@ -115,13 +120,7 @@ async def finish_embeddings(
                 sa.update(e)
                 .where(e.track_id == track_id, e.version == version)
                 .values(
-                    state="done",
-                    model=model,
-                    last_error=None,
-                    next_attempt_at=None,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                    updated_at=now,
+                    _ended(now, state="done", model=model, last_error=None, next_attempt_at=None)
                 )
                 .execution_options(synchronize_session=False)
             )
@@ -148,12 +147,12 @@ async def fail_embedding(
             sa.update(e)
             .where(e.track_id == claim.track_id, e.version == claim.version)
             .values(
-                state=state,
-                last_error=reason[:_REASON_MAX],
-                next_attempt_at=None if retry_in is None else now + timedelta(seconds=retry_in),
-                lease_owner=None,
-                lease_expires_at=None,
-                updated_at=now,
+                _ended(
+                    now,
+                    state=state,
+                    last_error=reason[:_REASON_MAX],
+                    next_attempt_at=None if retry_in is None else now + timedelta(seconds=retry_in),
+                )
             )
             .execution_options(synchronize_session=False)
         )

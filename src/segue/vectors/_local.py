@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from usearch.compiled import MetricKind, ScalarKind
@@ -26,7 +25,7 @@ from ._generations import (
     publish,
     remove_stale,
 )
-from ._protocol import Exclude, FetchedVectors
+from ._protocol import Attributes, Exclude, FetchedVectors, Ids, OnProgress
 from ._snapshot import Snapshot, exact_of, fetch, search
 
 __all__ = ["INDEX_DTYPES", "LocalVectorStore"]
@@ -170,7 +169,7 @@ class LocalVectorStore(AsyncClosing):
         snap = self._current()
         return 0 if snap is None else len(snap.graph)
 
-    async def get_vectors(self, ids: Sequence[int] | IdArray) -> FetchedVectors:
+    async def get_vectors(self, ids: Ids) -> FetchedVectors:
         keys = check_ids(ids)
         snap = self._current()
         if snap is None or not keys.size:
@@ -324,11 +323,11 @@ class LocalVectorStore(AsyncClosing):
 
     async def upsert(
         self,
-        ids: Sequence[int] | IdArray,
+        ids: Ids,
         vectors: FloatMatrix,
-        attributes: Mapping[str, Sequence[Any]] | None = None,
+        attributes: Attributes | None = None,
         *,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: OnProgress | None = None,
     ) -> None:
         """Insert or replace, all or nothing; ``attributes`` are validated, then not stored
         (the catalog has them).
@@ -342,7 +341,7 @@ class LocalVectorStore(AsyncClosing):
         async with self._write_lock:
             await asyncio.to_thread(self._upsert_sync, keys, matrix, on_progress)
 
-    async def delete(self, ids: Sequence[int] | IdArray) -> None:
+    async def delete(self, ids: Ids) -> None:
         keys = np.unique(check_ids(ids))
         async with self._write_lock:
             await asyncio.to_thread(self._delete_sync, keys)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -11,10 +11,16 @@ import numpy as np
 from segue._lifecycle import AsyncResource
 from segue.engine import FloatMatrix, IdArray, Neighbors
 
-__all__ = ["Exclude", "FetchedVectors", "VectorStore"]
+__all__ = ["Attributes", "Exclude", "FetchedVectors", "Ids", "OnProgress", "VectorStore"]
 
 #: the ids a query leaves out: any collection of ints, or an id array
 Exclude = Collection[int] | IdArray
+#: the ids a read or a write names, in order: a sequence of ints, or an id array
+Ids = Sequence[int] | IdArray
+#: per-row attributes of an upsert, one value per id (``{"artist": [...], ...}``)
+Attributes = Mapping[str, Sequence[Any]]
+#: called with how many rows a long write has done so far
+OnProgress = Callable[[int], None]
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +64,7 @@ class VectorStore(AsyncResource, Protocol):
 
     async def count(self) -> int: ...
 
-    async def get_vectors(self, ids: Sequence[int] | IdArray) -> FetchedVectors: ...
+    async def get_vectors(self, ids: Ids) -> FetchedVectors: ...
 
     async def query_many(
         self, queries: FloatMatrix, *, top_k: int, exclude: Exclude = (), with_vectors: bool = False
@@ -71,16 +77,13 @@ class VectorStore(AsyncResource, Protocol):
         ...
 
     async def upsert(
-        self,
-        ids: Sequence[int] | IdArray,
-        vectors: FloatMatrix,
-        attributes: Mapping[str, Sequence[Any]] | None = None,
+        self, ids: Ids, vectors: FloatMatrix, attributes: Attributes | None = None
     ) -> None:
         """Insert or replace vectors by id, with optional per-row attributes (one value
         per id, e.g. ``{"artist": [...], "visibility": [...]}``); all or nothing."""
         ...
 
-    async def delete(self, ids: Sequence[int] | IdArray) -> None: ...
+    async def delete(self, ids: Ids) -> None: ...
 
     def scan(self, *, batch_size: int = 1000) -> AsyncIterator[FetchedVectors]:
         """Every id and its vector, in id order, at most ``batch_size`` at a time."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from functools import partial
 from typing import Any, TypeVar, cast
 
@@ -18,7 +18,7 @@ from turbopuffer.types.custom import Filter
 from turbopuffer.types.row_param import RowParam
 
 from segue._lifecycle import AsyncClosing
-from segue.engine import FloatMatrix, IdArray, Neighbors, check_ids, check_matrix
+from segue.engine import FloatMatrix, Neighbors, check_ids, check_matrix
 from segue.errors import (
     DimensionMismatch,
     InvalidInput,
@@ -28,7 +28,7 @@ from segue.errors import (
 from segue.settings import Settings, TurbopufferConsistency
 
 from ._attributes import check_upsert
-from ._protocol import Exclude, FetchedVectors
+from ._protocol import Attributes, Exclude, FetchedVectors, Ids, OnProgress
 from ._tpuf_calls import Endpoint, NamespaceMissing, bulk_call, read_call
 from ._tpuf_policy import (
     READ_DEADLINE,
@@ -246,7 +246,7 @@ class TurbopufferVectorStore(AsyncClosing):
                     rows.extend(result.rows or ())
         return rows
 
-    async def get_vectors(self, ids: Sequence[int] | IdArray) -> FetchedVectors:
+    async def get_vectors(self, ids: Ids) -> FetchedVectors:
         """Vectors by id, in request order, missing ids skipped: one request for up to
         16 x max_top_k distinct ids (an id filter ordered by id, never a dummy ANN query)."""
         keys = check_ids(ids)
@@ -357,11 +357,11 @@ class TurbopufferVectorStore(AsyncClosing):
 
     async def upsert(
         self,
-        ids: Sequence[int] | IdArray,
+        ids: Ids,
         vectors: FloatMatrix,
-        attributes: Mapping[str, Sequence[Any]] | None = None,
+        attributes: Attributes | None = None,
         *,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: OnProgress | None = None,
     ) -> None:
         """Insert or replace whole documents: id, vector and ``attributes`` (e.g. artist,
         visibility), in requests of at most ``write_batch_bytes`` as the client sends them.
@@ -398,7 +398,7 @@ class TurbopufferVectorStore(AsyncClosing):
             if on_progress is not None:
                 on_progress(len(rows))
 
-    async def delete(self, ids: Sequence[int] | IdArray) -> None:
+    async def delete(self, ids: Ids) -> None:
         keys = np.unique(check_ids(ids))
         options = self._write_options()
         for batch in id_batches(keys, max_bytes=self.write_batch_bytes):
