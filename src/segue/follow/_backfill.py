@@ -33,15 +33,17 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.atproto import DidResolver, RecordPage, RepoPage, XrpcClient, is_did
 from segue.catalog import Database, clean_handle, database_errors
-from segue.catalog.tables import FollowBackfill, FollowRecord, insert_for
+from segue.catalog.tables import FollowBackfill, insert_for
 from segue.errors import AtprotoUnavailable, InvalidInput, NotFound, RemoteError
 from segue.metrics import FOLLOW_BACKFILL_RECORDS
 
 from ._apply import apply_follow
-from ._changes import FollowResult, RecordDeletion
+from ._apply_bulk import delete_missing
+from ._changes import FollowResult
 from ._events import COLLECTIONS, TRUST, Collections, Trust, decode
 from ._handles import store_handles
 
@@ -53,7 +55,6 @@ T = TypeVar("T")
 #: the result counted for a stored record the repo no longer holds
 DELETED = "deleted"
 _PAGE = 100  # listRecords' maximum
-_APPLY_AT_ONCE = 25
 _RELAY_PAGE = 1000
 _ATTEMPTS = 6
 _BACKOFF_SECONDS = 1.0
@@ -229,7 +230,7 @@ class _Run:
             latest = await self.pds_call(pds, lambda: self.xrpc.get_latest_commit(pds, did))
             rev, cursor = latest.rev, None
             async with self.writing:
-                await _save_state(self.database, did, collection, rev, None, done=False)
+                await _save_state_now(self.database, did, collection, rev, None, done=False)
         else:
             rev, cursor = state.rev, state.cursor
         while True:
@@ -238,17 +239,18 @@ class _Run:
                 return self.xrpc.list_records(pds, did, collection, cursor=c, limit=_PAGE)
 
             page = await self.pds_call(pds, read)
-            await self.apply(did, collection, rev, page.records)
             cursor = page.cursor
-            if cursor is None or not page.records:
+            last = cursor is None or not page.records
+            # The page and where the backfill stands after it, in one transaction: a kill
+            # leaves either both or neither, so no page is applied twice nor skipped.
+            await self.apply(did, collection, rev, page.records, cursor=None if last else cursor)
+            if last:
                 break
-            async with self.writing:
-                await _save_state(self.database, did, collection, rev, cursor, done=False)
         await self.delete_missing(did, collection, rev)
-        async with self.writing:
-            await _save_state(self.database, did, collection, rev, None, done=True)
 
-    async def apply(self, did: str, collection: str, rev: str, records: Sequence[Any]) -> None:
+    async def apply(
+        self, did: str, collection: str, rev: str, records: Sequence[Any], *, cursor: str | None
+    ) -> None:
         now_us = time.time_ns() // 1000
         events = []
         for entry in records:
@@ -271,18 +273,24 @@ class _Run:
             }
             events.append(decode(message, self.options.collections, self.options.trust))
         changes = [e.change for e in events if e.change is not None]
-        applied: list[FollowResult] = []
-        # Short transactions: the live stream's batches wait for the catalog's lock while
-        # one is applied, within the database's statement timeout.
-        for start in range(0, len(changes), _APPLY_AT_ONCE):
-            async with self.writing:
-                applied += await apply_follow(
-                    self.database,
-                    changes[start : start + _APPLY_AT_ONCE],
-                    cursor=None,
-                    max_lists_per_account=self.options.max_lists_per_account,
-                    audio_origins=self.options.audio_origins,
-                )
+
+        async def save(session: AsyncSession) -> None:
+            # The last page's state waits for the deletion of what was not listed.
+            if cursor is not None:
+                await _save_state(session, did, collection, rev, cursor, done=False)
+
+        # One short transaction per page (a few set-based statements: _apply_bulk.py); the
+        # live stream's batches wait for the catalog's lock meanwhile.
+        async with self.writing:
+            applied = await apply_follow(
+                self.database,
+                changes,
+                cursor=None,
+                max_lists_per_account=self.options.max_lists_per_account,
+                audio_origins=self.options.audio_origins,
+                bulk=True,
+                then=save,
+            )
         results = iter(applied)
         for event in events:
             if event.change is not None:
@@ -296,31 +304,22 @@ class _Run:
 
     async def delete_missing(self, did: str, collection: str, rev: str) -> None:
         """Every record of ``did`` in ``collection`` still stored at a rev older than the
-        backfill's was not listed: the repo no longer holds it."""
+        backfill's was not listed: the repo no longer holds it. Deleted, and the
+        collection marked done, in one transaction."""
         kind: Literal["track", "playlist"] = (
             "track" if collection == self.options.collections.track else "playlist"
         )
-        prefix = f"at://{did}/{collection}/"
-        async with self.database.reading() as conn:
-            gone = (
-                await conn.scalars(
-                    sa.select(FollowRecord.uri).where(
-                        FollowRecord.did == did,
-                        FollowRecord.kind == kind,
-                        FollowRecord.deleted_at.is_(None),
-                        FollowRecord.rev < rev,
-                        FollowRecord.uri.startswith(prefix, autoescape=True),
-                    )
-                )
-            ).all()
-        if not gone:
-            return
-        now_us = time.time_ns() // 1000
-        deletions = [RecordDeletion(uri, did, kind, rev, now_us) for uri in gone]
+        deleted: list[int] = []
+
+        async def finish(session: AsyncSession) -> None:
+            now_us = time.time_ns() // 1000
+            deleted.append(await delete_missing(session, did, collection, kind, rev, now_us))
+            await _save_state(session, did, collection, rev, None, done=True)
+
         async with self.writing:
-            results = await apply_follow(self.database, deletions, cursor=None)
-        for result in results:
-            self._count(DELETED if result is FollowResult.APPLIED else result.value)
+            await apply_follow(self.database, [], cursor=None, then=finish)
+        for _ in range(sum(deleted)):
+            self._count(DELETED)
 
     def _count(self, result: str) -> None:
         FOLLOW_BACKFILL_RECORDS.labels(result=result).inc()
@@ -338,16 +337,22 @@ async def _state(database: Database, did: str, collection: str) -> Any:
         ).first()
 
 
-async def _save_state(
+async def _save_state_now(
     database: Database, did: str, collection: str, rev: str, cursor: str | None, *, done: bool
 ) -> None:
     async with database_errors(), database.sessionmaker.begin() as session:
-        insert = insert_for(session)
-        values = {"rev": rev, "cursor": cursor, "done": done}
-        await session.execute(
-            insert(FollowBackfill)
-            .values(did=did, collection=collection, **values)
-            .on_conflict_do_update(
-                index_elements=[FollowBackfill.did, FollowBackfill.collection], set_=values
-            )
+        await _save_state(session, did, collection, rev, cursor, done=done)
+
+
+async def _save_state(
+    session: AsyncSession, did: str, collection: str, rev: str, cursor: str | None, *, done: bool
+) -> None:
+    insert = insert_for(session)
+    values = {"rev": rev, "cursor": cursor, "done": done}
+    await session.execute(
+        insert(FollowBackfill)
+        .values(did=did, collection=collection, **values)
+        .on_conflict_do_update(
+            index_elements=[FollowBackfill.did, FollowBackfill.collection], set_=values
         )
+    )
