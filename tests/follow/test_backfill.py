@@ -125,6 +125,7 @@ async def test_a_killed_backfill_goes_on_where_it_stopped(
     pds: Pds,
 ) -> None:
     alice = world["alice"]
+    pds.page_delay = 0.2  # a slow PDS: the task is caught between pages, not after the last
     task = asyncio.create_task(
         backfill(database, xrpc, did_resolver, BackfillOptions(dids=(alice,)))
     )
@@ -140,6 +141,7 @@ async def test_a_killed_backfill_goes_on_where_it_stopped(
     # The repo moved on meanwhile: the resumed backfill still reads at the rev it began
     # with, so the records of the first pages are not taken for deleted ones.
     pds.set_rev(alice, tid(1_764_633_700_000_000))
+    pds.page_delay = 0.0
     stats = await backfill(database, xrpc, did_resolver, BackfillOptions(dids=(alice,)))
     assert stats.failed == {}
     assert "deleted" not in stats.results

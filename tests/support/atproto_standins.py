@@ -24,6 +24,7 @@ Fixtures (import them into a conftest): ``plc_directory``, ``did_web_host``, ``p
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -232,6 +233,9 @@ class Pds(_Server):
         super().__init__()
         self.repos: dict[str, _Repo] = {}
         self._failures: list[tuple[int, str | None]] = []
+        #: seconds each ``listRecords`` answer waits: a slow PDS, so a test can stop a
+        #: backfill between pages
+        self.page_delay = 0.0
         for nsid, handler in (
             ("com.atproto.sync.getLatestCommit", self._latest_commit),
             ("com.atproto.repo.listRecords", self._list_records),
@@ -295,6 +299,8 @@ class Pds(_Server):
 
     async def _list_records(self, request: web.Request) -> web.Response:
         self.requests["listRecords"] += 1
+        if self.page_delay:
+            await asyncio.sleep(self.page_delay)
         if failed := self._failure():
             return failed
         q = request.query

@@ -44,6 +44,7 @@ from segue.catalog.tables import (
     TrackUri,
     chunks,
     insert_for,
+    table_of,
     utc_now,
 )
 
@@ -76,7 +77,7 @@ async def _stored_revs(session: AsyncSession, uris: Sequence[str]) -> dict[str, 
         rows = await session.execute(
             sa.select(FollowRecord.uri, FollowRecord.rev).where(FollowRecord.uri.in_(chunk))
         )
-        found.update({uri: rev for uri, rev in rows})
+        found.update(dict(rows.all()))
     return found
 
 
@@ -144,17 +145,16 @@ async def _write_tracks(
             for r in records
             if r.did == did
         ]
-        for chunk in chunks(rows, 500):
-            stmt = insert(Track).values(list(chunk))
-            await session.execute(
-                stmt.on_conflict_do_update(
-                    index_elements=[Track.id],
-                    set_={
-                        **{c: getattr(stmt.excluded, c) for c in _TRACK_COLUMNS},
-                        "updated_at": utc_now(),
-                    },
-                )
-            )
+        # Core, many rows to one cached statement: no ORM bookkeeping per row.
+        tracks = table_of(Track)
+        stmt = insert(tracks)
+        await session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[tracks.c.id],
+                set_={**{c: stmt.excluded[c] for c in _TRACK_COLUMNS}, "updated_at": utc_now()},
+            ),
+            rows,
+        )
         # A new or changed audio source makes the track pending for `segue embed --catalog`.
         await note_audio_sources(session, track_ids, audio_origins=audio_origins)
         changed = [
@@ -218,15 +218,17 @@ async def _adopt_waiting(session: AsyncSession, uris: Sequence[str]) -> None:
 
 
 async def _save_versions(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
-    insert = insert_for(session)
-    for chunk in chunks(rows, 500):
-        stmt = insert(FollowRecord).values(list(chunk))
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[FollowRecord.uri],
-                set_={c: getattr(stmt.excluded, c) for c in _VERSION_COLUMNS},
-            )
-        )
+    if not rows:
+        return
+    versions = table_of(FollowRecord)
+    stmt = insert_for(session)(versions)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[versions.c.uri],
+            set_={c: stmt.excluded[c] for c in _VERSION_COLUMNS},
+        ),
+        list(rows),
+    )
 
 
 async def delete_missing(
