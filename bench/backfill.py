@@ -25,7 +25,7 @@ from sqlalchemy.engine import make_url
 from tests.follow.recording import TRACKS, tid, track_record
 from tests.support.atproto_standins import Pds, PlcDirectory, did_document, make_identity
 
-from segue.atproto import DidResolver, HttpClient, XrpcClient, record_cid
+from segue.atproto import DidResolver, HttpClient, XrpcClient
 from segue.catalog import open_database, upgrade
 from segue.follow import BackfillOptions, backfill
 from segue.settings import Settings
@@ -53,7 +53,7 @@ async def _world(accounts: int, per_account: int) -> tuple[PlcDirectory, Pds, li
         for i in range(per_account):
             rkey = tid(1_764_633_600_000_000 + a * per_account + i)
             value = track_record(f"Track {a}-{i}", f"Artist {a}")
-            pds.repos[identity.did].records[TRACKS][rkey] = (record_cid(value), value)
+            pds.put_record(identity.did, TRACKS, rkey, value)
         dids.append(identity.did)
     return plc, pds, dids
 

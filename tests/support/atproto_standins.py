@@ -8,7 +8,10 @@ They answer as the real services do, per the lexicons (bluesky-social/atproto
   ``{"message": "DID not registered: ..."}`` for an unknown DID, 410 for a tombstoned one.
 - did:web host: ``GET /.well-known/did.json``.
 - PDS: ``com.atproto.sync.getLatestCommit`` (``{cid, rev}``; 400 ``RepoNotFound``),
-  ``com.atproto.repo.listRecords`` (newest rkey first, ``reverse=true`` oldest first;
+  ``com.atproto.repo.listRecords`` (``{uri, cid, value}``: the record in its JSON form,
+  ``{"$link": cid}`` and ``{"$bytes": base64}`` as given, and the CID of its DAG-CBOR,
+  where those are a link and bytes, as a PDS stores it; newest rkey first,
+  ``reverse=true`` oldest first;
   ``limit`` 1..100, default 50; ``cursor`` = the last rkey of a non-empty page, as the
   reference PDS does, so the page after the last is empty and has none),
   ``com.atproto.sync.getBlob`` (the bytes; 400 ``BlobNotFound``). XRPC errors are
@@ -40,7 +43,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from segue.atproto import DidResolver, HttpClient, XrpcClient, encode_multibase_key
+from segue.atproto import (
+    DidResolver,
+    HttpClient,
+    XrpcClient,
+    encode_multibase_key,
+    record_cid,
+)
 
 __all__ = [
     "DidWebHost",
@@ -251,8 +260,12 @@ class Pds(_Server):
         repo.rev, repo.commit_cid = rev, cid_of(did.encode() + rev.encode())
 
     def put_record(self, did: str, collection: str, rkey: str, value: dict[str, Any]) -> str:
-        """Store a record; its CID (of its DAG-CBOR) is returned."""
-        cid = cid_of(libipld.encode_dag_cbor(value))
+        """Store a record given in its JSON form; its CID is returned: that of its DAG-CBOR
+        with ``$link`` objects encoded as links and ``$bytes`` as bytes (the data model's
+        JSON mapping, :func:`segue.atproto.record_cid`), as a PDS computes it. A value the
+        data model refuses (a float, an integer past 64 bits) raises ``InvalidInput``, as
+        a PDS refuses the write."""
+        cid = record_cid(value)
         self.repos[did].records[collection][rkey] = (cid, value)
         return cid
 
