@@ -245,6 +245,8 @@ class Pds(_Server):
         #: seconds each ``listRecords`` answer waits: a slow PDS, so a test can stop a
         #: backfill between pages
         self.page_delay = 0.0
+        self._hold_after: int | None = None
+        self._released = asyncio.Event()
         for nsid, handler in (
             ("com.atproto.sync.getLatestCommit", self._latest_commit),
             ("com.atproto.repo.listRecords", self._list_records),
@@ -277,6 +279,20 @@ class Pds(_Server):
         cid = cid_of(data, codec=0x55)
         self.repos[did].blobs[cid] = data
         return cid
+
+    def hold(self, *, after: int) -> None:
+        """Answer ``after`` more ``listRecords`` requests, then keep the next ones waiting
+        until :meth:`release`: a reader stopped mid-way, for as long as a test needs."""
+        self._hold_after = self.requests["listRecords"] + after
+        self._released.clear()
+
+    def release(self) -> None:
+        self._hold_after = None
+        self._released.set()
+
+    async def close(self) -> None:
+        self.release()  # answer what waits, so the server can stop
+        await super().close()
 
     def fail_next(
         self, count: int = 1, *, status: int = 429, retry_after: str | None = "3"
@@ -312,6 +328,8 @@ class Pds(_Server):
 
     async def _list_records(self, request: web.Request) -> web.Response:
         self.requests["listRecords"] += 1
+        if self._hold_after is not None and self.requests["listRecords"] > self._hold_after:
+            await self._released.wait()
         if self.page_delay:
             await asyncio.sleep(self.page_delay)
         if failed := self._failure():
