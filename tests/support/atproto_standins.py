@@ -5,7 +5,8 @@ They answer as the real services do, per the lexicons (bluesky-social/atproto
 ``lexicons/com/atproto``) and the reference PDS's handlers:
 
 - PLC directory: ``GET /{did}`` -> the document (``application/did+ld+json``); 404
-  ``{"message": "DID not registered: ..."}`` for an unknown DID, 410 for a tombstoned one.
+  ``{"message": "DID not registered: ..."}`` for an unknown DID, 410 for a tombstoned one;
+  ``delay`` slows each answer, ``max_in_flight`` is the most requests answered at once.
 - did:web host: ``GET /.well-known/did.json``.
 - PDS: ``com.atproto.sync.getLatestCommit`` (``{cid, rev}``; 400 ``RepoNotFound``),
   ``com.atproto.repo.listRecords`` (``{uri, cid, value}``: the record in its JSON form,
@@ -183,6 +184,11 @@ class PlcDirectory(_Server):
         super().__init__()
         self.documents: dict[str, dict[str, Any]] = {}
         self.tombstoned: set[str] = set()
+        #: seconds each answer waits (a directory far away), so requests overlap
+        self.delay = 0.0
+        #: requests being answered now, and the most there ever were at once
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.app.router.add_get("/{did}", self._get)
 
     def put(self, document: dict[str, Any]) -> None:
@@ -193,7 +199,16 @@ class PlcDirectory(_Server):
         self.tombstoned.add(did)
 
     async def _get(self, request: web.Request) -> web.Response:
-        did = request.match_info["did"]
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return self._answer(request.match_info["did"])
+        finally:
+            self.in_flight -= 1
+
+    def _answer(self, did: str) -> web.Response:
         self.requests[did] += 1
         if did in self.tombstoned:
             return web.json_response({"message": f"DID not available: {did}"}, status=410)
