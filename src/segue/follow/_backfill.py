@@ -6,15 +6,17 @@ them where they live. The accounts come from a relay's
 through its DID document; the PDS gives the repo's current ``rev``
 (``com.atproto.sync.getLatestCommit``) and its records (``com.atproto.repo.listRecords``,
 paged). Each record is decoded as a stream event of that ``rev`` (:func:`decode`: the same
-lexicon, CID and trust checks) and applied through the same path (:func:`apply_follow`),
-so the rules are the stream's: a record applied from the stream with a newer rev is never
-overwritten, one at an older rev is replaced. When a collection's last page is in, every
-record of that account and collection still stored at an older rev is one the repo no
-longer holds: it is deleted, with a tombstone at the backfill's rev.
+lexicon, CID and trust checks) and each page applied in one transaction
+(:func:`apply_follow` with ``bulk``: its track records in a few set-based statements,
+:mod:`._apply_bulk`), with the stream's rules: a record applied from the stream with a
+newer rev is never overwritten, one at an older rev is replaced. When a collection's last
+page is in, every record of that account and collection still stored at an older rev is
+one the repo no longer holds: it is deleted, with a tombstone at the backfill's rev.
 
 Where each repository and collection stands (its rev, the cursor of the next page,
-whether it is done) is stored in ``follow_backfill`` after each page, so a killed backfill
-goes on where it stopped, stamping the rest with the same rev. Requests to one PDS are at
+whether it is done) is stored in ``follow_backfill`` in the transaction of each page, so a
+killed backfill goes on exactly where it stopped (no page applied is read again),
+stamping the rest with the same rev. Requests to one PDS are at
 most ``per_pds`` at a time; a 429 or 503 waits its ``Retry-After`` (or a backoff) and tries
 again.
 
@@ -76,6 +78,9 @@ class BackfillOptions:
     max_lists_per_account: int | None = 100
     #: ``SEGUE_AUDIO_ORIGINS``: which tracks' ``audio_url`` is an audio source to embed
     audio_origins: tuple[str, ...] = ()
+    #: a page's track records applied together (:mod:`._apply_bulk`); ``False``: one by
+    #: one through the stream's path, in the same transaction (the bench's reference)
+    bulk: bool = True
 
 
 @dataclass(slots=True)
@@ -288,7 +293,7 @@ class _Run:
                 cursor=None,
                 max_lists_per_account=self.options.max_lists_per_account,
                 audio_origins=self.options.audio_origins,
-                bulk=True,
+                bulk=self.options.bulk,
                 then=save,
             )
         results = iter(applied)
