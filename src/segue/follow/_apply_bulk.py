@@ -3,7 +3,7 @@
 The backfill reads a repository's records a ``listRecords`` page at a time (up to 100
 records of one account and collection, all at the repo's one ``rev``). Applied one by one
 (:func:`~._apply_records.apply_track`) each costs about twelve round trips; here a page of
-track records costs about ten in all, whatever its size, with the same rules and the same
+track records costs about fifteen in all, whatever its size, with the same rules and the same
 end state:
 
 - a record whose stored version (or tombstone) has a ``rev`` as new or newer is left alone
