@@ -215,3 +215,29 @@ async def test_waiting_playlists_are_completed_and_restored_tracks_move_generati
         keep = next(p for p in before if p["id"] == "3lbkeep000002")
         kept = next(p for p in (await dump(database))["playlists"] if p["id"] == keep["id"])
         assert kept["seeds_generation"] > keep["seeds_generation"], apply.__name__
+
+
+async def test_pages_of_several_accounts_written_together_end_the_same(
+    database: Database,
+) -> None:
+    """Pages that wait for each other are written in one transaction (the backfill's
+    group commit): Alice's tracks and Bob's lists together end as one by one."""
+    _, expected = await backfilled(database, one_by_one)
+
+    async def together(
+        database: Database, page: list[FollowChange], did: str, collection: str
+    ) -> list[FollowResult]:
+        if collection == LISTS:
+            return []  # written with the tracks' page
+        tracks, lists = pages()
+
+        async def then(session: AsyncSession) -> None:
+            await delete_missing(session, ALICE, TRACKS, "track", REV, TIME_US)
+            await delete_missing(session, BOB, LISTS, "playlist", REV, TIME_US)
+
+        return await apply_follow(
+            database, tracks + lists, cursor=None, audio_origins=ORIGINS, bulk=True, then=then
+        )
+
+    _, rows = await backfilled(database, together)
+    assert rows == expected

@@ -48,7 +48,7 @@ from segue.catalog.tables import (
     utc_now,
 )
 
-from ._apply_accounts import account_state
+from ._apply_accounts import account_states
 from ._apply_records import rebuild_items
 from ._changes import FollowResult, TrackRecord
 
@@ -110,61 +110,67 @@ async def apply_tracks(
 async def _write_tracks(
     session: AsyncSession, records: Sequence[TrackRecord], *, audio_origins: Collection[str]
 ) -> None:
+    """Every record of every account at once: the statements do not grow with the
+    accounts (pages of several repositories may be written together)."""
     ids = await track_ids_for(session, [r.uri for r in records])
     insert = insert_for(session)
-    for did in dict.fromkeys(r.did for r in records):
-        hidden, handle = await account_state(session, did)
-        last = [r for r in records if r.did == did][-1]
-        artist = insert(Artist).values(did=did, handle=handle, display_name=last.artist_name)
-        await session.execute(
-            artist.on_conflict_do_update(
-                index_elements=[Artist.did],
-                set_={"display_name": artist.excluded.display_name, "updated_at": utc_now()},
-                where=Artist.display_name.is_distinct_from(artist.excluded.display_name),
-            )
-        )
-        visible = not hidden
-        track_ids = [ids[r.uri] for r in records if r.did == did]
-        before = await _visibility(session, track_ids)
-        rows = [
-            {
-                "id": ids[r.uri],
-                "title": r.title,
-                "artist_did": r.did,
-                "image_url": r.image_url,
-                "audio_url": r.audio_url,
-                # The blob is in the record's own repo: its DID is the record's.
-                "audio_blob_did": r.did if r.audio_blob_cid else None,
-                "audio_blob_cid": r.audio_blob_cid,
-                "suggestible": r.suggestible,
-                "uri": r.uri,
-                "cid": r.cid,
-                "visible": visible,
-                "deleted_at": None,
-            }
-            for r in records
-            if r.did == did
-        ]
-        # Core, many rows to one cached statement: no ORM bookkeeping per row.
-        tracks = table_of(Track)
-        stmt = insert(tracks)
-        await session.execute(
-            stmt.on_conflict_do_update(
-                index_elements=[tracks.c.id],
-                set_={**{c: stmt.excluded[c] for c in _TRACK_COLUMNS}, "updated_at": utc_now()},
-            ),
-            rows,
-        )
-        # A new or changed audio source makes the track pending for `segue embed --catalog`.
-        await note_audio_sources(session, track_ids, audio_origins=audio_origins)
-        changed = [
-            tid
-            for tid in track_ids
-            if tid in before and (before[tid][0] != visible or before[tid][1])
-        ]
-        await _adopt_waiting(session, [r.uri for r in records if r.did == did])
-        if changed:
-            await bump_seeds_generation(session, changed)
+    states = await account_states(session, [r.did for r in records])
+    # Each artist as the last of its records names it (as applied one by one).
+    last = {r.did: r.artist_name for r in records}
+    artists = table_of(Artist)
+    artist = insert(artists)
+    await session.execute(
+        artist.on_conflict_do_update(
+            index_elements=[artists.c.did],
+            set_={"display_name": artist.excluded.display_name, "updated_at": utc_now()},
+            where=artists.c.display_name.is_distinct_from(artist.excluded.display_name),
+        ),
+        [
+            {"did": did, "handle": states[did][1], "display_name": name}
+            for did, name in last.items()
+        ],
+    )
+    track_ids = [ids[r.uri] for r in records]
+    before = await _visibility(session, track_ids)
+    rows = [
+        {
+            "id": ids[r.uri],
+            "title": r.title,
+            "artist_did": r.did,
+            "image_url": r.image_url,
+            "audio_url": r.audio_url,
+            # The blob is in the record's own repo: its DID is the record's.
+            "audio_blob_did": r.did if r.audio_blob_cid else None,
+            "audio_blob_cid": r.audio_blob_cid,
+            "suggestible": r.suggestible,
+            "uri": r.uri,
+            "cid": r.cid,
+            "visible": not states[r.did][0],
+            "deleted_at": None,
+        }
+        for r in records
+    ]
+    # Core, many rows to one cached statement: no ORM bookkeeping per row.
+    tracks = table_of(Track)
+    stmt = insert(tracks)
+    await session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[tracks.c.id],
+            set_={**{c: stmt.excluded[c] for c in _TRACK_COLUMNS}, "updated_at": utc_now()},
+        ),
+        rows,
+    )
+    # A new or changed audio source makes the track pending for `segue embed --catalog`.
+    await note_audio_sources(session, track_ids, audio_origins=audio_origins)
+    await _adopt_waiting(session, [r.uri for r in records])
+    # Shown again, or restored: the playlists holding them have other seeds now.
+    changed = [
+        row["id"]
+        for row in rows
+        if row["id"] in before and (before[row["id"]][0] != row["visible"] or before[row["id"]][1])
+    ]
+    if changed:
+        await bump_seeds_generation(session, changed)
     await _save_versions(
         session,
         [

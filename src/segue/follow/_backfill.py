@@ -35,17 +35,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.atproto import DidResolver, RecordPage, RepoPage, XrpcClient, is_did
 from segue.catalog import Database, clean_handle, database_errors
 from segue.catalog.tables import FollowBackfill, insert_for
-from segue.errors import AtprotoUnavailable, InvalidInput, NotFound, RemoteError
+from segue.errors import AtprotoUnavailable, InvalidInput, NotFound, RemoteError, SegueError
 from segue.metrics import FOLLOW_BACKFILL_RECORDS
 
 from ._apply import apply_follow
 from ._apply_bulk import delete_missing
-from ._changes import FollowResult
+from ._changes import FollowChange, FollowResult
 from ._events import COLLECTIONS, TRUST, Collections, Trust, decode
 from ._handles import store_handles
 
@@ -57,6 +58,9 @@ T = TypeVar("T")
 #: the result counted for a stored record the repo no longer holds
 DELETED = "deleted"
 _PAGE = 100  # listRecords' maximum
+# Pages written in one transaction when they wait for each other: 800 records in a few
+# set-based statements stay well within the database's statement timeout.
+_PAGES_AT_ONCE = 8
 _RELAY_PAGE = 1000
 _ATTEMPTS = 6
 _BACKOFF_SECONDS = 1.0
@@ -168,6 +172,18 @@ async def _patiently(call: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
+@dataclass(eq=False)
+class _Page:
+    """A page's changes, what stores where its repository stands after it, and what
+    became of its changes once written."""
+
+    changes: list[FollowChange]
+    save: Callable[[AsyncSession], Awaitable[None]]
+    done: asyncio.Future[list[FollowResult]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
 class _Run:
     def __init__(
         self,
@@ -188,6 +204,8 @@ class _Run:
         # One write at a time from this process: batches take the catalog's lock anyway
         # (PostgreSQL), and SQLite's one writer would otherwise turn waits into "locked".
         self.writing = asyncio.Lock()
+        #: pages waiting to be written (:meth:`write`)
+        self.pending: list[_Page] = []
 
     def gate(self, pds: str) -> asyncio.Semaphore:
         """At most ``per_pds`` requests in flight to one PDS."""
@@ -284,19 +302,7 @@ class _Run:
             if cursor is not None:
                 await _save_state(session, did, collection, rev, cursor, done=False)
 
-        # One short transaction per page (a few set-based statements: _apply_bulk.py); the
-        # live stream's batches wait for the catalog's lock meanwhile.
-        async with self.writing:
-            applied = await apply_follow(
-                self.database,
-                changes,
-                cursor=None,
-                max_lists_per_account=self.options.max_lists_per_account,
-                audio_origins=self.options.audio_origins,
-                bulk=self.options.bulk,
-                then=save,
-            )
-        results = iter(applied)
+        results = iter(await self.write(_Page(changes, save)))
         for event in events:
             if event.change is not None:
                 self._count(next(results).value)
@@ -306,6 +312,47 @@ class _Run:
                     log.warning(
                         "backfill: skipped a malformed record of %s: %s", did, event.problem
                     )
+
+    async def write(self, page: _Page) -> list[FollowResult]:
+        """Apply ``page`` (and store where its repository stands); what became of each
+        change. Pages that wait while another is written go together in the next
+        transaction (at most ``_PAGES_AT_ONCE``): fewer round trips per record, and the
+        transactions stay short, since the live stream waits for the catalog's lock."""
+        self.pending.append(page)
+        async with self.writing:
+            while not page.done.done():
+                batch = self.pending[:_PAGES_AT_ONCE]
+                del self.pending[:_PAGES_AT_ONCE]
+                await self._write(batch)
+        return await page.done
+
+    async def _write(self, batch: list[_Page]) -> None:
+        async def then(session: AsyncSession) -> None:
+            for page in batch:
+                await page.save(session)
+
+        try:
+            applied = await apply_follow(
+                self.database,
+                [change for page in batch for change in page.changes],
+                cursor=None,
+                max_lists_per_account=self.options.max_lists_per_account,
+                audio_origins=self.options.audio_origins,
+                bulk=self.options.bulk,
+                then=then,
+            )
+        except (SegueError, sa_exc.DBAPIError) as exc:
+            # Each page's repository fails with it (the others in the run go on).
+            for page in batch:
+                page.done.set_exception(exc)
+            return
+        except BaseException:
+            for page in batch:  # cancelled, or an error no page can answer: theirs too
+                page.done.cancel()
+            raise
+        for page in batch:
+            page.done.set_result(applied[: len(page.changes)])
+            del applied[: len(page.changes)]
 
     async def delete_missing(self, did: str, collection: str, rev: str) -> None:
         """Every record of ``did`` in ``collection`` still stored at a rev older than the
