@@ -6,9 +6,10 @@ them where they live. The accounts come from a relay's
 through its DID document; the PDS gives the repo's current ``rev``
 (``com.atproto.sync.getLatestCommit``) and its records (``com.atproto.repo.listRecords``,
 paged). Each record is decoded as a stream event of that ``rev`` (:func:`decode`: the same
-lexicon, CID and trust checks) and each page applied in one transaction
-(:func:`apply_follow` with ``bulk``: its track records in a few set-based statements,
-:mod:`._apply_bulk`), with the stream's rules: a record applied from the stream with a
+lexicon, CID and trust checks) and each page applied in one transaction, with the pages
+of other repositories that waited meanwhile (:meth:`_Run.write`; :func:`apply_follow`
+with ``bulk``: track records in a few set-based statements, :mod:`._apply_bulk`), under
+the stream's rules: a record applied from the stream with a
 newer rev is never overwritten, one at an older rev is replaced. When a collection's last
 page is in, every record of that account and collection still stored at an older rev is
 one the repo no longer holds: it is deleted, with a tombstone at the backfill's rev.
