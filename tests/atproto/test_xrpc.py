@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import libipld
 import pytest
 from aiohttp import web
 
 from segue.atproto import HttpClient, XrpcClient, check_url
 from segue.errors import AtprotoUnavailable, InvalidInput, RemoteError
-from tests.support.atproto_standins import Pds, Relay, _Server, make_identity
+from tests.support.atproto_standins import Pds, Relay, _Server, cid_of, make_identity
 
 COLLECTION = "fm.plyr.track"
 
@@ -58,6 +59,34 @@ async def test_list_records_pages_through_everything(pds: Pds, xrpc: XrpcClient)
     assert sorted(seen) == sorted(cids)
     assert len(seen) == len(set(seen))
     assert pages == 4  # 10 + 10 + 3, then the empty page without a cursor
+
+
+async def test_list_records_gives_the_cid_of_the_records_dag_cbor(
+    pds: Pds, xrpc: XrpcClient
+) -> None:
+    """``$link`` and ``$bytes`` are a link and bytes in the DAG-CBOR a CID is computed from,
+    and stay in their JSON form in what listRecords returns."""
+    did = make_identity().did
+    pds.add_repo(did)
+    blob = pds.put_blob(did, b"audio")
+    value = {
+        "$type": COLLECTION,
+        "audioBlob": {"$type": "blob", "ref": {"$link": blob}, "mimeType": "audio/mpeg", "size": 5},
+        "digest": {"$bytes": "aGVsbG8"},
+    }
+    cid = pds.put_record(did, COLLECTION, "3kaaaaaaaaa22", value)
+
+    [record] = (await xrpc.list_records(pds.url, did, COLLECTION)).records
+
+    assert (record.cid, record.value) == (cid, value)
+    # libipld writes bytes holding a binary CID as a link (tag 42), other bytes as bytes.
+    as_ipld = {
+        **value,
+        "audioBlob": {**value["audioBlob"], "ref": libipld.decode_multibase(blob)[1]},
+        "digest": b"hello",
+    }
+    assert cid == cid_of(libipld.encode_dag_cbor(as_ipld))
+    assert cid != cid_of(libipld.encode_dag_cbor(value))  # not the plain JSON's
 
 
 async def test_list_records_limit_out_of_range_is_the_pds_error(pds: Pds, xrpc: XrpcClient) -> None:

@@ -13,7 +13,7 @@ import pytest
 from prometheus_client import REGISTRY
 from typer.testing import CliRunner
 
-from segue.atproto import DidResolver, XrpcClient, record_cid
+from segue.atproto import DidResolver, XrpcClient
 from segue.catalog import Database, get_playlist, hashed_track_id
 from segue.cli import app
 from segue.follow import BackfillOptions, FollowOptions, backfill, follow, follow_cursor
@@ -24,13 +24,6 @@ from .recording import LISTS, TRACKS, Recording, list_record, tid, track_record
 from .standin import JetstreamStandIn
 
 REV = tid(1_764_633_600_000_000)  # the repos' rev: older than anything the stream sends
-
-
-def put(pds: Pds, did: str, collection: str, rkey: str, value: dict[str, Any]) -> str:
-    """Store a record under its real CID (DAG-CBOR of its data model: links as links)."""
-    cid = record_cid(value)
-    pds.repos[did].records[collection][rkey] = (cid, value)
-    return cid
 
 
 def account(plc: PlcDirectory, pds: Pds, handle: str) -> str:
@@ -51,10 +44,10 @@ def world(plc_directory: PlcDirectory, pds: Pds, relay: Relay) -> dict[str, Any]
     tracks = {}
     for i in range(250):
         rkey = tid(1_764_633_600_000_000 + i)
-        tracks[rkey] = put(pds, alice, TRACKS, rkey, track_record(f"Track {i}"))
+        tracks[rkey] = pds.put_record(alice, TRACKS, rkey, track_record(f"Track {i}"))
     first = sorted(tracks)[:3]
     refs = [(f"at://{alice}/{TRACKS}/{k}", tracks[k]) for k in first]
-    put(pds, bob, LISTS, "3lbplaylist22", list_record("Bob's", refs))
+    pds.put_record(bob, LISTS, "3lbplaylist22", list_record("Bob's", refs))
     relay.add(TRACKS, alice)
     relay.add(LISTS, bob)
     return {"alice": alice, "bob": bob, "tracks": tracks, "first": first}
@@ -125,6 +118,7 @@ async def test_a_killed_backfill_goes_on_where_it_stopped(
     pds: Pds,
 ) -> None:
     alice = world["alice"]
+    pds.page_delay = 0.2  # a slow PDS: the task is caught between pages, not after the last
     task = asyncio.create_task(
         backfill(database, xrpc, did_resolver, BackfillOptions(dids=(alice,)))
     )
@@ -140,6 +134,7 @@ async def test_a_killed_backfill_goes_on_where_it_stopped(
     # The repo moved on meanwhile: the resumed backfill still reads at the rev it began
     # with, so the records of the first pages are not taken for deleted ones.
     pds.set_rev(alice, tid(1_764_633_700_000_000))
+    pds.page_delay = 0.0
     stats = await backfill(database, xrpc, did_resolver, BackfillOptions(dids=(alice,)))
     assert stats.failed == {}
     assert "deleted" not in stats.results
@@ -184,6 +179,28 @@ async def test_a_backfill_racing_the_live_stream(
             event["commit"]["record"]["title"],
             event["commit"]["cid"],
         )
+
+
+async def test_records_holding_links_are_read_with_the_cid_the_pds_gives(
+    database: Database,
+    plc_directory: PlcDirectory,
+    pds: Pds,
+    did_resolver: DidResolver,
+    xrpc: XrpcClient,
+) -> None:
+    """A track's ``audioBlob`` holds a ``$link``: the PDS's CID is that of the DAG-CBOR
+    with a link in it, which the backfill checks and applies (no CID passed by the test)."""
+    alice = account(plc_directory, pds, "alice.example.com")
+    blob = pds.put_blob(alice, b"ID3 not really an mp3")
+    record = track_record(
+        "Blob",
+        audioBlob={"$type": "blob", "ref": {"$link": blob}, "mimeType": "audio/mpeg", "size": 21},
+    )
+    cid = pds.put_record(alice, TRACKS, "3lbtrackblob2", record)
+    stats = await backfill(database, xrpc, did_resolver, BackfillOptions(dids=(alice,)))
+    assert stats.results == {"applied": 1}
+    [row] = (await dump(database))["tracks"]
+    assert (row["cid"], row["audio_blob_did"], row["audio_blob_cid"]) == (cid, alice, blob)
 
 
 async def test_the_command(

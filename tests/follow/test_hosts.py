@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -17,7 +18,15 @@ from typer.testing import CliRunner
 
 from segue.catalog import Database
 from segue.cli import app
-from segue.follow import FollowOptions, Gap, apply_follow, follow, follow_gap
+from segue.follow import (
+    FollowOptions,
+    Gap,
+    apply_follow,
+    clear_follow_gap,
+    follow,
+    follow_gap,
+    record_follow_gap,
+)
 
 from ..support.atproto_standins import did_document, make_identity
 from .catalog_dump import dump
@@ -150,6 +159,41 @@ async def test_a_cursor_older_than_the_host_keeps_is_a_gap(
         CliRunner().invoke, app, ["check", "--data-dir", str(tmp_path)]
     )
     assert "backfill needed: no Jetstream host replayed the events between" in result.output
+    assert result.exit_code == 1, result.output
+
+
+async def test_check_exits_1_while_a_gap_waits_for_a_backfill(
+    database: Database, tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before: `segue check` printed "backfill needed" and exited 0, so a monitor watching
+    its status never saw a gap. An empty catalog is consistent: only the gap fails it."""
+    monkeypatch.setenv("SEGUE_DATABASE_URL", database_url)
+    monkeypatch.setenv("SEGUE_VECTOR_BACKEND", "local")
+
+    def check(*extra: str) -> Any:
+        return CliRunner().invoke(app, ["check", *extra, "--data-dir", str(tmp_path)])
+
+    clean = await asyncio.to_thread(check)
+    assert clean.exit_code == 0, clean.output
+    after, before = 1_764_633_600_000_000, 1_764_640_800_000_000
+    await record_follow_gap(database, after, before)
+    result = await asyncio.to_thread(check)
+    assert result.exit_code == 1, result.output
+    assert "INCONSISTENT" not in result.output
+    assert (
+        "backfill needed: no Jetstream host replayed the events between "
+        "2025-12-02T00:00:00+00:00 and 2025-12-02T02:00:00+00:00" in result.output
+    )
+    as_json = await asyncio.to_thread(check, "--json")
+    assert as_json.exit_code == 1, as_json.output
+    body = json.loads(as_json.output)
+    assert body["consistent"] is True
+    assert body["follow_gap"] == {"after_us": after, "before_us": before}
+    # A backfill of every repository forgets the gap: exit 0 again.
+    await clear_follow_gap(database)
+    again = await asyncio.to_thread(check, "--json")
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.output)["follow_gap"] is None
 
 
 async def test_a_cursor_older_than_the_retention_setting_is_a_gap(database: Database) -> None:

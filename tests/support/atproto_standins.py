@@ -5,10 +5,14 @@ They answer as the real services do, per the lexicons (bluesky-social/atproto
 ``lexicons/com/atproto``) and the reference PDS's handlers:
 
 - PLC directory: ``GET /{did}`` -> the document (``application/did+ld+json``); 404
-  ``{"message": "DID not registered: ..."}`` for an unknown DID, 410 for a tombstoned one.
+  ``{"message": "DID not registered: ..."}`` for an unknown DID, 410 for a tombstoned one;
+  ``delay`` slows each answer, ``max_in_flight`` is the most requests answered at once.
 - did:web host: ``GET /.well-known/did.json``.
 - PDS: ``com.atproto.sync.getLatestCommit`` (``{cid, rev}``; 400 ``RepoNotFound``),
-  ``com.atproto.repo.listRecords`` (newest rkey first, ``reverse=true`` oldest first;
+  ``com.atproto.repo.listRecords`` (``{uri, cid, value}``: the record in its JSON form,
+  ``{"$link": cid}`` and ``{"$bytes": base64}`` as given, and the CID of its DAG-CBOR,
+  where those are a link and bytes, as a PDS stores it; newest rkey first,
+  ``reverse=true`` oldest first;
   ``limit`` 1..100, default 50; ``cursor`` = the last rkey of a non-empty page, as the
   reference PDS does, so the page after the last is empty and has none),
   ``com.atproto.sync.getBlob`` (the bytes; 400 ``BlobNotFound``). XRPC errors are
@@ -24,6 +28,7 @@ Fixtures (import them into a conftest): ``plc_directory``, ``did_web_host``, ``p
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import secrets
@@ -39,7 +44,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from segue.atproto import DidResolver, HttpClient, XrpcClient, encode_multibase_key
+from segue.atproto import (
+    DidResolver,
+    HttpClient,
+    XrpcClient,
+    encode_multibase_key,
+    record_cid,
+)
 
 __all__ = [
     "DidWebHost",
@@ -173,6 +184,11 @@ class PlcDirectory(_Server):
         super().__init__()
         self.documents: dict[str, dict[str, Any]] = {}
         self.tombstoned: set[str] = set()
+        #: seconds each answer waits (a directory far away), so requests overlap
+        self.delay = 0.0
+        #: requests being answered now, and the most there ever were at once
+        self.in_flight = 0
+        self.max_in_flight = 0
         self.app.router.add_get("/{did}", self._get)
 
     def put(self, document: dict[str, Any]) -> None:
@@ -183,7 +199,16 @@ class PlcDirectory(_Server):
         self.tombstoned.add(did)
 
     async def _get(self, request: web.Request) -> web.Response:
-        did = request.match_info["did"]
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+            return self._answer(request.match_info["did"])
+        finally:
+            self.in_flight -= 1
+
+    def _answer(self, did: str) -> web.Response:
         self.requests[did] += 1
         if did in self.tombstoned:
             return web.json_response({"message": f"DID not available: {did}"}, status=410)
@@ -232,6 +257,11 @@ class Pds(_Server):
         super().__init__()
         self.repos: dict[str, _Repo] = {}
         self._failures: list[tuple[int, str | None]] = []
+        #: seconds each ``listRecords`` answer waits: a slow PDS, so a test can stop a
+        #: backfill between pages
+        self.page_delay = 0.0
+        self._hold_after: int | None = None
+        self._released = asyncio.Event()
         for nsid, handler in (
             ("com.atproto.sync.getLatestCommit", self._latest_commit),
             ("com.atproto.repo.listRecords", self._list_records),
@@ -247,8 +277,12 @@ class Pds(_Server):
         repo.rev, repo.commit_cid = rev, cid_of(did.encode() + rev.encode())
 
     def put_record(self, did: str, collection: str, rkey: str, value: dict[str, Any]) -> str:
-        """Store a record; its CID (of its DAG-CBOR) is returned."""
-        cid = cid_of(libipld.encode_dag_cbor(value))
+        """Store a record given in its JSON form; its CID is returned: that of its DAG-CBOR
+        with ``$link`` objects encoded as links and ``$bytes`` as bytes (the data model's
+        JSON mapping, :func:`segue.atproto.record_cid`), as a PDS computes it. A value the
+        data model refuses (a float, an integer past 64 bits) raises ``InvalidInput``, as
+        a PDS refuses the write."""
+        cid = record_cid(value)
         self.repos[did].records[collection][rkey] = (cid, value)
         return cid
 
@@ -260,6 +294,20 @@ class Pds(_Server):
         cid = cid_of(data, codec=0x55)
         self.repos[did].blobs[cid] = data
         return cid
+
+    def hold(self, *, after: int) -> None:
+        """Answer ``after`` more ``listRecords`` requests, then keep the next ones waiting
+        until :meth:`release`: a reader stopped mid-way, for as long as a test needs."""
+        self._hold_after = self.requests["listRecords"] + after
+        self._released.clear()
+
+    def release(self) -> None:
+        self._hold_after = None
+        self._released.set()
+
+    async def close(self) -> None:
+        self.release()  # answer what waits, so the server can stop
+        await super().close()
 
     def fail_next(
         self, count: int = 1, *, status: int = 429, retry_after: str | None = "3"
@@ -295,6 +343,10 @@ class Pds(_Server):
 
     async def _list_records(self, request: web.Request) -> web.Response:
         self.requests["listRecords"] += 1
+        if self._hold_after is not None and self.requests["listRecords"] > self._hold_after:
+            await self._released.wait()
+        if self.page_delay:
+            await asyncio.sleep(self.page_delay)
         if failed := self._failure():
             return failed
         q = request.query

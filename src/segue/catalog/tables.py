@@ -10,7 +10,7 @@ a track's embedding state after its audio columns are written
 (:func:`segue.catalog.note_audio_sources`: a new or changed source is pending).
 """
 
-from ._bulk import chunks
+from ._bulk import chunks, table_of
 from ._models import (
     Artist,
     CatalogState,
@@ -41,5 +41,6 @@ __all__ = [
     "User",
     "chunks",
     "insert_for",
+    "table_of",
     "utc_now",
 ]

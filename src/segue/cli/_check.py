@@ -49,8 +49,9 @@ def check(
     Pending, exit code 0: some tracks without a vector yet (imported
     before they were embedded), a normal state reported apart from damage.
 
-    Also reported: a gap `segue follow` recorded (a window of the network no
-    Jetstream host replayed), until `segue follow backfill` fills it.
+    A gap `segue follow` recorded (a window of the network no Jetstream host
+    replayed), exit code 1 too: "backfill needed", until `segue follow
+    backfill` fills it (--json: follow_gap).
 
     Embeddings: tracks with an audio source by state (pending, done,
     failed); --failed lists the failed ones with their reasons.
@@ -86,7 +87,9 @@ def check(
                 f"backfill needed: no Jetstream host replayed the events between "
                 f"{_iso(gap[0])} and {_iso(gap[1])}: run `segue follow backfill`"
             )
-    if not report.consistent:
+    # A gap is records missing from the catalog until a backfill: as much to repair as
+    # damage, and a monitor watching the exit code must see it.
+    if not report.consistent or gap is not None:
         raise typer.Exit(1)
 
 

@@ -13,7 +13,7 @@ account): nothing lost, nothing doubled.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from segue.catalog import Database, database_errors
 from segue.catalog.tables import CatalogState, FollowRecord, Playlist, insert_for
 
 from ._apply_accounts import apply_account, apply_identity
+from ._apply_bulk import apply_tracks
 from ._apply_records import apply_deletion, apply_playlist, apply_track, expire_waiting
 from ._changes import (
     AccountChange,
@@ -143,6 +144,8 @@ async def apply_follow(
     max_lists_per_account: int | None = None,
     wanted_cursor: int | None = None,
     audio_origins: Collection[str] = (),
+    bulk: bool = False,
+    then: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> list[FollowResult]:
     """Apply ``changes`` in order and store ``cursor`` (never moved back), in one transaction.
 
@@ -152,7 +155,11 @@ async def apply_follow(
     in playlists whose version is older than it. ``max_lists_per_account``: a new playlist
     record of an account that has that many is skipped (``limited``). ``audio_origins``
     (``SEGUE_AUDIO_ORIGINS``) says which tracks' ``audio_url`` is an audio source to embed.
-    Returns what became of each change, in order.
+    ``bulk``: the track records are applied together (:func:`~._apply_bulk.apply_tracks`,
+    the backfill's pages: one account's records, none listed twice at different revs)
+    and the rest one by one after them. ``then`` runs last in the same transaction (the
+    backfill stores where it stands with the page). Returns what became of each change, in
+    order.
     """
     rules = _Rules(
         expire_tombstones_before,
@@ -163,7 +170,7 @@ async def apply_follow(
     )
     try:
         return await _CONFLICTS.call(
-            lambda: _apply_all(database, changes, cursor, rules),
+            lambda: _apply_all(database, changes, cursor, rules, bulk=bulk, then=then),
             on=sa_exc.DBAPIError,
             when=_is_conflict,
         )
@@ -175,7 +182,7 @@ async def apply_follow(
     # the batch is applied again with each change on its own, so that one bad event never
     # stops the others, nor the follower at every restart.
     log.warning("follow: a batch was refused (%s); applying its changes one by one", refused)
-    return await _apply_all(database, changes, cursor, rules, isolated=True)
+    return await _apply_all(database, changes, cursor, rules, isolated=True, then=then)
 
 
 def _is_conflict(exc: sa_exc.DBAPIError) -> bool:
@@ -189,11 +196,15 @@ async def _apply_all(
     rules: _Rules,
     *,
     isolated: bool = False,
+    bulk: bool = False,
+    then: Callable[[AsyncSession], Awaitable[None]] | None = None,
 ) -> list[FollowResult]:
     async with database_errors(), database.sessionmaker.begin() as session:
         await _lock(session)
         if isolated:
             results = [await _apply_alone(session, change, rules) for change in changes]
+        elif bulk:
+            results = await _apply_bulk(session, changes, rules)
         else:
             results = [await _apply(session, change, rules) for change in changes]
         if cursor is not None:
@@ -209,6 +220,8 @@ async def _apply_all(
             )
         if rules.expire_waiting_before is not None:
             await expire_waiting(session, rules.expire_waiting_before)
+        if then is not None:
+            await then(session)
     return results
 
 
@@ -219,6 +232,16 @@ class _Rules:
     max_lists_per_account: int | None
     wanted_cursor: int | None
     audio_origins: tuple[str, ...]
+
+
+async def _apply_bulk(
+    session: AsyncSession, changes: Sequence[FollowChange], rules: _Rules
+) -> list[FollowResult]:
+    tracks = [c for c in changes if isinstance(c, TrackRecord)]
+    applied = iter(await apply_tracks(session, tracks, audio_origins=rules.audio_origins))
+    others = [c for c in changes if not isinstance(c, TrackRecord)]
+    rest = iter([await _apply(session, change, rules) for change in others])
+    return [next(applied) if isinstance(c, TrackRecord) else next(rest) for c in changes]
 
 
 async def _apply_alone(session: AsyncSession, change: FollowChange, rules: _Rules) -> FollowResult:

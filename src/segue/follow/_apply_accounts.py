@@ -7,6 +7,8 @@ every playlist holding it moves, as ``segue import tracks`` does), and a playlis
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,7 +28,13 @@ from segue.catalog.tables import (
 
 from ._changes import AccountChange, FollowResult, IdentityChange
 
-__all__ = ["UNKNOWN_HANDLE", "account_state", "apply_account", "apply_identity"]
+__all__ = [
+    "UNKNOWN_HANDLE",
+    "account_state",
+    "account_states",
+    "apply_account",
+    "apply_identity",
+]
 
 #: ATProto's own placeholder for a handle not known (or not verified)
 UNKNOWN_HANDLE = "handle.invalid"
@@ -43,6 +51,21 @@ async def account_state(session: AsyncSession, did: str) -> tuple[bool, str]:
     if row is None:
         return False, UNKNOWN_HANDLE
     return bool(row.hidden), row.handle or UNKNOWN_HANDLE
+
+
+async def account_states(session: AsyncSession, dids: Sequence[str]) -> dict[str, tuple[bool, str]]:
+    """:func:`account_state` of each of ``dids``, read together."""
+    wanted = sorted(set(dids))
+    states = dict.fromkeys(wanted, (False, UNKNOWN_HANDLE))
+    for chunk in chunks(wanted):
+        rows = await session.execute(
+            sa.select(FollowAccount.did, FollowAccount.hidden, FollowAccount.handle).where(
+                FollowAccount.did.in_(chunk)
+            )
+        )
+        for did, hidden, handle in rows:
+            states[did] = (bool(hidden), handle or UNKNOWN_HANDLE)
+    return states
 
 
 async def _known(session: AsyncSession, did: str) -> bool:

@@ -37,7 +37,13 @@ from segue.catalog.tables import (
 from ._apply_accounts import account_state
 from ._changes import FollowResult, PlaylistRecord, RecordDeletion, TrackRecord
 
-__all__ = ["apply_deletion", "apply_playlist", "apply_track", "expire_waiting"]
+__all__ = [
+    "apply_deletion",
+    "apply_playlist",
+    "apply_track",
+    "expire_waiting",
+    "rebuild_items",
+]
 
 
 async def _applied(session: AsyncSession, uri: str, rev: str) -> tuple[bool, FollowResult | None]:
@@ -134,7 +140,7 @@ async def apply_track(
     ).all()
     # Their record (and CID) stays as it was: replace_items moves their seeds generation.
     for playlist_id in sorted(waiting):
-        await _rebuild_items(session, playlist_id, same_record=True)
+        await rebuild_items(session, playlist_id, same_record=True)
     if before is not None and (bool(before.visible) != visible or before.deleted_at is not None):
         await bump_seeds_generation(session, [track_id])
     await _save_version(
@@ -199,7 +205,7 @@ async def apply_playlist(
         )
     await _adopt_imported(session, [ref.uri for ref in record.items])
     # The record's CID was stored with the playlist above: the new cache key.
-    await _rebuild_items(session, record.playlist_id, same_record=False)
+    await rebuild_items(session, record.playlist_id, same_record=False)
     await _save_version(
         session, record.uri, record.did, "playlist", record.rev, record.cid, record.time_us
     )
@@ -223,7 +229,7 @@ async def _adopt_imported(session: AsyncSession, uris: Sequence[str]) -> None:
         await track_ids_for(session, [u for u in imported if u is not None])
 
 
-async def _rebuild_items(session: AsyncSession, playlist_id: str, *, same_record: bool) -> bool:
+async def rebuild_items(session: AsyncSession, playlist_id: str, *, same_record: bool) -> bool:
     """Make the playlist's items its record's items whose tracks are in the catalog, in
     record order (a track listed twice counts once, at its first place); whether they
     changed."""

@@ -6,15 +6,18 @@ them where they live. The accounts come from a relay's
 through its DID document; the PDS gives the repo's current ``rev``
 (``com.atproto.sync.getLatestCommit``) and its records (``com.atproto.repo.listRecords``,
 paged). Each record is decoded as a stream event of that ``rev`` (:func:`decode`: the same
-lexicon, CID and trust checks) and applied through the same path (:func:`apply_follow`),
-so the rules are the stream's: a record applied from the stream with a newer rev is never
-overwritten, one at an older rev is replaced. When a collection's last page is in, every
-record of that account and collection still stored at an older rev is one the repo no
-longer holds: it is deleted, with a tombstone at the backfill's rev.
+lexicon, CID and trust checks) and each page applied in one transaction, with the pages
+of other repositories that waited meanwhile (:meth:`_Run.write`; :func:`apply_follow`
+with ``bulk``: track records in a few set-based statements, :mod:`._apply_bulk`), under
+the stream's rules: a record applied from the stream with a
+newer rev is never overwritten, one at an older rev is replaced. When a collection's last
+page is in, every record of that account and collection still stored at an older rev is
+one the repo no longer holds: it is deleted, with a tombstone at the backfill's rev.
 
 Where each repository and collection stands (its rev, the cursor of the next page,
-whether it is done) is stored in ``follow_backfill`` after each page, so a killed backfill
-goes on where it stopped, stamping the rest with the same rev. Requests to one PDS are at
+whether it is done) is stored in ``follow_backfill`` in the transaction of each page, so a
+killed backfill goes on exactly where it stopped (no page applied is read again),
+stamping the rest with the same rev. Requests to one PDS are at
 most ``per_pds`` at a time; a 429 or 503 waits its ``Retry-After`` (or a backoff) and tries
 again.
 
@@ -33,15 +36,18 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
+import sqlalchemy.exc as sa_exc
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from segue.atproto import DidResolver, RecordPage, RepoPage, XrpcClient, is_did
 from segue.catalog import Database, clean_handle, database_errors
-from segue.catalog.tables import FollowBackfill, FollowRecord, insert_for
-from segue.errors import AtprotoUnavailable, InvalidInput, NotFound, RemoteError
+from segue.catalog.tables import FollowBackfill, insert_for
+from segue.errors import AtprotoUnavailable, InvalidInput, NotFound, RemoteError, SegueError
 from segue.metrics import FOLLOW_BACKFILL_RECORDS
 
 from ._apply import apply_follow
-from ._changes import FollowResult, RecordDeletion
+from ._apply_bulk import delete_missing
+from ._changes import FollowChange, FollowResult
 from ._events import COLLECTIONS, TRUST, Collections, Trust, decode
 from ._handles import store_handles
 
@@ -53,7 +59,9 @@ T = TypeVar("T")
 #: the result counted for a stored record the repo no longer holds
 DELETED = "deleted"
 _PAGE = 100  # listRecords' maximum
-_APPLY_AT_ONCE = 25
+# Pages written in one transaction when they wait for each other: 800 records in a few
+# set-based statements stay well within the database's statement timeout.
+_PAGES_AT_ONCE = 8
 _RELAY_PAGE = 1000
 _ATTEMPTS = 6
 _BACKOFF_SECONDS = 1.0
@@ -75,6 +83,9 @@ class BackfillOptions:
     max_lists_per_account: int | None = 100
     #: ``SEGUE_AUDIO_ORIGINS``: which tracks' ``audio_url`` is an audio source to embed
     audio_origins: tuple[str, ...] = ()
+    #: a page's track records applied together (:mod:`._apply_bulk`); ``False``: one by
+    #: one through the stream's path, in the same transaction (the bench's reference)
+    bulk: bool = True
 
 
 @dataclass(slots=True)
@@ -162,6 +173,18 @@ async def _patiently(call: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")  # the loop returns or raises
 
 
+@dataclass(eq=False)
+class _Page:
+    """A page's changes, what stores where its repository stands after it, and what
+    became of its changes once written."""
+
+    changes: list[FollowChange]
+    save: Callable[[AsyncSession], Awaitable[None]]
+    done: asyncio.Future[list[FollowResult]] = field(
+        default_factory=lambda: asyncio.get_running_loop().create_future()
+    )
+
+
 class _Run:
     def __init__(
         self,
@@ -182,6 +205,8 @@ class _Run:
         # One write at a time from this process: batches take the catalog's lock anyway
         # (PostgreSQL), and SQLite's one writer would otherwise turn waits into "locked".
         self.writing = asyncio.Lock()
+        #: pages waiting to be written (:meth:`write`)
+        self.pending: list[_Page] = []
 
     def gate(self, pds: str) -> asyncio.Semaphore:
         """At most ``per_pds`` requests in flight to one PDS."""
@@ -229,7 +254,7 @@ class _Run:
             latest = await self.pds_call(pds, lambda: self.xrpc.get_latest_commit(pds, did))
             rev, cursor = latest.rev, None
             async with self.writing:
-                await _save_state(self.database, did, collection, rev, None, done=False)
+                await _save_state_now(self.database, did, collection, rev, None, done=False)
         else:
             rev, cursor = state.rev, state.cursor
         while True:
@@ -238,17 +263,18 @@ class _Run:
                 return self.xrpc.list_records(pds, did, collection, cursor=c, limit=_PAGE)
 
             page = await self.pds_call(pds, read)
-            await self.apply(did, collection, rev, page.records)
             cursor = page.cursor
-            if cursor is None or not page.records:
+            last = cursor is None or not page.records
+            # The page and where the backfill stands after it, in one transaction: a kill
+            # leaves either both or neither, so no page is applied twice nor skipped.
+            await self.apply(did, collection, rev, page.records, cursor=None if last else cursor)
+            if last:
                 break
-            async with self.writing:
-                await _save_state(self.database, did, collection, rev, cursor, done=False)
         await self.delete_missing(did, collection, rev)
-        async with self.writing:
-            await _save_state(self.database, did, collection, rev, None, done=True)
 
-    async def apply(self, did: str, collection: str, rev: str, records: Sequence[Any]) -> None:
+    async def apply(
+        self, did: str, collection: str, rev: str, records: Sequence[Any], *, cursor: str | None
+    ) -> None:
         now_us = time.time_ns() // 1000
         events = []
         for entry in records:
@@ -271,19 +297,13 @@ class _Run:
             }
             events.append(decode(message, self.options.collections, self.options.trust))
         changes = [e.change for e in events if e.change is not None]
-        applied: list[FollowResult] = []
-        # Short transactions: the live stream's batches wait for the catalog's lock while
-        # one is applied, within the database's statement timeout.
-        for start in range(0, len(changes), _APPLY_AT_ONCE):
-            async with self.writing:
-                applied += await apply_follow(
-                    self.database,
-                    changes[start : start + _APPLY_AT_ONCE],
-                    cursor=None,
-                    max_lists_per_account=self.options.max_lists_per_account,
-                    audio_origins=self.options.audio_origins,
-                )
-        results = iter(applied)
+
+        async def save(session: AsyncSession) -> None:
+            # The last page's state waits for the deletion of what was not listed.
+            if cursor is not None:
+                await _save_state(session, did, collection, rev, cursor, done=False)
+
+        results = iter(await self.write(_Page(changes, save)))
         for event in events:
             if event.change is not None:
                 self._count(next(results).value)
@@ -294,33 +314,65 @@ class _Run:
                         "backfill: skipped a malformed record of %s: %s", did, event.problem
                     )
 
+    async def write(self, page: _Page) -> list[FollowResult]:
+        """Apply ``page`` (and store where its repository stands); what became of each
+        change. Pages that wait while another is written go together in the next
+        transaction (at most ``_PAGES_AT_ONCE``): fewer round trips per record, and the
+        transactions stay short, since the live stream waits for the catalog's lock."""
+        self.pending.append(page)
+        async with self.writing:
+            while not page.done.done():
+                batch = self.pending[:_PAGES_AT_ONCE]
+                del self.pending[:_PAGES_AT_ONCE]
+                await self._write(batch)
+        return await page.done
+
+    async def _write(self, batch: list[_Page]) -> None:
+        async def then(session: AsyncSession) -> None:
+            for page in batch:
+                await page.save(session)
+
+        try:
+            applied = await apply_follow(
+                self.database,
+                [change for page in batch for change in page.changes],
+                cursor=None,
+                max_lists_per_account=self.options.max_lists_per_account,
+                audio_origins=self.options.audio_origins,
+                bulk=self.options.bulk,
+                then=then,
+            )
+        except (SegueError, sa_exc.DBAPIError) as exc:
+            # Each page's repository fails with it (the others in the run go on).
+            for page in batch:
+                page.done.set_exception(exc)
+            return
+        except BaseException:
+            for page in batch:  # cancelled, or an error no page can answer: theirs too
+                page.done.cancel()
+            raise
+        for page in batch:
+            page.done.set_result(applied[: len(page.changes)])
+            del applied[: len(page.changes)]
+
     async def delete_missing(self, did: str, collection: str, rev: str) -> None:
         """Every record of ``did`` in ``collection`` still stored at a rev older than the
-        backfill's was not listed: the repo no longer holds it."""
+        backfill's was not listed: the repo no longer holds it. Deleted, and the
+        collection marked done, in one transaction."""
         kind: Literal["track", "playlist"] = (
             "track" if collection == self.options.collections.track else "playlist"
         )
-        prefix = f"at://{did}/{collection}/"
-        async with self.database.reading() as conn:
-            gone = (
-                await conn.scalars(
-                    sa.select(FollowRecord.uri).where(
-                        FollowRecord.did == did,
-                        FollowRecord.kind == kind,
-                        FollowRecord.deleted_at.is_(None),
-                        FollowRecord.rev < rev,
-                        FollowRecord.uri.startswith(prefix, autoescape=True),
-                    )
-                )
-            ).all()
-        if not gone:
-            return
-        now_us = time.time_ns() // 1000
-        deletions = [RecordDeletion(uri, did, kind, rev, now_us) for uri in gone]
+        deleted: list[int] = []
+
+        async def finish(session: AsyncSession) -> None:
+            now_us = time.time_ns() // 1000
+            deleted.append(await delete_missing(session, did, collection, kind, rev, now_us))
+            await _save_state(session, did, collection, rev, None, done=True)
+
         async with self.writing:
-            results = await apply_follow(self.database, deletions, cursor=None)
-        for result in results:
-            self._count(DELETED if result is FollowResult.APPLIED else result.value)
+            await apply_follow(self.database, [], cursor=None, then=finish)
+        for _ in range(sum(deleted)):
+            self._count(DELETED)
 
     def _count(self, result: str) -> None:
         FOLLOW_BACKFILL_RECORDS.labels(result=result).inc()
@@ -338,16 +390,22 @@ async def _state(database: Database, did: str, collection: str) -> Any:
         ).first()
 
 
-async def _save_state(
+async def _save_state_now(
     database: Database, did: str, collection: str, rev: str, cursor: str | None, *, done: bool
 ) -> None:
     async with database_errors(), database.sessionmaker.begin() as session:
-        insert = insert_for(session)
-        values = {"rev": rev, "cursor": cursor, "done": done}
-        await session.execute(
-            insert(FollowBackfill)
-            .values(did=did, collection=collection, **values)
-            .on_conflict_do_update(
-                index_elements=[FollowBackfill.did, FollowBackfill.collection], set_=values
-            )
+        await _save_state(session, did, collection, rev, cursor, done=done)
+
+
+async def _save_state(
+    session: AsyncSession, did: str, collection: str, rev: str, cursor: str | None, *, done: bool
+) -> None:
+    insert = insert_for(session)
+    values = {"rev": rev, "cursor": cursor, "done": done}
+    await session.execute(
+        insert(FollowBackfill)
+        .values(did=did, collection=collection, **values)
+        .on_conflict_do_update(
+            index_elements=[FollowBackfill.did, FollowBackfill.collection], set_=values
         )
+    )

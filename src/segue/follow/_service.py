@@ -37,7 +37,7 @@ from ._apply import (
 )
 from ._changes import FollowResult, IdentityChange, PlaylistRecord, TrackRecord
 from ._events import COLLECTIONS, TRUST, Collections, Event, Trust, decode
-from ._handles import resolve_handles, unknown_handles
+from ._handles import HandleLookups
 from ._transport import RETENTION_US, REWIND_US, SILENCE_SECONDS, Gap, Jetstream
 
 __all__ = ["MALFORMED", "FollowOptions", "FollowStats", "follow", "follow_options"]
@@ -171,8 +171,8 @@ async def follow(
             on_progress(stats)
     finally:
         reader.cancel()
-        for task in loop.handles:
-            task.cancel()
+        if loop.handles is not None:
+            await loop.handles.close()
         with contextlib.suppress(asyncio.CancelledError):
             await reader
 
@@ -189,8 +189,10 @@ class _Loop:
         self.first_connected: float | None = None
         self.last_event: float | None = None
         self.next_expiry = 0.0
-        #: handle resolutions in flight (off the stream's path)
-        self.handles: set[asyncio.Task[int]] = set()
+        #: handle look-ups, off the stream's path and bounded
+        self.handles = (
+            HandleLookups(database, options.resolver) if options.resolver is not None else None
+        )
 
     def tick(self) -> None:
         self.stats.host = self.jetstream.host
@@ -236,7 +238,7 @@ class _Loop:
             self.next_expiry = self.last_event + _EXPIRY_EVERY_SECONDS
         results = await self._apply(changes, cursor, expire, max(wanted) if wanted else None)
         self._count(events, iter(results))
-        self._resolve_handles(changes, results)
+        await self._resolve_handles(changes, results)
         if cursor is not None:
             self.stats.cursor = max(cursor, self.stats.cursor or 0)
         self.tick()
@@ -272,35 +274,23 @@ class _Loop:
             ),
         )
 
-    def _resolve_handles(self, changes: list[Any], results: list[FollowResult]) -> None:
-        """Look up, in the background, the handles of accounts first seen in this batch
-        and of identity events that carried none."""
-        resolver = self.options.resolver
-        if resolver is None:
+    async def _resolve_handles(self, changes: list[Any], results: list[FollowResult]) -> None:
+        """Queue look-ups of the handles of accounts first seen in this batch and of
+        identity events that carried none (:class:`HandleLookups`: off the stream's path,
+        at most a few in flight; this waits only when very many are queued)."""
+        if self.handles is None:
             return
         applied = [c for c, r in zip(changes, results, strict=True) if r is FollowResult.APPLIED]
         seen = {c.did for c in applied if isinstance(c, TrackRecord | PlaylistRecord)}
         changed = {c.did for c in applied if isinstance(c, IdentityChange) and c.handle is None}
-
-        async def resolve() -> int:
-            unknown = await unknown_handles(self.database, seen - changed)
-            stored = await resolve_handles(self.database, resolver, unknown)
-            return stored + await resolve_handles(self.database, resolver, changed, fresh=True)
-
-        if seen or changed:
-            task = asyncio.create_task(resolve(), name="handles")
-            self.handles.add(task)
-            task.add_done_callback(self._resolved)
-
-    def _resolved(self, task: asyncio.Task[int]) -> None:
-        self.handles.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            log.warning("follow: resolving handles failed: %s", task.exception())
+        await self.handles.add(seen=seen, changed=changed)
 
     async def settle(self) -> None:
-        """Let the handle resolutions in flight finish (``--once`` ends with them)."""
-        if self.handles:
-            await asyncio.wait(set(self.handles), timeout=_SETTLE_SECONDS)
+        """Let the queued handle look-ups finish (``--once`` ends with them)."""
+        if self.handles is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(_SETTLE_SECONDS):
+                    await self.handles.settle()
 
     def _count(self, events: list[Event], results: Any) -> None:
         for event in events:
