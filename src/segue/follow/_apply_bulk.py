@@ -38,7 +38,6 @@ from segue.catalog.tables import (
     Artist,
     FollowListItem,
     FollowRecord,
-    Playlist,
     PlaylistItem,
     Track,
     TrackUri,
@@ -49,7 +48,7 @@ from segue.catalog.tables import (
 )
 
 from ._apply_accounts import account_states
-from ._apply_records import rebuild_items
+from ._apply_records import delete_records, rebuild_items
 from ._changes import FollowResult, TrackRecord
 
 __all__ = ["apply_tracks", "delete_missing"]
@@ -262,27 +261,7 @@ async def delete_missing(
         )
     ).all()
     for chunk in chunks(sorted(gone)):
-        if kind == "track":
-            # The rows stay (playlists refer to them, the ids are kept); they are taken down.
-            deleted = await session.execute(
-                sa.update(Track)
-                .where(
-                    Track.id.in_(sa.select(TrackUri.track_id).where(TrackUri.uri.in_(chunk))),
-                    Track.deleted_at.is_(None),
-                )
-                .values(deleted_at=utc_now(), updated_at=utc_now())
-                .returning(Track.id),
-                execution_options={"synchronize_session": False},
-            )
-            await bump_seeds_generation(session, deleted.scalars().all())
-        else:
-            await session.execute(
-                sa.delete(Playlist).where(
-                    Playlist.id.in_([uri.rsplit("/", 1)[1] for uri in chunk]),
-                    Playlist.owner_did == did,
-                ),
-                execution_options={"synchronize_session": False},
-            )
+        await delete_records(session, did, kind, chunk)
     # The tombstones: a replayed create older than this delete is now stale.
     now = utc_now()
     await _save_versions(

@@ -11,6 +11,7 @@ wait in ``follow_list_items`` and join the playlist when their track comes.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,6 +42,7 @@ __all__ = [
     "apply_deletion",
     "apply_playlist",
     "apply_track",
+    "delete_records",
     "expire_waiting",
     "rebuild_items",
 ]
@@ -251,31 +253,44 @@ async def apply_deletion(session: AsyncSession, deletion: RecordDeletion) -> Fol
         return skip
     if not known and deletion.only_if_known:
         return FollowResult.IGNORED
-    if deletion.kind == "track":
-        track_id = await session.scalar(
-            sa.select(TrackUri.track_id).where(TrackUri.uri == deletion.uri)
-        )
-        if track_id is not None:
-            # The row stays (playlists refer to it, the id is kept); it is taken down.
-            deleted = await session.execute(
-                sa.update(Track)
-                .where(Track.id == track_id, Track.deleted_at.is_(None))
-                .values(deleted_at=utc_now(), updated_at=utc_now())
-                .returning(Track.id),
-                execution_options={"synchronize_session": False},
-            )
-            await bump_seeds_generation(session, deleted.scalars().all())
-    else:
-        await session.execute(
-            sa.delete(Playlist).where(
-                Playlist.id == deletion.uri.rsplit("/", 1)[1], Playlist.owner_did == deletion.did
-            )
-        )
+    await delete_records(session, deletion.did, deletion.kind, [deletion.uri])
     # The tombstone: a replayed create older than this delete is now stale.
     await _save_version(
         session, deletion.uri, deletion.did, deletion.kind, deletion.rev, None, deletion.time_us
     )
     return FollowResult.APPLIED
+
+
+async def delete_records(
+    session: AsyncSession, did: str, kind: Literal["track", "playlist"], uris: Sequence[str]
+) -> None:
+    """Delete what the records ``uris`` of ``did`` made: their tracks are taken down (the
+    seeds generation of the playlists holding them moves), their playlists removed. The
+    one-by-one and the bulk path both end a record here; the caller writes its tombstone.
+
+        >>> await delete_records(session, did, "track", [uri])  # doctest: +SKIP
+    """
+    if kind == "track":
+        # The rows stay (playlists refer to them, the ids are kept); they are taken down.
+        deleted = await session.execute(
+            sa.update(Track)
+            .where(
+                Track.id.in_(sa.select(TrackUri.track_id).where(TrackUri.uri.in_(uris))),
+                Track.deleted_at.is_(None),
+            )
+            .values(deleted_at=utc_now(), updated_at=utc_now())
+            .returning(Track.id),
+            execution_options={"synchronize_session": False},
+        )
+        await bump_seeds_generation(session, deleted.scalars().all())
+    else:
+        await session.execute(
+            sa.delete(Playlist).where(
+                Playlist.id.in_([uri.rsplit("/", 1)[1] for uri in uris]),
+                Playlist.owner_did == did,
+            ),
+            execution_options={"synchronize_session": False},
+        )
 
 
 async def expire_waiting(session: AsyncSession, before_us: int) -> int:
