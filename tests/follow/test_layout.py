@@ -27,6 +27,8 @@ def _imported(path: Path) -> set[str]:
             names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
             names.add(node.module)
+            # `from segue.catalog import tables` imports segue.catalog.tables as well.
+            names.update(f"{node.module}.{alias.name}" for alias in node.names)
     return names
 
 

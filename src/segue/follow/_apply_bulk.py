@@ -33,19 +33,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from segue.catalog import bump_seeds_generation, note_audio_sources, track_ids_for
-from segue.catalog.tables import (
-    Artist,
-    FollowListItem,
-    FollowRecord,
-    PlaylistItem,
-    Track,
-    TrackUri,
-    chunks,
-    insert_for,
-    table_of,
-    utc_now,
-)
+from segue.catalog import bump_seeds_generation, note_audio_sources, tables, track_ids_for
 
 from ._apply_accounts import account_states
 from ._apply_records import delete_records, rebuild_items
@@ -72,9 +60,11 @@ _VERSION_COLUMNS = ("did", "kind", "rev", "cid", "time_us", "deleted_at")
 
 async def _stored_revs(session: AsyncSession, uris: Sequence[str]) -> dict[str, str]:
     found: dict[str, str] = {}
-    for chunk in chunks(sorted(set(uris))):
+    for chunk in tables.chunks(sorted(set(uris))):
         rows = await session.execute(
-            sa.select(FollowRecord.uri, FollowRecord.rev).where(FollowRecord.uri.in_(chunk))
+            sa.select(tables.FollowRecord.uri, tables.FollowRecord.rev).where(
+                tables.FollowRecord.uri.in_(chunk)
+            )
         )
         found.update(dict(rows.all()))
     return found
@@ -112,16 +102,16 @@ async def _write_tracks(
     """Every record of every account at once: the statements do not grow with the
     accounts (pages of several repositories may be written together)."""
     ids = await track_ids_for(session, [r.uri for r in records])
-    insert = insert_for(session)
+    insert = tables.insert_for(session)
     states = await account_states(session, [r.did for r in records])
     # Each artist as the last of its records names it (as applied one by one).
     last = {r.did: r.artist_name for r in records}
-    artists = table_of(Artist)
+    artists = tables.table_of(tables.Artist)
     artist = insert(artists)
     await session.execute(
         artist.on_conflict_do_update(
             index_elements=[artists.c.did],
-            set_={"display_name": artist.excluded.display_name, "updated_at": utc_now()},
+            set_={"display_name": artist.excluded.display_name, "updated_at": tables.utc_now()},
             where=artists.c.display_name.is_distinct_from(artist.excluded.display_name),
         ),
         [
@@ -150,12 +140,12 @@ async def _write_tracks(
         for r in records
     ]
     # Core, many rows to one cached statement: no ORM bookkeeping per row.
-    tracks = table_of(Track)
+    tracks = tables.table_of(tables.Track)
     stmt = insert(tracks)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[tracks.c.id],
-            set_={**{c: stmt.excluded[c] for c in _TRACK_COLUMNS}, "updated_at": utc_now()},
+            set_={**{c: stmt.excluded[c] for c in _TRACK_COLUMNS}, "updated_at": tables.utc_now()},
         ),
         rows,
     )
@@ -192,9 +182,11 @@ async def _visibility(
 ) -> dict[int, tuple[bool, bool]]:
     """(visible, deleted) of the tracks that exist already."""
     found: dict[int, tuple[bool, bool]] = {}
-    for chunk in chunks(sorted(set(track_ids))):
+    for chunk in tables.chunks(sorted(set(track_ids))):
         rows = await session.execute(
-            sa.select(Track.id, Track.visible, Track.deleted_at).where(Track.id.in_(chunk))
+            sa.select(tables.Track.id, tables.Track.visible, tables.Track.deleted_at).where(
+                tables.Track.id.in_(chunk)
+            )
         )
         found.update({tid: (bool(v), d is not None) for tid, v, d in rows})
     return found
@@ -204,15 +196,15 @@ async def _adopt_waiting(session: AsyncSession, uris: Sequence[str]) -> None:
     """The playlists whose items were waiting for these tracks now hold them (their
     record, and CID, stay as they were: their seeds generation moves)."""
     waiting: set[str] = set()
-    for chunk in chunks(sorted(set(uris))):
+    for chunk in tables.chunks(sorted(set(uris))):
         rows = await session.scalars(
-            sa.select(FollowListItem.playlist_id)
-            .join(TrackUri, TrackUri.uri == FollowListItem.uri)
+            sa.select(tables.FollowListItem.playlist_id)
+            .join(tables.TrackUri, tables.TrackUri.uri == tables.FollowListItem.uri)
             .where(
-                FollowListItem.uri.in_(chunk),
+                tables.FollowListItem.uri.in_(chunk),
                 ~sa.exists().where(
-                    PlaylistItem.playlist_id == FollowListItem.playlist_id,
-                    PlaylistItem.track_id == TrackUri.track_id,
+                    tables.PlaylistItem.playlist_id == tables.FollowListItem.playlist_id,
+                    tables.PlaylistItem.track_id == tables.TrackUri.track_id,
                 ),
             )
             .distinct()
@@ -225,8 +217,8 @@ async def _adopt_waiting(session: AsyncSession, uris: Sequence[str]) -> None:
 async def _save_versions(session: AsyncSession, rows: Sequence[dict[str, object]]) -> None:
     if not rows:
         return
-    versions = table_of(FollowRecord)
-    stmt = insert_for(session)(versions)
+    versions = tables.table_of(tables.FollowRecord)
+    stmt = tables.insert_for(session)(versions)
     await session.execute(
         stmt.on_conflict_do_update(
             index_elements=[versions.c.uri],
@@ -251,19 +243,19 @@ async def delete_missing(
     prefix = f"at://{did}/{collection}/"
     gone = (
         await session.scalars(
-            sa.select(FollowRecord.uri).where(
-                FollowRecord.did == did,
-                FollowRecord.kind == kind,
-                FollowRecord.deleted_at.is_(None),
-                FollowRecord.rev < rev,
-                FollowRecord.uri.startswith(prefix, autoescape=True),
+            sa.select(tables.FollowRecord.uri).where(
+                tables.FollowRecord.did == did,
+                tables.FollowRecord.kind == kind,
+                tables.FollowRecord.deleted_at.is_(None),
+                tables.FollowRecord.rev < rev,
+                tables.FollowRecord.uri.startswith(prefix, autoescape=True),
             )
         )
     ).all()
-    for chunk in chunks(sorted(gone)):
+    for chunk in tables.chunks(sorted(gone)):
         await delete_records(session, did, kind, chunk)
     # The tombstones: a replayed create older than this delete is now stale.
-    now = utc_now()
+    now = tables.utc_now()
     await _save_versions(
         session,
         [

@@ -20,19 +20,8 @@ from segue.catalog import (
     bump_seeds_generation,
     note_audio_sources,
     replace_items,
+    tables,
     track_ids_for,
-)
-from segue.catalog.tables import (
-    Artist,
-    FollowListItem,
-    FollowRecord,
-    Playlist,
-    PlaylistItem,
-    Track,
-    TrackUri,
-    User,
-    insert_for,
-    utc_now,
 )
 
 from ._apply_accounts import account_state
@@ -54,7 +43,9 @@ async def _applied(session: AsyncSession, uri: str, rev: str) -> tuple[bool, Fol
     Revs are TIDs: fixed-length base32 that sorts as time does, so a string comparison
     orders them.
     """
-    applied = await session.scalar(sa.select(FollowRecord.rev).where(FollowRecord.uri == uri))
+    applied = await session.scalar(
+        sa.select(tables.FollowRecord.rev).where(tables.FollowRecord.uri == uri)
+    )
     if applied is None or rev > applied:
         return applied is not None, None
     return True, FollowResult.DUPLICATE if rev == applied else FollowResult.STALE
@@ -63,19 +54,19 @@ async def _applied(session: AsyncSession, uri: str, rev: str) -> tuple[bool, Fol
 async def _save_version(
     session: AsyncSession, uri: str, did: str, kind: str, rev: str, cid: str | None, time_us: int
 ) -> None:
-    insert = insert_for(session)
+    insert = tables.insert_for(session)
     values = {
         "did": did,
         "kind": kind,
         "rev": rev,
         "cid": cid,
         "time_us": time_us,
-        "deleted_at": None if cid is not None else utc_now(),
+        "deleted_at": None if cid is not None else tables.utc_now(),
     }
     await session.execute(
-        insert(FollowRecord)
+        insert(tables.FollowRecord)
         .values(uri=uri, **values)
-        .on_conflict_do_update(index_elements=[FollowRecord.uri], set_=values)
+        .on_conflict_do_update(index_elements=[tables.FollowRecord.uri], set_=values)
     )
 
 
@@ -88,18 +79,22 @@ async def apply_track(
     track_id = (await track_ids_for(session, [record.uri]))[record.uri]
     hidden, handle = await account_state(session, record.did)
     visible = not hidden
-    insert = insert_for(session)
-    artist = insert(Artist).values(did=record.did, handle=handle, display_name=record.artist_name)
+    insert = tables.insert_for(session)
+    artist = insert(tables.Artist).values(
+        did=record.did, handle=handle, display_name=record.artist_name
+    )
     await session.execute(
         artist.on_conflict_do_update(
-            index_elements=[Artist.did],
-            set_={"display_name": artist.excluded.display_name, "updated_at": utc_now()},
-            where=Artist.display_name.is_distinct_from(artist.excluded.display_name),
+            index_elements=[tables.Artist.did],
+            set_={"display_name": artist.excluded.display_name, "updated_at": tables.utc_now()},
+            where=tables.Artist.display_name.is_distinct_from(artist.excluded.display_name),
         )
     )
     before = (
         await session.execute(
-            sa.select(Track.visible, Track.deleted_at).where(Track.id == track_id)
+            sa.select(tables.Track.visible, tables.Track.deleted_at).where(
+                tables.Track.id == track_id
+            )
         )
     ).first()
     values = {
@@ -116,10 +111,10 @@ async def apply_track(
         "visible": visible,
         "deleted_at": None,
     }
-    stmt = insert(Track).values(id=track_id, **values)
+    stmt = insert(tables.Track).values(id=track_id, **values)
     await session.execute(
         stmt.on_conflict_do_update(
-            index_elements=[Track.id], set_={**values, "updated_at": utc_now()}
+            index_elements=[tables.Track.id], set_={**values, "updated_at": tables.utc_now()}
         )
     )
     # A new or changed audio source makes the track pending for `segue embed --catalog`.
@@ -129,12 +124,12 @@ async def apply_track(
     # was not yet mapped, left its playlists waiting too.
     waiting = (
         await session.scalars(
-            sa.select(FollowListItem.playlist_id)
+            sa.select(tables.FollowListItem.playlist_id)
             .where(
-                FollowListItem.uri == record.uri,
+                tables.FollowListItem.uri == record.uri,
                 ~sa.exists().where(
-                    PlaylistItem.playlist_id == FollowListItem.playlist_id,
-                    PlaylistItem.track_id == track_id,
+                    tables.PlaylistItem.playlist_id == tables.FollowListItem.playlist_id,
+                    tables.PlaylistItem.track_id == track_id,
                 ),
             )
             .distinct()
@@ -158,7 +153,9 @@ async def apply_playlist(
     if skip is not None:
         return skip
     owner = await session.scalar(
-        sa.select(Playlist.owner_did).where(Playlist.id == record.playlist_id).with_for_update()
+        sa.select(tables.Playlist.owner_did)
+        .where(tables.Playlist.id == record.playlist_id)
+        .with_for_update()
     )
     if owner is not None and owner != record.did:
         return FollowResult.CONFLICT  # the first owner keeps the id (docs/atproto.md)
@@ -168,17 +165,17 @@ async def apply_playlist(
         # remembered, so it is applied once the account deletes others and edits it.
         held = await session.scalar(
             sa.select(sa.func.count())
-            .select_from(Playlist)
-            .where(Playlist.owner_did == record.did, Playlist.record_uri.is_not(None))
+            .select_from(tables.Playlist)
+            .where(tables.Playlist.owner_did == record.did, tables.Playlist.record_uri.is_not(None))
         )
         if (held or 0) >= max_lists:
             return FollowResult.LIMITED
-    insert = insert_for(session)
+    insert = tables.insert_for(session)
     hidden, handle = await account_state(session, record.did)
     await session.execute(
-        insert(User)
+        insert(tables.User)
         .values(did=record.did, handle=handle)
-        .on_conflict_do_nothing(index_elements=[User.did])
+        .on_conflict_do_nothing(index_elements=[tables.User.did])
     )
     values = {
         "owner_did": record.did,
@@ -188,18 +185,20 @@ async def apply_playlist(
         "record_uri": record.uri,
         "visible": not hidden,
     }
-    stmt = insert(Playlist).values(id=record.playlist_id, **values)
+    stmt = insert(tables.Playlist).values(id=record.playlist_id, **values)
     await session.execute(
         stmt.on_conflict_do_update(
-            index_elements=[Playlist.id], set_={**values, "updated_at": utc_now()}
+            index_elements=[tables.Playlist.id], set_={**values, "updated_at": tables.utc_now()}
         )
     )
     await session.execute(
-        sa.delete(FollowListItem).where(FollowListItem.playlist_id == record.playlist_id)
+        sa.delete(tables.FollowListItem).where(
+            tables.FollowListItem.playlist_id == record.playlist_id
+        )
     )
     if record.items:
         await session.execute(
-            sa.insert(FollowListItem),
+            sa.insert(tables.FollowListItem),
             [
                 {"playlist_id": record.playlist_id, "position": i, "uri": ref.uri, "cid": ref.cid}
                 for i, ref in enumerate(record.items)
@@ -222,8 +221,11 @@ async def _adopt_imported(session: AsyncSession, uris: Sequence[str]) -> None:
         return
     imported = (
         await session.scalars(
-            sa.select(Track.uri)
-            .where(Track.uri.in_(wanted), ~sa.exists().where(TrackUri.uri == Track.uri))
+            sa.select(tables.Track.uri)
+            .where(
+                tables.Track.uri.in_(wanted),
+                ~sa.exists().where(tables.TrackUri.uri == tables.Track.uri),
+            )
             .distinct()
         )
     ).all()
@@ -236,12 +238,12 @@ async def rebuild_items(session: AsyncSession, playlist_id: str, *, same_record:
     record order (a track listed twice counts once, at its first place); whether they
     changed."""
     rows = await session.execute(
-        sa.select(TrackUri.track_id)
-        .select_from(FollowListItem)
-        .join(TrackUri, TrackUri.uri == FollowListItem.uri)
-        .join(Track, Track.id == TrackUri.track_id)
-        .where(FollowListItem.playlist_id == playlist_id)
-        .order_by(FollowListItem.position)
+        sa.select(tables.TrackUri.track_id)
+        .select_from(tables.FollowListItem)
+        .join(tables.TrackUri, tables.TrackUri.uri == tables.FollowListItem.uri)
+        .join(tables.Track, tables.Track.id == tables.TrackUri.track_id)
+        .where(tables.FollowListItem.playlist_id == playlist_id)
+        .order_by(tables.FollowListItem.position)
     )
     wanted = list(dict.fromkeys(rows.scalars().all()))
     return await replace_items(session, playlist_id, wanted, same_record=same_record)
@@ -273,21 +275,23 @@ async def delete_records(
     if kind == "track":
         # The rows stay (playlists refer to them, the ids are kept); they are taken down.
         deleted = await session.execute(
-            sa.update(Track)
+            sa.update(tables.Track)
             .where(
-                Track.id.in_(sa.select(TrackUri.track_id).where(TrackUri.uri.in_(uris))),
-                Track.deleted_at.is_(None),
+                tables.Track.id.in_(
+                    sa.select(tables.TrackUri.track_id).where(tables.TrackUri.uri.in_(uris))
+                ),
+                tables.Track.deleted_at.is_(None),
             )
-            .values(deleted_at=utc_now(), updated_at=utc_now())
-            .returning(Track.id),
+            .values(deleted_at=tables.utc_now(), updated_at=tables.utc_now())
+            .returning(tables.Track.id),
             execution_options={"synchronize_session": False},
         )
         await bump_seeds_generation(session, deleted.scalars().all())
     else:
         await session.execute(
-            sa.delete(Playlist).where(
-                Playlist.id.in_([uri.rsplit("/", 1)[1] for uri in uris]),
-                Playlist.owner_did == did,
+            sa.delete(tables.Playlist).where(
+                tables.Playlist.id.in_([uri.rsplit("/", 1)[1] for uri in uris]),
+                tables.Playlist.owner_did == did,
             ),
             execution_options={"synchronize_session": False},
         )
@@ -299,18 +303,18 @@ async def expire_waiting(session: AsyncSession, before_us: int) -> int:
     not coming from this stream, and waiting rows must not pile up for ever. The
     playlist's next version lists them again. Returns how many were dropped."""
     arrived = (
-        sa.select(TrackUri.uri)
-        .join(Track, Track.id == TrackUri.track_id)
-        .where(TrackUri.uri == FollowListItem.uri)
+        sa.select(tables.TrackUri.uri)
+        .join(tables.Track, tables.Track.id == tables.TrackUri.track_id)
+        .where(tables.TrackUri.uri == tables.FollowListItem.uri)
     )
     old = (
-        sa.select(Playlist.id)
-        .join(FollowRecord, FollowRecord.uri == Playlist.record_uri)
-        .where(FollowRecord.time_us < before_us)
+        sa.select(tables.Playlist.id)
+        .join(tables.FollowRecord, tables.FollowRecord.uri == tables.Playlist.record_uri)
+        .where(tables.FollowRecord.time_us < before_us)
     )
     result = await session.execute(
-        sa.delete(FollowListItem)
-        .where(FollowListItem.playlist_id.in_(old), ~sa.exists(arrived))
+        sa.delete(tables.FollowListItem)
+        .where(tables.FollowListItem.playlist_id.in_(old), ~sa.exists(arrived))
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)
