@@ -38,6 +38,7 @@ __all__ = [
     "Dismissal",
     "EmbeddingState",
     "FollowAccount",
+    "FollowBackfill",
     "FollowListItem",
     "FollowRecord",
     "Playlist",
