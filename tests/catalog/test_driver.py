@@ -4,6 +4,8 @@ handled as SQLAlchemy handles it (a 503, the connection replaced)."""
 
 from __future__ import annotations
 
+import asyncio
+
 import asyncpg
 import pytest
 import sqlalchemy as sa
@@ -39,6 +41,7 @@ async def _statements(database: Database, read) -> tuple[object, list[str], list
                 driver.add_query_logger(lambda q: on_driver.append(q.query))
             try:
                 answer = await read(conn)
+                await asyncio.sleep(0)  # asyncpg calls its query loggers with call_soon
             finally:
                 if isinstance(driver, asyncpg.Connection):
                     driver._query_loggers.clear()  # a test-only logger on a pooled connection
