@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from segue.catalog import UserView, database_errors
 from segue.errors import Unauthorized
 from segue.limits import DID_MAX_LENGTH
-from segue.recommendations import Recommender
 
 from ._auth import Caller
 from ._logging import ACCESS_CALLER
@@ -31,7 +30,6 @@ __all__ = [
     "Charged",
     "CurrentUser",
     "RecommendationCaller",
-    "RecommenderDep",
     "ResourcesDep",
     "SessionDep",
 ]
@@ -45,14 +43,6 @@ async def _resources(request: Request) -> Resources:
 
 
 ResourcesDep = Annotated[Resources, Depends(_resources)]
-
-
-async def _recommender(request: Request) -> Recommender:
-    recommender: Recommender = request.app.state.resources.recommender
-    return recommender
-
-
-RecommenderDep = Annotated[Recommender, Depends(_recommender)]
 
 
 async def _session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
@@ -73,35 +63,45 @@ _bearer = HTTPBearer(
 ACTOR_HEADER = "X-Segue-Actor"
 
 
-async def _bearer_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+def _token_of(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required")
     return credentials.credentials
+
+
+async def _bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    return _token_of(credentials)
 
 
 #: The request's bearer token, unchecked (401 when there is none): for ``/auth/logout``.
 BearerToken = Annotated[str, Depends(_bearer_token)]
 
 
+_ActorHeader = Annotated[
+    str | None,
+    Header(
+        alias=ACTOR_HEADER,
+        max_length=DID_MAX_LENGTH,
+        # A DID is ASCII (docs/atproto.md); saying so also keeps schema fuzzing to
+        # header values an HTTP client can send.
+        pattern=r"^[\x20-\x7e]*$",
+        description="With a platform token (only): the DID of the user it acts for",
+    ),
+]
+
+
 async def _caller(
-    request: Request,
-    resources: ResourcesDep,
-    token: BearerToken,
-    actor: Annotated[
-        str | None,
-        Header(
-            alias=ACTOR_HEADER,
-            max_length=DID_MAX_LENGTH,
-            # A DID is ASCII (docs/atproto.md); saying so also keeps schema fuzzing to
-            # header values an HTTP client can send.
-            pattern=r"^[\x20-\x7e]*$",
-            description="With a platform token (only): the DID of the user it acts for",
-        ),
-    ] = None,
+    request: Request, resources: ResourcesDep, token: BearerToken, actor: _ActorHeader = None
 ) -> Caller:
     # No session: a route that needs only the caller (a cache hit) opens none.
+    return await _authenticated(request, resources, token, actor)
+
+
+async def _authenticated(
+    request: Request, resources: Resources, token: str, actor: str | None
+) -> Caller:
     caller = await resources.auth.caller(token, actor=actor, method=method_of(request))
     if caller.platform is not None:
         # The access log names the platform and the DID it acts for, never the token.
@@ -128,14 +128,25 @@ CurrentUser = Annotated[UserView, Depends(_current_user)]
 class Charged:
     """The user of a recommendation request, with the charges the recommender spends: the
     read (riding with the cache look-up: one Redis round trip on a hit), then a miss
-    before anything is computed (never on a hit). ``None``: that budget is off."""
+    before anything is computed (never on a hit). ``None``: that budget is off.
+    ``resources``: the process's, for the route (its recommender, its media policy)."""
 
     user: UserView
     read: Charge | None
     miss: Charge | None
+    resources: Resources
 
 
-async def _recommendation_caller(resources: ResourcesDep, caller: CallerDep) -> Charged:
+async def _recommendation_caller(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    actor: _ActorHeader = None,
+) -> Charged:
+    # One dependency, not a tree (resources, token, caller, charges): FastAPI solves every
+    # node of the tree on every request, and this is the cache hit's path (issue 20). The
+    # steps are the same as CallerDep's, whose pieces it calls.
+    resources: Resources = request.app.state.resources
+    caller = await _authenticated(request, resources, _token_of(credentials), actor)
     limiter = resources.limiter
     # Charged once the credential is known good, as CurrentUser's, but spent by the
     # recommender.
@@ -143,6 +154,7 @@ async def _recommendation_caller(resources: ResourcesDep, caller: CallerDep) -> 
         caller.user,
         limiter.charge(Budget.READ, caller.rate_key),
         limiter.charge(Budget.MISS, caller.rate_key),
+        resources,
     )
 
 

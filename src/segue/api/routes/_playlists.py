@@ -24,7 +24,6 @@ from .._deps import (
     CallerDep,
     CurrentUser,
     RecommendationCaller,
-    RecommenderDep,
     ResourcesDep,
     SessionDep,
 )
@@ -61,15 +60,13 @@ async def _owned(session: SessionDep, playlist_id: str, user: UserView) -> Playl
 async def recommendations(
     playlist_id: PlaylistId,
     caller: RecommendationCaller,
-    recommender: RecommenderDep,
-    resources: ResourcesDep,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
         Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
     ] = 0,
 ) -> Recommendations:
-    page = await recommender.recommend(
+    page = await caller.resources.recommender.recommend(
         playlist_id,
         user_did=caller.user.did,
         limit=limit,
@@ -79,7 +76,7 @@ async def recommendations(
     )
     # The hot path: one model_validate reads the whole page in pydantic-core, cheaper than
     # building a TrackOut per track in Python (about 10 against 18 us for 3 tracks).
-    return Recommendations.model_validate(page, context=media(resources.media))
+    return Recommendations.model_validate(page, context=media(caller.resources.media))
 
 
 @router.get(
@@ -90,8 +87,6 @@ async def recommendations(
 async def continuation(
     playlist_id: PlaylistId,
     caller: RecommendationCaller,
-    recommender: RecommenderDep,
-    resources: ResourcesDep,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
@@ -100,7 +95,7 @@ async def continuation(
 ) -> Recommendations:
     # Any signed-in user, any visible playlist: the same ranking as its owner's
     # recommendations (the owner's dismissals apply), from the same cache entry.
-    page = await recommender.continuation(
+    page = await caller.resources.recommender.continuation(
         playlist_id,
         user_did=caller.user.did,
         limit=limit,
@@ -108,7 +103,7 @@ async def continuation(
         charge_read=caller.read,
         charge_miss=caller.miss,
     )
-    return Recommendations.model_validate(page, context=media(resources.media))
+    return Recommendations.model_validate(page, context=media(caller.resources.media))
 
 
 @router.get("/{playlist_id}", summary="The playlist and its tracks in order")

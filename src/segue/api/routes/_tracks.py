@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 from segue.recommendations import MAX_OFFSET
 
-from .._deps import CurrentUser, RecommendationCaller, RecommenderDep, ResourcesDep, SessionDep
+from .._deps import CurrentUser, RecommendationCaller, ResourcesDep, SessionDep
 from .._schemas import NO_NUL, Recommendations, TrackList, media
 from ._common import ERRORS, TrackIdPath, error_response_doc
 
@@ -40,15 +40,13 @@ async def search(
 async def similar(
     track_id: TrackIdPath,
     caller: RecommendationCaller,
-    recommender: RecommenderDep,
-    resources: ResourcesDep,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
         Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
     ] = 0,
 ) -> Recommendations:
-    page = await recommender.similar(
+    page = await caller.resources.recommender.similar(
         track_id, limit=limit, offset=offset, charge_read=caller.read, charge_miss=caller.miss
     )
-    return Recommendations.model_validate(page, context=media(resources.media))
+    return Recommendations.model_validate(page, context=media(caller.resources.media))
