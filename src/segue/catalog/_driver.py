@@ -88,7 +88,10 @@ async def fetch_rows(
 async def _driver_of(reader: AsyncConnection | AsyncSession) -> asyncpg.Connection | None:
     if not isinstance(reader, AsyncConnection) or reader.dialect.driver != "asyncpg":
         return None
-    async with database_errors():
-        raw = await reader.get_raw_connection()
-    driver = raw.driver_connection
+    sync = reader.sync_connection
+    if sync is None or sync.invalidated or sync.closed:
+        return None  # SQLAlchemy's path says what is wrong with it
+    # Read without a greenlet hop (get_raw_connection() takes one): a started, valid
+    # connection holds its DB-API connection, so this property does no I/O.
+    driver = sync.connection.driver_connection
     return driver if isinstance(driver, asyncpg.Connection) else None
