@@ -296,10 +296,13 @@ class Settings(BaseSettings):
         default=10,
         ge=1,
         description="per process: size it to the concurrency each process serves; total "
-        "connections = workers x (pool size + max overflow)",
+        "connections = workers x (pool size + max overflow), opened as needed and kept open",
     )
     database_max_overflow: int = Field(
-        default=10, ge=0, description="per process: connections opened past the pool size"
+        default=10,
+        ge=0,
+        description="per process: connections opened past the pool size under a burst, then "
+        "kept open as the pool's are",
     )
     # A database that cannot connect or answer within these fails the request with a 503
     # instead of holding it (and its pool connection) indefinitely.
