@@ -68,7 +68,7 @@ async def fetch_rows(
     """Every row of ``statement`` with ``params``: on asyncpg's connection when ``reader``
     is a plain PostgreSQL connection, else through SQLAlchemy. Outages raise
     :class:`~segue.errors.DatabaseUnavailable` either way."""
-    driver = await _driver_of(reader)
+    driver = _driver_of(reader)
     if driver is not None:
         sql, args = statement.sql_and_args(params)
         try:
@@ -85,7 +85,7 @@ async def fetch_rows(
         return (await reader.execute(statement.statement, params)).all()
 
 
-async def _driver_of(reader: AsyncConnection | AsyncSession) -> asyncpg.Connection | None:
+def _driver_of(reader: AsyncConnection | AsyncSession) -> asyncpg.Connection | None:
     if not isinstance(reader, AsyncConnection) or reader.dialect.driver != "asyncpg":
         return None
     sync = reader.sync_connection
