@@ -268,9 +268,10 @@ class Settings(BaseSettings):
     # Per process; the API is stateless, so total connections = processes x (size + overflow).
     database_pool_size: _Count = 10
     """per process: size it to the concurrency each process serves; total connections = workers x
-    (pool size + max overflow)"""
+    (pool size + max overflow), opened as needed and kept open"""
     database_max_overflow: _CountOrZero = 10
-    """per process: connections opened past the pool size"""
+    """per process: connections opened past the pool size under a burst, then kept open as the
+    pool's are"""
     # A database that cannot connect or answer within these fails the request with a 503
     # instead of holding it (and its pool connection) indefinitely.
     database_connect_timeout: _Duration = 5.0

@@ -24,6 +24,7 @@ from segue.catalog import (
 from segue.errors import Unauthorized
 from segue.recommendations import Admission
 
+from ..support import asyncpg_own
 from .conftest import World
 
 
@@ -39,22 +40,38 @@ async def test_a_hit_reads_the_head_and_hydrates_nothing_more(world: World):
     engine = world.app.state.resources.database.engine.sync_engine
     statements: list[str] = []
 
+    # Every statement the database is sent, by either path: SQLAlchemy's cursor (SQLite,
+    # sessions) or, on PostgreSQL, asyncpg's own connection (the hit's reads, _driver.py),
+    # which asyncpg's query logger sees on each connection as it is checked out.
     def record(_conn, _cursor, statement, *_args) -> None:
         statements.append(statement)
 
+    def logged(query) -> None:
+        if not asyncpg_own(query.query):
+            statements.append(query.query)
+
+    def on_checkout(_dbapi, _record, proxy) -> None:
+        driver = proxy.driver_connection
+        if hasattr(driver, "add_query_logger"):
+            driver.add_query_logger(logged)
+
     first = await world.client.get(url(world.playlist), headers=world.auth())  # the miss
     sa.event.listen(engine, "before_cursor_execute", record)
+    sa.event.listen(engine.pool, "checkout", on_checkout)
     try:
         hits = metric("segue_recommendation_cache_total", result="hit")
         second = await world.client.get(url(world.playlist), headers=world.auth())
+        await asyncio.sleep(0)  # asyncpg calls its query loggers with call_soon
     finally:
         sa.event.remove(engine, "before_cursor_execute", record)
+        sa.event.remove(engine.pool, "checkout", on_checkout)
     assert second.json() == first.json()
     assert metric("segue_recommendation_cache_total", result="hit") == hits + 1
     # The token was verified by the miss (and is remembered): the owner and CID, then one
     # hydration. Never the playlist's items.
     assert len(statements) == 2, statements
     assert "record_cid" in statements[0]
+    assert "artists" in statements[1]
     assert not any("playlist_items" in s for s in statements)
 
 

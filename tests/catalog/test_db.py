@@ -119,3 +119,34 @@ async def test_async_with_closes_the_database_even_when_the_block_fails(tmp_path
     with pytest.raises(InvalidInput, match="the block failed"):
         await fail_inside()
     assert database.engine.pool.checkedin() == 0  # disposed: no connection left open
+
+
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+async def test_connections_opened_in_a_burst_stay_open(settings: Settings) -> None:
+    # Pool 1 + overflow 2: three requests at once open three connections, and all three
+    # are kept for the next burst (SQLAlchemy's default would close the two overflow ones
+    # as they came back, and open two again next time).
+    burst = settings.model_copy(
+        update={
+            "database_pool_size": 1,
+            "database_max_overflow": 2,
+            "database_connect_timeout": 0.5,
+        }
+    )
+    async with open_database(burst) as database:
+        pool = database.engine.pool
+        async with (
+            database.reading() as a,
+            database.reading() as b,
+            database.reading() as c,
+        ):
+            pids = {await conn.scalar(sa.text("SELECT pg_backend_pid()")) for conn in (a, b, c)}
+            with pytest.raises(DatabaseUnavailable, match="no free connection"):
+                # The most it opens is still pool size + overflow.
+                async with database.reading():
+                    pass
+        assert len(pids) == 3
+        assert pool.checkedin() == 3
+        async with database.reading() as a, database.reading() as b, database.reading() as c:
+            again = {await conn.scalar(sa.text("SELECT pg_backend_pid()")) for conn in (a, b, c)}
+        assert again == pids

@@ -23,6 +23,7 @@ __all__ = [
     "MovesCounted",
     "PostgresServer",
     "RedisServer",
+    "asyncpg_own",
     "free_port",
     "migrate",
     "segue_binary",
@@ -60,3 +61,10 @@ def segue_binary() -> str:
     found = shutil.which("segue", path=str(Path(sys.executable).parent)) or shutil.which("segue")
     assert found, "the segue command is not installed (uv sync)"
     return found
+
+
+def asyncpg_own(query: str) -> bool:
+    """Whether asyncpg sent ``query`` itself: its look-up of a type it has not met on this
+    connection yet (once per connection and type, with JIT off around it), not a statement
+    of Segue's. For tests that count statements with asyncpg's query logger."""
+    return "typeinfo_tree" in query or "set_config('jit'" in query

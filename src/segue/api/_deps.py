@@ -33,7 +33,6 @@ __all__ = [
     "CallerDep",
     "CurrentUser",
     "PageQuery",
-    "RecommenderDep",
     "ResourcesDep",
     "SessionDep",
     "SignedIn",
@@ -49,14 +48,6 @@ async def _resources(request: Request) -> Resources:
 
 
 ResourcesDep = Annotated[Resources, Depends(_resources)]
-
-
-async def _recommender(request: Request) -> Recommender:
-    recommender: Recommender = request.app.state.resources.recommender
-    return recommender
-
-
-RecommenderDep = Annotated[Recommender, Depends(_recommender)]
 
 
 async def _session(resources: ResourcesDep) -> AsyncIterator[AsyncSession]:
@@ -77,35 +68,45 @@ _bearer = HTTPBearer(
 ACTOR_HEADER = "X-Segue-Actor"
 
 
-async def _bearer_token(
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> str:
+def _token_of(credentials: HTTPAuthorizationCredentials | None) -> str:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise Unauthorized("a bearer token is required")
     return credentials.credentials
+
+
+async def _bearer_token(
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> str:
+    return _token_of(credentials)
 
 
 #: The request's bearer token, unchecked (401 when there is none): for ``/auth/logout``.
 BearerToken = Annotated[str, Depends(_bearer_token)]
 
 
+_ActorHeader = Annotated[
+    str | None,
+    Header(
+        alias=ACTOR_HEADER,
+        max_length=DID_MAX_LENGTH,
+        # A DID is ASCII (docs/atproto.md); saying so also keeps schema fuzzing to
+        # header values an HTTP client can send.
+        pattern=r"^[\x20-\x7e]*$",
+        description="With a platform token (only): the DID of the user it acts for",
+    ),
+]
+
+
 async def _caller(
-    request: Request,
-    resources: ResourcesDep,
-    token: BearerToken,
-    actor: Annotated[
-        str | None,
-        Header(
-            alias=ACTOR_HEADER,
-            max_length=DID_MAX_LENGTH,
-            # A DID is ASCII (docs/atproto.md); saying so also keeps schema fuzzing to
-            # header values an HTTP client can send.
-            pattern=r"^[\x20-\x7e]*$",
-            description="With a platform token (only): the DID of the user it acts for",
-        ),
-    ] = None,
+    request: Request, resources: ResourcesDep, token: BearerToken, actor: _ActorHeader = None
 ) -> Caller:
     # No session: a route that needs only the caller (a cache hit) opens none.
+    return await _authenticated(request, resources, token, actor)
+
+
+async def _authenticated(
+    request: Request, resources: Resources, token: str, actor: str | None
+) -> Caller:
     caller = await resources.auth.caller(token, actor=actor, method=method_of(request))
     if caller.platform is not None:
         # The access log names the platform and the DID it acts for, never the token.
@@ -162,13 +163,14 @@ class AskedPage:
     one Redis round trip on a hit; a miss before anything is computed, never on a hit),
     and how the answer serves covers and previews.
 
-        async def similar(track_id: TrackIdPath, page: PageQuery, recommender: RecommenderDep):
-            return page.answer(await recommender.similar(track_id, page.request))
+        async def similar(track_id: TrackIdPath, page: PageQuery):
+            return page.answer(await page.recommender.similar(track_id, page.request))
     """
 
     user: UserView
     request: PageRequest
     media: MediaPolicy
+    recommender: Recommender
 
     def answer(self, page: RecommendationPage) -> Recommendations:
         """The response body of ``page``."""
@@ -178,24 +180,30 @@ class AskedPage:
 
 
 async def _page_query(
-    resources: ResourcesDep,
-    caller: CallerDep,
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    actor: _ActorHeader = None,
     limit: Annotated[int, Query(ge=1, le=10, description="How many tracks")] = 3,
     offset: Annotated[
         int,
         Query(ge=0, le=MAX_OFFSET, description="How many of the ranking to skip (the next page)"),
     ] = 0,
 ) -> AskedPage:
+    # One dependency, not a tree (resources, token, caller, charges): FastAPI solves every
+    # node of a tree on every request, and this is the cache hit's path (issue 20). The
+    # steps are CallerDep's, whose pieces it calls.
+    resources: Resources = request.app.state.resources
+    caller = await _authenticated(request, resources, _token_of(credentials), actor)
     limiter = resources.limiter
     # Charged once the credential is known good, as CurrentUser's, but spent by the
     # recommender.
-    request = PageRequest(
+    page = PageRequest(
         limit,
         offset,
         read=limiter.charge(Budget.READ, caller.rate_key),
         miss=limiter.charge(Budget.MISS, caller.rate_key),
     )
-    return AskedPage(caller.user, request, resources.media)
+    return AskedPage(caller.user, page, resources.media, resources.recommender)
 
 
 #: For ``GET .../recommendations`` and the listeners' routes: ``limit`` and ``offset``, and

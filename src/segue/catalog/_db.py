@@ -106,8 +106,13 @@ def open_database(settings: Settings) -> Database:
     else:
         engine = _create_async_engine(
             url,
-            pool_size=settings.database_pool_size,
-            max_overflow=settings.database_max_overflow,
+            # Every connection opened is kept, up to size + overflow: SQLAlchemy's pool
+            # closes an overflow connection as soon as it comes back to a full pool, so a
+            # busy process opened one on every burst (a connect, its TLS attempt and
+            # asyncpg's type look-ups; 3-4 a second under the serving benchmark, issue 20).
+            # The most it opens is the same, as is the wait for one past it.
+            pool_size=settings.database_pool_size + settings.database_max_overflow,
+            max_overflow=0,
             # Waiting longer for a pooled connection than for the database itself is pointless.
             pool_timeout=settings.database_connect_timeout,
             # No round trip per checkout: a connection broken by a database restart fails

@@ -25,6 +25,7 @@ from segue.errors import Forbidden, NotFound
 from segue.limits import TRACK_ID_MAX
 
 from ._db import database_errors
+from ._driver import DriverStatement, fetch_rows
 from ._generations import INDEX_GENERATION
 from ._models import CatalogState, Dismissal, Playlist, PlaylistItem, Track
 from ._tracks import track_available
@@ -109,7 +110,8 @@ _HEAD_COLUMNS = (
 )
 # A hidden playlist (its owner's account taken down on the network) reads as missing.
 _VISIBLE = sa.and_(Playlist.id == sa.bindparam("playlist_id"), Playlist.visible.is_(True))
-_HEAD = sa.select(*_HEAD_COLUMNS).where(_VISIBLE)
+# On asyncpg's own connection from a plain connection: a cache hit's first read (_driver.py).
+_HEAD = DriverStatement(sa.select(*_HEAD_COLUMNS).where(_VISIBLE))
 _OWNER = sa.select(Playlist.owner_did).where(_VISIBLE)
 
 # One statement, so one snapshot: read in two, a write committed in between would pair the
@@ -148,11 +150,10 @@ def _head(playlist_id: str, row: Any) -> PlaylistHead:
 
 async def playlist_head(reader: Reader, playlist_id: str) -> PlaylistHead:
     """The playlist's owner, record CID and generations (:class:`NotFound` if none)."""
-    async with database_errors():
-        row = (await reader.execute(_HEAD, {"playlist_id": playlist_id})).first()
-    if row is None:
+    rows = await fetch_rows(reader, _HEAD, {"playlist_id": playlist_id})
+    if not rows:
         raise NotFound(f"no playlist {playlist_id!r}")
-    return _head(playlist_id, row)
+    return _head(playlist_id, rows[0])
 
 
 async def dismissed_ids(reader: Reader, playlist_id: str) -> tuple[int, ...]:

@@ -15,6 +15,7 @@ from segue.errors import InvalidInput
 from segue.limits import TRACK_ID_MAX
 
 from ._db import Database, database_errors
+from ._driver import DriverStatement, fetch_rows
 from ._models import Artist, Track
 from ._views import Because, SuggestionView, TrackView
 
@@ -159,6 +160,9 @@ _HYDRATE_ANY = _HYDRATE_BASE.where(
 _HYDRATE_IN = _HYDRATE_BASE.where(
     Track.id.in_(sa.bindparam("ids", expanding=True)), track_available()
 )
+# A cache hit's hydration, on asyncpg's own connection from a plain connection (_driver.py).
+_HYDRATE_DRIVER = DriverStatement(_HYDRATE_ANY)
+_SUGGESTIBLE = len(track_view_columns())  # the column after a TrackView's
 
 
 # The same for the (artist, title) of candidates at a miss: the duplicate and variety rules.
@@ -235,13 +239,16 @@ async def hydrate_suggestions(
         raise InvalidInput(f"at most {HYDRATE_MAX_IDS} track ids at once")
     if not ids:
         return []
-    async with database_errors():
-        rows = (await reader.execute(_hydrate_statement(reader), {"ids": wanted})).all()
+    if _is_postgresql(reader):
+        rows = await fetch_rows(reader, _HYDRATE_DRIVER, {"ids": wanted})
+    else:
+        async with database_errors():
+            rows = (await reader.execute(_HYDRATE_IN, {"ids": wanted})).all()
     found = {row[0]: row for row in rows}
     suggestions = []
     for i in ids:
         row = found.get(i)
-        if row is None or not row.suggestible:
+        if row is None or not row[_SUGGESTIBLE]:
             continue
         reason = found.get(reasons.get(i, -1))
         why = None if reason is None else Because(track_id=reason[0], title=reason[1])

@@ -17,7 +17,7 @@ from segue.catalog import (
     require_owner,
 )
 
-from .._deps import CallerDep, PageQuery, RecommenderDep, ResourcesDep, SignedInDep
+from .._deps import CallerDep, PageQuery, ResourcesDep, SignedInDep
 from .._schemas import (
     NewPlaylist,
     NewTrack,
@@ -40,10 +40,8 @@ router = APIRouter(prefix="/playlists", tags=["playlists"], responses=_OWNED)
 
 
 @router.get("/{playlist_id}/recommendations", summary="Tracks to add to the playlist")
-async def recommendations(
-    playlist_id: PlaylistId, page: PageQuery, recommender: RecommenderDep
-) -> Recommendations:
-    ranked = await recommender.recommend(playlist_id, page.request, user_did=page.user.did)
+async def recommendations(playlist_id: PlaylistId, page: PageQuery) -> Recommendations:
+    ranked = await page.recommender.recommend(playlist_id, page.request, user_did=page.user.did)
     return page.answer(ranked)
 
 
@@ -52,12 +50,10 @@ async def recommendations(
     summary="What to play after a playlist: for any signed-in listener",
     responses={404: error_response_doc("No such playlist, or a hidden one")},
 )
-async def continuation(
-    playlist_id: PlaylistId, page: PageQuery, recommender: RecommenderDep
-) -> Recommendations:
+async def continuation(playlist_id: PlaylistId, page: PageQuery) -> Recommendations:
     # Any signed-in user, any visible playlist: the same ranking as its owner's
     # recommendations (the owner's dismissals apply), from the same cache entry.
-    ranked = await recommender.continuation(playlist_id, page.request, user_did=page.user.did)
+    ranked = await page.recommender.continuation(playlist_id, page.request, user_did=page.user.did)
     return page.answer(ranked)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 
-from .._deps import CurrentUser, PageQuery, RecommenderDep, ResourcesDep, SessionDep
+from .._deps import CurrentUser, PageQuery, ResourcesDep, SessionDep
 from .._schemas import NO_NUL, Recommendations, TrackList, media
 from ._common import ERRORS, TrackIdPath, error_response_doc
 
@@ -36,7 +36,5 @@ async def search(
     summary="Tracks that sound like this one",
     responses={404: error_response_doc("No such track, or a hidden or deleted one")},
 )
-async def similar(
-    track_id: TrackIdPath, page: PageQuery, recommender: RecommenderDep
-) -> Recommendations:
-    return page.answer(await recommender.similar(track_id, page.request))
+async def similar(track_id: TrackIdPath, page: PageQuery) -> Recommendations:
+    return page.answer(await page.recommender.similar(track_id, page.request))
