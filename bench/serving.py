@@ -25,6 +25,7 @@ functions by self time (the file opens in speedscope.app).
 from __future__ import annotations
 
 import asyncio
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -176,6 +177,10 @@ RATIOS = (
     ("adaptive", "miss"),
     ("miss-f32", "miss"),
 )
+# A log line below WARNING: uvicorn's own ("INFO:     ..."), or Segue's text format
+# ("2026-12-07 15:10:44,123 INFO:     [pid] segue.access: ...", api/_logging.py).
+_QUIET = re.compile(r"^(?:\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d+ )?(?:INFO|DEBUG):")
+
 # Answers the rows are checked for; the reference and the hit rows read the same entries.
 _SAME_ANSWERS = ("reference", "hit", "hit2", "hit-limited", "hit-jwt")
 
@@ -290,8 +295,9 @@ def _measure_row(
                 under = run_wrk(base, targets, seconds=seconds)
             profile.error = recorded.error
             profile.stderr.append(f"{under.requests_per_second:,.0f} requests/s under py-spy")
-    # Anything but uvicorn's own lines: Segue's warnings (a Redis timeout, a slow store).
-    outcome.warnings = [x for x in log.read_text().splitlines() if not x.startswith("INFO:")]
+    # Anything but INFO and DEBUG lines (uvicorn's bare ones, Segue's timestamped access
+    # lines): Segue's warnings (a Redis timeout, a slow store), and any traceback.
+    outcome.warnings = [x for x in log.read_text().splitlines() if not _QUIET.match(x)]
     return outcome
 
 

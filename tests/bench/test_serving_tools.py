@@ -67,3 +67,20 @@ def test_top_functions_by_self_time_package_and_segue_inclusive() -> None:
     # Two lines of one function add up; the CLI frame that holds everything is left out.
     assert segue == [("get (segue/cache/_redis.py)", 80.0)]
     assert dict(packages) == {"asyncpg": 60.0, "segue": 20.0, "asyncio": 20.0}
+
+
+def test_server_log_warnings_leave_out_info_lines_of_both_formats() -> None:
+    # The serving report counts a server's warnings; Segue's timestamped access lines are
+    # INFO, like uvicorn's bare ones, and must not count (they did: every request was one).
+    from bench.serving import _QUIET
+
+    info = [
+        "INFO:     Started server process [7]",
+        "2026-12-07 15:10:44,123 INFO:     [7] segue.access: GET /",
+    ]
+    loud = [
+        "2026-12-07 15:10:44,123 WARNING:  [7] segue.cache: Redis timed out",
+        "Traceback (most recent call last):",
+    ]
+    assert all(_QUIET.match(line) for line in info)
+    assert not any(_QUIET.match(line) for line in loud)
