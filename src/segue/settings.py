@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from segue.engine import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGIES
+# The names alone, not segue.engine: settings are read by every command, most of which
+# never rank anything (numpy is not theirs to pay for, issue 26).
+from segue._strategy_names import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGY_NAMES
 
 __all__ = [
     "CacheBackend",
@@ -170,8 +172,8 @@ class Settings(BaseSettings):
     @field_validator("strategy", "fallback_strategy")
     @classmethod
     def _known_strategy(cls, value: str) -> str:
-        if value not in STRATEGIES:
-            raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGIES)}")
+        if value not in STRATEGY_NAMES:
+            raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGY_NAMES)}")
         return value
 
     # Recommendation cache (docs/cache.md).

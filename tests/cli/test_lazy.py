@@ -16,7 +16,10 @@ from typer.testing import CliRunner
 from segue.cli import app
 result = CliRunner().invoke(app, sys.argv[1:])
 assert result.exit_code == 0, result.output
-heavy = ("sqlalchemy", "numpy", "fastapi", "uvicorn", "usearch", "torch", "turbopuffer", "redis")
+heavy = (
+    "sqlalchemy", "numpy", "fastapi", "uvicorn", "usearch", "torch", "turbopuffer", "redis",
+    "alembic", "httpx",
+)
 print(" ".join(sorted({m.split(".")[0] for m in sys.modules} & set(heavy))))
 """
 
@@ -34,9 +37,31 @@ def test_help_imports_no_heavy_library(tmp_path: Path) -> None:
 
 
 def test_token_list_imports_neither_the_server_nor_the_index(tmp_path: Path) -> None:
-    found = _imported(tmp_path, "token", "list", "--data-dir", str(tmp_path / "data"))
+    command = ("token", "list", "--data-dir", str(tmp_path / "data"))
+    assert "alembic" in _imported(tmp_path, *command)  # a new embedded catalog: migrated
+    found = _imported(tmp_path, *command)  # a current one: only read
     assert "sqlalchemy" in found  # the catalog is its work
-    assert not found & {"fastapi", "uvicorn", "usearch", "torch", "turbopuffer"}
+    # Nor the engine (numpy), Alembic on a current catalog, nor ATProto's HTTP client.
+    assert not found & {
+        "fastapi", "uvicorn", "usearch", "torch", "turbopuffer", "numpy", "alembic", "httpx"
+    }  # fmt: skip
+
+
+def _modules_after(statement: str) -> set[str]:
+    probe = f"import sys; {statement}; print(' '.join(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=300
+    ).stdout
+    return {name.split(".")[0] for name in out.split()}
+
+
+def test_settings_and_the_token_commands_import_no_engine_nor_index() -> None:
+    for statement in ("import segue.settings", "import segue.cli._token"):
+        assert not _modules_after(statement) & {"numpy", "usearch", "torch", "alembic"}, statement
+
+
+def test_the_probe_sees_numpy_when_it_is_imported() -> None:
+    assert "numpy" in _modules_after("import segue.engine")
 
 
 def test_every_listed_command_loads_under_its_name() -> None:
