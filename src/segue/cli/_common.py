@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.console import Console
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -29,11 +28,14 @@ from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import SegueError
 from segue.settings import Settings
 
+from ._consoles import err_console, out_console
+
 __all__ = [
     "DataDirOption",
     "err_console",
     "exit_on_error",
     "open_catalog",
+    "out_console",
     "progress_bar",
     "progress_steps",
     "run",
@@ -41,8 +43,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-
-err_console = Console(stderr=True)
 
 
 DataDirOption = Annotated[

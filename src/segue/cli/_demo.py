@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 from rich.table import Table
 
 from segue.api import create_app
@@ -18,7 +17,15 @@ from segue.recommendations import recommend
 from segue.settings import Settings
 from segue.vectors import open_store
 
-from ._common import DataDirOption, err_console, progress_bar, progress_steps, run, settings_from
+from ._common import (
+    DataDirOption,
+    err_console,
+    out_console,
+    progress_bar,
+    progress_steps,
+    run,
+    settings_from,
+)
 from ._serve import HostOption, PortOption, start_metrics_listener, uvicorn_options
 
 __all__ = ["demo"]
@@ -102,7 +109,7 @@ def demo(
         f"demo catalog ({state}; generated data, not real music) in {info.data_dir}",
         highlight=False,
     )
-    console = Console()
+    console = out_console()
     for playlist, tracks, recs in shown:
         table = Table("", "track", "artist", title=f"{playlist.name} ({len(playlist.track_ids)})")
         for track in tracks:

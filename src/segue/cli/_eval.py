@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from segue.engine import (
@@ -45,7 +44,7 @@ from segue.evaluation import (
     summarize,
 )
 
-from ._common import err_console, exit_on_error, progress_bar, run
+from ._common import err_console, exit_on_error, out_console, progress_bar, run
 
 __all__ = ["eval_command"]
 
@@ -316,4 +315,4 @@ def _print_columns(rows: list[dict[str, Any]], columns: tuple[str, ...], title: 
             for m in columns
         ]
         table.add_row(row["mode"], row["strategy"], str(row["playlists"]), *cells)
-    Console().print(table)
+    out_console().print(table)

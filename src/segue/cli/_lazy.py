@@ -31,7 +31,7 @@ COMMANDS: dict[str, _Entry] = {
     "recommend": _Entry(
         "segue.cli._recommend",
         "recommend",
-        "Recommend tracks to add to a playlist of TRACK_IDs, best first.",
+        "Recommend tracks to add to a playlist (--playlist ID) or to TRACK_IDs, best first.",
     ),
     "serve": _Entry(
         "segue.cli._serve",

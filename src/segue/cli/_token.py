@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from segue.catalog import (
@@ -23,7 +22,15 @@ from segue.catalog import (
 from segue.errors import InvalidInput
 from segue.settings import Settings
 
-from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
+from ._common import (
+    DataDirOption,
+    err_console,
+    exit_on_error,
+    open_catalog,
+    out_console,
+    run,
+    settings_from,
+)
 
 __all__ = ["app", "parse_lifetime"]
 
@@ -170,7 +177,7 @@ def list_(
             "never" if t.last_used_at is None else _when(t.last_used_at),
             "" if t.revoked_at is None else _when(t.revoked_at),
         )
-    Console(width=200).print(table)
+    out_console().print(table)
 
 
 def _iso(when: datetime | None) -> str | None:
