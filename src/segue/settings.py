@@ -423,6 +423,13 @@ class Settings(BaseSettings):
         description="`text`, or `json`: one object a line (time, level, logger, message; "
         "for a request method, route, status, duration and request id)",
     )
+    progress_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        description="seconds between the progress lines of a long command (imports, "
+        "`segue embed`, `segue check`, `segue vectors sync`) whose stderr is not a "
+        "terminal; on a terminal it draws a progress bar",
+    )
     max_playlists_per_user: int = Field(
         default=1000,
         ge=1,

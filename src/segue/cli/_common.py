@@ -1,27 +1,16 @@
-"""What the commands share: settings with ``--data-dir``, errors as exit codes, progress."""
+"""What the commands share: settings with ``--data-dir``, errors as exit codes, consoles and
+progress (``_consoles.py``, ``_progress.py``)."""
 
 from __future__ import annotations
 
 import asyncio
 import difflib
-import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from segue._settings_load import known_variables, load_settings, unknown_variables
 from segue.catalog import Database, ensure_schema, open_database
@@ -29,6 +18,7 @@ from segue.errors import SegueError
 from segue.settings import Settings
 
 from ._consoles import err_console, out_console
+from ._progress import progress_bar, progress_steps
 
 __all__ = [
     "DataDirOption",
@@ -105,33 +95,3 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion, reporting a :class:`SegueError` as :func:`exit_on_error`."""
     with exit_on_error():
         return asyncio.run(coro)
-
-
-class _RateColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
-
-
-def progress_bar() -> Progress:
-    """A progress bar with counts, rate and time left; drawn on stderr, only on a terminal."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        _RateColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=not sys.stderr.isatty(),
-    )
-
-
-def progress_steps(bar: Progress) -> Callable[[str, int], Callable[[int], None]]:
-    """One bar per step of a service that reports progress (``segue.ingest.Steps``)."""
-
-    def step(description: str, total: int) -> Callable[[int], None]:
-        task = bar.add_task(description, total=total)
-        return lambda n: bar.advance(task, n)
-
-    return step

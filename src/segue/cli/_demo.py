@@ -88,7 +88,7 @@ def demo(
     host, port = settings.host, settings.port
 
     async def _go() -> tuple[DemoInfo, list[tuple[DemoPlaylist, list[TrackView], list[TrackView]]]]:
-        with progress_bar() as bar:
+        with progress_bar(settings.progress_seconds) as bar:
             info = await build_demo(settings, steps=progress_steps(bar))
         # The store is closed first, and the database even when closing the store fails.
         async with open_database(info.settings) as database, open_store(info.settings) as store:

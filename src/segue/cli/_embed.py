@@ -113,7 +113,7 @@ def embed(
         # The catalog first: a write moves its index generation, so it must answer before
         # hours of embedding rather than after.
         async with open_catalog(settings) as database, open_store(settings) as store:
-            with progress_bar() as bar:
+            with progress_bar(settings.progress_seconds) as bar:
                 task = bar.add_task("embedding audio", total=len(files))
 
                 def on_outcome(outcome: FileOutcome) -> None:

@@ -104,7 +104,7 @@ def embed_catalog_command(
                     max_bytes=settings.audio_max_bytes,
                     timeout_seconds=settings.audio_fetch_timeout_seconds,
                 )
-                with progress_bar() as bar:
+                with progress_bar(settings.progress_seconds) as bar:
                     task = bar.add_task(
                         "embedding catalog tracks", total=None if watch else pending
                     )

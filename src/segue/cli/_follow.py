@@ -297,7 +297,7 @@ def backfill_command(
         settings = settings.model_copy(update={"backfill_pds_concurrency": concurrency})
     collections = Collections(track=track_collection, playlist=playlist_collection)
     options = _backfill_options(settings, collections, relay=source, dids=tuple(given))
-    bar = progress_bar()
+    bar = progress_bar(settings.progress_seconds)
     task = bar.add_task("repositories", total=None)
 
     def show(stats: BackfillStats) -> None:

@@ -70,7 +70,7 @@ def tracks(
     (listed with its line) means nothing is written.
     """
     settings = settings_from(data_dir)
-    with progress_bar() as bar:
+    with progress_bar(settings.progress_seconds) as bar:
         steps = progress_steps(bar)
         with exit_on_error():
             batch = read_tracks(file, fmt, steps=steps)
@@ -129,7 +129,7 @@ def vectors(
         async with open_catalog(settings) as database:
             resolved = await resolve_uris(database, data)
             async with open_store(settings) as store:
-                with progress_bar() as bar:
+                with progress_bar(settings.progress_seconds) as bar:
                     result = await import_vectors(
                         store,
                         resolved,
@@ -159,7 +159,7 @@ def playlists(file: FileArgument, data_dir: DataDirOption = None) -> None:
     are computed; existing playlists (same owner) are replaced by the file's version.
     """
     settings = settings_from(data_dir)
-    with progress_bar() as bar:
+    with progress_bar(settings.progress_seconds) as bar:
         steps = progress_steps(bar)
         with exit_on_error():
             records = read_playlists(file, steps=steps)

@@ -78,7 +78,7 @@ def sync(
             open_store(dst_settings) as dst,
         ):
             total = await src.count()
-            with progress_bar() as bar:
+            with progress_bar(settings.progress_seconds) as bar:
                 task = bar.add_task(f"{source.value} -> {target.value}", total=total)
                 report = await sync_stores(
                     src,
