@@ -1,4 +1,8 @@
-"""Users: the people who sign in with a token and own playlists."""
+"""Users: the people who sign in with a token and own playlists.
+
+Read and written through the Core table (``_core_tables.users``), not the ORM's class, so
+``segue token`` imports no declarative model (issue 26).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from segue.errors import NotFound
 
+from ._core_tables import users, utc_now
 from ._db import database_errors
-from ._models import User, utc_now
 from ._unit import committing
 from ._values import check_did, clean_display_name, clean_handle
 from ._views import UserView
@@ -31,10 +35,10 @@ async def ensure_user(
     insert = _upsert_for(session)
     # One statement, so two concurrent first sign-ins of the same DID cannot collide.
     upsert = (
-        insert(User)
+        insert(users)
         .values(did=did, handle=handle, display_name=display_name)
         .on_conflict_do_update(
-            index_elements=[User.did],
+            index_elements=[users.c.did],
             set_={"handle": handle, "display_name": display_name, "updated_at": utc_now()},
         )
     )
@@ -58,14 +62,15 @@ def _upsert_for(session: AsyncSession) -> Any:
 
 async def get_user(session: AsyncSession, did: str) -> UserView:
     """The user with this DID (:class:`NotFound` if there is none)."""
-    async with database_errors():
-        user = await session.get(User, did)
-    if user is None:
+    found = await find_user(session, did)
+    if found is None:
         raise NotFound(f"no user {did!r}")
-    return UserView(did=user.did, handle=user.handle, display_name=user.display_name)
+    return found
 
 
-_FIND = sa.select(User.did, User.handle, User.display_name).where(User.did == sa.bindparam("did"))
+_FIND = sa.select(users.c.did, users.c.handle, users.c.display_name).where(
+    users.c.did == sa.bindparam("did")
+)
 
 
 async def find_user(reader: AsyncSession | AsyncConnection, did: str) -> UserView | None:
@@ -87,9 +92,9 @@ async def add_user_if_missing(session: AsyncSession, did: str, handle: str) -> N
     handle = clean_handle(handle)
     insert = _upsert_for(session)
     statement = (
-        insert(User)
+        insert(users)
         .values(did=did, handle=handle)
-        .on_conflict_do_nothing(index_elements=[User.did])
+        .on_conflict_do_nothing(index_elements=[users.c.did])
     )
     async with committing(session):
         await session.execute(statement)

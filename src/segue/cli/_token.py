@@ -158,8 +158,9 @@ def list_(
     settings = settings_from(data_dir)
 
     async def _go() -> list[TokenInfo]:
-        async with open_catalog(settings) as database, database.sessionmaker() as session:
-            return await list_tokens(session, did)
+        # A plain connection: one SELECT, no ORM session around it.
+        async with open_catalog(settings) as database, database.reading() as conn:
+            return await list_tokens(conn, did)
 
     tokens = run(_go())
     if as_json:
