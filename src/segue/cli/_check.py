@@ -16,15 +16,8 @@ from segue.follow import follow_gap
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    open_catalog,
-    progress_bar,
-    progress_steps,
-    run,
-    settings_from,
-)
+from ._common import DataDirOption, err_console, open_catalog, run, settings_from
+from ._progress import progress_bar, progress_steps
 
 __all__ = ["check"]
 

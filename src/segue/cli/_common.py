@@ -1,5 +1,6 @@
-"""What the commands share: settings with ``--data-dir``, errors as exit codes, consoles and
-progress (``_consoles.py``, ``_progress.py``)."""
+"""What the commands share: settings with ``--data-dir``, errors as exit codes, consoles
+(``_consoles.py``). Progress is ``_progress.py``'s, imported by the commands that report it
+(rich's progress bars are no part of ``segue token``'s start-up, issue 26)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from segue.errors import SegueError
 from segue.settings import Settings
 
 from ._consoles import err_console, out_console
-from ._progress import progress_bar, progress_steps
 
 __all__ = [
     "DataDirOption",
@@ -26,8 +26,6 @@ __all__ = [
     "exit_on_error",
     "open_catalog",
     "out_console",
-    "progress_bar",
-    "progress_steps",
     "run",
     "settings_from",
 ]

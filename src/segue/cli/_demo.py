@@ -17,15 +17,8 @@ from segue.recommendations import recommend
 from segue.settings import Settings
 from segue.vectors import open_store
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    out_console,
-    progress_bar,
-    progress_steps,
-    run,
-    settings_from,
-)
+from ._common import DataDirOption, err_console, out_console, run, settings_from
+from ._progress import progress_bar, progress_steps
 from ._serve import HostOption, PortOption, start_metrics_listener, uvicorn_options
 
 __all__ = ["demo"]

@@ -11,15 +11,9 @@ from rich.markup import escape
 from segue.catalog import CatalogIndexGeneration
 from segue.vectors import open_store
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    open_catalog,
-    progress_bar,
-    run,
-    settings_from,
-)
+from ._common import DataDirOption, err_console, open_catalog, run, settings_from
 from ._embed_catalog import embed_catalog_command
+from ._progress import progress_bar
 
 if TYPE_CHECKING:
     from segue.ingest.clap import EmbedReport, FileOutcome

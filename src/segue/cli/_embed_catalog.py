@@ -19,7 +19,8 @@ from segue.errors import Conflict
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
-from ._common import err_console, exit_on_error, open_catalog, progress_bar, run
+from ._common import err_console, exit_on_error, open_catalog, run
+from ._progress import progress_bar
 from ._serve import start_metrics_listener
 
 if TYPE_CHECKING:

@@ -44,7 +44,8 @@ from segue.evaluation import (
     summarize,
 )
 
-from ._common import err_console, exit_on_error, out_console, progress_bar, run
+from ._common import err_console, exit_on_error, out_console, run
+from ._progress import progress_bar
 
 __all__ = ["eval_command"]
 

@@ -30,15 +30,8 @@ from segue.follow import (
 from segue.metrics import BACKFILL_COUNTERS, FOLLOW_COUNTERS, start_at_zero
 from segue.settings import Settings
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    exit_on_error,
-    open_catalog,
-    progress_bar,
-    run,
-    settings_from,
-)
+from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
+from ._progress import progress_bar
 from ._serve import start_metrics_listener
 
 __all__ = ["app"]

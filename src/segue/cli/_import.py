@@ -22,16 +22,8 @@ from segue.ingest import (
 )
 from segue.vectors import open_store
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    exit_on_error,
-    open_catalog,
-    progress_bar,
-    progress_steps,
-    run,
-    settings_from,
-)
+from ._common import DataDirOption, err_console, exit_on_error, open_catalog, run, settings_from
+from ._progress import progress_bar, progress_steps
 
 __all__ = ["app"]
 

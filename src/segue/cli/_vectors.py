@@ -11,14 +11,8 @@ from segue.catalog import CatalogIndexGeneration
 from segue.settings import VectorBackend
 from segue.vectors import SyncReport, open_store, sync_stores
 
-from ._common import (
-    DataDirOption,
-    err_console,
-    open_catalog,
-    progress_bar,
-    run,
-    settings_from,
-)
+from ._common import DataDirOption, err_console, open_catalog, run, settings_from
+from ._progress import progress_bar
 
 __all__ = ["app"]
 
