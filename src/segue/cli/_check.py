@@ -59,7 +59,7 @@ def check(
     """
     settings = settings_from(data_dir)
     if settings.vector_backend is VectorBackend.DISABLED:
-        err_console.print("[red]error:[/red] the vector backend is disabled: nothing to check")
+        err_console().print("[red]error:[/red] the vector backend is disabled: nothing to check")
         raise typer.Exit(2)
     with progress_bar(settings.progress_seconds) as bar:
         report, embeddings, failures, gap = run(

@@ -51,7 +51,7 @@ def settings_from(data_dir: Path | None, **flags: Any) -> Settings:
     for name in unknown_variables():
         close = difflib.get_close_matches(name, known_variables(), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        err_console.print(
+        err_console().print(
             f"[yellow]warning:[/yellow] {name} is not a Segue setting, ignored{hint}",
             highlight=False,
             soft_wrap=True,
@@ -70,7 +70,7 @@ def exit_on_error() -> Iterator[None]:
         # error above it (an import's problems, line by line).
         for line in exc.detail.splitlines() or [""]:
             text = line if line.startswith(" ") else f"[red]error:[/red] {line}"
-            err_console.print(text, highlight=False, soft_wrap=True, markup=True)
+            err_console().print(text, highlight=False, soft_wrap=True, markup=True)
         raise typer.Exit(2) from None
 
 

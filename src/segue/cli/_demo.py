@@ -98,7 +98,7 @@ def demo(
 
     info, shown = run(_go())
     state = "built" if info.built else "already built"
-    err_console.print(
+    err_console().print(
         f"demo catalog ({state}; generated data, not real music) in {info.data_dir}",
         highlight=False,
     )

@@ -90,7 +90,7 @@ def embed(
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in _EXTRA_MODULES:
             raise
-        err_console.print(
+        err_console().print(
             f"[red]error:[/red] segue embed needs the optional extra segue\\[clap] "
             f"({exc.name} is missing): pip install 'segue\\[clap]', or uv sync --extra clap",
             highlight=False,
@@ -143,4 +143,4 @@ def embed(
 
 def _say(markup: str) -> None:
     # Paths stay on one line (copyable) and brackets in file names are escaped by callers.
-    err_console.print(markup, highlight=False, soft_wrap=True)
+    err_console().print(markup, highlight=False, soft_wrap=True)

@@ -141,4 +141,4 @@ def embed_catalog_command(
 
 
 def _say(markup: str) -> None:
-    err_console.print(markup, highlight=False, soft_wrap=True)
+    err_console().print(markup, highlight=False, soft_wrap=True)

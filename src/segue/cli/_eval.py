@@ -230,7 +230,7 @@ def eval_command(
         extra = [read_corpus(path, data) for path in corpus or ()]
         playlists_corpus = build_corpus(data.playlists, *extra, n_tracks=len(data.track_ids))
     if data.unknown_tracks:
-        err_console.print(f"{data.unknown_tracks} playlist entries are not in the catalog")
+        err_console().print(f"{data.unknown_tracks} playlist entries are not in the catalog")
 
     async def _go() -> list[dict[str, Any]]:
         with tempfile.TemporaryDirectory(prefix="segue-eval-") as tmp:
@@ -254,7 +254,7 @@ def eval_command(
             rows = summarize(
                 outcomes, n_resamples=n_resamples, seed=seed, baseline=baseline, pairs=pairs
             )
-            err_console.print(
+            err_console().print(
                 f"{total:,} recommendations in {time.perf_counter() - started:.1f} s "
                 f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists, "
                 f"co-occurrences from {len(playlists_corpus):,})"
@@ -269,7 +269,7 @@ def eval_command(
     if plot is not None:
         with exit_on_error():
             plot_rows(rows, plot)
-        err_console.print(f"plot written to {plot}")
+        err_console().print(f"plot written to {plot}")
     if as_markdown:
         typer.echo(markdown_tables(rows, baseline=baseline, pairs=pairs), nl=False)
         return

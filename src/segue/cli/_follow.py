@@ -129,7 +129,7 @@ def follow_command(
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        console=err_console,
+        console=err_console(),
         disable=not sys.stderr.isatty(),
     )
     task = progress.add_task("connecting", total=None)
@@ -147,13 +147,13 @@ def follow_command(
             if backfill_on_gap:
 
                 async def on_gap(gap: Gap) -> None:
-                    err_console.print(f"a gap on {gap.host}: backfilling", highlight=False)
+                    err_console().print(f"a gap on {gap.host}: backfilling", highlight=False)
                     stats = await _backfill(
                         database,
                         settings,
                         _backfill_options(settings, collections, relay=settings.relay_url, dids=()),
                     )
-                    err_console.print(f"backfilled: {stats.summary()}", highlight=False)
+                    err_console().print(f"backfilled: {stats.summary()}", highlight=False)
 
             options = follow_options(
                 settings,
@@ -169,7 +169,7 @@ def follow_command(
 
     with progress:
         stats = run(_go())
-    err_console.print(f"caught up: {stats.summary()}", highlight=False)
+    err_console().print(f"caught up: {stats.summary()}", highlight=False)
 
 
 def _atproto_http(settings: Settings) -> HttpClient:
@@ -304,8 +304,8 @@ def backfill_command(
     start_at_zero(BACKFILL_COUNTERS)
     with bar:
         stats = run(_go())
-    err_console.print(f"backfilled: {stats.summary()}", highlight=False)
+    err_console().print(f"backfilled: {stats.summary()}", highlight=False)
     for failed_did, why in sorted(stats.failed.items())[:20]:
-        err_console.print(f"  {failed_did}: {why}", highlight=False)
+        err_console().print(f"  {failed_did}: {why}", highlight=False)
     if stats.failed:
         raise typer.Exit(1)

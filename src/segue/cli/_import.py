@@ -74,7 +74,7 @@ def tracks(
                 )
 
         result = run(_go())
-    err_console.print(
+    err_console().print(
         f"imported {result.tracks:,} tracks ({result.new_tracks:,} new) by "
         f"{result.artists:,} artists ({result.new_artists:,} new)",
         highlight=False,
@@ -134,7 +134,7 @@ def vectors(
             return result
 
     result = run(_go())
-    err_console.print(
+    err_console().print(
         f"imported {result.vectors:,} vectors of dimension {result.dimension}: "
         f"{result.changed:,} changed, {result.vectors - result.changed:,} already in the "
         f"store as they are; the store now holds {result.total:,}",
@@ -161,7 +161,7 @@ def playlists(file: FileArgument, data_dir: DataDirOption = None) -> None:
                 return await import_playlists(database, records, source=str(file), steps=steps)
 
         result = run(_go())
-    err_console.print(
+    err_console().print(
         f"imported {result.playlists:,} playlists ({result.new_playlists:,} new, "
         f"{result.rewritten:,} changed); {result.new_users:,} new users",
         highlight=False,

@@ -106,7 +106,7 @@ def progress_bar(interval: float = DEFAULT_PROGRESS_SECONDS) -> Progress:
     """Progress on stderr: a bar with counts, rate and time left on a terminal; off one, a
     line per unfinished task every ``interval`` seconds (:class:`ProgressLines`)."""
     if not sys.stderr.isatty():
-        return ProgressLines(console=err_console, interval=interval)
+        return ProgressLines(console=err_console(), interval=interval)
     return Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -114,7 +114,7 @@ def progress_bar(interval: float = DEFAULT_PROGRESS_SECONDS) -> Progress:
         TaskProgressColumn(),
         _RateColumn(),
         TimeRemainingColumn(),
-        console=err_console,
+        console=err_console(),
     )
 
 

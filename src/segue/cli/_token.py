@@ -8,7 +8,6 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from segue.catalog import (
     IssuedToken,
@@ -131,7 +130,7 @@ def create(
         if issued.platform is not None
         else issued.user_did
     )
-    err_console.print(
+    err_console().print(
         f"token {issued.id} for {owner} ({expiry}); "
         f"revoke it with `segue token revoke {issued.id}`",
         highlight=False,
@@ -166,6 +165,8 @@ def list_(
     if as_json:
         typer.echo(json.dumps([_as_dict(t) for t in tokens]))
         return
+    from rich.table import Table  # only here: the --json path prints without rich
+
     table = Table("id", "user", "created", "expires", "last used", "revoked")
     for t in tokens:
         table.add_row(
@@ -211,7 +212,7 @@ def revoke(
     """Revoke a token by its id: requests with it are refused from now on."""
     settings = settings_from(data_dir)
     revoked = run(_revoke(settings, token_id))
-    err_console.print(f"token {revoked} revoked", highlight=False)
+    err_console().print(f"token {revoked} revoked", highlight=False)
 
 
 async def _revoke(settings: Settings, token_id: str) -> str:

@@ -85,19 +85,19 @@ def sync(
         return report
 
     report = run(_go())
-    err_console.print(
+    err_console().print(
         f"{report.scanned:,} vectors in {source.value}: {report.written:,} written, "
         f"{report.unchanged:,} already in {target.value}; "
         f"{source.value} holds {report.source_count:,}, {target.value} {report.target_count:,}"
     )
     if report.target_count < report.source_count or not report.complete:
-        err_console.print(
+        err_console().print(
             f"[red]error:[/red] {target.value} holds fewer vectors than {source.value}; "
             "run the same command again to finish"
         )
         raise typer.Exit(1)
     if report.target_count > report.source_count:
         extra = report.target_count - report.source_count
-        err_console.print(
+        err_console().print(
             f"note: {target.value} also holds {extra:,} ids that {source.value} lacks"
         )
