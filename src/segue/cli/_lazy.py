@@ -18,6 +18,8 @@ import typer
 from typer import _click as click
 from typer.core import TyperCommand, TyperGroup
 
+from . import _startup
+
 __all__ = ["COMMANDS", "LazyGroup"]
 
 
@@ -83,6 +85,7 @@ def load(name: str) -> click.Command:
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
+    _startup.loaded()  # the command's modules are in: the collector back on (_startup.py)
     return command
 
 
