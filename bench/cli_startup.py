@@ -11,9 +11,11 @@ the warm-up round), as an installed wheel has it; the development environment se
 ``PYTHONDONTWRITEBYTECODE``, under which every import compiles its source again and costs
 several times as much.
 
-``token list`` runs against a migrated embedded SQLite catalog holding two tokens; the
-"imports" row is what its module costs before the command does any work (settings, the
-catalog's token and schema modules, SQLAlchemy). ``python -m bench.cli_startup --before
+``token list`` runs against a migrated embedded SQLite catalog holding two tokens (as a
+table, and ``--json``: without rich); the "imports" row is what its module costs before
+the command does any work (settings, the catalog's token and schema modules, SQLAlchemy),
+imported by ``python -c``, so with the collector running throughout, as ``segue`` itself
+no longer does (``segue/cli/_startup.py``). ``python -m bench.cli_startup --before
 SRC`` adds the same rows for another checkout's ``src`` (e.g. the previous commit's, from
 ``git archive``), imported first through ``PYTHONPATH``, in the same rounds.
 """
@@ -72,6 +74,7 @@ def _rows(data_dir: Path, before: Path | None) -> list[_Row]:
         _Row("`segue --help`", ("-m", "segue", "--help")),
         _Row("`segue --version`", ("-m", "segue", "--version")),
         _Row("`segue token list` (SQLite, 2 tokens)", token_list),
+        _Row("`segue token list --json`", (*token_list, "--json")),
         _Row("`segue token list`: its imports", ("-c", "import segue.cli._token")),
     ]
     rows = [
