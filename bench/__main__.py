@@ -13,6 +13,7 @@ from segue._runtime import single_threaded_blas
 from . import (
     backfill,
     because,
+    cli_startup,
     cooccurrence,
     embed_catalog,
     embed_follow,
@@ -48,6 +49,7 @@ def main() -> None:
             "ingest",
             "backfill",
             "embed",
+            "cli",
             "endpoint",
             "serving",
             "turbopuffer",
@@ -90,6 +92,8 @@ def main() -> None:
     if args.only in (None, "embed"):
         print(embed_catalog.run(), "\n", flush=True)
         print(embed_follow.run(), "\n", flush=True)
+    if args.only in (None, "cli"):
+        print(cli_startup.run(), "\n", flush=True)
     if args.only in (None, "endpoint"):
         print(endpoint.run(), "\n", flush=True)
     if args.only in (None, "turbopuffer"):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from segue.catalog import Database, all_track_ids
+from segue.catalog import Database, Steps, all_track_ids, no_progress
 from segue.engine import IdArray
 from segue.vectors import VectorStore
 
@@ -89,16 +89,22 @@ async def _track_ids(database: Database) -> tuple[IdArray, IdArray]:
 
 
 async def check_consistency(
-    database: Database, store: VectorStore, *, expected_dimension: int | None = None
+    database: Database,
+    store: VectorStore,
+    *,
+    expected_dimension: int | None = None,
+    steps: Steps = no_progress,
 ) -> ConsistencyReport:
     """Compare every track id in the catalog with every vector in the store.
 
     Reads all track ids and scans the store once (vectors in batches, so memory holds the
     ids and one batch); each vector is checked for its dimension and for finite, non-zero
-    values. Differences are returned in full, sorted by id.
+    values. Differences are returned in full, sorted by id. ``steps`` hears of the scan,
+    batch by batch (``segue check``'s progress).
     """
     live, deleted = await _track_ids(database)
     dimension = await store.dimension()
+    advance = steps("checking vectors", await store.count())
     vector_ids: list[IdArray] = []
     invalid: list[IdArray] = []
     async for batch in store.scan(batch_size=_SCAN_BATCH):
@@ -110,6 +116,7 @@ async def check_consistency(
             bad = ~np.isfinite(batch.vectors).all(axis=1) | ~(norms > 0)
             invalid.append(batch.ids[bad])
         vector_ids.append(batch.ids)
+        advance(len(batch.ids))
     in_store = np.unique(np.concatenate(vector_ids)) if vector_ids else np.empty(0, np.int64)
     orphans = np.setdiff1d(in_store, np.union1d(live, deleted), assume_unique=True)
     return ConsistencyReport(

@@ -21,7 +21,9 @@ from urllib.parse import SplitResult, urlsplit
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from segue.engine import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGIES
+# The names alone, not segue.engine: settings are read by every command, most of which
+# never rank anything (numpy is not theirs to pay for, issue 26).
+from segue._strategy_names import DEFAULT_NEAR_DUPLICATE_DISTANCE, DEFAULT_STRATEGY, STRATEGY_NAMES
 
 __all__ = [
     "CacheBackend",
@@ -184,8 +186,8 @@ class Settings(BaseSettings):
     @field_validator("strategy", "fallback_strategy")
     @classmethod
     def _known_strategy(cls, value: str) -> str:
-        if value not in STRATEGIES:
-            raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGIES)}")
+        if value not in STRATEGY_NAMES:
+            raise ValueError(f"unknown strategy {value!r}; known: {', '.join(STRATEGY_NAMES)}")
         return value
 
     # Recommendation cache (docs/cache.md).
@@ -343,6 +345,10 @@ class Settings(BaseSettings):
     log_format: LogFormat = LogFormat.TEXT
     """`text`, or `json`: one object a line (time, level, logger, message; for a request method,
     route, status, duration and request id)"""
+    progress_seconds: _Duration = 5.0
+    """seconds between the progress lines of a long command (imports, `segue embed`, `segue
+    check`, `segue vectors sync`) whose stderr is not a terminal; on a terminal it draws a
+    progress bar"""
     max_playlists_per_user: _Count = 1000
     """playlists one user may create through the API (409 past it)"""
     ui_dir: Path = Field(default_factory=lambda: _default_ui_dir())

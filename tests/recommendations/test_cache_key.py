@@ -69,6 +69,7 @@ CANNOT_CHANGE_A_RANKING = {
     "turbopuffer_disable_backpressure": "whether turbopuffer holds writes back, not what they are",
     "log_level": "what is logged",
     "log_format": "how it is logged",
+    "progress_seconds": "how often a command off a terminal says how far it is",
     "host": "where the API listens",
     "port": "where the API listens",
     "plc_url": "where DID documents come from (follow, embedding, service auth)",

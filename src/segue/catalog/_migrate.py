@@ -1,4 +1,8 @@
-"""Alembic migrations, run from code on the catalog's async engine."""
+"""Alembic migrations, run from code on the catalog's async engine.
+
+Only what migrates imports this module (and so Alembic); the revisions a database is at
+and this Segue ships are read without it (``_revisions.py``).
+"""
 
 from __future__ import annotations
 
@@ -7,24 +11,14 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
-from segue import __version__
-from segue.errors import Conflict, SchemaNewer, SchemaOutdated
+from segue.errors import Conflict
 
 from ._db import Database, database_errors
+from ._revisions import read_revision
+from ._shipped import refuse_newer
 
-__all__ = [
-    "alembic_config",
-    "current_revision",
-    "downgrade",
-    "ensure_schema",
-    "head_revision",
-    "known_revisions",
-    "refuse_newer",
-    "upgrade",
-]
+__all__ = ["alembic_config", "downgrade", "upgrade"]
 
 # Any constant works; it only has to be the same in every Segue process.
 _MIGRATION_LOCK_KEY = 0x5E6E_0001
@@ -39,40 +33,6 @@ def alembic_config(connection: sa.Connection | None = None) -> Config:
     config.set_main_option("script_location", "segue.catalog:migrations")
     config.attributes["connection"] = connection
     return config
-
-
-def head_revision() -> str:
-    """The newest migration shipped with this version of Segue."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None, "segue.catalog ships at least one migration"
-    return head
-
-
-def known_revisions() -> frozenset[str]:
-    """Every migration this Segue ships (its newest is :func:`head_revision`)."""
-    script = ScriptDirectory.from_config(alembic_config())
-    return frozenset(rev.revision for rev in script.walk_revisions())
-
-
-def refuse_newer(current: str | None) -> None:
-    """Raise :class:`SchemaNewer` when ``current`` is a migration this Segue does not know."""
-    if current is None or current in known_revisions():
-        return
-    raise SchemaNewer(
-        f"the database schema is at migration {current}, which this Segue ({__version__}, "
-        f"newest migration {head_revision()}) does not know: a newer Segue has upgraded it. "
-        f"Run a Segue release that accepts {current} (CHANGELOG.md lists each release's "
-        f"revisions), or restore the backup taken before that upgrade; `segue db upgrade` "
-        f"cannot go back"
-    )
-
-
-async def current_revision(database: Database) -> str | None:
-    """The migration the database is at; ``None`` for an empty database."""
-    async with database_errors(), database.engine.connect() as conn:
-        return await conn.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
-        )
 
 
 async def upgrade(database: Database, revision: str = "head") -> None:
@@ -102,7 +62,7 @@ async def _migrate(database: Database, step: Callable[[sa.Connection], None]) ->
             conn.execute(sa.select(sa.func.pg_advisory_xact_lock(_MIGRATION_LOCK_KEY)))
         # Alembic's own answer to an unknown revision is a traceback ("Can't locate
         # revision"); say what it means instead, under the lock, before touching anything.
-        refuse_newer(MigrationContext.configure(conn).get_current_revision())
+        refuse_newer(read_revision(conn))
         step(conn)
         if conn.dialect.name == "sqlite":
             broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
@@ -126,21 +86,3 @@ async def _migrate(database: Database, step: Callable[[sa.Connection], None]) ->
             if sqlite:
                 await conn.exec_driver_sql("PRAGMA foreign_keys=ON")
                 await conn.commit()
-
-
-async def ensure_schema(database: Database, *, migrate: bool) -> None:
-    """Make sure the schema is current: migrate if ``migrate``, else fail with a clear hint.
-
-    ``segue serve`` and the CLI migrate the embedded SQLite database themselves; a shared
-    PostgreSQL is migrated on purpose, with ``segue db upgrade``.
-    """
-    if migrate:
-        await upgrade(database)  # refuses a newer schema itself
-        return
-    current = await current_revision(database)
-    refuse_newer(current)
-    if current != head_revision():
-        raise SchemaOutdated(
-            f"the database schema is at migration {current or '(none)'} and this Segue "
-            f"needs {head_revision()}: run `segue db upgrade`"
-        )

@@ -10,25 +10,24 @@ of the tracks' vectors in the vector store.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
 
 from segue.limits import (
     DID_MAX_LENGTH,
     DISPLAY_NAME_MAX_LENGTH,
     HANDLE_MAX_LENGTH,
-    PLATFORM_NAME_MAX_LENGTH,
     PLAYLIST_ID_MAX_LENGTH,
     PLAYLIST_NAME_MAX_LENGTH,
     RECORD_URI_MAX_LENGTH,
     TITLE_MAX_LENGTH,
     URL_MAX_LENGTH,
 )
+
+from ._core_tables import METADATA, UtcDateTime, api_tokens, users, utc_now
 
 __all__ = [
     "ApiToken",
@@ -50,46 +49,8 @@ __all__ = [
     "utc_now",
 ]
 
-# Names every constraint, so migrations can refer to them (and SQLite batch mode can
-# rebuild tables) identically on every database.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
 AT_URI_LENGTH = 8192
 CID_LENGTH = 256
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC datetimes on every database.
-
-    PostgreSQL keeps the zone (``timestamptz``); SQLite has no zones, so values are stored
-    as naive UTC and given back their zone when read.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime given; use an aware one (e.g. utc_now())")
-        value = value.astimezone(UTC)
-        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def _created() -> Any:
@@ -108,7 +69,7 @@ TrackId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
 
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    metadata = METADATA
 
 
 class Artist(Base):
@@ -152,15 +113,16 @@ class Track(Base):
 
 
 class User(Base):
-    """Someone who signs in with an API token and owns playlists."""
+    """Someone who signs in with an API token and owns playlists (the Core table
+    ``_core_tables.users``, which the token and user functions use without the ORM)."""
 
-    __tablename__ = "users"
+    __table__ = users
 
-    did: Mapped[str] = mapped_column(sa.String(DID_MAX_LENGTH), primary_key=True)
-    handle: Mapped[str] = mapped_column(sa.String(HANDLE_MAX_LENGTH))
-    display_name: Mapped[str | None] = mapped_column(sa.String(DISPLAY_NAME_MAX_LENGTH))
-    created_at: Mapped[datetime] = _created()
-    updated_at: Mapped[datetime] = _updated()
+    did: Mapped[str]
+    handle: Mapped[str]
+    display_name: Mapped[str | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 class Playlist(Base):
@@ -230,25 +192,19 @@ class CatalogState(Base):
 
 
 class ApiToken(Base):
-    """An API token; only the SHA-256 of the secret is kept."""
+    """An API token; only the SHA-256 of the secret is kept (the Core table
+    ``_core_tables.api_tokens``: a user's or a platform's, never both)."""
 
-    __tablename__ = "api_tokens"
-    # A token is a user's or a platform's (acting for the DID in X-Segue-Actor), never both.
-    __table_args__ = (
-        sa.CheckConstraint("(user_did IS NULL) <> (platform IS NULL)", name="one_owner"),
-    )
+    __table__ = api_tokens
 
-    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    user_did: Mapped[str | None] = mapped_column(sa.ForeignKey("users.did"), index=True)
-    #: the platform's name (`segue token create --platform NAME`); ``None`` for a user's token
-    platform: Mapped[str | None] = mapped_column(sa.String(PLATFORM_NAME_MAX_LENGTH))
-    created_at: Mapped[datetime] = _created()
-    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    #: ``None``: never expires (tokens issued before expiry existed, or ``--expires-in never``)
-    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
-    #: Recorded at most once an hour per token (``segue.api.Authenticator``), not per request
-    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    id: Mapped[str]
+    token_hash: Mapped[str]
+    user_did: Mapped[str | None]
+    platform: Mapped[str | None]
+    created_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
 
 
 # -- what `segue follow` keeps (docs/atproto.md) --------------------------------------------

@@ -10,6 +10,9 @@ timing says nothing about how much of a guess was right. A token may expire
     >>> (await verify_token(session, issued.token)).did  # doctest: +SKIP
     'did:plc:abc'
     >>> await revoke_token(session, issued.id)  # doctest: +SKIP
+
+They read and write the Core tables (``_core_tables.py``), never the ORM's classes:
+``segue token list`` imports no declarative model (issue 26).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from segue.errors import InvalidInput, NotFound, Unauthorized
 from segue.limits import PLATFORM_NAME_MAX_LENGTH
 
+from ._core_tables import api_tokens, users, utc_now
 from ._db import database_errors
-from ._models import ApiToken, User, utc_now
 from ._unit import committing
 from ._views import IssuedToken, TokenCheck, TokenInfo, UserView
 
@@ -105,10 +108,12 @@ async def create_token(
     token = f"{TOKEN_PREFIX}{token_id}_{secrets.token_urlsafe(_SECRET_BYTES)}"
     expires_at = None if expires_in is None else utc_now() + expires_in
     async with committing(session):
-        if user_did is not None and await session.get(User, user_did) is None:
-            raise NotFound(f"no user {user_did!r}")
-        session.add(
-            ApiToken(
+        if user_did is not None:
+            found = await session.execute(sa.select(users.c.did).where(users.c.did == user_did))
+            if found.first() is None:
+                raise NotFound(f"no user {user_did!r}")
+        await session.execute(
+            sa.insert(api_tokens).values(
                 id=token_id,
                 token_hash=hash_token(token),
                 user_did=user_did,
@@ -124,18 +129,18 @@ async def create_token(
 # Built once: every authenticated request that misses the authenticator's cache runs it.
 _VERIFY = (
     sa.select(
-        ApiToken.token_hash,
-        ApiToken.revoked_at,
-        ApiToken.expires_at,
-        ApiToken.last_used_at,
-        ApiToken.platform,
-        User.did,
-        User.handle,
-        User.display_name,
+        api_tokens.c.token_hash,
+        api_tokens.c.revoked_at,
+        api_tokens.c.expires_at,
+        api_tokens.c.last_used_at,
+        api_tokens.c.platform,
+        users.c.did,
+        users.c.handle,
+        users.c.display_name,
     )
     # outer: a platform token has no user
-    .outerjoin(User, ApiToken.user_did == User.did)
-    .where(ApiToken.id == sa.bindparam("token_id"))
+    .select_from(api_tokens.outerjoin(users, api_tokens.c.user_did == users.c.did))
+    .where(api_tokens.c.id == sa.bindparam("token_id"))
 )
 
 
@@ -189,41 +194,43 @@ async def touch_tokens(
     written = 0
     async with committing(session):
         for token_id, used_at in uses.items():
-            stale = sa.or_(
-                ApiToken.last_used_at.is_(None), ApiToken.last_used_at < used_at - older_than
-            )
+            last_used = api_tokens.c.last_used_at
+            stale = sa.or_(last_used.is_(None), last_used < used_at - older_than)
             statement = (
-                sa.update(ApiToken)
-                .where(ApiToken.id == token_id, stale)
+                sa.update(api_tokens)
+                .where(api_tokens.c.id == token_id, stale)
                 .values(last_used_at=used_at)
-                .execution_options(synchronize_session=False)
             )
             result = await session.execute(statement)
             written += int(getattr(result, "rowcount", 0) or 0)
     return written
 
 
-async def list_tokens(session: AsyncSession, user_did: str | None = None) -> list[TokenInfo]:
+async def list_tokens(
+    reader: AsyncSession | AsyncConnection, user_did: str | None = None
+) -> list[TokenInfo]:
     """Every token (or one user's), oldest first, without secrets or hashes; platform
-    tokens have no user (``user_did`` ``None``) and name their platform."""
+    tokens have no user (``user_did`` ``None``) and name their platform. ``reader`` is a
+    session or a plain connection (``Database.reading``)."""
+    tokens = api_tokens.c
     query = (
         sa.select(
-            ApiToken.id,
-            ApiToken.user_did,
-            User.handle,
-            ApiToken.created_at,
-            ApiToken.expires_at,
-            ApiToken.last_used_at,
-            ApiToken.revoked_at,
-            ApiToken.platform,
+            tokens.id,
+            tokens.user_did,
+            users.c.handle,
+            tokens.created_at,
+            tokens.expires_at,
+            tokens.last_used_at,
+            tokens.revoked_at,
+            tokens.platform,
         )
-        .outerjoin(User, ApiToken.user_did == User.did)
-        .order_by(ApiToken.created_at, ApiToken.id)
+        .select_from(api_tokens.outerjoin(users, tokens.user_did == users.c.did))
+        .order_by(tokens.created_at, tokens.id)
     )
     if user_did is not None:
-        query = query.where(ApiToken.user_did == user_did)
+        query = query.where(tokens.user_did == user_did)
     async with database_errors():
-        rows = (await session.execute(query)).all()
+        rows = (await reader.execute(query)).all()
     return [TokenInfo(*row) for row in rows]
 
 
@@ -243,9 +250,14 @@ async def revoke_token(session: AsyncSession, token_id: str) -> str:
     if not _TOKEN_ID.fullmatch(text):
         raise NotFound("no such token")
     async with committing(session):
-        api_token = await session.get(ApiToken, text, with_for_update=True)
-        if api_token is None:
+        found = await session.execute(
+            sa.select(api_tokens.c.revoked_at).where(api_tokens.c.id == text).with_for_update()
+        )
+        row = found.first()
+        if row is None:
             raise NotFound("no such token")
-        if api_token.revoked_at is None:
-            api_token.revoked_at = utc_now()
+        if row.revoked_at is None:
+            await session.execute(
+                sa.update(api_tokens).where(api_tokens.c.id == text).values(revoked_at=utc_now())
+            )
     return text

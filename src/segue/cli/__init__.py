@@ -21,6 +21,7 @@ import typer
 
 from segue._runtime import single_threaded_blas
 
+from . import _startup
 from ._lazy import LazyGroup
 
 __all__ = ["app", "main"]
@@ -60,9 +61,14 @@ def _main(
 
 
 def main() -> None:
+    # No collections while the command's modules load (_startup.py); _lazy.load ends it.
+    _startup.begin()
     single_threaded_blas()
     # Whatever a command creates (the catalog and its WAL, the index, tokens, manifests,
     # reports) is its owner's only; the code also sets these modes where it creates the
     # data dir's files, so the library used on its own is no looser (issue 13).
     os.umask(0o077)
-    app()
+    try:
+        app()
+    finally:
+        _startup.loaded()  # a command never loaded (--help, --version, a usage error)

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from segue.catalog import FailedEmbedding, embedding_counts, failed_embeddings
+from segue.catalog import FailedEmbedding, Steps, embedding_counts, failed_embeddings
 from segue.consistency import ConsistencyReport, check_consistency
 from segue.follow import follow_gap
 from segue.settings import Settings, VectorBackend
@@ -18,6 +18,7 @@ from segue.vectors import open_store
 
 from ._common import err_console, open_catalog, run, settings_from
 from ._options import DataDirOption
+from ._progress import progress_bar, progress_steps
 
 __all__ = ["check"]
 
@@ -60,9 +61,12 @@ def check(
     """
     settings = settings_from(data_dir)
     if settings.vector_backend is VectorBackend.DISABLED:
-        err_console.print("[red]error:[/red] the vector backend is disabled: nothing to check")
+        err_console().print("[red]error:[/red] the vector backend is disabled: nothing to check")
         raise typer.Exit(2)
-    report, embeddings, failures, gap = run(_check(settings, dimension, failed=failed))
+    with progress_bar(settings.progress_seconds) as bar:
+        report, embeddings, failures, gap = run(
+            _check(settings, dimension, failed=failed, steps=progress_steps(bar))
+        )
     if as_json:
         body = _as_dict(report)
         body["embeddings"] = embeddings
@@ -94,10 +98,10 @@ def check(
 
 
 async def _check(
-    settings: Settings, dimension: int | None, *, failed: bool
+    settings: Settings, dimension: int | None, *, failed: bool, steps: Steps
 ) -> tuple[ConsistencyReport, dict[str, int], list[FailedEmbedding], tuple[int, int] | None]:
     async with open_catalog(settings) as database, open_store(settings) as store:
-        report = await check_consistency(database, store, expected_dimension=dimension)
+        report = await check_consistency(database, store, expected_dimension=dimension, steps=steps)
         counts = await embedding_counts(database)
         failures = await failed_embeddings(database) if failed else []
         gap = await follow_gap(database)

@@ -1,47 +1,35 @@
-"""What the commands share: settings with ``--data-dir``, errors as exit codes, progress."""
+"""What the commands share: settings with ``--data-dir``, errors as exit codes, consoles
+(``_consoles.py``). Progress is ``_progress.py``'s, imported by the commands that report it
+(rich's progress bars are no part of ``segue token``'s start-up, issue 26)."""
 
 from __future__ import annotations
 
 import asyncio
 import difflib
-import sys
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 import typer
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    ProgressColumn,
-    Task,
-    TaskProgressColumn,
-    TextColumn,
-    TimeRemainingColumn,
-)
-from rich.text import Text
 
 from segue._settings_load import known_variables, load_settings, unknown_variables
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import SegueError
 from segue.settings import Settings
 
+from ._consoles import err_console, out_console
+
 __all__ = [
     "err_console",
     "exit_on_error",
     "open_catalog",
-    "progress_bar",
-    "progress_steps",
+    "out_console",
     "run",
     "settings_from",
 ]
 
 T = TypeVar("T")
-
-err_console = Console(stderr=True)
 
 
 def settings_from(data_dir: Path | None, **flags: Any) -> Settings:
@@ -51,7 +39,7 @@ def settings_from(data_dir: Path | None, **flags: Any) -> Settings:
     for name in unknown_variables():
         close = difflib.get_close_matches(name, known_variables(), n=1)
         hint = f" (did you mean {close[0]}?)" if close else ""
-        err_console.print(
+        err_console().print(
             f"[yellow]warning:[/yellow] {name} is not a Segue setting, ignored{hint}",
             highlight=False,
             soft_wrap=True,
@@ -70,7 +58,7 @@ def exit_on_error() -> Iterator[None]:
         # error above it (an import's problems, line by line).
         for line in exc.detail.splitlines() or [""]:
             text = line if line.startswith(" ") else f"[red]error:[/red] {line}"
-            err_console.print(text, highlight=False, soft_wrap=True, markup=True)
+            err_console().print(text, highlight=False, soft_wrap=True, markup=True)
         raise typer.Exit(2) from None
 
 
@@ -93,33 +81,3 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
     """Run ``coro`` to completion, reporting a :class:`SegueError` as :func:`exit_on_error`."""
     with exit_on_error():
         return asyncio.run(coro)
-
-
-class _RateColumn(ProgressColumn):
-    def render(self, task: Task) -> Text:
-        speed = task.finished_speed or task.speed
-        return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
-
-
-def progress_bar() -> Progress:
-    """A progress bar with counts, rate and time left; drawn on stderr, only on a terminal."""
-    return Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TaskProgressColumn(),
-        _RateColumn(),
-        TimeRemainingColumn(),
-        console=err_console,
-        disable=not sys.stderr.isatty(),
-    )
-
-
-def progress_steps(bar: Progress) -> Callable[[str, int], Callable[[int], None]]:
-    """One bar per step of a service that reports progress (``segue.ingest.Steps``)."""
-
-    def step(description: str, total: int) -> Callable[[int], None]:
-        task = bar.add_task(description, total=total)
-        return lambda n: bar.advance(task, n)
-
-    return step

@@ -35,7 +35,7 @@ def upgrade_command(data_dir: DataDirOption = None) -> None:
             return await current_revision(database)
 
     revision = run(_go())
-    err_console.print(f"catalog database at migration {revision}", highlight=False)
+    err_console().print(f"catalog database at migration {revision}", highlight=False)
 
 
 @app.command("current")

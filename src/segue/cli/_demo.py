@@ -8,7 +8,6 @@ from typing import Annotated
 
 import typer
 import uvicorn
-from rich.console import Console
 from rich.table import Table
 
 from segue.api import create_app
@@ -18,8 +17,9 @@ from segue.recommendations import recommend
 from segue.settings import Settings
 from segue.vectors import open_store
 
-from ._common import err_console, progress_bar, progress_steps, run, settings_from
+from ._common import err_console, out_console, run, settings_from
 from ._options import DataDirOption
+from ._progress import progress_bar, progress_steps
 from ._serve import HostOption, PortOption, start_metrics_listener, uvicorn_options
 
 __all__ = ["demo"]
@@ -82,7 +82,7 @@ def demo(
     host, port = settings.host, settings.port
 
     async def _go() -> tuple[DemoInfo, list[tuple[DemoPlaylist, list[TrackView], list[TrackView]]]]:
-        with progress_bar() as bar:
+        with progress_bar(settings.progress_seconds) as bar:
             info = await build_demo(settings, steps=progress_steps(bar))
         # The store is closed first, and the database even when closing the store fails.
         async with open_database(info.settings) as database, open_store(info.settings) as store:
@@ -99,11 +99,11 @@ def demo(
 
     info, shown = run(_go())
     state = "built" if info.built else "already built"
-    err_console.print(
+    err_console().print(
         f"demo catalog ({state}; generated data, not real music) in {info.data_dir}",
         highlight=False,
     )
-    console = Console()
+    console = out_console()
     for playlist, tracks, recs in shown:
         table = Table("", "track", "artist", title=f"{playlist.name} ({len(playlist.track_ids)})")
         for track in tracks:

@@ -11,9 +11,10 @@ from rich.markup import escape
 from segue.catalog import CatalogIndexGeneration
 from segue.vectors import open_store
 
-from ._common import err_console, open_catalog, progress_bar, run, settings_from
+from ._common import err_console, open_catalog, run, settings_from
 from ._embed_catalog import embed_catalog_command
 from ._options import DataDirOption, option_no_default
+from ._progress import progress_bar
 
 if TYPE_CHECKING:
     from segue.ingest.clap import EmbedReport, FileOutcome
@@ -89,7 +90,7 @@ def embed(
     except ImportError as exc:
         if (exc.name or "").split(".")[0] not in _EXTRA_MODULES:
             raise
-        err_console.print(
+        err_console().print(
             f"[red]error:[/red] segue embed needs the optional extra segue\\[clap] "
             f"({exc.name} is missing): pip install 'segue\\[clap]', or uv sync --extra clap",
             highlight=False,
@@ -106,7 +107,7 @@ def embed(
         # The catalog first: a write moves its index generation, so it must answer before
         # hours of embedding rather than after.
         async with open_catalog(settings) as database, open_store(settings) as store:
-            with progress_bar() as bar:
+            with progress_bar(settings.progress_seconds) as bar:
                 task = bar.add_task("embedding audio", total=len(files))
 
                 def on_outcome(outcome: FileOutcome) -> None:
@@ -142,4 +143,4 @@ def embed(
 
 def _say(markup: str) -> None:
     # Paths stay on one line (copyable) and brackets in file names are escaped by callers.
-    err_console.print(markup, highlight=False, soft_wrap=True)
+    err_console().print(markup, highlight=False, soft_wrap=True)

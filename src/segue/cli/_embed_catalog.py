@@ -19,7 +19,8 @@ from segue.errors import Conflict
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
-from ._common import err_console, exit_on_error, open_catalog, progress_bar, run
+from ._common import err_console, exit_on_error, open_catalog, run
+from ._progress import progress_bar
 from ._serve import start_metrics_listener
 
 if TYPE_CHECKING:
@@ -104,7 +105,7 @@ def embed_catalog_command(
                     max_bytes=settings.audio_max_bytes,
                     timeout_seconds=settings.audio_fetch_timeout_seconds,
                 )
-                with progress_bar() as bar:
+                with progress_bar(settings.progress_seconds) as bar:
                     task = bar.add_task(
                         "embedding catalog tracks", total=None if watch else pending
                     )
@@ -140,4 +141,4 @@ def embed_catalog_command(
 
 
 def _say(markup: str) -> None:
-    err_console.print(markup, highlight=False, soft_wrap=True)
+    err_console().print(markup, highlight=False, soft_wrap=True)

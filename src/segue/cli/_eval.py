@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 from rich import box
-from rich.console import Console
 from rich.table import Table
 
 from segue.engine import (
@@ -45,8 +44,9 @@ from segue.evaluation import (
     summarize,
 )
 
-from ._common import err_console, exit_on_error, progress_bar, run
+from ._common import err_console, exit_on_error, out_console, run
 from ._options import option_no_default
+from ._progress import progress_bar
 
 __all__ = ["eval_command"]
 
@@ -228,7 +228,7 @@ def eval_command(
         extra = [read_corpus(path, data) for path in corpus or ()]
         playlists_corpus = build_corpus(data.playlists, *extra, n_tracks=len(data.track_ids))
     if data.unknown_tracks:
-        err_console.print(f"{data.unknown_tracks} playlist entries are not in the catalog")
+        err_console().print(f"{data.unknown_tracks} playlist entries are not in the catalog")
 
     async def _go() -> list[dict[str, Any]]:
         with tempfile.TemporaryDirectory(prefix="segue-eval-") as tmp:
@@ -252,7 +252,7 @@ def eval_command(
             rows = summarize(
                 outcomes, n_resamples=n_resamples, seed=seed, baseline=baseline, pairs=pairs
             )
-            err_console.print(
+            err_console().print(
                 f"{total:,} recommendations in {time.perf_counter() - started:.1f} s "
                 f"(catalog of {len(data.track_ids):,}, {len(data.playlists)} playlists, "
                 f"co-occurrences from {len(playlists_corpus):,})"
@@ -267,7 +267,7 @@ def eval_command(
     if plot is not None:
         with exit_on_error():
             plot_rows(rows, plot)
-        err_console.print(f"plot written to {plot}")
+        err_console().print(f"plot written to {plot}")
     if as_markdown:
         typer.echo(markdown_tables(rows, baseline=baseline, pairs=pairs), nl=False)
         return
@@ -314,4 +314,4 @@ def _print_columns(rows: list[dict[str, Any]], columns: tuple[str, ...], title: 
             for m in columns
         ]
         table.add_row(row["mode"], row["strategy"], str(row["playlists"]), *cells)
-    Console().print(table)
+    out_console().print(table)

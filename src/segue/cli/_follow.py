@@ -30,8 +30,9 @@ from segue.follow import (
 from segue.metrics import BACKFILL_COUNTERS, FOLLOW_COUNTERS, start_at_zero
 from segue.settings import Settings
 
-from ._common import err_console, exit_on_error, open_catalog, progress_bar, run, settings_from
+from ._common import err_console, exit_on_error, open_catalog, run, settings_from
 from ._options import DataDirOption, option_no_default
+from ._progress import progress_bar
 from ._serve import start_metrics_listener
 
 __all__ = ["app"]
@@ -133,7 +134,7 @@ def follow_command(
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description}"),
-        console=err_console,
+        console=err_console(),
         disable=not sys.stderr.isatty(),
     )
     task = progress.add_task("connecting", total=None)
@@ -151,13 +152,13 @@ def follow_command(
             if backfill_on_gap:
 
                 async def on_gap(gap: Gap) -> None:
-                    err_console.print(f"a gap on {gap.host}: backfilling", highlight=False)
+                    err_console().print(f"a gap on {gap.host}: backfilling", highlight=False)
                     stats = await _backfill(
                         database,
                         settings,
                         _backfill_options(settings, collections, relay=settings.relay_url, dids=()),
                     )
-                    err_console.print(f"backfilled: {stats.summary()}", highlight=False)
+                    err_console().print(f"backfilled: {stats.summary()}", highlight=False)
 
             options = follow_options(
                 settings,
@@ -173,7 +174,7 @@ def follow_command(
 
     with progress:
         stats = run(_go())
-    err_console.print(f"caught up: {stats.summary()}", highlight=False)
+    err_console().print(f"caught up: {stats.summary()}", highlight=False)
 
 
 def _atproto_http(settings: Settings) -> HttpClient:
@@ -284,7 +285,7 @@ def backfill_command(
         settings = settings.model_copy(update={"backfill_pds_concurrency": concurrency})
     collections = Collections(track=track_collection, playlist=playlist_collection)
     options = _backfill_options(settings, collections, relay=source, dids=tuple(given))
-    bar = progress_bar()
+    bar = progress_bar(settings.progress_seconds)
     task = bar.add_task("repositories", total=None)
 
     def show(stats: BackfillStats) -> None:
@@ -298,8 +299,8 @@ def backfill_command(
     start_at_zero(BACKFILL_COUNTERS)
     with bar:
         stats = run(_go())
-    err_console.print(f"backfilled: {stats.summary()}", highlight=False)
+    err_console().print(f"backfilled: {stats.summary()}", highlight=False)
     for failed_did, why in sorted(stats.failed.items())[:20]:
-        err_console.print(f"  {failed_did}: {why}", highlight=False)
+        err_console().print(f"  {failed_did}: {why}", highlight=False)
     if stats.failed:
         raise typer.Exit(1)

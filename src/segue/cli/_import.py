@@ -22,16 +22,9 @@ from segue.ingest import (
 )
 from segue.vectors import open_store
 
-from ._common import (
-    err_console,
-    exit_on_error,
-    open_catalog,
-    progress_bar,
-    progress_steps,
-    run,
-    settings_from,
-)
+from ._common import err_console, exit_on_error, open_catalog, run, settings_from
 from ._options import DataDirOption, option_no_default
+from ._progress import progress_bar, progress_steps
 
 __all__ = ["app"]
 
@@ -71,7 +64,7 @@ def tracks(
     (listed with its line) means nothing is written.
     """
     settings = settings_from(data_dir)
-    with progress_bar() as bar:
+    with progress_bar(settings.progress_seconds) as bar:
         steps = progress_steps(bar)
         with exit_on_error():
             batch = read_tracks(file, fmt, steps=steps)
@@ -83,7 +76,7 @@ def tracks(
                 )
 
         result = run(_go())
-    err_console.print(
+    err_console().print(
         f"imported {result.tracks:,} tracks ({result.new_tracks:,} new) by "
         f"{result.artists:,} artists ({result.new_artists:,} new)",
         highlight=False,
@@ -130,7 +123,7 @@ def vectors(
         async with open_catalog(settings) as database:
             resolved = await resolve_uris(database, data)
             async with open_store(settings) as store:
-                with progress_bar() as bar:
+                with progress_bar(settings.progress_seconds) as bar:
                     result = await import_vectors(
                         store,
                         resolved,
@@ -143,7 +136,7 @@ def vectors(
             return result
 
     result = run(_go())
-    err_console.print(
+    err_console().print(
         f"imported {result.vectors:,} vectors of dimension {result.dimension}: "
         f"{result.changed:,} changed, {result.vectors - result.changed:,} already in the "
         f"store as they are; the store now holds {result.total:,}",
@@ -160,7 +153,7 @@ def playlists(file: FileArgument, data_dir: DataDirOption = None) -> None:
     are computed; existing playlists (same owner) are replaced by the file's version.
     """
     settings = settings_from(data_dir)
-    with progress_bar() as bar:
+    with progress_bar(settings.progress_seconds) as bar:
         steps = progress_steps(bar)
         with exit_on_error():
             records = read_playlists(file, steps=steps)
@@ -170,7 +163,7 @@ def playlists(file: FileArgument, data_dir: DataDirOption = None) -> None:
                 return await import_playlists(database, records, source=str(file), steps=steps)
 
         result = run(_go())
-    err_console.print(
+    err_console().print(
         f"imported {result.playlists:,} playlists ({result.new_playlists:,} new, "
         f"{result.rewritten:,} changed); {result.new_users:,} new users",
         highlight=False,

@@ -18,6 +18,8 @@ import typer
 from typer import _click as click
 from typer.core import TyperCommand, TyperGroup
 
+from . import _startup
+
 __all__ = ["COMMANDS", "LazyGroup"]
 
 
@@ -31,7 +33,7 @@ COMMANDS: dict[str, _Entry] = {
     "recommend": _Entry(
         "segue.cli._recommend",
         "recommend",
-        "Recommend tracks to add to a playlist of TRACK_IDs, best first.",
+        "Recommend tracks to add to a playlist (--playlist ID) or to TRACK_IDs, best first.",
     ),
     "serve": _Entry(
         "segue.cli._serve",
@@ -83,6 +85,7 @@ def load(name: str) -> click.Command:
         single.command(name)(target)
         command = typer.main.get_command(single)
     command.name = name
+    _startup.loaded()  # the command's modules are in: the collector back on (_startup.py)
     return command
 
 

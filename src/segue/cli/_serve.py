@@ -129,7 +129,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
             run_workers(config)
         except WorkersFailed as exc:
             # The same exit code as one worker failing its start (uvicorn's 3).
-            err_console.print(
+            err_console().print(
                 f"[red]error:[/red] a worker failed to start (exit code {exc.exitcode}; its "
                 "reason is logged above): every worker was stopped",
                 highlight=False,

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from segue.catalog import (
     IssuedToken,
@@ -23,7 +21,7 @@ from segue.catalog import (
 from segue.errors import InvalidInput
 from segue.settings import Settings
 
-from ._common import err_console, exit_on_error, open_catalog, run, settings_from
+from ._common import err_console, exit_on_error, open_catalog, out_console, run, settings_from
 from ._options import DataDirOption, option_no_default
 
 __all__ = ["app", "parse_lifetime"]
@@ -130,7 +128,7 @@ def create(
         if issued.platform is not None
         else issued.user_did
     )
-    err_console.print(
+    err_console().print(
         f"token {issued.id} for {owner} ({expiry}); "
         f"revoke it with `segue token revoke {issued.id}`",
         highlight=False,
@@ -160,13 +158,16 @@ def list_(
     settings = settings_from(data_dir)
 
     async def _go() -> list[TokenInfo]:
-        async with open_catalog(settings) as database, database.sessionmaker() as session:
-            return await list_tokens(session, did)
+        # A plain connection: one SELECT, no ORM session around it.
+        async with open_catalog(settings) as database, database.reading() as conn:
+            return await list_tokens(conn, did)
 
     tokens = run(_go())
     if as_json:
         typer.echo(json.dumps([_as_dict(t) for t in tokens]))
         return
+    from rich.table import Table  # only here: the --json path prints without rich
+
     table = Table("id", "user", "created", "expires", "last used", "revoked")
     for t in tokens:
         table.add_row(
@@ -179,7 +180,7 @@ def list_(
             "never" if t.last_used_at is None else _when(t.last_used_at),
             "" if t.revoked_at is None else _when(t.revoked_at),
         )
-    Console(width=200).print(table)
+    out_console().print(table)
 
 
 def _iso(when: datetime | None) -> str | None:
@@ -212,7 +213,7 @@ def revoke(
     """Revoke a token by its id: requests with it are refused from now on."""
     settings = settings_from(data_dir)
     revoked = run(_revoke(settings, token_id))
-    err_console.print(f"token {revoked} revoked", highlight=False)
+    err_console().print(f"token {revoked} revoked", highlight=False)
 
 
 async def _revoke(settings: Settings, token_id: str) -> str:

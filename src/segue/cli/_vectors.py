@@ -11,8 +11,9 @@ from segue.catalog import CatalogIndexGeneration
 from segue.settings import VectorBackend
 from segue.vectors import SyncReport, open_store, sync_stores
 
-from ._common import err_console, open_catalog, progress_bar, run, settings_from
+from ._common import err_console, open_catalog, run, settings_from
 from ._options import DataDirOption, option_no_default
+from ._progress import progress_bar
 
 __all__ = ["app"]
 
@@ -74,7 +75,7 @@ def sync(
             open_store(dst_settings) as dst,
         ):
             total = await src.count()
-            with progress_bar() as bar:
+            with progress_bar(settings.progress_seconds) as bar:
                 task = bar.add_task(f"{source.value} -> {target.value}", total=total)
                 report = await sync_stores(
                     src,
@@ -87,19 +88,19 @@ def sync(
         return report
 
     report = run(_go())
-    err_console.print(
+    err_console().print(
         f"{report.scanned:,} vectors in {source.value}: {report.written:,} written, "
         f"{report.unchanged:,} already in {target.value}; "
         f"{source.value} holds {report.source_count:,}, {target.value} {report.target_count:,}"
     )
     if report.target_count < report.source_count or not report.complete:
-        err_console.print(
+        err_console().print(
             f"[red]error:[/red] {target.value} holds fewer vectors than {source.value}; "
             "run the same command again to finish"
         )
         raise typer.Exit(1)
     if report.target_count > report.source_count:
         extra = report.target_count - report.source_count
-        err_console.print(
+        err_console().print(
             f"note: {target.value} also holds {extra:,} ids that {source.value} lacks"
         )

@@ -14,15 +14,16 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
+from segue._strategy_names import DEFAULT_NEAR_DUPLICATE_DISTANCE
+
 from ._negatives import NEGATIVE_RADIUS, demote_near_negatives
 from ._plan import normalize
 from ._types import FloatMatrix, IdArray, Neighbors, Ranking
 
 __all__ = ["DEFAULT_NEAR_DUPLICATE_DISTANCE", "closest_seeds", "cosine_distances", "explain"]
 
-#: below this cosine distance to a playlist track a candidate counts as the same
-#: recording (docs/evaluation.md, "Near-duplicate vectors", says how it was measured)
-DEFAULT_NEAR_DUPLICATE_DISTANCE = 0.003
+# DEFAULT_NEAR_DUPLICATE_DISTANCE lives in segue._strategy_names (settings read it
+# without numpy).
 
 
 def cosine_distances(a: FloatMatrix, b: FloatMatrix) -> NDArray[np.float32]:

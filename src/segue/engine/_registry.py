@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from segue._strategy_names import DEFAULT_STRATEGY
 from segue.errors import InvalidInput
 
 from ._blend import Blend, Softmax
@@ -33,10 +34,8 @@ STRATEGIES: dict[str, Callable[..., Strategy]] = {
     Together.name: Together,
 }
 
-#: the service's default: the one that won the evaluation (docs/evaluation.md, issue 25:
-#: ``together`` met the goals against ``blend`` cross-validated; without a co-occurrence
-#: list, as in ``segue recommend``, it ranks exactly as ``blend``)
-DEFAULT_STRATEGY = Together.name
+# DEFAULT_STRATEGY (``together``, the one that won the evaluation) lives in
+# segue._strategy_names, with the names, so settings need not import the engine.
 
 
 def strategy_names() -> list[str]:
