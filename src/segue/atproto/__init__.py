@@ -21,8 +21,9 @@ The ``TYPE_CHECKING`` block names the same homes for type checkers;
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from segue._lazy import lazy_names
 
 if TYPE_CHECKING:
     from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
@@ -175,15 +176,4 @@ __all__ = [
     "track_ref",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    home = _HOMES.get(name)
-    if home is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(home, __name__), name)
-    globals()[name] = value  # the next lookup is an ordinary one
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+__getattr__, __dir__ = lazy_names(__name__, _HOMES, __all__)
