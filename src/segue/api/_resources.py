@@ -8,10 +8,10 @@ from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 
 from segue.atproto import DidResolver, HttpClient, ServiceAuthVerifier
-from segue.cache import RecommendationCache, RedisLink, open_cache
+from segue.cache import RecommendationCache, RedisLink
 from segue.catalog import Database, ensure_schema, open_database
 from segue.errors import DatabaseUnavailable, SchemaOutdated
-from segue.recommendations import Recommender
+from segue.recommendations import Recommender, open_recommender
 from segue.settings import Settings, VectorBackend
 from segue.vectors import VectorStore, open_store, warm_cache
 
@@ -68,13 +68,9 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
             # are not cold queries (one quick request; a failure is logged, not fatal).
             await warm_cache(store)
         # One link to Redis, its pool and its breaker, for the cache and the rate limits.
-        link = RedisLink.from_settings(settings)
-        if link is not None:
-            await stack.enter_async_context(link)
-        cache = await stack.enter_async_context(open_cache(settings, link))
-        recommender = Recommender.from_settings(settings, database, store, cache)
-        # Closed first: computations left running for the cache need the store and the cache.
-        stack.push_async_callback(recommender.aclose)
+        link, cache, recommender = await stack.enter_async_context(
+            open_recommender(settings, database, store)
+        )
         service = None
         if settings.service_did is not None:
             # One HTTP client for the DID documents of service-auth JWTs' issuers.

@@ -16,9 +16,8 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 from typing import Any
 
-from segue.cache import RedisLink, open_cache
 from segue.catalog import playlist_head
-from segue.recommendations import PageRequest, RecommendationPage, Recommender
+from segue.recommendations import PageRequest, RecommendationPage, open_recommender
 from segue.settings import Settings, VectorBackend
 from segue.vectors import open_store
 
@@ -35,13 +34,8 @@ async def playlist_page(
         database = await stack.enter_async_context(open_catalog(settings))
         disabled = settings.vector_backend is VectorBackend.DISABLED
         store = None if disabled else await stack.enter_async_context(open_store(settings))
-        link = RedisLink.from_settings(settings)
-        if link is not None:
-            await stack.enter_async_context(link)
-        cache = await stack.enter_async_context(open_cache(settings, link))
-        recommender = Recommender.from_settings(settings, database, store, cache)
-        # Closed before the store and the cache: a computation left running needs them.
-        stack.push_async_callback(recommender.aclose)
+        opened = await stack.enter_async_context(open_recommender(settings, database, store))
+        recommender = opened.recommender
         async with database.reading() as conn:
             owner = (await playlist_head(conn, playlist_id)).owner_did
         # As its owner asks: the owner's page is the one with "because" on each track.

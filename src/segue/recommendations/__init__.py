@@ -12,6 +12,7 @@ the pure engine, usable on its own (``segue recommend``, ``segue eval``):
 
 from ._admission import Admission, Degrade
 from ._key import CacheKeys
+from ._open import OpenedRecommender, open_recommender
 from ._paging import PageRequest, RecommendationPage
 from ._pipeline import recommend, resolve_strategy
 from ._service import MAX_OFFSET, Recommender
@@ -23,12 +24,14 @@ __all__ = [
     "CacheKeys",
     "Degrade",
     "ListenersPlaylist",
+    "OpenedRecommender",
     "OwnersPlaylist",
     "PageRequest",
     "RecommendationPage",
     "Recommender",
     "SimilarTrack",
     "Subject",
+    "open_recommender",
     "recommend",
     "resolve_strategy",
 ]
