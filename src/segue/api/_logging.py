@@ -109,7 +109,7 @@ class TextFormatter(DefaultFormatter):
     _second: int | None = None
     _text = ""
 
-    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802 (logging's name)
         if datefmt is not None:
             return super().formatTime(record, datefmt)
         second = int(record.created)
@@ -117,7 +117,8 @@ class TextFormatter(DefaultFormatter):
             # The second's text; the same converter and format as logging.Formatter's.
             self._text = time.strftime(self.default_time_format, self.converter(record.created))
             self._second = second
-        return self.default_msec_format % (self._text, record.msecs)
+        msec_format = self.default_msec_format
+        return self._text if msec_format is None else msec_format % (self._text, record.msecs)
 
 
 class JsonFormatter(logging.Formatter):

@@ -153,9 +153,7 @@ def _access_record(
         "duration_ms": ms,
         "request_id": request_id,
     }
-    return _access.makeRecord(
-        _access.name, logging.INFO, _HERE, 0, message, (), None, extra=extra
-    )
+    return _access.makeRecord(_access.name, logging.INFO, _HERE, 0, message, (), None, extra=extra)
 
 
 def _request_id(scope: Scope) -> str:
