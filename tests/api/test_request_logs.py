@@ -8,8 +8,10 @@ import json
 import logging
 
 import pytest
+from uvicorn.logging import DefaultFormatter
 
 from segue.api import JsonFormatter, log_config
+from segue.api._logging import REDACTED, RedactSecrets, TextFormatter
 
 from .conftest import World
 
@@ -59,3 +61,37 @@ def test_the_level_and_format_reach_segue_and_uvicorn() -> None:
     assert config["loggers"]["uvicorn.error"]["level"] == "WARNING"
     assert {h["formatter"] for h in config["handlers"].values()} == {"json"}
     assert all(h["filters"] == ["redact"] for h in config["handlers"].values())
+
+
+async def test_the_access_line_reads_as_before_and_a_token_shaped_id_is_masked(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The line is formatted once in RequestMetrics (issue 20): the same words as the
+    # "%s %s %d %.1fms id=%s%s" it was, and the handlers' filter still masks its pieces.
+    caplog.set_level(logging.INFO, logger="segue.access")
+    given = "segue_abcdefgh_12345678secret"
+    headers = {**world.auth(), "X-Request-ID": given}
+    r = await world.client.get(f"/playlists/{world.playlist}", headers=headers)
+    assert r.headers["X-Request-ID"] == given
+    (record,) = [r for r in caplog.records if r.name == "segue.access"]
+    ms = record.duration_ms  # type: ignore[attr-defined]
+    assert record.getMessage() == f"GET /playlists/{{playlist_id}} 200 {ms:.1f}ms id={given}"
+    assert record.caller is None  # type: ignore[attr-defined]
+    assert RedactSecrets().filter(record)
+    assert record.getMessage() == (
+        f"GET /playlists/{{playlist_id}} 200 {ms:.1f}ms id=segue_{REDACTED}"
+    )
+
+
+@pytest.mark.parametrize("created", [0.25, 0.999, 1.0, 1.5, 86_399.75, 1_765_000_000.125])
+def test_the_text_time_is_logging_s_own_even_when_made_once_a_second(created: float) -> None:
+    default = log_config()["formatters"]["default"]
+    assert default["()"] == "segue.api._logging.TextFormatter"
+    fmt = default["fmt"]
+    ours = TextFormatter(fmt, use_colors=False)
+    uvicorn_s = DefaultFormatter(fmt, use_colors=False)
+    # The same second twice (the second from the remembered text), then the next one.
+    for at in (created, created + 0.0004, created + 1):
+        record = logging.makeLogRecord({"name": "segue.access", "msg": "GET /x", "created": at})
+        record.msecs = (at - int(at)) * 1000
+        assert ours.format(record) == uvicorn_s.format(record)

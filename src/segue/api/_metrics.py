@@ -17,7 +17,6 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -65,6 +64,10 @@ _PID = re.compile(r"_(\d+)\.db$")
 _FOLLOW_PREFIX = "segue_follow_"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _access = logging.getLogger("segue.access")
+_HERE = __file__
+# uuid.UUID(version=4)'s bits: the variant's two and the version's four, cleared then set.
+_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_UUID4_SET = (0x8000 << 48) | (4 << 76)
 
 
 class RequestMetrics:
@@ -121,25 +124,7 @@ class RequestMetrics:
             method = scope["method"] if scope["method"] in METHODS else "other"
             self._child(template, method, status).observe(elapsed)
             if _access.isEnabledFor(logging.INFO):
-                ms = round(elapsed * 1000, 2)
-                caller = ACCESS_CALLER.get()  # " platform=NAME actor=DID", or ""
-                _access.info(
-                    "%s %s %d %.1fms id=%s%s",
-                    method,
-                    template,
-                    status,
-                    ms,
-                    request_id,
-                    caller,
-                    extra={
-                        "caller": caller.strip() or None,
-                        "method": method,
-                        "route": template,
-                        "status": status,
-                        "duration_ms": ms,
-                        "request_id": request_id,
-                    },
-                )
+                _access.handle(_access_record(method, template, status, elapsed, request_id))
 
     def _child(self, route: str, method: str, status: int) -> Histogram:
         key = (route, method, status)
@@ -149,6 +134,28 @@ class RequestMetrics:
         return child
 
 
+def _access_record(
+    method: str, template: str, status: int, elapsed: float, request_id: str
+) -> logging.LogRecord:
+    """The request's access line, formatted here once (no ``%`` arguments left for every
+    handler to apply) and built without ``Logger.info``'s look-up of the calling frame,
+    which no Segue format prints: one per request, on the hit's path (issue 20)."""
+    ms = round(elapsed * 1000, 2)
+    caller = ACCESS_CALLER.get()  # " platform=NAME actor=DID", or ""
+    # The handlers' RedactSecrets reads the whole line as it read each argument: the
+    # pieces are separated by spaces, which neither of its patterns crosses.
+    message = f"{method} {template} {status} {ms:.1f}ms id={request_id}{caller}"
+    extra = {
+        "caller": caller.strip() or None,
+        "method": method,
+        "route": template,
+        "status": status,
+        "duration_ms": ms,
+        "request_id": request_id,
+    }
+    return _access.makeRecord(_access.name, logging.INFO, _HERE, 0, message, (), None, extra=extra)
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
@@ -156,7 +163,8 @@ def _request_id(scope: Scope) -> str:
             if _REQUEST_ID.fullmatch(text):
                 return text
             break
-    return uuid.uuid4().hex
+    # uuid4().hex, without building a UUID: 122 random bits, version 4, RFC 4122 variant.
+    return f"{int.from_bytes(os.urandom(16)) & _UUID4_CLEAR | _UUID4_SET:032x}"
 
 
 class _LiveMultiProcessCollector(MultiProcessCollector):

@@ -17,6 +17,7 @@ from ._link import LinkFailure, RedisLink
 from ._memory import DEFAULT_TTL_SECONDS
 from ._protocol import CacheStats
 from ._rider import Rider
+from ._together import send_together
 
 __all__ = ["RedisCache"]
 
@@ -92,7 +93,7 @@ class RedisCache(AsyncClosing):
             pipe = client.pipeline(transaction=False)
             carried = rider.queue(pipe)
             pipe.get(key)
-            answers = await self._call("GET", lambda: pipe.execute(raise_on_error=False))
+            answers = await self._call("GET", lambda: send_together(pipe))
             if isinstance(answers, LinkFailure):
                 raw = answers
                 await rider.settle(answers)
