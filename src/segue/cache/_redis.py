@@ -17,7 +17,6 @@ from ._link import LinkFailure, RedisLink
 from ._memory import DEFAULT_TTL_SECONDS
 from ._protocol import CacheStats
 from ._rider import Rider
-from ._together import send_together
 
 __all__ = ["RedisCache"]
 
@@ -93,7 +92,7 @@ class RedisCache(AsyncClosing):
             pipe = client.pipeline(transaction=False)
             carried = rider.queue(pipe)
             pipe.get(key)
-            answers = await self._call("GET", lambda: send_together(pipe))
+            answers = await self._call("GET", lambda: pipe.execute(raise_on_error=False))
             if isinstance(answers, LinkFailure):
                 raw = answers
                 await rider.settle(answers)
