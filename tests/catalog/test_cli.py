@@ -250,6 +250,16 @@ def test_version() -> None:
     assert result.stdout.strip() == f"segue {__version__} (catalog schema {head_revision()})"
 
 
+def test_the_changelog_names_the_schema_revision_this_release_accepts() -> None:
+    # CHANGELOG.md's newest section says which revision a release accepts; it had fallen
+    # three migrations behind the code.
+    changelog = Path(__file__).resolve().parents[2] / "CHANGELOG.md"
+    newest = changelog.read_text(encoding="utf-8").split("\n## ", 2)[1]
+    accepted = re.search(r"Schema: accepts \*\*(\d{4})\*\*", newest)
+    assert accepted is not None, "the newest section says no schema revision"
+    assert accepted.group(1) == head_revision()
+
+
 def test_token_list_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import json
 
