@@ -13,6 +13,7 @@ from segue.cache import MemoryCache, RedisLink
 from segue.catalog import Database, open_database
 from segue.errors import SegueError, Unavailable
 from segue.recommendations import Recommender
+from segue.recommendations import _open as _opening
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
@@ -21,8 +22,10 @@ class CloseFailed(Unavailable):
     """Raised by the part of the test told to fail on close."""
 
 
-def recording(closed: list[str], failing: str) -> dict[str, Callable[..., object]]:
-    """Stand-ins for the real factories: real parts that note when they are closed."""
+def recording(closed: list[str], failing: str) -> dict[tuple[object, str], Callable[..., object]]:
+    """Stand-ins for the real factories, by the module that calls them (the lifespan, and
+    ``open_recommender`` for Redis, the cache and the recommender): real parts that note
+    when they are closed."""
 
     def close(name: str) -> None:
         closed.append(name)
@@ -59,11 +62,11 @@ def recording(closed: list[str], failing: str) -> dict[str, Callable[..., object
         return Db(real.engine, real.sessionmaker, real.autocommit)
 
     return {
-        "open_database": open_db,
-        "open_store": lambda settings: Store(settings.index_path),
-        "open_cache": lambda settings, link: Cache(),
-        "RedisLink": Link,
-        "Recommender": Rec,
+        (_resources, "open_database"): open_db,
+        (_resources, "open_store"): lambda settings: Store(settings.index_path),
+        (_opening, "open_cache"): lambda settings, link: Cache(),
+        (_opening, "RedisLink"): Link,
+        (_opening, "Recommender"): Rec,
     }
 
 
@@ -78,8 +81,8 @@ async def test_everything_is_closed_in_reverse_order(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, failing: str
 ) -> None:
     closed: list[str] = []
-    for name, factory in recording(closed, failing).items():
-        monkeypatch.setattr(_resources, name, factory)
+    for (module, name), factory in recording(closed, failing).items():
+        monkeypatch.setattr(module, name, factory)
     expected = pytest.raises(CloseFailed) if failing != "nothing" else contextlib.nullcontext()
     with expected:
         async with open_resources(settings) as resources:
@@ -92,8 +95,8 @@ async def test_a_failure_inside_is_not_hidden_by_closing(
     settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     closed: list[str] = []
-    for name, factory in recording(closed, "nothing").items():
-        monkeypatch.setattr(_resources, name, factory)
+    for (module, name), factory in recording(closed, "nothing").items():
+        monkeypatch.setattr(module, name, factory)
     with pytest.raises(SegueError, match="while serving"):
         async with open_resources(settings):
             raise SegueError("while serving")
