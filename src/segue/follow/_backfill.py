@@ -346,14 +346,16 @@ class _Run:
             # Each page's repository fails with it (the others in the run go on).
             for page in batch:
                 page.done.set_exception(exc)
-            return
-        except BaseException:
-            for page in batch:  # cancelled, or an error no page can answer: theirs too
-                page.done.cancel()
-            raise
-        for page in batch:
-            page.done.set_result(applied[: len(page.changes)])
-            del applied[: len(page.changes)]
+        else:
+            for page in batch:
+                page.done.set_result(applied[: len(page.changes)])
+                del applied[: len(page.changes)]
+        finally:
+            # Cancelled, or an error no page can answer (it propagates from here): the
+            # pages waiting on this batch must not wait for ever.
+            for page in batch:
+                if not page.done.done():
+                    page.done.cancel()
 
     async def delete_missing(self, did: str, collection: str, rev: str) -> None:
         """Every record of ``did`` in ``collection`` still stored at a rev older than the
