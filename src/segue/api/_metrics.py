@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -65,9 +66,6 @@ _FOLLOW_PREFIX = "segue_follow_"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _access = logging.getLogger("segue.access")
 _HERE = __file__
-# uuid.UUID(version=4)'s bits: the variant's two and the version's four, cleared then set.
-_UUID4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
-_UUID4_SET = (0x8000 << 48) | (4 << 76)
 
 
 class RequestMetrics:
@@ -163,8 +161,7 @@ def _request_id(scope: Scope) -> str:
             if _REQUEST_ID.fullmatch(text):
                 return text
             break
-    # uuid4().hex, without building a UUID: 122 random bits, version 4, RFC 4122 variant.
-    return f"{int.from_bytes(os.urandom(16)) & _UUID4_CLEAR | _UUID4_SET:032x}"
+    return uuid.uuid4().hex
 
 
 class _LiveMultiProcessCollector(MultiProcessCollector):
