@@ -112,7 +112,7 @@ def test_no_log_line_carries_a_token(
     )  # fmt: skip
     assert created.exit_code == 0, created.output
     token = created.stdout.strip()
-    secret = token.rsplit("_", 1)[1]
+    secret = token.split("_", 2)[2]
     bearer = {"Authorization": f"Bearer {token}"}
     wrong = {"Authorization": f"Bearer {token[:-4]}AAAA"}
     text = _server_log(
