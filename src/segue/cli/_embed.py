@@ -112,7 +112,7 @@ def embed(
 
                 def on_outcome(outcome: FileOutcome) -> None:
                     bar.advance(task)
-                    if outcome.status == "failed":
+                    if outcome.result == "failed":
                         _say(f"[yellow]skipped:[/yellow] {escape(outcome.detail)}")
 
                 report = await embed_files(
@@ -131,11 +131,11 @@ def embed(
     for path, reason in missing:
         _say(f"[yellow]skipped:[/yellow] {escape(str(path))}: {reason}")
     report = run(_go())
-    embedded = report.with_status("embedded")
-    failed = len(report.with_status("failed")) + len(missing)
+    embedded = report.with_result("embedded")
+    failed = report.count("failed") + len(missing)
     _say(
         f"embedded {len(embedded):,} file(s) ({sum(o.windows for o in embedded):,} windows), "
-        f"{len(report.with_status('unchanged')):,} unchanged, {failed:,} unreadable; "
+        f"{report.count('unchanged'):,} unchanged, {failed:,} unreadable; "
         f"{report.vectors_changed:,} vector(s) changed in the store; "
         f"{report.tracks_written:,} tracks listed in {escape(str(settings.embedded_tracks_path))}"
     )

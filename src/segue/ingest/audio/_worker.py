@@ -15,7 +15,7 @@ import logging
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Final, Literal, Protocol
 
@@ -47,7 +47,7 @@ from segue.vectors import VectorStore
 
 from .._vector_checks import VectorFile
 from .._vectors import import_vectors
-from ..clap import Embedder, WindowQueue, decode_audio, load_checked, split_windows
+from ..clap import Embedder, Outcomes, WindowQueue, decode_audio, load_checked, split_windows
 from ._fetch import AudioFetcher
 
 __all__ = [
@@ -102,12 +102,8 @@ class TrackOutcome:
 
 
 @dataclass(slots=True)
-class CatalogEmbedReport:
-    outcomes: list[TrackOutcome] = field(default_factory=list)
+class CatalogEmbedReport(Outcomes[TrackOutcome, EmbedResult]):
     windows: int = 0
-
-    def count(self, result: Result) -> int:
-        return sum(1 for o in self.outcomes if o.result == result)
 
 
 @dataclass(slots=True)

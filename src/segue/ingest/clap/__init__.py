@@ -16,7 +16,16 @@ from ._audio import AUDIO_SUFFIXES, DecodedAudio, decode_audio, find_audio_files
 from ._batch import WindowQueue
 from ._manifest import Manifest, ManifestEntry, artist_identity, content_id, write_tracks_jsonl
 from ._model import ClapEmbedder
-from ._run import Embedder, EmbedReport, FileOutcome, embed_files, load_checked, pool_windows
+from ._outcomes import Outcome, Outcomes
+from ._run import (
+    Embedder,
+    EmbedReport,
+    FileOutcome,
+    FileResult,
+    embed_files,
+    load_checked,
+    pool_windows,
+)
 
 __all__ = [
     "AUDIO_SUFFIXES",
@@ -25,8 +34,11 @@ __all__ = [
     "EmbedReport",
     "Embedder",
     "FileOutcome",
+    "FileResult",
     "Manifest",
     "ManifestEntry",
+    "Outcome",
+    "Outcomes",
     "WindowQueue",
     "artist_identity",
     "content_id",

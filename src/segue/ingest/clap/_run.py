@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Literal
 
@@ -24,32 +24,38 @@ from ._manifest import (
     sha256_file,
     write_tracks_jsonl,
 )
+from ._outcomes import Outcomes
 
-__all__ = ["EmbedReport", "Embedder", "FileOutcome", "embed_files", "load_checked", "pool_windows"]
+__all__ = [
+    "EmbedReport",
+    "Embedder",
+    "FileOutcome",
+    "FileResult",
+    "embed_files",
+    "load_checked",
+    "pool_windows",
+]
 
-Status = Literal["embedded", "unchanged", "failed"]
+#: what became of a file
+FileResult = Literal["embedded", "unchanged", "failed"]
 
 
 @dataclass(frozen=True, slots=True)
 class FileOutcome:
     path: Path
-    status: Status
+    result: FileResult
     track_id: int | None = None
     windows: int = 0
     detail: str = ""
 
 
 @dataclass(slots=True)
-class EmbedReport:
-    outcomes: list[FileOutcome] = field(default_factory=list)
+class EmbedReport(Outcomes[FileOutcome, FileResult]):
     #: rows in the tracks JSONL sidecar after the run
     tracks_written: int = 0
     #: vectors written that the store lacked or held differently (what moved the index
     #: generation; a file embedded again to the same vector does not count)
     vectors_changed: int = 0
-
-    def with_status(self, status: Status) -> list[FileOutcome]:
-        return [o for o in self.outcomes if o.status == status]
 
 
 @dataclass(slots=True)
@@ -83,7 +89,7 @@ async def embed_files(
     Files whose manifest entry matches (same size and mtime, or same SHA-256; same model;
     vector still in the store) are skipped, and the model is loaded only if some file
     needs it. Windows of several files share one model call of up to ``batch_size``
-    windows. Unreadable files are reported (status ``failed``) and skipped. Every
+    windows. Unreadable files are reported (result ``failed``) and skipped. Every
     ``flush_every`` files or ``flush_seconds`` the vectors are upserted and the manifest
     saved, so an interrupted run keeps what it finished; each write that changes a vector
     moves ``generation`` (the catalog's index generation), so cached rankings computed
