@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import httpx
@@ -39,6 +39,7 @@ class Outcome:
     status: int
     seconds: float
     body: dict[str, object] = field(default_factory=dict)
+    started: float = 0.0  # time.perf_counter() when the request was sent
 
 
 async def drive(
@@ -48,8 +49,11 @@ async def drive(
     *,
     concurrency: int = 8,
     limit: int = 5,
+    on_done: Callable[[int], None] | None = None,
 ) -> list[Outcome]:
-    """Ask for the recommendations of each playlist, ``concurrency`` requests at a time."""
+    """Ask for the recommendations of each playlist, ``concurrency`` requests at a time.
+
+    ``on_done(n)`` runs after the n-th answer, before its worker sends the next request."""
     queue = list(reversed(playlists))
     out: list[Outcome] = []
 
@@ -60,7 +64,9 @@ async def drive(
             r = await client.get(
                 f"/playlists/{pid}/recommendations", params={"limit": limit}, headers=world.auth
             )
-            out.append(Outcome(pid, r.status_code, time.perf_counter() - t0, r.json()))
+            out.append(Outcome(pid, r.status_code, time.perf_counter() - t0, r.json(), t0))
+            if on_done is not None:
+                on_done(len(out))
 
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return out

@@ -62,6 +62,16 @@ def _tree(pid: int) -> list[int]:
     return out
 
 
+def _stopped(pid: int) -> bool:
+    """Whether the kernel has stopped ``pid`` (state ``T`` in /proc), or it has exited."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    # "pid (comm) state ...": comm may hold spaces and parentheses, the state follows the last ")"
+    return stat.rpartition(")")[2].split()[0] in ("T", "t")
+
+
 class _Process:
     """One server process: start, stop, pause and resume it by pid, never by name."""
 
@@ -79,8 +89,13 @@ class _Process:
                 os.kill(pid, sig)
 
     def pause(self) -> None:
-        """SIGSTOP the server and its children: connections stay open, nothing answers."""
+        """SIGSTOP the server and its children: connections stay open, nothing answers.
+
+        Returns once every one of them is stopped, not merely signalled."""
         self._signal_tree(signal.SIGSTOP)
+        assert self.proc is not None
+        pids = _tree(self.proc.pid)
+        wait_for(lambda: all(_stopped(p) for p in pids), "SIGSTOP", timeout=5)
 
     def resume(self) -> None:
         self._signal_tree(signal.SIGCONT)
