@@ -37,3 +37,26 @@ def test_the_probe_sees_more_threads_without_the_limit() -> None:
     # More than one core here; the first test could not fail otherwise.
     assert (os.cpu_count() or 1) > 1
     assert _blas_threads("none")[0] > 1
+
+
+_WORKER_PROBE = """
+import gc, json
+before = gc.get_threshold()
+from segue.cli._workers import worker_app
+worker_app()
+print(json.dumps([before, gc.get_threshold()]))
+"""
+
+
+def test_a_worker_collects_young_objects_less_often(tmp_path) -> None:
+    # What `segue serve --workers N` runs in each spawned process (one worker: serve_app).
+    env = {**os.environ, "SEGUE_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", _WORKER_PROBE],
+        capture_output=True, text=True, check=True, timeout=300, env=env,
+    ).stdout  # fmt: skip
+    before, after = json.loads(out)
+    from segue._runtime import SERVING_GC_THRESHOLD
+
+    assert before[0] < SERVING_GC_THRESHOLD
+    assert after == [SERVING_GC_THRESHOLD, before[1], before[2]]

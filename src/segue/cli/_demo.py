@@ -10,6 +10,7 @@ import typer
 import uvicorn
 from rich.table import Table
 
+from segue._runtime import serving_collector
 from segue.api import create_app
 from segue.catalog import TrackView, hydrate, open_database
 from segue.ingest import DemoInfo, DemoPlaylist, build_demo
@@ -53,6 +54,7 @@ def _serve_announcing(settings: Settings, host: str, port: int, line: str) -> No
         **uvicorn_options(settings),
     )
     start_metrics_listener(settings)
+    serving_collector()
     # A port already taken ends uvicorn's startup with its own message and exit code.
     # A second Ctrl+C during shutdown is no error, as uvicorn.run treats it.
     with contextlib.suppress(KeyboardInterrupt):

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from segue._runtime import serving_collector
 from segue.api import create_app, log_config, start_metrics_server
 from segue.errors import Misconfigured
 from segue.settings import Settings
@@ -106,6 +107,7 @@ def serve_app(settings: Settings, host: str, port: int, workers: int = 1) -> Non
     run(migrate_embedded(settings))
     if workers == 1:
         start_metrics_listener(settings)
+        serving_collector()
         uvicorn.run(
             create_app(settings),
             host=host,

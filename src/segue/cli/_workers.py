@@ -24,7 +24,7 @@ from enum import Enum
 from fastapi import FastAPI
 from pydantic import SecretStr
 
-from segue._runtime import single_threaded_blas
+from segue._runtime import serving_collector, single_threaded_blas
 from segue._settings_load import load_settings
 from segue.api import create_app
 from segue.catalog import ensure_schema, open_database
@@ -125,5 +125,6 @@ async def migrate_embedded(settings: Settings) -> None:
 def worker_app() -> FastAPI:
     """The app in a worker: settings from the environment the parent prepared."""
     single_threaded_blas()  # a spawned worker does not inherit the parent's limit
+    serving_collector()  # nor its collector's thresholds
     # The parent read these same variables and refused bad ones in one line each.
     return create_app(load_settings())
