@@ -8,7 +8,7 @@ from fastapi import APIRouter, Query
 
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 
-from .._deps import CurrentUser, PageQuery, ResourcesDep, SessionDep
+from .._deps import BEARER_SECURITY, CurrentUser, PageQuery, ResourcesDep, SessionDep
 from .._schemas import NO_NUL, Recommendations, TrackList, media
 from ._common import ERRORS, TrackIdPath, error_response_doc
 
@@ -35,6 +35,7 @@ async def search(
     "/{track_id}/similar",
     summary="Tracks that sound like this one",
     responses={404: error_response_doc("No such track, or a hidden or deleted one")},
+    openapi_extra=BEARER_SECURITY,
 )
 async def similar(track_id: TrackIdPath, page: PageQuery) -> Recommendations:
     return page.answer(await page.recommender.similar(track_id, page.request))
