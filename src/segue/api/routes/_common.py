@@ -3,17 +3,28 @@
 from __future__ import annotations
 
 import re
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Path
+from fastapi import APIRouter, Path
 from pydantic import BeforeValidator
 
 from segue.catalog import PLAYLIST_ID_PATTERN, TRACK_ID_MAX, check_playlist_id
 from segue.limits import PLAYLIST_ID_MAX_LENGTH
 
+from .._deps import BEARER_SECURITY
 from .._schemas import ErrorOut, catalog_check
 
-__all__ = ["BODY_ERRORS", "ERRORS", "PlaylistId", "TrackIdPath", "error_response_doc"]
+__all__ = [
+    "BODY_ERRORS",
+    "ERRORS",
+    "PlaylistId",
+    "TrackIdPath",
+    "error_response_doc",
+    "ranking_route",
+]
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
 # Playlist ids are short URL-safe strings (the catalog makes 13 characters; imports may
 # bring their own): anything else is refused before it reaches the database.
@@ -67,3 +78,19 @@ BODY_ERRORS: dict[int | str, dict[str, object]] = {
     400: error_response_doc("The body could not be read (not UTF-8 JSON)"),
     413: error_response_doc("The body is larger than SEGUE_MAX_BODY_BYTES"),
 }
+
+
+def ranking_route(
+    router: APIRouter, path: str, *, summary: str, not_found: str | None = None
+) -> Callable[[_Endpoint], _Endpoint]:
+    """``router.get`` for a route that answers a page of a ranking (it takes ``PageQuery``):
+    the bearer scheme in its OpenAPI, which ``PageQuery`` reads itself rather than through
+    a ``Depends`` node that would declare it, and its own 404 where the router's is not it.
+
+        @ranking_route(router, "/{track_id}/similar", summary="...", not_found="No such track")
+        async def similar(track_id: TrackIdPath, page: PageQuery) -> Recommendations: ...
+    """
+    responses: dict[int | str, dict[str, Any]] = (
+        {} if not_found is None else {404: error_response_doc(not_found)}
+    )
+    return router.get(path, summary=summary, responses=responses, openapi_extra=BEARER_SECURITY)

@@ -17,7 +17,7 @@ from segue.catalog import (
     require_owner,
 )
 
-from .._deps import BEARER_SECURITY, CallerDep, PageQuery, ResourcesDep, SignedInDep
+from .._deps import CallerDep, PageQuery, ResourcesDep, SignedInDep
 from .._schemas import (
     NewPlaylist,
     NewTrack,
@@ -26,7 +26,14 @@ from .._schemas import (
     Recommendations,
     TrackOrder,
 )
-from ._common import BODY_ERRORS, ERRORS, PlaylistId, TrackIdPath, error_response_doc
+from ._common import (
+    BODY_ERRORS,
+    ERRORS,
+    PlaylistId,
+    TrackIdPath,
+    error_response_doc,
+    ranking_route,
+)
 
 __all__ = ["router"]
 
@@ -39,21 +46,17 @@ _OWNED = {
 router = APIRouter(prefix="/playlists", tags=["playlists"], responses=_OWNED)
 
 
-@router.get(
-    "/{playlist_id}/recommendations",
-    summary="Tracks to add to the playlist",
-    openapi_extra=BEARER_SECURITY,
-)
+@ranking_route(router, "/{playlist_id}/recommendations", summary="Tracks to add to the playlist")
 async def recommendations(playlist_id: PlaylistId, page: PageQuery) -> Recommendations:
     ranked = await page.recommender.recommend(playlist_id, page.request, user_did=page.user.did)
     return page.answer(ranked)
 
 
-@router.get(
+@ranking_route(
+    router,
     "/{playlist_id}/continuation",
     summary="What to play after a playlist: for any signed-in listener",
-    responses={404: error_response_doc("No such playlist, or a hidden one")},
-    openapi_extra=BEARER_SECURITY,
+    not_found="No such playlist, or a hidden one",
 )
 async def continuation(playlist_id: PlaylistId, page: PageQuery) -> Recommendations:
     # Any signed-in user, any visible playlist: the same ranking as its owner's

@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 
 from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 
-from .._deps import BEARER_SECURITY, CurrentUser, PageQuery, ResourcesDep, SessionDep
+from .._deps import CurrentUser, PageQuery, ResourcesDep, SessionDep
 from .._schemas import NO_NUL, Recommendations, TrackList, media
-from ._common import ERRORS, TrackIdPath, error_response_doc
+from ._common import ERRORS, TrackIdPath, ranking_route
 
 __all__ = ["router"]
 
@@ -31,11 +31,11 @@ async def search(
     return TrackList.model_validate({"tracks": tracks}, context=media(resources.media))
 
 
-@router.get(
+@ranking_route(
+    router,
     "/{track_id}/similar",
     summary="Tracks that sound like this one",
-    responses={404: error_response_doc("No such track, or a hidden or deleted one")},
-    openapi_extra=BEARER_SECURITY,
+    not_found="No such track, or a hidden or deleted one",
 )
 async def similar(track_id: TrackIdPath, page: PageQuery) -> Recommendations:
     return page.answer(await page.recommender.similar(track_id, page.request))
