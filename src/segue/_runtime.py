@@ -35,11 +35,11 @@ def serving_collector() -> None:
 
     Python collects its young objects every 700 allocations net of frees. A server with
     64 requests in flight keeps more than that alive at any moment, so it collected about
-    once every ten requests and found nothing to free: under the serving benchmark, 2,079
-    young and 189 middle collections for 540 objects collected, 0.76 s of CPU, about 35 us
+    once every ten requests and found almost nothing to free: under the serving benchmark,
+    2,079 young, 189 middle and 17 full collections freed 675 objects in 0.76 s, about 35 us
     of each cache hit (issue 20, docs/benchmarks.md). At 10,000 the same load ran 3
     collections, which freed 723 objects; the cycles a request leaves (an exception and
-    its traceback, say) wait a little longer, which costs at most a few MB.
+    its traceback, say) wait a little longer for theirs: up to 10,000 new objects, not 700.
 
         >>> serving_collector()
         >>> gc.get_threshold()[0]
