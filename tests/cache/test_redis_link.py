@@ -107,6 +107,8 @@ async def test_a_hit_and_its_read_charge_are_one_round_trip(
     key = f"{key_prefix}:recommendations:pl-{uuid.uuid4().hex[:8]}:bafyreirt"
     await cache.set(key, [5, 6, 7])
     await limiter.check(Budget.READ, TOKEN)  # connects, loads the script: not measured
+    # and the script that reads as it spends, loaded on its first call: not measured
+    assert await cache.get(key, rider=limiter.charge(Budget.READ, TOKEN)) == [5, 6, 7]
 
     sends = proxy.sends
     assert await cache.get(key, rider=limiter.charge(Budget.READ, TOKEN)) == [5, 6, 7]
@@ -118,10 +120,10 @@ async def test_a_hit_and_its_read_charge_are_one_round_trip(
     assert await cache.get(key) == [5, 6, 7]
     assert proxy.sends == sends + 2
 
-    # All three charges landed on one budget in Redis.
+    # All four charges landed on one budget in Redis.
     assert limiter.shared is not None
     _, current = limiter.shared.keys(RateLimitItemPerMinute(100), "read", "a" * 16)
-    assert int(redis_admin.get(current) or 0) == 3
+    assert int(redis_admin.get(current) or 0) == 4
 
 
 async def test_a_spent_read_budget_refuses_the_hit_with_retry_after(
@@ -174,9 +176,34 @@ async def test_a_refused_command_is_not_an_outage(
         assert outcomes == ["ok", "ok", "429"]
         assert breaker.state is BreakerState.CLOSED
         assert link.stats.failures == 0
-        assert link.stats.refused == 1 + 3 + 3  # the GETs and the charges
-        assert cache.stats.refused == 4
+        # Each charge carrying a read refused, then each alone: the charge refused, and
+        # the GET (not after the third charge, which answered 429 first).
+        assert link.stats.refused == 1 + 3 + 3 + 2
+        assert cache.stats.refused == 1 + 3 + 2
         assert rate_limit_errors() == errors + 3
+    finally:
+        redis_admin.delete(previous)
+        await link.aclose()
+
+
+async def test_a_refused_charge_does_not_cost_the_hit_its_answer(
+    key_prefix: str, redis_admin: redis.Redis
+) -> None:
+    # The charge's own key is of another type: the script that reads and spends is refused
+    # as a whole, and the hit is still answered from Redis (the GET alone).
+    link = RedisLink.from_url(REDIS_URL, timeout_seconds=2.0)
+    try:
+        cache = RedisCache(link, ttl_seconds=60)
+        limiter = limiter_on(link, f"{key_prefix}-{uuid.uuid4().hex[:6]}")
+        key = f"{key_prefix}:recommendations:pl-{uuid.uuid4().hex[:8]}:bafyreirc"
+        await cache.set(key, [8, 9])
+        assert limiter.shared is not None
+        previous, _ = limiter.shared.keys(RateLimitItemPerMinute(100), "read", "a" * 16)
+        redis_admin.rpush(previous, "x")
+        errors = rate_limit_errors()
+        assert await cache.get(key, rider=limiter.charge(Budget.READ, TOKEN)) == [8, 9]
+        assert cache.stats.hits == 1
+        assert rate_limit_errors() == errors + 1  # decided by this process's counters
     finally:
         redis_admin.delete(previous)
         await link.aclose()
@@ -206,8 +233,8 @@ async def test_the_cache_and_the_limiter_share_one_breaker(clock: FakeClock) -> 
 
 
 async def test_a_restarted_redis_without_the_script_still_counts(redis_server: RedisServer):
-    """After a restart (or SCRIPT FLUSH) the pipelined EVALSHA is refused with NOSCRIPT:
-    that charge is spent alone, which loads the script, and the hit still answers."""
+    """After a restart (or SCRIPT FLUSH) Redis no longer knows the script that reads and
+    spends: it is loaded again on the NOSCRIPT answer, and the hit answers and counts."""
     link = RedisLink.from_url(redis_server.url, timeout_seconds=2.0)
     try:
         cache = RedisCache(link, ttl_seconds=60)

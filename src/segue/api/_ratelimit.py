@@ -4,9 +4,9 @@ Sliding window counters (the :pypi:`limits` library's): in Redis when ``SEGUE_RE
 is set, so every worker and machine of a deployment draws on one budget per token, and in
 process otherwise. A request is charged after its token is verified, so made-up tokens
 create no counters. A charge is one Redis call (a Lua script) through the process's
-:class:`RedisLink`; a recommendation request's read rides in the same pipeline as its
-cache GET (:class:`Charge`, a cache ``Rider``), so a hit costs no round trip more than
-with the limits off, and a miss one more for the stricter miss budget.
+:class:`RedisLink`; a recommendation request's read carries its cache GET (:class:`Charge`,
+a cache ``Rider``: one script that reads the key, then spends), so a hit costs no round
+trip more than with the limits off, and a miss one more for the stricter miss budget.
 
 A Redis that fails never fails a request: the link's circuit breaker (shared with the
 cache, ``SEGUE_CACHE_BREAKER_*``) keeps calls away from a dead Redis for a cool-down, and
@@ -21,14 +21,12 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from enum import StrEnum
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
-from redis.asyncio.client import Pipeline
-from redis.exceptions import NoScriptError, ResponseError
 
 from segue.cache import LinkFailure, RedisLink
 from segue.errors import RateLimited
@@ -141,28 +139,18 @@ class Charge:
             )
         return self._keys
 
-    def queue(self, pipe: Pipeline) -> int:
+    def reading(self, key: str) -> Awaitable[Sequence[object]]:
         assert self._limiter.shared is not None  # a cache carries only a rider of its link
-        self._limiter.shared.queue_hit(pipe, self.item, self.keys)
-        return 1
+        return self._limiter.shared.hit_reading(self.item, self.keys, key)
 
-    async def settle(self, answers: Sequence[object] | LinkFailure) -> None:
+    async def settle(self, verdict: object | LinkFailure) -> None:
         if self.spent:
             return
         self.spent = True
-        if isinstance(answers, LinkFailure):  # skipped or failed: Redis gave no verdict
-            await self._decide(answers)
-            return
-        (answer,) = answers
-        if isinstance(answer, NoScriptError):
-            # Redis restarted since the script was loaded: this once alone, which loads it.
-            await self._spend_alone()
-        elif isinstance(answer, ResponseError):
-            assert self.link is not None
-            self.link.refused("EVALSHA", "rate limits", answer)
-            await self._decide(LinkFailure.REFUSED)
+        if isinstance(verdict, LinkFailure):  # skipped, failed or refused: no verdict
+            await self._decide(verdict)
         else:
-            await self._decide(answer is not None and bool(answer))
+            await self._decide(bool(verdict))
 
     async def alone(self) -> None:
         if self.spent:

@@ -3,19 +3,20 @@
 The counting is the :pypi:`limits` library's (its sliding window counter and its Lua
 scripts, read from the package), under the key names its ``RedisStorage`` gives them, so
 budgets carry over from the releases that used that storage. It is done here rather than
-through the library's storage because a charge must be able to go out in the same
-pipeline as a cache read (one round trip on a hit), which the storage cannot do, and
-because every Redis call must go through the one link: its breaker, its errors.
+through the library's storage because a charge must be able to carry a cache read (one
+command on a hit: the library's script run after a GET, see :func:`_reading_first`), which
+the storage cannot do, and because every Redis call must go through the one link: its
+breaker, its errors.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 from limits import RateLimitItem
 from limits.util import get_package_data
-from redis.asyncio.client import Pipeline
 
 from segue.cache import LinkFailure, RedisLink
 
@@ -27,15 +28,29 @@ _STATS = get_package_data(f"{_SCRIPTS}/sliding_window.lua")
 _WHO = "rate limits"
 
 
+def _reading_first(script: bytes) -> bytes:
+    """``script`` (KEYS[1], KEYS[2], its ARGV) after a GET of one more key, the last: the
+    answer is ``{1 or 0, the key's value}``. The GET comes first so that a refused read
+    (a key of another type) stops the call before anything is spent."""
+    return (
+        b"local value = redis.call('GET', KEYS[#KEYS])\n"
+        b"local function charge()\n" + script + b"\nend\n"
+        b"return {charge() and 1 or 0, value}\n"
+    )
+
+
+_ACQUIRE_READING = _reading_first(_ACQUIRE)
+
+
 class SharedWindow:
     """Per-minute budgets counted in Redis, shared by every process of a deployment."""
 
     def __init__(self, link: RedisLink, *, key_prefix: str) -> None:
         self.link = link
         self._prefix = key_prefix
-        # Script objects: called alone they load themselves after a NOSCRIPT (a restarted
-        # Redis); in a pipeline the hit is sent as a bare EVALSHA (see queue_hit).
+        # Script objects: they load themselves after a NOSCRIPT (a restarted Redis).
         self._acquire = link.client.register_script(_ACQUIRE)
+        self._acquire_reading = link.client.register_script(_ACQUIRE_READING)
         self._stats = link.client.register_script(_STATS)
 
     def keys(self, item: RateLimitItem, *identifiers: str) -> list[str]:
@@ -43,12 +58,12 @@ class SharedWindow:
         current = f"{self._prefix}:{{{item.key_for(*identifiers)}}}"
         return [f"{current}/-1", current]
 
-    def queue_hit(self, pipe: Pipeline, item: RateLimitItem, keys: list[str]) -> None:
-        """Queue one hit; its answer is 1 (allowed) or ``None`` (refused), or a
-        ``NoScriptError`` when Redis does not know the script yet."""
-        # A bare EVALSHA: a Script object queued in a pipeline makes redis-py send SCRIPT
-        # EXISTS first, one more round trip on every execute.
-        pipe.evalsha(self._acquire.sha, 2, *keys, item.amount, item.get_expiry(), 1)
+    def hit_reading(
+        self, item: RateLimitItem, keys: list[str], key: str
+    ) -> Awaitable[Sequence[object]]:
+        """One hit that reads ``key`` first, as one script call for the link: it answers
+        ``[1 (allowed) or 0 (refused), key's value]``."""
+        return self._acquire_reading([*keys, key], [item.amount, item.get_expiry(), 1])
 
     async def hit(self, item: RateLimitItem, keys: list[str]) -> bool | LinkFailure:
         """Spend one; whether it was allowed, or why Redis gave no verdict."""

@@ -6,8 +6,6 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TypeVar
 
-from redis.exceptions import ResponseError
-
 from segue._lifecycle import AsyncClosing
 from segue.metrics import RECOMMENDATION_CACHE
 
@@ -85,24 +83,21 @@ class RedisCache(AsyncClosing):
         client = self.link.client
         if rider is None:
             raw = await self._call("GET", lambda: client.get(key))
+            return self._decoded(key, raw)
+        answer = await self._call("GET", lambda: rider.reading(key))
+        if answer is LinkFailure.REFUSED:
+            # Refused as a whole (a key of another type on either side, say): each alone,
+            # so that one refusal does not cost the other its answer. The script reads the
+            # key before it spends, so a refused read spent nothing.
+            await rider.alone()
+            raw = await self._call("GET", lambda: client.get(key))
+        elif isinstance(answer, LinkFailure):
+            raw = answer
+            await rider.settle(answer)
         else:
-            # One round trip: the rider's commands, then the GET, in one pipeline (no
-            # MULTI: they need no atomicity). raise_on_error=False: one refused command
-            # must not cost the other its answer.
-            pipe = client.pipeline(transaction=False)
-            carried = rider.queue(pipe)
-            pipe.get(key)
-            answers = await self._call("GET", lambda: pipe.execute(raise_on_error=False))
-            if isinstance(answers, LinkFailure):
-                raw = answers
-                await rider.settle(answers)
-            else:
-                raw = answers[carried]
-                if isinstance(raw, ResponseError):
-                    self.stats.refused += 1
-                    self.link.refused("GET", _WHO, raw)
-                    raw = LinkFailure.REFUSED
-                await rider.settle(answers[:carried])
+            verdict, value = answer
+            raw = value if isinstance(value, bytes | str) else None
+            await rider.settle(verdict)
         return self._decoded(key, raw)
 
     async def set(self, key: str, ids: Sequence[int], *, ttl_seconds: float | None = None) -> None:

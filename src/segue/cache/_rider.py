@@ -1,17 +1,17 @@
-"""``Rider``: a Redis command sent in the same round trip as a cache read.
+"""``Rider``: a Redis command that carries a cache read, in one round trip.
 
 A request with rate limits on spends one read of its token's budget; on a cache hit that
 would be a Redis round trip of its own beside the cache's GET. The rate limiter hands the
-charge to the cache as a rider instead: the Redis cache sends it in the GET's pipeline
-(one round trip), any other cache has it spend alone. The cache knows nothing of budgets.
+charge to the cache as a rider instead: the Redis cache calls the rider's command with its
+key, a script that reads the key and then spends the budget, so one command answers both
+(cheaper than a pipeline of the two: issue 20, docs/benchmarks.md); any other cache has
+it spend alone. The cache knows nothing of budgets, the rider nothing of rankings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from typing import Protocol
-
-from redis.asyncio.client import Pipeline
 
 from ._link import LinkFailure, RedisLink
 
@@ -19,21 +19,22 @@ __all__ = ["Rider"]
 
 
 class Rider(Protocol):
-    """Commands that may ride with a cache read; spent exactly once, either way."""
+    """A command that may carry a cache read; spent exactly once, either way."""
 
-    #: the Redis its commands go to (``None``: in process only); it rides only on this one
+    #: the Redis its command goes to (``None``: in process only); it rides only on this one
     link: RedisLink | None
 
-    def queue(self, pipe: Pipeline) -> int:
-        """Add its commands to ``pipe`` (before the cache's); how many it added."""
+    def reading(self, key: str) -> Awaitable[Sequence[object]]:
+        """Its command, reading ``key`` as well: answers ``[its verdict, key's value]``
+        (the value ``None`` when the key is missing). Not spent until :meth:`settle`."""
         ...
 
-    async def settle(self, answers: Sequence[object] | LinkFailure) -> None:
-        """Its commands' answers, in order (an answer may be a ``ResponseError``), or why
-        the round trip brought none: decide without Redis then. May raise
-        (``RateLimited``)."""
+    async def settle(self, verdict: object | LinkFailure) -> None:
+        """Its verdict from :meth:`reading`'s answer, or why the round trip brought none:
+        decide without Redis then. May raise (``RateLimited``)."""
         ...
 
     async def alone(self) -> None:
-        """Spend without a cache read (another cache, or no read); a no-op once spent."""
+        """Spend without a cache read (another cache, a refused read, or no read); a no-op
+        once spent."""
         ...
