@@ -48,7 +48,9 @@ ui-test: ui
 	cd $(FRONTEND) && npm test
 
 # After changing the API's bodies: the schema snapshot, then the UI's types generated from it.
-types: sync ui-deps
+# sync-test, not sync: a developer's next step is the tests, and `uv sync` without the clap
+# extra would first take torch out of the environment.
+types: sync-test ui-deps
 	$(RUN) python -m segue.api.openapi > $(FRONTEND)/openapi.json
 	cd $(FRONTEND) && npm run types
 
