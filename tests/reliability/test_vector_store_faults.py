@@ -181,3 +181,37 @@ async def test_a_late_answer_is_cached_for_the_next_request(
         r = await client.get(url, headers=world.auth)
         assert r.json()["available"] is True
         assert len(calls) == 1
+
+
+async def test_a_computation_past_its_grace_is_dropped_and_says_so(
+    settings: Settings, world: SmallWorld, tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    # The store answers after four request timeouts: the background work is dropped, a
+    # warning says so (no request is left to), and nothing is cached.
+    s = Settings.model_validate(
+        {
+            **settings.model_dump(),
+            "cache_backend": "memory",
+            "vector_timeout_seconds": 0.05,
+            "ui_dir": tmp_path / "no-ui",
+        }
+    )
+    async with running_app(s) as (app, client):
+        store = app.state.resources.store
+        original, calls = store.query_many, []
+
+        async def slower(*args, **kwargs):
+            calls.append(1)
+            await asyncio.sleep(0.5)
+            return await original(*args, **kwargs)
+
+        store.query_many = slower
+        url = f"/playlists/{world.playlists[0]}/recommendations"
+        async with asyncio.timeout(HANG_GUARD):
+            assert (await client.get(url, headers=world.auth)).json() == UNAVAILABLE
+            while len(app.state.resources.recommender.flights):  # noqa: ASYNC110
+                await asyncio.sleep(0.05)
+        dropped = [r for r in caplog.records if "was dropped after" in r.getMessage()]
+        assert len(dropped) == 1, [r.getMessage() for r in caplog.records]
+        assert (await client.get(url, headers=world.auth)).json() == UNAVAILABLE
+        assert len(calls) == 2  # nothing was cached: the second request computed again

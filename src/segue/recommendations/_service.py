@@ -351,6 +351,15 @@ class Recommender:
                     strategy=strategy,
                     together=together,
                 )
+        except TimeoutError:
+            # The request has given up long ago (it waits one timeout, this four): nobody
+            # is left to say that the work is dropped, and its result will not be cached.
+            log.warning(
+                "a computation for %s was dropped after %.1f s: the next request starts again",
+                seeds.id,
+                self.timeout_seconds * _COMPUTE_GRACE,
+            )
+            raise
         except InvalidInput as exc:
             # Seeds come from the catalog and vectors from the store itself: a refusal here
             # (a changed schema, a store of another dimension) is the store's failure, not
