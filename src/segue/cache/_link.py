@@ -161,9 +161,9 @@ class RedisLink(AsyncClosing):
         except ResponseError as exc:
             settled = True
             breaker.record_success()  # it answered: up, whatever it thought of the command
-            if counts is not None:
-                counts.refused += 1
-            self.refused(op, who, exc)
+            for c in both:
+                c.refused += 1
+            self.warn("refused", "Redis refused %s (%s): %s", op, who, exc)
             return LinkFailure.REFUSED
         finally:
             if not settled:  # cancelled mid-call: no verdict on Redis's health
@@ -172,11 +172,6 @@ class RedisLink(AsyncClosing):
         if was is not BreakerState.CLOSED:
             log.info("Redis reachable again (%s); caching and shared budgets resume", who)
         return answer
-
-    def refused(self, op: str, who: str, exc: ResponseError) -> None:
-        """Count and log a command Redis refused (also one answer of a pipeline)."""
-        self.stats.refused += 1
-        self.warn("refused", "Redis refused %s (%s): %s", op, who, exc)
 
     def warn(self, kind: str, message: str, *args: object) -> None:
         """Log a warning unless one of this kind was logged less than the interval ago."""
