@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
+import httpx
 import pytest
+from fastapi import FastAPI
 
 from segue.settings import Settings
 
@@ -150,16 +154,17 @@ async def test_unreadable_local_index_is_unavailable_until_replaced(
         assert (await client.get(url, headers=world.auth)).json()["available"] is True
 
 
-async def test_a_late_answer_is_cached_for_the_next_request(
-    settings: Settings, world: SmallWorld, tmp_path: Path
-):
-    # The store answers after the request has given up: the work still fills the cache,
-    # so under load a slow computation is not thrown away and repeated.
+@asynccontextmanager
+async def _late_store(
+    settings: Settings, tmp_path: Path, *, gives_up: float, delay: float
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, list[int]]]:
+    """The app with an in-process cache and a store that answers ``delay`` seconds late
+    (requests give up after ``gives_up`` seconds); the list grows by one per store query."""
     s = Settings.model_validate(
         {
             **settings.model_dump(),
             "cache_backend": "memory",
-            "vector_timeout_seconds": 0.2,
+            "vector_timeout_seconds": gives_up,
             "ui_dir": tmp_path / "no-ui",
         }
     )
@@ -167,17 +172,31 @@ async def test_a_late_answer_is_cached_for_the_next_request(
         store = app.state.resources.store
         original, calls = store.query_many, []
 
-        async def slow(*args, **kwargs):
+        async def late(*args, **kwargs):
             calls.append(1)
-            await asyncio.sleep(0.4)
+            await asyncio.sleep(delay)
             return await original(*args, **kwargs)
 
-        store.query_many = slow
+        store.query_many = late
+        yield app, client, calls
+
+
+async def _unavailable_then_settled(app: FastAPI, client: httpx.AsyncClient, url: str, auth):
+    """Ask once (the store is too late), then wait for the computation left running."""
+    async with asyncio.timeout(HANG_GUARD):
+        assert (await client.get(url, headers=auth)).json() == UNAVAILABLE
+        while len(app.state.resources.recommender.flights):  # noqa: ASYNC110
+            await asyncio.sleep(0.05)  # the computation finishing in the background
+
+
+async def test_a_late_answer_is_cached_for_the_next_request(
+    settings: Settings, world: SmallWorld, tmp_path: Path
+):
+    # The store answers after the request has given up: the work still fills the cache,
+    # so under load a slow computation is not thrown away and repeated.
+    async with _late_store(settings, tmp_path, gives_up=0.2, delay=0.4) as (app, client, calls):
         url = f"/playlists/{world.playlists[0]}/recommendations"
-        async with asyncio.timeout(HANG_GUARD):
-            assert (await client.get(url, headers=world.auth)).json() == UNAVAILABLE
-            while len(app.state.resources.recommender.flights):  # noqa: ASYNC110
-                await asyncio.sleep(0.05)  # the computation finishing in the background
+        await _unavailable_then_settled(app, client, url, world.auth)
         r = await client.get(url, headers=world.auth)
         assert r.json()["available"] is True
         assert len(calls) == 1
@@ -188,29 +207,9 @@ async def test_a_computation_past_its_grace_is_dropped_and_says_so(
 ):
     # The store answers after four request timeouts: the background work is dropped, a
     # warning says so (no request is left to), and nothing is cached.
-    s = Settings.model_validate(
-        {
-            **settings.model_dump(),
-            "cache_backend": "memory",
-            "vector_timeout_seconds": 0.05,
-            "ui_dir": tmp_path / "no-ui",
-        }
-    )
-    async with running_app(s) as (app, client):
-        store = app.state.resources.store
-        original, calls = store.query_many, []
-
-        async def slower(*args, **kwargs):
-            calls.append(1)
-            await asyncio.sleep(0.5)
-            return await original(*args, **kwargs)
-
-        store.query_many = slower
+    async with _late_store(settings, tmp_path, gives_up=0.05, delay=0.5) as (app, client, calls):
         url = f"/playlists/{world.playlists[0]}/recommendations"
-        async with asyncio.timeout(HANG_GUARD):
-            assert (await client.get(url, headers=world.auth)).json() == UNAVAILABLE
-            while len(app.state.resources.recommender.flights):  # noqa: ASYNC110
-                await asyncio.sleep(0.05)
+        await _unavailable_then_settled(app, client, url, world.auth)
         dropped = [r for r in caplog.records if "was dropped after" in r.getMessage()]
         assert len(dropped) == 1, [r.getMessage() for r in caplog.records]
         assert (await client.get(url, headers=world.auth)).json() == UNAVAILABLE
