@@ -86,8 +86,11 @@ async def test_redis_outage_during_load(
         check_answers(world, during)
         after_stop = [o for o in during if o.started > stopped_at[0]]
         assert len(after_stop) >= len(second) - 15
-        seen = f"{cache.stats}, breaker {cache.breaker.state}"
-        assert cache.stats.failures >= 1, seen
+        seen = f"cache {cache.stats}, link {cache.link.stats}, breaker {cache.breaker.state}"
+        # Counted on the link: the cache and the rate limits share it and its breaker, and
+        # whichever of them was in flight when Redis stopped saw the failures that opened
+        # it (a miss's compute charge goes alone, so it may be the rate limits' alone).
+        assert cache.link.stats.failures >= 1, seen
         assert cache.stats.skipped > 0, f"the breaker never opened: every call waited ({seen})"
 
         if outage == "paused":

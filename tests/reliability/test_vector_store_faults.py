@@ -156,10 +156,11 @@ async def test_unreadable_local_index_is_unavailable_until_replaced(
 
 @asynccontextmanager
 async def _late_store(
-    settings: Settings, tmp_path: Path, *, gives_up: float, delay: float
+    settings: Settings, tmp_path: Path, *, gives_up: float, answers: float | asyncio.Event
 ) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient, list[int]]]:
-    """The app with an in-process cache and a store that answers ``delay`` seconds late
-    (requests give up after ``gives_up`` seconds); the list grows by one per store query."""
+    """The app with an in-process cache and a store that answers late: ``answers`` seconds
+    after it is asked, or once the event is set (requests give up after ``gives_up``
+    seconds); the list grows by one per store query."""
     s = Settings.model_validate(
         {
             **settings.model_dump(),
@@ -174,17 +175,30 @@ async def _late_store(
 
         async def late(*args, **kwargs):
             calls.append(1)
-            await asyncio.sleep(delay)
+            if isinstance(answers, asyncio.Event):
+                await answers.wait()
+            else:
+                await asyncio.sleep(answers)
             return await original(*args, **kwargs)
 
         store.query_many = late
         yield app, client, calls
 
 
-async def _unavailable_then_settled(app: FastAPI, client: httpx.AsyncClient, url: str, auth):
-    """Ask once (the store is too late), then wait for the computation left running."""
+async def _unavailable_then_settled(
+    app: FastAPI,
+    client: httpx.AsyncClient,
+    url: str,
+    auth,
+    *,
+    given_up: asyncio.Event | None = None,
+):
+    """Ask once (the store is too late), set ``given_up``, then wait for the computation
+    left running."""
     async with asyncio.timeout(HANG_GUARD):
         assert (await client.get(url, headers=auth)).json() == UNAVAILABLE
+        if given_up is not None:
+            given_up.set()
         while len(app.state.resources.recommender.flights):  # noqa: ASYNC110
             await asyncio.sleep(0.05)  # the computation finishing in the background
 
@@ -193,10 +207,18 @@ async def test_a_late_answer_is_cached_for_the_next_request(
     settings: Settings, world: SmallWorld, tmp_path: Path
 ):
     # The store answers after the request has given up: the work still fills the cache,
-    # so under load a slow computation is not thrown away and repeated.
-    async with _late_store(settings, tmp_path, gives_up=0.2, delay=0.4) as (app, client, calls):
+    # so under load a slow computation is not thrown away and repeated. It answers as soon
+    # as the request has given up (an event, not a fixed delay), so that the computation
+    # keeps all but one timeout of its grace (four timeouts) for the rest of its work: a
+    # fixed 0.4 s delay left it 0.4 s, which a stall of a loaded machine once took.
+    given_up = asyncio.Event()
+    async with _late_store(settings, tmp_path, gives_up=0.3, answers=given_up) as (
+        app,
+        client,
+        calls,
+    ):
         url = f"/playlists/{world.playlists[0]}/recommendations"
-        await _unavailable_then_settled(app, client, url, world.auth)
+        await _unavailable_then_settled(app, client, url, world.auth, given_up=given_up)
         r = await client.get(url, headers=world.auth)
         assert r.json()["available"] is True
         assert len(calls) == 1
@@ -207,7 +229,7 @@ async def test_a_computation_past_its_grace_is_dropped_and_says_so(
 ):
     # The store answers after four request timeouts: the background work is dropped, a
     # warning says so (no request is left to), and nothing is cached.
-    async with _late_store(settings, tmp_path, gives_up=0.05, delay=0.5) as (app, client, calls):
+    async with _late_store(settings, tmp_path, gives_up=0.05, answers=0.5) as (app, client, calls):
         url = f"/playlists/{world.playlists[0]}/recommendations"
         await _unavailable_then_settled(app, client, url, world.auth)
         dropped = [r for r in caplog.records if "was dropped after" in r.getMessage()]
