@@ -1,6 +1,7 @@
 """`python -m bench [--million] [--only PART]`: prints Markdown for docs/benchmarks.md.
 
-The serving part takes ``--seconds`` (per row), ``--profile`` and ``--markdown FILE``.
+The serving part takes ``--seconds`` (per row), ``--profile``, ``--rows``, ``--rounds`` and
+``--markdown FILE``.
 """
 
 from __future__ import annotations
@@ -69,6 +70,14 @@ def main() -> None:
         help="serving: only these rows, comma-separated keys (e.g. reference,hit,hit-limited)",
     )
     parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serving: measure the rows N times, every other round in reverse order; each "
+        "ratio is the median of the rounds (default 1)",
+    )
+    parser.add_argument(
         "--markdown", type=Path, metavar="FILE", help="serving: also write its table to FILE"
     )
     args = parser.parse_args()
@@ -103,7 +112,13 @@ def main() -> None:
     if args.only in (None, "serving"):
         rows = args.rows.split(",") if args.rows else None
         print(
-            serving.run(args.seconds, profile=args.profile, markdown=args.markdown, rows=rows),
+            serving.run(
+                args.seconds,
+                profile=args.profile,
+                markdown=args.markdown,
+                rows=rows,
+                rounds=args.rounds,
+            ),
             "\n",
         )
     if args.only == "million" or args.million:

@@ -1,6 +1,7 @@
 """Serving throughput: `wrk -t2 -c64` against Segue and two reference apps, in one run.
 
     uv run python -m bench --only serving [--seconds 15] [--profile] [--markdown FILE]
+        [--rows KEYS] [--rounds N]
 
 Each row starts its server fresh as its own process (on a free loopback port), checks a
 few answers (200, ``available: true``, 3 tracks: a benchmark of errors never looks fast),
@@ -20,12 +21,19 @@ Segue token for ``SEGUE_TOKEN_CACHE_SECONDS``.
 
 ``--profile`` runs the Segue cache-hit row a second time under py-spy and prints the top
 functions by self time (the file opens in speedscope.app).
+
+``--rounds N`` measures the chosen rows N times, every other round in the reverse order
+(A B, B A, A B, ...): on a shared machine a run drifts (the same row's CPU per request has
+moved by up to half between runs here), and rows measured minutes apart carry that drift
+into their ratio. Each ratio is then given per round and as the median of the rounds; the
+table lists every round's rows.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
+import statistics
 import subprocess
 import sys
 from collections.abc import Callable, Sequence
@@ -196,6 +204,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)  # the server's own log lines
     #: recommendations answered with the cheaper fallback plan (Segue's /metrics), if known
     fallbacks: int | None = None
+    round: int = 1  # of --rounds
 
     @property
     def rate(self) -> float:
@@ -312,25 +321,34 @@ def _fill_cache(spec: Catalog, env: dict[str, str], targets: list[tuple[str, str
         _check(base, targets)
 
 
-def _ratios(outcomes: list[Outcome]) -> list[str]:
+def _ratios(rounds: list[list[Outcome]]) -> list[str]:
+    """Each ratio of :data:`RATIOS` whose rows were measured: of one round, or the median of
+    the rounds with each round's figure after it."""
     names = {row.key: row.name for row in ROWS}
-    measured = {o.row.key: o for o in outcomes if o.result is not None and o.result.requests}
-    pairs = [(a, b) for a, b in RATIOS if a in measured and b in measured]
+    measured = [
+        {o.row.key: o for o in outcomes if o.result is not None and o.result.requests}
+        for outcomes in rounds
+    ]
+    pairs = [(a, b) for a, b in RATIOS if all(a in m and b in m for m in measured)]
+
+    def line(what: str, a: str, b: str, values: list[float]) -> str:
+        text = f"- {what}, {names[a]} / {names[b]}: **{statistics.median(values):.2f}x**"
+        if len(values) > 1:
+            text += f" (median of {len(values)} rounds: {', '.join(f'{v:.2f}' for v in values)})"
+        return text
+
     return [
+        *(line("requests/s", a, b, [m[a].rate / m[b].rate for m in measured]) for a, b in pairs),
         *(
-            f"- requests/s, {names[a]} / {names[b]}: **{measured[a].rate / measured[b].rate:.2f}x**"
+            line("server CPU per request", a, b, [m[a].cpu_ms / m[b].cpu_ms for m in measured])
             for a, b in pairs
-        ),
-        *(
-            f"- server CPU per request, {names[a]} / {names[b]}: "
-            f"**{measured[a].cpu_ms / measured[b].cpu_ms:.2f}x**"
-            for a, b in pairs
-            if measured[b].cpu_ms
+            if all(m[b].cpu_ms for m in measured)
         ),
     ]
 
 
-def _table(outcomes: list[Outcome]) -> list[str]:
+def _table(rounds: list[list[Outcome]]) -> list[str]:
+    outcomes = [o for r in rounds for o in r]
     lines = [
         "| server | requests/s | p50 ms | p99 ms | server CPU ms/request | non-2xx "
         "| socket errors | available: false | fallback plan | load before / after |",
@@ -338,11 +356,12 @@ def _table(outcomes: list[Outcome]) -> list[str]:
     ]
     for o in outcomes:
         r = o.result
+        name = o.row.name if len(rounds) == 1 else f"{o.row.name} (round {o.round})"
         if r is None:
-            lines.append(f"| {o.row.name} | {o.skipped} | | | | | | | | |")
+            lines.append(f"| {name} | {o.skipped} | | | | | | | | |")
             continue
         lines.append(
-            f"| {o.row.name} | {o.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {o.cpu_ms:.2f} "
+            f"| {name} | {o.rate:,.0f} | {r.p50_ms:.1f} | {r.p99_ms:.1f} | {o.cpu_ms:.2f} "
             f"| {r.non_2xx:,} | {r.socket_errors:,} | {r.unavailable:,} "
             f"| {'-' if o.fallbacks is None else f'{o.fallbacks:,}'} "
             f"| {o.loads[0]} / {o.loads[1]} |"
@@ -356,7 +375,7 @@ def _table(outcomes: list[Outcome]) -> list[str]:
     if notes:
         notes = ["", "Server logs (a Redis timeout in a hit row means it measured misses too):",
                  "", *notes]  # fmt: skip
-    return [*lines, "", "Ratios (this run):", "", *_ratios(outcomes), *notes]
+    return [*lines, "", "Ratios (this run):", "", *_ratios(rounds), *notes]
 
 
 def _answers_agree(outcomes: list[Outcome]) -> str | None:
@@ -367,8 +386,8 @@ def _answers_agree(outcomes: list[Outcome]) -> str | None:
 
 
 async def _measure(
-    spec: Catalog, seconds: int, profile: Profile | None, rows: Sequence[Row]
-) -> tuple[list[Outcome], str]:
+    spec: Catalog, seconds: int, profile: Profile | None, rows: Sequence[Row], rounds: int
+) -> tuple[list[list[Outcome]], str]:
     rng = np.random.default_rng(5)
     visible = spec.visible_ids
     lists = [[rng.choice(visible, size=SIZES[i % len(SIZES)], replace=False).tolist()]
@@ -393,20 +412,25 @@ async def _measure(
             print("serving: filling the cache", file=sys.stderr, flush=True)
             _fill_cache(spec, env, targets)
             before = load_average()
-            outcomes = [
-                _measure_row(
-                    row,
-                    spec,
-                    env,
-                    targets,
-                    seconds,
-                    profile if row.key == "hit" else None,
-                    service,
-                )
-                for row in rows
-            ]
+            measured = []
+            for n in range(1, rounds + 1):
+                outcomes = [
+                    _measure_row(
+                        row,
+                        spec,
+                        env,
+                        targets,
+                        seconds,
+                        profile if row.key == "hit" and n == 1 else None,
+                        service,
+                    )
+                    for row in _in_order(rows, n)
+                ]
+                for o in outcomes:
+                    o.round = n
+                measured.append(outcomes)
             loads = f"{before} / {load_average()}"
-    return outcomes, loads
+    return measured, loads
 
 
 def run(
@@ -417,8 +441,10 @@ def run(
     n_tracks: int = 100_000,
     dim: int = 512,
     rows: Sequence[str] | None = None,
+    rounds: int = 1,
 ) -> str:
-    """Markdown: one row per server (`wrk -t2 -c64 -d{seconds}s`), then the ratios.
+    """Markdown: one row per server (`wrk -t2 -c64 -d{seconds}s`) and round, then the ratios
+    (with ``rounds`` > 1, each the median of the rounds, which alternate the rows' order).
 
     :class:`RuntimeError` (after printing the table) when most answers of a row were errors.
     """
@@ -429,12 +455,17 @@ def run(
     for dtype in {row.dtype for row in chosen if row.dtype and row.requires() is None}:
         build_index(with_dtype(spec, dtype), dtype=dtype)
     recorded = Profile(CACHE_DIR / "serving-hit-profile.txt") if profile else None
-    outcomes, loads = asyncio.run(_measure(spec, seconds, recorded, chosen))
+    if rounds < 1:
+        raise SystemExit(f"--rounds takes 1 or more, not {rounds}")
+    measured, loads = asyncio.run(_measure(spec, seconds, recorded, chosen, rounds))
+    outcomes = [o for r in measured for o in r]
     text = "\n".join(
         [
             f"Serving throughput: `wrk -t{THREADS} -c{CONNECTIONS} -d{seconds}s --latency "
             f"--timeout {TIMEOUT}` on loopback, each server fresh and warmed up "
-            f"({WARMUP_SECONDS} s of wrk), one after the other; {PLAYLISTS} owners' playlists "
+            f"({WARMUP_SECONDS} s of wrk), one after the other"
+            + ("" if rounds == 1 else f", {rounds} rounds in alternating order")
+            + f"; {PLAYLISTS} owners' playlists "
             f"of {min(SIZES)}-{max(SIZES)} tracks in rotation, limit={LIMIT}, PostgreSQL, "
             f"Redis, local HNSW index of {n_tracks:,} {dim}-d tracks; single uvicorn process "
             "unless said otherwise, access log on as `segue serve` has it; rate limits off "
@@ -444,7 +475,7 @@ def run(
             "average "
             f"(1, 5, 15 min) over the whole run: {loads}.",
             "",
-            *_table(outcomes),
+            *_table(measured),
         ]
     )
     if markdown is not None:
@@ -458,6 +489,11 @@ def run(
         problem = f"most answers were errors: {', '.join(failed)}" if failed else disagree
         raise RuntimeError(f"the serving benchmark is not valid: {problem}")
     return text
+
+
+def _in_order(rows: Sequence[Row], n: int) -> Sequence[Row]:
+    """Round ``n``'s order (from 1): A B, B A, A B, ... so that drift favours no row."""
+    return rows if n % 2 else rows[::-1]
 
 
 def _chosen(keys: Sequence[str] | None) -> list[Row]:

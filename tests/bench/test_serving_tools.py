@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from bench._profile import top_functions
 from bench._server import cpu_seconds, running
-from bench._wrk import parse, run_wrk
+from bench._wrk import WrkResult, parse, run_wrk
+from bench.serving import ROWS, Outcome, _in_order, _ratios
 
 
 def _bare(port: int) -> list[str]:
@@ -84,3 +85,32 @@ def test_server_log_warnings_leave_out_info_lines_of_both_formats() -> None:
     ]
     assert all(_QUIET.match(line) for line in info)
     assert not any(_QUIET.match(line) for line in loud)
+
+
+def _outcome(key: str, requests: int, cpu: float, n: int) -> Outcome:
+    row = next(r for r in ROWS if r.key == key)
+    result = WrkResult(requests, 10.0, 0, 0, 1.0, 2.0, 3.0, 0)
+    return Outcome(row, result, cpu=cpu, round=n)
+
+
+def test_rounds_alternate_the_rows_order_and_ratios_take_the_median() -> None:
+    hit, limited = (next(r for r in ROWS if r.key == k) for k in ("hit", "hit-limited"))
+    assert [list(_in_order([hit, limited], n)) for n in (1, 2, 3)] == [
+        [hit, limited],
+        [limited, hit],
+        [hit, limited],
+    ]
+    rounds = [
+        [_outcome("hit", 1000, 1.0, 1), _outcome("hit-limited", 900, 1.0, 1)],
+        [_outcome("hit-limited", 1100, 1.0, 2), _outcome("hit", 1000, 1.0, 2)],
+        [_outcome("hit", 1000, 1.0, 3), _outcome("hit-limited", 980, 1.2, 3)],
+    ]
+    lines = _ratios(rounds)
+    rate = next(x for x in lines if x.startswith("- requests/s") and "rate limits on" in x)
+    assert "**0.98x** (median of 3 rounds: 0.90, 1.10, 0.98)" in rate
+    cpu = next(x for x in lines if x.startswith("- server CPU") and "rate limits on" in x)
+    # 1.0 s over 900 requests is 1.11 ms against 1.0 ms; 0.91x; 1.2 s / 980: 1.22 ms, 1.22x
+    assert "(median of 3 rounds: 1.11, 0.91, 1.22)" in cpu
+    assert "**1.11x**" in cpu
+    single = _ratios(rounds[:1])
+    assert any(x.endswith("**0.90x**") for x in single)  # one round: no list after it
