@@ -39,6 +39,33 @@ def test_every_error_response_is_an_error_out(world: World):
         assert body == {"$ref": "#/components/schemas/ErrorOut"}, (path, method, status)
 
 
+def test_403_is_documented_where_an_owner_or_a_platform_is_checked(world: World):
+    # A status a route cannot answer sends a client's generated code after a case that
+    # never comes; one it answers undocumented leaves the case out.
+    schema = world.app.openapi()
+    documented = {
+        (method.upper(), path)
+        for path, item in schema["paths"].items()
+        for method, operation in item.items()
+        if "403" in operation["responses"]
+    }
+    owner = "/playlists/{playlist_id}"
+    assert documented == {
+        ("GET", owner),
+        ("PATCH", owner),
+        ("DELETE", owner),
+        ("GET", f"{owner}/recommendations"),
+        ("POST", f"{owner}/tracks"),
+        ("PUT", f"{owner}/tracks"),
+        ("DELETE", f"{owner}/tracks/{{track_id}}"),
+        ("POST", f"{owner}/recommendations/dismissed"),
+        ("DELETE", f"{owner}/recommendations/dismissed/{{track_id}}"),
+        ("POST", "/auth/logout"),  # a platform token is revoked by its operator
+    }
+    create = schema["paths"]["/playlists"]["post"]["responses"]
+    assert "404" not in create
+
+
 async def test_an_error_body_is_exactly_error_and_detail(world: World):
     r = await world.client.get("/playlists/nosuchplaylist", headers=world.auth())
     assert r.status_code == 404

@@ -540,6 +540,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description A platform token: its actors do not sign it out, its operator revokes it */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Malformed input */
             422: {
                 headers: {
@@ -859,15 +868,6 @@ export interface operations {
             };
             /** @description Missing, malformed, unknown or revoked token */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Not the playlist's owner */
-            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1209,24 +1209,6 @@ export interface operations {
             };
             /** @description Missing, malformed, unknown or revoked token */
             401: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description Not the playlist's owner */
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorOut"];
-                };
-            };
-            /** @description No such playlist */
-            404: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Response, status
 
 from .._deps import BearerToken, ResourcesDep
-from ._common import ERRORS
+from ._common import ERRORS, error_response_doc
 
 __all__ = ["router"]
 
@@ -17,6 +17,11 @@ router = APIRouter(prefix="/auth", tags=["auth"], responses=ERRORS)
     summary="Sign out: revoke the token this request carries",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
+    responses={
+        403: error_response_doc(
+            "A platform token: its actors do not sign it out, its operator revokes it"
+        )
+    },
 )
 async def logout(token: BearerToken, resources: ResourcesDep) -> Response:
     # auth.logout verifies first: only a valid token is revoked (anything else is the

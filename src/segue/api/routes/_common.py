@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Path
@@ -81,16 +81,21 @@ BODY_ERRORS: dict[int | str, dict[str, object]] = {
 
 
 def ranking_route(
-    router: APIRouter, path: str, *, summary: str, not_found: str | None = None
+    router: APIRouter,
+    path: str,
+    *,
+    summary: str,
+    responses: Mapping[int | str, dict[str, Any]] | None = None,
 ) -> Callable[[_Endpoint], _Endpoint]:
     """``router.get`` for a route that answers a page of a ranking (it takes ``PageQuery``):
     the bearer scheme in its OpenAPI, which ``PageQuery`` reads itself rather than through
-    a ``Depends`` node that would declare it, and its own 404 where the router's is not it.
+    a ``Depends`` node that would declare it. ``responses``: the route's own, beside the
+    router's, as ``router.get`` takes them.
 
-        @ranking_route(router, "/{track_id}/similar", summary="...", not_found="No such track")
+        @ranking_route(router, "/{track_id}/similar", summary="...",
+                       responses={404: error_response_doc("No such track")})
         async def similar(track_id: TrackIdPath, page: PageQuery) -> Recommendations: ...
     """
-    responses: dict[int | str, dict[str, Any]] = (
-        {} if not_found is None else {404: error_response_doc(not_found)}
+    return router.get(
+        path, summary=summary, responses=dict(responses or {}), openapi_extra=BEARER_SECURITY
     )
-    return router.get(path, summary=summary, responses=responses, openapi_extra=BEARER_SECURITY)

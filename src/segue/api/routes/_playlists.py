@@ -37,16 +37,22 @@ from ._common import (
 
 __all__ = ["router"]
 
-_OWNED = {
-    **ERRORS,
+# The owner's routes: creating a playlist, and reading what to play after one (any
+# listener), answer neither.
+_OWNED: dict[int | str, dict[str, Any]] = {
     403: error_response_doc("Not the playlist's owner"),
     404: error_response_doc("No such playlist"),
 }
 
-router = APIRouter(prefix="/playlists", tags=["playlists"], responses=_OWNED)
+router = APIRouter(prefix="/playlists", tags=["playlists"], responses=ERRORS)
 
 
-@ranking_route(router, "/{playlist_id}/recommendations", summary="Tracks to add to the playlist")
+@ranking_route(
+    router,
+    "/{playlist_id}/recommendations",
+    summary="Tracks to add to the playlist",
+    responses=_OWNED,
+)
 async def recommendations(playlist_id: PlaylistId, page: PageQuery) -> Recommendations:
     ranked = await page.recommender.recommend(playlist_id, page.request, user_did=page.user.did)
     return page.answer(ranked)
@@ -56,7 +62,7 @@ async def recommendations(playlist_id: PlaylistId, page: PageQuery) -> Recommend
     router,
     "/{playlist_id}/continuation",
     summary="What to play after a playlist: for any signed-in listener",
-    not_found="No such playlist, or a hidden one",
+    responses={404: error_response_doc("No such playlist, or a hidden one")},
 )
 async def continuation(playlist_id: PlaylistId, page: PageQuery) -> Recommendations:
     # Any signed-in user, any visible playlist: the same ranking as its owner's
@@ -65,7 +71,7 @@ async def continuation(playlist_id: PlaylistId, page: PageQuery) -> Recommendati
     return page.answer(ranked)
 
 
-@router.get("/{playlist_id}", summary="The playlist and its tracks in order")
+@router.get("/{playlist_id}", summary="The playlist and its tracks in order", responses=_OWNED)
 async def read(playlist_id: PlaylistId, me: SignedInDep) -> PlaylistOut:
     # The owner first, in one light read: someone else's playlist is refused before its
     # items (up to 10,000) are read.
@@ -98,7 +104,7 @@ async def create(
     return me.answer(playlist)
 
 
-@router.patch("/{playlist_id}", summary="Rename the playlist", responses=BODY_ERRORS)
+@router.patch("/{playlist_id}", summary="Rename the playlist", responses={**_OWNED, **BODY_ERRORS})
 async def change(playlist_id: PlaylistId, body: PlaylistChange, me: SignedInDep) -> PlaylistOut:
     playlist = await rename_playlist(me.session, playlist_id, body.name, actor_did=me.user.did)
     return me.answer(playlist)
@@ -108,6 +114,7 @@ async def change(playlist_id: PlaylistId, body: PlaylistChange, me: SignedInDep)
     "/{playlist_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete the playlist, its items and its dismissals",
+    responses=_OWNED,
 )
 async def delete(playlist_id: PlaylistId, me: SignedInDep) -> None:
     await delete_playlist(me.session, playlist_id, actor_did=me.user.did)
@@ -117,6 +124,7 @@ async def delete(playlist_id: PlaylistId, me: SignedInDep) -> None:
     "/{playlist_id}/tracks",
     summary="Append a track",
     responses={
+        **_OWNED,
         409: error_response_doc(
             "The track is already in the playlist, or the playlist is a followed ATProto "
             "record (edited where it was made)"
@@ -130,7 +138,8 @@ async def add_track(playlist_id: PlaylistId, body: NewTrack, me: SignedInDep) ->
 
 
 _FOLLOWED: dict[int | str, dict[str, Any]] = {
-    409: error_response_doc("The playlist is a followed ATProto record: edit it there")
+    **_OWNED,
+    409: error_response_doc("The playlist is a followed ATProto record: edit it there"),
 }
 
 

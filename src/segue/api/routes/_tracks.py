@@ -10,7 +10,7 @@ from segue.catalog import SEARCH_MAX_LIMIT, search_tracks
 
 from .._deps import CurrentUser, PageQuery, ResourcesDep, SessionDep
 from .._schemas import NO_NUL, Recommendations, TrackList, media
-from ._common import ERRORS, TrackIdPath, ranking_route
+from ._common import ERRORS, TrackIdPath, error_response_doc, ranking_route
 
 __all__ = ["router"]
 
@@ -35,7 +35,7 @@ async def search(
     router,
     "/{track_id}/similar",
     summary="Tracks that sound like this one",
-    not_found="No such track, or a hidden or deleted one",
+    responses={404: error_response_doc("No such track, or a hidden or deleted one")},
 )
 async def similar(track_id: TrackIdPath, page: PageQuery) -> Recommendations:
     return page.answer(await page.recommender.similar(track_id, page.request))
