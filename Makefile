@@ -165,6 +165,7 @@ eval-report: sync-test
 loadtest: sync-test services
 	$(RUN) python -m bench.loadtest $(LOADTEST_ARGS)
 
-# BENCH_ARGS="--only serving [--seconds 15] [--profile] [--markdown FILE]": wrk rows only.
+# BENCH_ARGS="--only serving [--seconds 15] [--profile] [--rows KEYS] [--rounds N]
+#   [--markdown FILE]": wrk rows only.
 bench: sync-test services wrk
 	$(RUN) python -m bench $(BENCH_ARGS)
