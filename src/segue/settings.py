@@ -347,8 +347,8 @@ class Settings(BaseSettings):
     route, status, duration and request id)"""
     progress_seconds: _Duration = 5.0
     """seconds between the progress lines of a long command (imports, `segue embed`, `segue
-    check`, `segue vectors sync`) whose stderr is not a terminal; on a terminal it draws a
-    progress bar"""
+    check`, `segue vectors sync`) and the status lines of `segue follow` whose stderr is not a
+    terminal; on a terminal it draws a progress bar (a spinner for `segue follow`)"""
     max_playlists_per_user: _Count = 1000
     """playlists one user may create through the API (409 past it)"""
     ui_dir: Path = Field(default_factory=lambda: _default_ui_dir())

@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.progress import Progress
 
 from segue.catalog import open_database
-from segue.cli._progress import ProgressLines, progress_bar, progress_line
+from segue.cli._progress import ProgressLines, progress_bar, progress_line, progress_status
 from segue.consistency import check_consistency
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
@@ -71,6 +71,23 @@ def test_off_a_terminal_lines_on_a_terminal_the_bar(monkeypatch: pytest.MonkeyPa
     bar = progress_bar(0.5)
     assert isinstance(bar, Progress)
     assert not isinstance(bar, ProgressLines)
+
+
+def test_a_status_off_a_terminal_is_its_description_every_interval(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", out)  # rich's stderr console writes to it
+    status = progress_status(0.01)
+    assert isinstance(status, ProgressLines)
+    with status:
+        task = status.add_task("connecting", total=None)
+        status.update(task, description="following wss://a.example: 12 events, 10 applied")
+        _wait_for(lambda: "following wss://a.example: 12 events, 10 applied\n" in out.getvalue())
+    assert set(out.getvalue().splitlines()) <= {
+        "connecting",
+        "following wss://a.example: 12 events, 10 applied",
+    }  # the description alone: no count after it
 
 
 def test_import_tracks_piped_prints_progress_lines(tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import signal
 import urllib.request
 from pathlib import Path
@@ -121,9 +122,9 @@ async def test_sigkill_mid_stream_then_resume(
     # the first two thirds of the stream, so however long the metrics take to read on a
     # loaded machine the follower cannot have reached the end before it is killed.
     async with JetstreamStandIn(events[: 2 * len(events) // 3], delay=0.01) as jetstream:
-        process = await run_follow(
-            jetstream.url, {**env, "SEGUE_METRICS_PORT": str(metrics_port)}, "--cursor", "0"
-        )
+        # Its stderr is a pipe, as in a service's journal: a status line every 0.1 s.
+        watched = {**env, "SEGUE_METRICS_PORT": str(metrics_port), "SEGUE_PROGRESS_SECONDS": "0.1"}
+        process = await run_follow(jetstream.url, watched, "--cursor", "0")
         async with asyncio.timeout(WAIT_SECONDS):
             while (await follow_cursor(database) or 0) < events[len(events) // 3]["time_us"]:
                 assert process.returncode is None, await process.stderr.read()  # type: ignore[union-attr]
@@ -137,6 +138,8 @@ async def test_sigkill_mid_stream_then_resume(
         assert "segue_follow_lag_seconds" in text
         process.send_signal(signal.SIGKILL)
         assert await process.wait() == -signal.SIGKILL
+        said = (await process.stderr.read()).decode()  # type: ignore[union-attr]
+        assert re.search(r"^following \S+: [\d,]+ events, [\d,]+ applied", said, re.M), said
         killed_at = await follow_cursor(database)
         assert killed_at is not None
         assert killed_at < last

@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from segue.atproto import DidResolver, HttpClient, XrpcClient, is_nsid
 from segue.catalog import Database
@@ -32,7 +30,7 @@ from segue.settings import Settings
 
 from ._common import err_console, exit_on_error, open_catalog, run, settings_from
 from ._options import DataDirOption, option_no_default
-from ._progress import progress_bar
+from ._progress import progress_bar, progress_status
 from ._serve import start_metrics_listener
 
 __all__ = ["app"]
@@ -131,12 +129,9 @@ def follow_command(
     collections = Collections(track=track_collection, playlist=playlist_collection)
     start_metrics_listener(settings, follow=True)
     start_at_zero(FOLLOW_COUNTERS)
-    progress = Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}"),
-        console=err_console(),
-        disable=not sys.stderr.isatty(),
-    )
+    # Off a terminal, a line every SEGUE_PROGRESS_SECONDS: a follower runs for weeks in a
+    # journal, where a spinner said nothing between "connecting" and its last line.
+    progress = progress_status(settings.progress_seconds)
     task = progress.add_task("connecting", total=None)
 
     def show(stats: FollowStats) -> None:

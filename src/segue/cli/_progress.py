@@ -27,6 +27,7 @@ from rich.progress import (
     MofNCompleteColumn,
     Progress,
     ProgressColumn,
+    SpinnerColumn,
     Task,
     TaskProgressColumn,
     TextColumn,
@@ -43,6 +44,7 @@ __all__ = [
     "ProgressLines",
     "progress_bar",
     "progress_line",
+    "progress_status",
     "progress_steps",
 ]
 
@@ -62,13 +64,21 @@ def progress_line(task: Task) -> str:
 
 
 class ProgressLines(Progress):
-    """A rich ``Progress`` that draws no bar but prints :func:`progress_line` for each
-    unfinished task every ``interval`` seconds while it is started (``with``)."""
+    """A rich ``Progress`` that draws no bar but prints ``line(task)`` (by default
+    :func:`progress_line`) for each unfinished task every ``interval`` seconds while it is
+    started (``with``)."""
 
-    def __init__(self, *, console: Console, interval: float) -> None:
+    def __init__(
+        self,
+        *,
+        console: Console,
+        interval: float,
+        line: Callable[[Task], str] = progress_line,
+    ) -> None:
         # disable: rich keeps the tasks' counts and draws nothing; this class prints them.
         super().__init__(console=console, disable=True)
         self.interval = interval
+        self._line = line
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -93,7 +103,7 @@ class ProgressLines(Progress):
             for task in self.tasks:  # a copy, taken under rich's lock
                 # rich's own ``finished`` misses a task added complete
                 if task.total is None or task.completed < task.total:
-                    self.console.print(progress_line(task), highlight=False, soft_wrap=True)
+                    self.console.print(self._line(task), highlight=False, soft_wrap=True)
 
 
 class _RateColumn(ProgressColumn):
@@ -116,6 +126,22 @@ def progress_bar(interval: float = DEFAULT_PROGRESS_SECONDS) -> Progress:
         TimeRemainingColumn(),
         console=err_console(),
     )
+
+
+def progress_status(interval: float = DEFAULT_PROGRESS_SECONDS) -> Progress:
+    """The state of a process that runs until stopped (``segue follow``), held in each
+    task's description: a spinner beside it on a terminal; off one (a service's journal),
+    the description every ``interval`` seconds.
+
+        >>> with progress_status(settings.progress_seconds) as status:  # doctest: +SKIP
+        ...     task = status.add_task("connecting", total=None)
+        ...     status.update(task, description="following wss://...: 1,204 events")
+    """
+    if not sys.stderr.isatty():
+        return ProgressLines(
+            console=err_console(), interval=interval, line=lambda task: task.description
+        )
+    return Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console())
 
 
 def progress_steps(bar: Progress) -> Callable[[str, int], Callable[[int], None]]:
