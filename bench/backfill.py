@@ -84,9 +84,10 @@ async def _rows(
                     await _once(url, plc, dids if bulk else reference_dids, per_account, bulk=bulk)
                 )
     load = os.getloadavg()[0]
-    bulk, one = statistics.median(rates[True]), statistics.median(rates[False])
+    in_bulk, one = statistics.median(rates[True]), statistics.median(rates[False])
     return [
-        f"| {name} | page in bulk | {len(dids)} | {bulk:,.0f} | {bulk / one:.1f}x | {load:.1f} |",
+        f"| {name} | page in bulk | {len(dids)} | {in_bulk:,.0f} | {in_bulk / one:.1f}x "
+        f"| {load:.1f} |",
         f"| {name} | one by one (reference) | {len(reference_dids)} | {one:,.0f} | 1.0x "
         f"| {load:.1f} |",
     ]

@@ -86,9 +86,14 @@ def _pid(p: int) -> str:
     return f"bench{p:06d}"
 
 
+_TrackRow = tuple[int, str, str, bool]  # id, title, artist, visible
+_PlaylistRow = tuple[str, str, str, str, bool]  # id, owner, name, record CID, visible
+_ItemRow = tuple[str, int, int]  # playlist, track, position
+
+
 def _rows(
     starts: np.ndarray, tracks: np.ndarray
-) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]], list[tuple[object, ...]]]:
+) -> tuple[list[_TrackRow], list[_PlaylistRow], list[_ItemRow]]:
     track_rows = [(i, f"Track {i}", ARTIST, i % 97 != 0) for i in range(1, N_TRACKS + 1)]
     playlist_rows = [
         (_pid(p), OWNER, f"P{p}", "bafybench", p % 50 != 49) for p in range(N_PLAYLISTS)

@@ -25,7 +25,7 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +98,11 @@ async def _fresh_database() -> AsyncIterator[Database]:
             await database.aclose()
 
 
+def _loading(embedder: Embedder) -> Callable[[], Embedder]:
+    """``load_embedder`` for an embedder already loaded."""
+    return lambda: embedder
+
+
 async def _path_run(files: list[Path], embedder: Embedder, root: Path) -> tuple[float, int]:
     store = LocalVectorStore(root / "vectors.usearch")
     # As `segue embed PATH` runs: its writes move the catalog's index generation too.
@@ -135,7 +140,7 @@ async def _catalog_run(
                 reports = await asyncio.gather(*(
                 embed_catalog(
                     database, store, fetcher=fetcher, blobs=None,
-                    load_embedder=lambda e=e: e,
+                    load_embedder=_loading(e),
                     options=EmbedOptions(worker=uuid.uuid4().hex[:8], model_name="bench"),
                 )
                 for e in embedders

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
 from segue.engine import Neighbors, plan_queries, query_top_k, rrf_merge
@@ -28,6 +30,18 @@ def _case(n: int, rng: np.random.Generator) -> tuple[np.ndarray, list[Neighbors]
     return vectors, lists, playlist
 
 
+def _engine_once(vectors: np.ndarray, lists: list[Neighbors], playlist: np.ndarray) -> None:
+    plan_queries(vectors)
+    rrf_merge(lists, exclude=playlist, limit=LIMIT)
+
+
+def _pure_once(
+    vectors: list[list[float]], lists: list[list[tuple[int, float]]], exclude: set[int]
+) -> None:
+    reference.plan_queries(vectors)
+    reference.rrf_merge(lists, exclude=exclude, limit=LIMIT)
+
+
 def run(budget_s: float = 3.0) -> str:
     rng = np.random.default_rng(0)
     rows = []
@@ -37,13 +51,8 @@ def run(budget_s: float = 3.0) -> str:
         py_lists = [list(zip(x.ids.tolist(), x.distances.tolist(), strict=True)) for x in lists]
         py_exclude = set(playlist.tolist())
 
-        def engine(vectors=vectors, lists=lists, playlist=playlist) -> None:
-            plan_queries(vectors)
-            rrf_merge(lists, exclude=playlist, limit=LIMIT)
-
-        def pure(py_vectors=py_vectors, py_lists=py_lists, py_exclude=py_exclude) -> None:
-            reference.plan_queries(py_vectors)
-            reference.rrf_merge(py_lists, exclude=py_exclude, limit=LIMIT)
+        engine = partial(_engine_once, vectors, lists, playlist)
+        pure = partial(_pure_once, py_vectors, py_lists, py_exclude)
 
         # Size the repetitions to the budget from one probe call of each.
         probe_ref = time_calls(pure, reps=1, warmup=0)[0]

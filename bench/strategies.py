@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 
-from segue.engine import STRATEGIES, Neighbors, get_strategy
+from segue.engine import STRATEGIES, Neighbors, Strategy, get_strategy
 from segue.ingest import synthetic_catalog
 
 from ._timing import percentiles_ms, time_calls
@@ -28,6 +30,13 @@ def _lists(n_lists: int, top_k: int, rng: np.random.Generator) -> list[Neighbors
     ]
 
 
+def _plan_and_rank(
+    strategy: Strategy, vectors: np.ndarray, lists: list[Neighbors], playlist: np.ndarray
+) -> None:
+    plan = strategy.plan(vectors, limit=LIMIT, n_excluded=playlist.size, max_top_k=1200)
+    strategy.rank(plan, lists, exclude=playlist, limit=LIMIT)
+
+
 def run(reps: int = 300) -> str:
     rng = np.random.default_rng(0)
     rows = []
@@ -42,10 +51,7 @@ def run(reps: int = 300) -> str:
                 plan = strategy.plan(vectors, limit=LIMIT, n_excluded=n, max_top_k=1200)
                 lists = _lists(len(plan), plan.top_k, rng)
 
-                def call(strategy=strategy, vectors=vectors, lists=lists, playlist=playlist, n=n):
-                    p = strategy.plan(vectors, limit=LIMIT, n_excluded=n, max_top_k=1200)
-                    strategy.rank(p, lists, exclude=playlist, limit=LIMIT)
-
+                call = partial(_plan_and_rank, strategy, vectors, lists, playlist)
                 p50, p99 = percentiles_ms(time_calls(call, reps=reps))
                 rows.append(
                     f"| {name} | {dim} | {n} | {len(plan)} | {plan.top_k} | {p50:.2f} | {p99:.2f} |"

@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -69,13 +70,13 @@ def candidates(grid: str = "weights") -> dict[str, Strategy]:
     out["together a=0"] = Together(cooccurrence=undamped)
     for a in POPULARITY:
         out[f"together a={a}"] = Together(cooccurrence=CooccurrenceSample(popularity_exponent=a))
-    spread = {"max_seeds": SPREAD_SEEDS, "spread_seeds": True}
+    spread = CooccurrenceSample(max_seeds=SPREAD_SEEDS, spread_seeds=True)
     out[f"together s={SPREAD_SEEDS}"] = Together(
-        cooccurrence=CooccurrenceSample(**spread, popularity_exponent=0.0)
+        cooccurrence=replace(spread, popularity_exponent=0.0)
     )
     a = POPULARITY[-1]
     out[f"together s={SPREAD_SEEDS} a={a}"] = Together(
-        cooccurrence=CooccurrenceSample(**spread, popularity_exponent=a)
+        cooccurrence=replace(spread, popularity_exponent=a)
     )
     return out
 

@@ -153,6 +153,13 @@ class ArraySource:
             yield FetchedVectors(self.ids[start:stop], self.vectors[start:stop])
 
 
+class _NoCachedRankings:
+    """The index generation of a sync with no catalog beside it: nothing cached to move."""
+
+    async def move(self) -> None:
+        return None
+
+
 async def _sync_once(rows: int, *, before: bool) -> tuple[Counter[str], int, float]:
     standin = TurbopufferStandin()
     source = ArraySource(rows)
@@ -172,6 +179,7 @@ async def _sync_once(rows: int, *, before: bool) -> tuple[Counter[str], int, flo
             report = await sync_stores(
                 source,  # type: ignore[arg-type]
                 target,
+                generation=_NoCachedRankings(),
                 trust_empty_target=not before,
             )
             seconds = time.perf_counter() - started
