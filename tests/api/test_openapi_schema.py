@@ -64,6 +64,8 @@ def test_403_is_documented_where_an_owner_or_a_platform_is_checked(world: World)
     }
     create = schema["paths"]["/playlists"]["post"]["responses"]
     assert "404" not in create
+    logout = schema["paths"]["/auth/logout"]["post"]["responses"]
+    assert set(logout) == {"204", "401", "403", "503"}  # no input, no budget spent
 
 
 async def test_an_error_body_is_exactly_error_and_detail(world: World):
