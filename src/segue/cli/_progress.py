@@ -112,19 +112,28 @@ class _RateColumn(ProgressColumn):
         return Text("" if speed is None else f"{speed:,.0f}/s", style="progress.data.speed")
 
 
+def _on_stderr(
+    interval: float, line: Callable[[Task], str], *columns: ProgressColumn | str
+) -> Progress:
+    """rich's ``Progress`` with ``columns`` on a terminal; off one, ``line(task)`` every
+    ``interval`` seconds (:class:`ProgressLines`)."""
+    if not sys.stderr.isatty():
+        return ProgressLines(console=err_console(), interval=interval, line=line)
+    return Progress(*columns, console=err_console())
+
+
 def progress_bar(interval: float = DEFAULT_PROGRESS_SECONDS) -> Progress:
     """Progress on stderr: a bar with counts, rate and time left on a terminal; off one, a
-    line per unfinished task every ``interval`` seconds (:class:`ProgressLines`)."""
-    if not sys.stderr.isatty():
-        return ProgressLines(console=err_console(), interval=interval)
-    return Progress(
+    line per unfinished task every ``interval`` seconds (:func:`progress_line`)."""
+    return _on_stderr(
+        interval,
+        progress_line,
         TextColumn("{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
         _RateColumn(),
         TimeRemainingColumn(),
-        console=err_console(),
     )
 
 
@@ -137,11 +146,9 @@ def progress_status(interval: float = DEFAULT_PROGRESS_SECONDS) -> Progress:
         ...     task = status.add_task("connecting", total=None)
         ...     status.update(task, description="following wss://...: 1,204 events")
     """
-    if not sys.stderr.isatty():
-        return ProgressLines(
-            console=err_console(), interval=interval, line=lambda task: task.description
-        )
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), console=err_console())
+    return _on_stderr(
+        interval, lambda task: task.description, SpinnerColumn(), TextColumn("{task.description}")
+    )
 
 
 def progress_steps(bar: Progress) -> Callable[[str, int], Callable[[int], None]]:
