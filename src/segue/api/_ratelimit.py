@@ -147,10 +147,8 @@ class Charge:
         if self.spent:
             return
         self.spent = True
-        if isinstance(verdict, LinkFailure):  # skipped, failed or refused: no verdict
-            await self._decide(verdict)
-        else:
-            await self._decide(bool(verdict))
+        # A LinkFailure (skipped, failed or refused) is no verdict: _decide goes without.
+        await self._decide(verdict if isinstance(verdict, LinkFailure) else bool(verdict))
 
     async def alone(self) -> None:
         if self.spent:

@@ -338,8 +338,9 @@ class Recommender:
     async def _run(
         self, strategy: Strategy, seeds: PlaylistSeeds, store: VectorStore, candidates: int
     ) -> Ranking:
+        grace = asyncio.timeout(self.timeout_seconds * _COMPUTE_GRACE)
         try:
-            async with asyncio.timeout(self.timeout_seconds * _COMPUTE_GRACE):
+            async with grace:
                 together = await read_cooccurrence(self.database, strategy, seeds)
                 return await recommend(
                     store,
@@ -354,11 +355,13 @@ class Recommender:
         except TimeoutError:
             # The request has given up long ago (it waits one timeout, this four): nobody
             # is left to say that the work is dropped, and its result will not be cached.
-            log.warning(
-                "a computation for %s was dropped after %.1f s: the next request starts again",
-                seeds.id,
-                self.timeout_seconds * _COMPUTE_GRACE,
-            )
+            # Only the grace's own expiry: a timeout from below is not this one.
+            if grace.expired():
+                log.warning(
+                    "a computation for %s was dropped after %.1f s: the next request starts again",
+                    seeds.id,
+                    self.timeout_seconds * _COMPUTE_GRACE,
+                )
             raise
         except InvalidInput as exc:
             # Seeds come from the catalog and vectors from the store itself: a refusal here

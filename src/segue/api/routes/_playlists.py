@@ -37,8 +37,8 @@ from ._common import (
 
 __all__ = ["router"]
 
-# The owner's routes: creating a playlist, and reading what to play after one (any
-# listener), answer neither.
+# What the owner's routes answer besides the router's errors; creating a playlist (nothing
+# owned yet) and what to play after one (any listener) answer neither.
 _OWNED: dict[int | str, dict[str, Any]] = {
     403: error_response_doc("Not the playlist's owner"),
     404: error_response_doc("No such playlist"),
