@@ -100,6 +100,8 @@ wheel-test: ui | $(UV)
 	$(UV) export --locked --format pylock.toml --no-dev --no-emit-project --quiet -o "$$tmp/pylock.toml"; \
 	$(UV) pip install --quiet --offline --python "$$tmp/venv/bin/python" -r "$$tmp/pylock.toml"; \
 	$(UV) pip install --quiet --offline --no-deps --python "$$tmp/venv/bin/python" "$$tmp"/dist/segue-*.whl; \
+	"$$tmp/venv/bin/python" -c 'import importlib.resources as r; assert r.files("segue").joinpath("py.typed").is_file()' \
+	  || { echo "the wheel has no py.typed: its annotations would not be type-checked"; exit 1; }; \
 	port=$(WHEEL_PORT); [ "$$port" != 0 ] || port=$$("$$tmp/venv/bin/python" -c \
 	  'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'); \
 	mkdir "$$tmp/run"; cd "$$tmp/run"; \
@@ -115,7 +117,7 @@ wheel-test: ui | $(UV)
 	asset=$$(echo "$$page" | grep -oE '/assets/[^"]+\.js' | head -n1); \
 	curl -fsS -o /dev/null "http://127.0.0.1:$$port$$asset" || { echo "no $$asset"; exit 1; }; \
 	grep -q "ui: $$tmp/venv/lib/python" "$$tmp/demo.log" || { echo "the UI was not the wheel's"; cat "$$tmp/demo.log"; exit 1; }; \
-	echo "wheel-test: the installed wheel's segue demo served / ($$asset) and /readyz"
+	echo "wheel-test: the installed wheel has py.typed, and its segue demo served / ($$asset) and /readyz"
 
 # -- running --------------------------------------------------------------------------------
 demo: sync ui
