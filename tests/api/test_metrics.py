@@ -64,7 +64,8 @@ async def test_every_contract_metric_is_exposed_with_its_type(world: World) -> N
     }
     for metric, kind in expected.items():
         # As registered (a counter's family is named without its _total suffix).
-        name = metric.describe()[0].name
+        [family] = metric.describe()
+        name = family.name
         assert name in families, f"{name} missing from /metrics"
         assert families[name].type == kind
     assert families["segue_http_request_duration_seconds"].documentation

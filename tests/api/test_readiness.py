@@ -63,7 +63,7 @@ async def test_an_empty_store_beside_tracks_is_unready_and_loud(
 
     # The vectors arrive: ready, with their count, and no warning at the next start.
     await LocalVectorStore(settings.index_path).upsert(
-        np.array([7]), np.ones((1, 4), np.float32) / 2
+        np.array([7]), np.full((1, 4), 0.5, np.float32)
     )
     caplog.clear()
     r = await _ready(settings)

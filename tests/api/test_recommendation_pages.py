@@ -4,6 +4,8 @@ PostgreSQL with Redis and on SQLite with the in-process cache."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import numpy as np
 import pytest
@@ -24,14 +26,15 @@ PLAYLIST = (1, 2, 3, 4)  # the fixture's playlist: all artist 0
 SUGGESTIBLE = set(range(1, 61)) - {*PLAYLIST, HIDDEN, DELETED, NO_VECTOR}
 
 
-async def page(w: World, limit: int, offset: int, playlist: str | None = None) -> dict:
+async def page(w: World, limit: int, offset: int, playlist: str | None = None) -> dict[str, Any]:
     url = f"/playlists/{playlist or w.playlist}/recommendations?limit={limit}&offset={offset}"
     r = await w.client.get(url, headers=w.auth())
     assert r.status_code == 200, r.text
-    return r.json()
+    body: dict[str, Any] = r.json()
+    return body
 
 
-def ids(body: dict) -> list[int]:
+def ids(body: dict[str, Any]) -> list[int]:
     return [t["id"] for t in body["tracks"]]
 
 
@@ -181,7 +184,7 @@ async def test_a_near_identical_vector_of_a_playlist_track_is_left_out(
 
 
 def _artist_counts(suggested: list[int], top: int) -> int:
-    return max(np.bincount([artist_of(i) for i in suggested[:top]]))
+    return int(np.bincount([artist_of(i) for i in suggested[:top]]).max())
 
 
 async def test_artist_variety_by_default_and_off_with_0(world: World):

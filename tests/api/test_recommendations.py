@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from segue.catalog import PlaylistHead
+from segue.recommendations import Recommender
 
 from .conftest import DELETED, HIDDEN, NO_VECTOR, PER_ARTIST, World, artist_of
 
@@ -108,7 +109,7 @@ async def test_cache_key_follows_the_record_cid(world: World):
     cache = world.app.state.resources.cache
     base = f"/playlists/{world.playlist}"
 
-    recommender = world.app.state.resources.recommender
+    recommender: Recommender = world.app.state.resources.recommender
 
     def key(cid: str) -> str:
         # generations 0: no vectors written and no track hidden since the fixture was made

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from segue.atproto import DidResolver, HttpClient, decode_multibase_key
+from segue.atproto import Curve, DidResolver, HttpClient, decode_multibase_key
 from segue.errors import AtprotoUnavailable, DidNotFound, InvalidDidDocument, InvalidInput
 from tests.support.atproto_standins import (
     DidWebHost,
@@ -46,9 +46,9 @@ async def test_web_did_resolves_from_its_well_known_document(
 
 @pytest.mark.parametrize("curve", ["secp256k1", "P-256"])
 async def test_key_from_document_verifies_a_real_signature(
-    did_resolver: DidResolver, plc_directory: PlcDirectory, curve: str
+    did_resolver: DidResolver, plc_directory: PlcDirectory, curve: Curve
 ) -> None:
-    ident = make_identity(curve=curve)  # type: ignore[arg-type]
+    ident = make_identity(curve=curve)
     plc_directory.put(did_document(ident, pds="https://pds.example.com"))
     key = (await did_resolver.resolve(ident.did)).signing_key
 
@@ -57,7 +57,7 @@ async def test_key_from_document_verifies_a_real_signature(
     assert key.jwt_alg == ("ES256K" if curve == "secp256k1" else "ES256")
     assert key.verify(b"header.payload", signature)
     assert not key.verify(b"header.payload!", signature)
-    other = make_identity(curve=curve)  # type: ignore[arg-type]
+    other = make_identity(curve=curve)
     assert not key.verify(b"header.payload", other.sign(b"header.payload"))
 
 

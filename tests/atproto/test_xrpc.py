@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import libipld
 import pytest
 from aiohttp import web
@@ -69,7 +71,7 @@ async def test_list_records_gives_the_cid_of_the_records_dag_cbor(
     did = make_identity().did
     pds.add_repo(did)
     blob = pds.put_blob(did, b"audio")
-    value = {
+    value: dict[str, Any] = {
         "$type": COLLECTION,
         "audioBlob": {"$type": "blob", "ref": {"$link": blob}, "mimeType": "audio/mpeg", "size": 5},
         "digest": {"$bytes": "aGVsbG8"},

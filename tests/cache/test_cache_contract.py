@@ -134,7 +134,7 @@ async def test_empty_list_is_a_hit_not_a_miss(cache, harness: Harness) -> None:
 async def test_numpy_ids_are_stored_as_plain_ints(cache, harness: Harness) -> None:
     key = harness.key()
     ids = np.arange(1000, dtype=np.int64)[::-1]
-    await cache.set(key, ids)  # type: ignore[arg-type]  # what a Ranking holds
+    await cache.set(key, ids)  # what a Ranking holds
     got = await cache.get(key)
     assert got == ids.tolist()
     assert all(type(i) is int for i in got)

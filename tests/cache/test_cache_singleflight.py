@@ -60,7 +60,7 @@ async def test_different_keys_compute_separately_and_concurrently() -> None:
         got = await asyncio.gather(
             flight.run("a", lambda: compute("A")), flight.run("b", lambda: compute("B"))
         )
-    assert got == ["A", "B"]
+    assert list(got) == ["A", "B"]
     assert len(flight) == 0
 
 
@@ -167,7 +167,7 @@ async def test_concurrent_misses_hit_redis_once_computed_once(
         return ids
 
     async def request() -> list[int]:
-        ids = await cache.get(key)
+        ids: list[int] | None = await cache.get(key)
         if ids is None:
             ids = await flight.run(key, compute_and_store)
         return ids

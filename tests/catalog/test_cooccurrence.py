@@ -3,7 +3,8 @@ appear, its bounds, and the same answer as the engine's scoring of the same play
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -20,7 +21,7 @@ WIDE = CooccurrenceRead(
 
 
 async def add_playlists(
-    database: Database, owner: str, lists: dict[str, Sequence[int]], hidden: Sequence[str] = ()
+    database: Database, owner: str, lists: Mapping[str, Sequence[int]], hidden: Sequence[str] = ()
 ) -> None:
     async with database.sessionmaker() as s:
         for pid in lists:
@@ -108,7 +109,12 @@ async def test_popular_tracks_are_damped_by_their_visible_playlists_up_to_the_ca
     lists.update({f"only{i}": [2] for i in range(6)})  # 2 in 10 playlists in all
     lists.update({f"secret{i}": [3] for i in range(3)})  # hidden: 3 is still in one
     await add_playlists(database, seeded.alice.did, lists, hidden=[f"secret{i}" for i in range(3)])
-    base = {"max_seeds": 5, "playlists_per_seed": 50, "items_per_playlist": 200, "limit": 5}
+    base: dict[str, Any] = {
+        "max_seeds": 5,
+        "playlists_per_seed": 50,
+        "items_per_playlist": 200,
+        "limit": 5,
+    }
     plain = CooccurrenceRead(**base, length_exponent=0)
     assert await read(database, "mine", [1], plain) == [2, 3]
     # 4 / 10 against 1 / 1
@@ -124,7 +130,7 @@ async def test_popular_tracks_are_damped_by_their_visible_playlists_up_to_the_ca
 
 async def test_seeds_spread_over_the_playlist(database: Database, seeded: Seeded) -> None:
     await add_playlists(database, seeded.alice.did, {"mine": [1, 2, 7], "a": [1, 3], "e": [7, 4]})
-    base = {"playlists_per_seed": 50, "items_per_playlist": 200, "limit": 5}
+    base: dict[str, Any] = {"playlists_per_seed": 50, "items_per_playlist": 200, "limit": 5}
     last = CooccurrenceRead(max_seeds=2, **base, length_exponent=0)
     spread = CooccurrenceRead(max_seeds=2, **base, length_exponent=0, spread_seeds=True)
     # the last two seeds (2, 7) against the first and the last (1, 7)
@@ -166,7 +172,12 @@ async def test_the_catalog_and_the_evaluation_corpus_agree(
         (0.5, 100, undamped),
         (0.0, 6, {"popularity_exponent": 0.5, "popularity_pool": 12, "spread_seeds": True}),
     ):
-        bounds = {"max_seeds": 3, "playlists_per_seed": 50, "items_per_playlist": 5, **more}
+        bounds: dict[str, Any] = {
+            "max_seeds": 3,
+            "playlists_per_seed": 50,
+            "items_per_playlist": 5,
+            **more,
+        }
         sample = CooccurrenceSample(**bounds, limit=limit, length_exponent=exponent)
         read_as = CooccurrenceRead(**bounds, limit=limit, length_exponent=exponent)
         exact = exponent == 0 and more is undamped

@@ -6,12 +6,20 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.pool import QueuePool
 
 from segue.catalog import Database, database_errors, normalize_url, open_database
 from segue.errors import DatabaseUnavailable, InvalidInput, Misconfigured
 from segue.settings import Settings
 
 from ..support import free_port
+
+
+def checked_in(database: Database) -> int:
+    """Connections idle in the pool (both dialects' async engines pool with a QueuePool)."""
+    pool = database.engine.pool
+    assert isinstance(pool, QueuePool)
+    return pool.checkedin()
 
 
 def test_default_url_is_sqlite_in_the_data_dir(tmp_path: Path) -> None:
@@ -113,12 +121,12 @@ async def test_async_with_closes_the_database_even_when_the_block_fails(tmp_path
         async with database as entered:
             assert entered is database
             await database.ping()
-            assert database.engine.pool.checkedin() == 1  # the ping's connection, kept pooled
+            assert checked_in(database) == 1  # the ping's connection, kept pooled
             raise InvalidInput("the block failed")
 
     with pytest.raises(InvalidInput, match="the block failed"):
         await fail_inside()
-    assert database.engine.pool.checkedin() == 0  # disposed: no connection left open
+    assert checked_in(database) == 0  # disposed: no connection left open
 
 
 @pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
@@ -135,6 +143,7 @@ async def test_connections_opened_in_a_burst_stay_open(settings: Settings) -> No
     )
     async with open_database(burst) as database:
         pool = database.engine.pool
+        assert isinstance(pool, QueuePool)
         async with (
             database.reading() as a,
             database.reading() as b,

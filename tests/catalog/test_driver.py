@@ -5,10 +5,13 @@ handled as SQLAlchemy handles it (a 503, the connection replaced)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import asyncpg
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from segue.catalog import (
     Database,
@@ -22,8 +25,12 @@ from segue.errors import DatabaseUnavailable, NotFound
 from ..support import asyncpg_own
 from .conftest import DELETED, HIDDEN, Seeded
 
+T = TypeVar("T")
 
-async def _statements(database: Database, read) -> tuple[object, list[str], list[str]]:
+
+async def _statements(
+    database: Database, read: Callable[[AsyncConnection], Awaitable[T]]
+) -> tuple[T, list[str], list[str]]:
     """``read(conn)`` on a plain connection; what it returned, and the statements each
     path sent: through SQLAlchemy's cursor, and straight on asyncpg's connection."""
     through_sqlalchemy: list[str] = []

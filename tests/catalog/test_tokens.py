@@ -10,7 +10,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-import segue.catalog._tokens as tokens_module
 from segue.catalog import (
     TOKEN_PREFIX,
     Database,
@@ -84,7 +83,8 @@ async def test_verify_compares_hashes_in_constant_time(
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(tokens_module.hmac, "compare_digest", spy)
+    # The module's own ``hmac``, looked up at each call.
+    monkeypatch.setattr("segue.catalog._tokens.hmac.compare_digest", spy)
     await verify_token(session, issued.token)
     expected = hashlib.sha256(issued.token.encode()).hexdigest()
     assert calls == [(expected, expected)]

@@ -21,12 +21,9 @@ from segue.consistency import check_consistency
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
+from ..support import unit_vectors
+
 DIM = 8
-
-
-def unit(ids: list[int], seed: int = 0) -> np.ndarray:
-    x = np.random.default_rng(seed).normal(size=(len(ids), DIM)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 async def _seed(
@@ -53,7 +50,9 @@ async def _seed(
     finally:
         await database.aclose()
     if vector_ids:
-        await LocalVectorStore(settings.index_path).upsert(vector_ids, unit(vector_ids))
+        await LocalVectorStore(settings.index_path).upsert(
+            vector_ids, unit_vectors(len(vector_ids), d=DIM)
+        )
 
 
 @pytest.fixture
@@ -144,7 +143,7 @@ def test_invalid_vectors_are_found(settings: Settings, invoke):
     asyncio.run(_seed(settings, [1, 2, 3], []))
     # Written with usearch directly: Segue's own upsert refuses such vectors.
     index = Index(ndim=DIM, metric=MetricKind.Cos, dtype=ScalarKind.F32)
-    bad = unit([1, 2, 3])
+    bad = unit_vectors(3, d=DIM)
     bad[1] = 0.0
     bad[2, 0] = np.nan
     index.add(np.array([1, 2, 3]), bad)
@@ -170,7 +169,9 @@ def test_leftover_temporary_file_is_noted(settings: Settings, invoke):
 def test_generation_directory_without_its_link_is_noted(settings: Settings, invoke):
     asyncio.run(_seed(settings, [1], [1]))
     # a compact index: its live generation is no leftover, one no link names is
-    asyncio.run(LocalVectorStore(settings.index_path, dtype="bf16").upsert([1], unit([1])))
+    asyncio.run(
+        LocalVectorStore(settings.index_path, dtype="bf16").upsert([1], unit_vectors(1, d=DIM))
+    )
     orphan = Path(f"{settings.index_path}.abc123.d")
     orphan.mkdir()
     res = invoke()

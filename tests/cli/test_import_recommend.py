@@ -8,6 +8,8 @@ from typer.testing import CliRunner
 
 from segue.cli import app
 
+from ..support import unit_vectors
+
 
 @pytest.fixture
 def runner():
@@ -21,14 +23,9 @@ def write(tmp_path, vectors, ids_text, name="v"):
     return str(vp), str(ip)
 
 
-def unit(n, d=8, seed=0):
-    x = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
-
-
 def test_import_then_recommend_json(runner, tmp_path):
     data = tmp_path / "data"
-    x = unit(50)
+    x = unit_vectors(50)
     vp, ip = write(tmp_path, x, "\n".join(str(i) for i in range(1000, 1050)) + "\n")
     res = runner.invoke(app, ["import", "vectors", vp, "--ids", ip, "--data-dir", str(data)])
     assert res.exit_code == 0, res.output
@@ -51,7 +48,7 @@ def test_import_then_recommend_json(runner, tmp_path):
 
 def test_data_dir_from_environment(runner, tmp_path, monkeypatch):
     monkeypatch.setenv("SEGUE_DATA_DIR", str(tmp_path / "env-data"))
-    vp, ip = write(tmp_path, unit(3), "1\n2\n3")
+    vp, ip = write(tmp_path, unit_vectors(3), "1\n2\n3")
     assert runner.invoke(app, ["import", "vectors", vp, "--ids", ip]).exit_code == 0
     assert (tmp_path / "env-data" / "vectors.usearch").exists()
 
@@ -59,12 +56,12 @@ def test_data_dir_from_environment(runner, tmp_path, monkeypatch):
 @pytest.mark.parametrize(
     ("vectors", "ids", "message"),
     [
-        (unit(3), "1\n2\n", "has 2 ids but"),
-        (unit(3), "1\n2\nx\n", "v.txt line 3: expected an integer id, got 'x'"),
-        (unit(3), "1\n2\n1\n", "v.txt line 1: duplicate id 1 (again on v.txt line 3)"),
-        (unit(3), "1\n-2\n3\n", "v.txt line 2: id -2 is out of range"),
+        (unit_vectors(3), "1\n2\n", "has 2 ids but"),
+        (unit_vectors(3), "1\n2\nx\n", "v.txt line 3: expected an integer id, got 'x'"),
+        (unit_vectors(3), "1\n2\n1\n", "v.txt line 1: duplicate id 1 (again on v.txt line 3)"),
+        (unit_vectors(3), "1\n-2\n3\n", "v.txt line 2: id -2 is out of range"),
         (
-            unit(3),
+            unit_vectors(3),
             "1\n9007199254740992\n3\n",
             "v.txt line 2: id 9007199254740992 is out of range 0..9007199254740991 (2**53 - 1",
         ),
@@ -88,7 +85,7 @@ def test_import_validation_writes_nothing(runner, tmp_path, vectors, ids, messag
 
 def test_wrong_dimension_keeps_the_existing_index(runner, tmp_path):
     data = tmp_path / "data"
-    vp, ip = write(tmp_path, unit(3, d=8), "1\n2\n3\n", name="a")
+    vp, ip = write(tmp_path, unit_vectors(3, d=8), "1\n2\n3\n", name="a")
     assert (
         runner.invoke(
             app, ["import", "vectors", vp, "--ids", ip, "--data-dir", str(data)]
@@ -96,7 +93,7 @@ def test_wrong_dimension_keeps_the_existing_index(runner, tmp_path):
         == 0
     )
     before = (data / "vectors.usearch").read_bytes()
-    vp, ip = write(tmp_path, unit(3, d=4), "4\n5\n6\n", name="b")
+    vp, ip = write(tmp_path, unit_vectors(3, d=4), "4\n5\n6\n", name="b")
     res = runner.invoke(app, ["import", "vectors", vp, "--ids", ip, "--data-dir", str(data)])
     assert res.exit_code == 2
     assert "dimension 4" in res.stderr

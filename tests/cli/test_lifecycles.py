@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
@@ -15,7 +16,7 @@ from segue.ingest import build_demo
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
-SMALL = {"tracks": 900, "artists": 60, "dim": 32}
+SMALL: dict[str, Any] = {"tracks": 900, "artists": 60, "dim": 32}
 
 
 def test_demo_closes_the_database_when_the_store_fails_to_close(

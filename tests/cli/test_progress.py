@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
 import pytest
 from rich.console import Console
 from rich.progress import Progress
@@ -23,6 +22,8 @@ from segue.cli._progress import ProgressLines, progress_bar, progress_line, prog
 from segue.consistency import check_consistency
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
+
+from ..support import unit_vectors
 
 _LINE = re.compile(r"^writing (tracks|artists): [\d,]+ of [\d,]+ \(\d+%\)$", re.MULTILINE)
 
@@ -127,7 +128,7 @@ def test_import_tracks_piped_with_the_default_interval_says_only_the_result(
 async def test_check_reports_its_scan_to_its_steps(settings: Settings) -> None:
     ids = list(range(1, 2501))
     vectors = LocalVectorStore(settings.index_path)
-    await vectors.upsert(ids, _unit(len(ids)))
+    await vectors.upsert(ids, unit_vectors(len(ids)))
     heard: dict[str, list[int]] = {}
 
     def steps(description: str, total: int) -> Callable[[int], None]:
@@ -143,8 +144,3 @@ async def test_check_reports_its_scan_to_its_steps(settings: Settings) -> None:
     assert total == 2500
     assert sum(batches) == 2500
     assert len(batches) >= 2
-
-
-def _unit(n: int) -> np.ndarray:
-    x = np.random.default_rng(0).normal(size=(n, 8)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)

@@ -97,7 +97,7 @@ def test_query_top_k():
 
 def test_normalize_leaves_zero_rows():
     out = normalize(np.array([[3, 4], [0, 0]], np.float32))
-    np.testing.assert_allclose(out, [[0.6, 0.8], [0, 0]])
+    np.testing.assert_allclose(out, np.array([[0.6, 0.8], [0.0, 0.0]]))
 
 
 @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf])

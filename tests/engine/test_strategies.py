@@ -209,7 +209,9 @@ def test_softmax_prefers_the_closer_candidate_at_equal_rank():
 def test_registry():
     assert strategy_names()[0] == "adaptive"
     assert DEFAULT_STRATEGY in STRATEGIES
-    assert get_strategy("blend", pool=50).pool == 50
+    blend = get_strategy("blend", pool=50)
+    assert isinstance(blend, Blend)
+    assert blend.pool == 50
     for name in STRATEGIES:
         assert get_strategy(name).name == name
         assert isinstance(get_strategy(name), Strategy)

@@ -30,7 +30,7 @@ def tid(time_us: int, clock: int = 7) -> str:
     return "".join(_B32[(value >> (5 * i)) & 31] for i in reversed(range(13)))
 
 
-def track_record(title: str | None, artist: str | None = "Alice", **extra: Any) -> dict[str, Any]:
+def track_record(title: object, artist: object = "Alice", **extra: Any) -> dict[str, Any]:
     record: dict[str, Any] = {
         "$type": TRACKS,
         "audioUrl": "https://audio.plyr.fm/audio/3f9a.mp3",

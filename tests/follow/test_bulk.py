@@ -7,7 +7,7 @@ completed, audio sources pending, and records the repo no longer holds deleted."
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -115,7 +115,7 @@ async def one_by_one(
     database: Database, page: list[FollowChange], did: str, collection: str
 ) -> list[FollowResult]:
     results = await apply_follow(database, page, cursor=None, audio_origins=ORIGINS)
-    kind = "track" if collection == TRACKS else "playlist"
+    kind: Literal["track", "playlist"] = "track" if collection == TRACKS else "playlist"
     listed = {getattr(c, "uri", None) for c in page}
     stored = {
         r["uri"]
@@ -129,7 +129,7 @@ async def one_by_one(
 async def in_bulk(
     database: Database, page: list[FollowChange], did: str, collection: str
 ) -> list[FollowResult]:
-    kind = "track" if collection == TRACKS else "playlist"
+    kind: Literal["track", "playlist"] = "track" if collection == TRACKS else "playlist"
     deleted: list[int] = []
 
     async def then(session: AsyncSession) -> None:

@@ -12,6 +12,7 @@ import os
 import stat
 import xml.etree.ElementTree as ET
 from collections import Counter
+from typing import Any
 
 import httpx
 import pytest
@@ -33,7 +34,7 @@ from segue.vectors import LocalVectorStore
 
 from .ingest_support import count_rows
 
-SMALL = {"tracks": 900, "artists": 60, "dim": 32}
+SMALL: dict[str, Any] = {"tracks": 900, "artists": 60, "dim": 32}
 
 
 def stamps(root):
@@ -100,6 +101,7 @@ async def test_catalog_contents(plain):
     assert info.user.did.startswith("did:plc:")
     for track in tracks:
         assert track.artist_handle.endswith(".demo.segue.example")
+        assert track.image_url is not None
         assert track.image_url.startswith("/demo-covers/")
         cover = info.covers_dir / track.image_url.removeprefix("/demo-covers/")
         svg = ET.fromstring(cover.read_text())  # well-formed

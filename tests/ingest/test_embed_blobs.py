@@ -51,7 +51,7 @@ async def states(database: Database) -> dict[int, tuple[str, int, str | None]]:
             sa.select(EmbeddingState.track_id, EmbeddingState.state, EmbeddingState.attempts,
                       EmbeddingState.last_error)
         )  # fmt: skip
-        return {r[0]: tuple(r[1:]) for r in rows}
+        return {track: (state, attempts, error) for track, state, attempts, error in rows}
 
 
 async def test_blobs_are_fetched_from_the_accounts_pds(

@@ -15,15 +15,10 @@ from segue.errors import DimensionMismatch, ImportRejected, InvalidInput
 from segue.ingest import import_vectors, read_vectors
 from segue.vectors import LocalVectorStore
 
-from ..support import MovesCounted
+from ..support import MovesCounted, unit_vectors
 
 RANGE = "0..9007199254740991 (2**53 - 1, the largest integer a browser holds exactly)"
 IDS = np.array([10, 3, 7, 2**53 - 1, 0], dtype=np.int64)  # the largest id there is
-
-
-def unit(n, d=6, seed=0):
-    x = np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def write_npy(tmp_path, ids, vectors, name="v"):
@@ -72,7 +67,7 @@ FORMATS = ["npy", "parquet-fixed", "parquet-list", "jsonl"]
 
 @pytest.mark.parametrize("fmt", FORMATS)
 async def test_round_trip(tmp_path, fmt):
-    vectors = unit(IDS.size)
+    vectors = unit_vectors(IDS.size, d=6)
     data = write_any(tmp_path, fmt, IDS, vectors)
     assert data.ids.tolist() == IDS.tolist()
     store = LocalVectorStore(tmp_path / "index.usearch")
@@ -88,7 +83,7 @@ async def test_round_trip(tmp_path, fmt):
 @pytest.mark.parametrize("fmt", FORMATS)
 async def test_idempotent_and_replacing(tmp_path, fmt):
     store = LocalVectorStore(tmp_path / "index.usearch")
-    first = unit(IDS.size, seed=1)
+    first = unit_vectors(IDS.size, d=6, seed=1)
     data = write_any(tmp_path, fmt, IDS, first)
     generation = MovesCounted()
     assert (await import_vectors(store, data, generation=generation)).changed == IDS.size
@@ -98,7 +93,7 @@ async def test_idempotent_and_replacing(tmp_path, fmt):
     assert await store.count() == IDS.size
     np.testing.assert_allclose((await store.get_vectors(IDS)).vectors, first, atol=1e-6)
     # A second file replaces the vectors of the ids it has and adds the new ones.
-    second = unit(2, seed=2)
+    second = unit_vectors(2, d=6, seed=2)
     # One row as it is, one changed, one new: two changed, and the generation moves once.
     rows = np.vstack([second[0], first[2], second[1]])  # ids 3 and 99 changed, 7 as it is
     replacing = await import_vectors(
@@ -113,7 +108,7 @@ async def test_idempotent_and_replacing(tmp_path, fmt):
 
 def test_parquet_ignores_other_columns_and_takes_unsigned_ids(tmp_path):
     path = tmp_path / "v.parquet"
-    vectors = unit(2)
+    vectors = unit_vectors(2, d=6)
     column = pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), 6)
     table = pa.table({"title": ["a", "b"], "vector": column, "id": pa.array([5, 6], pa.uint64())})
     pq.write_table(table, path, row_group_size=1)  # several chunks
@@ -123,7 +118,7 @@ def test_parquet_ignores_other_columns_and_takes_unsigned_ids(tmp_path):
 
 
 def test_format_override(tmp_path):
-    path = write_vectors_jsonl(tmp_path, [1], unit(1))
+    path = write_vectors_jsonl(tmp_path, [1], unit_vectors(1, d=6))
     renamed = path.rename(tmp_path / "vectors.data")
     with pytest.raises(InvalidInput, match="pass --format"):
         read_vectors(renamed)
@@ -140,7 +135,7 @@ def problems_of(call):
 
 
 def test_npy_problems_by_line_and_row(tmp_path):
-    vectors = unit(4)
+    vectors = unit_vectors(4, d=6)
     vectors[1, 2] = np.nan
     vectors[3, 0] = np.inf
     np.save(tmp_path / "v.npy", vectors)
@@ -246,7 +241,7 @@ def test_not_parquet_and_misused_ids(tmp_path):
     (tmp_path / "ids.txt").write_text("1\n")
     with pytest.raises(InvalidInput, match=r"--ids is for \.npy files"):
         read_vectors(tmp_path / "v.parquet", ids_path=tmp_path / "ids.txt")
-    np.save(tmp_path / "v.npy", unit(1))
+    np.save(tmp_path / "v.npy", unit_vectors(1, d=6))
     with pytest.raises(InvalidInput, match="needs --ids"):
         read_vectors(tmp_path / "v.npy")
 
@@ -256,10 +251,10 @@ async def test_wrong_dimension_leaves_the_index_as_it_was(tmp_path, fmt):
     store = LocalVectorStore(tmp_path / "index.usearch")
     generation = MovesCounted()
     await import_vectors(
-        store, write_any(tmp_path, fmt, IDS, unit(IDS.size)), generation=generation
+        store, write_any(tmp_path, fmt, IDS, unit_vectors(IDS.size, d=6)), generation=generation
     )
     before = (tmp_path / "index.usearch").read_bytes()
-    data = write_any(tmp_path, fmt, [1, 2], unit(2, d=4), name="w")
+    data = write_any(tmp_path, fmt, [1, 2], unit_vectors(2, d=4), name="w")
     with pytest.raises(DimensionMismatch, match="dimension 4, but the store holds vectors of dim"):
         await import_vectors(store, data, generation=generation, source="w")
     assert (tmp_path / "index.usearch").read_bytes() == before
@@ -268,7 +263,7 @@ async def test_wrong_dimension_leaves_the_index_as_it_was(tmp_path, fmt):
 
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_a_rejected_file_is_never_half_read(tmp_path, fmt):
-    vectors = unit(3)
+    vectors = unit_vectors(3, d=6)
     vectors[2, 0] = np.nan
     with pytest.raises(ImportRejected):
         write_any(tmp_path, fmt, [1, 2, 3], vectors)

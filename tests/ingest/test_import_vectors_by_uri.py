@@ -20,14 +20,11 @@ from segue.ingest import import_vectors, read_vectors, resolve_uris
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
+from ..support import unit_vectors
+
 DID = "did:plc:ewvi7nxzyoun6zhxrhs64oiz"
 URIS = [f"at://{DID}/fm.plyr.track/3lbtrack{i:05d}" for i in range(4)]
 CID = "bafyreidwaivazkwu67xztlmuobx35hs2lnfh3kolmgfmucldvhd3sgzcqi"
-
-
-def unit(n: int, d: int = 6) -> np.ndarray:
-    x = np.random.default_rng(1).normal(size=(n, d)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 def write(
@@ -57,7 +54,7 @@ def write(
 async def test_vectors_by_uri(
     database: Database, settings: Settings, tmp_path: Path, fmt: str
 ) -> None:
-    vectors = unit(len(URIS))
+    vectors = unit_vectors(len(URIS), d=6, seed=1)
     path, ids_path = write(tmp_path, fmt, URIS, vectors)
     data = read_vectors(path, ids_path=ids_path)
     assert data.uris == tuple(URIS)
@@ -101,7 +98,7 @@ def test_the_command_line_takes_uris(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SEGUE_DATABASE_URL", settings.catalog_url)
-    path, ids_path = write(tmp_path, "npy", URIS, unit(len(URIS)))
+    path, ids_path = write(tmp_path, "npy", URIS, unit_vectors(len(URIS), d=6, seed=1))
     result = CliRunner().invoke(
         app,
         ["import", "vectors", str(path), "--ids", str(ids_path), "--data-dir", str(tmp_path / "d")],

@@ -5,7 +5,7 @@ import pytest
 
 from segue.engine import BLEND_QUERIES, DEFAULT_STRATEGY, STRATEGIES, Adaptive, Together
 from segue.errors import InvalidInput
-from segue.ingest import synthetic_catalog
+from segue.ingest import SyntheticCatalog, synthetic_catalog
 from segue.recommendations import recommend, resolve_strategy
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
@@ -13,6 +13,9 @@ from segue.vectors import LocalVectorStore
 
 class CountingStore(LocalVectorStore):
     """The real local store, counting round trips."""
+
+    #: the catalog its vectors came from (the fixture sets it)
+    catalog: SyntheticCatalog
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -6,6 +6,7 @@ import asyncio
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 import pytest
@@ -38,7 +39,7 @@ class Outcome:
     playlist: str
     status: int
     seconds: float
-    body: dict[str, object] = field(default_factory=dict)
+    body: dict[str, Any] = field(default_factory=dict)  # the JSON answer
     started: float = 0.0  # time.perf_counter() when the request was sent
 
 

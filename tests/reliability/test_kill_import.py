@@ -29,16 +29,11 @@ from segue.cli import app
 from segue.settings import Settings
 from segue.vectors import LocalVectorStore
 
-from ..support import segue_binary
+from ..support import segue_binary, unit_vectors
 
 OLD, NEW, DIM = 3000, 5000, 32  # the index holds 1..OLD; the import brings 1..NEW
 ATTEMPTS = 3
 GUARD = 120.0  # seconds for one import run on a loaded machine (it takes a few)
-
-
-def unit(n: int, seed: int) -> np.ndarray:
-    x = np.random.default_rng(seed).normal(size=(n, DIM)).astype(np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
 
 
 async def _catalog(settings: Settings) -> None:
@@ -64,7 +59,7 @@ def data(
     monkeypatch.setenv("SEGUE_LOCAL_INDEX_DTYPE", request.param)  # the import inherits it
     settings = Settings(data_dir=tmp_path / "data")
     asyncio.run(_catalog(settings))
-    old, new = unit(OLD, seed=1), unit(NEW, seed=2)
+    old, new = unit_vectors(OLD, d=DIM, seed=1), unit_vectors(NEW, d=DIM, seed=2)
     store = LocalVectorStore(settings.index_path, dtype=settings.local_index_dtype.value)
     asyncio.run(store.upsert(np.arange(1, OLD + 1), old))
     np.save(tmp_path / "new.npy", new)

@@ -9,6 +9,7 @@ import secrets
 import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 import pytest
@@ -71,8 +72,8 @@ async def answers(client, world: SmallWorld) -> list[tuple[int, dict[str, object
     ]
 
 
-def _readiness_error(body: dict[str, object]) -> dict[str, object]:
-    database = body["dependencies"]["database"]  # type: ignore[index]
+def _readiness_error(body: dict[str, Any]) -> dict[str, Any]:
+    database = body["dependencies"]["database"]
     return body if database["ok"] else {"error": "database_unavailable"}
 
 

@@ -42,7 +42,7 @@ async def test_a_write_committed_mid_read_is_all_or_nothing(database: Database, 
         playlist = await create_playlist(s, user.did, "P")
 
     writer = await asyncpg.connect(settings.catalog_url.replace("+asyncpg", ""), timeout=10)
-    fired = []
+    fired: list[object] = []
 
     def write_between(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         # Right after the reader's first statement, another client appends track 2 and

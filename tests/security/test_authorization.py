@@ -90,7 +90,8 @@ async def send(w: World, request: Request, headers: dict[str, str]):
 async def bobs_playlist(w: World) -> dict[str, object]:
     r = await w.client.get(f"/playlists/{w.bobs}", headers=w.auth(w.bob))
     assert r.status_code == 200
-    return r.json()
+    body: dict[str, object] = r.json()
+    return body
 
 
 def test_every_secured_operation_is_in_the_matrix(world: World):

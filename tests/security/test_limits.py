@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import tracemalloc
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 
+import httpx
 import numpy as np
 import pytest
 import sqlalchemy as sa
@@ -159,7 +160,7 @@ async def _fill(world: World, database: Database, n: int) -> list[int]:
     return ids
 
 
-async def measured(request) -> tuple[object, int]:
+async def measured(request: Awaitable[httpx.Response]) -> tuple[httpx.Response, int]:
     """The response and the peak of Python allocations while it was made."""
     tracemalloc.start()
     try:

@@ -169,7 +169,7 @@ async def test_two_instances_share_one_budget_through_redis(world: World):
 async def test_without_redis_each_instance_counts_on_its_own(world: World):
     settings = tuned(world, rate_limit_writes_per_minute=5, redis_url=None, cache_backend="memory")
     async with client_for(settings) as a, client_for(settings) as b:
-        statuses = {"a": [], "b": []}
+        statuses: dict[str, list[int]] = {"a": [], "b": []}
         for n in range(14):
             path, body = reorder(world, n)
             name, client = ("a", a) if n % 2 else ("b", b)

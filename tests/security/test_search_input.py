@@ -49,7 +49,7 @@ async def odd_tracks(world: World, database: Database) -> list[tuple[int, str, s
             .join(Artist, Track.artist_did == Artist.did)
             .where(Track.visible.is_(True), Track.deleted_at.is_(None))
         )
-        return [tuple(r) for r in rows]
+        return [(id_, title, handle, name) for id_, title, handle, name in rows]
 
 
 def oracle(rows: list[tuple[int, str, str, str | None]], q: str) -> set[int]:

@@ -165,18 +165,22 @@ async def test_new_tokens_expire_by_default(world: World, database: Database, mo
     never = await asyncio.to_thread(runner.invoke, cli, [*args, "--expires-in", "never"])
     hours = await asyncio.to_thread(runner.invoke, cli, [*args, "--expires-in", "12h"])
     async with database.engine.connect() as conn:
-        rows = dict((await conn.execute(sa.text("SELECT id, expires_at FROM api_tokens"))).all())
+        rows: dict[str, datetime | str | None] = dict(
+            (await conn.execute(sa.text("SELECT id, expires_at FROM api_tokens"))).all()
+        )
     now = datetime.now(UTC)
 
-    def left(result) -> timedelta | None:
-        value = rows[token_id_of(result.stdout.strip())]
-        if value is None:
-            return None
+    def expires_at(result) -> datetime | str | None:
+        return rows[token_id_of(result.stdout.strip())]
+
+    def left(result) -> timedelta:
+        value = expires_at(result)
+        assert value is not None, "the token never expires"
         value = datetime.fromisoformat(value) if isinstance(value, str) else value
         return value.replace(tzinfo=value.tzinfo or UTC) - now
 
     assert timedelta(days=6, hours=23) < left(default) <= timedelta(days=7)
-    assert left(never) is None
+    assert expires_at(never) is None
     assert timedelta(hours=11, minutes=59) < left(hours) <= timedelta(hours=12)
 
 

@@ -48,7 +48,8 @@ def expected_zeros(counters: tuple[Counter, ...]) -> list[tuple[str, frozenset[t
     out = []
     for counter in counters:
         known = metrics.KNOWN_LABELS[counter]
-        name = counter.describe()[0].name + "_total"
+        [family] = counter.describe()
+        name = family.name + "_total"
         for values in itertools.product(*known.values()):
             out.append((name, frozenset(zip(known, values, strict=True))))
     return out

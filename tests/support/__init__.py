@@ -12,7 +12,10 @@ import shutil
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from segue.catalog import open_database, upgrade
+from segue.engine import FloatMatrix, normalize
 from segue.settings import Settings
 
 from .servers import PostgresServer, RedisServer, free_port, wait_for
@@ -27,6 +30,7 @@ __all__ = [
     "free_port",
     "migrate",
     "segue_binary",
+    "unit_vectors",
     "wait_for",
 ]
 
@@ -68,3 +72,12 @@ def asyncpg_own(query: str) -> bool:
     connection yet (once per connection and type, with JIT off around it), not a statement
     of Segue's. For tests that count statements with asyncpg's query logger."""
     return "typeinfo_tree" in query or "set_config('jit'" in query
+
+
+def unit_vectors(n: int, d: int = 8, seed: int = 0) -> FloatMatrix:
+    """``n`` random unit rows of ``d`` float32s, the same for the same ``seed``.
+
+    >>> unit_vectors(2, d=3).shape
+    (2, 3)
+    """
+    return normalize(np.random.default_rng(seed).normal(size=(n, d)).astype(np.float32))

@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,7 +37,7 @@ def standin() -> TurbopufferStandin:
     return TurbopufferStandin()
 
 
-def standin_store(standin: TurbopufferStandin, **kwargs: int) -> TurbopufferVectorStore:
+def standin_store(standin: TurbopufferStandin, **kwargs: Any) -> TurbopufferVectorStore:
     """A store on a fresh namespace of ``standin``, through the official client."""
     return TurbopufferVectorStore(
         namespace=f"segue-test-{uuid.uuid4().hex[:12]}",

@@ -10,6 +10,7 @@ nearest first, the list full, exclusions honoured, most true neighbours found.
 from __future__ import annotations
 
 from collections.abc import Callable
+from collections.abc import Set as AbstractSet
 
 import numpy as np
 import pytest
@@ -41,7 +42,7 @@ def _expected(
     ids: np.ndarray,
     vectors: np.ndarray,
     k: int,
-    exclude: set[int] = frozenset(),
+    exclude: AbstractSet[int] = frozenset(),
 ) -> list[tuple[np.ndarray, np.ndarray]]:
     keep = np.array([int(i) not in exclude for i in ids])
     dist = _cosine(queries, vectors[keep])

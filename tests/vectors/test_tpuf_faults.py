@@ -38,7 +38,7 @@ def _calls(kind: str, outcome: str) -> float:
 
 
 async def _filled(standin: TurbopufferStandin, **kwargs: float) -> TurbopufferVectorStore:
-    store = standin_store(standin, **kwargs)  # type: ignore[arg-type]
+    store = standin_store(standin, **kwargs)
     ids, vectors = _vectors(40)
     await store.upsert(ids, vectors)
     await store.get_vectors([1])  # the dimension is known: reads are one request each
@@ -184,7 +184,7 @@ async def test_bulk_writes_wait_out_backpressure_past_a_few_seconds_of_retries(
 
 
 async def test_bulk_writes_stop_when_the_patience_is_spent(standin: TurbopufferStandin) -> None:
-    store = standin_store(standin, write_patience=0.1)  # type: ignore[arg-type]
+    store = standin_store(standin, write_patience=0.1)
     standin.fail_next(
         429, times=1000, headers={"retry-after-ms": "30"}, path_suffix=store.namespace
     )
