@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from segue.catalog import text_problem
@@ -119,6 +122,27 @@ async def test_every_playlist_is_reachable_a_page_at_a_time(world: World) -> Non
     assert world.playlist in seen
     r = await world.client.get("/me/playlists", params={"cursor": "nope!"}, headers=world.auth())
     assert r.status_code == 422
+
+
+async def test_a_crafted_cursor_is_refused_as_input(world: World) -> None:
+    """Well-formed cursors this server did not give: a 422 each, never a 500 from the query."""
+    for parts in (
+        ["not a date", "x"],
+        ["2030-01-01T00:00:00", "x"],  # naive: the server's carry UTC
+        ["0001-01-01T00:00:00+14:00", "x"],  # before year 1 in UTC
+        ["9999-12-31T23:00:00-14:00", "x"],  # after year 9999 in UTC
+        ["2030-01-01T00:00:00+00:00"],
+    ):
+        raw = json.dumps(parts).encode()
+        cursor = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+        r = await world.client.get("/me/playlists", params={"cursor": cursor}, headers=world.auth())
+        assert r.status_code == 422, (parts, r.text)
+        assert r.json()["error"] == "invalid_input", parts
+    # A server's own cursor with another offset is still read as the same instant.
+    own = ["2030-01-01T02:00:00+02:00", world.playlist]
+    cursor = base64.urlsafe_b64encode(json.dumps(own).encode()).decode().rstrip("=")
+    r = await world.client.get("/me/playlists", params={"cursor": cursor}, headers=world.auth())
+    assert r.status_code == 200, r.text
 
 
 async def test_rename_and_delete_a_playlist(world: World) -> None:

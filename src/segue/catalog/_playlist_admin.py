@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,8 +43,13 @@ def _decode(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         when, playlist_id = json.loads(raw)
-        return datetime.fromisoformat(when), str(playlist_id)
-    except (ValueError, TypeError, binascii.Error):
+        at = datetime.fromisoformat(when)
+        # The server's cursors carry UTC times; a naive time, or one that leaves the
+        # datetime range in UTC, would fail in the query as a 500 rather than here as a 422.
+        if at.tzinfo is None:
+            raise ValueError("a naive time")
+        return at.astimezone(UTC), str(playlist_id)
+    except (ValueError, TypeError, OverflowError, binascii.Error):
         raise InvalidInput("cursor: not a cursor this server gave") from None
 
 
