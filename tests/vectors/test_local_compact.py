@@ -148,6 +148,18 @@ async def test_a_dangling_link_is_unavailable_not_empty(path):
         await LocalVectorStore(path, dtype="bf16").count()
 
 
+async def test_a_generation_removed_while_it_is_opened_is_resolved_again(path):
+    """A writer removes the generation it replaced file by file: a reader that finds the
+    directory with a file gone resolves the link again (here it still names the
+    half-removed one, so it gives up after its attempts) instead of answering at once that
+    the store is unusable."""
+    await LocalVectorStore(path, dtype="bf16").upsert([1], vectors(1))
+    [current] = generations(path)
+    (path.parent / current / "keys.npy").unlink()
+    with pytest.raises(VectorStoreUnavailable, match="no longer exists"):
+        await LocalVectorStore(path, dtype="bf16").count()
+
+
 def test_unknown_dtype_is_refused(path):
     with pytest.raises(InvalidInput, match="dtype"):
         LocalVectorStore(path, dtype="i8")

@@ -49,11 +49,18 @@ class ExactVectors:
 
     @classmethod
     def load(cls, directory: Path) -> ExactVectors:
-        """Memory-map the three files; :class:`VectorStoreUnavailable` if they do not agree."""
+        """Memory-map the three files; :class:`VectorStoreUnavailable` if they do not agree.
+
+        ``FileNotFoundError`` passes through: a writer removes the generation it replaced,
+        and a reader that resolved the link just before is to resolve it again
+        (``LocalVectorStore._current``), not to answer that the store is unusable.
+        """
         try:
             keys = np.load(directory / KEYS, mmap_mode="r")
             vectors = np.load(directory / VECTORS, mmap_mode="r")
             norms = np.load(directory / NORMS, mmap_mode="r")
+        except FileNotFoundError:
+            raise
         except (OSError, ValueError) as exc:
             raise VectorStoreUnavailable(f"exact vectors in {directory}: {exc}") from exc
         n = keys.shape[0] if keys.ndim == 1 else -1
