@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from segue.api.openapi import openapi_json
+from segue.catalog.tables import Playlist
 
 from .conftest import World
 
@@ -75,3 +78,28 @@ async def test_an_error_body_is_exactly_error_and_detail(world: World):
     assert body.keys() == {"error", "detail"}
     assert body["error"] == "not_found"
     assert isinstance(body["detail"], str)
+
+
+async def test_409_is_documented_where_a_followed_playlist_is_refused(world: World):
+    """Every change to a followed ATProto playlist answers 409 (it is edited where it was
+    made), and each of those routes documents it."""
+    database = world.app.state.resources.database
+    async with database.sessionmaker.begin() as session:
+        await session.execute(
+            sa.update(Playlist)
+            .where(Playlist.id == world.playlist)
+            .values(record_uri=f"at://did:plc:alice/fm.plyr.list/{world.playlist}")
+        )
+    base = f"/playlists/{world.playlist}"
+    changes = [
+        ("PATCH", "/playlists/{playlist_id}", base, {"name": "Renamed"}),
+        ("DELETE", "/playlists/{playlist_id}", base, None),
+        ("POST", "/playlists/{playlist_id}/tracks", f"{base}/tracks", {"track_id": 5}),
+        ("DELETE", "/playlists/{playlist_id}/tracks/{track_id}", f"{base}/tracks/1", None),
+        ("PUT", "/playlists/{playlist_id}/tracks", f"{base}/tracks", {"track_ids": [4, 3, 2, 1]}),
+    ]
+    schema = world.app.openapi()
+    for method, route, url, body in changes:
+        r = await world.client.request(method, url, json=body, headers=world.auth())
+        assert r.status_code == 409, (method, url, r.text)
+        assert "409" in schema["paths"][route][method.lower()]["responses"], (method, route)

@@ -1024,6 +1024,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorOut"];
                 };
             };
+            /** @description The playlist is a followed ATProto record: edit it there */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
             /** @description Malformed input */
             422: {
                 headers: {
@@ -1110,6 +1119,15 @@ export interface operations {
             };
             /** @description No such playlist */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description The playlist is a followed ATProto record: edit it there */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
