@@ -238,7 +238,7 @@ class Settings(BaseSettings):
     turbopuffer_consistency: TurbopufferConsistency = TurbopufferConsistency.STRONG
     """`strong` (every query sees the latest write) or `eventual` (cheaper, faster reads that may
     be up to 60 s stale; rankings computed within 60 s of a vector write are then cached for 60 s
-    only)"""
+    only). Serving reads only: the commands that write vectors always read strongly"""
     turbopuffer_write_patience_seconds: _Duration = 3600.0
     """how long a bulk write (import, `segue vectors sync`) keeps waiting out turbopuffer's write
     backpressure (429 while indexing catches up) before it stops"""

@@ -97,6 +97,8 @@ def test_cli_sync_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.setenv("SEGUE_TURBOPUFFER_API_KEY", standin.api_key)
         monkeypatch.setenv("SEGUE_TURBOPUFFER_BASE_URL", server.base_url)
         monkeypatch.setenv("SEGUE_TURBOPUFFER_NAMESPACE", "cli-sync")
+        # Serving reads may be eventual; a sync's reads decide what to write: strong.
+        monkeypatch.setenv("SEGUE_TURBOPUFFER_CONSISTENCY", "eventual")
         up = ["vectors", "sync", "--from", "local", "--to", "turbopuffer"]
         result = runner.invoke(app, [*up, "--data-dir", str(first)])
         assert result.exit_code == 0, result.output
@@ -106,6 +108,9 @@ def test_cli_sync_both_ways(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> 
         rerun = runner.invoke(app, [*up, "--data-dir", str(first)])
         assert rerun.exit_code == 0, rerun.output
         assert f"0 written, {N} already in turbopuffer" in rerun.output
+        reads = [r for r in standin.requests if r.path.endswith("/query") and r.body]
+        assert reads, "the rerun compared nothing"
+        assert all("consistency" not in r.body for r in reads)  # turbopuffer's default: strong
         down = ["vectors", "sync", "--from", "turbopuffer", "--to", "local"]
         back = runner.invoke(app, [*down, "--data-dir", str(second)])
         assert back.exit_code == 0, back.output

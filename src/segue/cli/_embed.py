@@ -106,7 +106,10 @@ def embed(
     async def _go() -> EmbedReport:
         # The catalog first: a write moves its index generation, so it must answer before
         # hours of embedding rather than after.
-        async with open_catalog(settings) as database, open_store(settings) as store:
+        async with (
+            open_catalog(settings) as database,
+            open_store(settings, writing=True) as store,
+        ):
             with progress_bar(settings.progress_seconds) as bar:
                 task = bar.add_task("embedding audio", total=len(files))
 

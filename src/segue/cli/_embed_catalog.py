@@ -81,7 +81,10 @@ def embed_catalog_command(
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        async with open_catalog(settings) as database, open_store(settings) as store:
+        async with (
+            open_catalog(settings) as database,
+            open_store(settings, writing=True) as store,
+        ):
             await reconcile_audio_sources(database, audio_origins=settings.audio_origin_list)
             pending = (await embedding_counts(database))["pending"]
             async with (

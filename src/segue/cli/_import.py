@@ -122,7 +122,7 @@ def vectors(
     async def _go() -> VectorsResult:
         async with open_catalog(settings) as database:
             resolved = await resolve_uris(database, data)
-            async with open_store(settings) as store:
+            async with open_store(settings, writing=True) as store:
                 with progress_bar(settings.progress_seconds) as bar:
                     result = await import_vectors(
                         store,

@@ -71,8 +71,8 @@ def sync(
         dst_settings = settings.model_copy(update={"vector_backend": VectorBackend(target)})
         async with (
             open_catalog(settings) as database,
-            open_store(src_settings) as src,
-            open_store(dst_settings) as dst,
+            open_store(src_settings, writing=True) as src,
+            open_store(dst_settings, writing=True) as dst,
         ):
             total = await src.count()
             with progress_bar(settings.progress_seconds) as bar:

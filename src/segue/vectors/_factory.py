@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from segue.errors import Misconfigured
-from segue.settings import Settings, VectorBackend
+from segue.settings import Settings, TurbopufferConsistency, VectorBackend
 
 from ._local import LocalVectorStore
 from ._protocol import VectorStore
@@ -12,13 +12,19 @@ from ._turbopuffer import TurbopufferVectorStore
 __all__ = ["max_cache_seconds", "open_store", "warm_cache"]
 
 
-def open_store(settings: Settings) -> VectorStore:
+def open_store(settings: Settings, *, writing: bool = False) -> VectorStore:
     """The configured backend; call once per process, share it, and ``aclose()`` it at the end.
 
         >>> async with open_store(settings) as store:  # doctest: +SKIP
         ...     ranking = await recommend(store, [12, 40], limit=5, strategy="centroid")
 
     The turbopuffer backend creates its one API client (and connection pool) here.
+
+    ``writing``: for a process that writes vectors (imports, ``segue embed``, ``segue
+    vectors sync``). Its reads decide what to write (the rows a store lacks or holds
+    differently) or what to copy, so on turbopuffer they are strong whatever
+    ``SEGUE_TURBOPUFFER_CONSISTENCY`` says: an eventual read up to 60 s stale could find a
+    revert already written and skip it, and the store would keep the newer vectors.
     """
     if settings.vector_backend is VectorBackend.LOCAL:
         return LocalVectorStore(
@@ -28,6 +34,10 @@ def open_store(settings: Settings) -> VectorStore:
             expansion_search=settings.local_ef_search,
         )
     if settings.vector_backend is VectorBackend.TURBOPUFFER:
+        if writing:
+            settings = settings.model_copy(
+                update={"turbopuffer_consistency": TurbopufferConsistency.STRONG}
+            )
         return TurbopufferVectorStore.from_settings(settings)
     raise Misconfigured(f"vector backend {settings.vector_backend.value!r} is not available here")
 
