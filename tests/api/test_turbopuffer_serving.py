@@ -12,7 +12,7 @@ import pytest
 from fastapi import FastAPI
 
 from segue.api import create_app
-from segue.cache import MemoryCache
+from segue.cache import CachedRanking, MemoryCache
 from segue.catalog import (
     Database,
     bump_index_generation,
@@ -99,6 +99,16 @@ async def _ttl(w: TpufWorld, request: pytest.FixtureRequest) -> float:
     return float(ms) / 1000
 
 
+async def _entry(w: TpufWorld) -> CachedRanking:
+    """The playlist's current cache entry."""
+    resources = w.app.state.resources
+    async with resources.database.reading() as conn:
+        key = resources.recommender.cache_key(await playlist_head(conn, w.playlist))
+    entry: CachedRanking | None = await resources.cache.get(key)
+    assert entry is not None, "nothing cached"
+    return entry
+
+
 async def _recommend(w: TpufWorld) -> None:
     r = await w.client.get(f"/playlists/{w.playlist}/recommendations?limit=3", headers=w.auth())
     assert r.status_code == 200, r.text
@@ -131,6 +141,8 @@ async def test_eventual_rankings_near_a_write_are_cached_within_the_staleness_bo
         assert await _ttl(w, request) <= 60
     else:
         assert await _ttl(w, request) > DEFAULT_TTL - 60
+    # Marked so in the entry: a longer ranking will not keep it as its start.
+    assert (await _entry(w)).provisional is eventual
     # Long after the last write, a new playlist version is cached for the full TTL...
     w.store.freshness.forget(61)
     r = await w.client.post(

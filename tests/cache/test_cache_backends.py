@@ -100,6 +100,24 @@ async def test_redis_stores_a_format_byte_and_eight_bytes_an_id(
     )
 
 
+async def test_redis_reads_a_ranking_written_before_the_provisional_flag(
+    redis_cache: RedisCache, redis_admin: redis.Redis, key: str
+) -> None:
+    # Format 2 as the code before the provisional flag wrote it (bit 0 only): still a hit,
+    # a lasting ranking.
+    old = (
+        b"\x02"
+        + (200).to_bytes(4, "little")
+        + b"\x01"
+        + b"".join(i.to_bytes(8, "little") for i in (88, 3, 12, 40))
+    )
+    redis_admin.set(key, old, px=60_000)
+    got = await redis_cache.get(key)
+    assert got is not None
+    assert (list(got), got.because, got.asked) == ([88, 3], [12, 40], 200)
+    assert (got.complete, got.provisional) == (True, False)
+
+
 @pytest.mark.parametrize(
     "garbage",
     [

@@ -109,6 +109,22 @@ async def test_a_ranking_keeps_its_because_ids_and_how_it_was_cut(cache, harness
     assert (list(got), got.because, got.asked, got.complete) == ([5], [6], 50, False)
 
 
+async def test_a_provisional_ranking_stays_provisional(cache, harness) -> None:
+    # A ranking cached only briefly (fallback plan, a possibly stale store read) must be
+    # known as such when read back: a longer ranking must not keep it as its start.
+    key = harness.key()
+    await cache.set(key, CachedRanking([8, 9], because=[1, 1], asked=50, provisional=True))
+    got = await cache.get(key)
+    assert got is not None
+    assert (list(got), got.complete, got.provisional) == ([8, 9], False, True)
+    await cache.set(key, CachedRanking([8], because=[1], complete=True))
+    got = await cache.get(key)
+    assert got is not None
+    assert (got.complete, got.provisional) == (True, False)
+    with pytest.raises(InvalidInput, match="provisional"):  # format 1 cannot carry the flag
+        await cache.set(key, CachedRanking([8], provisional=True))
+
+
 async def test_plain_ids_come_back_without_because(cache, harness: Harness) -> None:
     key = harness.key()
     await cache.set(key, [4, 5])

@@ -196,6 +196,7 @@ class Recommender:
     async def _page_of(self, subject: Subject, request: PageRequest) -> RecommendationPage:
         kind, limit, offset = subject.kind, request.limit, request.offset
         # A plain autocommit connection, not a session: the hot path builds no ORM objects.
+        page: RecommendationPage | None = None
         async with self.database.reading() as conn:
             head = await subject.head(conn)
             if self.store is None:
@@ -216,23 +217,31 @@ class Recommender:
             return _unavailable("empty_playlist")
         if request.miss is not None:
             await request.miss.alone()
-        candidates = self.candidates
         # A ranking ranked further keeps what this version's shorter one showed, as it was:
-        # a next page never repeats a track of an earlier one, nor skips one.
+        # a next page never repeats a track of an earlier one, nor skips one. Not a
+        # provisional one (fallback plan, possibly stale read): kept as the start of a
+        # lasting ranking it would outlive its short TTL, so the ranking is computed anew.
         same_version = self.cache_key(seeds, kind=kind) == key
-        shown_before = ranked if ranked and same_version else None
-        if ranked:
-            candidates = min(max(ranked.asked, self.candidates) * _REFILL_FACTOR, _MAX_CANDIDATES)
+        before = ranked if ranked and same_version and not ranked.provisional else None
+        candidates = _candidates_for(offset + limit + 1, self.candidates, ranked)
+        # One deadline for all of the request's computations: however many refills a deep
+        # or thinned page takes, the request waits timeout_seconds for the store at most.
+        deadline = asyncio.get_running_loop().time() + self.timeout_seconds
         while True:
-            ranked = await self._compute(seeds, kind, self.store, candidates, shown_before)
-            shown_before = ranked
-            if ranked is None:
-                return _UNAVAILABLE
+            computed = await self._compute(seeds, kind, self.store, candidates, before, deadline)
+            if isinstance(computed, str):
+                if page is not None and page.tracks:
+                    # What the shorter ranking already shows stays servable: a failed
+                    # refill only means no more than that for now.
+                    return RecommendationPage(tracks=page.tracks, available=True, more=False)
+                return _unavailable(computed)
+            ranked = computed
             async with self.database.reading() as conn:
                 page = await page_of(conn, ranked, limit, offset)
             if not ran_dry(page, ranked, limit):
                 return page
             # Most of the best candidates cannot be shown: rank further down and cache that.
+            before = None if ranked.provisional else ranked
             candidates = min(candidates * _REFILL_FACTOR, _MAX_CANDIDATES)
 
     # -- the miss -----------------------------------------------------------------------
@@ -243,34 +252,34 @@ class Recommender:
         kind: str,
         store: VectorStore,
         candidates: int,
-        before: CachedRanking | None = None,
-    ) -> CachedRanking | None:
-        """The ranked ids for this version of the playlist, or ``None`` (counted); a longer
-        ranking than ``before`` (this version's), which it starts with."""
+        before: CachedRanking | None,
+        deadline: float,
+    ) -> CachedRanking | UnavailableReason:
+        """The ranked ids for this version of the playlist, or why there are none (the
+        caller counts it, if it answers ``available: false``); a longer ranking than
+        ``before`` (this version's), which it starts with. The request waits until
+        ``deadline`` (the event loop's clock) at most."""
         key = self.cache_key(seeds, kind=kind)
         try:
-            # The request waits timeout_seconds; the computation (shielded by the single
+            # The request waits until its deadline; the computation (shielded by the single
             # flight) goes on a while longer and caches its result, so work done under
             # load is not thrown away and the next request for this version hits.
-            async with asyncio.timeout(self.timeout_seconds):
+            async with asyncio.timeout_at(deadline):
                 ranked = await self.flights.run(
                     f"{key}#{candidates}",
-                    lambda: self._rank(key, seeds, store, candidates, before),
+                    lambda: self._rank(key, seeds, store, candidates, before, deadline),
                 )
         except TimeoutError:
             log.warning(
                 "recommendations unavailable for %s: the store did not answer in time", seeds.id
             )
-            _count_unavailable("store_timeout")
-            return None
+            return "store_timeout"
         except VectorStoreUnavailable as exc:
             log.warning("recommendations unavailable for %s: %s", seeds.id, exc.detail)
-            _count_unavailable("store_error")
-            return None
+            return "store_error"
         if not ranked and ranked.complete:
             # The store had nothing: no embeddings, or no candidate left to suggest.
-            _count_unavailable("no_embeddings")
-            return None
+            return "no_embeddings"
         return ranked
 
     async def _rank(
@@ -280,9 +289,13 @@ class Recommender:
         store: VectorStore,
         candidates: int,
         before: CachedRanking | None,
+        deadline: float,
     ) -> CachedRanking:
         loop = asyncio.get_running_loop()
         started = loop.time()
+        # What the request that started it has left (all of timeout_seconds for the first
+        # computation of a request, less for a refill after it).
+        budget = max(0.0, deadline - started)
         COMPUTATIONS_IN_FLIGHT.inc()
         try:
             # Up to half the request's time may go to waiting for a slot. A slot that comes
@@ -290,9 +303,9 @@ class Recommender:
             # for it: the cheaper plan still answers in time, the full one would not. Only
             # after a wait: a slot free at once always runs the full plan, so the estimate
             # keeps being refreshed and a process recovers once the load is gone.
-            async with self.admission.slot(wait_seconds=self.timeout_seconds / 2) as degraded:
+            async with self.admission.slot(wait_seconds=budget / 2) as degraded:
                 waited = loop.time() - started
-                left = self.timeout_seconds - waited
+                left = budget - waited
                 if (
                     degraded is None
                     and waited > _WAITED
@@ -322,11 +335,13 @@ class Recommender:
                 max_per_artist=self.max_per_artist,
                 before=before,
             )
+        ttl = None if degraded is None else self.fallback_ttl_seconds
+        if store_ttl is not None:
+            ttl = store_ttl if ttl is None else min(ttl, store_ttl)
+        # Cached briefly: a longer ranking must not start with it (it would last).
+        ids.provisional = ttl is not None
         if ids:
             # An empty ranking is not cached: "no embeddings yet" is usually temporary.
-            ttl = None if degraded is None else self.fallback_ttl_seconds
-            if store_ttl is not None:
-                ttl = store_ttl if ttl is None else min(ttl, store_ttl)
             await self.cache.set(key, ids, ttl_seconds=ttl)
         return ids
 
@@ -373,6 +388,24 @@ class Recommender:
         """This version's key (:class:`CacheKeys`, ``_key.py``): a playlist's ranking, or
         (``kind`` ``similar``) a track's, as a playlist of one (``track_seeds``)."""
         return self.keys.key(head, kind=kind)
+
+
+def _candidates_for(wanted: int, base: int, cached: CachedRanking | None) -> int:
+    """How many candidates the request's first computation asks for: longer than a cached
+    ranking that ran dry, and enough for ``wanted`` (the page and the one after it) at
+    once, so a deep page is one computation rather than a refill after each too-short
+    one. Steps of the refill factor from ``base`` (the sizes every request uses, so
+    concurrent ones share a computation), up to :data:`MAX_CANDIDATES`.
+
+    >>> [_candidates_for(wanted, 50, None) for wanted in (4, 54, 1001)]
+    [50, 200, 1000]
+    """
+    candidates = base
+    if cached:
+        candidates = max(cached.asked, base) * _REFILL_FACTOR
+    while candidates < wanted:
+        candidates *= _REFILL_FACTOR
+    return min(candidates, _MAX_CANDIDATES)
 
 
 def _count_unavailable(reason: UnavailableReason) -> None:
