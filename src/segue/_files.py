@@ -53,9 +53,16 @@ def private_file(path: Path) -> Path:
 
 
 def _tighten(path: Path) -> None:
-    """Take the group's and others' permissions away from a file or directory of ours."""
+    """Take the group's and others' permissions away from a file or directory of ours.
+
+    Not from a sticky directory (``/tmp``, ``/var/tmp``): it is shared by design, and a
+    Segue run as root that held a database there (``sqlite:////tmp/x.db``) would otherwise
+    lock every other user of the machine out of it. The database file itself is still
+    made the owner's only."""
     info = path.stat()
     mode = stat.S_IMODE(info.st_mode)
+    if mode & stat.S_ISVTX:
+        return
     if mode & 0o077 and info.st_uid == os.geteuid():
         os.chmod(path, mode & ~0o077)
         log.info("%s was open to others (%o); now %o", path, mode, mode & ~0o077)
