@@ -17,7 +17,7 @@ They answer as the real services do, per the lexicons (bluesky-social/atproto
   reference PDS does, so the page after the last is empty and has none),
   ``com.atproto.sync.getBlob`` (the bytes; 400 ``BlobNotFound``). XRPC errors are
   ``{"error", "message"}``; ``fail_next`` answers the next requests with 429/503 and a
-  ``Retry-After``.
+  ``Retry-After``; ``stuck_cursor`` makes its pages never end.
 - Relay: ``com.atproto.sync.listReposByCollection`` (``limit`` 1..2000, default 500; a
   cursor only when more remain).
 
@@ -260,6 +260,10 @@ class Pds(_Server):
         #: seconds each ``listRecords`` answer waits: a slow PDS, so a test can stop a
         #: backfill between pages
         self.page_delay = 0.0
+        #: a PDS whose pages never end: every non-empty ``listRecords`` page has this
+        #: cursor instead of its last rkey (one sorting after every rkey, ``"same"``,
+        #: gives the first page again when asked)
+        self.stuck_cursor: str | None = None
         self._hold_after: int | None = None
         self._released = asyncio.Event()
         for nsid, handler in (
@@ -377,7 +381,7 @@ class Pds(_Server):
             ]
         }
         if page:
-            body["cursor"] = page[-1]
+            body["cursor"] = self.stuck_cursor or page[-1]
         return web.json_response(body)
 
     async def _get_blob(self, request: web.Request) -> web.StreamResponse:

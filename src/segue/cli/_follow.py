@@ -269,7 +269,8 @@ def backfill_command(
     through its well-known document). Records are applied as the stream's are: a newer
     version from the stream is never overwritten, and a stored record the repository no
     longer holds is deleted. Resumable: run it again after a kill and it goes on where it
-    stopped. On day one, run it before `segue follow`. See docs/atproto.md.
+    stopped; run again later, it reads again the repositories whose rev moved (one request
+    for each that did not). On day one, run it before `segue follow`. See docs/atproto.md.
     """
     settings = settings_from(data_dir)
     given = list(did or [])

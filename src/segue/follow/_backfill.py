@@ -17,9 +17,14 @@ one the repo no longer holds: it is deleted, with a tombstone at the backfill's 
 Where each repository and collection stands (its rev, the cursor of the next page,
 whether it is done) is stored in ``follow_backfill`` in the transaction of each page, so a
 killed backfill goes on exactly where it stopped (no page applied is read again),
-stamping the rest with the same rev. Requests to one PDS are at
-most ``per_pds`` at a time; a 429 or 503 waits its ``Retry-After`` (or a backoff) and tries
-again.
+stamping the rest with the same rev. A collection done is read whole again, at the repo's
+new rev, when that rev has moved since (a gap may have hidden the commits from the
+stream); otherwise it costs the one ``getLatestCommit`` of its repo. Requests to one PDS
+are at most ``per_pds`` at a time; a 429 or 503 waits its ``Retry-After`` (or a backoff)
+and tries again. The PDS's pagination is not trusted: a cursor already asked, or more than
+``max_records_per_collection`` records, fails the repo. A short database outage is waited
+out (:data:`_DATABASE_RETRIES`); a longer one ends the backfill once every worker has
+stopped.
 
     >>> stats = await backfill(database, xrpc, resolver, BackfillOptions(dids=("did:plc:a",)))
     ...                                                  # doctest: +SKIP
@@ -39,10 +44,18 @@ import sqlalchemy as sa
 import sqlalchemy.exc as sa_exc
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from segue._retry import RetryPolicy
 from segue.atproto import DidResolver, RecordPage, RepoPage, XrpcClient, is_did
 from segue.catalog import Database, clean_handle, database_errors
 from segue.catalog.tables import FollowBackfill, insert_for
-from segue.errors import AtprotoUnavailable, InvalidInput, NotFound, RemoteError, SegueError
+from segue.errors import (
+    AtprotoUnavailable,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    RemoteError,
+    SegueError,
+)
 from segue.metrics import FOLLOW_BACKFILL_RECORDS
 
 from ._apply import apply_follow
@@ -69,6 +82,13 @@ _MAX_WAIT_SECONDS = 60.0
 # Repositories worked on at once (each still bounded per PDS): enough to keep several
 # PDSes busy without holding thousands of coroutines.
 _REPOS_AT_ONCE = 32
+# Records read from one account's collection in one run, at most: far past any real
+# account's (an artist with ten thousand tracks is rare), and a bound on what a PDS that
+# keeps inventing records and cursors can make the catalog store.
+MAX_RECORDS_PER_COLLECTION = 100_000
+# A database outage of a few seconds (a restart, a failover) is waited out; a longer one
+# ends the backfill with its error (run it again: it goes on where it stopped).
+_DATABASE_RETRIES = RetryPolicy(attempts=4, initial=0.5, ceiling=4.0)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +106,9 @@ class BackfillOptions:
     #: a page's track records applied together (:mod:`._apply_bulk`); ``False``: one by
     #: one through the stream's path, in the same transaction (the bench's reference)
     bulk: bool = True
+    #: records read from one account's collection in one run, at most: past it the repo
+    #: fails (its PDS is taken to be inventing records)
+    max_records_per_collection: int = MAX_RECORDS_PER_COLLECTION
 
 
 @dataclass(slots=True)
@@ -123,7 +146,9 @@ async def backfill(
     """Read every record of the followed collections from the accounts' PDSes into the
     catalog; resumable (see the module's docstring). A repository that cannot be read
     (no DID document, no PDS, an answer that is not XRPC) is reported in ``failed`` and
-    the others go on."""
+    the others go on; so does one whose PDS pages without end (a cursor that comes back,
+    more than ``max_records_per_collection`` records). A database outage longer than a few
+    seconds ends it with :class:`DatabaseUnavailable`, once every worker has stopped."""
     dids = list(dict.fromkeys(options.dids))
     if options.relay is not None:
         dids += [d for d in await _listed(xrpc, options) if d not in set(dids)]
@@ -134,7 +159,18 @@ async def backfill(
     on_progress(stats)
     run = _Run(database, xrpc, resolver, options, stats, on_progress)
     queue = iter(dids)
-    await asyncio.gather(*(run.worker(queue) for _ in range(min(_REPOS_AT_ONCE, len(dids)))))
+    try:
+        # One worker's error cancels the others, and each is awaited: nothing of this
+        # backfill goes on reading or writing once it has returned or raised (the caller
+        # closes the HTTP client next).
+        async with asyncio.TaskGroup() as workers:
+            for _ in range(min(_REPOS_AT_ONCE, len(dids))):
+                workers.create_task(run.worker(queue))
+    except BaseExceptionGroup as group:
+        # The error itself, as from one call (a database outage is set on the pages of
+        # every repository of its batch: the same error, several times).
+        first = group.exceptions[0]
+        raise first from first.__cause__
     return stats
 
 
@@ -224,6 +260,16 @@ class _Run:
             self.stats.repos += 1
             self.on_progress(self.stats)
 
+    async def retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """``call()`` (a database read or transaction), again after a short outage."""
+        return await _DATABASE_RETRIES.call(
+            call,
+            on=DatabaseUnavailable,
+            on_retry=lambda exc, wait: log.warning(
+                "backfill: %s; retrying in %.1f s", exc.detail, wait
+            ),
+        )
+
     async def pds_call(self, pds: str, call: Callable[[], Awaitable[T]]) -> T:
         async def gated() -> T:
             async with self.gate(pds):
@@ -234,8 +280,17 @@ class _Run:
     async def repo(self, did: str) -> None:
         document = await _patiently(lambda: self.resolver.resolve(did))
         pds = document.pds
+        head: list[str] = []
+
+        async def current_rev() -> str:
+            """The repo's rev now: asked once, for all its collections."""
+            if not head:
+                latest = await self.pds_call(pds, lambda: self.xrpc.get_latest_commit(pds, did))
+                head.append(latest.rev)
+            return head[0]
+
         for collection in self.options.collections.wanted:
-            await self.collection(did, pds, collection)
+            await self.collection(did, pds, collection, current_rev)
         if document.handle is not None:
             # The account is first seen here: its handle is its document's, not
             # handle.invalid (item 5 of issue 21; not verified, docs/atproto.md).
@@ -244,19 +299,34 @@ class _Run:
             except InvalidInput:
                 return
             async with self.writing:
-                await store_handles(self.database, {did: handle})
+                await self.retrying(lambda: store_handles(self.database, {did: handle}))
 
-    async def collection(self, did: str, pds: str, collection: str) -> None:
-        state = await _state(self.database, did, collection)
-        if state is not None and state.done:
-            return
-        if state is None:
-            latest = await self.pds_call(pds, lambda: self.xrpc.get_latest_commit(pds, did))
-            rev, cursor = latest.rev, None
+    async def collection(
+        self, did: str, pds: str, collection: str, current_rev: Callable[[], Awaitable[str]]
+    ) -> None:
+        state = await self.retrying(lambda: _state(self.database, did, collection))
+        if state is None or state.done:
+            rev = await current_rev()
+            if state is not None and rev <= state.rev:
+                return  # read whole at this rev already, and the repo has not moved since
+            # Never read, or changed since it was read whole (the stream may have missed
+            # the change, in a gap): read whole again at the repo's rev now. What the
+            # stream applied at a newer rev stays; what is not listed any more is deleted.
+            cursor = None
             async with self.writing:
-                await _save_state_now(self.database, did, collection, rev, None, done=False)
+                await self.retrying(
+                    lambda: _save_state_now(self.database, did, collection, rev, None, done=False)
+                )
         else:
+            # Half read (killed): on from the cursor, at the rev it began with, so the
+            # records of the pages already applied are not taken for deleted ones.
             rev, cursor = state.rev, state.cursor
+        # The PDS's pagination is not trusted: a cursor that comes back, or more records
+        # than any real account holds, would otherwise keep this reading (and storing)
+        # for ever. The repo fails; where it stands stays stored.
+        asked = set() if cursor is None else {cursor}
+        listed = 0
+        limit = self.options.max_records_per_collection
         while True:
 
             def read(c: str | None = cursor) -> Awaitable[RecordPage]:
@@ -265,6 +335,19 @@ class _Run:
             page = await self.pds_call(pds, read)
             cursor = page.cursor
             last = cursor is None or not page.records
+            if not last and cursor in asked:
+                raise RemoteError(
+                    f"{pds}: listRecords of {collection} gave a cursor already asked "
+                    f"({cursor!r}): its pages would never end; stopped"
+                )
+            listed += len(page.records)
+            if listed > limit:
+                raise RemoteError(
+                    f"{pds}: listRecords of {collection} went past {limit:,} records; "
+                    "stopped (more than any account holds)"
+                )
+            if cursor is not None:
+                asked.add(cursor)
             # The page and where the backfill stands after it, in one transaction: a kill
             # leaves either both or neither, so no page is applied twice nor skipped.
             await self.apply(did, collection, rev, page.records, cursor=None if last else cursor)
@@ -333,17 +416,22 @@ class _Run:
                 await page.save(session)
 
         try:
-            applied = await apply_follow(
-                self.database,
-                [change for page in batch for change in page.changes],
-                cursor=None,
-                max_lists_per_account=self.options.max_lists_per_account,
-                audio_origins=self.options.audio_origins,
-                bulk=self.options.bulk,
-                then=then,
+            # Rolled back whole on an outage, the batch (and where its repositories
+            # stand) is simply written again.
+            applied = await self.retrying(
+                lambda: apply_follow(
+                    self.database,
+                    [change for page in batch for change in page.changes],
+                    cursor=None,
+                    max_lists_per_account=self.options.max_lists_per_account,
+                    audio_origins=self.options.audio_origins,
+                    bulk=self.options.bulk,
+                    then=then,
+                )
             )
         except (SegueError, sa_exc.DBAPIError) as exc:
-            # Each page's repository fails with it (the others in the run go on).
+            # Every page of the batch gets the error (an outage that outlasted the
+            # retries, conflicts on every attempt): it ends the backfill (:func:`backfill`).
             for page in batch:
                 page.done.set_exception(exc)
         else:
@@ -364,16 +452,17 @@ class _Run:
         kind: Literal["track", "playlist"] = (
             "track" if collection == self.options.collections.track else "playlist"
         )
-        deleted: list[int] = []
+        deleted = [0]
 
         async def finish(session: AsyncSession) -> None:
             now_us = time.time_ns() // 1000
-            deleted.append(await delete_missing(session, did, collection, kind, rev, now_us))
+            # Set, not added: an attempt rolled back (and retried) deleted nothing.
+            deleted[0] = await delete_missing(session, did, collection, kind, rev, now_us)
             await _save_state(session, did, collection, rev, None, done=True)
 
         async with self.writing:
-            await apply_follow(self.database, [], cursor=None, then=finish)
-        for _ in range(sum(deleted)):
+            await self.retrying(lambda: apply_follow(self.database, [], cursor=None, then=finish))
+        for _ in range(deleted[0]):
             self._count(DELETED)
 
     def _count(self, result: str) -> None:
