@@ -339,7 +339,8 @@ async def embed_catalog(
                         pending.cancel()
                     await asyncio.gather(pending, return_exceptions=True)
             if held:
-                # A clean stop gives its leases back; a killed worker's run out instead.
+                # A clean stop gives its leases back uncounted, a crash counted (the tracks
+                # become suspects, claimed alone); a killed worker's run out instead.
                 await release_embeddings(
                     database, options.worker, sorted(held), count_attempt=crashed
                 )
