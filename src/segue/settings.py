@@ -432,7 +432,8 @@ class Settings(BaseSettings):
     # `segue embed --catalog` (docs/embedding.md).
     audio_max_bytes: _Count = 100_000_000
     """`segue embed --catalog` refuses audio larger than this (100 MB: what plyr.fm's track
-    lexicon allows)"""
+    lexicon allows); it bounds the download, not the decoding: of any track, only the first ten
+    minutes are decoded"""
     audio_fetch_timeout_seconds: _Duration = 120.0
     """`segue embed --catalog`: the longest one audio download may take, however slowly the bytes
     come; past it the attempt fails and is retried"""

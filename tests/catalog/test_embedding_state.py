@@ -154,8 +154,14 @@ async def test_claims_are_disjoint_and_a_lease_runs_out(database: Database) -> N
     assert [c.track_id for c in second] == [5, 6]
     assert await claim_embeddings(database, "c", limit=4, lease_seconds=60) == []
     await asyncio.sleep(0.6)  # worker "a" died: its lease runs out
-    again = await claim_embeddings(database, "c", limit=10, lease_seconds=60)
-    assert [(c.track_id, c.attempt) for c in again] == [(1, 2), (2, 2), (3, 2), (4, 2)]
+    # Any of them may be what killed it: they are claimed again one at a time.
+    again = [await claim_embeddings(database, "c", limit=10, lease_seconds=60) for _ in range(4)]
+    assert [[(c.track_id, c.attempt) for c in got] for got in again] == [
+        [(1, 2)],
+        [(2, 2)],
+        [(3, 2)],
+        [(4, 2)],
+    ]
     await release_embeddings(database, "b", [5, 6])
     assert [c.attempt for c in await claim_embeddings(database, "d", limit=9, lease_seconds=9)] == [
         1,
@@ -188,3 +194,56 @@ async def test_deleted_tracks_are_neither_counted_nor_claimed(database: Database
     assert [
         c.track_id for c in await claim_embeddings(database, "w", limit=5, lease_seconds=5)
     ] == [1]
+
+
+async def test_a_track_whose_workers_die_runs_out_of_attempts_and_fails(
+    database: Database,
+) -> None:
+    await write(database, track(1, f"{CDN}/bomb.flac"), track(2, f"{CDN}/2.mp3"))
+    [first] = await claim_embeddings(database, "w1", limit=1, lease_seconds=60, max_attempts=3)
+    assert first.track_id == 1
+    await fail_embedding(database, first, "HTTP 503", retry_in=0)
+    # Its workers are killed while they hold it: the lease runs out and it is claimed again,
+    # each claim one attempt, until the attempts are spent.
+    for attempt in (2, 3):
+        claims = await claim_embeddings(
+            database, f"w{attempt}", limit=1, lease_seconds=0.2, max_attempts=3
+        )
+        assert [(c.track_id, c.attempt) for c in claims] == [(1, attempt)]
+        await asyncio.sleep(0.3)
+    # Not handed out a fourth time: failed, with the reason, and the next track claimed.
+    claims = await claim_embeddings(database, "w4", limit=1, lease_seconds=60, max_attempts=3)
+    assert [c.track_id for c in claims] == [2]
+    assert (await states(database))[1][0] == "failed"
+    [failed] = await failed_embeddings(database)
+    assert (failed.track_id, failed.attempts) == (1, 3)
+    assert "its 3 attempts are spent" in (failed.reason or "")
+    assert "stopping while embedding it" in (failed.reason or "")
+    assert "an earlier one: HTTP 503" in (failed.reason or "")
+    assert await embedding_counts(database) == {"pending": 1, "done": 0, "failed": 1}
+
+
+async def test_a_crashing_worker_gives_its_leases_back_with_the_attempt_counted(
+    database: Database,
+) -> None:
+    await write(database, *(track(i, f"{CDN}/{i}.mp3") for i in (1, 2, 3)))
+    claims = await claim_embeddings(database, "w", limit=3, lease_seconds=60, max_attempts=2)
+    await release_embeddings(database, "w", [c.track_id for c in claims], count_attempt=True)
+    # Claimable at once, but one at a time: any of the three may be what crashed it.
+    [one] = await claim_embeddings(database, "w", limit=3, lease_seconds=60, max_attempts=2)
+    assert (one.track_id, one.attempt) == (1, 2)
+    await release_embeddings(database, "w", [1], count_attempt=True)  # 1 crashes it again
+    # 1 has spent its attempts: failed, not handed out; 2 and 3 are tried alone.
+    assert [
+        [(c.track_id, c.attempt) for c in await claim_embeddings(
+            database, "w", limit=3, lease_seconds=60, max_attempts=2)]
+        for _ in range(2)
+    ] == [[(2, 2)], [(3, 2)]]  # fmt: skip
+    assert await claim_embeddings(database, "w", limit=3, lease_seconds=60, max_attempts=2) == []
+    assert await embedding_counts(database) == {"pending": 2, "done": 0, "failed": 1}
+    # A clean stop gives leases back without counting the attempt, and they are no suspects.
+    await release_embeddings(database, "w", [2, 3])
+    assert [
+        (c.track_id, c.attempt)
+        for c in await claim_embeddings(database, "w", limit=3, lease_seconds=60, max_attempts=2)
+    ] == [(2, 2), (3, 2)]

@@ -2,6 +2,7 @@
 
 import json
 import os
+import tracemalloc
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import soundfile as sf
 from segue.atproto import is_did, is_handle
 from segue.errors import InvalidInput, UnreadableAudio
 from segue.ingest.clap import (
+    MAX_SECONDS,
     Manifest,
     ManifestEntry,
     artist_identity,
@@ -87,6 +89,49 @@ def test_undecodable_files_raise_unreadable_audio(tmp_path, content):
 def test_missing_file_raises_unreadable_audio(tmp_path):
     with pytest.raises(UnreadableAudio):
         decode_audio(tmp_path / "nope.flac")
+
+
+def silence(path, minutes, rate, channels=1):
+    """A long FLAC of silence, written a minute at a time: a few kB a minute compressed."""
+    minute = np.zeros((60 * rate, channels), np.float32)
+    with sf.SoundFile(path, "w", rate, channels, format="FLAC", subtype="PCM_16") as fh:
+        for _ in range(minutes):
+            fh.write(minute)
+    return path
+
+
+def decode_traced(path, **bound):
+    """The decoded audio, and the most bytes numpy held at once while decoding it."""
+    tracemalloc.start()
+    try:
+        audio = decode_audio(path, 48_000, **bound)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return audio, peak
+
+
+def test_a_long_track_decodes_only_its_first_max_seconds(tmp_path):
+    # A decompression bomb in small: twelve minutes in a few hundred kB, past the bound.
+    path = silence(tmp_path / "long.flac", 12, 48_000)
+    assert path.stat().st_size < 1_000_000
+    audio, peak = decode_traced(path)
+    bound = round(MAX_SECONDS * 48_000)
+    assert audio.samples.size == bound  # truncated, not refused: a long track still embeds
+    # The samples kept, one copy joining them, and a block in flight; never the whole file.
+    assert peak < 2 * bound * 4 + 32_000_000
+
+
+def test_decoding_memory_follows_the_bound_not_the_file(tmp_path):
+    # Twenty minutes of 44.1 kHz stereo: the whole decode would be 230 MB of 48 kHz float32.
+    path = silence(tmp_path / "long.flac", 20, 44_100, channels=2)
+    audio, peak = decode_traced(path, max_seconds=20)
+    assert audio.samples.size == 20 * 48_000
+    assert audio.samples.dtype == np.float32
+    # Read blocks are 30 s of stereo at most (11.5 MB), so the peak is a few blocks.
+    assert peak < 48_000_000
+    with pytest.raises(ValueError, match="max_seconds"):
+        decode_audio(path, 48_000, max_seconds=0)
 
 
 def test_split_windows_keeps_a_long_enough_tail_and_a_lone_short_window():

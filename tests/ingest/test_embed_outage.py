@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pytest
 import soundfile as sf
+import sqlalchemy as sa
 
 from segue.catalog import Database, embedding_counts, upsert_tracks
+from segue.catalog._models import EmbeddingState
 from segue.ingest.audio import AudioFetcher, EmbedOptions, embed_catalog
 from segue.ingest.clap import ClapEmbedder
 
@@ -66,6 +68,11 @@ async def test_a_store_outage_does_not_stop_a_watching_worker(
     assert report.count("embedded") == 1
     assert "trying again" in caplog.text  # the outage was met, and outlived
     assert server.hits["/files/b.wav"] == 2  # claimed and downloaded again after it
+    # The outage, not the track, ended the first attempt: given back uncounted, so a long
+    # outage cannot spend a track's attempts and fail it.
+    async with database.reading() as conn:
+        attempts = await conn.scalar(sa.select(EmbeddingState.attempts))
+    assert attempts == 1
     got = await store.get_vectors([1])
     assert got.ids.tolist() == [1]
     await store.aclose()

@@ -4,9 +4,12 @@ A worker claims a batch of pending tracks with a lease: one ``UPDATE ... WHERE t
 IN (SELECT ... FOR UPDATE SKIP LOCKED)`` on PostgreSQL, so any number of workers on any
 number of machines take disjoint batches without waiting for each other. On SQLite the
 same statement runs under the database's single write lock. Each claim counts an attempt,
-so a track that kills its workers runs out of attempts too. A worker renews the leases
-of what it holds every third of ``lease_seconds``, so only a lease whose worker stopped
-renewing it (killed, or hung) runs out and makes its tracks claimable again. Times come
+so a track that kills its workers runs out of attempts too: a claim given ``max_attempts``
+marks a due track whose attempts are spent (its last worker died holding it) ``failed``
+instead of handing it out again, and a track whose worker died holding it is claimed alone,
+so it takes no batch of others down with it. A worker renews the leases of what it holds
+every third of ``lease_seconds``, so only a lease whose worker stopped renewing it (killed,
+or hung) runs out and makes its tracks claimable again. Times come
 from the database's clock on PostgreSQL, so the machines' clocks need not agree.
 
     >>> claims = await claim_embeddings(  # doctest: +SKIP
@@ -48,12 +51,14 @@ def _ended(now: datetime, **values: object) -> dict[str, object]:
 @dataclass(frozen=True, slots=True)
 class EmbeddingClaim:
     """A pending track leased to a worker: its source, the state's version (pass it back),
-    and the attempt this is (1 for the first)."""
+    the attempt this is (1 for the first), and whether it is a suspect: its last worker died
+    holding it, so it was claimed alone, and is best embedded with nothing else in flight."""
 
     track_id: int
     source: str
     version: int
     attempt: int
+    suspect: bool = False
 
 
 async def _now(session: AsyncSession) -> datetime:
@@ -66,41 +71,94 @@ async def _now(session: AsyncSession) -> datetime:
 
 
 async def claim_embeddings(
-    database: Database, worker: str, *, limit: int, lease_seconds: float
+    database: Database,
+    worker: str,
+    *,
+    limit: int,
+    lease_seconds: float,
+    max_attempts: int | None = None,
 ) -> list[EmbeddingClaim]:
     """Lease up to ``limit`` pending tracks (not deleted, due, not leased or lease run out)
-    to ``worker`` for ``lease_seconds``; each claim counts one attempt."""
+    to ``worker`` for ``lease_seconds``; each claim counts one attempt. A track whose worker
+    died holding it (its lease ran out, or was given back by a crashing worker) is claimed
+    alone, one per claim, so the track that killed a worker is found out on its own.
+
+    With ``max_attempts``, a due track already claimed that many times is marked ``failed``
+    (with the reason) instead: a pending track whose attempts are spent is one whose worker
+    stopped without settling it (killed, out of memory), and claiming it again would only
+    stop the next worker the same way."""
     e = EmbeddingState
     async with database_errors(), database.sessionmaker.begin() as session:
         now = await _now(session)
-        due = (
-            sa.select(e.track_id)
-            .join(Track, Track.id == e.track_id)
-            .where(
-                e.state == "pending",
-                e.source.is_not(None),
-                sa.or_(e.next_attempt_at.is_(None), e.next_attempt_at <= now),
-                sa.or_(e.lease_expires_at.is_(None), e.lease_expires_at < now),
-                Track.deleted_at.is_(None),
+
+        def due(*more: sa.ColumnElement[bool]) -> sa.Select[int]:
+            return (
+                sa.select(e.track_id)
+                .join(Track, Track.id == e.track_id)
+                .where(
+                    e.state == "pending",
+                    e.source.is_not(None),
+                    sa.or_(e.next_attempt_at.is_(None), e.next_attempt_at <= now),
+                    sa.or_(e.lease_expires_at.is_(None), e.lease_expires_at < now),
+                    Track.deleted_at.is_(None),
+                    *more,
+                )
+                .order_by(e.track_id)
+                # Rows another worker is claiming right now are skipped, not waited for.
+                .with_for_update(skip_locked=True, of=e)
             )
-            .order_by(e.track_id)
-            .limit(limit)
-            # Rows another worker is claiming right now are skipped, not waited for.
-            .with_for_update(skip_locked=True, of=e)
-        )
-        rows = await session.execute(
-            sa.update(e)
-            .where(e.track_id.in_(due.scalar_subquery()))
-            .values(
-                lease_owner=worker,
-                lease_expires_at=now + timedelta(seconds=lease_seconds),
-                attempts=e.attempts + 1,
-                updated_at=now,
+
+        if max_attempts is not None:
+            await session.execute(
+                sa.update(e)
+                .where(e.track_id.in_(due(e.attempts >= max_attempts).scalar_subquery()))
+                .values(
+                    _ended(
+                        now,
+                        state="failed",
+                        last_error=sa.func.substr(
+                            sa.literal(
+                                f"its {max_attempts} attempts are spent, the last ended by "
+                                "its worker stopping while embedding it (killed, or out of "
+                                "memory?)"
+                            )
+                            + sa.case((e.last_error.is_(None), ""), else_="; an earlier one: ")
+                            + sa.func.coalesce(e.last_error, ""),
+                            1,
+                            _REASON_MAX,
+                        ),
+                        next_attempt_at=None,
+                    )
+                )
+                .execution_options(synchronize_session=False)
             )
-            .returning(e.track_id, e.source, e.version, e.attempts)
-            .execution_options(synchronize_session=False)
-        )
-        claims = [EmbeddingClaim(int(r[0]), str(r[1]), int(r[2]), int(r[3])) for r in rows]
+
+        async def lease(
+            *more: sa.ColumnElement[bool], n: int, suspect: bool = False
+        ) -> list[EmbeddingClaim]:
+            rows = await session.execute(
+                sa.update(e)
+                .where(e.track_id.in_(due(*more).limit(n).scalar_subquery()))
+                .values(
+                    lease_owner=worker,
+                    lease_expires_at=now + timedelta(seconds=lease_seconds),
+                    attempts=e.attempts + 1,
+                    updated_at=now,
+                )
+                .returning(e.track_id, e.source, e.version, e.attempts)
+                .execution_options(synchronize_session=False)
+            )
+            return [
+                EmbeddingClaim(int(r[0]), str(r[1]), int(r[2]), int(r[3]), suspect) for r in rows
+            ]
+
+        left = () if max_attempts is None else (e.attempts < max_attempts,)
+        # A due track whose lease still names an owner lost its worker while held (killed,
+        # or given back by a worker that crashed): it may be what killed it, so it is claimed
+        # alone, and does not take a batch of others down with it again and again.
+        claims = await lease(e.lease_owner.is_not(None), *left, n=1, suspect=True)
+        if not claims:
+            claims = await lease(*left, n=limit)
     return sorted(claims, key=lambda c: c.track_id)
 
 
@@ -160,21 +218,29 @@ async def fail_embedding(
     return state if written else "stale"
 
 
-async def release_embeddings(database: Database, worker: str, track_ids: Sequence[int]) -> None:
-    """Give back leases ``worker`` still holds (a worker stopping cleanly): claimable at
-    once, and the attempt does not count."""
+async def release_embeddings(
+    database: Database, worker: str, track_ids: Sequence[int], *, count_attempt: bool = False
+) -> None:
+    """Give back leases ``worker`` still holds: claimable at once. The attempt does not count
+    (a worker stopping cleanly, or meeting an outage) unless ``count_attempt``: a worker dying
+    of an error one of these tracks may have caused. Those keep their owner, like a lease
+    that ran out, and are claimed one at a time (:func:`claim_embeddings`)."""
     if not track_ids:
         return
     e = EmbeddingState
     async with database_errors(), database.sessionmaker.begin() as session:
+        if count_attempt:
+            values: dict[str, object] = {"lease_expires_at": await _now(session)}
+        else:
+            values = {
+                "lease_owner": None,
+                "lease_expires_at": None,
+                "attempts": sa.case((e.attempts > 0, e.attempts - 1), else_=0),
+            }
         await session.execute(
             sa.update(e)
             .where(e.track_id.in_(list(track_ids)), e.lease_owner == worker)
-            .values(
-                lease_owner=None,
-                lease_expires_at=None,
-                attempts=sa.case((e.attempts > 0, e.attempts - 1), else_=0),
-            )
+            .values(values)
             .execution_options(synchronize_session=False)
         )
 

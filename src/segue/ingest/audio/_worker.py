@@ -1,10 +1,12 @@
 """``embed_catalog``: the ``segue embed --catalog`` worker loop.
 
 Claim a batch of pending tracks (a lease), download their audio (URL or PDS blob) while
-the previous batch is embedded, decode and cut it into windows exactly as ``segue embed
-PATH`` does, embed windows of several tracks per model call (:class:`WindowQueue`), write
-the vectors through the import path, then mark the tracks done. A track that fails is
-retried later with backoff, or failed for good with its reason; it never stops the others.
+the previous batch is embedded, decode (its first ``MAX_SECONDS``) and cut it into windows
+exactly as ``segue embed PATH`` does, embed windows of several tracks per model call
+(:class:`WindowQueue`), write the vectors through the import path, then mark the tracks
+done. A track that fails is retried later with backoff, or failed for good with its reason;
+it never stops the others. A track that stops its worker (killed, out of memory) is not
+handed out again once its attempts are spent: it is failed.
 """
 
 from __future__ import annotations
@@ -158,7 +160,12 @@ async def embed_catalog(
 
     async def claim_and_fetch(work: Path) -> list[_Fetched]:
         claims = await claim_embeddings(
-            database, options.worker, limit=options.claim_size, lease_seconds=options.lease_seconds
+            database,
+            options.worker,
+            limit=options.claim_size,
+            lease_seconds=options.lease_seconds,
+            # A track whose attempts are spent while still pending killed its workers.
+            max_attempts=options.max_attempts,
         )
         held.update(c.track_id for c in claims)
         if claims and embedder is None:
@@ -257,6 +264,10 @@ async def embed_catalog(
         work = Path(tmp)
         pending: asyncio.Task[list[_Fetched]] | None = None
         renewing = asyncio.create_task(keep_leases())
+        # Whether the worker is dying of an error that is neither a stop nor an outage (a
+        # bug, MemoryError): then what it held keeps the attempt, since one of those tracks
+        # may be the cause, and a track that keeps killing workers runs out of attempts.
+        crashed = False
         try:
             outages = 0
             while not stop.is_set():
@@ -275,8 +286,11 @@ async def embed_catalog(
                         batch = list(
                             await asyncio.gather(*(fetch_one(g.claim, work) for g in batch))
                         )
-                    # Claim and download the next batch while this one is embedded.
-                    pending = asyncio.create_task(claim_and_fetch(work))
+                    # Claim and download the next batch while this one is embedded; not
+                    # beside a suspect (its last worker died holding it): if it kills this
+                    # worker too, no other track spends an attempt with it.
+                    if not any(got.claim.suspect for got in batch):
+                        pending = asyncio.create_task(claim_and_fetch(work))
                     await embed_batch(batch)
                     await _note_pending(database)
                     outages = 0
@@ -290,6 +304,13 @@ async def embed_catalog(
                         pending.cancel()
                         await asyncio.gather(pending, return_exceptions=True)
                         pending = None
+                    # The outage, not the tracks, ended these attempts: given back uncounted
+                    # when the catalog answers (a long store outage would otherwise spend
+                    # their attempts and fail them), else their leases run out.
+                    try:
+                        await release_embeddings(database, options.worker, sorted(held))
+                    except DatabaseUnavailable as gone:
+                        log.warning("embed --catalog: cannot give leases back: %s", gone.detail)
                     held.clear()
                     wait = RetryPolicy(
                         attempts=None,
@@ -299,6 +320,16 @@ async def embed_catalog(
                     outages += 1
                     log.warning("embed --catalog: %s; trying again in %.0f s", exc.detail, wait)
                     await _pause(stop, wait)
+        except (
+            DatabaseUnavailable,
+            VectorStoreUnavailable,
+            asyncio.CancelledError,
+            KeyboardInterrupt,
+        ):
+            raise
+        except BaseException:
+            crashed = True
+            raise
         finally:
             renewing.cancel()
             await asyncio.gather(renewing, return_exceptions=True)
@@ -308,8 +339,11 @@ async def embed_catalog(
                         pending.cancel()
                     await asyncio.gather(pending, return_exceptions=True)
             if held:
-                # A clean stop gives its leases back; a killed worker's run out instead.
-                await release_embeddings(database, options.worker, sorted(held))
+                # A clean stop gives its leases back uncounted, a crash counted (the tracks
+                # become suspects, claimed alone); a killed worker's run out instead.
+                await release_embeddings(
+                    database, options.worker, sorted(held), count_attempt=crashed
+                )
     return report
 
 

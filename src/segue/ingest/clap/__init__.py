@@ -1,8 +1,9 @@
 """CLAP audio embeddings for ``segue embed``; needs the optional extra ``segue[clap]``.
 
-Each file is decoded to 48 kHz mono, cut into consecutive 10-second windows (the model's
-input length), each window embedded by a Hugging Face ``ClapModel``, and the window vectors
-mean-pooled and L2-normalised into the track's vector. See ``docs/embedding.md``.
+Each file's first ``MAX_SECONDS`` (ten minutes) are decoded to 48 kHz mono, cut into
+consecutive 10-second windows (the model's input length), each window embedded by a Hugging
+Face ``ClapModel``, and the window vectors mean-pooled and L2-normalised into the track's
+vector. See ``docs/embedding.md``.
 
 >>> from segue.ingest.clap import ClapEmbedder, decode_audio, split_windows  # doctest: +SKIP
 >>> clap = ClapEmbedder.load("path/to/saved-clap-model")  # doctest: +SKIP
@@ -12,7 +13,14 @@ mean-pooled and L2-normalised into the track's vector. See ``docs/embedding.md``
 >>> vector = pool_windows(clap.embed_windows(windows))  # doctest: +SKIP
 """
 
-from ._audio import AUDIO_SUFFIXES, DecodedAudio, decode_audio, find_audio_files, split_windows
+from ._audio import (
+    AUDIO_SUFFIXES,
+    MAX_SECONDS,
+    DecodedAudio,
+    decode_audio,
+    find_audio_files,
+    split_windows,
+)
 from ._batch import WindowQueue
 from ._manifest import Manifest, ManifestEntry, artist_identity, content_id, write_tracks_jsonl
 from ._model import ClapEmbedder
@@ -29,6 +37,7 @@ from ._run import (
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "MAX_SECONDS",
     "ClapEmbedder",
     "DecodedAudio",
     "EmbedReport",

@@ -16,6 +16,7 @@ from segue.errors import UnreadableAudio
 
 __all__ = [
     "AUDIO_SUFFIXES",
+    "MAX_SECONDS",
     "DecodedAudio",
     "decode_audio",
     "find_audio_files",
@@ -27,8 +28,17 @@ AUDIO_SUFFIXES = frozenset({".wav", ".flac", ".ogg", ".oga", ".mp3"})
 
 Samples = npt.NDArray[np.float32]
 
-# Read this many seconds at a time, so a long stereo file never sits in memory twice over.
-_BLOCK_SECONDS = 30
+#: the most of a file that is decoded and embedded: its first ten minutes, sixty of CLAP's
+#: 10-second windows, enough for a track's vector (the mean of its windows). The bound is on
+#: decoded samples, counted as they come, not on what the header says: a small compressed file
+#: can hold hours (ten minutes of FLAC silence is 89 kB), and every track decoded at once holds
+#: its samples until it is embedded, so the bound keeps each to 115 MB of float32 at 48 kHz.
+MAX_SECONDS = 600.0
+
+# Read this many samples (all channels) at a time, so a long stereo file never sits in memory
+# twice over: 30 seconds of 48 kHz stereo. In samples, not frames, so that a header claiming
+# many channels or an odd rate cannot make one block large.
+_BLOCK_SAMPLES = 30 * 48_000 * 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,17 +98,37 @@ def _tag(handle: sf.SoundFile, name: str) -> str | None:
     return text or None
 
 
-def decode_audio(path: Path, sample_rate: int = 48_000) -> DecodedAudio:
+def decode_audio(
+    path: Path, sample_rate: int = 48_000, *, max_seconds: float = MAX_SECONDS
+) -> DecodedAudio:
     """Decode WAV, FLAC, Ogg Vorbis or MP3 to mono float32 at ``sample_rate`` (48 kHz for CLAP).
 
-    Channels are averaged; other rates are resampled with soxr (high quality). Title and
-    artist come from the file's tags (RIFF INFO, Vorbis comments, ID3) when present.
-    Raises :class:`UnreadableAudio` when the file cannot be opened or decoded.
+    Channels are averaged; other rates are resampled with soxr (high quality). Only the first
+    ``max_seconds`` are decoded (:data:`MAX_SECONDS` unless told): decoding stops once that
+    many samples have come, whatever the file's header says, so memory stays proportional to
+    the bound however long (or compressible) the file is. Title and artist come from the
+    file's tags (RIFF INFO, Vorbis comments, ID3) when present. Raises
+    :class:`UnreadableAudio` when the file cannot be opened or decoded.
 
         >>> audio = decode_audio(Path("song.flac"))  # doctest: +SKIP
         >>> audio.sample_rate, audio.samples.dtype
         (48000, dtype('float32'))
     """
+    if max_seconds <= 0:
+        raise ValueError(f"max_seconds must be positive, got {max_seconds}")
+    limit = max(1, round(max_seconds * sample_rate))
+    chunks: list[Samples] = []
+    kept = 0
+
+    def keep(chunk: Samples) -> None:
+        nonlocal kept
+        if chunk.size > limit - kept:
+            # A copy of the part kept: a view would keep the whole chunk alive.
+            chunk = chunk[: limit - kept].copy()
+        if chunk.size:
+            chunks.append(chunk)
+            kept += chunk.size
+
     try:
         with sf.SoundFile(path) as handle:
             native = int(handle.samplerate)
@@ -108,21 +138,33 @@ def decode_audio(path: Path, sample_rate: int = 48_000) -> DecodedAudio:
                 if native == sample_rate
                 else soxr.ResampleStream(native, sample_rate, 1, dtype="float32", quality="HQ")
             )
-            chunks: list[Samples] = []
-            for block in handle.blocks(
-                blocksize=native * _BLOCK_SECONDS, dtype="float32", always_2d=True
-            ):
+            # A block is bounded both as read (all channels) and once resampled (a header
+            # claiming a tiny rate would make each frame read thousands of samples).
+            frames = max(
+                1,
+                min(
+                    _BLOCK_SAMPLES // max(1, int(handle.channels)),
+                    _BLOCK_SAMPLES * native // sample_rate,
+                ),
+            )
+            while kept < limit:
+                block = handle.read(frames, dtype="float32", always_2d=True)
+                if not len(block):
+                    break
                 mono = block.mean(axis=1, dtype=np.float32)
-                chunks.append(mono if stream is None else stream.resample_chunk(mono))
-            if stream is not None:
-                chunks.append(stream.resample_chunk(np.empty(0, np.float32), last=True))
+                del block
+                keep(mono if stream is None else stream.resample_chunk(mono))
+            if stream is not None and kept < limit:
+                keep(stream.resample_chunk(np.empty(0, np.float32), last=True))
     # soundfile raises its own errors for unknown formats and corrupt streams, OSError for
     # files that vanish or may not be read; both mean "this file, not the run, is broken".
     except (sf.SoundFileError, OSError) as exc:
         raise UnreadableAudio(f"cannot decode {path}: {exc}") from None
-    samples = np.concatenate(chunks).astype(np.float32, copy=False) if chunks else None
-    if samples is None or not samples.size:
+    if not chunks:
         raise UnreadableAudio(f"cannot decode {path}: it holds no audio")
+    samples = chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+    chunks.clear()
+    samples = samples.astype(np.float32, copy=False)
     if not np.isfinite(samples).all():
         raise UnreadableAudio(f"cannot decode {path}: it holds NaN or infinite samples")
     return DecodedAudio(samples, sample_rate, title, artist)
