@@ -177,6 +177,48 @@ async def test_a_quiet_network_moves_the_silent_resume_forward_without_gaps(
     assert await titles(database) == ["Before"]
 
 
+async def test_one_host_silent_again_and_again_is_no_second_opinion(database: Database) -> None:
+    """A single host blind for a while: each switch goes back before the last followed
+    event (its own word that the window was empty proves nothing), so the commit it hid
+    arrives once it sees again."""
+    rec = Recording(step_us=1_000, now=time.time_ns() // 1000 - 1_000_000)
+    before = rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("Before"))
+    async with JetstreamStandIn(rec.events) as host:
+        publisher = asyncio.create_task(live_identities(rec, host))
+        options = FollowOptions(
+            urls=(host.url,),
+            start_cursor=before["time_us"] - 1,
+            silence_seconds=0.5,
+            rewind_us=15_000,
+            backoff_seconds=0.01,
+        )
+        task = asyncio.create_task(follow(database, options))
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while await titles(database) != ["Before"]:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.02)
+                host.blind.add(TRACKS)
+                rec.now = time.time_ns() // 1000
+                host.publish(
+                    rec.commit(ALICE, TRACKS, "3lbtrackb2222", "create", track_record("Hidden"))
+                )
+                while len(host.subscriptions) < 4:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.02)
+                host.blind.clear()
+                while await titles(database) != ["Before", "Hidden"]:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.02)
+        finally:
+            for running in (task, publisher):
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        resumed = {subscription.cursor for subscription in host.subscriptions[1:4]}
+    assert resumed == {before["time_us"] - 15_000}
+
+
 async def test_a_replay_longer_than_the_silence_window_reaches_the_live_tail(
     database: Database,
 ) -> None:
