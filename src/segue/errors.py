@@ -20,6 +20,7 @@ __all__ = [
     "AudioUnavailable",
     "ClientError",
     "Conflict",
+    "DatabaseConflict",
     "DatabaseUnavailable",
     "DidNotFound",
     "DimensionMismatch",
@@ -208,6 +209,16 @@ class AudioUnavailable(
     def __init__(self, detail: str, *, retry_after: float | None = None) -> None:
         super().__init__(detail)
         self.retry_after = retry_after
+
+
+class DatabaseConflict(
+    DatabaseUnavailable, error="database_conflict", public_detail="database busy; try again later"
+):
+    """A write that PostgreSQL rolled back on each of its attempts as a deadlock or a
+    serialization failure (SQLSTATE 40P01, 40001): other writers (an import, an API edit)
+    kept taking the same rows in another order. Nothing of it was written; tried again
+    later it goes through once they are done, so whatever waits out an outage
+    (:class:`DatabaseUnavailable`) waits this out too."""
 
 
 class SchemaOutdated(

@@ -453,8 +453,8 @@ class Settings(BaseSettings):
     # Following safely (docs/atproto.md, issue 21).
     follow_silence_seconds: _Duration = 600.0
     """`segue follow` leaves a Jetstream host when no event of a followed collection has arrived
-    for this long while connected (a host blind to them), resuming on the next from the last such
-    event; on a quiet network, a harmless replay"""
+    for this long at the live tail (a host blind to them), resuming on the next from the last such
+    event; on a quiet network, a replay of about this long at each switch (docs/atproto.md)"""
     follow_rewind_seconds: _DurationOrZero = 15.0
     """how far before the cursor `segue follow` resumes on every reconnection and host switch
     (hosts position themselves independently); replayed events are no-ops"""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import time
 from dataclasses import replace
@@ -24,6 +25,7 @@ from segue.follow import (
     apply_follow,
     clear_follow_gap,
     follow,
+    follow_cursor,
     follow_gap,
     record_follow_gap,
 )
@@ -118,6 +120,137 @@ async def test_leaving_a_silent_host_resumes_before_the_last_followed_event(
                 await task
         # Not from the last event received (an identity event far past the hidden commit).
         assert second.subscriptions[0].cursor == before["time_us"] - 15_000
+
+
+async def live_identities(rec: Recording, *hosts: JetstreamStandIn) -> None:
+    """Account traffic at the live tail (``time_us`` now), to every host, until cancelled:
+    what a real network sends while the followed collections are quiet."""
+    rec.step_us = 1_000
+    for i in itertools.count():
+        rec.now = max(rec.now, time.time_ns() // 1000 - rec.step_us)
+        event = rec.identity(STRANGER, f"live{i}.example.com")
+        for host in hosts:
+            host.publish(event)
+        await asyncio.sleep(0.02)
+
+
+async def test_a_quiet_network_moves_the_silent_resume_forward_without_gaps(
+    database: Database,
+) -> None:
+    """Before: on a quiet network every host left as silent resumed from the same last
+    followed event, however long ago: a replay that grew with every switch and, once that
+    event was older than the hosts keep, a gap at every switch. Two hosts that both showed
+    the same window without a followed event move the resume point to its end."""
+    rec = Recording(step_us=1_000, now=time.time_ns() // 1000 - 1_000_000)
+    last_followed = rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("Before"))
+    start = last_followed["time_us"] - 1
+    async with JetstreamStandIn(rec.events) as one, JetstreamStandIn(rec.events) as two:
+        publisher = asyncio.create_task(live_identities(rec, one, two))
+        options = FollowOptions(
+            urls=(one.url, two.url),
+            start_cursor=start,
+            silence_seconds=0.5,
+            rewind_us=15_000,
+            backoff_seconds=0.01,
+            retention_us=3_000_000,  # the hosts keep 3 s: the last followed event ages past it
+        )
+        task = asyncio.create_task(follow(database, options))
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while len(two.subscriptions) < 3:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.05)
+        finally:
+            for running in (task, publisher):
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        # Hosts in turn, each left as silent: one, two, one, two, one, two.
+        pairs = zip(one.subscriptions, two.subscriptions, strict=False)
+        asked = [subscription.cursor for pair in pairs for subscription in pair]
+    assert asked[:2] == [start, last_followed["time_us"] - 15_000]
+    assert all(
+        later is not None and earlier is not None and later > earlier
+        for earlier, later in itertools.pairwise(asked[1:6])
+    ), asked
+    assert await follow_gap(database) is None
+    assert await titles(database) == ["Before"]
+
+
+async def test_one_host_silent_again_and_again_is_no_second_opinion(database: Database) -> None:
+    """A single host blind for a while: each switch goes back before the last followed
+    event (its own word that the window was empty proves nothing), so the commit it hid
+    arrives once it sees again."""
+    rec = Recording(step_us=1_000, now=time.time_ns() // 1000 - 1_000_000)
+    before = rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("Before"))
+    async with JetstreamStandIn(rec.events) as host:
+        publisher = asyncio.create_task(live_identities(rec, host))
+        options = FollowOptions(
+            urls=(host.url,),
+            start_cursor=before["time_us"] - 1,
+            silence_seconds=0.5,
+            rewind_us=15_000,
+            backoff_seconds=0.01,
+        )
+        task = asyncio.create_task(follow(database, options))
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while await titles(database) != ["Before"]:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.02)
+                host.blind.add(TRACKS)
+                rec.now = time.time_ns() // 1000
+                host.publish(
+                    rec.commit(ALICE, TRACKS, "3lbtrackb2222", "create", track_record("Hidden"))
+                )
+                while len(host.subscriptions) < 4:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.02)
+                host.blind.clear()
+                while await titles(database) != ["Before", "Hidden"]:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.02)
+        finally:
+            for running in (task, publisher):
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+        resumed = {subscription.cursor for subscription in host.subscriptions[1:4]}
+    assert resumed == {before["time_us"] - 15_000}
+
+
+async def test_a_replay_longer_than_the_silence_window_reaches_the_live_tail(
+    database: Database,
+) -> None:
+    """Before: the silence was counted from the connection's start, so a host replaying
+    a quiet hour more slowly than the window was left halfway, and the next connection
+    replayed the same hour from the same last followed event: never the live tail."""
+    rec = Recording(step_us=30_000_000, now=time.time_ns() // 1000 - 3600 * 1_000_000)
+    rec.commit(ALICE, TRACKS, "3lbtracka2222", "create", track_record("Before"))
+    for i in range(100):  # 100 account events over the hour: a second of replay
+        rec.identity(STRANGER, f"who{i}.example.com")
+    live_from = time.time_ns() // 1000
+    async with JetstreamStandIn(rec.events, delay=0.01) as host:
+        publisher = asyncio.create_task(live_identities(rec, host))
+        options = FollowOptions(
+            urls=(host.url,),
+            start_cursor=0,
+            silence_seconds=0.5,
+            rewind_us=15_000,
+            backoff_seconds=0.01,
+        )
+        task = asyncio.create_task(follow(database, options))
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while (await follow_cursor(database) or 0) < live_from:
+                    assert not task.done(), task
+                    await asyncio.sleep(0.05)
+        finally:
+            for running in (task, publisher):
+                running.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+    assert await titles(database) == ["Before"]
 
 
 async def test_a_cursor_older_than_the_host_keeps_is_a_gap(

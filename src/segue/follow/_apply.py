@@ -23,6 +23,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from segue._retry import RetryPolicy
 from segue.catalog import Database, database_errors
 from segue.catalog.tables import CatalogState, FollowRecord, Playlist, insert_for
+from segue.errors import DatabaseConflict
 
 from ._apply_accounts import apply_account, apply_identity
 from ._apply_bulk import apply_tracks
@@ -169,24 +170,43 @@ async def apply_follow(
         tuple(audio_origins),
     )
     try:
-        return await _CONFLICTS.call(
-            lambda: _apply_all(database, changes, cursor, rules, bulk=bulk, then=then),
-            on=sa_exc.DBAPIError,
-            when=_is_conflict,
+        return await _retrying_conflicts(
+            lambda: _apply_all(database, changes, cursor, rules, bulk=bulk, then=then)
         )
     except _REFUSED as exc:
-        if isinstance(exc, sa_exc.DBAPIError) and _is_conflict(exc):
-            raise  # conflicts on every attempt: the caller's to retry later
         refused: BaseException = exc
     # The database refused one of the changes (a value it cannot hold): rolled back whole,
     # the batch is applied again with each change on its own, so that one bad event never
     # stops the others, nor the follower at every restart.
     log.warning("follow: a batch was refused (%s); applying its changes one by one", refused)
-    return await _apply_all(database, changes, cursor, rules, isolated=True, then=then)
+    return await _retrying_conflicts(
+        lambda: _apply_all(database, changes, cursor, rules, isolated=True, then=then)
+    )
+
+
+async def _retrying_conflicts(
+    work: Callable[[], Awaitable[list[FollowResult]]],
+) -> list[FollowResult]:
+    """``work`` tried again, soon, when it ends in a deadlock or serialization failure; one
+    on every attempt is a :class:`DatabaseConflict`: the caller's to retry later, as it
+    waits out an outage (a driver error it would have to pick apart otherwise)."""
+    try:
+        return await _CONFLICTS.call(work, on=sa_exc.DBAPIError, when=_is_conflict)
+    except sa_exc.DBAPIError as exc:
+        if _is_conflict(exc):
+            raise DatabaseConflict(
+                f"database conflict on every attempt: {_first_line(exc.orig)}"
+            ) from exc
+        raise
 
 
 def _is_conflict(exc: sa_exc.DBAPIError) -> bool:
     return str(getattr(exc.orig, "sqlstate", "") or "") in _RETRY_SQLSTATES
+
+
+def _first_line(exc: BaseException | None) -> str:
+    text = str(exc) if exc is not None else ""
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 async def _apply_all(

@@ -247,8 +247,10 @@ class _Loop:
         self, changes: list[Any], cursor: int | None, expire: int | None, wanted: int | None
     ) -> list[FollowResult]:
         waiting = self.options.waiting_us
-        # A long-running follower outlives a database restart: the batch is retried
-        # whole (its transaction was rolled back); with --once the error ends the run.
+        # A long-running follower outlives a database restart, and other writers that
+        # kept deadlocking with the batch (DatabaseConflict, a DatabaseUnavailable): the
+        # batch is retried whole (its transaction was rolled back); with --once the error
+        # ends the run.
         policy = RetryPolicy(
             attempts=1 if self.options.once else None,
             initial=self.options.backoff_seconds,

@@ -6,8 +6,10 @@ fails or closes it tries the next host, after a backoff that doubles up to a cei
 (with jitter), resuming ``rewind_us`` (15 s) before the last event it received: hosts
 position themselves independently, and a replay is harmless since applying is
 idempotent. A host that sends no event of a followed collection for ``silence_seconds``
-while connected is left at once (it may be blind to them while still passing account
-events), resuming before the last followed event. A host that cannot replay from the
+once it has caught up with the live tail is left at once (it may be blind to them while
+still passing account events), resuming before the last followed event; two hosts in
+turn that show the same window without one move that point to its end. A host that
+cannot replay from the
 cursor asked for answers with its oldest event, silently: that is recorded as a
 :class:`Gap`, to be filled by a backfill.
 
@@ -63,7 +65,8 @@ REWIND_US = 15_000_000
 SILENCE_SECONDS = 600.0
 #: SEGUE_JETSTREAM_RETENTION_HOURS in microseconds: how far back a host replays
 RETENTION_US = 24 * 3600 * 1_000_000
-# A first event later than the cursor by more than twice the rewind and this is a gap.
+# A first event later than the cursor by more than twice the rewind and this is a gap; an
+# event older than now by as much is a replay, not the live tail.
 _GAP_SLACK_US = 60 * 1_000_000
 # A frame larger than this is refused (the connection closes and is reopened): records are
 # small, a list of 500 strong references is about 60 kB.
@@ -134,8 +137,9 @@ class Jetstream:
         self.retention_us = retention_us
         #: the ``time_us`` of the last event received (where a reconnection resumes)
         self.last_time_us: int | None = None
-        #: the ``time_us`` of the last event of a followed collection received (or stored
-        #: by an earlier run): where leaving a silent host resumes
+        #: the ``time_us`` up to which no event of a followed collection can have been
+        #: missed: the last one received (or stored by an earlier run), or the end of a
+        #: window two hosts both showed without one; where leaving a silent host resumes
         self.wanted_time_us: int | None = wanted_since
         #: the ``time_us`` of the first event this run received
         self.first_time_us: int | None = None
@@ -146,6 +150,8 @@ class Jetstream:
         self.last_error: str | None = None
         #: gaps found and not yet taken by :meth:`take_gaps`
         self.gaps: list[Gap] = []
+        # The last connection left as silent, while no followed event has come since.
+        self._quiet: _Covered | None = None
 
     def url(self, base: str, cursor: int | None) -> str:
         """The subscription address on ``base`` from ``cursor`` (none: live tail)."""
@@ -168,15 +174,46 @@ class Jetstream:
         the rewind before the last event received, or, leaving a host that was silent
         about the followed collections, before the last event of one of them (account and
         identity events reach every subscriber and moved the other past what it hid)."""
-        if silent and self.wanted_time_us is not None:
-            return self.wanted_time_us - self.rewind_us
-        if silent and cursor is not None:
-            return cursor  # no followed event yet: from where this run began
-        if silent and self.first_time_us is not None:
-            return self.first_time_us - self.rewind_us  # began at the live tail
+        if silent and (since := self._silent_from(cursor)) is not None:
+            return since - self.rewind_us
         if self.last_time_us is None:
             return cursor
         return self.last_time_us - self.rewind_us
+
+    def _silent_from(self, cursor: int | None) -> int | None:
+        """The time to which the followed collections are known complete, what
+        :meth:`resume_cursor` rewinds from when leaving a silent host: the last followed
+        event (:attr:`wanted_time_us`), else where this run began."""
+        if self.wanted_time_us is not None:
+            return self.wanted_time_us
+        if cursor is not None:
+            return cursor + self.rewind_us  # no followed event yet: where this run began
+        return self.first_time_us
+
+    def _left_silent(self, covered: _Covered, cursor: int | None) -> None:
+        """A connection was left as silent: if the last one left so was another host's,
+        and both began before the point the followed collections are complete to and
+        sent none of their events after it, the two showed the same window empty. Two
+        hosts blind together are not guarded against (nor can a stream tell them from a
+        quiet network), so the window counts as quiet and the point moves to the end of
+        it: the next silent host resumes there, not ever further back (a replay that grew
+        with every switch and, past the hosts' retention, a gap at each)."""
+        since = self._silent_from(cursor)
+        if since is None or not covered.vouches(since):
+            return
+        quiet, self._quiet = self._quiet, covered
+        if quiet is None or quiet.host == covered.host or not quiet.vouches(since):
+            return  # one host's word, again and again, is no second opinion
+        end = min(quiet.end or since, covered.end or since)
+        if end > since:
+            self.wanted_time_us = end
+            log.info(
+                "jetstream: %s and %s both sent no event of %s up to %s",
+                quiet.host,
+                covered.host,
+                ", ".join(self.collections),
+                _iso(end),
+            )
 
     async def run(
         self, queue: asyncio.Queue[dict[str, Any]], cursor: int | None, *, resumed: bool = True
@@ -195,6 +232,9 @@ class Jetstream:
             base = self.urls[host % len(self.urls)]
             resume = self.resume_cursor(cursor, silent=silent)
             checked = checked or self.last_time_us is not None
+            # From the cursor asked for even when the host keeps less (a gap): the gap is
+            # recorded, and what it hides is the backfill's, not the next host's to replay.
+            covered = _Covered(base, resume)
             reason = "error"
             try:
                 async with connect(
@@ -211,9 +251,12 @@ class Jetstream:
                         True,
                     )
                     attempt = 0
-                    silent = await self._read(socket, queue, base, resume if checked else None)
+                    silent = await self._read(
+                        socket, queue, base, resume if checked else None, covered
+                    )
                     reason = "silence" if silent else "closed"
                 if silent:
+                    self._left_silent(covered, cursor)
                     self.last_error = (
                         f"{base}: no event of {', '.join(self.collections)} for "
                         f"{self.silence_seconds:,.0f} s"
@@ -238,10 +281,20 @@ class Jetstream:
         queue: asyncio.Queue[dict[str, Any]],
         base: str,
         asked: int | None,
+        covered: _Covered,
     ) -> bool:
         """Read frames into ``queue`` until the server closes (``False``) or no event of a
-        followed collection has come for ``silence_seconds`` (``True``)."""
-        heard = time.monotonic()  # the last event of a followed collection, or the start
+        followed collection has come for ``silence_seconds`` of the live tail (``True``).
+
+        The silence is counted from the last followed event, or the last event of a
+        replay (older than now by more than twice the rewind and a minute), or the
+        start: a replay of a quiet stretch longer than the window is no silence, and
+        leaving in the middle of it would replay it again from its start, for ever. A host
+        that sends nothing at all for the window is left too. ``covered`` gets the stretch
+        of the stream this connection sent.
+        """
+        heard = time.monotonic()  # see above: followed, replayed, or the start
+        replay_before_us = 2 * self.rewind_us + _GAP_SLACK_US
         first = True
         while True:
             left = self.silence_seconds - (time.monotonic() - heard)
@@ -258,13 +311,19 @@ class Jetstream:
             if stamp is not None:
                 if first and asked is not None:
                     self._check_gap(base, asked, stamp)
+                if first and covered.start is None:
+                    covered.start = stamp  # began at the live tail
                 first = False
+                covered.end = max(stamp, covered.end or 0)
                 if self.first_time_us is None:
                     self.first_time_us = stamp
                 self.last_time_us = max(stamp, self.last_time_us or 0)
                 if self._wanted(message):
                     heard = time.monotonic()
+                    covered.followed = max(stamp, covered.followed or 0)
                     self.wanted_time_us = max(stamp, self.wanted_time_us or 0)
+                elif stamp < time.time_ns() // 1000 - replay_before_us:
+                    heard = time.monotonic()  # still replaying: not yet the live tail
             await queue.put(message)
 
     def _wanted(self, message: dict[str, Any]) -> bool:
@@ -293,6 +352,27 @@ class Jetstream:
                 _iso(gap.after_us),
                 _iso(gap.before_us),
             )
+
+
+@dataclass(slots=True)
+class _Covered:
+    """A connection's stretch of the stream: from ``start`` (the cursor asked for, or its
+    first event) to ``end`` (its last event, ``None`` before one); ``followed``: its last
+    event of a followed collection."""
+
+    host: str
+    start: int | None
+    end: int | None = None
+    followed: int | None = None
+
+    def vouches(self, since: int) -> bool:
+        """Whether it showed the stream after ``since`` without a followed event."""
+        return (
+            self.start is not None
+            and self.end is not None
+            and self.start <= since < self.end
+            and (self.followed is None or self.followed <= since)
+        )
 
 
 def _iso(time_us: int) -> str:
