@@ -139,10 +139,7 @@ def follow_command(
         progress.update(task, description=f"{where}: {stats.summary()}")
 
     async def _go() -> FollowStats:
-        async with (
-            open_catalog(settings) as database,
-            _atproto_http(settings, relay=settings.relay_url) as http,
-        ):
+        async with open_catalog(settings) as database, _atproto_http(settings) as http:
             resolver = DidResolver(
                 http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
             )
@@ -175,16 +172,11 @@ def follow_command(
     err_console().print(f"caught up: {stats.summary()}", highlight=False)
 
 
-def _atproto_http(settings: Settings, *, relay: str | None = None) -> HttpClient:
-    """The process's one HTTP client for ATProto reads (close it with ``async with``).
-
-    The PLC directory and the relay are the operator's choice, so they may be on loopback;
-    any other loopback host (a DID document's PDS, a did:web host) is refused.
-    """
+def _atproto_http(settings: Settings) -> HttpClient:
+    """The process's one HTTP client for ATProto reads (close it with ``async with``)."""
     return HttpClient(
         connect_timeout=settings.atproto_connect_timeout_seconds,
         read_timeout=settings.atproto_read_timeout_seconds,
-        origins=[settings.plc_url, *([relay] if relay else [])],
     )
 
 
@@ -210,7 +202,7 @@ async def _backfill(
 ) -> BackfillStats:
     """The backfill with the process's one HTTP client; the gap is forgotten once every
     repository was read."""
-    async with _atproto_http(settings, relay=options.relay) as http:
+    async with _atproto_http(settings) as http:
         resolver = DidResolver(
             http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
         )

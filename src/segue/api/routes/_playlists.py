@@ -43,6 +43,11 @@ _OWNED: dict[int | str, dict[str, Any]] = {
     403: error_response_doc("Not the playlist's owner"),
     404: error_response_doc("No such playlist"),
 }
+# The owner's changes to a playlist: a followed ATProto record is changed where it was made.
+_FOLLOWED: dict[int | str, dict[str, Any]] = {
+    **_OWNED,
+    409: error_response_doc("The playlist is a followed ATProto record: edit it there"),
+}
 
 router = APIRouter(prefix="/playlists", tags=["playlists"], responses=ERRORS)
 
@@ -104,7 +109,9 @@ async def create(
     return me.answer(playlist)
 
 
-@router.patch("/{playlist_id}", summary="Rename the playlist", responses={**_OWNED, **BODY_ERRORS})
+@router.patch(
+    "/{playlist_id}", summary="Rename the playlist", responses={**_FOLLOWED, **BODY_ERRORS}
+)
 async def change(playlist_id: PlaylistId, body: PlaylistChange, me: SignedInDep) -> PlaylistOut:
     playlist = await rename_playlist(me.session, playlist_id, body.name, actor_did=me.user.did)
     return me.answer(playlist)
@@ -114,7 +121,7 @@ async def change(playlist_id: PlaylistId, body: PlaylistChange, me: SignedInDep)
     "/{playlist_id}",
     status_code=status.HTTP_204_NO_CONTENT,
     summary="Delete the playlist, its items and its dismissals",
-    responses=_OWNED,
+    responses=_FOLLOWED,
 )
 async def delete(playlist_id: PlaylistId, me: SignedInDep) -> None:
     await delete_playlist(me.session, playlist_id, actor_did=me.user.did)
@@ -135,12 +142,6 @@ async def delete(playlist_id: PlaylistId, me: SignedInDep) -> None:
 async def add_track(playlist_id: PlaylistId, body: NewTrack, me: SignedInDep) -> PlaylistOut:
     playlist = await append_track(me.session, playlist_id, body.track_id, actor_did=me.user.did)
     return me.answer(playlist)
-
-
-_FOLLOWED: dict[int | str, dict[str, Any]] = {
-    **_OWNED,
-    409: error_response_doc("The playlist is a followed ATProto record: edit it there"),
-}
 
 
 @router.delete("/{playlist_id}/tracks/{track_id}", summary="Remove a track", responses=_FOLLOWED)
