@@ -22,7 +22,8 @@ They answer as the real services do, per the lexicons (bluesky-social/atproto
   cursor only when more remain).
 
 Fixtures (import them into a conftest): ``plc_directory``, ``did_web_host``, ``pds``,
-``relay``, ``atproto_http`` (a :class:`segue.atproto.HttpClient`), ``did_resolver`` (on
+``relay``, ``atproto_http`` (a :class:`segue.atproto.HttpClient` that allows loopback
+hosts, ``allow_loopback=True``), ``did_resolver`` (on
 ``plc_directory``), ``xrpc``. :func:`make_identity` makes a DID with a real key pair.
 """
 
@@ -459,7 +460,8 @@ async def relay() -> AsyncIterator[Relay]:
 
 @pytest.fixture
 async def atproto_http() -> AsyncIterator[HttpClient]:
-    async with HttpClient(connect_timeout=2.0, read_timeout=5.0) as client:
+    # the stand-ins are on loopback, which Segue refuses unless its client is told otherwise
+    async with HttpClient(connect_timeout=2.0, read_timeout=5.0, allow_loopback=True) as client:
         yield client
 
 
