@@ -252,7 +252,8 @@ class _Repo:
 
 class Pds(_Server):
     """A PDS holding repos: :meth:`add_repo`, :meth:`put_record`, :meth:`put_blob`;
-    :meth:`fail_next` for 429/503 answers with ``Retry-After``."""
+    :meth:`fail_next` for 429/503 answers with ``Retry-After``; ``gzip_lies``: blob CIDs
+    served as they are but said to be gzip (``Content-Encoding: gzip``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -261,6 +262,7 @@ class Pds(_Server):
         #: seconds each ``listRecords`` answer waits: a slow PDS, so a test can stop a
         #: backfill between pages
         self.page_delay = 0.0
+        self.gzip_lies: set[str] = set()
         self._hold_after: int | None = None
         self._released = asyncio.Event()
         for nsid, handler in (
@@ -391,7 +393,8 @@ class Pds(_Server):
         data = repo.blobs.get(request.query.get("cid", ""))
         if data is None:
             return _xrpc_error(400, "BlobNotFound", "Blob not found")
-        return web.Response(body=data, content_type="application/octet-stream")
+        lie = {"Content-Encoding": "gzip"} if request.query.get("cid") in self.gzip_lies else {}
+        return web.Response(body=data, content_type="application/octet-stream", headers=lie)
 
 
 class Relay(_Server):
