@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import click
 import typer
 
 from segue._settings_load import known_variables, load_settings, unknown_variables
@@ -50,7 +49,7 @@ class Wiring:
     atproto_allow_loopback: bool = False
 
 
-def wiring(ctx: click.Context) -> Wiring:
+def wiring(ctx: typer.Context) -> Wiring:
     """The :class:`Wiring` the command of ``ctx`` was run with (the defaults when none)."""
     obj = ctx.find_root().obj
     return obj if isinstance(obj, Wiring) else Wiring()
