@@ -227,6 +227,9 @@ async def test_list_repos_by_collection_pages(relay: Relay, xrpc: XrpcClient) ->
         "ftp://example.com/x",
         "https://user:pw@example.com/x",
         "file:///etc/passwd",
+        # what httpx itself cannot send (a DID document's endpoint may be anything)
+        "https://pds.example.com:abc/x",
+        "https://pds\x00.example.com/x",
     ],
 )
 async def test_unsafe_urls_are_refused_before_any_request(
