@@ -55,7 +55,11 @@ async def _world(accounts: int, per_account: int) -> tuple[PlcDirectory, Pds, li
 async def _once(
     url: str, plc: PlcDirectory, dids: list[str], per_account: int, *, bulk: bool
 ) -> float:
-    async with open_database(Settings(database_url=url)) as database, HttpClient() as http:
+    # the stand-ins are on loopback, which the client refuses unless told otherwise
+    async with (
+        open_database(Settings(database_url=url)) as database,
+        HttpClient(allow_loopback=True) as http,
+    ):
         await upgrade(database)
         resolver = DidResolver(http, plc_url=plc.url)
         options = BackfillOptions(dids=dids, bulk=bulk)

@@ -227,6 +227,9 @@ async def test_list_repos_by_collection_pages(relay: Relay, xrpc: XrpcClient) ->
         "ftp://example.com/x",
         "https://user:pw@example.com/x",
         "file:///etc/passwd",
+        # what httpx itself cannot send (a DID document's endpoint may be anything)
+        "https://pds.example.com:abc/x",
+        "https://pds\x00.example.com/x",
     ],
 )
 async def test_unsafe_urls_are_refused_before_any_request(
@@ -238,7 +241,87 @@ async def test_unsafe_urls_are_refused_before_any_request(
 
 @pytest.mark.parametrize(
     "url",
+    [
+        "http://127.0.0.1:6379/x",
+        "https://127.0.0.1/x",
+        "http://localhost:6379/.well-known/did.json",
+        "https://localhost/x",
+        "https://LOCALHOST./x",
+        "https://redis.localhost/x",
+        "http://[::1]/x",
+        "https://[::ffff:127.0.0.1]/x",
+        # the legacy IPv4 forms getaddrinfo reads as 127.0.0.1 (a did:web host may be one)
+        "https://127.1:6379/x",
+        "https://2130706433/x",
+        "https://0x7f000001/x",
+    ],
+)
+def test_loopback_hosts_are_refused_by_default(url: str) -> None:
+    with pytest.raises(InvalidInput):
+        check_url(url)
+
+
+async def test_a_default_client_sends_no_request_to_a_loopback_server() -> None:
+    hits: list[str] = []
+
+    async def admin(request: web.Request) -> web.Response:
+        hits.append(request.path)
+        return web.Response(text="internal admin page")
+
+    server = _Server()
+    server.app.router.add_get("/{tail:.*}", admin)
+    await server.start()
+    try:
+        async with HttpClient() as http:
+            for url in (server.url, f"http://localhost:{server.port}"):
+                with pytest.raises(InvalidInput, match="loopback"):
+                    await http.get_json(url + "/.well-known/did.json")
+        assert hits == []
+    finally:
+        await server.close()
+
+
+@pytest.mark.parametrize(
+    "url",
     ["https://pds.example.com/x", "http://127.0.0.1:1/x", "http://localhost/x", "http://[::1]/x"],
 )
-def test_https_and_loopback_http_are_allowed(url: str) -> None:
-    assert check_url(url) == url
+def test_https_and_loopback_http_are_allowed_when_the_client_allows_loopback(url: str) -> None:
+    assert check_url(url, allow_loopback=True) == url
+
+
+def test_a_configured_origin_may_be_on_loopback() -> None:
+    plc = "http://127.0.0.1:2582"
+    assert check_url(plc + "/did:plc:x", origins=[plc]) == plc + "/did:plc:x"
+    # only that origin: another port of the same host is still refused
+    with pytest.raises(InvalidInput):
+        check_url("http://127.0.0.1:6379/x", origins=[plc])
+
+
+async def test_a_lying_content_encoding_is_a_remote_error(atproto_http: HttpClient) -> None:
+    # "gzip" said, plain bytes sent: httpx's DecodingError is no TransportError
+    async def lying(request: web.Request) -> web.Response:
+        return web.Response(
+            body=b"this is not gzip at all" * 10,
+            headers={"Content-Encoding": "gzip", "Content-Type": "application/json"},
+            status=int(request.query.get("status", "200")),
+        )
+
+    server = _Server()
+    server.app.router.add_get("/{tail:.*}", lying)
+    await server.start()
+    try:
+        with pytest.raises(RemoteError, match="undecodable") as caught:
+            await atproto_http.get_json(server.url + "/.well-known/did.json")
+        assert caught.value.status == 200
+        xrpc = XrpcClient(atproto_http)
+        with pytest.raises(RemoteError, match="undecodable"):
+            async with xrpc.get_blob(server.url, "did:plc:x", "c", max_bytes=10_000) as blob:
+                await blob.read()
+        # an error answer whose body cannot be decoded is still classified by its status
+        with pytest.raises(RemoteError) as caught:
+            await atproto_http.get_json(server.url + "/x", params={"status": 400})
+        assert caught.value.status == 400
+        with pytest.raises(AtprotoUnavailable):
+            await atproto_http.get_json(server.url + "/x", params={"status": 502})
+    finally:
+        await server.close()

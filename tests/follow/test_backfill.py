@@ -19,6 +19,7 @@ from segue.cli import app
 from segue.follow import BackfillOptions, FollowOptions, backfill, follow, follow_cursor
 
 from ..support.atproto_standins import Pds, PlcDirectory, Relay, did_document, make_identity
+from ..support.standin_cli import STANDINS
 from .catalog_dump import dump
 from .recording import LISTS, TRACKS, Recording, list_record, tid, track_record
 from .standin import JetstreamStandIn
@@ -227,9 +228,33 @@ async def test_the_command(
             "--concurrency",
             "2",
         ],
+        # the PDS stand-in is on loopback: the CLI's ATProto client is told to allow it
+        obj=STANDINS,
     )
     assert result.exit_code == 0, result.output
     assert "backfilled: 2/2 repositories, 251 records (251 applied)" in result.output
     missing = CliRunner().invoke(app, ["follow", "backfill", "--data-dir", str(tmp_path)])
     assert missing.exit_code == 2
     assert "give --relay URL, --did DID or --dids-file FILE" in missing.output
+
+
+async def test_the_command_reads_no_pds_on_loopback(
+    database_url: str,
+    world: dict[str, Any],
+    plc_directory: PlcDirectory,
+    pds: Pds,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """``segue`` as deployed (no stand-in wiring): a DID document naming a PDS on loopback
+    (the API's Redis, an admin port...) fails that account, and no request reaches it. The
+    PLC directory on loopback is the operator's own setting, and is read."""
+    monkeypatch.setenv("SEGUE_DATABASE_URL", database_url)
+    monkeypatch.setenv("SEGUE_PLC_URL", plc_directory.url)
+    result = await asyncio.to_thread(
+        CliRunner().invoke, app, ["follow", "backfill", "--did", world["alice"]]
+    )
+    assert result.exit_code == 1, result.output
+    assert "1/1 repositories, 0 records; 1 failed" in result.output
+    assert f"{world['alice']}: loopback host refused: 127.0.0.1" in result.output
+    assert plc_directory.requests[world["alice"]] == 1
+    assert sum(pds.requests.values()) == 0

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from segue.catalog import Database
 from segue.catalog.tables import FollowBackfill
 
-from ..support import segue_binary
 from ..support.atproto_standins import Pds, PlcDirectory, did_document, make_identity
+from ..support.standin_cli import standin_cli_command
 from .catalog_dump import dump
 from .recording import TRACKS, tid, track_record
 
@@ -33,8 +33,9 @@ PER_REPO = math.ceil(RECORDS / 100) + 1 + 1
 
 async def run_backfill(env: dict[str, str], dids: list[str]) -> asyncio.subprocess.Process:
     args = [a for did in dids for a in ("--did", did)]
+    # the PDS stand-in is on loopback: the CLI's ATProto client is told to allow it
     return await asyncio.create_subprocess_exec(
-        segue_binary(),
+        *standin_cli_command(),
         "follow",
         "backfill",
         *args,

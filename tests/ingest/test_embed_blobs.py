@@ -13,7 +13,7 @@ import soundfile as sf
 import sqlalchemy as sa
 from prometheus_client import REGISTRY
 
-from segue.atproto import DidResolver, XrpcClient
+from segue.atproto import DidResolver, HttpClient, XrpcClient
 from segue.catalog import Database, note_audio_sources, upsert_tracks
 from segue.catalog._models import EmbeddingState, Track
 from segue.ingest.audio import AudioFetcher, EmbedOptions, PdsBlobFetcher, embed_catalog
@@ -124,4 +124,62 @@ async def test_blobs_are_fetched_from_the_accounts_pds(
     assert delta == {"embedded": 2, "retried": 2, "failed": 1, "stale": 0}
     assert sample("segue_embed_seconds_count") - timed_before == 2
     assert sample("segue_embed_pending") == 0
+    await store.aclose()
+
+
+async def test_a_blob_said_to_be_gzip_fails_alone_and_the_worker_goes_on(
+    database: Database,
+    pds: Pds,
+    plc_directory: PlcDirectory,
+    did_resolver: DidResolver,
+    xrpc: XrpcClient,
+    clap_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """A PDS that answers getBlob with ``Content-Encoding: gzip`` and a body that is not:
+    that track fails for good (the same bytes come every time), the next is embedded."""
+    alice = make_identity()
+    pds.add_repo(alice.did)
+    plc_directory.put(did_document(alice, pds=pds.url))
+    lying = pds.put_blob(alice.did, wav_bytes(3.0, seed=3))
+    pds.gzip_lies.add(lying)
+    await add_blob_track(database, 1, alice.did, lying)
+    await add_blob_track(database, 2, alice.did, pds.put_blob(alice.did, wav_bytes(3.0, seed=4)))
+    store = LocalVectorStore(tmp_path / "vectors.usearch")
+    blobs = PdsBlobFetcher(did_resolver, xrpc, max_bytes=10_000_000)
+    model = ClapEmbedder.load(str(clap_dir))
+    options = EmbedOptions(worker="w", model_name="tiny", batch_size=1, max_attempts=3)
+    async with AudioFetcher(origins=()) as fetcher:
+        await embed_catalog(database, store, fetcher=fetcher, blobs=blobs,
+                            load_embedder=lambda: model, options=options)  # fmt: skip
+    after = await states(database)
+    assert after[1][:2] == ("failed", 1)
+    assert "undecodable body" in (after[1][2] or "")
+    assert after[2][0] == "done"
+    assert (await store.get_vectors([2])).ids.tolist() == [2]
+    await store.aclose()
+
+
+async def test_a_pds_on_loopback_is_not_asked_for_a_blob(
+    database: Database, pds: Pds, plc_directory: PlcDirectory, clap_dir: Path, tmp_path: Path
+) -> None:
+    """Segue's own ATProto client (no loopback allowed, the PLC directory the operator's
+    origin): a DID document naming a PDS on 127.0.0.1 fails the track for good, unasked."""
+    alice = make_identity()
+    pds.add_repo(alice.did)
+    plc_directory.put(did_document(alice, pds=pds.url))
+    await add_blob_track(database, 1, alice.did, pds.put_blob(alice.did, wav_bytes(3.0, seed=5)))
+    store = LocalVectorStore(tmp_path / "vectors.usearch")
+    model = ClapEmbedder.load(str(clap_dir))
+    options = EmbedOptions(worker="w", model_name="tiny", max_attempts=3)
+    async with HttpClient(origins=[plc_directory.url]) as http, AudioFetcher(origins=()) as fetcher:
+        resolver = DidResolver(http, plc_url=plc_directory.url)
+        blobs = PdsBlobFetcher(resolver, XrpcClient(http), max_bytes=10_000_000)
+        await embed_catalog(database, store, fetcher=fetcher, blobs=blobs,
+                            load_embedder=lambda: model, options=options)  # fmt: skip
+    after = await states(database)
+    assert after[1][:2] == ("failed", 1)
+    assert "loopback host refused: 127.0.0.1" in (after[1][2] or "")
+    assert plc_directory.requests[alice.did] == 1
+    assert pds.requests["getBlob"] == 0
     await store.aclose()

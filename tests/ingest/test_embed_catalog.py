@@ -152,6 +152,7 @@ def test_each_bad_download_fails_alone_for_good_or_for_now(
         18: server.url("/files/d.wav?slow=4"),
         19: server.url("/files/broken.wav"),
         20: server.url(f"/redirect?to={same_origin}"),
+        21: server.url("/gzip-lie/a.wav"),
     }
     import_tracks(env, data, urls)
     first = cli(env, data, "embed", "--catalog")
@@ -160,7 +161,7 @@ def test_each_bad_download_fails_alone_for_good_or_for_now(
     assert after[1][0] == after[20][0] == "done"  # the good ones, whatever the others did
     for_now = {11, 17, 18}
     assert {i for i, s in after.items() if s[0] == "pending"} == for_now
-    assert {i for i, s in after.items() if s[0] == "failed"} == {12, 13, 14, 15, 16, 19}
+    assert {i for i, s in after.items() if s[0] == "failed"} == {12, 13, 14, 15, 16, 19, 21}
     time.sleep(0.4)  # past the first backoff (0.2 s)
     second = cli(env, data, "embed", "--catalog")
     assert second.exit_code == 0, second.output
@@ -177,15 +178,16 @@ def test_each_bad_download_fails_alone_for_good_or_for_now(
     assert reasons[17]  # the connection closed before the announced length arrived
     assert "not downloaded within 1.5 s" in reasons[18]
     assert "cannot decode" in reasons[19]
+    assert "undecodable body" in reasons[21]  # a lying Content-Encoding: for good
     # Refusals are never retried; failures for now were tried twice.
-    assert server.hits["/page"] == 1
+    assert server.hits["/page"] == server.hits["/gzip-lie/a.wav"] == 1
     assert server.hits["/truncated/a.wav"] == server.hits["/missing"] == 2
     # The off-origin redirect was never followed, and localhost was never connected to:
     # b.wav was not served to anyone.
     assert server.hits["/files/b.wav"] == 0
     listed = json.loads(cli(env, data, "check", "--json", "--failed").stdout)
-    assert listed["embeddings"] == {"pending": 0, "done": 2, "failed": 9}
-    assert {f["id"] for f in listed["failed_embeddings"]} == {*for_now, 12, 13, 14, 15, 16, 19}
+    assert listed["embeddings"] == {"pending": 0, "done": 2, "failed": 10}
+    assert {f["id"] for f in listed["failed_embeddings"]} == {*for_now, 12, 13, 14, 15, 16, 19, 21}
 
 
 def test_an_audio_source_that_changes_after_it_was_embedded(

@@ -25,7 +25,13 @@ from segue.settings import Settings
 
 from ..api.conftest import World, make_api_settings
 from ..support import free_port
-from ..support.atproto_standins import Identity, PlcDirectory, did_document, make_identity
+from ..support.atproto_standins import (
+    DidWebHost,
+    Identity,
+    PlcDirectory,
+    did_document,
+    make_identity,
+)
 from ..support.service_jwt import SERVICE_DID, b64url, service_jwt
 from .test_authorization import FOR_LISTENERS, REQUESTS
 
@@ -373,6 +379,26 @@ async def test_an_unreachable_directory_is_a_503_not_a_401(world: World, carol: 
         "error": "atproto_unavailable",
         "detail": "an ATProto service is unavailable; try again later",
     }
+
+
+async def test_a_loopback_did_web_issuer_is_refused_without_a_request(
+    world: World, did_web_host: DidWebHost
+):
+    """An issuer ``did:web:127.0.0.1%3A<port>`` (or ``localhost``) would have Segue request
+    its own ports: open or closed, the answer is the same 401, and nothing is requested --
+    not even of a host serving a real document for a correctly signed token."""
+    issuer = make_identity(did_web_host.did)
+    did_web_host.document = did_document(issuer, pds=PDS)
+    closed = free_port()
+    tokens = [
+        service_jwt(issuer),
+        service_jwt(issuer, claims={"iss": f"did:web:localhost%3A{did_web_host.port}"}),
+        service_jwt(issuer, claims={"iss": f"did:web:127.1%3A{did_web_host.port}"}),
+        service_jwt(issuer, claims={"iss": f"did:web:localhost%3A{closed}"}),
+    ]
+    for token in tokens:
+        assert_refused(await world.client.get("/me", headers=bearer(token)), "loopback")
+    assert did_web_host.requests == {}
 
 
 async def test_the_did_document_names_the_public_url(world: World):

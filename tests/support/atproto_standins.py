@@ -22,7 +22,8 @@ They answer as the real services do, per the lexicons (bluesky-social/atproto
   cursor only when more remain).
 
 Fixtures (import them into a conftest): ``plc_directory``, ``did_web_host``, ``pds``,
-``relay``, ``atproto_http`` (a :class:`segue.atproto.HttpClient`), ``did_resolver`` (on
+``relay``, ``atproto_http`` (a :class:`segue.atproto.HttpClient` that allows loopback
+hosts, ``allow_loopback=True``), ``did_resolver`` (on
 ``plc_directory``), ``xrpc``. :func:`make_identity` makes a DID with a real key pair.
 """
 
@@ -251,7 +252,8 @@ class _Repo:
 
 class Pds(_Server):
     """A PDS holding repos: :meth:`add_repo`, :meth:`put_record`, :meth:`put_blob`;
-    :meth:`fail_next` for 429/503 answers with ``Retry-After``."""
+    :meth:`fail_next` for 429/503 answers with ``Retry-After``; ``gzip_lies``: blob CIDs
+    served as they are but said to be gzip (``Content-Encoding: gzip``)."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -264,6 +266,7 @@ class Pds(_Server):
         #: cursor instead of its last rkey (one sorting after every rkey, ``"same"``,
         #: gives the first page again when asked)
         self.stuck_cursor: str | None = None
+        self.gzip_lies: set[str] = set()
         self._hold_after: int | None = None
         self._released = asyncio.Event()
         for nsid, handler in (
@@ -394,7 +397,8 @@ class Pds(_Server):
         data = repo.blobs.get(request.query.get("cid", ""))
         if data is None:
             return _xrpc_error(400, "BlobNotFound", "Blob not found")
-        return web.Response(body=data, content_type="application/octet-stream")
+        lie = {"Content-Encoding": "gzip"} if request.query.get("cid") in self.gzip_lies else {}
+        return web.Response(body=data, content_type="application/octet-stream", headers=lie)
 
 
 class Relay(_Server):
@@ -463,7 +467,8 @@ async def relay() -> AsyncIterator[Relay]:
 
 @pytest.fixture
 async def atproto_http() -> AsyncIterator[HttpClient]:
-    async with HttpClient(connect_timeout=2.0, read_timeout=5.0) as client:
+    # the stand-ins are on loopback, which Segue refuses unless its client is told otherwise
+    async with HttpClient(connect_timeout=2.0, read_timeout=5.0, allow_loopback=True) as client:
         yield client
 
 

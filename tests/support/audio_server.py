@@ -59,6 +59,14 @@ class AudioServer:
                     self.wfile.write(body[: len(body) // 10])
                     self.wfile.flush()
                     self.close_connection = True
+                elif head == "gzip-lie" and (folder / name).is_file():
+                    body = (folder / name).read_bytes()
+                    self.send_response(200)
+                    self.send_header("content-type", "audio/wav")
+                    self.send_header("content-encoding", "gzip")
+                    self.send_header("content-length", str(len(body)))
+                    self.end_headers()
+                    self.wfile.write(body)
                 elif head == "page":
                     self._send(200, b"<!doctype html><title>Sign in</title>", "text/html")
                 elif head == "redirect":

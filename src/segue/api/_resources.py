@@ -78,6 +78,8 @@ async def open_resources(settings: Settings) -> AsyncIterator[Resources]:
                 HttpClient(
                     connect_timeout=settings.atproto_connect_timeout_seconds,
                     read_timeout=settings.atproto_read_timeout_seconds,
+                    # the operator's PLC directory may be on loopback; no other loopback host
+                    origins=[settings.plc_url],
                 )
             )
             resolver = DidResolver(

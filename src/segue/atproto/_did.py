@@ -145,7 +145,8 @@ class DidResolver:
         if match:
             host = unquote(match.group(1))
             # did:web is https by its spec; a loopback host (a test's stand-in) is served
-            # over http, which HttpClient allows only there
+            # over http, which only an HttpClient built with allow_loopback=True fetches
+            # (Segue's own refuse the URL, so a did:web on loopback is never read)
             scheme = "http" if _is_loopback(host.rsplit(":", 1)[0]) else "https"
             return f"{scheme}://{host}/.well-known/did.json"
         raise InvalidInput(f"not a did:plc or did:web DID Segue can resolve: {did!r}")

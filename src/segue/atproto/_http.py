@@ -2,8 +2,13 @@
 
 Everything it fetches comes from other people's servers (a DID document names the PDS), so
 it is strict: explicit connect/read timeouts, a cap on every response's size, no redirect
-followed (a 3xx is an error naming its ``Location``), ``https://`` only, except ``http://``
-to a loopback host (the test stand-ins), and no IP-literal private or link-local host.
+followed (a 3xx is an error naming its ``Location``), ``https://`` only, and no loopback
+host (``localhost``, ``127.0.0.1``, ``::1``) nor IP-literal private or link-local one: a DID
+document or a token's issuer names these hosts, so anyone could otherwise point Segue at
+its own machine or network. Two explicit exceptions, both through the constructor:
+``origins``, the services the operator configured (``SEGUE_PLC_URL``, a ``--relay``),
+which may be on loopback and over ``http://``; and ``allow_loopback=True``, for the
+tests' loopback stand-ins only (no setting or environment variable turns it on).
 Built once by its owner (the app lifespan, a CLI command) and closed by it.
 """
 
@@ -12,7 +17,8 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 import json
-from collections.abc import AsyncIterator, Mapping
+import socket
+from collections.abc import AsyncIterator, Collection, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
@@ -29,21 +35,46 @@ DEFAULT_JSON_MAX_BYTES: Final = 4 * 1024 * 1024
 _USER_AGENT: Final = "segue (+https://github.com/segue)"
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
+def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """``host`` as an IP address when a resolver would read it as one, else ``None``.
+
+    Besides the usual forms, the legacy IPv4 ones ``getaddrinfo`` accepts too (``127.1``,
+    ``0x7f000001``, ``2130706433``): a did:web host may be written so.
+    """
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:  # a DNS name
-        return False
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except (OSError, ValueError):  # a DNS name
+        return None
 
 
-def check_url(url: str) -> str:
+def _is_loopback(host: str) -> bool:
+    name = host.rstrip(".").lower()
+    # RFC 6761: localhost and every name under it are this machine
+    if name == "localhost" or name.endswith(".localhost"):
+        return True
+    address = _ip_literal(host)
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address is not None and address.is_loopback
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def check_url(url: str, *, allow_loopback: bool = False, origins: Collection[str] = ()) -> str:
     """``url`` if Segue may fetch it, else :class:`InvalidInput`.
 
-    https only; http only to a loopback host; no credentials in the URL; no IP-literal
-    host that is private, link-local, multicast or unspecified (a DID document could
-    otherwise point Segue at its own network).
+    https only; no credentials in the URL; no loopback host, and no IP-literal host that
+    is private, link-local, multicast or unspecified (a DID document could otherwise point
+    Segue at its own machine or network). ``origins`` (``scheme://host:port``, configured
+    by the operator) are exempt from the host rules and may be ``http://``;
+    ``allow_loopback`` lets loopback hosts through, over http too (the tests' stand-ins).
     """
     parts = urlsplit(url)
     host = parts.hostname or ""
@@ -51,17 +82,18 @@ def check_url(url: str) -> str:
         raise InvalidInput(f"URL without a host: {url!r}")
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(f"URL with credentials refused: {host}")
-    loopback = _is_loopback(host)
-    if parts.scheme == "http" and not loopback:
-        raise InvalidInput(f"http:// is allowed only to a loopback host, not {host}")
     if parts.scheme not in ("https", "http"):
         raise InvalidInput(f"only https:// URLs are fetched, not {parts.scheme or 'none'}://")
+    if _origin(url) in {_origin(origin) for origin in origins}:
+        return url
+    loopback = _is_loopback(host)
+    if loopback and not allow_loopback:
+        raise InvalidInput(f"loopback host refused: {host}")
+    if parts.scheme == "http" and not loopback:
+        raise InvalidInput(f"only https:// URLs are fetched, not http:// to {host}")
     if not loopback:
-        try:
-            ip = ipaddress.ip_address(host)
-        except ValueError:
-            return url  # a DNS name
-        if not ip.is_global:
+        ip = _ip_literal(host)
+        if ip is not None and not ip.is_global:
             raise InvalidInput(f"non-public IP address refused: {host}")
     return url
 
@@ -121,6 +153,12 @@ class ResponseStream:
                 yield chunk
         except httpx2.TransportError as e:
             raise AtprotoUnavailable(f"{self._url}: {type(e).__name__}: {e}") from e
+        # Not a TransportError, yet the remote's doing: a body that is not what its
+        # Content-Encoding says. Asking again gets the same body, so not "unavailable".
+        except httpx2.DecodingError as e:
+            raise RemoteError(
+                f"{self._url}: undecodable body: {e}", status=self._response.status_code
+            ) from e
 
     async def read(self) -> bytes:
         """The whole body (within ``max_bytes``)."""
@@ -137,8 +175,15 @@ class HttpClient:
         read_timeout: float = 10.0,
         json_max_bytes: int = DEFAULT_JSON_MAX_BYTES,
         max_connections: int = 50,
+        origins: Collection[str] = (),
+        allow_loopback: bool = False,
     ) -> None:
+        """``origins``: the operator's configured services (``SEGUE_PLC_URL``, a relay),
+        fetched even on a loopback or private host; ``allow_loopback``: loopback hosts
+        are fetched (over http too) -- for the tests' stand-ins, never set in production."""
         self.json_max_bytes = json_max_bytes
+        self.origins = tuple(origins)
+        self.allow_loopback = allow_loopback
         self._client = httpx2.AsyncClient(
             timeout=httpx2.Timeout(read_timeout, connect=connect_timeout),
             follow_redirects=False,
@@ -173,12 +218,21 @@ class HttpClient:
         ``Retry-After``; another non-2xx, a redirect included, raises :class:`RemoteError`;
         both carry the XRPC error body's ``error`` and ``message``.
         """
-        check_url(url)
-        request = self._client.build_request("GET", url, params=params, headers={"accept": accept})
+        check_url(url, allow_loopback=self.allow_loopback, origins=self.origins)
+        try:
+            request = self._client.build_request(
+                "GET", url, params=params, headers={"accept": accept}
+            )
+        except httpx2.InvalidURL as e:  # e.g. a port out of range in a DID document
+            raise InvalidInput(f"invalid URL {url!r}: {e}") from e
         try:
             response = await self._client.send(request, stream=True)
         except httpx2.TransportError as e:
             raise AtprotoUnavailable(f"{url}: {type(e).__name__}: {e}") from e
+        # the other RequestErrors are the remote's doing (redirects are not followed, so
+        # TooManyRedirects cannot happen, but it would be the remote's too)
+        except httpx2.RequestError as e:
+            raise RemoteError(f"{url}: {type(e).__name__}: {e}") from e
         try:
             if not 200 <= response.status_code < 300:
                 await self._raise_for(response, url)
@@ -219,7 +273,8 @@ class HttpClient:
                 body += chunk
                 if len(body) > 64 * 1024:
                     break
-        except httpx2.TransportError:
+        # the status is the answer; an error body that cannot be read adds nothing to it
+        except (httpx2.TransportError, httpx2.DecodingError):
             body = b""
         error, message = _xrpc_body(body)
         said = f": {error}: {message}" if error or message else ""

@@ -101,8 +101,10 @@ class ServiceAuthVerifier:
         """The token's issuer, expiry and method; :class:`Unauthorized` when it is refused.
 
         The claims are checked before any key is fetched, so a malformed, expired or
-        misaddressed token costs no request to a DID directory. A directory that cannot be
-        reached is :class:`~segue.errors.AtprotoUnavailable` (503), not a refusal.
+        misaddressed token costs no request to a DID directory. An issuer whose document is
+        on a host Segue refuses (a did:web on loopback) is refused the same, with no
+        request. A directory that cannot be reached is
+        :class:`~segue.errors.AtprotoUnavailable` (503), not a refusal.
         """
         try:
             header = jwt.get_unverified_header(token)
@@ -175,8 +177,11 @@ class ServiceAuthVerifier:
             raise _refuse(f"the DID {did} is not known to its directory") from exc
         except InvalidDidDocument as exc:
             raise _refuse(f"the DID document of {did} has no usable #atproto key") from exc
-        except InvalidInput as exc:  # a DID method Segue does not resolve
-            raise _refuse(f"{did} is not a did:plc or did:web DID") from exc
+        # A DID method Segue does not resolve, or a document on a host it refuses (a
+        # did:web on loopback): refused before any request, as any other bad token is, so
+        # the answer says nothing of what listens there.
+        except InvalidInput as exc:
+            raise _refuse(f"the DID document of {did} is not read: {exc.detail}") from exc
 
     def _signed_by(self, token: str, key: PublicKey) -> bool:
         """PyJWT's check of the signature with ``key``, for the key's own algorithm only,

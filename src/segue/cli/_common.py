@@ -8,6 +8,7 @@ import asyncio
 import difflib
 from collections.abc import AsyncIterator, Coroutine, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,15 +22,37 @@ from segue.settings import Settings
 from ._consoles import err_console, out_console
 
 __all__ = [
+    "Wiring",
     "err_console",
     "exit_on_error",
     "open_catalog",
     "out_console",
     "run",
     "settings_from",
+    "wiring",
 ]
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What a program that runs the CLI itself may choose and no setting or environment
+    variable can: click's ``obj``, ``app(args, obj=Wiring(...))``. The ``segue`` command
+    never passes one, so these stay off in every deployment.
+
+    ``atproto_allow_loopback``: the ATProto client fetches from loopback hosts (a DID
+    document's PDS on 127.0.0.1), for the tests' loopback stand-ins; see
+    :class:`segue.atproto.HttpClient`.
+    """
+
+    atproto_allow_loopback: bool = False
+
+
+def wiring(ctx: typer.Context) -> Wiring:
+    """The :class:`Wiring` the command of ``ctx`` was run with (the defaults when none)."""
+    obj = ctx.find_root().obj
+    return obj if isinstance(obj, Wiring) else Wiring()
 
 
 def settings_from(data_dir: Path | None, **flags: Any) -> Settings:

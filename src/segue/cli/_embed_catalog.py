@@ -97,6 +97,8 @@ def embed_catalog_command(
                 HttpClient(
                     connect_timeout=settings.atproto_connect_timeout_seconds,
                     read_timeout=settings.atproto_read_timeout_seconds,
+                    # the operator's PLC directory may be on loopback; no other loopback host
+                    origins=[settings.plc_url],
                 ) as atproto,
             ):
                 resolver = DidResolver(

@@ -28,7 +28,15 @@ from segue.follow import (
 from segue.metrics import BACKFILL_COUNTERS, FOLLOW_COUNTERS, start_at_zero
 from segue.settings import Settings
 
-from ._common import err_console, exit_on_error, open_catalog, run, settings_from
+from ._common import (
+    Wiring,
+    err_console,
+    exit_on_error,
+    open_catalog,
+    run,
+    settings_from,
+    wiring,
+)
 from ._options import DataDirOption, option_no_default
 from ._progress import progress_bar, progress_status
 from ._serve import start_metrics_listener
@@ -139,7 +147,10 @@ def follow_command(
         progress.update(task, description=f"{where}: {stats.summary()}")
 
     async def _go() -> FollowStats:
-        async with open_catalog(settings) as database, _atproto_http(settings) as http:
+        async with (
+            open_catalog(settings) as database,
+            _atproto_http(settings, wiring(ctx), relay=settings.relay_url) as http,
+        ):
             resolver = DidResolver(
                 http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
             )
@@ -152,6 +163,7 @@ def follow_command(
                         database,
                         settings,
                         _backfill_options(settings, collections, relay=settings.relay_url, dids=()),
+                        wired=wiring(ctx),
                     )
                     err_console().print(f"backfilled: {stats.summary()}", highlight=False)
 
@@ -172,11 +184,18 @@ def follow_command(
     err_console().print(f"caught up: {stats.summary()}", highlight=False)
 
 
-def _atproto_http(settings: Settings) -> HttpClient:
-    """The process's one HTTP client for ATProto reads (close it with ``async with``)."""
+def _atproto_http(settings: Settings, wired: Wiring, *, relay: str | None = None) -> HttpClient:
+    """The process's one HTTP client for ATProto reads (close it with ``async with``).
+
+    The PLC directory and the relay are the operator's choice, so they may be on loopback;
+    any other loopback host (a DID document's PDS, a did:web host) is refused, unless
+    the program running the command wired it otherwise (the tests' stand-ins).
+    """
     return HttpClient(
         connect_timeout=settings.atproto_connect_timeout_seconds,
         read_timeout=settings.atproto_read_timeout_seconds,
+        origins=[settings.plc_url, *([relay] if relay else [])],
+        allow_loopback=wired.atproto_allow_loopback,
     )
 
 
@@ -199,10 +218,12 @@ async def _backfill(
     settings: Settings,
     options: BackfillOptions,
     on_progress: Callable[[BackfillStats], None] = lambda _stats: None,
+    *,
+    wired: Wiring,
 ) -> BackfillStats:
     """The backfill with the process's one HTTP client; the gap is forgotten once every
     repository was read."""
-    async with _atproto_http(settings) as http:
+    async with _atproto_http(settings, wired, relay=options.relay) as http:
         resolver = DidResolver(
             http, plc_url=settings.plc_url, cache_seconds=settings.did_cache_seconds
         )
@@ -216,6 +237,7 @@ async def _backfill(
 
 @app.command("backfill")
 def backfill_command(
+    ctx: typer.Context,
     relay: Annotated[
         str | None,
         option_no_default(
@@ -289,7 +311,7 @@ def backfill_command(
 
     async def _go() -> BackfillStats:
         async with open_catalog(settings) as database:
-            return await _backfill(database, settings, options, show)
+            return await _backfill(database, settings, options, show, wired=wiring(ctx))
 
     start_metrics_listener(settings, follow=True)
     start_at_zero(BACKFILL_COUNTERS)

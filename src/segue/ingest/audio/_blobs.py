@@ -3,7 +3,8 @@
 The account's DID is resolved (``segue.atproto``: PLC or did:web, cached) to its PDS, and
 the blob read with ``com.atproto.sync.getBlob``, streamed into a file under
 ``SEGUE_AUDIO_MAX_BYTES``. The PDS is whatever the DID document names, so the atproto
-client's own rules apply (https only, no redirects, no private IP literal). Errors are
+client's own rules apply (https only, no redirects, no loopback host, no private IP
+literal: the process's client allows loopback only for the operator's PLC directory). Errors are
 sorted as the URL fetcher sorts them: for good (:class:`AudioRefused`) or for now
 (:class:`AudioUnavailable`, with the PDS's ``Retry-After``).
 """
@@ -81,7 +82,8 @@ class PdsBlobFetcher:
                     f"{where}: more than SEGUE_AUDIO_MAX_BYTES ({self.max_bytes:,} bytes)"
                 ) from None
             raise AudioRefused(f"{where}: {exc.detail}") from None
-        # A DID document or PDS URL Segue refuses (http to a public host, a private IP).
+        # A DID document or PDS URL Segue refuses (http to a public host, a loopback host,
+        # a private IP).
         except InvalidInput as exc:
             raise AudioRefused(f"{where}: {exc.detail}") from None
         if size == 0:

@@ -3,7 +3,8 @@
 Audio URLs are other people's data (a followed record names them), so a fetch is refused
 for good (:class:`AudioRefused`) when the URL is off ``SEGUE_AUDIO_ORIGINS``, a redirect
 leaves them, the host is a private, loopback or link-local address no origin names, the
-body is larger than ``SEGUE_AUDIO_MAX_BYTES`` or is a web page; and fails for now
+body is larger than ``SEGUE_AUDIO_MAX_BYTES``, is a web page or is not what its
+``Content-Encoding`` says; and fails for now
 (:class:`AudioUnavailable`, retried later) on timeouts, lost connections, truncated
 bodies, 404, 408, 429 and 5xx. The whole download has a deadline
 (``SEGUE_AUDIO_FETCH_TIMEOUT_SECONDS``), so a server sending a byte a second cannot hold
@@ -106,6 +107,9 @@ class AudioFetcher:
                 response = await self._client.send(request, stream=True)
             except httpx2.TransportError as exc:
                 raise AudioUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+            # the other RequestErrors are the server's doing, and would be again next time
+            except httpx2.RequestError as exc:
+                raise AudioRefused(f"{url}: {type(exc).__name__}: {exc}") from None
             try:
                 stream = response.extensions.get("network_stream")
                 peer = stream.get_extra_info("server_addr") if stream is not None else None
@@ -160,6 +164,10 @@ class AudioFetcher:
         # read that timed out between bytes: this attempt failed, the next may not.
         except httpx2.TransportError as exc:
             raise AudioUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
+        # A body that is not what its Content-Encoding says (not a TransportError): the
+        # server sends the same bytes next time, so the track is refused for good.
+        except httpx2.DecodingError as exc:
+            raise AudioRefused(f"{url}: undecodable body: {exc}") from None
         if size == 0:
             raise AudioUnavailable(f"{url}: empty body")
         return size
