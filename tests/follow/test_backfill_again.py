@@ -6,6 +6,7 @@ and SQLite, against the loopback stand-ins (tests/support/atproto_standins.py)."
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from segue.cli import app
 from segue.follow import BackfillOptions, backfill, follow_gap, record_follow_gap
 
 from ..support.atproto_standins import Pds, PlcDirectory, Relay, did_document, make_identity
+from ..support.standin_cli import STANDINS
 from .catalog_dump import dump
 from .recording import TRACKS, tid, track_record
 
@@ -69,7 +71,10 @@ async def test_a_gap_backfill_reads_again_the_repos_that_moved(
     monkeypatch.setenv("SEGUE_DATABASE_URL", database_url)
     monkeypatch.setenv("SEGUE_PLC_URL", plc_directory.url)
     result = await asyncio.to_thread(
-        CliRunner().invoke, app, ["follow", "backfill", "--relay", relay.url]
+        # the PDS stand-in is on loopback: the CLI's ATProto client is told to allow it
+        partial(CliRunner().invoke, obj=STANDINS),
+        app,
+        ["follow", "backfill", "--relay", relay.url],
     )
     assert result.exit_code == 0, result.output
     # alice's three tracks applied again at the new rev, the deleted one gone.
