@@ -27,6 +27,16 @@ async def test_a_plain_decimal_path_id_still_works(world: World) -> None:
     assert [t["id"] for t in r.json()["tracks"]] == [2, 3, 4]
 
 
+async def test_a_body_nested_too_deeply_is_refused_as_input(world: World) -> None:
+    deep = "[" * 100_000  # 100 kB, under the body limit; no token needed to send it
+    for headers in (world.auth(), {}):
+        r = await world.client.post(
+            "/playlists", content=deep, headers={**headers, "content-type": "application/json"}
+        )
+        assert r.status_code == 422, r.text
+        assert r.json()["error"] == "invalid_input"
+
+
 async def test_duplicate_json_keys_are_refused(world: World) -> None:
     r = await world.client.post(
         f"/playlists/{world.playlist}/tracks",

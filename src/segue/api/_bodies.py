@@ -67,4 +67,8 @@ def body_problem(scope: Scope, body: bytes) -> SegueError | None:
         return InvalidInput(f"the JSON body has the key {dup.key!r} more than once")
     except ValueError:  # not JSON, not UTF-8: FastAPI's own answer (400 or 422) says so
         return None
+    except RecursionError:
+        # "[[[[..." well under the size limit: Python's parser gives up on the depth. Not
+        # an error of the server's (it was a 500, with a traceback logged per request).
+        return InvalidInput("the JSON body is nested too deeply")
     return None
