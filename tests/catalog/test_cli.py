@@ -278,3 +278,12 @@ def test_token_list_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     assert token["revoked_at"] is None
     assert token["created_at"].endswith("+00:00")
     assert made.stdout.strip() not in result.stdout  # never the secret
+    assert token["platform"] is None
+    platform = runner.invoke(app, ["token", "create", "--platform", "plyr.fm", *data])
+    assert platform.exit_code == 0, platform.output
+    listed = json.loads(runner.invoke(app, ["token", "list", "--json", *data]).stdout)
+    # A platform's token acts for every user: the listing says whose it is.
+    assert {(t["did"], t["platform"]) for t in listed} == {
+        ("did:plc:jsonlist", None),
+        (None, "plyr.fm"),
+    }

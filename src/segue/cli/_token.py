@@ -148,7 +148,8 @@ def list_(
         bool,
         typer.Option(
             "--json",
-            help="One JSON array: id, did, handle, and the times in ISO 8601 (null: never).",
+            help="One JSON array: id, did, handle, platform (a platform token's; null for a "
+            "user's), and the times in ISO 8601 (null: never).",
         ),
     ] = False,
     data_dir: DataDirOption = None,
@@ -192,6 +193,7 @@ def _as_dict(token: TokenInfo) -> dict[str, object]:
         "id": token.id,
         "did": token.user_did,
         "handle": token.user_handle,
+        "platform": token.platform,
         "created_at": _iso(token.created_at),
         "expires_at": _iso(token.expires_at),
         "last_used_at": _iso(token.last_used_at),
