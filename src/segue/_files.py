@@ -1,8 +1,9 @@
 """Files replaced whole or not at all: a crash or a power loss leaves the old or the new one;
-and the data dir and its files, readable by their owner only (0700 and 0600)."""
+the data dir and its files, readable by their owner only (0700 and 0600); a file's lines."""
 
 from __future__ import annotations
 
+import io
 import logging
 import os
 import secrets
@@ -16,6 +17,7 @@ __all__ = [
     "PRIVATE_FILE",
     "atomic_write_bytes",
     "atomic_write_text",
+    "file_lines",
     "fsync_path",
     "private_dir",
     "private_file",
@@ -66,6 +68,21 @@ def _tighten(path: Path) -> None:
     if mode & 0o077 and info.st_uid == os.geteuid():
         os.chmod(path, mode & ~0o077)
         log.info("%s was open to others (%o); now %o", path, mode, mode & ~0o077)
+
+
+def file_lines(text: str) -> list[str]:
+    r"""A text file's lines, ended by ``\n``, ``\r\n`` or ``\r`` only.
+
+    Not ``str.splitlines``: it also ends a line at U+2028, U+2029 or U+0085, which JSON
+    allows unescaped inside a string (a title written with ``ensure_ascii=False``), so one
+    valid row would become two invalid ones and every later line number would be off.
+
+        >>> file_lines('{"title": "A\u2028B"}\r\n{}\n')
+        ['{"title": "A\u2028B"}', '{}']
+        >>> len('{"title": "A\u2028B"}'.splitlines())
+        2
+    """
+    return [line.rstrip("\n") for line in io.StringIO(text, newline=None)]
 
 
 def fsync_path(path: Path) -> None:

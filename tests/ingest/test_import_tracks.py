@@ -14,6 +14,8 @@ from segue.catalog import hydrate
 from segue.catalog._models import Artist, Track
 from segue.errors import ImportRejected, InvalidInput
 from segue.ingest import MAX_REPORTED, import_tracks, read_tracks
+from segue.ingest._problems import Problems
+from segue.ingest._rows import parse_jsonl
 
 from .ingest_support import (
     ARTIST_A,
@@ -294,3 +296,20 @@ async def test_progress_is_reported_for_every_step(database, tmp_path, monkeypat
         "writing artists": [2, 2],
         "writing tracks": [7, 7],
     }
+
+
+def test_a_line_separator_inside_a_jsonl_string_stays_in_it():
+    """JSON allows U+2028, U+2029 and U+0085 unescaped inside a string (as a writer with
+    ensure_ascii=False leaves them): the row is one row, and the lines after it keep their
+    numbers."""
+    text = "\r\n".join(
+        json.dumps(row, ensure_ascii=False)
+        for row in ({"title": "Late\u2028night"}, {"title": "Two\u2029\u0085Three"}, [1])
+    )
+    problems = Problems("tracks.jsonl")
+    rows = parse_jsonl(text + "\n", problems)
+    assert [(r.where, r.fields["title"]) for r in rows] == [
+        ("line 1", "Late\u2028night"),
+        ("line 2", "Two\u2029\u0085Three"),
+    ]
+    assert problems.items == ("line 3: expected a JSON object, got list",)

@@ -169,6 +169,7 @@ def test_npy_problems_by_line_and_row(tmp_path):
         (['{"id": 1.0, "vector": [1]}'], ["line 1: id: expected an integer id, got 1.0"]),
         (['{"id": 1, "vector": []}'], ["line 1: vector: expected a non-empty list of numbers"]),
         (['{"id": 1, "vector": [1, "2"]}'], ["line 1: vector: expected a list of numbers"]),
+        (['{"id": 1, "vector": [1' + "0" * 400 + ", 1]}"], ["line 1: vector: a value is out"]),
         (['{"id": 1}'], ["line 1: missing vector"]),
         (['{"id": 1, "vector": [1], "x": 2}'], ["line 1: unknown field(s) 'x'"]),
         (["", "nope"], ["line 2: not valid JSON"]),

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from segue._files import file_lines
 from segue.engine import FloatMatrix, IdArray, check_matrix, title_key
 from segue.errors import InvalidInput
 
@@ -53,7 +54,7 @@ class EvalData:
 def read_track_ids(path: Path) -> list[str]:
     """One string id a line (blank lines at the end ignored); ids must be unique."""
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = file_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read ids file {path}: {exc}") from None
     while lines and not lines[-1].strip():
@@ -88,7 +89,7 @@ def _read_playlists(path: Path, row_of: dict[str, int]) -> tuple[list[EvalPlayli
     unknown = 0
     seen: set[str] = set()
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = file_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read playlists file {path}: {exc}") from None
     for line_no, line in enumerate(lines, 1):

@@ -16,6 +16,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, TypeVar
 
+from segue._files import file_lines
 from segue.errors import InvalidInput
 
 from ._problems import Problems
@@ -101,8 +102,9 @@ def read_table(
 
 
 def parse_jsonl(text: str, problems: Problems) -> list[Row]:
-    """One JSON object per line; blank lines are skipped but still counted."""
-    return list(jsonl_rows(text.splitlines(), problems))
+    """One JSON object per line (:func:`segue._files.file_lines`); blank lines are skipped
+    but still counted."""
+    return list(jsonl_rows(file_lines(text), problems))
 
 
 def jsonl_rows(lines: Iterable[str], problems: Problems) -> Iterator[Row]:

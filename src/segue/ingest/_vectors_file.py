@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from segue._files import file_lines
 from segue.engine import IdArray
 from segue.errors import InvalidInput
 
@@ -93,7 +94,7 @@ def _read_ids(path: Path, problems: Problems) -> tuple[IdArray, list[str], list[
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"cannot read ids file {path}: {exc}") from None
-    lines = text.splitlines()
+    lines = file_lines(text)
     while lines and not lines[-1].strip():
         lines.pop()
     ids = np.zeros(len(lines), np.int64)
@@ -228,4 +229,7 @@ def _json_vector(value: Any) -> np.ndarray | str:
         return "expected a non-empty list of numbers"
     if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in value):
         return "expected a list of numbers"
-    return np.asarray(value, dtype=np.float32)
+    try:
+        return np.asarray(value, dtype=np.float32)
+    except OverflowError:  # an integer past what a float holds (JSON allows any)
+        return "a value is out of range"
