@@ -10,7 +10,9 @@ the times with the skew allowed; ATProto's own rules are added here: low-S signa
 the audience, the lifetime cap, the key from the DID document (fetched again once when a
 signature fails, for a key that rotated).
 
-    >>> verifier = ServiceAuthVerifier(resolver, service_did="did:web:segue.example.com")
+    >>> verifier = ServiceAuthVerifier(  # doctest: +SKIP
+    ...     resolver, service_did="did:web:segue.example.com"
+    ... )
     >>> token = await verifier.verify(jwt_text)  # doctest: +SKIP
     >>> token.did, token.allows("fm.segue.getRecommendations")  # doctest: +SKIP
     ('did:plc:...', True)

@@ -80,7 +80,7 @@ def text_problem(text: str, *, allow: str = "") -> str | None:
 
         >>> text_problem("ok"), text_problem("\\ud800")
         (None, 'contains a lone surrogate (U+D800), which no UTF-8 text can hold')
-        >>> text_problem("\\u202egnp.exe\\u202c Song")[:60]
+        >>> text_problem("\\u202egnp.exe\\u202c Song")[:59]
         'contains an invisible or text-direction character (U+202E),'
     """
     deceptive = _DECEPTIVE.search(text)

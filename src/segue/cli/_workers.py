@@ -6,8 +6,8 @@ the other flags reach them), creates a fresh ``PROMETHEUS_MULTIPROC_DIR``, and l
 uvicorn's supervisor start the workers, restart one that dies, and stop them all on
 SIGTERM or SIGINT. The directory is removed when the supervisor returns.
 
-    >>> export_settings(settings)
-    >>> with multiprocess_dir():
+    >>> export_settings(settings)  # doctest: +SKIP
+    >>> with multiprocess_dir():  # doctest: +SKIP
     ...     uvicorn.run(WORKER_APP, factory=True, workers=2)  # doctest: +SKIP
 """
 

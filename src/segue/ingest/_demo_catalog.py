@@ -3,7 +3,7 @@
 Pure and deterministic: :func:`generate_demo` returns rows in the very shapes the import
 files have (tracks JSONL, playlists JSONL) plus the vector matrix, and writes nothing.
 
-    >>> demo = generate_demo(tracks=200, artists=20, dim=8)
+    >>> demo = generate_demo(tracks=900, artists=60, dim=8)
     >>> demo.track_rows[0]["image_url"].startswith("/demo-covers/")
     True
     >>> [len(p["tracks"]) for p in demo.playlist_rows]

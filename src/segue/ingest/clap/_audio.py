@@ -111,7 +111,7 @@ def decode_audio(
     :class:`UnreadableAudio` when the file cannot be opened or decoded.
 
         >>> audio = decode_audio(Path("song.flac"))  # doctest: +SKIP
-        >>> audio.sample_rate, audio.samples.dtype
+        >>> audio.sample_rate, audio.samples.dtype  # doctest: +SKIP
         (48000, dtype('float32'))
     """
     if max_seconds <= 0:

@@ -22,7 +22,7 @@ class ClapEmbedder:
     Load it once per run and reuse it; it holds the model in memory.
 
         >>> clap = ClapEmbedder.load("laion/clap-htsat-unfused")  # doctest: +SKIP
-        >>> clap.embed_windows([np.zeros(clap.window_samples, np.float32)]).shape
+        >>> clap.embed_windows([np.zeros(clap.window_samples, np.float32)]).shape  # doctest: +SKIP
         (1, 512)
     """
 
