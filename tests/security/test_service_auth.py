@@ -401,6 +401,45 @@ async def test_a_loopback_did_web_issuer_is_refused_without_a_request(
     assert did_web_host.requests == {}
 
 
+MISBEHAVING = {
+    "a redirect": (301, {"Location": "https://www.example.com/.well-known/did.json"}, b""),
+    "a 403": (403, {}, b"Forbidden"),
+    "a 500 with an XRPC body": (500, {"Content-Type": "application/json"}, b'{"error":"x"}'),
+    "a 503": (503, {"Retry-After": "5"}, b""),
+    "not JSON": (200, {"Content-Type": "application/json"}, b"<html>hello</html>"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MISBEHAVING))
+async def test_a_did_web_issuer_whose_host_misbehaves_is_a_401(
+    world: World, did_web_host: DidWebHost, case: str, caplog: pytest.LogCaptureFixture
+):
+    """The host of a did:web issuer is the token sender's choice: what it answers is no
+    outage of Segue's, so the token is refused (401, nothing logged), never a 502/503 and
+    a WARNING anyone could cause. The API refuses loopback hosts, so the stand-in is
+    reached as the operator's own origin (its PLC URL), the one loopback host it reads."""
+    issuer = make_identity(did_web_host.did)
+    did_web_host.misbehave = MISBEHAVING[case]
+    settings = Settings.model_validate({**world.settings.model_dump(), "plc_url": did_web_host.url})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+        async with httpx.AsyncClient(transport=transport, base_url="http://segue.test") as c:
+            assert_refused(await c.get("/me", headers=bearer(service_jwt(issuer))))
+    assert did_web_host.requests["did.json"] >= 1  # the host was asked, and misbehaved
+    assert [r for r in caplog.records if r.levelno >= 30] == []
+
+
+@pytest.mark.parametrize("host", ["nothing.invalid", "a..b", "-"])
+async def test_a_did_web_issuer_whose_host_cannot_be_reached_is_a_401(
+    world: World, host: str, caplog: pytest.LogCaptureFixture
+):
+    # no such name (or none that resolves): the same refusal, not a 503
+    token = service_jwt(make_identity(), claims={"iss": f"did:web:{host}"})
+    assert_refused(await world.client.get("/me", headers=bearer(token)))
+    assert [r for r in caplog.records if r.levelno >= 30] == []
+
+
 async def test_the_did_document_names_the_public_url(world: World):
     r = await world.client.get("/.well-known/did.json")
     assert r.status_code == 200

@@ -226,6 +226,9 @@ class DidWebHost(_Server):
     def __init__(self) -> None:
         super().__init__()
         self.document: dict[str, Any] | None = None
+        #: an answer given instead of the document (a host that misbehaves): status,
+        #: headers, body
+        self.misbehave: tuple[int, dict[str, str], bytes] | None = None
         self.app.router.add_get("/.well-known/did.json", self._get)
 
     @property
@@ -234,6 +237,9 @@ class DidWebHost(_Server):
 
     async def _get(self, request: web.Request) -> web.Response:
         self.requests["did.json"] += 1
+        if self.misbehave is not None:
+            status, headers, body = self.misbehave
+            return web.Response(status=status, headers=headers, body=body)
         if self.document is None:
             return web.Response(status=404, text="Not Found")
         return web.json_response(self.document)

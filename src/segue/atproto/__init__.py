@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING
 from segue._lazy import lazy_names
 
 if TYPE_CHECKING:
+    from ._addresses import is_public_address
     from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
     from ._did import DEFAULT_PLC_URL, DidDocument, DidResolver, parse_did_document
     from ._http import DEFAULT_JSON_MAX_BYTES, HttpClient, ResponseStream, check_url
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
 _HOMES: dict[str, str] = {
     "cid_for_dag_cbor": "._dagcbor",
     "encode_record": "._dagcbor",
+    "is_public_address": "._addresses",
     "record_cid": "._dagcbor",
     "DEFAULT_PLC_URL": "._did",
     "DidDocument": "._did",
@@ -164,6 +166,7 @@ __all__ = [
     "is_handle",
     "is_low_s",
     "is_nsid",
+    "is_public_address",
     "is_record_key",
     "is_record_uri",
     "is_tid",

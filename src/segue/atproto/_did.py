@@ -17,7 +17,7 @@ from urllib.parse import unquote, urlsplit
 
 from segue.errors import DidNotFound, InvalidDidDocument, InvalidInput, RemoteError
 
-from ._http import HttpClient, _is_loopback
+from ._http import HttpClient, _is_loopback, remote_text
 from ._keys import LEGACY_TYPES, PublicKey, decode_multibase_key
 
 __all__ = ["DEFAULT_PLC_URL", "DidDocument", "DidResolver", "parse_did_document"]
@@ -94,7 +94,9 @@ def _signing_key(document: Mapping[str, Any], did: str) -> PublicKey:
                 return decode_multibase_key(value)
             if isinstance(kind, str) and kind in LEGACY_TYPES:
                 return decode_multibase_key(value, legacy_curve=LEGACY_TYPES[kind])
-            raise InvalidDidDocument(f"{did}: #atproto key of unknown type {kind!r}")
+            raise InvalidDidDocument(
+                f"{did}: #atproto key of unknown type {remote_text(str(kind))!r}"
+            )
     raise InvalidDidDocument(f"{did}: no #atproto verification method")
 
 
@@ -103,7 +105,9 @@ def parse_did_document(did: str, document: object) -> DidDocument:
     if not isinstance(document, dict):
         raise InvalidDidDocument(f"{did}: the DID document is not a JSON object")
     if document.get("id") != did:
-        raise InvalidDidDocument(f"{did}: the document's id is {document.get('id')!r}")
+        raise InvalidDidDocument(
+            f"{did}: the document's id is {remote_text(str(document.get('id')))!r}"
+        )
     return DidDocument(
         did=did,
         pds=_pds(document, did),

@@ -3,12 +3,18 @@
 Everything it fetches comes from other people's servers (a DID document names the PDS), so
 it is strict: explicit connect/read timeouts, a cap on every response's size, no redirect
 followed (a 3xx is an error naming its ``Location``), ``https://`` only, and no loopback
-host (``localhost``, ``127.0.0.1``, ``::1``) nor IP-literal private or link-local one: a DID
-document or a token's issuer names these hosts, so anyone could otherwise point Segue at
-its own machine or network. Two explicit exceptions, both through the constructor:
-``origins``, the services the operator configured (``SEGUE_PLC_URL``, a ``--relay``),
-which may be on loopback and over ``http://``; and ``allow_loopback=True``, for the
-tests' loopback stand-ins only (no setting or environment variable turns it on).
+host (``localhost``, ``127.0.0.1``, ``::1``) nor IP-literal private or link-local one
+(:func:`check_url`, before the request), and no host NAME that resolves to any non-public
+address (loopback, private, link-local, CGNAT, reserved...): the name is resolved and
+checked when the connection is made, and the connection goes to the address checked
+(``_addresses.PinnedBackend``), so DNS rebinding cannot move it. A DID document or a
+token's issuer names these hosts, so anyone could otherwise point Segue at its own machine
+or network. Two explicit exceptions, both through the constructor: ``origins``, the
+services the operator configured (``SEGUE_PLC_URL``, a ``--relay``), which may be on
+loopback or a private address and over ``http://``; and ``allow_loopback=True``, for the
+tests' loopback stand-ins only (no setting or environment variable turns it on; loopback
+addresses only, private ones are still refused). What a remote writes in an error body is
+escaped and cut (:func:`remote_text`) before it reaches an error's detail or a log.
 Built once by its owner (the app lifespan, a CLI command) and closed by it.
 """
 
@@ -22,17 +28,34 @@ from collections.abc import AsyncIterator, Collection, Mapping
 from typing import Any, Final
 from urllib.parse import urlsplit
 
+import httpcore2
 import httpx2
 
 from segue.errors import AtprotoUnavailable, InvalidInput, RemoteError
 
-__all__ = ["DEFAULT_JSON_MAX_BYTES", "HttpClient", "ResponseStream", "check_url"]
+from ._addresses import PinnedBackend, Resolver, system_resolver
+
+__all__ = ["DEFAULT_JSON_MAX_BYTES", "HttpClient", "ResponseStream", "check_url", "remote_text"]
 
 #: a JSON answer larger than this is refused: a DID document is a few hundred bytes and a
 #: page of 100 records tens of kilobytes, so 4 MiB is generous and still bounds memory
 DEFAULT_JSON_MAX_BYTES: Final = 4 * 1024 * 1024
 
 _USER_AGENT: Final = "segue (+https://github.com/segue)"
+
+#: how much of a text another server chose is kept in an error's detail
+REMOTE_TEXT_MAX: Final = 200
+
+
+def remote_text(text: str, limit: int = REMOTE_TEXT_MAX) -> str:
+    """``text`` that another server chose, made safe to put in a detail and a log line.
+
+    Every character that is not printable (newlines, carriage returns, ANSI escapes, the
+    Unicode line separators) is escaped as ``repr`` writes it, so a remote's message can
+    never start a forged log line; the result is cut to ``limit`` characters (``…`` then).
+    """
+    escaped = "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+    return escaped if len(escaped) <= limit else escaped[:limit] + "…"
 
 
 def _ip_literal(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -72,7 +95,8 @@ def check_url(url: str, *, allow_loopback: bool = False, origins: Collection[str
 
     https only; no credentials in the URL; no loopback host, and no IP-literal host that
     is private, link-local, multicast or unspecified (a DID document could otherwise point
-    Segue at its own machine or network). ``origins`` (``scheme://host:port``, configured
+    Segue at its own machine or network). A host name passes here: what it resolves to is
+    checked when :class:`HttpClient` connects. ``origins`` (``scheme://host:port``, configured
     by the operator) are exempt from the host rules and may be ``http://``;
     ``allow_loopback`` lets loopback hosts through, over http too (the tests' stand-ins).
     """
@@ -118,9 +142,11 @@ def _xrpc_body(body: bytes) -> tuple[str | None, str | None]:
     if not isinstance(data, dict):
         return None, None
     error, message = data.get("error"), data.get("message")
+    # the remote's words, escaped and cut where they enter Segue: they reach the details
+    # of errors, which the API logs for every 5xx
     return (
-        error if isinstance(error, str) else None,
-        message if isinstance(message, str) else None,
+        remote_text(error) if isinstance(error, str) else None,
+        remote_text(message) if isinstance(message, str) else None,
     )
 
 
@@ -165,6 +191,28 @@ class ResponseStream:
         return b"".join([chunk async for chunk in self.iter_bytes()])
 
 
+def _host_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    default = 443 if parts.scheme == "https" else 80
+    return (parts.hostname or "", parts.port or default)
+
+
+class _PinnedTransport(httpx2.AsyncHTTPTransport):
+    """httpx2's transport, its connections made by a :class:`PinnedBackend`."""
+
+    def __init__(self, *, limits: httpx2.Limits, backend: PinnedBackend) -> None:
+        super().__init__(trust_env=False, limits=limits)
+        # httpx2's transport takes no network backend: its pool is built again, as it was
+        # (the same TLS context and limits), with the backend that checks each address
+        self._pool = httpcore2.AsyncConnectionPool(
+            ssl_context=httpx2.create_ssl_context(trust_env=False),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=backend,
+        )
+
+
 class HttpClient:
     """One pooled async HTTP client for ATProto reads; close it with :meth:`aclose`."""
 
@@ -177,20 +225,30 @@ class HttpClient:
         max_connections: int = 50,
         origins: Collection[str] = (),
         allow_loopback: bool = False,
+        resolver: Resolver = system_resolver,
     ) -> None:
         """``origins``: the operator's configured services (``SEGUE_PLC_URL``, a relay),
         fetched even on a loopback or private host; ``allow_loopback``: loopback hosts
-        are fetched (over http too) -- for the tests' stand-ins, never set in production."""
+        are fetched (over http too) -- for the tests' stand-ins, never set in production;
+        ``resolver``: how host names become addresses (the system's ``getaddrinfo``;
+        a test passes its own to map a name without touching ``/etc/hosts``)."""
         self.json_max_bytes = json_max_bytes
         self.origins = tuple(origins)
         self.allow_loopback = allow_loopback
+        exempt = frozenset(_host_port(origin) for origin in self.origins)
+        limits = httpx2.Limits(max_connections=max_connections)
+        backend = PinnedBackend(
+            resolver=resolver,
+            exempt=lambda host, port: (host.lower(), port) in exempt,
+            allow_loopback=allow_loopback,
+        )
         self._client = httpx2.AsyncClient(
+            transport=_PinnedTransport(limits=limits, backend=backend),
             timeout=httpx2.Timeout(read_timeout, connect=connect_timeout),
             follow_redirects=False,
             # no proxy or netrc from the environment: where Segue's requests go is decided
             # here and by check_url, nowhere else
             trust_env=False,
-            limits=httpx2.Limits(max_connections=max_connections),
             headers={"user-agent": _USER_AGENT},
         )
 
@@ -264,7 +322,8 @@ class HttpClient:
         if 300 <= status < 400:
             location = response.headers.get("location", "")
             raise RemoteError(
-                f"{url}: redirect ({status}) to {location!r} not followed", status=status
+                f"{url}: redirect ({status}) to {remote_text(location)!r} not followed",
+                status=status,
             )
         # an error body is small; read only a little of it
         body = b""

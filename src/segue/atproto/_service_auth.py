@@ -27,9 +27,17 @@ from typing import Any, Final
 
 import jwt
 
-from segue.errors import DidNotFound, InvalidDidDocument, InvalidInput, Unauthorized
+from segue.errors import (
+    AtprotoUnavailable,
+    DidNotFound,
+    InvalidDidDocument,
+    InvalidInput,
+    RemoteError,
+    Unauthorized,
+)
 
 from ._did import DidDocument, DidResolver
+from ._http import remote_text
 from ._keys import PublicKey, is_low_s
 
 __all__ = [
@@ -104,18 +112,22 @@ class ServiceAuthVerifier:
 
         The claims are checked before any key is fetched, so a malformed, expired or
         misaddressed token costs no request to a DID directory. An issuer whose document is
-        on a host Segue refuses (a did:web on loopback) is refused the same, with no
-        request. A directory that cannot be reached is
+        on a host Segue refuses (a did:web on loopback, or a name resolving to a
+        non-public address) is refused the same, with no connection made; so is a did:web
+        issuer whose host fails (does not resolve or answer, redirects, errs, sends no
+        JSON). The PLC directory (did:plc) that cannot be reached is
         :class:`~segue.errors.AtprotoUnavailable` (503), not a refusal.
         """
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError as exc:
-            raise _refuse(f"not a JWT ({exc})") from exc
+            raise _refuse(f"not a JWT ({remote_text(str(exc))})") from exc
         alg = header.get("alg")
         if alg not in SERVICE_AUTH_ALGORITHMS:
-            raise _refuse(f"algorithm {alg!r} is not accepted (ES256K or ES256 only)")
+            raise _refuse(
+                f"algorithm {remote_text(str(alg))!r} is not accepted (ES256K or ES256 only)"
+            )
         did = self._check_claims(claims)
         document = await self._document(did, fresh=False)
         if self._signed_by(token, document.signing_key):
@@ -183,6 +195,15 @@ class ServiceAuthVerifier:
         # did:web on loopback): refused before any request, as any other bad token is, so
         # the answer says nothing of what listens there.
         except InvalidInput as exc:
+            raise _refuse(f"the DID document of {did} is not read: {exc.detail}") from exc
+        # A did:web document lives on a host the token's sender chose: that host failing
+        # (a redirect, a 403, not JSON, no such name, no answer) says nothing of Segue's
+        # health, so the token is refused like any other, never a 502/503 with a WARNING
+        # anyone could cause. A did:plc one comes from the operator's PLC directory, whose
+        # outage is Segue's and stays a 503.
+        except (RemoteError, AtprotoUnavailable) as exc:
+            if not did.startswith("did:web:"):
+                raise
             raise _refuse(f"the DID document of {did} is not read: {exc.detail}") from exc
 
     def _signed_by(self, token: str, key: PublicKey) -> bool:

@@ -6,6 +6,9 @@ resolves to must be public, and so must the one actually connected to. A private
 loopback or link-local address is allowed only when an origin in ``SEGUE_AUDIO_ORIGINS``
 names that very address (``http://127.0.0.1:8123``: a local test server, an internal
 mirror the operator chose).
+
+What is public is :func:`segue.atproto.is_public_address`, the rule the ATProto client
+applies to the hosts DID documents and tokens name.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import ipaddress
 import socket
 from urllib.parse import urlsplit
 
+from segue.atproto import is_public_address
 from segue.errors import AudioRefused, AudioUnavailable
 
 __all__ = ["check_peer", "check_resolved", "literal_address"]
@@ -28,14 +32,6 @@ def literal_address(host: str) -> IpAddress | None:
         return ipaddress.ip_address(host.strip("[]"))
     except ValueError:
         return None
-
-
-def _public(address: IpAddress) -> bool:
-    # is_global is false for private, loopback, link-local, shared (CGNAT), reserved and
-    # unspecified ranges alike; an IPv4-mapped IPv6 address is judged as its IPv4 self.
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
-    return address.is_global and not address.is_multicast
 
 
 async def check_resolved(url: str) -> None:
@@ -53,7 +49,7 @@ async def check_resolved(url: str) -> None:
         raise AudioUnavailable(f"{host}: cannot resolve: {exc.strerror}") from None
     for *_, sockaddr in infos:
         address = ipaddress.ip_address(sockaddr[0])
-        if not _public(address):
+        if not is_public_address(address):
             raise AudioRefused(
                 f"{host} resolves to {address}, not a public address; name the address "
                 "itself in SEGUE_AUDIO_ORIGINS to fetch from it"
@@ -67,5 +63,5 @@ def check_peer(url: str, peer: str | None) -> None:
     if peer is None or literal_address(host) is not None:
         return
     address = literal_address(peer)
-    if address is not None and not _public(address):
+    if address is not None and not is_public_address(address):
         raise AudioRefused(f"{host} connected to {address}, not a public address")
