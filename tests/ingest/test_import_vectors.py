@@ -152,6 +152,37 @@ def test_npy_problems_by_line_and_row(tmp_path):
     )
 
 
+def test_each_duplicated_id_names_its_first_line_and_up_to_five_others(tmp_path):
+    # 5 on lines 1, 3, 4, 6, 8, 9, 10 (the seventh is left out); 3 on lines 2 and 7.
+    ids = [5, 3, 5, 5, 9, 5, 3, 5, 5, 5, 1]
+    npy, txt = write_npy(tmp_path, ids, unit_vectors(len(ids), d=2))
+    assert problems_of(lambda: read_vectors(npy, ids_path=txt)) == (
+        "v.txt line 1: duplicate id 5 (again on v.txt line 3, v.txt line 4, v.txt line 6,"
+        " v.txt line 8, v.txt line 9)",
+        "v.txt line 2: duplicate id 3 (again on v.txt line 7)",
+    )
+
+
+def test_an_ids_file_of_all_repeated_ids_gives_the_capped_list(tmp_path):
+    # Every id twice (the wrong column exported), shuffled: 200,000 duplicated ids. Once the
+    # collector is full the rest are only counted; the kept ones are the lowest ids.
+    n = 200_000
+    ids = np.random.default_rng(4).permutation(np.repeat(np.arange(n), 2))
+    npy, txt = write_npy(tmp_path, ids, np.ones((2 * n, 1), np.float32))
+    with pytest.raises(ImportRejected) as err:
+        read_vectors(npy, ids_path=txt)
+    lines: dict[int, list[int]] = {}
+    for line, value in enumerate(ids.tolist(), start=1):
+        lines.setdefault(value, []).append(line)
+    kept = sorted(lines[value] for value in range(1000))
+    assert err.value.problems == tuple(
+        f"v.txt line {first}: duplicate id {ids[first - 1]} (again on v.txt line {again})"
+        for first, again in kept
+    )
+    assert f"{txt.name}: 200,000 problems, nothing was written" in err.value.detail
+    assert err.value.detail.endswith("\n  ... and 199,980 more")
+
+
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [

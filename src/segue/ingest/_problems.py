@@ -37,6 +37,19 @@ class Problems:
         if len(self._items) < _MAX_KEPT:
             self._items.append((where, message))
 
+    @property
+    def room(self) -> int:
+        """How many more problems :meth:`add` would keep; past them it only counts."""
+        return max(0, _MAX_KEPT - len(self._items))
+
+    def add_uncollected(self, n: int) -> None:
+        """Count ``n`` more problems without their messages, once :attr:`room` is 0.
+
+        A check that finds many problems in one vectorised pass adds as many as there is
+        room for and counts the rest, rather than building messages that would be dropped.
+        """
+        self.count += max(0, n)
+
     def __bool__(self) -> bool:
         return self.count > 0
 

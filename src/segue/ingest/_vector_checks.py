@@ -47,13 +47,27 @@ class VectorFile:
 
 
 def check_unique(ids: IdArray, places: list[str], problems: Problems) -> None:
-    """Report every id that appears more than once, with where it appears."""
-    uniq, first, counts = np.unique(ids, return_index=True, return_counts=True)
-    for value, at in zip(uniq[counts > 1], first[counts > 1], strict=True):
-        others = [places[i] for i in np.flatnonzero(ids == value) if i != at]
-        problems.add(
-            places[int(at)], f"duplicate id {int(value)} (again on {', '.join(others[:5])})"
-        )
+    """Report every id that appears more than once, with where it appears.
+
+    One stable sort groups the rows of each id in file order; only the duplicated ids the
+    collector keeps get a message (a file of all-repeated ids has as many as half its rows).
+    """
+    if ids.size < 2:
+        return
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    starts = np.flatnonzero(np.concatenate(([True], ordered[1:] != ordered[:-1])))
+    sizes = np.diff(np.append(starts, ordered.size))
+    repeated = sizes > 1
+    group_starts, group_sizes = starts[repeated], sizes[repeated]
+    kept = min(group_starts.size, problems.room)
+    # In increasing id order (the order this check has always reported in), so a capped
+    # list keeps the lowest duplicated ids; each with its first row and up to 5 others.
+    for start, size in zip(group_starts[:kept].tolist(), group_sizes[:kept].tolist(), strict=True):
+        at, *others = order[start : start + min(size, 6)].tolist()
+        again = ", ".join(places[i] for i in others)
+        problems.add(places[at], f"duplicate id {int(ordered[start])} (again on {again})")
+    problems.add_uncollected(group_starts.size - kept)
 
 
 def check_finite(matrix: np.ndarray, places: list[str], problems: Problems) -> None:
