@@ -299,3 +299,13 @@ def test_a_rejected_file_is_never_half_read(tmp_path, fmt):
     vectors[2, 0] = np.nan
     with pytest.raises(ImportRejected):
         write_any(tmp_path, fmt, [1, 2, 3], vectors)
+
+
+def test_every_row_of_nan_counts_past_the_kept_list(tmp_path):
+    # 1,500 rows of NaN: a thousand named, and the total says all of them.
+    n = 1500
+    npy, txt = write_npy(tmp_path, np.arange(n), np.full((n, 2), np.nan, np.float32))
+    with pytest.raises(ImportRejected) as err:
+        read_vectors(npy, ids_path=txt)
+    assert len(err.value.problems) == 1000
+    assert f"{txt.name}: 1,500 problems, nothing was written" in err.value.detail

@@ -71,9 +71,12 @@ def check_unique(ids: IdArray, places: list[str], problems: Problems) -> None:
 
 
 def check_finite(matrix: np.ndarray, places: list[str], problems: Problems) -> None:
-    finite = np.isfinite(matrix).all(axis=1)
-    for row in np.flatnonzero(~finite)[:1000]:
+    bad = np.flatnonzero(~np.isfinite(matrix).all(axis=1))
+    # Messages for as many as are kept; the rest counted, so "and N more" is the whole count.
+    kept = bad[: problems.room]
+    for row in kept:
         problems.add(places[int(row)], "the vector contains NaN or infinite values")
+    problems.add_uncollected(bad.size - kept.size)
 
 
 def check_unique_uris(uris: list[str], places: list[str], problems: Problems) -> None:
