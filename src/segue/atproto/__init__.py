@@ -29,7 +29,13 @@ if TYPE_CHECKING:
     from ._addresses import is_public_address
     from ._dagcbor import cid_for_dag_cbor, encode_record, record_cid
     from ._did import DEFAULT_PLC_URL, DidDocument, DidResolver, parse_did_document
-    from ._http import DEFAULT_JSON_MAX_BYTES, HttpClient, ResponseStream, check_url
+    from ._http import (
+        DEFAULT_JSON_MAX_BYTES,
+        HttpClient,
+        ResponseStream,
+        check_url,
+        send_classified,
+    )
     from ._keys import Curve, PublicKey, decode_multibase_key, encode_multibase_key, is_low_s
     from ._lexicon import (
         LIST_MAX_ITEMS,
@@ -84,6 +90,7 @@ _HOMES: dict[str, str] = {
     "HttpClient": "._http",
     "ResponseStream": "._http",
     "check_url": "._http",
+    "send_classified": "._http",
     "Curve": "._keys",
     "PublicKey": "._keys",
     "decode_multibase_key": "._keys",
@@ -176,6 +183,7 @@ __all__ = [
     "playlist_record",
     "playlist_record_cid",
     "record_cid",
+    "send_classified",
     "track_ref",
 ]
 

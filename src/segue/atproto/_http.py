@@ -31,11 +31,18 @@ from urllib.parse import urlsplit
 import httpcore2
 import httpx2
 
-from segue.errors import AtprotoUnavailable, InvalidInput, RemoteError
+from segue.errors import AtprotoUnavailable, InvalidInput, RemoteError, SegueError
 
 from ._addresses import PinnedBackend, Resolver, system_resolver
 
-__all__ = ["DEFAULT_JSON_MAX_BYTES", "HttpClient", "ResponseStream", "check_url", "remote_text"]
+__all__ = [
+    "DEFAULT_JSON_MAX_BYTES",
+    "HttpClient",
+    "ResponseStream",
+    "check_url",
+    "remote_text",
+    "send_classified",
+]
 
 #: a JSON answer larger than this is refused: a DID document is a few hundred bytes and a
 #: page of 100 records tens of kilobytes, so 4 MiB is generous and still bounds memory
@@ -45,6 +52,33 @@ _USER_AGENT: Final = "segue (+https://github.com/segue)"
 
 #: how much of a text another server chose is kept in an error's detail
 REMOTE_TEXT_MAX: Final = 200
+
+
+async def send_classified(
+    client: httpx2.AsyncClient,
+    request: httpx2.Request,
+    *,
+    unavailable: type[SegueError],
+    refused: type[SegueError],
+) -> httpx2.Response:
+    """``client.send(request, stream=True)``, its failures in Segue's terms: ``unavailable``
+    for the network's (a refused or lost connection, a timeout: worth trying again later),
+    ``refused`` for every other request error, the remote's doing (a body that is not what
+    its ``Content-Encoding`` says, too many redirects), which it would do again.
+
+    The one rule for every HTTP client of Segue's (ATProto reads, audio downloads): a
+    ``DecodingError`` once escaped both, since it is not a ``TransportError``.
+
+        >>> response = await send_classified(  # doctest: +SKIP
+        ...     client, request, unavailable=AtprotoUnavailable, refused=RemoteError
+        ... )
+    """
+    try:
+        return await client.send(request, stream=True)
+    except httpx2.TransportError as e:
+        raise unavailable(f"{request.url}: {type(e).__name__}: {e}") from e
+    except httpx2.RequestError as e:
+        raise refused(f"{request.url}: {type(e).__name__}: {e}") from e
 
 
 def remote_text(text: str, limit: int = REMOTE_TEXT_MAX) -> str:
@@ -283,14 +317,9 @@ class HttpClient:
             )
         except httpx2.InvalidURL as e:  # e.g. a port out of range in a DID document
             raise InvalidInput(f"invalid URL {url!r}: {e}") from e
-        try:
-            response = await self._client.send(request, stream=True)
-        except httpx2.TransportError as e:
-            raise AtprotoUnavailable(f"{url}: {type(e).__name__}: {e}") from e
-        # the other RequestErrors are the remote's doing (redirects are not followed, so
-        # TooManyRedirects cannot happen, but it would be the remote's too)
-        except httpx2.RequestError as e:
-            raise RemoteError(f"{url}: {type(e).__name__}: {e}") from e
+        response = await send_classified(
+            self._client, request, unavailable=AtprotoUnavailable, refused=RemoteError
+        )
         try:
             if not 200 <= response.status_code < 300:
                 await self._raise_for(response, url)

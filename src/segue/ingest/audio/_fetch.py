@@ -25,6 +25,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx2
 
+from segue.atproto import send_classified
 from segue.catalog import url_origin
 from segue.errors import AudioRefused, AudioUnavailable
 
@@ -103,13 +104,9 @@ class AudioFetcher:
             self._trusted(url)
             await check_resolved(url)
             request = self._client.build_request("GET", url)
-            try:
-                response = await self._client.send(request, stream=True)
-            except httpx2.TransportError as exc:
-                raise AudioUnavailable(f"{url}: {type(exc).__name__}: {exc}") from None
-            # the other RequestErrors are the server's doing, and would be again next time
-            except httpx2.RequestError as exc:
-                raise AudioRefused(f"{url}: {type(exc).__name__}: {exc}") from None
+            response = await send_classified(
+                self._client, request, unavailable=AudioUnavailable, refused=AudioRefused
+            )
             try:
                 stream = response.extensions.get("network_stream")
                 peer = stream.get_extra_info("server_addr") if stream is not None else None
