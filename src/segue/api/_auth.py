@@ -252,8 +252,10 @@ class Authenticator:
         return check
 
     async def _flush_later(self) -> None:
+        # asyncio.timeout, not wait_for (which can drop a cancellation in Python 3.11).
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._flush_now.wait(), self.flush_seconds)
+            async with asyncio.timeout(self.flush_seconds):
+                await self._flush_now.wait()
         self._flush_now.clear()
         # From here on, uses noted go to the next flush.
         uses, self._unrecorded, self._flush = self._unrecorded, {}, None

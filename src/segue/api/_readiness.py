@@ -100,7 +100,8 @@ async def _vectors(resources: Resources) -> Dependency:
     if store is None:
         return Dependency("vectors", ok=True, required=False, status="disabled")
     try:
-        count = await asyncio.wait_for(store.count(), resources.settings.vector_timeout_seconds)
+        async with asyncio.timeout(resources.settings.vector_timeout_seconds):
+            count = await store.count()
     except (SegueError, TimeoutError):
         return Dependency("vectors", ok=False, required=True, status="unavailable")
     if count > 0:

@@ -155,7 +155,10 @@ async def follow(
             if reader.done():
                 reader.result()  # the reader never returns: this raises what stopped it
             try:
-                first = await asyncio.wait_for(queue.get(), _TICK_SECONDS)
+                # Not wait_for: in Python 3.11 it can drop a cancellation that arrives as
+                # the queue answers, and the follower would not stop (_transport.py too).
+                async with asyncio.timeout(_TICK_SECONDS):
+                    first = await queue.get()
             except TimeoutError:
                 loop.tick()
                 on_progress(stats)

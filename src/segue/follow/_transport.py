@@ -301,7 +301,11 @@ class Jetstream:
             if left <= 0:
                 return True
             try:
-                frame = await asyncio.wait_for(socket.recv(), left)
+                # asyncio.timeout, not wait_for: Python 3.11's wait_for returns a frame that
+                # arrives as the task is cancelled and drops the cancellation, so a stopped
+                # follower read on for ever (seen under a stream of events every 20 ms).
+                async with asyncio.timeout(left):
+                    frame = await socket.recv()
             except TimeoutError:
                 return True
             except ConnectionClosed:

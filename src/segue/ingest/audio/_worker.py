@@ -349,8 +349,10 @@ async def embed_catalog(
 
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
     """Wait ``seconds``, or less if the worker is told to stop."""
+    # asyncio.timeout, not wait_for (which can drop a cancellation in Python 3.11).
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
+        async with asyncio.timeout(seconds):
+            await stop.wait()
 
 
 async def _note_pending(database: Database) -> None:
