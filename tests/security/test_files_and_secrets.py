@@ -71,18 +71,18 @@ async def test_an_existing_loose_catalog_is_tightened(tmp_path: Path):
 
 
 @pytest.mark.usefixtures("loose_umask")
-async def test_a_shared_directory_holding_the_catalog_keeps_its_mode(tmp_path: Path):
+async def test_a_sticky_directory_holding_the_catalog_keeps_its_mode(tmp_path: Path):
     """A database named in a sticky directory (as ``sqlite:////tmp/segue.db`` would be):
     the file is the owner's, the directory stays everyone's."""
-    shared = tmp_path / "shared"
-    shared.mkdir()
-    os.chmod(shared, 0o1777)
-    url = f"sqlite+aiosqlite:///{shared / 'segue.db'}"
+    sticky = tmp_path / "sticky"
+    sticky.mkdir()
+    os.chmod(sticky, 0o1777)
+    url = f"sqlite+aiosqlite:///{sticky / 'segue.db'}"
     settings = Settings(data_dir=tmp_path / "data", database_url=url)
     async with open_database(settings) as database:
         await ensure_schema(database, migrate=True)
-    assert stat.S_IMODE(shared.stat().st_mode) == 0o1777
-    assert mode(shared / "segue.db") == 0o600
+    assert stat.S_IMODE(sticky.stat().st_mode) == 0o1777
+    assert mode(sticky / "segue.db") == 0o600
 
 
 @pytest.mark.usefixtures("loose_umask")

@@ -166,9 +166,10 @@ async def backfill(
         async with asyncio.TaskGroup() as workers:
             for _ in range(min(_REPOS_AT_ONCE, len(dids))):
                 workers.create_task(run.worker(queue))
-    except BaseExceptionGroup as group:
-        # The error itself, as from one call (a database outage is set on the pages of
-        # every repository of its batch: the same error, several times).
+    except ExceptionGroup as group:
+        # The workers' errors (a database outage that outlasted its retries, set on the
+        # pages of every repository of its batch: the same error, several times), raised
+        # as from one call; a cancellation is not grouped and passes as it is.
         first = group.exceptions[0]
         raise first from first.__cause__
     return stats

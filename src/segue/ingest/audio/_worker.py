@@ -267,7 +267,8 @@ async def embed_catalog(
         # Whether the worker is dying of an error that is neither a stop nor an outage (a
         # bug, MemoryError): then what it held keeps the attempt, since one of those tracks
         # may be the cause, and a track that keeps killing workers runs out of attempts.
-        crashed = False
+        # True until the loop ends or a known stop or outage ends it: no catch-all needed.
+        crashed = True
         try:
             outages = 0
             while not stop.is_set():
@@ -320,15 +321,14 @@ async def embed_catalog(
                     outages += 1
                     log.warning("embed --catalog: %s; trying again in %.0f s", exc.detail, wait)
                     await _pause(stop, wait)
+            crashed = False
         except (
             DatabaseUnavailable,
             VectorStoreUnavailable,
             asyncio.CancelledError,
             KeyboardInterrupt,
         ):
-            raise
-        except BaseException:
-            crashed = True
+            crashed = False
             raise
         finally:
             renewing.cancel()
